@@ -1,0 +1,119 @@
+// The clerk-sync entry point: parse argv, dispatch to one command, and the single top-level catch that turns errors
+// into messages and exit codes. Exit codes: 0 success / no changes, 1 error, 2 changes (with --detailed-exitcode)
+// or drift.
+
+import { parseArgs } from 'node:util';
+import type { CliIO, CommandDefinition } from './commands/command.ts';
+import { COMMAND_NAMES, loadCommand } from './commands/registry.ts';
+import { ClerkSyncError, UsageError } from './errors.ts';
+import { VERSION } from './version.ts';
+
+const TOP_HELP = `clerk-sync ${VERSION}: declarative user-state sync for the Clerk Backend API
+
+Usage: clerk-sync <command> [options]
+
+Commands:
+{commands}
+
+Run \`clerk-sync <command> --help\` for a command's options.
+Environment: CLERK_SECRET_KEY (required for commands that talk to Clerk), CLERK_API_URL (default https://api.clerk.com/v1).
+`;
+
+function defaultIO(): CliIO {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  };
+}
+
+async function topLevelHelp(): Promise<string> {
+  const lines: string[] = [];
+  for (const name of COMMAND_NAMES) {
+    const command = await loadCommand(name);
+    if (command && !command.hidden) lines.push(`  ${name.padEnd(10)} ${command.summary}`);
+  }
+  return TOP_HELP.replace('{commands}', lines.join('\n'));
+}
+
+function parseCommandArgs(command: CommandDefinition, argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: command.allowPositionals,
+      strict: true,
+    });
+  } catch (error) {
+    // node:util parseArgs throws TypeError with codes like ERR_PARSE_ARGS_UNKNOWN_OPTION; its message names the flag.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(message, { hint: `Run \`clerk-sync ${command.name} --help\` for usage.` });
+  }
+}
+
+function writeError(io: CliIO, error: unknown, jsonRequested: boolean): number {
+  if (error instanceof ClerkSyncError) {
+    if (jsonRequested) {
+      io.stdout.write(`${JSON.stringify({ status: 'error', error: error.toJSON() }, null, 2)}\n`);
+    }
+    if (error.userFacing) {
+      io.stderr.write(`Error: ${error.message}\n`);
+      if (error.hint) io.stderr.write(`  hint: ${error.hint}\n`);
+      io.stderr.write(`  code: ${error.code}\n`);
+    } else {
+      io.stderr.write(
+        `Error: ${error.message}\n  code: ${error.code}\nThis is a bug in clerk-sync; please report it.\n`,
+      );
+      if (error.stack) io.stderr.write(`${error.stack}\n`);
+    }
+    return error.exitCode;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  if (jsonRequested) {
+    io.stdout.write(
+      `${JSON.stringify({ status: 'error', error: { code: 'internal_error', message: String(error) } }, null, 2)}\n`,
+    );
+  }
+  io.stderr.write(
+    `Error: an unexpected failure (code: internal_error). This is a bug in clerk-sync; please report it with the output below.\n${detail}\n`,
+  );
+  return 1;
+}
+
+/** Run clerk-sync with the given arguments; resolves to the exit code. */
+export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  let jsonRequested = false;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      io.stdout.write(await topLevelHelp());
+      return name === undefined ? 1 : 0;
+    }
+    if (name === '--version' || name === '-v') {
+      io.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    const command = await loadCommand(name);
+    if (!command) {
+      throw new UsageError(`unknown command "${name}"`, {
+        hint: `Commands: ${COMMAND_NAMES.join(', ')}. Run \`clerk-sync --help\`.`,
+      });
+    }
+    const { values, positionals } = parseCommandArgs(command, rest);
+    jsonRequested = (values as Record<string, unknown>).format === 'json';
+    if (values.help === true) {
+      io.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
+      return 0;
+    }
+    return await command.run({ values, positionals }, io);
+  } catch (error) {
+    return writeError(io, error, jsonRequested);
+  }
+}

@@ -1,0 +1,297 @@
+// The plan: a versioned JSON artefact (formatVersion 1) that every rendering (text, Ink, Markdown, JSON) and the
+// executor read. Operations form a union tagged by `type`; every switch over it ends in a `never` check.
+// Documented for users in docs/json-plan.md.
+
+import type {
+  JsonObject,
+  JsonValue,
+  MetadataField,
+  MetadataMode,
+  PasswordSource,
+  UserKeyKind,
+} from '../state/model.ts';
+
+export const PLAN_FORMAT_VERSION = 1;
+
+/** One RFC 6902 operation, as fast-json-patch produces it. */
+export interface JsonPatchOperation {
+  op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  path: string;
+  value?: JsonValue;
+  from?: string;
+}
+
+export interface FieldChange<T> {
+  before: T;
+  after: T;
+}
+
+/** Reference to a user: its manifest key (if it has one) and its live id (null until a create in this plan runs). */
+export interface UserRef {
+  /** settings.userKey value; null for live users the manifest does not list (prune). */
+  key: string | null;
+  userId: string | null;
+}
+
+/** Reference to an organization: slug, and live id (null until created in this plan). */
+export interface OrgRef {
+  slug: string;
+  organizationId: string | null;
+}
+
+interface OperationBase {
+  /** Stable, unique within the plan: `<type>:<target>`, e.g. `create_user:emp-001`, `create_membership:acme/emp-001`. */
+  id: string;
+  /** Ids of operations that must complete first. */
+  dependsOn: string[];
+  /** Manifest position that caused this operation, when there is one. */
+  source?: { file: string; line: number };
+}
+
+export interface CreateOrganizationOp extends OperationBase {
+  type: 'create_organization';
+  org: OrgRef;
+  name: string;
+}
+
+export interface UpdateOrganizationOp extends OperationBase {
+  type: 'update_organization';
+  org: OrgRef;
+  changes: { name: FieldChange<string> };
+}
+
+/** Profile fields settable in POST /users. Secrets are not here: see `password`. */
+export interface CreateUserAttributes {
+  externalId?: string;
+  emailAddresses?: string[];
+  phoneNumbers?: string[];
+  username?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  publicMetadata?: JsonObject;
+  privateMetadata?: JsonObject;
+  unsafeMetadata?: JsonObject;
+  banned?: boolean;
+  locked?: boolean;
+}
+
+export interface CreateUserOp extends OperationBase {
+  type: 'create_user';
+  user: UserRef;
+  attributes: CreateUserAttributes;
+  /** Where apply gets the password from; the value is never stored in a plan. */
+  password?: PasswordSource;
+}
+
+export type UserProfileField = 'externalId' | 'username' | 'firstName' | 'lastName';
+
+export interface UpdateUserOp extends OperationBase {
+  type: 'update_user';
+  user: UserRef;
+  /** Only the fields that differ. One PATCH /users/{id} carries them all. */
+  changes: Partial<Record<UserProfileField, FieldChange<string | null>>>;
+}
+
+export interface AddEmailAddressOp extends OperationBase {
+  type: 'add_email_address';
+  user: UserRef;
+  emailAddress: string;
+  /** Make it the primary address as it is created. */
+  primary: boolean;
+}
+
+export interface SetPrimaryEmailAddressOp extends OperationBase {
+  type: 'set_primary_email_address';
+  user: UserRef;
+  emailAddress: string;
+  /** Live id of the address (it already exists). */
+  emailAddressId: string;
+  before: string | null;
+}
+
+export interface RemoveEmailAddressOp extends OperationBase {
+  type: 'remove_email_address';
+  user: UserRef;
+  emailAddress: string;
+  emailAddressId: string;
+}
+
+export interface AddPhoneNumberOp extends OperationBase {
+  type: 'add_phone_number';
+  user: UserRef;
+  phoneNumber: string;
+  primary: boolean;
+}
+
+export interface SetPrimaryPhoneNumberOp extends OperationBase {
+  type: 'set_primary_phone_number';
+  user: UserRef;
+  phoneNumber: string;
+  phoneNumberId: string;
+  before: string | null;
+}
+
+export interface RemovePhoneNumberOp extends OperationBase {
+  type: 'remove_phone_number';
+  user: UserRef;
+  phoneNumber: string;
+  phoneNumberId: string;
+}
+
+export interface MetadataChange {
+  before: JsonObject;
+  after: JsonObject;
+  /** RFC 6902 patch from before to after, for display and review. */
+  patch: JsonPatchOperation[];
+}
+
+export interface UpdateMetadataOp extends OperationBase {
+  type: 'update_metadata';
+  user: UserRef;
+  /**
+   * replace: PUT /users/{id}/metadata with each changed field's whole `after`.
+   * merge: PATCH /users/{id}/metadata with `body` (deep merge; null deletes a key).
+   */
+  mode: MetadataMode;
+  changes: Partial<Record<MetadataField, MetadataChange>>;
+  /** The exact request body (snake_case field names) apply sends. */
+  body: Partial<Record<'public_metadata' | 'private_metadata' | 'unsafe_metadata', JsonObject>>;
+}
+
+export interface BanUserOp extends OperationBase {
+  type: 'ban_user';
+  user: UserRef;
+}
+export interface UnbanUserOp extends OperationBase {
+  type: 'unban_user';
+  user: UserRef;
+}
+export interface LockUserOp extends OperationBase {
+  type: 'lock_user';
+  user: UserRef;
+}
+export interface UnlockUserOp extends OperationBase {
+  type: 'unlock_user';
+  user: UserRef;
+}
+
+export interface CreateMembershipOp extends OperationBase {
+  type: 'create_membership';
+  org: OrgRef;
+  user: UserRef;
+  role: string;
+}
+
+export interface UpdateMembershipRoleOp extends OperationBase {
+  type: 'update_membership_role';
+  org: OrgRef;
+  user: UserRef;
+  membershipId: string;
+  changes: { role: FieldChange<string> };
+  /** True when the change lowers privileges (from org:admin): ordered with the destructive steps. */
+  downgrade: boolean;
+}
+
+export interface DeleteMembershipOp extends OperationBase {
+  type: 'delete_membership';
+  org: OrgRef;
+  user: UserRef;
+  membershipId: string;
+  role: string;
+}
+
+export interface DeleteUserOp extends OperationBase {
+  type: 'delete_user';
+  user: UserRef;
+  /** What identifies the user to a reviewer (primary email, username or external id). */
+  label: string;
+  reason: 'prune';
+}
+
+export type Operation =
+  | CreateOrganizationOp
+  | UpdateOrganizationOp
+  | CreateUserOp
+  | UpdateUserOp
+  | AddEmailAddressOp
+  | SetPrimaryEmailAddressOp
+  | RemoveEmailAddressOp
+  | AddPhoneNumberOp
+  | SetPrimaryPhoneNumberOp
+  | RemovePhoneNumberOp
+  | UpdateMetadataOp
+  | BanUserOp
+  | UnbanUserOp
+  | LockUserOp
+  | UnlockUserOp
+  | CreateMembershipOp
+  | UpdateMembershipRoleOp
+  | DeleteMembershipOp
+  | DeleteUserOp;
+
+export type OperationType = Operation['type'];
+
+/** How an operation counts in the summary line (`Plan: 3 to create, 5 to change, 1 to delete.`). */
+export type ChangeKind = 'create' | 'change' | 'delete';
+
+/**
+ * Version of each live object the plan read, so apply of a saved plan can tell exactly what changed since.
+ * Keyed by live id (user_..., org_..., orgmem_...).
+ */
+export interface LiveVersions {
+  users: Record<string, { updatedAt: number }>;
+  organizations: Record<string, { updatedAt: number }>;
+  memberships: Record<string, { updatedAt: number }>;
+}
+
+export interface PlanSummary {
+  create: number;
+  change: number;
+  delete: number;
+  /** Operations per type, only types that occur. */
+  byType: Partial<Record<OperationType, number>>;
+  /** Distinct users touched by the plan. */
+  usersTouched: number;
+}
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  /** sha256 (hex) of the normalised desired state and of the live snapshot the plan was computed from. */
+  fingerprints: { manifest: string; live: string };
+  settings: { userKey: UserKeyKind; metadataMode: MetadataMode; prune: boolean };
+  /** Phase order, then a stable tie-break: the same inputs give byte-identical JSON. */
+  operations: Operation[];
+  summary: PlanSummary;
+  /** Only the objects the operations touch. */
+  liveVersions: LiveVersions;
+}
+
+/** A problem that prevents a trustworthy plan (ambiguous identity, taken email...). */
+export interface PlanDiagnostic {
+  /** Stable code, e.g. `ambiguous_user_match`, `email_taken_by_other_user`, `unknown_organization`. */
+  code: string;
+  message: string;
+  /** Manifest position, when the problem comes from a declaration. */
+  source?: { file: string; line: number; column: number };
+  hint?: string;
+}
+
+/** Safety thresholds and decisions that need a person: arrive as data, the planner never prompts. */
+export interface PlanOptions {
+  /** Maximum user deletions allowed without allowMassDelete. @default 10 */
+  maxDeletes: number;
+  allowMassDelete: boolean;
+  /** Maximum share (0..1) of live users a plan may change or delete without allowMassChange. @default 0.3 */
+  maxChangeRatio: number;
+  allowMassChange: boolean;
+  /** Extra field paths to ignore (adds to settings.ignore). */
+  ignore: string[];
+}
+
+export interface PlanResult {
+  plan: Plan;
+  /** Errors: when non-empty the plan must not be applied. */
+  errors: PlanDiagnostic[];
+  /** Safety refusals (mass delete...) that an explicit flag can lift. */
+  refusals: PlanDiagnostic[];
+}

@@ -1,0 +1,156 @@
+// The one domain model both sides are normalised into before diffing: the manifest becomes a DesiredState
+// (src/manifest), the API becomes a LiveSnapshot (src/state). The planner sees only these types, never YAML or
+// API JSON. Types only: no runtime code lives here.
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** How manifest users are matched with live users. */
+export type UserKeyKind = 'externalId' | 'emailAddress' | 'username';
+/** replace: a declared metadata object is the whole object. merge: only declared keys are enforced (deep). */
+export type MetadataMode = 'replace' | 'merge';
+export type MetadataField = 'publicMetadata' | 'privateMetadata' | 'unsafeMetadata';
+export const METADATA_FIELDS: readonly MetadataField[] = ['publicMetadata', 'privateMetadata', 'unsafeMetadata'];
+
+/** Where something was declared: 1-based line and column. */
+export interface SourceRef {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** Where a user's password comes from. The value itself never enters a plan, a journal or any output. */
+export type PasswordSource =
+  /** `password: ${VAR}` (optionally with a default): apply reads the variable again. */
+  | { kind: 'env'; variable: string }
+  /** A literal password in the manifest: only an apply that reads the manifest can send it. */
+  | { kind: 'inline' };
+
+export interface DesiredPassword {
+  source: PasswordSource;
+  /** The resolved value, present only in memory while a manifest is loaded. */
+  value: string;
+}
+
+export interface DesiredMembership {
+  /** Organization slug (declared under `organizations:`). */
+  org: string;
+  role: string;
+  source: SourceRef;
+}
+
+/**
+ * One user as the manifest declares it. An absent (undefined) field is unmanaged: the planner leaves the live value
+ * alone. `null` for a nullable string means "must be empty". `memberships` is always authoritative for managed
+ * organizations: undefined is treated like [] (the user belongs to none of them).
+ */
+export interface DesiredUser {
+  /** The value of the settings.userKey field, normalised (emails lower-cased). Unique in the manifest. */
+  key: string;
+  source: SourceRef;
+  externalId?: string;
+  /** Lower-cased; first is primary. */
+  emailAddresses?: string[];
+  /** E.164; first is primary. */
+  phoneNumbers?: string[];
+  username?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  password?: DesiredPassword;
+  publicMetadata?: JsonObject;
+  privateMetadata?: JsonObject;
+  unsafeMetadata?: JsonObject;
+  banned?: boolean;
+  locked?: boolean;
+  memberships?: DesiredMembership[];
+  /** Positions of individual fields, for plan errors that point at a line (`emailAddresses.0` -> ref). */
+  fieldSources?: Record<string, SourceRef>;
+}
+
+export interface DesiredOrganization {
+  slug: string;
+  name: string;
+  source: SourceRef;
+}
+
+export interface ManifestSettings {
+  userKey: UserKeyKind;
+  prune: boolean;
+  metadataMode: MetadataMode;
+  /** Field paths whose drift is expected (`publicMetadata.lastSeenAt`, `firstName`); never planned. */
+  ignore: string[];
+}
+
+export interface DesiredState {
+  settings: ManifestSettings;
+  organizations: DesiredOrganization[];
+  users: DesiredUser[];
+  /** The manifest files, in load order (for fingerprints and messages). */
+  files: string[];
+}
+
+export interface LiveEmailAddress {
+  id: string;
+  /** Lower-cased. */
+  emailAddress: string;
+  verified: boolean;
+}
+
+export interface LivePhoneNumber {
+  id: string;
+  phoneNumber: string;
+  verified: boolean;
+}
+
+export interface LiveUser {
+  id: string;
+  externalId: string | null;
+  emailAddresses: LiveEmailAddress[];
+  primaryEmailAddressId: string | null;
+  phoneNumbers: LivePhoneNumber[];
+  primaryPhoneNumberId: string | null;
+  username: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  publicMetadata: JsonObject;
+  privateMetadata: JsonObject;
+  unsafeMetadata: JsonObject;
+  banned: boolean;
+  locked: boolean;
+  /** Unix ms. */
+  createdAt: number;
+  /** Unix ms; the saved-plan staleness check compares it. */
+  updatedAt: number;
+}
+
+export interface LiveOrganization {
+  id: string;
+  slug: string;
+  name: string;
+  updatedAt: number;
+}
+
+export interface LiveMembership {
+  id: string;
+  organizationId: string;
+  userId: string;
+  role: string;
+  updatedAt: number;
+}
+
+/**
+ * What was read from the instance: every user, the organizations whose slug the manifest declares (the managed
+ * ones), and the memberships of those organizations.
+ */
+export interface LiveSnapshot {
+  users: LiveUser[];
+  organizations: LiveOrganization[];
+  memberships: LiveMembership[];
+}
+
+/**
+ * The mark clerk-sync puts in a user's private metadata when it creates or adopts the user. Prune only ever deletes
+ * users that carry it. Value: `{ "managedBy": "clerk-sync" }` under this key.
+ */
+export const MANAGED_MARK_KEY = 'clerkSync';
+export const MANAGED_MARK_VALUE = { managedBy: 'clerk-sync' } as const;
