@@ -1,0 +1,47 @@
+// The request contract between callers (state reads, apply's operation table) and the HTTP client. A RequestSpec
+// is plain data, so apply's Operation -> request translation is a pure, testable table.
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export type QueryValue = string | number | boolean | undefined | (string | number)[];
+
+export interface RequestSpec {
+  method: HttpMethod;
+  /** Path below the API base URL (which ends in /v1), starting with '/': `/users/user_123/ban`. */
+  path: string;
+  /** Arrays become repeated keys (`email_address=a&email_address=b`); undefined values are dropped. */
+  query?: Record<string, QueryValue>;
+  /** JSON body (snake_case keys, as the API expects). */
+  body?: unknown;
+}
+
+/**
+ * When the client may repeat a request on its own after a retryable failure (429, 5xx, connection error):
+ * - 'safe' (default): GET/PUT/PATCH/DELETE are retried; POST is not (its outcome may be unknown: apply decides).
+ * - 'always': the caller knows the request is idempotent (POST /users/{id}/ban...).
+ * - 'never': no retry at all; the first failure is thrown.
+ * A 429 is always safe to retry whatever the method: Clerk rejected the request before doing anything.
+ */
+export type RetryMode = 'safe' | 'always' | 'never';
+
+export interface RequestOptions {
+  retry?: RetryMode;
+  signal?: AbortSignal;
+}
+
+export interface ClerkClient {
+  /** Base URL including /v1, e.g. https://api.clerk.com/v1 */
+  readonly baseUrl: string;
+  /** Sends one logical request (with retries per RetryMode); resolves to the parsed JSON body of a 2xx answer. */
+  request<T>(spec: RequestSpec, options?: RequestOptions): Promise<T>;
+  /** Counters since creation: requests sent (including retries), retries, 429s seen. */
+  stats(): ClientStats;
+  close(): Promise<void>;
+}
+
+export interface ClientStats {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  byMethod: Partial<Record<HttpMethod, number>>;
+}
