@@ -31,6 +31,7 @@ function defaultIO(): CliIO {
     env: process.env,
     cwd: process.cwd(),
     signal: controller.signal,
+    runCli: main,
   };
 }
 
@@ -88,8 +89,9 @@ function writeError(io: CliIO, error: unknown, jsonRequested: boolean): number {
 }
 
 /** Run clerk-sync with the given arguments; resolves to the exit code. */
-export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+export async function main(argv: string[], givenIO: CliIO = defaultIO()): Promise<number> {
   const [name, ...rest] = argv;
+  const io: CliIO = givenIO.runCli ? givenIO : { ...givenIO, runCli: main };
   let jsonRequested = false;
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

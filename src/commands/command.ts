@@ -11,6 +11,8 @@ export interface CliIO {
   cwd: string;
   /** Resolves when the user interrupts (SIGINT/SIGTERM); commands that serve or apply listen to it. */
   signal: AbortSignal;
+  /** Runs another clerk-sync command line (the demo chains commands); set by cli.ts, so no command imports cli.ts. */
+  runCli?: (argv: string[], io: CliIO) => Promise<number>;
 }
 
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;

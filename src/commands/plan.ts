@@ -1,16 +1,89 @@
-// clerk-sync plan (not yet implemented).
+// clerk-sync plan: read the manifest and the live instance, print the ordered plan (text, JSON or Markdown),
+// optionally save it for a later `apply PLAN`. Never changes anything.
 
-import { InternalError } from '../errors.ts';
-import type { CommandDefinition } from './command.ts';
+import { UsageError } from '../errors.ts';
+import { presentPlan, renderPlanMarkdown, serializePlan } from '../plan/index.ts';
+import { renderPlanText, shouldUseColor } from '../ui/index.ts';
+import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
+import { booleanOption, type CommandDefinition, stringOption } from './command.ts';
+import { writeFileAtomic } from './files.ts';
+import {
+  formatPlanDiagnostics,
+  loadManifestFromFlags,
+  MANIFEST_OPTIONS,
+  PLAN_OPTIONS,
+  PLAN_OPTIONS_HELP,
+  planOptionsFrom,
+  planOrThrow,
+  readLiveState,
+} from './live-plan.ts';
+
+const FORMATS = ['text', 'json', 'markdown'] as const;
+type Format = (typeof FORMATS)[number];
+
+export function parseFormat<T extends string>(raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new UsageError(`--format must be one of ${allowed.join(', ')}, got "${raw}"`);
+}
 
 export const planCommand: CommandDefinition = {
   name: 'plan',
-  summary: '(not yet implemented)',
-  help: 'Usage: clerk-sync plan',
-  options: {},
-  allowPositionals: true,
-  hidden: true,
-  async run() {
-    throw new InternalError('clerk-sync plan is not implemented yet');
+  summary: 'show what apply would change (read-only)',
+  help: `Usage: clerk-sync plan -f FILE... [--format text|json|markdown] [--out PLAN] [--detailed-exitcode]
+
+Reads the manifest and the live instance and prints the ordered plan: + create, ~ change, - delete.
+Nothing is changed.
+
+Options:
+  -f, --file FILE       manifest file or directory of *.yaml (repeatable)
+  --format FORMAT       text (default), json (the versioned plan, see docs/json-plan.md) or markdown (PR comment)
+  --out PLAN            also save the JSON plan to PLAN for \`clerk-sync apply PLAN\` (no secrets in it)
+  --detailed-exitcode   exit 2 when the plan has changes (for CI drift gates)
+${PLAN_OPTIONS_HELP}
+${API_OPTIONS_HELP}
+
+Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 error, 2 changes with --detailed-exitcode.`,
+  options: {
+    ...MANIFEST_OPTIONS,
+    ...PLAN_OPTIONS,
+    ...API_OPTIONS,
+    format: { type: 'string' },
+    out: { type: 'string' },
+    'detailed-exitcode': { type: 'boolean' },
+  },
+  allowPositionals: false,
+  async run({ values }, io) {
+    const format: Format = parseFormat(stringOption(values, 'format'), FORMATS, 'text');
+    const planOptions = planOptionsFrom(values);
+    const { desired } = await loadManifestFromFlags(values, io, 'plan');
+    const { client } = openClient(values, io);
+    try {
+      const live = await readLiveState(client, desired, io);
+      const { plan, refusals } = planOrThrow(desired, live, planOptions, io);
+      if (format === 'json') {
+        io.stdout.write(serializePlan(plan));
+      } else if (format === 'markdown') {
+        io.stdout.write(renderPlanMarkdown(plan));
+      } else {
+        const color = shouldUseColor(io.stdout, io.env);
+        io.stdout.write(
+          renderPlanText(presentPlan(plan), { color, ...(io.stdout.columns ? { columns: io.stdout.columns } : {}) }),
+        );
+      }
+      if (refusals.length > 0) {
+        io.stderr.write(formatPlanDiagnostics(refusals, 'warning'));
+        io.stderr.write('apply will refuse this plan unless the flags named above are given.\n');
+      }
+      const out = stringOption(values, 'out');
+      if (out !== undefined) {
+        const written = await writeFileAtomic(io.cwd, out, serializePlan(plan));
+        io.stderr.write(`Saved the plan to ${written}. Apply it with: clerk-sync apply ${out}\n`);
+      }
+      const hasChanges = plan.operations.length > 0;
+      return hasChanges && booleanOption(values, 'detailed-exitcode') ? 2 : 0;
+    } finally {
+      await client.close();
+    }
   },
 };

@@ -1,0 +1,62 @@
+// Flags shared by every command that talks to Clerk, and the one place that turns them into a client.
+
+import type { ParseArgsConfig } from 'node:util';
+import { type ClerkClient, createClerkClient, resolveClientConfig } from '../clerk/index.ts';
+import { UsageError } from '../errors.ts';
+import type { CliIO, OptionValues } from './command.ts';
+import { stringOption } from './command.ts';
+
+export const API_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  'api-url': { type: 'string' },
+  'rate-limit': { type: 'string' },
+  concurrency: { type: 'string' },
+  'max-wait': { type: 'string' },
+};
+
+export const API_OPTIONS_HELP = `API options:
+  --api-url URL         Clerk Backend API base URL (default: $CLERK_API_URL or https://api.clerk.com/v1);
+                        plain http:// only for loopback hosts (the emulator)
+  --rate-limit N/T      client-side request budget, e.g. 1000/10s (default: Clerk's documented limit for the
+                        key: 1000/10s for sk_live_, 100/10s for sk_test_)
+  --concurrency N       requests in flight at once (default 8)
+  --max-wait SECONDS    longest Retry-After clerk-sync will wait before giving up (default 120)
+Environment: CLERK_SECRET_KEY (required), CLERK_API_URL.`;
+
+export function positiveInteger(values: OptionValues, name: string): number | undefined {
+  const raw = stringOption(values, name);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new UsageError(`--${name} must be a positive whole number, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+export function nonNegativeInteger(values: OptionValues, name: string): number | undefined {
+  const raw = stringOption(values, name);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number >= 0, got "${raw}"`);
+  return Number(raw);
+}
+
+export interface OpenedClient {
+  client: ClerkClient;
+  secretKey: string;
+  concurrency: number;
+}
+
+export function openClient(values: OptionValues, io: CliIO): OpenedClient {
+  const apiUrl = stringOption(values, 'api-url');
+  const rateLimit = stringOption(values, 'rate-limit');
+  const concurrency = positiveInteger(values, 'concurrency');
+  const maxWait = positiveInteger(values, 'max-wait');
+  const config = resolveClientConfig({
+    env: io.env,
+    flags: {
+      ...(apiUrl === undefined ? {} : { apiUrl }),
+      ...(rateLimit === undefined ? {} : { rateLimit }),
+      ...(concurrency === undefined ? {} : { concurrency }),
+      ...(maxWait === undefined ? {} : { maxWaitMs: maxWait * 1000 }),
+    },
+  });
+  return { client: createClerkClient(config), secretKey: config.secretKey, concurrency: config.concurrency };
+}

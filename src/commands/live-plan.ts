@@ -1,0 +1,121 @@
+// The pipeline plan, apply and drift share: manifest -> live snapshot -> plan, with the flags that steer it.
+// Prints progress and warnings on stderr; returns data, prints no plan.
+
+import type { ParseArgsConfig } from 'node:util';
+import type { ClerkClient } from '../clerk/index.ts';
+import { PlanError, UsageError } from '../errors.ts';
+import { type Diagnostic, formatDiagnostics, loadValidManifest, type ManifestSource } from '../manifest/index.ts';
+import {
+  createPlan,
+  DEFAULT_PLAN_OPTIONS,
+  type PlanDiagnostic,
+  type PlanOptions,
+  type PlanResult,
+} from '../plan/index.ts';
+import { type DesiredState, fetchLiveSnapshot, type LiveSnapshot } from '../state/index.ts';
+import { nonNegativeInteger } from './api-options.ts';
+import { booleanOption, type CliIO, type OptionValues, stringList } from './command.ts';
+
+export const MANIFEST_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  file: { type: 'string', short: 'f', multiple: true },
+};
+
+export const PLAN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  'max-deletes': { type: 'string' },
+  'allow-mass-delete': { type: 'boolean' },
+  'max-change-ratio': { type: 'string' },
+  'allow-mass-change': { type: 'boolean' },
+  ignore: { type: 'string', multiple: true },
+};
+
+export const PLAN_OPTIONS_HELP = `Safety options:
+  --max-deletes N       most users a plan may delete (prune) without --allow-mass-delete (default ${DEFAULT_PLAN_OPTIONS.maxDeletes})
+  --allow-mass-delete   lift the --max-deletes cap
+  --max-change-ratio R  largest share of live users (0..1) a plan may change without --allow-mass-change (default ${DEFAULT_PLAN_OPTIONS.maxChangeRatio})
+  --allow-mass-change   lift the --max-change-ratio cap
+  --ignore PATH         a field path whose drift is expected (repeatable), like settings.ignore:
+                        firstName, publicMetadata.lastSeenAt`;
+
+export function planOptionsFrom(values: OptionValues): PlanOptions {
+  const maxDeletes = nonNegativeInteger(values, 'max-deletes');
+  const ratioRaw = values['max-change-ratio'];
+  let maxChangeRatio = DEFAULT_PLAN_OPTIONS.maxChangeRatio;
+  if (typeof ratioRaw === 'string') {
+    const ratio = Number(ratioRaw);
+    if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+      throw new UsageError(`--max-change-ratio must be a number from 0 to 1, got "${ratioRaw}"`);
+    }
+    maxChangeRatio = ratio;
+  }
+  return {
+    maxDeletes: maxDeletes ?? DEFAULT_PLAN_OPTIONS.maxDeletes,
+    allowMassDelete: booleanOption(values, 'allow-mass-delete'),
+    maxChangeRatio,
+    allowMassChange: booleanOption(values, 'allow-mass-change'),
+    ignore: stringList(values, 'ignore'),
+  };
+}
+
+export interface LoadedManifest {
+  desired: DesiredState;
+  sources: ManifestSource[];
+  warnings: Diagnostic[];
+}
+
+/** Loads and validates the manifest; prints its warnings; throws ManifestInvalidError (with every error) if invalid. */
+export async function loadManifestFromFlags(values: OptionValues, io: CliIO, command: string): Promise<LoadedManifest> {
+  const files = stringList(values, 'file');
+  if (files.length === 0) {
+    throw new UsageError(`${command} needs a manifest: -f FILE (repeatable; a directory means its *.yaml files)`);
+  }
+  const loaded = await loadValidManifest(files, { env: io.env, cwd: io.cwd });
+  if (loaded.warnings.length > 0) {
+    io.stderr.write(formatDiagnostics(loaded.warnings, loaded.sources));
+  }
+  return loaded;
+}
+
+/** Reads the live state the manifest manages, reporting size and time on stderr. */
+export async function readLiveState(client: ClerkClient, desired: DesiredState, io: CliIO): Promise<LiveSnapshot> {
+  const started = Date.now();
+  const before = client.stats().requests;
+  io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
+  const live = await fetchLiveSnapshot(client, {
+    managedOrgSlugs: desired.organizations.map((org) => org.slug),
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const requests = client.stats().requests - before;
+  io.stderr.write(
+    `Read ${live.users.length} users, ${live.organizations.length} managed organizations, ${live.memberships.length} memberships in ${seconds}s (${requests} requests).\n`,
+  );
+  return live;
+}
+
+export function formatPlanDiagnostics(diagnostics: PlanDiagnostic[], severity: 'error' | 'warning'): string {
+  return diagnostics
+    .map((diagnostic) => {
+      const where = diagnostic.source
+        ? `${diagnostic.source.file}:${diagnostic.source.line}:${diagnostic.source.column}: `
+        : '';
+      const hint = diagnostic.hint ? `\n  hint: ${diagnostic.hint}` : '';
+      return `${where}${severity}[${diagnostic.code}]: ${diagnostic.message}${hint}\n`;
+    })
+    .join('');
+}
+
+/** Plans, and refuses (PlanError) when the planner found errors; refusals are returned for the caller to judge. */
+export function planOrThrow(desired: DesiredState, live: LiveSnapshot, options: PlanOptions, io: CliIO): PlanResult {
+  const result = createPlan(desired, live, options);
+  if (result.errors.length > 0) {
+    io.stderr.write(formatPlanDiagnostics(result.errors, 'error'));
+    const count = result.errors.length;
+    throw new PlanError(
+      `the manifest cannot be planned safely: ${count} error${count === 1 ? '' : 's'} (listed above)`,
+      {
+        meta: { codes: [...new Set(result.errors.map((error) => error.code))] },
+        hint: 'Fix the manifest (or the live data it conflicts with) and plan again. Nothing was changed.',
+      },
+    );
+  }
+  return result;
+}

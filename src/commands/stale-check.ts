@@ -1,0 +1,171 @@
+// Saved-plan staleness: re-read every live object the plan touches (in batches of 100 ids, never one request per
+// object where a filter exists) and report each one that changed since the plan was made, and each object the plan
+// would create that now exists. Apply refuses a stale plan before sending anything.
+
+import type { ClerkClient, WireOrganization, WireOrganizationMembership, WirePage, WireUser } from '../clerk/index.ts';
+import { isApiError } from '../errors.ts';
+import type { Operation, Plan } from '../plan/index.ts';
+
+export interface StaleObject {
+  kind: 'user' | 'organization' | 'membership';
+  id: string;
+  /** What a reviewer needs: "deleted", "modified at 2026-11-23T10:00:00.000Z", "now exists (user_...)". */
+  change: string;
+}
+
+const BATCH = 100;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
+  return out;
+}
+
+function modified(before: number, after: number): string {
+  return `modified at ${new Date(after).toISOString()} (plan read it at version ${new Date(before).toISOString()})`;
+}
+
+async function staleUsers(client: ClerkClient, plan: Plan): Promise<StaleObject[]> {
+  const stale: StaleObject[] = [];
+  const ids = Object.keys(plan.liveVersions.users);
+  const seen = new Map<string, WireUser>();
+  for (const batch of chunks(ids, BATCH)) {
+    const users = await client.request<WireUser[]>({
+      method: 'GET',
+      path: '/users',
+      query: { user_id: batch, limit: BATCH },
+    });
+    for (const user of users) seen.set(user.id, user);
+  }
+  for (const id of ids) {
+    const user = seen.get(id);
+    const version = plan.liveVersions.users[id];
+    if (!user) stale.push({ kind: 'user', id, change: 'deleted' });
+    else if (version && user.updated_at !== version.updatedAt)
+      stale.push({ kind: 'user', id, change: modified(version.updatedAt, user.updated_at) });
+  }
+
+  // Users the plan creates must still be absent, or applying would collide with (or duplicate) them.
+  const creates = plan.operations.filter(
+    (op): op is Extract<Operation, { type: 'create_user' }> => op.type === 'create_user',
+  );
+  const param = { externalId: 'external_id', emailAddress: 'email_address', username: 'username' }[
+    plan.settings.userKey
+  ];
+  const keys = creates.map((op) => op.user.key).filter((key): key is string => key !== null);
+  for (const batch of chunks(keys, BATCH)) {
+    const found = await client.request<WireUser[]>({
+      method: 'GET',
+      path: '/users',
+      query: { [param]: batch, limit: BATCH },
+    });
+    for (const user of found) {
+      const key =
+        plan.settings.userKey === 'externalId'
+          ? user.external_id
+          : plan.settings.userKey === 'username'
+            ? user.username
+            : (user.email_addresses
+                .find((email) => batch.includes(email.email_address.toLowerCase()))
+                ?.email_address.toLowerCase() ?? null);
+      stale.push({ kind: 'user', id: key ?? user.id, change: `now exists as ${user.id} (the plan would create it)` });
+    }
+  }
+  return stale;
+}
+
+async function staleOrganizations(client: ClerkClient, plan: Plan): Promise<StaleObject[]> {
+  const stale: StaleObject[] = [];
+  for (const [id, version] of Object.entries(plan.liveVersions.organizations)) {
+    try {
+      const org = await client.request<WireOrganization>({
+        method: 'GET',
+        path: `/organizations/${encodeURIComponent(id)}`,
+      });
+      if (org.updated_at !== version.updatedAt)
+        stale.push({ kind: 'organization', id, change: modified(version.updatedAt, org.updated_at) });
+    } catch (error) {
+      if (isApiError(error) && error.status === 404) stale.push({ kind: 'organization', id, change: 'deleted' });
+      else throw error;
+    }
+  }
+  for (const op of plan.operations) {
+    if (op.type !== 'create_organization') continue;
+    try {
+      const org = await client.request<WireOrganization>({
+        method: 'GET',
+        path: `/organizations/${encodeURIComponent(op.org.slug)}`,
+      });
+      stale.push({
+        kind: 'organization',
+        id: op.org.slug,
+        change: `now exists as ${org.id} (the plan would create it)`,
+      });
+    } catch (error) {
+      if (!(isApiError(error) && error.status === 404)) throw error;
+    }
+  }
+  return stale;
+}
+
+async function staleMemberships(client: ClerkClient, plan: Plan): Promise<StaleObject[]> {
+  const stale: StaleObject[] = [];
+  // organization id -> user id -> what the plan expects (membership id, or null: must not exist yet)
+  const expected = new Map<string, Map<string, string | null>>();
+  for (const op of plan.operations) {
+    if (op.type !== 'create_membership' && op.type !== 'update_membership_role' && op.type !== 'delete_membership')
+      continue;
+    if (op.org.organizationId === null || op.user.userId === null) continue;
+    const perOrg = expected.get(op.org.organizationId) ?? new Map<string, string | null>();
+    perOrg.set(op.user.userId, op.type === 'create_membership' ? null : op.membershipId);
+    expected.set(op.org.organizationId, perOrg);
+  }
+  for (const [orgId, perOrg] of expected) {
+    const found = new Map<string, WireOrganizationMembership>();
+    for (const batch of chunks([...perOrg.keys()], BATCH)) {
+      const page = await client.request<WirePage<WireOrganizationMembership>>({
+        method: 'GET',
+        path: `/organizations/${encodeURIComponent(orgId)}/memberships`,
+        query: { user_id: batch, limit: BATCH },
+      });
+      for (const membership of page.data) {
+        const userId = membership.public_user_data?.user_id;
+        if (userId) found.set(userId, membership);
+      }
+    }
+    for (const [userId, membershipId] of perOrg) {
+      const current = found.get(userId);
+      if (membershipId === null) {
+        if (current)
+          stale.push({
+            kind: 'membership',
+            id: current.id,
+            change: `now exists (${userId} in ${orgId} as ${current.role}; the plan would create it)`,
+          });
+        continue;
+      }
+      const version = plan.liveVersions.memberships[membershipId];
+      if (!current) stale.push({ kind: 'membership', id: membershipId, change: 'deleted' });
+      else if (version && current.updated_at !== version.updatedAt) {
+        stale.push({
+          kind: 'membership',
+          id: membershipId,
+          change: `${modified(version.updatedAt, current.updated_at)}, role now ${current.role}`,
+        });
+      }
+    }
+  }
+  return stale;
+}
+
+export async function findStaleObjects(client: ClerkClient, plan: Plan): Promise<StaleObject[]> {
+  return [
+    ...(await staleOrganizations(client, plan)),
+    ...(await staleUsers(client, plan)),
+    ...(await staleMemberships(client, plan)),
+  ];
+}
+
+export function formatStaleObjects(stale: StaleObject[]): string {
+  return `${stale.map((object) => `  ${object.kind} ${object.id}: ${object.change}`).join('\n')}\n`;
+}
