@@ -31,6 +31,11 @@ export interface UserRef {
   /** settings.userKey value; null for live users the manifest does not list (prune). */
   key: string | null;
   userId: string | null;
+  /**
+   * What a reviewer recognises besides the key: the primary email address (declared, else live), else the username,
+   * external id or live id. Display only; apply never reads it.
+   */
+  label?: string;
 }
 
 /** Reference to an organization: slug, and live id (null until created in this plan). */
@@ -294,4 +299,52 @@ export interface PlanResult {
   errors: PlanDiagnostic[];
   /** Safety refusals (mass delete...) that an explicit flag can lift. */
   refusals: PlanDiagnostic[];
+}
+
+// ---- Presentation model: what the text (Ink), Markdown and apply views render. Built by presentPlan from a Plan. ----
+
+/** `+` create, `~` change, `-` delete/remove. */
+export type ChangeSymbol = '+' | '~' | '-';
+
+/**
+ * One field-level line, e.g. `{ symbol: '~', label: 'firstName', before: '"Ada"', after: '"Adah"' }`. Values are
+ * JSON-encoded; private metadata values and passwords are `sensitive: true` with before/after `'(sensitive)'`.
+ */
+export interface PresentedLine {
+  symbol: ChangeSymbol;
+  label: string;
+  before?: string;
+  after?: string;
+  sensitive?: boolean;
+}
+
+export interface PresentedOperation {
+  id: string;
+  type: OperationType;
+  kind: ChangeKind;
+  symbol: ChangeSymbol;
+  /** Short verb phrase, e.g. `update profile`, `create membership in acme`. */
+  title: string;
+  lines: PresentedLine[];
+}
+
+/**
+ * One organization or one user (its memberships included), e.g. title `user emp-001 (alice@acme.test)`. Symbol: `+`
+ * if the group creates its subject, `-` if it deletes it, else `~`.
+ */
+export interface PresentedGroup {
+  /** `organization:<slug>` or `user:<key>` (`user:<live id>` for users the manifest does not list). */
+  key: string;
+  kind: 'organization' | 'user';
+  symbol: ChangeSymbol;
+  title: string;
+  operations: PresentedOperation[];
+}
+
+/** Groups come in plan order of their first operation. */
+export interface PlanPresentation {
+  groups: PresentedGroup[];
+  summary: PlanSummary;
+  summaryLine: string;
+  noChanges: boolean;
 }

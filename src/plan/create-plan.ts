@@ -1,0 +1,238 @@
+// createPlan: (desired state, live snapshot, options) -> ordered plan, errors and safety refusals. Pure and
+// deterministic: no I/O, no clock, no randomness; input array order never changes the output.
+
+import type { DesiredState, JsonObject, JsonValue, LiveMembership, LiveSnapshot, LiveUser } from '../state/model.ts';
+import {
+  hasManagedMark,
+  liveUserLabel,
+  opSource,
+  planCreateUser,
+  planUpdateUser,
+  type UserDiffContext,
+} from './diff-user.ts';
+import { matchUsers } from './identity.ts';
+import { parseIgnore } from './ignore.ts';
+import { canonicalJson, compareStrings, sha256Hex } from './json-values.ts';
+import { sortOperations, summarize } from './order.ts';
+import {
+  type LiveVersions,
+  type Operation,
+  PLAN_FORMAT_VERSION,
+  type Plan,
+  type PlanDiagnostic,
+  type PlanOptions,
+  type PlanResult,
+} from './types.ts';
+
+/** Defaults for the safety thresholds; the CLI flags override them. */
+export const DEFAULT_PLAN_OPTIONS: PlanOptions = Object.freeze({
+  maxDeletes: 10,
+  allowMassDelete: false,
+  maxChangeRatio: 0.3,
+  allowMassChange: false,
+  ignore: [],
+});
+
+/** Below this many live users the change-ratio rule stays quiet: 3 of 5 users is not a mass change. */
+const MASS_CHANGE_MIN_USERS = 10;
+
+export function createPlan(desired: DesiredState, live: LiveSnapshot, options: PlanOptions): PlanResult {
+  const { settings } = desired;
+  const errors: PlanDiagnostic[] = [];
+  const ignore = parseIgnore([...settings.ignore, ...options.ignore]);
+
+  const liveOrgsBySlug = new Map(live.organizations.map((org) => [org.slug, org]));
+  const declaredOrgs = [...desired.organizations].sort((a, b) => compareStrings(a.slug, b.slug));
+  const managedSlugs = new Set(declaredOrgs.map((org) => org.slug));
+
+  const operations: Operation[] = [];
+  const createdOrgSlugs = new Set<string>();
+  for (const org of declaredOrgs) {
+    const current = liveOrgsBySlug.get(org.slug);
+    if (!current) {
+      createdOrgSlugs.add(org.slug);
+      operations.push({
+        id: `create_organization:${org.slug}`,
+        type: 'create_organization',
+        org: { slug: org.slug, organizationId: null },
+        name: org.name,
+        dependsOn: [],
+        source: opSource(org.source),
+      });
+    } else if (current.name !== org.name && !ignore.fields.has('organizations.name')) {
+      operations.push({
+        id: `update_organization:${org.slug}`,
+        type: 'update_organization',
+        org: { slug: org.slug, organizationId: current.id },
+        changes: { name: { before: current.name, after: org.name } },
+        dependsOn: [],
+        source: opSource(org.source),
+      });
+    }
+  }
+
+  const identity = matchUsers(desired, live);
+  errors.push(...identity.errors);
+
+  for (const { desired: user } of identity.matches) {
+    (user.memberships ?? []).forEach((membership, position) => {
+      if (managedSlugs.has(membership.org) || liveOrgsBySlug.has(membership.org)) return;
+      const source = user.fieldSources?.[`memberships.${position}`] ?? membership.source;
+      errors.push({
+        code: 'unknown_organization',
+        message: `manifest user "${user.key}" is a member of organization "${membership.org}", which is neither declared nor live`,
+        source: { file: source.file, line: source.line, column: source.column },
+        hint: 'Declare the organization under `organizations:` (it will be created) or fix the slug.',
+      });
+    });
+  }
+
+  const liveMembershipsByUser = new Map<string, LiveMembership[]>();
+  for (const membership of live.memberships) {
+    const list = liveMembershipsByUser.get(membership.userId) ?? [];
+    list.push(membership);
+    liveMembershipsByUser.set(membership.userId, list);
+  }
+  const context: UserDiffContext = {
+    settings,
+    ignore,
+    managedSlugs,
+    liveOrgsBySlug,
+    liveMembershipsByUser,
+    createdOrgSlugs,
+  };
+  for (const match of identity.matches) {
+    operations.push(
+      ...(match.live ? planUpdateUser(match.desired, match.live, context) : planCreateUser(match.desired, context)),
+    );
+  }
+
+  // Prune: only users clerk-sync created or adopted (they carry the mark) and that no manifest user claims. Their
+  // memberships go with them (a deleted user's memberships are deleted by Clerk), so no delete_membership for them.
+  if (settings.prune) {
+    for (const user of live.users) {
+      if (identity.claimedLiveIds.has(user.id) || !hasManagedMark(user.privateMetadata)) continue;
+      const label = liveUserLabel(user);
+      operations.push({
+        id: `delete_user:${user.id}`,
+        type: 'delete_user',
+        user: { key: null, userId: user.id, label },
+        label,
+        reason: 'prune',
+        dependsOn: [],
+      });
+    }
+  }
+
+  const ordered = sortOperations(operations);
+  const plan: Plan = {
+    formatVersion: PLAN_FORMAT_VERSION,
+    fingerprints: { manifest: fingerprintDesired(desired), live: fingerprintLive(live) },
+    settings: { userKey: settings.userKey, metadataMode: settings.metadataMode, prune: settings.prune },
+    operations: ordered,
+    summary: summarize(ordered),
+    liveVersions: liveVersionsOf(ordered, live),
+  };
+  return { plan, errors, refusals: safetyRefusals(ordered, live, options) };
+}
+
+function safetyRefusals(operations: Operation[], live: LiveSnapshot, options: PlanOptions): PlanDiagnostic[] {
+  const refusals: PlanDiagnostic[] = [];
+  const deletes = operations.filter((op) => op.type === 'delete_user').length;
+  if (deletes > options.maxDeletes && !options.allowMassDelete) {
+    refusals.push({
+      code: 'mass_delete',
+      message: `the plan deletes ${deletes} users, more than the limit of ${options.maxDeletes}`,
+      hint: 'Review the deletions, then raise --max-deletes or pass --allow-mass-delete.',
+    });
+  }
+  if (live.users.length >= MASS_CHANGE_MIN_USERS && !options.allowMassChange) {
+    const touched = new Set<string>();
+    for (const op of operations) {
+      if ('user' in op && op.user.userId !== null) touched.add(op.user.userId);
+    }
+    const ratio = touched.size / live.users.length;
+    if (ratio > options.maxChangeRatio) {
+      refusals.push({
+        code: 'mass_change',
+        message: `the plan changes or deletes ${touched.size} of ${live.users.length} live users (${Math.round(ratio * 100)}%), more than the limit of ${Math.round(options.maxChangeRatio * 100)}%`,
+        hint: 'Review the plan, then raise --max-change-ratio or pass --allow-mass-change.',
+      });
+    }
+  }
+  return refusals;
+}
+
+/** updatedAt of every live object an operation touches, keyed by id in sorted order (stable JSON). */
+function liveVersionsOf(operations: Operation[], live: LiveSnapshot): LiveVersions {
+  const users = new Set<string>();
+  const orgs = new Set<string>();
+  const memberships = new Set<string>();
+  for (const op of operations) {
+    if ('user' in op && op.user.userId !== null) users.add(op.user.userId);
+    if ('org' in op && op.org.organizationId !== null) orgs.add(op.org.organizationId);
+    if ('membershipId' in op) memberships.add(op.membershipId);
+  }
+  const pick = <T extends { id: string; updatedAt: number }>(
+    objects: readonly T[],
+    ids: Set<string>,
+  ): Record<string, { updatedAt: number }> => {
+    const out: Record<string, { updatedAt: number }> = {};
+    for (const object of [...objects].sort((a, b) => compareStrings(a.id, b.id))) {
+      if (ids.has(object.id)) out[object.id] = { updatedAt: object.updatedAt };
+    }
+    return out;
+  };
+  return {
+    users: pick(live.users, users),
+    organizations: pick(live.organizations, orgs),
+    memberships: pick(live.memberships, memberships),
+  };
+}
+
+// ---- fingerprints ----
+
+function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return [...items].sort((a, b) => compareStrings(key(a), key(b)));
+}
+
+/**
+ * sha256 of the desired state in a canonical form: users by key, organizations by slug, memberships by org, object
+ * keys sorted. Source positions, file names and password values are left out: moving a line or rotating a secret
+ * does not change what the plan does.
+ */
+export function fingerprintDesired(desired: DesiredState): string {
+  const users = sortedBy(desired.users, (user) => user.key).map((user) => {
+    const { source: _source, fieldSources: _fieldSources, password, memberships, ...rest } = user;
+    const out: JsonObject = { ...(rest as JsonObject) };
+    if (password) out.password = { ...password.source };
+    if (memberships) out.memberships = sortedBy(memberships, (m) => m.org).map((m) => ({ org: m.org, role: m.role }));
+    return out;
+  });
+  const canonical: JsonValue = {
+    settings: { ...desired.settings, ignore: [...desired.settings.ignore].sort(compareStrings) },
+    organizations: sortedBy(desired.organizations, (org) => org.slug).map((org) => ({
+      slug: org.slug,
+      name: org.name,
+    })),
+    users,
+  };
+  return sha256Hex(canonicalJson(canonical));
+}
+
+/** sha256 of the live snapshot in a canonical form (every list sorted by id, object keys sorted). */
+export function fingerprintLive(live: LiveSnapshot): string {
+  const users = sortedBy(live.users, (user) => user.id).map(
+    (user: LiveUser): JsonObject => ({
+      ...(user as unknown as JsonObject),
+      emailAddresses: sortedBy(user.emailAddresses, (email) => email.id) as unknown as JsonValue[],
+      phoneNumbers: sortedBy(user.phoneNumbers, (phone) => phone.id) as unknown as JsonValue[],
+    }),
+  );
+  const canonical: JsonValue = {
+    users,
+    organizations: sortedBy(live.organizations, (org) => org.id) as unknown as JsonValue[],
+    memberships: sortedBy(live.memberships, (membership) => membership.id) as unknown as JsonValue[],
+  };
+  return sha256Hex(canonicalJson(canonical));
+}

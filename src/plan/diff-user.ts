@@ -1,0 +1,463 @@
+// The operations for one manifest user: a create (everything in one POST /users), or the field-by-field differences
+// with its live user. An absent field is unmanaged and never produces an operation; memberships are authoritative
+// for the managed (declared) organizations.
+
+import jsonPatch from 'fast-json-patch';
+import {
+  type DesiredMembership,
+  type DesiredUser,
+  type JsonObject,
+  type LiveMembership,
+  type LiveOrganization,
+  type LiveUser,
+  MANAGED_MARK_KEY,
+  MANAGED_MARK_VALUE,
+  type ManifestSettings,
+  METADATA_FIELDS,
+  type MetadataField,
+  type MetadataMode,
+  type SourceRef,
+} from '../state/model.ts';
+import type { IgnoreRules } from './ignore.ts';
+import { cloneJson, compareStrings, deepEqual, getPath, mergeMetadata, withPath } from './json-values.ts';
+import type {
+  CreateUserAttributes,
+  FieldChange,
+  JsonPatchOperation,
+  MetadataChange,
+  Operation,
+  UpdateMetadataOp,
+  UserProfileField,
+  UserRef,
+} from './types.ts';
+
+export interface UserDiffContext {
+  settings: ManifestSettings;
+  ignore: IgnoreRules;
+  /** Declared organization slugs: memberships there are authoritative. */
+  managedSlugs: ReadonlySet<string>;
+  liveOrgsBySlug: ReadonlyMap<string, LiveOrganization>;
+  /** Live memberships by user id. */
+  liveMembershipsByUser: ReadonlyMap<string, readonly LiveMembership[]>;
+  /** Slugs of organizations this plan creates. */
+  createdOrgSlugs: ReadonlySet<string>;
+}
+
+const METADATA_BODY_KEY = {
+  publicMetadata: 'public_metadata',
+  privateMetadata: 'private_metadata',
+  unsafeMetadata: 'unsafe_metadata',
+} as const;
+
+const PROFILE_FIELDS: readonly UserProfileField[] = ['externalId', 'username', 'firstName', 'lastName'];
+
+export function opSource(ref: SourceRef): { file: string; line: number } {
+  return { file: ref.file, line: ref.line };
+}
+
+export function hasManagedMark(privateMetadata: JsonObject): boolean {
+  return deepEqual(privateMetadata[MANAGED_MARK_KEY], MANAGED_MARK_VALUE);
+}
+
+function markValue(): JsonObject {
+  return { ...MANAGED_MARK_VALUE };
+}
+
+function primaryEmail(live: LiveUser): string | null {
+  return live.emailAddresses.find((email) => email.id === live.primaryEmailAddressId)?.emailAddress ?? null;
+}
+
+function primaryPhone(live: LiveUser): string | null {
+  return live.phoneNumbers.find((phone) => phone.id === live.primaryPhoneNumberId)?.phoneNumber ?? null;
+}
+
+/** What a reviewer recognises a live user by. */
+export function liveUserLabel(live: LiveUser): string {
+  return primaryEmail(live) ?? live.emailAddresses[0]?.emailAddress ?? live.username ?? live.externalId ?? live.id;
+}
+
+export function userRef(desired: DesiredUser, live: LiveUser | null): UserRef {
+  const label =
+    desired.emailAddresses?.[0] ??
+    (live ? (primaryEmail(live) ?? live.emailAddresses[0]?.emailAddress) : undefined) ??
+    (typeof desired.username === 'string' ? desired.username : undefined) ??
+    live?.username ??
+    desired.externalId ??
+    live?.externalId ??
+    live?.id ??
+    desired.key;
+  return { key: desired.key, userId: live?.id ?? null, label };
+}
+
+// ---- create ----
+
+/** POST /users takes profile, addresses, metadata and banned/locked at once (clerk-api-notes.md §3.4). */
+export function planCreateUser(desired: DesiredUser, context: UserDiffContext): Operation[] {
+  const { settings } = context;
+  const attributes: CreateUserAttributes = {};
+  const externalId = desired.externalId ?? (settings.userKey === 'externalId' ? desired.key : undefined);
+  if (externalId !== undefined) attributes.externalId = externalId;
+  const emails = desired.emailAddresses ?? (settings.userKey === 'emailAddress' ? [desired.key] : undefined);
+  if (emails !== undefined && emails.length > 0) attributes.emailAddresses = [...emails];
+  if (desired.phoneNumbers !== undefined && desired.phoneNumbers.length > 0)
+    attributes.phoneNumbers = [...desired.phoneNumbers];
+  const username =
+    desired.username !== undefined ? desired.username : settings.userKey === 'username' ? desired.key : undefined;
+  if (username !== undefined) attributes.username = username;
+  if (desired.firstName !== undefined) attributes.firstName = desired.firstName;
+  if (desired.lastName !== undefined) attributes.lastName = desired.lastName;
+  for (const field of METADATA_FIELDS) {
+    const declared = desired[field];
+    // In merge mode a declared null means "absent", which is what PATCH would leave (null deletes).
+    const initial =
+      declared === undefined
+        ? undefined
+        : settings.metadataMode === 'merge'
+          ? mergeMetadata({}, declared)
+          : cloneJson(declared);
+    // The ownership mark goes on every user clerk-sync creates, so a later prune may delete it.
+    if (field === 'privateMetadata')
+      attributes.privateMetadata = { ...(initial ?? {}), [MANAGED_MARK_KEY]: markValue() };
+    else if (initial !== undefined) attributes[field] = initial;
+  }
+  if (desired.banned === true) attributes.banned = true;
+  if (desired.locked === true) attributes.locked = true;
+
+  const user = userRef(desired, null);
+  const createId = `create_user:${desired.key}`;
+  const ops: Operation[] = [
+    {
+      id: createId,
+      type: 'create_user',
+      user,
+      attributes,
+      ...(desired.password ? { password: { ...desired.password.source } } : {}),
+      dependsOn: [],
+      source: opSource(desired.source),
+    },
+  ];
+  ops.push(...planMemberships(desired, null, user, context));
+  return ops;
+}
+
+// ---- update ----
+
+export function planUpdateUser(desired: DesiredUser, live: LiveUser, context: UserDiffContext): Operation[] {
+  const { ignore } = context;
+  const user = userRef(desired, live);
+  const source = opSource(desired.source);
+  const managed = (field: keyof DesiredUser): boolean => desired[field] !== undefined && !ignore.fields.has(field);
+  const ops: Operation[] = [];
+
+  const changes: Partial<Record<UserProfileField, FieldChange<string | null>>> = {};
+  for (const field of PROFILE_FIELDS) {
+    const wanted = desired[field];
+    if (wanted === undefined || !managed(field) || wanted === live[field]) continue;
+    changes[field] = { before: live[field], after: wanted };
+  }
+  if (Object.keys(changes).length > 0)
+    ops.push({ id: `update_user:${desired.key}`, type: 'update_user', user, changes, dependsOn: [], source });
+
+  if (managed('emailAddresses')) ops.push(...planEmails(desired, live, user, source));
+  if (managed('phoneNumbers')) ops.push(...planPhones(desired, live, user, source));
+
+  const metadata = planMetadata(desired, live, user, context);
+  if (metadata) ops.push(metadata);
+
+  if (managed('banned') && desired.banned !== live.banned) {
+    const type = desired.banned ? 'ban_user' : 'unban_user';
+    ops.push({ id: `${type}:${desired.key}`, type, user, dependsOn: [], source });
+  }
+  if (managed('locked') && desired.locked !== live.locked) {
+    const type = desired.locked ? 'lock_user' : 'unlock_user';
+    ops.push({ id: `${type}:${desired.key}`, type, user, dependsOn: [], source });
+  }
+
+  if (!ignore.fields.has('memberships')) ops.push(...planMemberships(desired, live, user, context));
+  return ops;
+}
+
+/** Primary first: add missing (the new primary created as primary), move primary, then remove extras. */
+function planEmails(
+  desired: DesiredUser,
+  live: LiveUser,
+  user: UserRef,
+  source: { file: string; line: number },
+): Operation[] {
+  const wanted = (desired.emailAddresses ?? []).map((email) => email.toLowerCase());
+  const byAddress = new Map(live.emailAddresses.map((email) => [email.emailAddress.toLowerCase(), email]));
+  const ops: Operation[] = [];
+  const constructive: string[] = [];
+  wanted.forEach((address, position) => {
+    if (byAddress.has(address)) return;
+    const id = `add_email_address:${desired.key}/${address}`;
+    constructive.push(id);
+    ops.push({
+      id,
+      type: 'add_email_address',
+      user,
+      emailAddress: address,
+      primary: position === 0,
+      dependsOn: [],
+      source,
+    });
+  });
+  const primary = wanted[0];
+  const existing = primary === undefined ? undefined : byAddress.get(primary);
+  if (primary !== undefined && existing && live.primaryEmailAddressId !== existing.id) {
+    const id = `set_primary_email_address:${desired.key}/${primary}`;
+    constructive.push(id);
+    ops.push({
+      id,
+      type: 'set_primary_email_address',
+      user,
+      emailAddress: primary,
+      emailAddressId: existing.id,
+      before: primaryEmail(live),
+      dependsOn: [],
+      source,
+    });
+  }
+  const keep = new Set(wanted);
+  for (const email of [...live.emailAddresses].sort((a, b) => compareStrings(a.emailAddress, b.emailAddress))) {
+    const address = email.emailAddress.toLowerCase();
+    if (keep.has(address)) continue;
+    ops.push({
+      id: `remove_email_address:${desired.key}/${address}`,
+      type: 'remove_email_address',
+      user,
+      emailAddress: address,
+      emailAddressId: email.id,
+      // Never leave a user without a primary halfway: the new addresses and primary come first.
+      dependsOn: [...constructive],
+      source,
+    });
+  }
+  return ops;
+}
+
+function planPhones(
+  desired: DesiredUser,
+  live: LiveUser,
+  user: UserRef,
+  source: { file: string; line: number },
+): Operation[] {
+  const wanted = desired.phoneNumbers ?? [];
+  const byNumber = new Map(live.phoneNumbers.map((phone) => [phone.phoneNumber, phone]));
+  const ops: Operation[] = [];
+  const constructive: string[] = [];
+  wanted.forEach((number, position) => {
+    if (byNumber.has(number)) return;
+    const id = `add_phone_number:${desired.key}/${number}`;
+    constructive.push(id);
+    ops.push({
+      id,
+      type: 'add_phone_number',
+      user,
+      phoneNumber: number,
+      primary: position === 0,
+      dependsOn: [],
+      source,
+    });
+  });
+  const primary = wanted[0];
+  const existing = primary === undefined ? undefined : byNumber.get(primary);
+  if (primary !== undefined && existing && live.primaryPhoneNumberId !== existing.id) {
+    const id = `set_primary_phone_number:${desired.key}/${primary}`;
+    constructive.push(id);
+    ops.push({
+      id,
+      type: 'set_primary_phone_number',
+      user,
+      phoneNumber: primary,
+      phoneNumberId: existing.id,
+      before: primaryPhone(live),
+      dependsOn: [],
+      source,
+    });
+  }
+  const keep = new Set(wanted);
+  for (const phone of [...live.phoneNumbers].sort((a, b) => compareStrings(a.phoneNumber, b.phoneNumber))) {
+    if (keep.has(phone.phoneNumber)) continue;
+    ops.push({
+      id: `remove_phone_number:${desired.key}/${phone.phoneNumber}`,
+      type: 'remove_phone_number',
+      user,
+      phoneNumber: phone.phoneNumber,
+      phoneNumberId: phone.id,
+      dependsOn: [...constructive],
+      source,
+    });
+  }
+  return ops;
+}
+
+interface FieldPlan {
+  after: JsonObject;
+  /** What goes in the request body for this field, for the op's mode. */
+  body: (mode: MetadataMode) => JsonObject;
+  /** True when the only reason for the change is adding the ownership mark. */
+  markOnly: boolean;
+}
+
+function planMetadataField(
+  field: MetadataField,
+  desired: DesiredUser,
+  live: LiveUser,
+  context: UserDiffContext,
+): FieldPlan | null {
+  const { settings, ignore } = context;
+  const current = live[field];
+  const isPrivate = field === 'privateMetadata';
+  const liveHasMark = isPrivate && hasManagedMark(current);
+  // Adoption: with prune on, a matched user gets the mark so a later prune may delete it once it leaves the manifest.
+  const adopt = isPrivate && settings.prune && !liveHasMark;
+  const declared = desired[field];
+
+  if (declared === undefined || ignore.fields.has(field)) {
+    if (!adopt) return null;
+    const after = { ...current, [MANAGED_MARK_KEY]: markValue() };
+    return {
+      after,
+      body: (mode) => (mode === 'merge' ? { [MANAGED_MARK_KEY]: markValue() } : after),
+      markOnly: true,
+    };
+  }
+
+  const paths = ignore.metadata[field];
+  let after: JsonObject;
+  let body: JsonObject;
+  if (settings.metadataMode === 'replace') {
+    after = cloneJson(declared);
+    for (const path of paths) after = withPath(after, path, getPath(current, path));
+    body = after;
+  } else {
+    after = mergeMetadata(current, declared);
+    body = cloneJson(declared);
+    for (const path of paths) {
+      after = withPath(after, path, getPath(current, path));
+      body = withPath(body, path, undefined);
+    }
+  }
+  // The mark is kept (replace mode, or a declared value under its key) and never shown as a change to remove.
+  if (liveHasMark || adopt) {
+    after = { ...after, [MANAGED_MARK_KEY]: markValue() };
+    if (settings.metadataMode === 'replace') body = after;
+    else if (adopt || Object.hasOwn(body, MANAGED_MARK_KEY)) body = { ...body, [MANAGED_MARK_KEY]: markValue() };
+  }
+  if (deepEqual(after, current)) return null;
+  const finalBody = body;
+  return { after, body: () => finalBody, markOnly: false };
+}
+
+function toPatch(before: JsonObject, after: JsonObject): JsonPatchOperation[] {
+  return jsonPatch.compare(before, after).map((operation) => {
+    // compare() only emits add/remove/replace; `_get` exists in the library's type for its internal use.
+    const out: JsonPatchOperation = { op: operation.op as JsonPatchOperation['op'], path: operation.path };
+    if ('value' in operation && operation.value !== undefined) out.value = cloneJson(operation.value);
+    if ('from' in operation && typeof operation.from === 'string') out.from = operation.from;
+    return out;
+  });
+}
+
+/** One update_metadata per user, covering every metadata field that differs. */
+function planMetadata(
+  desired: DesiredUser,
+  live: LiveUser,
+  user: UserRef,
+  context: UserDiffContext,
+): UpdateMetadataOp | null {
+  const fields: [MetadataField, FieldPlan][] = [];
+  for (const field of METADATA_FIELDS) {
+    const plan = planMetadataField(field, desired, live, context);
+    if (plan) fields.push([field, plan]);
+  }
+  if (fields.length === 0) return null;
+  // Adding only the mark is a merge of one key whatever the manifest's mode: nothing else may be replaced.
+  const mode: MetadataMode = fields.every(([, plan]) => plan.markOnly) ? 'merge' : context.settings.metadataMode;
+  const changes: Partial<Record<MetadataField, MetadataChange>> = {};
+  const body: UpdateMetadataOp['body'] = {};
+  for (const [field, plan] of fields) {
+    const before = cloneJson(live[field]);
+    changes[field] = { before, after: plan.after, patch: toPatch(before, plan.after) };
+    body[METADATA_BODY_KEY[field]] = plan.body(mode);
+  }
+  return {
+    id: `update_metadata:${desired.key}`,
+    type: 'update_metadata',
+    user,
+    mode,
+    changes,
+    body,
+    dependsOn: [],
+    source: opSource(desired.source),
+  };
+}
+
+// ---- memberships ----
+
+/**
+ * Memberships are authoritative for the managed organizations: each one the user should have, with its role, and
+ * none other there. A membership in a live organization the manifest does not declare is enforced but nothing else
+ * in that organization is touched.
+ */
+function planMemberships(
+  desired: DesiredUser,
+  live: LiveUser | null,
+  user: UserRef,
+  context: UserDiffContext,
+): Operation[] {
+  const wanted = new Map<string, DesiredMembership>();
+  for (const membership of desired.memberships ?? []) {
+    if (!wanted.has(membership.org)) wanted.set(membership.org, membership);
+  }
+  const slugs = [...new Set([...context.managedSlugs, ...wanted.keys()])].sort(compareStrings);
+  const liveMemberships = live ? (context.liveMembershipsByUser.get(live.id) ?? []) : [];
+  const ops: Operation[] = [];
+  for (const slug of slugs) {
+    const membership = wanted.get(slug);
+    const liveOrg = context.liveOrgsBySlug.get(slug);
+    if (!liveOrg && !context.managedSlugs.has(slug)) continue; // unknown_organization, reported by createPlan
+    const org = { slug, organizationId: liveOrg?.id ?? null };
+    const current = liveOrg ? liveMemberships.find((m) => m.organizationId === liveOrg.id) : undefined;
+    const target = `${slug}/${desired.key}`;
+    if (membership && !current) {
+      const dependsOn: string[] = [];
+      if (context.createdOrgSlugs.has(slug)) dependsOn.push(`create_organization:${slug}`);
+      if (!live) dependsOn.push(`create_user:${desired.key}`);
+      ops.push({
+        id: `create_membership:${target}`,
+        type: 'create_membership',
+        org,
+        user,
+        role: membership.role,
+        dependsOn,
+        source: opSource(membership.source),
+      });
+    } else if (membership && current && current.role !== membership.role) {
+      ops.push({
+        id: `update_membership_role:${target}`,
+        type: 'update_membership_role',
+        org,
+        user,
+        membershipId: current.id,
+        changes: { role: { before: current.role, after: membership.role } },
+        downgrade: current.role === 'org:admin' && membership.role !== 'org:admin',
+        dependsOn: [],
+        source: opSource(membership.source),
+      });
+    } else if (!membership && current && context.managedSlugs.has(slug)) {
+      ops.push({
+        id: `delete_membership:${target}`,
+        type: 'delete_membership',
+        org,
+        user,
+        membershipId: current.id,
+        role: current.role,
+        dependsOn: [],
+        source: opSource(desired.source),
+      });
+    }
+  }
+  return ops;
+}

@@ -1,0 +1,189 @@
+// Identity: which live user each manifest user is, by settings.userKey. Ambiguity is reported, never guessed: two
+// live users for one manifest user, one live user for two manifest users, or an identifier (email, phone, username,
+// external id) the manifest gives to a user while another live user holds it. Clerk keeps all four unique per
+// instance (clerk-api-notes.md §8.5, 422 form_identifier_exists), so such a plan could not be applied anyway.
+
+import type { DesiredState, DesiredUser, LiveSnapshot, LiveUser, SourceRef, UserKeyKind } from '../state/model.ts';
+import { compareStrings } from './json-values.ts';
+import type { PlanDiagnostic } from './types.ts';
+
+export interface UserMatch {
+  desired: DesiredUser;
+  /** The matched live user; null when the user is to be created. */
+  live: LiveUser | null;
+}
+
+export interface IdentityResult {
+  /** Manifest users sorted by key, without the ambiguous ones (they get no operations). */
+  matches: UserMatch[];
+  errors: PlanDiagnostic[];
+  /** Live users a manifest user claims or might claim: never pruned. */
+  claimedLiveIds: ReadonlySet<string>;
+}
+
+/** Position of a field of a user, for messages: its own source when the manifest recorded it. */
+export function fieldSource(user: DesiredUser, ...fields: string[]): SourceRef {
+  for (const field of fields) {
+    const ref = user.fieldSources?.[field];
+    if (ref) return ref;
+  }
+  return user.source;
+}
+
+function diagnostic(code: string, message: string, source: SourceRef, hint: string): PlanDiagnostic {
+  return { code, message, source: { file: source.file, line: source.line, column: source.column }, hint };
+}
+
+class LiveIndex {
+  readonly byExternalId = new Map<string, LiveUser[]>();
+  readonly byEmail = new Map<string, LiveUser[]>();
+  readonly byPhone = new Map<string, LiveUser[]>();
+  readonly byUsername = new Map<string, LiveUser[]>();
+
+  constructor(users: readonly LiveUser[]) {
+    // Sorted by id so that messages naming several users list them in the same order every time.
+    for (const user of [...users].sort((a, b) => compareStrings(a.id, b.id))) {
+      if (user.externalId !== null) push(this.byExternalId, user.externalId, user);
+      // Email matching is case-insensitive [assume] (clerk-api-notes.md §3.1: Clerk stores lower-case).
+      for (const email of user.emailAddresses) push(this.byEmail, email.emailAddress.toLowerCase(), user);
+      for (const phone of user.phoneNumbers) push(this.byPhone, phone.phoneNumber, user);
+      if (user.username !== null) push(this.byUsername, user.username, user);
+    }
+  }
+
+  byKey(kind: UserKeyKind, key: string): LiveUser[] {
+    if (kind === 'externalId') return this.byExternalId.get(key) ?? [];
+    if (kind === 'emailAddress') return this.byEmail.get(key.toLowerCase()) ?? [];
+    return this.byUsername.get(key) ?? [];
+  }
+}
+
+function push(map: Map<string, LiveUser[]>, key: string, user: LiveUser): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [user]);
+  else if (!list.includes(user)) list.push(user);
+}
+
+const KEY_FIELD: Record<UserKeyKind, string> = {
+  externalId: 'externalId',
+  emailAddress: 'emailAddresses.0',
+  username: 'username',
+};
+
+export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityResult {
+  const kind = desired.settings.userKey;
+  const index = new LiveIndex(live.users);
+  const errors: PlanDiagnostic[] = [];
+  const claimed = new Set<string>();
+  const users = [...desired.users].sort((a, b) => compareStrings(a.key, b.key));
+  const candidates = new Map<DesiredUser, LiveUser | null>();
+  const claimants = new Map<string, DesiredUser[]>();
+
+  for (const user of users) {
+    const found = index.byKey(kind, user.key);
+    for (const liveUser of found) claimed.add(liveUser.id);
+    if (found.length > 1) {
+      errors.push(
+        diagnostic(
+          'ambiguous_user_match',
+          `${kind} "${user.key}" matches ${found.length} live users (${found.map((u) => u.id).join(', ')})`,
+          fieldSource(user, 'key', KEY_FIELD[kind]),
+          'Make the live users distinct (or delete the duplicate) so the key names exactly one of them.',
+        ),
+      );
+      continue;
+    }
+    const match = found[0] ?? null;
+    candidates.set(user, match);
+    if (match) claimants.set(match.id, [...(claimants.get(match.id) ?? []), user]);
+  }
+
+  // With userKey emailAddress one live user holding two addresses can be claimed by two manifest users.
+  for (const [liveId, claimers] of claimants) {
+    if (claimers.length < 2) continue;
+    for (const user of claimers) {
+      candidates.delete(user);
+      errors.push(
+        diagnostic(
+          'ambiguous_user_match',
+          `live user ${liveId} is matched by ${claimers.length} manifest users (${claimers.map((u) => u.key).join(', ')})`,
+          fieldSource(user, 'key', KEY_FIELD[kind]),
+          'Give each live user exactly one manifest entry.',
+        ),
+      );
+    }
+  }
+
+  const matches: UserMatch[] = [];
+  for (const user of users) {
+    if (!candidates.has(user)) continue;
+    const match = candidates.get(user) ?? null;
+    matches.push({ desired: user, live: match });
+    errors.push(...takenIdentifiers(user, match, index, kind));
+  }
+  return { matches, errors, claimedLiveIds: claimed };
+}
+
+function takenIdentifiers(
+  user: DesiredUser,
+  match: LiveUser | null,
+  index: LiveIndex,
+  kind: UserKeyKind,
+): PlanDiagnostic[] {
+  const errors: PlanDiagnostic[] = [];
+  const others = (holders: LiveUser[] | undefined): LiveUser[] =>
+    (holders ?? []).filter((holder) => holder.id !== match?.id);
+  const subject = match ? `manifest user "${user.key}" (live ${match.id})` : `new manifest user "${user.key}"`;
+  const hint = 'An identifier can belong to one user only: remove it from the other user first, or fix the manifest.';
+
+  (user.emailAddresses ?? []).forEach((email, position) => {
+    const holders = others(index.byEmail.get(email.toLowerCase()));
+    if (holders.length > 0)
+      errors.push(
+        diagnostic(
+          'email_taken_by_other_user',
+          `email address ${email} of ${subject} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          fieldSource(user, `emailAddresses.${position}`, 'emailAddresses'),
+          hint,
+        ),
+      );
+  });
+  (user.phoneNumbers ?? []).forEach((phone, position) => {
+    const holders = others(index.byPhone.get(phone));
+    if (holders.length > 0)
+      errors.push(
+        diagnostic(
+          'phone_taken_by_other_user',
+          `phone number ${phone} of ${subject} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          fieldSource(user, `phoneNumbers.${position}`, 'phoneNumbers'),
+          hint,
+        ),
+      );
+  });
+  if (typeof user.username === 'string') {
+    const holders = others(index.byUsername.get(user.username));
+    if (holders.length > 0)
+      errors.push(
+        diagnostic(
+          'username_taken_by_other_user',
+          `username ${user.username} of ${subject} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          fieldSource(user, 'username'),
+          hint,
+        ),
+      );
+  }
+  // With userKey externalId a live holder is the match itself, so only the other key kinds can collide.
+  if (kind !== 'externalId' && user.externalId !== undefined) {
+    const holders = others(index.byExternalId.get(user.externalId));
+    if (holders.length > 0)
+      errors.push(
+        diagnostic(
+          'external_id_taken_by_other_user',
+          `external id ${user.externalId} of ${subject} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          fieldSource(user, 'externalId'),
+          hint,
+        ),
+      );
+  }
+  return errors;
+}

@@ -1,0 +1,9 @@
+// Public surface of the planner: pure functions from (desired state, live snapshot) to a Plan, and from a Plan to
+// its JSON file, its display model and its Markdown rendering.
+
+export { createPlan, DEFAULT_PLAN_OPTIONS } from './create-plan.ts';
+export { type MarkdownOptions, renderPlanMarkdown } from './markdown.ts';
+export { summaryLine } from './order.ts';
+export { parsePlan, serializePlan } from './plan-json.ts';
+export { presentPlan } from './present.ts';
+export * from './types.ts';

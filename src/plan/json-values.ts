@@ -1,0 +1,104 @@
+// JSON value helpers the planner needs: deep equality, Clerk's metadata deep merge, canonical JSON and fingerprints,
+// and dotted-path access used by ignore paths. Pure; node:crypto is used only for hashing.
+
+import { createHash } from 'node:crypto';
+import type { JsonObject, JsonValue } from '../state/model.ts';
+
+export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, index) => deepEqual(item, b[index]));
+  }
+  if (isJsonObject(a)) {
+    if (!isJsonObject(b)) return false;
+    const keys = Object.keys(a);
+    if (keys.length !== Object.keys(b).length) return false;
+    return keys.every((key) => Object.hasOwn(b, key) && deepEqual(a[key], b[key]));
+  }
+  return false;
+}
+
+export function cloneJson<T extends JsonValue>(value: T): T {
+  return structuredClone(value);
+}
+
+/**
+ * What `PATCH /users/{id}/metadata` does to one metadata object: objects merge recursively, arrays and scalars
+ * replace, and a `null` value deletes the key (clerk-api-notes.md §4.6, §8.3 "deep merge, null deletes"). A patch
+ * object landing on a non-object value merges into an empty object [assume: undocumented].
+ */
+export function mergeMetadata(target: JsonObject, patch: JsonObject): JsonObject {
+  const out: JsonObject = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) {
+      delete out[key];
+    } else if (isJsonObject(value)) {
+      const current = out[key];
+      out[key] = mergeMetadata(isJsonObject(current) ? current : {}, value);
+    } else {
+      out[key] = cloneJson(value);
+    }
+  }
+  return out;
+}
+
+/** JSON with object keys sorted at every level: equal values give equal text whatever their key order. */
+export function canonicalJson(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isJsonObject(value)) {
+    // Keys holding undefined are skipped, as JSON.stringify does.
+    const keys = Object.keys(value)
+      .filter((key) => value[key] !== undefined)
+      .sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Compares strings by UTF-16 code units: locale-independent, so ordering is the same on every machine. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Value at a dotted path inside an object (`prefs.theme`), or undefined. */
+export function getPath(object: JsonObject, path: string[]): JsonValue | undefined {
+  let current: JsonValue | undefined = object;
+  for (const segment of path) {
+    if (!isJsonObject(current)) return undefined;
+    current = current[segment];
+  }
+  return current;
+}
+
+/**
+ * A copy of `object` where `path` holds `value` (created through objects as needed), or where `path` is removed
+ * when `value` is undefined.
+ */
+export function withPath(object: JsonObject, path: string[], value: JsonValue | undefined): JsonObject {
+  const [head, ...rest] = path;
+  if (head === undefined) return object;
+  const out: JsonObject = { ...object };
+  if (rest.length === 0) {
+    if (value === undefined) delete out[head];
+    else out[head] = cloneJson(value);
+    return out;
+  }
+  const child = out[head];
+  if (!isJsonObject(child)) {
+    if (value === undefined) return out;
+    out[head] = withPath({}, rest, value);
+  } else {
+    out[head] = withPath(child, rest, value);
+  }
+  return out;
+}

@@ -1,0 +1,255 @@
+// presentPlan: the display model every human view (Ink text, Markdown, apply progress) renders from. One group per
+// organization and per user (memberships under their user), field-level lines with JSON-encoded values, and private
+// metadata and passwords masked as (sensitive).
+
+import type { JsonObject, JsonValue, MetadataField } from '../state/model.ts';
+import { isJsonObject } from './json-values.ts';
+import { changeKindOf, summaryLine } from './order.ts';
+import type {
+  ChangeKind,
+  ChangeSymbol,
+  JsonPatchOperation,
+  Operation,
+  Plan,
+  PlanPresentation,
+  PresentedGroup,
+  PresentedLine,
+  PresentedOperation,
+  UserRef,
+} from './types.ts';
+
+export const SENSITIVE = '(sensitive)';
+
+const SYMBOL: Record<ChangeKind, ChangeSymbol> = { create: '+', change: '~', delete: '-' };
+
+function json(value: JsonValue): string {
+  return JSON.stringify(value);
+}
+
+function line(symbol: ChangeSymbol, label: string, values: { before?: string; after?: string }): PresentedLine {
+  const out: PresentedLine = { symbol, label };
+  if (values.before !== undefined) out.before = values.before;
+  if (values.after !== undefined) out.after = values.after;
+  return out;
+}
+
+function sensitiveLine(symbol: ChangeSymbol, label: string, has: { before?: boolean; after?: boolean }): PresentedLine {
+  const out: PresentedLine = { symbol, label };
+  if (has.before) out.before = SENSITIVE;
+  if (has.after) out.after = SENSITIVE;
+  out.sensitive = true;
+  return out;
+}
+
+/** Leaves of an object as dotted paths (`publicMetadata.prefs.theme`); empty objects and arrays are leaves. */
+function leaves(prefix: string, value: JsonValue): [string, JsonValue][] {
+  if (isJsonObject(value) && Object.keys(value).length > 0) {
+    return Object.entries(value).flatMap(([key, item]) => leaves(`${prefix}.${key}`, item));
+  }
+  return [[prefix, value]];
+}
+
+function pointerSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+function valueAt(root: JsonValue, segments: string[]): JsonValue | undefined {
+  let current: JsonValue | undefined = root;
+  for (const segment of segments) {
+    if (Array.isArray(current)) current = current[Number(segment)];
+    else if (isJsonObject(current)) current = current[segment];
+    else return undefined;
+  }
+  return current;
+}
+
+function metadataLines(field: MetadataField, before: JsonObject, patch: JsonPatchOperation[]): PresentedLine[] {
+  const sensitive = field === 'privateMetadata';
+  return patch.map((operation) => {
+    const segments = pointerSegments(operation.path);
+    const label = [field, ...segments].join('.');
+    const old = valueAt(before, segments);
+    const symbol: ChangeSymbol = operation.op === 'add' ? '+' : operation.op === 'remove' ? '-' : '~';
+    const hasBefore = operation.op !== 'add' && old !== undefined;
+    const hasAfter = operation.op !== 'remove' && operation.value !== undefined;
+    if (sensitive) return sensitiveLine(symbol, label, { before: hasBefore, after: hasAfter });
+    return line(symbol, label, {
+      ...(hasBefore && old !== undefined ? { before: json(old) } : {}),
+      ...(hasAfter && operation.value !== undefined ? { after: json(operation.value) } : {}),
+    });
+  });
+}
+
+function describe(op: Operation): { title: string; lines: PresentedLine[] } {
+  switch (op.type) {
+    case 'create_organization':
+      return { title: 'create organization', lines: [line('+', 'name', { after: json(op.name) })] };
+    case 'update_organization':
+      return {
+        title: 'update organization',
+        lines: [line('~', 'name', { before: json(op.changes.name.before), after: json(op.changes.name.after) })],
+      };
+    case 'create_user': {
+      const lines: PresentedLine[] = [];
+      const a = op.attributes;
+      if (a.externalId !== undefined) lines.push(line('+', 'externalId', { after: json(a.externalId) }));
+      if (a.emailAddresses) lines.push(line('+', 'emailAddresses', { after: json(a.emailAddresses) }));
+      if (a.phoneNumbers) lines.push(line('+', 'phoneNumbers', { after: json(a.phoneNumbers) }));
+      if (a.username !== undefined) lines.push(line('+', 'username', { after: json(a.username) }));
+      if (a.firstName !== undefined) lines.push(line('+', 'firstName', { after: json(a.firstName) }));
+      if (a.lastName !== undefined) lines.push(line('+', 'lastName', { after: json(a.lastName) }));
+      if (op.password) lines.push(sensitiveLine('+', 'password', { after: true }));
+      for (const field of ['publicMetadata', 'privateMetadata', 'unsafeMetadata'] as const) {
+        const value = a[field];
+        if (value === undefined) continue;
+        for (const [label, leaf] of leaves(field, value)) {
+          lines.push(
+            field === 'privateMetadata'
+              ? sensitiveLine('+', label, { after: true })
+              : line('+', label, { after: json(leaf) }),
+          );
+        }
+      }
+      if (a.banned) lines.push(line('+', 'banned', { after: 'true' }));
+      if (a.locked) lines.push(line('+', 'locked', { after: 'true' }));
+      return { title: 'create user', lines };
+    }
+    case 'update_user': {
+      const lines = Object.entries(op.changes).map(([field, change]) =>
+        line('~', field, { before: json(change.before), after: json(change.after) }),
+      );
+      return { title: 'update profile', lines };
+    }
+    case 'add_email_address':
+      return {
+        title: 'add email address',
+        lines: [line('+', op.primary ? 'emailAddress (primary)' : 'emailAddress', { after: json(op.emailAddress) })],
+      };
+    case 'set_primary_email_address':
+      return {
+        title: 'set primary email address',
+        lines: [line('~', 'primaryEmailAddress', { before: json(op.before), after: json(op.emailAddress) })],
+      };
+    case 'remove_email_address':
+      return {
+        title: 'remove email address',
+        lines: [line('-', 'emailAddress', { before: json(op.emailAddress) })],
+      };
+    case 'add_phone_number':
+      return {
+        title: 'add phone number',
+        lines: [line('+', op.primary ? 'phoneNumber (primary)' : 'phoneNumber', { after: json(op.phoneNumber) })],
+      };
+    case 'set_primary_phone_number':
+      return {
+        title: 'set primary phone number',
+        lines: [line('~', 'primaryPhoneNumber', { before: json(op.before), after: json(op.phoneNumber) })],
+      };
+    case 'remove_phone_number':
+      return { title: 'remove phone number', lines: [line('-', 'phoneNumber', { before: json(op.phoneNumber) })] };
+    case 'update_metadata': {
+      const lines: PresentedLine[] = [];
+      for (const field of ['publicMetadata', 'privateMetadata', 'unsafeMetadata'] as const) {
+        const change = op.changes[field];
+        if (change) lines.push(...metadataLines(field, change.before, change.patch));
+      }
+      return { title: `update metadata (${op.mode})`, lines };
+    }
+    case 'ban_user':
+      return { title: 'ban', lines: [line('~', 'banned', { before: 'false', after: 'true' })] };
+    case 'unban_user':
+      return { title: 'unban', lines: [line('~', 'banned', { before: 'true', after: 'false' })] };
+    case 'lock_user':
+      return { title: 'lock', lines: [line('~', 'locked', { before: 'false', after: 'true' })] };
+    case 'unlock_user':
+      return { title: 'unlock', lines: [line('~', 'locked', { before: 'true', after: 'false' })] };
+    case 'create_membership':
+      return {
+        title: `add to organization ${op.org.slug}`,
+        lines: [line('+', `membership ${op.org.slug}`, { after: op.role })],
+      };
+    case 'update_membership_role':
+      return {
+        title: `change role in ${op.org.slug}${op.downgrade ? ' (downgrade)' : ''}`,
+        lines: [
+          line('~', `membership ${op.org.slug}`, { before: op.changes.role.before, after: op.changes.role.after }),
+        ],
+      };
+    case 'delete_membership':
+      return {
+        title: `remove from organization ${op.org.slug}`,
+        lines: [line('-', `membership ${op.org.slug}`, { before: op.role })],
+      };
+    case 'delete_user':
+      return {
+        title: 'delete user (prune: managed by clerk-sync, not in the manifest)',
+        lines: [line('-', 'user', { before: json(op.label) })],
+      };
+    default: {
+      const unknown: never = op;
+      throw new Error(`unhandled operation ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+export function presentOperation(op: Operation): PresentedOperation {
+  const kind = changeKindOf(op.type);
+  const { title, lines } = describe(op);
+  return { id: op.id, type: op.type, kind, symbol: SYMBOL[kind], title, lines };
+}
+
+function userGroupKey(user: UserRef): string {
+  return `user:${user.key ?? user.userId ?? '?'}`;
+}
+
+function userTitle(user: UserRef): string {
+  const name = user.key ?? user.userId ?? '(unknown)';
+  return user.label !== undefined && user.label !== name ? `user ${name} (${user.label})` : `user ${name}`;
+}
+
+interface GroupDraft {
+  group: PresentedGroup;
+  creates: boolean;
+  deletes: boolean;
+}
+
+export function presentPlan(plan: Plan): PlanPresentation {
+  const drafts = new Map<string, GroupDraft>();
+  for (const op of plan.operations) {
+    let key: string;
+    let title: string;
+    let kind: PresentedGroup['kind'];
+    if ('user' in op) {
+      key = userGroupKey(op.user);
+      title = userTitle(op.user);
+      kind = 'user';
+    } else {
+      const name = op.type === 'create_organization' ? op.name : op.changes.name.after;
+      key = `organization:${op.org.slug}`;
+      title = `organization ${op.org.slug} (${name})`;
+      kind = 'organization';
+    }
+    let draft = drafts.get(key);
+    if (!draft) {
+      draft = { group: { key, kind, symbol: '~', title, operations: [] }, creates: false, deletes: false };
+      drafts.set(key, draft);
+    }
+    draft.group.operations.push(presentOperation(op));
+    if (op.type === 'create_user' || op.type === 'create_organization') draft.creates = true;
+    if (op.type === 'delete_user') draft.deletes = true;
+  }
+  const groups = [...drafts.values()].map(({ group, creates, deletes }) => ({
+    ...group,
+    symbol: creates ? '+' : deletes ? '-' : ('~' as ChangeSymbol),
+  }));
+  return {
+    groups,
+    summary: plan.summary,
+    summaryLine: summaryLine(plan.summary),
+    noChanges: plan.operations.length === 0,
+  };
+}
