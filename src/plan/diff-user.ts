@@ -219,17 +219,22 @@ function planEmails(
     });
   }
   const keep = new Set(wanted);
-  for (const email of [...live.emailAddresses].sort((a, b) => compareStrings(a.emailAddress, b.emailAddress))) {
-    const address = email.emailAddress.toLowerCase();
-    if (keep.has(address)) continue;
+  const removed = [...live.emailAddresses]
+    .filter((email) => !keep.has(email.emailAddress.toLowerCase()))
+    .sort((a, b) => compareStrings(a.emailAddress, b.emailAddress));
+  const removeId = (email: { emailAddress: string }) =>
+    `remove_email_address:${desired.key}/${email.emailAddress.toLowerCase()}`;
+  for (const email of removed) {
+    // Never leave a user without a primary halfway: the new addresses and primary come first. When every address
+    // goes, the primary goes last [assume: Clerk keeps a primary while other addresses remain].
+    const lastOfAll = email.id === live.primaryEmailAddressId && wanted.length === 0;
     ops.push({
-      id: `remove_email_address:${desired.key}/${address}`,
+      id: removeId(email),
       type: 'remove_email_address',
       user,
-      emailAddress: address,
+      emailAddress: email.emailAddress.toLowerCase(),
       emailAddressId: email.id,
-      // Never leave a user without a primary halfway: the new addresses and primary come first.
-      dependsOn: [...constructive],
+      dependsOn: [...constructive, ...(lastOfAll ? removed.filter((other) => other !== email).map(removeId) : [])],
       source,
     });
   }
@@ -277,15 +282,19 @@ function planPhones(
     });
   }
   const keep = new Set(wanted);
-  for (const phone of [...live.phoneNumbers].sort((a, b) => compareStrings(a.phoneNumber, b.phoneNumber))) {
-    if (keep.has(phone.phoneNumber)) continue;
+  const removed = [...live.phoneNumbers]
+    .filter((phone) => !keep.has(phone.phoneNumber))
+    .sort((a, b) => compareStrings(a.phoneNumber, b.phoneNumber));
+  const removeId = (phone: { phoneNumber: string }) => `remove_phone_number:${desired.key}/${phone.phoneNumber}`;
+  for (const phone of removed) {
+    const lastOfAll = phone.id === live.primaryPhoneNumberId && wanted.length === 0;
     ops.push({
-      id: `remove_phone_number:${desired.key}/${phone.phoneNumber}`,
+      id: removeId(phone),
       type: 'remove_phone_number',
       user,
       phoneNumber: phone.phoneNumber,
       phoneNumberId: phone.id,
-      dependsOn: [...constructive],
+      dependsOn: [...constructive, ...(lastOfAll ? removed.filter((other) => other !== phone).map(removeId) : [])],
       source,
     });
   }
@@ -332,12 +341,10 @@ function planMetadataField(
     for (const path of paths) after = withPath(after, path, getPath(current, path));
     body = after;
   } else {
-    after = mergeMetadata(current, declared);
+    // The ignored paths are simply not sent, so `after` is exactly what Clerk's PATCH makes of the body.
     body = cloneJson(declared);
-    for (const path of paths) {
-      after = withPath(after, path, getPath(current, path));
-      body = withPath(body, path, undefined);
-    }
+    for (const path of paths) body = withPath(body, path, undefined);
+    after = mergeMetadata(current, body);
   }
   // The mark is kept (replace mode, or a declared value under its key) and never shown as a change to remove.
   if (liveHasMark || adopt) {

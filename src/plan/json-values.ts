@@ -81,24 +81,23 @@ export function getPath(object: JsonObject, path: string[]): JsonValue | undefin
 }
 
 /**
- * A copy of `object` where `path` holds `value` (created through objects as needed), or where `path` is removed
- * when `value` is undefined.
+ * A copy of `object` where `path` holds `value`, or where `path` is removed when `value` is undefined. Missing
+ * parents are created; a parent that holds a non-object value is left alone (the path cannot exist under it).
  */
 export function withPath(object: JsonObject, path: string[], value: JsonValue | undefined): JsonObject {
   const [head, ...rest] = path;
   if (head === undefined) return object;
-  const out: JsonObject = { ...object };
   if (rest.length === 0) {
+    if (value === undefined && !Object.hasOwn(object, head)) return object;
+    const out: JsonObject = { ...object };
     if (value === undefined) delete out[head];
     else out[head] = cloneJson(value);
     return out;
   }
-  const child = out[head];
-  if (!isJsonObject(child)) {
-    if (value === undefined) return out;
-    out[head] = withPath({}, rest, value);
-  } else {
-    out[head] = withPath(child, rest, value);
+  const child = object[head];
+  if (child === undefined) {
+    return value === undefined ? object : { ...object, [head]: withPath({}, rest, value) };
   }
-  return out;
+  if (!isJsonObject(child)) return object;
+  return { ...object, [head]: withPath(child, rest, value) };
 }

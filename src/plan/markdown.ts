@@ -77,7 +77,8 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
     let shown = 0;
     for (const op of destructive) {
       const entry = `- ${code(op.type)} ${escapeHtml(titles.get(op.id) ?? op.id)}\n`;
-      if (out.length + entry.length + FOOTER_RESERVE * 2 > maxChars) break;
+      // At most half the budget, so the per-user details still get room.
+      if (out.length + entry.length + FOOTER_RESERVE > maxChars / 2) break;
       out += entry;
       shown += 1;
     }

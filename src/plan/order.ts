@@ -52,8 +52,27 @@ export function isDestructive(op: Operation): boolean {
   return phaseOf(op) >= FIRST_DESTRUCTIVE_PHASE;
 }
 
+/**
+ * Phase order with an id tie-break, then each operation moved after its dependencies. Dependencies point to earlier
+ * phases, except a few within one phase (removing the primary address last), so this only reorders inside a phase.
+ */
 export function sortOperations(operations: Operation[]): Operation[] {
-  return [...operations].sort((a, b) => phaseOf(a) - phaseOf(b) || compareStrings(a.id, b.id));
+  const sorted = [...operations].sort((a, b) => phaseOf(a) - phaseOf(b) || compareStrings(a.id, b.id));
+  const byId = new Map(sorted.map((op) => [op.id, op]));
+  const emitted = new Set<string>();
+  const out: Operation[] = [];
+  const visit = (op: Operation, path: Set<string>): void => {
+    if (emitted.has(op.id) || path.has(op.id)) return;
+    path.add(op.id);
+    for (const dependency of op.dependsOn) {
+      const target = byId.get(dependency);
+      if (target) visit(target, path);
+    }
+    emitted.add(op.id);
+    out.push(op);
+  };
+  for (const op of sorted) visit(op, new Set());
+  return out;
 }
 
 export function changeKindOf(type: OperationType): ChangeKind {
