@@ -183,6 +183,56 @@ const rows: Row[] = [
     ],
   },
   {
+    name: 'phones: an empty list removes every number, the primary last',
+    desired: desiredState([desiredUser('emp-1', { externalId: 'emp-1', phoneNumbers: [] })]),
+    live: snapshot({ users: [aliceLive({ phones: ['+1009', '+1001'] })] }),
+    expected: [
+      {
+        id: 'remove_phone_number:emp-1/+1001',
+        type: 'remove_phone_number',
+        user: ALICE,
+        phoneNumber: '+1001',
+        phoneNumberId: 'idn_user_a_p1',
+        dependsOn: [],
+        source: SRC,
+      },
+      {
+        id: 'remove_phone_number:emp-1/+1009',
+        type: 'remove_phone_number',
+        user: ALICE,
+        phoneNumber: '+1009',
+        phoneNumberId: 'idn_user_a_p0',
+        dependsOn: ['remove_phone_number:emp-1/+1001'],
+        source: SRC,
+      },
+    ],
+  },
+  {
+    name: 'emails: an empty list removes every address; the primary goes last even when it sorts first',
+    desired: desiredState([desiredUser('emp-1', { externalId: 'emp-1', emailAddresses: [] })]),
+    live: snapshot({ users: [aliceLive({ emails: ['a@acme.test', 'z@acme.test'] })] }),
+    expected: [
+      {
+        id: 'remove_email_address:emp-1/z@acme.test',
+        type: 'remove_email_address',
+        user: { ...ALICE, label: 'a@acme.test' },
+        emailAddress: 'z@acme.test',
+        emailAddressId: 'idn_user_a_e1',
+        dependsOn: [],
+        source: SRC,
+      },
+      {
+        id: 'remove_email_address:emp-1/a@acme.test',
+        type: 'remove_email_address',
+        user: { ...ALICE, label: 'a@acme.test' },
+        emailAddress: 'a@acme.test',
+        emailAddressId: 'idn_user_a_e0',
+        dependsOn: ['remove_email_address:emp-1/z@acme.test'],
+        source: SRC,
+      },
+    ],
+  },
+  {
     name: 'metadata replace: the declared object is the whole object; the live mark is kept, not removed',
     desired: desiredState([
       desiredUser('emp-1', { externalId: 'emp-1', publicMetadata: { role: 'admin' }, privateMetadata: { id: 2 } }),
