@@ -37,7 +37,16 @@ export interface ClerkClient {
   /** Counters since creation: requests sent (including retries), retries, 429s seen. */
   stats(): ClientStats;
   close(): Promise<void>;
+  /** Observes every attempt's outcome and every rate-limit pause (progress views, apply events); returns unsubscribe. */
+  subscribe?(listener: (event: ClientEvent) => void): () => void;
 }
+
+/** What a client reports while it works. `status` 0 = no response (connection error, timeout). */
+export type ClientEvent =
+  | { type: 'response'; method: HttpMethod; path: string; status: number; attempt: number }
+  /** The API answered 429: every caller of this client waits `waitMs`. */
+  | { type: 'rate_limited'; method: HttpMethod; path: string; waitMs: number }
+  | { type: 'retry'; method: HttpMethod; path: string; status: number; attempt: number; delayMs: number };
 
 export interface ClientStats {
   requests: number;

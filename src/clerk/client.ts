@@ -1,0 +1,168 @@
+// The Clerk Backend API client: an undici Pool (keep-alive, one connection per concurrent request), the headers
+// Clerk expects (clerk-api-notes §7.1), a concurrency cap, the token-bucket rate limiter, and retries per the pure
+// retry policy and the caller's RetryMode. Every failure leaves as an ApiError with the secret key redacted.
+
+import { Pool } from 'undici';
+import { InternalError } from '../errors.ts';
+import { VERSION } from '../version.ts';
+import type { ClientConfig } from './config.ts';
+import { createRateLimiter, createSemaphore, realSleep } from './rate-limiter.ts';
+import type {
+  ClerkClient,
+  ClientEvent,
+  ClientStats,
+  HttpMethod,
+  QueryValue,
+  RequestOptions,
+  RequestSpec,
+  RetryMode,
+} from './request.ts';
+import { type Failure, interpretResponse, type Outcome, toApiError, unreachableFailure } from './response.ts';
+import { DEFAULT_MAX_ATTEMPTS, retryAfterMs, retryPolicy } from './retry-policy.ts';
+import { CLERK_API_VERSION } from './wire.ts';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Query string with arrays as repeated keys (clerk-api-notes §1); undefined values dropped, 0 and false kept. */
+export function buildQuery(query: Record<string, QueryValue> | undefined): string {
+  if (query === undefined) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) params.append(key, String(item));
+    else params.append(key, String(value));
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/**
+ * Whether a failure may be retried by the client itself. A 429 means Clerk refused before doing anything, so it is
+ * safe for any method; a POST that failed with 5xx or no answer may have been applied (no idempotency key exists,
+ * clerk-api-notes §8.5), so only the caller can decide ('always').
+ */
+export function mayRetry(method: HttpMethod, status: number, mode: RetryMode): boolean {
+  if (mode === 'never') return false;
+  if (status === 429 || mode === 'always') return true;
+  return method !== 'POST';
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+export function createClerkClient(config: ClientConfig): ClerkClient {
+  const base = new URL(config.baseUrl);
+  const origin = base.origin;
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const now = config.now ?? Date.now;
+  const sleep = config.sleep ?? realSleep;
+  const random = config.random ?? Math.random;
+  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxAttempts = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const pool = new Pool(origin, {
+    connections: config.concurrency,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    keepAliveTimeout: 10_000,
+  });
+  const limiter = createRateLimiter({ ...config.rateLimit, now, sleep });
+  const slots = createSemaphore(config.concurrency);
+  const listeners = new Set<(event: ClientEvent) => void>();
+  const counters: ClientStats = { requests: 0, retries: 0, rateLimited: 0, byMethod: {} };
+  const headers = {
+    authorization: `Bearer ${config.secretKey}`,
+    'clerk-api-version': CLERK_API_VERSION,
+    'user-agent': `clerk-sync/${VERSION}`,
+    accept: 'application/json',
+  };
+
+  function emit(event: ClientEvent): void {
+    for (const listener of listeners) listener(event);
+  }
+
+  async function sendOnce(spec: RequestSpec, signal: AbortSignal | undefined): Promise<Outcome> {
+    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    try {
+      const response = await pool.request({
+        method: spec.method,
+        path: `${prefix}${spec.path}${buildQuery(spec.query)}`,
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body }),
+        ...(signal === undefined ? {} : { signal }),
+      });
+      const text = await response.body.text();
+      return interpretResponse({ status: response.statusCode, headers: response.headers, text });
+    } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
+      return { ok: false, failure: unreachableFailure(error, origin) };
+    }
+  }
+
+  async function attempt(spec: RequestSpec, signal: AbortSignal | undefined): Promise<Outcome> {
+    await slots.acquire(signal);
+    try {
+      await limiter.acquire(signal);
+      counters.requests += 1;
+      counters.byMethod[spec.method] = (counters.byMethod[spec.method] ?? 0) + 1;
+      return await sendOnce(spec, signal);
+    } finally {
+      slots.release();
+    }
+  }
+
+  async function request<T>(spec: RequestSpec, options: RequestOptions = {}): Promise<T> {
+    if (!spec.path.startsWith('/') || spec.path.includes('?') || /(^|\/)\.\.?(\/|$)/.test(spec.path)) {
+      throw new InternalError(`request path must start with "/" and hold no query or dot segments: ${spec.path}`);
+    }
+    const mode = options.retry ?? 'safe';
+    const signal = options.signal;
+    for (let attemptNo = 1; ; attemptNo += 1) {
+      const outcome = await attempt(spec, signal);
+      const status = outcome.ok ? 200 : outcome.failure.status;
+      emit({ type: 'response', method: spec.method, path: spec.path, status, attempt: attemptNo });
+      if (outcome.ok) return outcome.value as T;
+      const failure = outcome.failure;
+      if (failure.status === 429) counters.rateLimited += 1;
+      const decision = mayRetry(spec.method, failure.status, mode)
+        ? retryPolicy(failure, attemptNo, { maxAttempts, maxWaitMs: config.maxWaitMs, random, now })
+        : 'stop';
+      if (decision === 'stop') throw finalError(spec, failure, attemptNo);
+      if (failure.status === 429) {
+        limiter.pause(decision);
+        emit({ type: 'rate_limited', method: spec.method, path: spec.path, waitMs: decision });
+      }
+      counters.retries += 1;
+      emit({ type: 'retry', method: spec.method, path: spec.path, status, attempt: attemptNo, delayMs: decision });
+      await sleep(decision, signal);
+    }
+  }
+
+  function finalError(spec: RequestSpec, failure: Failure, attempts: number) {
+    const context = { method: spec.method, path: spec.path, secretKey: config.secretKey, attempts };
+    const waitMs = retryAfterMs(failure.retryAfter, now);
+    const retryAfterSeconds = waitMs === undefined ? undefined : Math.ceil(waitMs / 1000);
+    const withRetryAfter = retryAfterSeconds === undefined ? context : { ...context, retryAfterSeconds };
+    if (failure.status === 429 && waitMs !== undefined && waitMs > config.maxWaitMs) {
+      return toApiError(failure, {
+        ...withRetryAfter,
+        code: 'api_rate_limited',
+        note: `Clerk asked to wait ${Math.ceil(waitMs / 1000)} s (Retry-After), longer than the ${Math.round(config.maxWaitMs / 1000)} s --max-wait allows`,
+      });
+    }
+    return toApiError(failure, withRetryAfter);
+  }
+
+  return {
+    baseUrl: config.baseUrl,
+    request,
+    stats: () => ({ ...counters, byMethod: { ...counters.byMethod } }),
+    close: () => pool.close(),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+}

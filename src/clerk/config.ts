@@ -1,0 +1,158 @@
+// Client configuration: where to send requests, with which key, how fast. Resolved once from env and flags so the
+// rest of the client never reads `process`. Defaults follow Clerk's documented per-instance rate limits
+// (clerk-api-notes §1 "Rate limits": production 1000 req/10 s, development 100 req/10 s).
+
+import { ConfigError, UsageError } from '../errors.ts';
+
+export interface RateLimit {
+  requests: number;
+  windowMs: number;
+}
+
+export interface ClientConfig {
+  /** Base URL including /v1, without a trailing slash: `https://api.clerk.com/v1`. */
+  baseUrl: string;
+  secretKey: string;
+  /** Client-side request budget (token bucket). */
+  rateLimit: RateLimit;
+  /** Requests in flight at once (and undici Pool connections). @default 8 */
+  concurrency: number;
+  /** Longest Retry-After (or backoff) the client waits before giving up. @default 120_000 */
+  maxWaitMs: number;
+  /** Attempts per logical request, the first included. @default 6 */
+  maxAttempts?: number;
+  /** Headers and body timeout of one attempt. @default 30_000 */
+  timeoutMs?: number;
+  /** Injected for tests: clock (ms), sleep and jitter source. */
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+export const DEFAULT_API_URL = 'https://api.clerk.com/v1';
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_MAX_WAIT_MS = 120_000;
+/** clerk-api-notes §1 Rate limits [docs: system-limits]: production instances. */
+export const PRODUCTION_RATE_LIMIT: RateLimit = { requests: 1000, windowMs: 10_000 };
+/** clerk-api-notes §1 Rate limits [docs: system-limits]: development instances. */
+export const DEVELOPMENT_RATE_LIMIT: RateLimit = { requests: 100, windowMs: 10_000 };
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses `1000/10s`, `100/1s`, `50/500ms`, `20/1m` (a missing number means 1: `100/s`). */
+export function parseRateLimit(text: string): RateLimit {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)?\s*(ms|s|m|h)\s*$/.exec(text);
+  const requests = match ? Number(match[1]) : Number.NaN;
+  const amount = match ? Number(match[2] ?? '1') : Number.NaN;
+  const unit = match?.[3] === undefined ? undefined : UNIT_MS[match[3]];
+  if (!Number.isSafeInteger(requests) || requests < 1 || !(amount >= 1) || unit === undefined) {
+    throw new UsageError(`invalid rate limit "${text}": expected REQUESTS/WINDOW such as 1000/10s, 100/1s, 50/500ms`, {
+      hint: 'Write --rate-limit as a whole number of requests, a slash and a window in ms, s, m or h (e.g. 1000/10s).',
+    });
+  }
+  return { requests, windowMs: amount * unit };
+}
+
+/** True for a production instance key (`sk_live_…`); development keys are `sk_test_…`. */
+export function isProductionKey(secretKey: string): boolean {
+  return secretKey.startsWith('sk_live_');
+}
+
+/** Replaces every occurrence of the secret key in `text` by a marker that keeps only its kind. */
+export function redactSecret(text: string, secret: string): string {
+  if (secret.length === 0 || !text.includes(secret)) return text;
+  const kind = /^(sk|pk)_(live|test)_/.exec(secret)?.[0] ?? '';
+  return text.split(secret).join(`${kind}[REDACTED]`);
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === 'localhost' || host === '[::1]') return true;
+  const octets = host.split('.');
+  return (
+    octets.length === 4 &&
+    octets[0] === '127' &&
+    octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255)
+  );
+}
+
+/** Normalises an API base URL: https (or http on loopback), path ending in /v1, no trailing slash, query or hash. */
+export function normalizeBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(`the API URL "${raw}" is not a valid URL`, {
+      hint: 'Set --api-url or CLERK_API_URL to a URL like https://api.clerk.com/v1',
+    });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`the API URL "${raw}" must use https://`, {
+      hint: 'Set --api-url or CLERK_API_URL to a URL like https://api.clerk.com/v1',
+    });
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    // The secret key travels in the Authorization header: plain HTTP would expose it on the network.
+    throw new ConfigError(`refusing plain http:// for ${url.host}: the secret key would be sent unencrypted`, {
+      meta: { host: url.host },
+      hint: 'Use https://, or plain http:// only for a loopback host (127.0.0.1, ::1, localhost) such as the emulator.',
+    });
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError('the API URL must not contain credentials', {
+      hint: 'Remove user:password@ from the URL; the secret key comes from CLERK_SECRET_KEY.',
+    });
+  }
+  let path = url.pathname.replace(/\/+$/, '');
+  // Clerk's /v1 is a path segment, not the dated API version (clerk-api-notes §1); @clerk/backend's apiUrl has none.
+  if (!path.endsWith('/v1')) path = `${path}/v1`;
+  return `${url.origin}${path}`;
+}
+
+export interface ResolveClientConfigInput {
+  env: Record<string, string | undefined>;
+  flags?: {
+    apiUrl?: string;
+    rateLimit?: string;
+    concurrency?: number;
+    maxWaitMs?: number;
+  };
+}
+
+/** Builds the ClientConfig from env (CLERK_SECRET_KEY, CLERK_API_URL) and command-line flags. */
+export function resolveClientConfig(input: ResolveClientConfigInput): ClientConfig {
+  const flags = input.flags ?? {};
+  const secretKey = (input.env.CLERK_SECRET_KEY ?? '').trim();
+  if (secretKey === '') {
+    throw new ConfigError('CLERK_SECRET_KEY is not set', {
+      hint: 'Export the secret key of the instance (Clerk Dashboard > API keys), e.g. CLERK_SECRET_KEY=sk_test_…',
+    });
+  }
+  if (secretKey.startsWith('pk_')) {
+    throw new ConfigError('CLERK_SECRET_KEY holds a publishable key (pk_…), not a secret key', {
+      hint: 'Use the secret key (sk_live_… or sk_test_…) from Clerk Dashboard > API keys.',
+    });
+  }
+  if (/\s/.test(secretKey)) {
+    throw new ConfigError('CLERK_SECRET_KEY contains whitespace', {
+      hint: 'Copy the secret key again; it is a single token like sk_test_….',
+    });
+  }
+  const envUrl = input.env.CLERK_API_URL?.trim();
+  const baseUrl = normalizeBaseUrl(flags.apiUrl ?? (envUrl ? envUrl : DEFAULT_API_URL));
+  const rateLimit =
+    flags.rateLimit === undefined
+      ? isProductionKey(secretKey)
+        ? { ...PRODUCTION_RATE_LIMIT }
+        : { ...DEVELOPMENT_RATE_LIMIT }
+      : parseRateLimit(flags.rateLimit);
+  const concurrency = flags.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new UsageError(`--concurrency must be a positive whole number, got ${concurrency}`);
+  }
+  const maxWaitMs = flags.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0) {
+    throw new UsageError(`--max-wait must be a number of seconds >= 0, got ${maxWaitMs / 1000}`);
+  }
+  return { baseUrl, secretKey, rateLimit, concurrency, maxWaitMs };
+}

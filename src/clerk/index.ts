@@ -1,0 +1,47 @@
+// Public surface of src/clerk: the HTTP client for the Clerk Backend API, its configuration, retry policy and rate
+// limiter, and the shared wire/request contracts.
+
+export { buildQuery, createClerkClient, mayRetry } from './client.ts';
+export {
+  type ClientConfig,
+  DEFAULT_API_URL,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_WAIT_MS,
+  DEVELOPMENT_RATE_LIMIT,
+  isProductionKey,
+  normalizeBaseUrl,
+  PRODUCTION_RATE_LIMIT,
+  parseRateLimit,
+  type RateLimit,
+  type ResolveClientConfigInput,
+  redactSecret,
+  resolveClientConfig,
+} from './config.ts';
+export {
+  createRateLimiter,
+  createSemaphore,
+  type RateLimiter,
+  type RateLimiterOptions,
+  type Semaphore,
+  type Sleep,
+} from './rate-limiter.ts';
+export type {
+  ClerkClient,
+  ClientEvent,
+  ClientStats,
+  HttpMethod,
+  QueryValue,
+  RequestOptions,
+  RequestSpec,
+  RetryMode,
+} from './request.ts';
+export {
+  backoffCeilingMs,
+  DEFAULT_MAX_ATTEMPTS,
+  isRetryableStatus,
+  type RetryableFailure,
+  type RetryPolicyOptions,
+  retryAfterMs,
+  retryPolicy,
+} from './retry-policy.ts';
+export * from './wire.ts';
