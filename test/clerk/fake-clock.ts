@@ -72,3 +72,21 @@ export function createFakeClock(start = 1_700_000_000_000): FakeClock {
     pending: () => timers.length,
   };
 }
+
+/** A clock whose sleep returns at once after moving time forward: for client tests that only count waits. */
+export function createAutoClock(start = 1_700_000_000_000): {
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  sleeps: number[];
+} {
+  let time = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => time,
+    sleeps,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      time += ms;
+    },
+  };
+}
