@@ -1,8 +1,8 @@
 // The contract between the executor (src/apply) and whoever watches it (src/ui progress views, commands): events
 // while it runs, and the result at the end. Plain data, JSON-safe.
 
-import type { HttpMethod } from '../clerk/request.ts';
-import type { OperationType } from '../plan/types.ts';
+import type { HttpMethod } from '../clerk/index.ts';
+import type { CreateUserOp, OperationType } from '../plan/index.ts';
 
 /** done: applied. unchanged: its effect was already live (no mutating request sent). */
 export type OperationStatus = 'done' | 'unchanged' | 'failed' | 'skipped';
@@ -44,3 +44,20 @@ export interface PlannedRequest {
   path: string;
   body?: unknown;
 }
+
+// ---- Inputs of the executor (added by the executor; the event/result contract above is unchanged). ----
+
+/**
+ * Live ids of objects the plan refers to by manifest key only, because they are created earlier in the same apply.
+ * `undefined` when not (yet) known.
+ */
+export interface IdResolver {
+  userIdForKey(key: string): string | undefined;
+  organizationIdForSlug(slug: string): string | undefined;
+}
+
+/** The password for a user being created: read at request time, never stored in a plan, journal, event or error. */
+export type SecretResolver = (op: CreateUserOp) => string | undefined;
+
+/** What an operation created, as the journal and undo know it. */
+export type CreatedObjectKind = 'user' | 'organization' | 'membership' | 'email_address' | 'phone_number';

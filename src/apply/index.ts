@@ -1,0 +1,20 @@
+// Public surface of the executor: Operation -> request table, dry-run requests, applyPlan, the journal and undo.
+
+export { type ApplyOptions, applyPlan, MAX_ATTEMPTS } from './apply-plan.ts';
+export {
+  type CreateJournalOptions,
+  createJournal,
+  JOURNAL_VERSION,
+  type Journal,
+  type JournalDone,
+  type JournalEntry,
+  type JournalFailed,
+  type JournalHeader,
+  type JournalIntent,
+  parseJournal,
+  planFingerprint,
+  readJournal,
+} from './journal.ts';
+export { BULK_BAN_LIMIT, plannedRequests, type RequestKind, requestKindOf, toRequest } from './to-request.ts';
+export * from './types.ts';
+export { buildUndoPlan, type UndoPlan } from './undo.ts';

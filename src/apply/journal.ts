@@ -1,0 +1,264 @@
+// The apply journal: an append-only JSONL file, one self-contained line per event, fsync'd per batch of lines
+// (lines written in the same tick share one write + fsync). It records, before each mutating request, the whole
+// operation (which carries the before-images: previous values, metadata, role, ban/lock state), then what was
+// created, so `undo` can build a restoring plan and a re-run of the same plan can skip what is already done.
+// A process killed mid-write leaves a torn last line: reading ignores it, and reopening cuts it off before appending.
+
+import { createHash } from 'node:crypto';
+import { type FileHandle, mkdir, open, readFile, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { FileError } from '../errors.ts';
+import type { Operation, OperationType, Plan } from '../plan/index.ts';
+import type { UserKeyKind } from '../state/index.ts';
+import type { CreatedObjectKind } from './types.ts';
+
+export const JOURNAL_VERSION = 1;
+
+export interface JournalHeader {
+  kind: 'header';
+  version: typeof JOURNAL_VERSION;
+  /** planFingerprint() of the plan this run applies. */
+  plan: string;
+  /** ISO 8601. */
+  startedAt: string;
+  userKey: UserKeyKind;
+  operations: number;
+}
+
+/** Written (and fsync'd) before the first mutating request of an operation. `op` is the plan's operation verbatim. */
+export interface JournalIntent {
+  kind: 'intent';
+  plan: string;
+  at: string;
+  op: Operation;
+}
+
+export interface JournalDone {
+  kind: 'done';
+  plan: string;
+  at: string;
+  op: string;
+  type: OperationType;
+  /** unchanged: the effect was already live. */
+  status: 'done' | 'unchanged';
+  /** Live ids the operation acted on, resolved at run time (users and organizations created in the same apply). */
+  userId?: string;
+  organizationId?: string;
+  /** The object the operation created (or adopted after an unknown outcome). */
+  created?: { kind: CreatedObjectKind; id: string };
+}
+
+export interface JournalFailed {
+  kind: 'failed';
+  plan: string;
+  at: string;
+  op: string;
+  type: OperationType;
+  error: { code: string; message: string; status: number };
+}
+
+export type JournalEntry = JournalHeader | JournalIntent | JournalDone | JournalFailed;
+
+export interface Journal {
+  readonly file: string;
+  /** Entries the file already held when it was opened (earlier runs, any plan). */
+  readonly previous: readonly JournalEntry[];
+  /** Appends one line; resolves once it is on disk (fsync'd together with the other lines of its batch). */
+  write(entry: JournalEntry): Promise<void>;
+  /** Waits for pending lines, then closes the file. */
+  close(): Promise<void>;
+}
+
+/** Identifies a plan across runs: same fingerprints and same operations give the same value. */
+export function planFingerprint(plan: Plan): string {
+  const hash = createHash('sha256');
+  hash.update(`${plan.fingerprints.manifest}\n${plan.fingerprints.live}\n`);
+  for (const op of plan.operations) hash.update(`${op.id}\n`);
+  return hash.digest('hex');
+}
+
+const KINDS = new Set(['header', 'intent', 'done', 'failed']);
+
+function isEntry(value: unknown): value is JournalEntry {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  if (typeof record.kind !== 'string' || !KINDS.has(record.kind) || typeof record.plan !== 'string') return false;
+  switch (record.kind) {
+    case 'header':
+      return typeof record.startedAt === 'string';
+    case 'intent': {
+      const op = record.op as Record<string, unknown> | null;
+      return typeof op === 'object' && op !== null && typeof op.id === 'string' && typeof op.type === 'string';
+    }
+    case 'done':
+      return typeof record.op === 'string' && (record.status === 'done' || record.status === 'unchanged');
+    default:
+      return typeof record.op === 'string' && typeof record.error === 'object';
+  }
+}
+
+/** Parses journal text. A torn (unparsable) last line is ignored; a bad line elsewhere is an error. */
+export function parseJournal(text: string, file = 'journal'): JournalEntry[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const entries: JournalEntry[] = [];
+  lines.forEach((line, index) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      value = undefined;
+    }
+    if (isEntry(value)) {
+      entries.push(value);
+      return;
+    }
+    // Only the last line can be torn by a kill during a write; anything else means the file was edited or mixed up.
+    if (index === lines.length - 1) return;
+    throw new FileError(`${file}:${index + 1}: not a clerk-sync journal line`, {
+      meta: { file, line: index + 1 },
+      hint: 'Pass the journal file written by `clerk-sync apply` (one JSON object per line).',
+    });
+  });
+  return entries;
+}
+
+export async function readJournal(file: string): Promise<JournalEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new FileError(`cannot read journal ${file}: ${(error as Error).message}`, { cause: error, meta: { file } });
+  }
+  return parseJournal(text, file);
+}
+
+function fileError(action: string, file: string, error: unknown): FileError {
+  return new FileError(`cannot ${action} journal ${file}: ${(error as Error).message}`, {
+    cause: error,
+    meta: { file },
+    hint: 'Check that the journal directory is writable, or pass --journal FILE.',
+  });
+}
+
+/** Reads what the file holds, cuts a torn last line off, and returns the existing entries. */
+async function prepareExisting(file: string): Promise<JournalEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw fileError('read', file, error);
+  }
+  const entries = parseJournal(text, file);
+  if (text.length > 0 && !text.endsWith('\n')) {
+    // Appending after a torn line would glue the next line onto it; keep everything up to the last newline.
+    const keep = text.lastIndexOf('\n') + 1;
+    const complete = text.slice(keep);
+    let lastIsWhole = false;
+    try {
+      lastIsWhole = isEntry(JSON.parse(complete));
+    } catch {
+      lastIsWhole = false;
+    }
+    try {
+      if (lastIsWhole) await writeAll(file, '\n');
+      else await truncate(file, Buffer.byteLength(text.slice(0, keep)));
+    } catch (error) {
+      throw fileError('repair', file, error);
+    }
+  }
+  return entries;
+}
+
+async function writeAll(file: string, text: string): Promise<void> {
+  const handle = await open(file, 'a');
+  try {
+    await handle.write(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface CreateJournalOptions {
+  now?: () => number;
+}
+
+/**
+ * Opens (creating directories as needed) the journal for applying `plan` and writes its header line. Existing
+ * entries are kept and exposed as `previous`, so a re-run of the same plan can resume.
+ */
+export async function createJournal(file: string, plan: Plan, options: CreateJournalOptions = {}): Promise<Journal> {
+  const now = options.now ?? Date.now;
+  let handle: FileHandle;
+  try {
+    await mkdir(dirname(file), { recursive: true });
+  } catch (error) {
+    throw fileError('create the directory of', file, error);
+  }
+  const previous = await prepareExisting(file);
+  try {
+    handle = await open(file, 'a', 0o600);
+  } catch (error) {
+    throw fileError('open', file, error);
+  }
+
+  let pending: string[] = [];
+  let waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  let flushing: Promise<void> | undefined;
+  let closed = false;
+
+  const flushLoop = async (): Promise<void> => {
+    while (pending.length > 0) {
+      const lines = pending;
+      const batch = waiters;
+      pending = [];
+      waiters = [];
+      try {
+        await handle.write(lines.join(''));
+        await handle.sync();
+        for (const waiter of batch) waiter.resolve();
+      } catch (error) {
+        const failure = fileError('write', file, error);
+        for (const waiter of batch) waiter.reject(failure);
+      }
+    }
+    flushing = undefined;
+  };
+
+  const write = (entry: JournalEntry): Promise<void> => {
+    if (closed) return Promise.reject(fileError('write', file, new Error('journal is closed')));
+    pending.push(`${JSON.stringify(entry)}\n`);
+    const written = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+    // Start after the current tick so every line written in it joins one write + fsync.
+    flushing ??= Promise.resolve().then(flushLoop);
+    return written;
+  };
+
+  const journal: Journal = {
+    file,
+    previous,
+    write,
+    async close() {
+      if (closed) return;
+      await flushing;
+      closed = true;
+      await handle.close();
+    },
+  };
+  try {
+    await write({
+      kind: 'header',
+      version: JOURNAL_VERSION,
+      plan: planFingerprint(plan),
+      startedAt: new Date(now()).toISOString(),
+      userKey: plan.settings.userKey,
+      operations: plan.operations.length,
+    });
+  } catch (error) {
+    await journal.close().catch(() => undefined);
+    throw error;
+  }
+  return journal;
+}

@@ -1,0 +1,248 @@
+// Operation -> HTTP request: one pure table, keyed by operation type, so a type without an entry does not compile.
+// The executor only ever sends what this table builds. Endpoints and bodies: clerk-api-notes.md §3-§5 and the
+// 2026-05-12 spec (POST /email_addresses and POST /phone_numbers take {user_id, <address>, verified, primary}).
+
+import type { RequestSpec } from '../clerk/index.ts';
+import { ConfigError, InternalError } from '../errors.ts';
+import type { CreateUserOp, Operation, OperationType, OrgRef, Plan, UserRef } from '../plan/index.ts';
+import type { IdResolver, PlannedRequest, SecretResolver } from './types.ts';
+
+type OperationOf<T extends OperationType> = Extract<Operation, { type: T }>;
+
+interface RequestContext {
+  ids: IdResolver;
+  secrets: SecretResolver;
+}
+
+type RequestBuilder<T extends OperationType> = (op: OperationOf<T>, context: RequestContext) => RequestSpec;
+
+/** Clerk's bulk ban/unban accepts at most 50 user ids per request (clerk-api-notes.md §8.10, spec maxItems 50). */
+export const BULK_BAN_LIMIT = 50;
+
+function segment(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** The live id of an operation's user: from the plan, else learned from a create earlier in this apply. */
+export function resolveUserId(op: Operation & { user: UserRef }, ids: IdResolver): string {
+  const id = op.user.userId ?? (op.user.key === null ? undefined : ids.userIdForKey(op.user.key));
+  if (id === undefined) {
+    throw new InternalError(`operation ${op.id}: no live id for user ${op.user.key ?? '(no key)'}`, {
+      meta: { operation: op.id },
+      hint: 'The user should have been created by an earlier operation of this apply. This is a bug in clerk-sync.',
+    });
+  }
+  return id;
+}
+
+export function resolveOrganizationId(op: Operation & { org: OrgRef }, ids: IdResolver): string {
+  const id = op.org.organizationId ?? ids.organizationIdForSlug(op.org.slug);
+  if (id === undefined) {
+    throw new InternalError(`operation ${op.id}: no live id for organization ${op.org.slug}`, {
+      meta: { operation: op.id },
+      hint: 'The organization should have been created by an earlier operation of this apply. This is a bug in clerk-sync.',
+    });
+  }
+  return id;
+}
+
+function createUserBody(op: CreateUserOp, secrets: SecretResolver): Record<string, unknown> {
+  const a = op.attributes;
+  const body: Record<string, unknown> = {};
+  if (a.externalId !== undefined) body.external_id = a.externalId;
+  if (a.emailAddresses !== undefined) body.email_address = [...a.emailAddresses];
+  if (a.phoneNumbers !== undefined) body.phone_number = [...a.phoneNumbers];
+  if (a.username !== undefined) body.username = a.username;
+  if (a.firstName !== undefined) body.first_name = a.firstName;
+  if (a.lastName !== undefined) body.last_name = a.lastName;
+  if (a.publicMetadata !== undefined) body.public_metadata = a.publicMetadata;
+  if (a.privateMetadata !== undefined) body.private_metadata = a.privateMetadata;
+  if (a.unsafeMetadata !== undefined) body.unsafe_metadata = a.unsafeMetadata;
+  if (a.banned !== undefined) body.banned = a.banned;
+  if (a.locked !== undefined) body.locked = a.locked;
+  if (op.password !== undefined) {
+    const password = secrets(op);
+    if (password === undefined || password === '') {
+      const where = op.password.kind === 'env' ? `$${op.password.variable}` : 'the manifest (inline)';
+      throw new ConfigError(`no password available for user ${op.user.key ?? '(no key)'} (from ${where})`, {
+        meta: { operation: op.id },
+        hint: 'Set the variable the manifest names, or apply from the manifest with -f.',
+      });
+    }
+    body.password = password;
+    // Clerk's strength and breach checks stay on: a weak manifest password is an error, not silently accepted.
+    body.skip_password_checks = false;
+  }
+  return body;
+}
+
+function userPath(op: Operation & { user: UserRef }, ids: IdResolver, suffix = ''): string {
+  return `/users/${segment(resolveUserId(op, ids))}${suffix}`;
+}
+
+function membershipPath(op: Operation & { user: UserRef; org: OrgRef }, ids: IdResolver, withUser: boolean): string {
+  const base = `/organizations/${segment(resolveOrganizationId(op, ids))}/memberships`;
+  return withUser ? `${base}/${segment(resolveUserId(op, ids))}` : base;
+}
+
+const PROFILE_BODY_KEY = {
+  externalId: 'external_id',
+  username: 'username',
+  firstName: 'first_name',
+  lastName: 'last_name',
+} as const;
+
+/** The one table. Each entry is pure: same operation and ids, same request. */
+const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
+  create_organization: (op) => ({ method: 'POST', path: '/organizations', body: { name: op.name, slug: op.org.slug } }),
+  update_organization: (op, { ids }) => ({
+    method: 'PATCH',
+    path: `/organizations/${segment(resolveOrganizationId(op, ids))}`,
+    body: { name: op.changes.name.after },
+  }),
+  create_user: (op, { secrets }) => ({ method: 'POST', path: '/users', body: createUserBody(op, secrets) }),
+  update_user: (op, { ids }) => {
+    const body: Record<string, string | null> = {};
+    for (const [field, change] of Object.entries(op.changes)) {
+      body[PROFILE_BODY_KEY[field as keyof typeof PROFILE_BODY_KEY]] = change.after;
+    }
+    return { method: 'PATCH', path: userPath(op, ids), body };
+  },
+  add_email_address: (op, { ids }) => ({
+    method: 'POST',
+    path: '/email_addresses',
+    body: { user_id: resolveUserId(op, ids), email_address: op.emailAddress, verified: true, primary: op.primary },
+  }),
+  set_primary_email_address: (op, { ids }) => ({
+    method: 'PATCH',
+    path: userPath(op, ids),
+    body: { primary_email_address_id: op.emailAddressId },
+  }),
+  remove_email_address: (op) => ({ method: 'DELETE', path: `/email_addresses/${segment(op.emailAddressId)}` }),
+  add_phone_number: (op, { ids }) => ({
+    method: 'POST',
+    path: '/phone_numbers',
+    body: { user_id: resolveUserId(op, ids), phone_number: op.phoneNumber, verified: true, primary: op.primary },
+  }),
+  set_primary_phone_number: (op, { ids }) => ({
+    method: 'PATCH',
+    path: userPath(op, ids),
+    body: { primary_phone_number_id: op.phoneNumberId },
+  }),
+  remove_phone_number: (op) => ({ method: 'DELETE', path: `/phone_numbers/${segment(op.phoneNumberId)}` }),
+  // replace: PUT replaces each metadata field it names; merge: PATCH deep-merges, null deletes (notes §3, §8.3).
+  update_metadata: (op, { ids }) => ({
+    method: op.mode === 'replace' ? 'PUT' : 'PATCH',
+    path: userPath(op, ids, '/metadata'),
+    body: op.body,
+  }),
+  ban_user: (op, { ids }) => ({ method: 'POST', path: userPath(op, ids, '/ban') }),
+  unban_user: (op, { ids }) => ({ method: 'POST', path: userPath(op, ids, '/unban') }),
+  lock_user: (op, { ids }) => ({ method: 'POST', path: userPath(op, ids, '/lock') }),
+  unlock_user: (op, { ids }) => ({ method: 'POST', path: userPath(op, ids, '/unlock') }),
+  create_membership: (op, { ids }) => ({
+    method: 'POST',
+    path: membershipPath(op, ids, false),
+    body: { user_id: resolveUserId(op, ids), role: op.role },
+  }),
+  // Membership paths key on the user id, not the orgmem_ id (notes §4.4).
+  update_membership_role: (op, { ids }) => ({
+    method: 'PATCH',
+    path: membershipPath(op, ids, true),
+    body: { role: op.changes.role.after },
+  }),
+  delete_membership: (op, { ids }) => ({ method: 'DELETE', path: membershipPath(op, ids, true) }),
+  delete_user: (op, { ids }) => ({ method: 'DELETE', path: userPath(op, ids) }),
+};
+
+/**
+ * The request one operation needs. Ids of objects created earlier in the same apply come from `ids`; an id that
+ * cannot be resolved is an InternalError (the scheduler runs creates first). The password comes from `secrets`.
+ */
+export function toRequest(op: Operation, ids: IdResolver, secrets: SecretResolver): RequestSpec {
+  if (!Object.hasOwn(REQUEST_TABLE, op.type)) {
+    throw new InternalError(`no request is defined for operation type "${String(op.type)}"`, {
+      meta: { operation: String(op.id) },
+    });
+  }
+  const build = REQUEST_TABLE[op.type] as RequestBuilder<OperationType>;
+  return build(op as OperationOf<OperationType>, { ids, secrets });
+}
+
+/** One POST /users/ban or /users/unban for up to BULK_BAN_LIMIT users; the API answers with the users (notes §8.10). */
+export function bulkBanRequest(kind: 'ban_user' | 'unban_user', userIds: readonly string[]): RequestSpec {
+  if (userIds.length === 0 || userIds.length > BULK_BAN_LIMIT) {
+    throw new InternalError(`bulk ${kind} needs 1..${BULK_BAN_LIMIT} user ids, got ${userIds.length}`);
+  }
+  return {
+    method: 'POST',
+    path: kind === 'ban_user' ? '/users/ban' : '/users/unban',
+    body: { user_ids: [...userIds] },
+  };
+}
+
+/** Placeholder ids for objects the plan creates: they have no id until apply runs. */
+const PLACEHOLDER_IDS: IdResolver = {
+  userIdForKey: (key) => `<id of create_user:${key}>`,
+  organizationIdForSlug: (slug) => `<id of create_organization:${slug}>`,
+};
+
+const REDACTED_SECRETS: SecretResolver = () => '[redacted]';
+
+/**
+ * The requests apply would send, one per operation in plan order, for --dry-run. Passwords appear as `[redacted]`,
+ * ids of objects created in the same apply as `<id of create_user:emp-001>`. At apply time, ban_user/unban_user
+ * operations that are ready together are sent as one POST /users/ban|unban instead.
+ */
+export function plannedRequests(plan: Plan): PlannedRequest[] {
+  return plan.operations.map((op) => {
+    const spec = toRequest(op, PLACEHOLDER_IDS, REDACTED_SECRETS);
+    return {
+      operationId: op.id,
+      method: spec.method,
+      path: spec.path,
+      ...(spec.body === undefined ? {} : { body: spec.body }),
+    };
+  });
+}
+
+/**
+ * How the executor treats an operation's request:
+ * - create: a non-idempotent POST; after an unknown outcome, look the object up before sending it again.
+ * - repeatable: a POST whose repetition is harmless (ban, unban, lock, unlock), so the client may retry it.
+ * - update: PATCH/PUT, which the client retries by itself.
+ * - removal: a DELETE; 404 means the object is already gone, i.e. unchanged.
+ */
+export type RequestKind = 'create' | 'repeatable' | 'update' | 'removal';
+
+export function requestKindOf(op: Operation): RequestKind {
+  switch (op.type) {
+    case 'create_organization':
+    case 'create_user':
+    case 'create_membership':
+    case 'add_email_address':
+    case 'add_phone_number':
+      return 'create';
+    case 'ban_user':
+    case 'unban_user':
+    case 'lock_user':
+    case 'unlock_user':
+      return 'repeatable';
+    case 'update_organization':
+    case 'update_user':
+    case 'set_primary_email_address':
+    case 'set_primary_phone_number':
+    case 'update_metadata':
+    case 'update_membership_role':
+      return 'update';
+    case 'remove_email_address':
+    case 'remove_phone_number':
+    case 'delete_membership':
+    case 'delete_user':
+      return 'removal';
+    default: {
+      const unexpected: never = op;
+      throw new InternalError(`unknown operation type "${String((unexpected as { type: unknown }).type)}"`);
+    }
+  }
+}
