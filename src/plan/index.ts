@@ -2,6 +2,7 @@
 // its JSON file, its display model and its Markdown rendering.
 
 export { createPlan, DEFAULT_PLAN_OPTIONS } from './create-plan.ts';
+export * from './drift.ts';
 export { type MarkdownOptions, renderPlanMarkdown } from './markdown.ts';
 export { summaryLine } from './order.ts';
 export { parsePlan, serializePlan } from './plan-json.ts';
