@@ -181,12 +181,6 @@ export function bulkBanRequest(kind: 'ban_user' | 'unban_user', userIds: readonl
   };
 }
 
-/** Placeholder ids for objects the plan creates: they have no id until apply runs. */
-const PLACEHOLDER_IDS: IdResolver = {
-  userIdForKey: (key) => `<id of create_user:${key}>`,
-  organizationIdForSlug: (slug) => `<id of create_organization:${slug}>`,
-};
-
 const REDACTED_SECRETS: SecretResolver = () => '[redacted]';
 
 /**
@@ -195,14 +189,31 @@ const REDACTED_SECRETS: SecretResolver = () => '[redacted]';
  * operations that are ready together are sent as one POST /users/ban|unban instead.
  */
 export function plannedRequests(plan: Plan): PlannedRequest[] {
+  // URL-safe tokens stand in for the unknown ids while the request is built, then become readable placeholders.
+  const labels = new Map<string, string>();
+  const token = (label: string): string => {
+    const value = `__clerk_sync_placeholder_${labels.size}__`;
+    labels.set(value, label);
+    return value;
+  };
+  const placeholders: IdResolver = {
+    userIdForKey: (key) => token(`<id of create_user:${key}>`),
+    organizationIdForSlug: (slug) => token(`<id of create_organization:${slug}>`),
+  };
+  const substitute = (text: string, encode: (label: string) => string): string => {
+    let out = text;
+    for (const [value, label] of labels) out = out.split(value).join(encode(label));
+    return out;
+  };
   return plan.operations.map((op) => {
-    const spec = toRequest(op, PLACEHOLDER_IDS, REDACTED_SECRETS);
-    return {
-      operationId: op.id,
-      method: spec.method,
-      path: spec.path,
-      ...(spec.body === undefined ? {} : { body: spec.body }),
-    };
+    labels.clear();
+    const spec = toRequest(op, placeholders, REDACTED_SECRETS);
+    const path = substitute(spec.path, (label) => label);
+    const body =
+      spec.body === undefined
+        ? undefined
+        : (JSON.parse(substitute(JSON.stringify(spec.body), (label) => JSON.stringify(label).slice(1, -1))) as unknown);
+    return { operationId: op.id, method: spec.method, path, ...(body === undefined ? {} : { body }) };
   });
 }
 
