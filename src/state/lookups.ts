@@ -63,7 +63,12 @@ export async function findUserByKey(
   options: LookupOptions = {},
 ): Promise<LiveUser | undefined> {
   const wanted = userKey === 'emailAddress' ? key.toLowerCase() : key;
-  const found = await get<WireUser[]>(client, '/users', { [KEY_PARAM[userKey]]: [wanted], limit: 2 }, options);
+  const found = await get<WireUser[]>(
+    client,
+    '/users',
+    { [KEY_PARAM[userKey]]: [wanted], limit: 2, order_by: '+created_at' },
+    options,
+  );
   // Re-check the match locally: a filter value the API does not recognise would otherwise return everyone.
   const users = found.map(fromWireUser).filter((user) => liveUserKeys(user, userKey).includes(wanted));
   if (users.length > 1) throw duplicateLiveKeyError([{ key: wanted, userIds: users.map((user) => user.id) }], userKey);
