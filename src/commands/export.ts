@@ -1,16 +1,406 @@
-// clerk-sync export (not yet implemented).
+// clerk-sync export: the live instance as a manifest that plans to "No changes." (prune off, metadata replace).
+// Deterministic (organizations by slug, users by key, addresses primary first, metadata keys sorted), and streamed:
+// the header, then one user at a time, so a 100k-user instance never becomes one giant YAML document in memory.
 
-import { InternalError } from '../errors.ts';
-import type { CommandDefinition } from './command.ts';
+import { randomBytes } from 'node:crypto';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import type { ClerkClient, WireOrganization, WirePage } from '../clerk/index.ts';
+import { FileError, UsageError } from '../errors.ts';
+import {
+  fetchLiveSnapshot,
+  type JsonObject,
+  type JsonValue,
+  type LiveMembership,
+  type LiveSnapshot,
+  type LiveUser,
+  MANAGED_MARK_KEY,
+  MANAGED_MARK_VALUE,
+  type MetadataField,
+  type UserKeyKind,
+} from '../state/index.ts';
+import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
+import { type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
+
+export const MANIFEST_SCHEMA_URL = 'https://unpkg.com/clerk-sync/schema/manifest.schema.json';
+
+const USER_KEYS: readonly UserKeyKind[] = ['externalId', 'emailAddress', 'username'];
+const METADATA_KINDS: Record<string, MetadataField> = {
+  public: 'publicMetadata',
+  private: 'privateMetadata',
+  unsafe: 'unsafeMetadata',
+};
+/** Clerk's maximum page size (clerk-api-notes.md §1 Pagination). */
+const PAGE_SIZE = 500;
+
+export interface ExportSettings {
+  userKey: UserKeyKind;
+  /** Metadata kinds written for every user (even when `{}`, so they are managed). */
+  metadata: readonly MetadataField[];
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Object keys sorted at every level: Clerk does not promise to keep key order, and the file must be stable. */
+function sortKeys(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === 'object' && value !== null) {
+    const out: JsonObject = {};
+    for (const key of Object.keys(value).sort(compareStrings)) out[key] = sortKeys(value[key] as JsonValue);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Manifest strings interpolate `${VAR}`; a live value holding `${` must come back unchanged, so it is written as the
+ * manifest's escape `$${` (src/manifest interpolation: "`$${` for a literal `${`").
+ */
+function escapeInterpolation(value: JsonValue): JsonValue {
+  if (typeof value === 'string') return value.replaceAll('${', '$${');
+  if (Array.isArray(value)) return value.map(escapeInterpolation);
+  if (typeof value === 'object' && value !== null) {
+    const out: JsonObject = {};
+    for (const [key, item] of Object.entries(value)) out[key] = escapeInterpolation(item);
+    return out;
+  }
+  return value;
+}
+
+function isManagedMark(value: JsonValue | undefined): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  const expected = Object.entries(MANAGED_MARK_VALUE);
+  return keys.length === expected.length && expected.every(([key, wanted]) => value[key] === wanted);
+}
+
+/** Primary first, then the rest in a stable order. */
+function primaryFirst<T extends { id: string }>(
+  items: readonly T[],
+  primaryId: string | null,
+  text: (item: T) => string,
+) {
+  const primary = items.find((item) => item.id === primaryId);
+  const rest = items.filter((item) => item !== primary).sort((a, b) => compareStrings(text(a), text(b)));
+  return (primary ? [primary, ...rest] : rest).map(text);
+}
+
+function emailsOf(user: LiveUser): string[] {
+  return primaryFirst(user.emailAddresses, user.primaryEmailAddressId, (email) => email.emailAddress.toLowerCase());
+}
+
+/** The user's key for `userKey`, or null when it lacks that field (it cannot be exported under that key). */
+export function exportKey(user: LiveUser, userKey: UserKeyKind): string | null {
+  if (userKey === 'externalId') return user.externalId;
+  if (userKey === 'username') return user.username;
+  return emailsOf(user)[0] ?? null;
+}
+
+/**
+ * One manifest user: the key field first, then the fields in manifest order. Null profile fields and empty address
+ * lists are left out (unmanaged); banned/locked only when true; the ownership mark is stripped from private metadata
+ * (the planner keeps it on its own, so the exported file still plans to no changes).
+ */
+export function exportUser(
+  user: LiveUser,
+  settings: ExportSettings,
+  memberships: readonly { org: string; role: string }[],
+): JsonObject {
+  const out: JsonObject = {};
+  if (user.externalId !== null) out.externalId = user.externalId;
+  const emails = emailsOf(user);
+  if (emails.length > 0) out.emailAddresses = emails;
+  const phones = primaryFirst(user.phoneNumbers, user.primaryPhoneNumberId, (phone) => phone.phoneNumber);
+  if (phones.length > 0) out.phoneNumbers = phones;
+  if (user.username !== null) out.username = user.username;
+  if (user.firstName !== null) out.firstName = user.firstName;
+  if (user.lastName !== null) out.lastName = user.lastName;
+  for (const field of settings.metadata) {
+    let value: JsonObject = user[field];
+    if (field === 'privateMetadata' && isManagedMark(value[MANAGED_MARK_KEY])) {
+      const { [MANAGED_MARK_KEY]: _mark, ...rest } = value;
+      value = rest;
+    }
+    out[field] = sortKeys(value);
+  }
+  if (user.banned) out.banned = true;
+  if (user.locked) out.locked = true;
+  if (memberships.length > 0) out.memberships = memberships.map((m) => ({ org: m.org, role: m.role }));
+  return out;
+}
+
+function yaml(value: JsonValue): string {
+  // lineWidth 0: never fold long strings, so a value is always on the lines one expects.
+  return stringify(escapeInterpolation(value), { lineWidth: 0 });
+}
+
+function indent(text: string): string {
+  // Indenting every line (block scalars included) by the same amount keeps the YAML meaning unchanged.
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : `  ${line}`))
+    .join('\n');
+}
+
+// ---- output: stdout or an atomically replaced file, written in chunks ----
+
+interface Sink {
+  write(chunk: string): Promise<void>;
+  /** Makes the output final (rename into place). */
+  commit(): Promise<string | null>;
+  abort(): Promise<void>;
+}
+
+function streamSink(stream: CliIO['stdout']): Sink {
+  return {
+    write: (chunk) =>
+      new Promise<void>((done, fail) => {
+        const flushed = stream.write(chunk, (error) => (error ? fail(error) : undefined));
+        if (flushed) done();
+        else stream.once('drain', done);
+      }),
+    commit: async () => null,
+    abort: async () => undefined,
+  };
+}
+
+async function fileSink(cwd: string, file: string): Promise<Sink> {
+  const target = resolve(cwd, file);
+  const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+  const fail = (error: unknown): FileError =>
+    new FileError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      cause: error,
+      hint: 'Check that the directory exists and is writable.',
+    });
+  let handle: FileHandle;
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    handle = await open(temp, 'w', 0o600);
+  } catch (error) {
+    throw fail(error);
+  }
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (!closed) {
+      closed = true;
+      await handle.close();
+    }
+  };
+  return {
+    async write(chunk) {
+      try {
+        await handle.write(chunk);
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    async commit() {
+      try {
+        await close();
+        await rename(temp, target);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw fail(error);
+      }
+      return target;
+    },
+    async abort() {
+      await close().catch(() => undefined);
+      await rm(temp, { force: true });
+    },
+  };
+}
+
+/** Collects small writes into larger ones: one write per user would be 100k system calls. */
+function buffered(sink: Sink, size = 64 * 1024): Sink & { flush(): Promise<void> } {
+  let pending = '';
+  const flush = async (): Promise<void> => {
+    if (pending === '') return;
+    const chunk = pending;
+    pending = '';
+    await sink.write(chunk);
+  };
+  return {
+    async write(chunk) {
+      pending += chunk;
+      if (pending.length >= size) await flush();
+    },
+    flush,
+    async commit() {
+      await flush();
+      return sink.commit();
+    },
+    abort: () => sink.abort(),
+  };
+}
+
+// ---- reading ----
+
+async function listAllOrganizationSlugs(client: ClerkClient, signal: AbortSignal): Promise<string[]> {
+  const slugs: string[] = [];
+  for (let offset = 0; ; offset += PAGE_SIZE) {
+    const page = await client.request<WirePage<WireOrganization>>(
+      { method: 'GET', path: '/organizations', query: { limit: PAGE_SIZE, offset, order_by: '+created_at' } },
+      { signal },
+    );
+    slugs.push(...page.data.map((org) => org.slug));
+    if (page.data.length < PAGE_SIZE || offset + PAGE_SIZE >= page.total_count) break;
+  }
+  return [...new Set(slugs)];
+}
+
+function parseUserKey(raw: string | undefined): UserKeyKind {
+  if (raw === undefined) return 'externalId';
+  const found = USER_KEYS.find((key) => key === raw);
+  if (!found) throw new UsageError(`--user-key must be one of ${USER_KEYS.join(', ')}, got "${raw}"`);
+  return found;
+}
+
+export function parseIncludeMetadata(raw: readonly string[]): MetadataField[] {
+  if (raw.length === 0) return ['publicMetadata'];
+  const fields = new Set<MetadataField>();
+  for (const item of raw.flatMap((value) => value.split(','))) {
+    const name = item.trim();
+    if (name === '' || name === 'none') continue;
+    const field = METADATA_KINDS[name];
+    if (!field) {
+      throw new UsageError(`--include-metadata takes public, private, unsafe or none (comma-separated), got "${name}"`);
+    }
+    fields.add(field);
+  }
+  // Manifest order, whatever order the flag listed them in.
+  return (['publicMetadata', 'privateMetadata', 'unsafeMetadata'] as const).filter((field) => fields.has(field));
+}
+
+interface ExportResult {
+  users: number;
+  organizations: number;
+  skipped: number;
+}
+
+/** Writes the whole manifest to `sink`, one user at a time. */
+async function writeManifest(live: LiveSnapshot, settings: ExportSettings, sink: Sink): Promise<ExportResult> {
+  const organizations = [...live.organizations].sort((a, b) => compareStrings(a.slug, b.slug));
+  const slugById = new Map(organizations.map((org) => [org.id, org.slug]));
+  const membershipsByUser = new Map<string, LiveMembership[]>();
+  for (const membership of live.memberships) {
+    if (!slugById.has(membership.organizationId)) continue;
+    const list = membershipsByUser.get(membership.userId) ?? [];
+    list.push(membership);
+    membershipsByUser.set(membership.userId, list);
+  }
+  const keyed: { key: string; user: LiveUser }[] = [];
+  let skipped = 0;
+  for (const user of live.users) {
+    const key = exportKey(user, settings.userKey);
+    if (key === null) skipped += 1;
+    else keyed.push({ key, user });
+  }
+  keyed.sort((a, b) => compareStrings(a.key, b.key) || compareStrings(a.user.id, b.user.id));
+
+  let head = `# yaml-language-server: $schema=${MANIFEST_SCHEMA_URL}\n`;
+  head += `# Exported by clerk-sync export: ${keyed.length} users, ${organizations.length} organizations.\n`;
+  head += '# prune is off: applying this file never deletes a user it does not list. No secrets are exported.\n';
+  head += yaml({
+    apiVersion: 'clerk-sync/v1',
+    settings: { userKey: settings.userKey, prune: false, metadataMode: 'replace' },
+  });
+  head +=
+    organizations.length === 0
+      ? 'organizations: []\n'
+      : `organizations:\n${indent(yaml(organizations.map((org) => ({ slug: org.slug, name: org.name }))))}`;
+  head += keyed.length === 0 ? 'users: []\n' : 'users:\n';
+  await sink.write(head);
+  for (const { user } of keyed) {
+    const memberships = (membershipsByUser.get(user.id) ?? [])
+      .map((m) => ({ org: slugById.get(m.organizationId) ?? '', role: m.role }))
+      .sort((a, b) => compareStrings(a.org, b.org));
+    await sink.write(indent(yaml([exportUser(user, settings, memberships)])));
+  }
+  return { users: keyed.length, organizations: organizations.length, skipped };
+}
+
+const SKIP_HINT: Record<UserKeyKind, string> = {
+  externalId: 'they have no external id; export them with --user-key emailAddress',
+  emailAddress: 'they have no email address; export them with --user-key username or --user-key externalId',
+  username: 'they have no username; export them with --user-key emailAddress',
+};
 
 export const exportCommand: CommandDefinition = {
   name: 'export',
-  summary: '(not yet implemented)',
-  help: 'Usage: clerk-sync export',
-  options: {},
-  allowPositionals: true,
-  hidden: true,
-  async run() {
-    throw new InternalError('clerk-sync export is not implemented yet');
+  summary: 'write a manifest of the live instance (plans to "No changes.")',
+  help: `Usage: clerk-sync export [-o FILE] [--org SLUG]... [--include-metadata public,private,unsafe] [--user-key KEY]
+
+Writes the live instance as a manifest: organizations by slug, users by key with their email addresses and phone
+numbers (primary first), username, names, the metadata kinds asked for, banned/locked, and memberships in the
+exported organizations. Planning the exported file shows "No changes.". The output is deterministic: the same
+instance gives a byte-identical file. settings.prune is false, so applying it never deletes anyone.
+No secrets are exported: the Clerk API never returns passwords (or their hashes), so none can be.
+
+Options:
+  -o, --out FILE             write to FILE (atomically replaced) instead of stdout
+  --org SLUG                 export only this organization and memberships in it (repeatable; default: all)
+  --include-metadata KINDS   metadata kinds to manage, comma-separated: public, private, unsafe, or none
+                             (default: public). clerk-sync's own ownership mark is never exported.
+  --user-key KEY             externalId (default), emailAddress or username. Users without that field are skipped
+                             (counted on stderr).
+${API_OPTIONS_HELP}
+
+Exit codes: 0 exported, 1 error.`,
+  options: {
+    ...API_OPTIONS,
+    out: { type: 'string', short: 'o' },
+    org: { type: 'string', multiple: true },
+    'include-metadata': { type: 'string', multiple: true },
+    'user-key': { type: 'string' },
+  },
+  allowPositionals: false,
+  async run({ values }, io) {
+    const settings: ExportSettings = {
+      userKey: parseUserKey(stringOption(values, 'user-key')),
+      metadata: parseIncludeMetadata(stringList(values, 'include-metadata')),
+    };
+    const requestedOrgs = [
+      ...new Set(stringList(values, 'org').flatMap((value) => value.split(',').map((slug) => slug.trim()))),
+    ].filter((slug) => slug !== '');
+    const out = stringOption(values, 'out');
+    const { client, concurrency } = openClient(values, io);
+    try {
+      io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
+      const slugs = requestedOrgs.length > 0 ? requestedOrgs : await listAllOrganizationSlugs(client, io.signal);
+      const live = await fetchLiveSnapshot(client, { managedOrgSlugs: slugs, concurrency, signal: io.signal });
+      const found = new Set(live.organizations.map((org) => org.slug));
+      const absent = requestedOrgs.filter((slug) => !found.has(slug));
+      if (absent.length > 0) {
+        throw new UsageError(`--org ${absent.map((slug) => `"${slug}"`).join(', ')}: no such organization live`, {
+          hint: 'Check the slug (organizations are matched by slug), or leave out --org to export all of them.',
+        });
+      }
+
+      const sink = buffered(out === undefined ? streamSink(io.stdout) : await fileSink(io.cwd, out));
+      let result: ExportResult;
+      let written: string | null;
+      try {
+        result = await writeManifest(live, settings, sink);
+        written = await sink.commit();
+      } catch (error) {
+        await sink.abort();
+        throw error;
+      }
+      io.stderr.write(
+        `Exported ${result.users} users and ${result.organizations} organizations${written ? ` to ${written}` : ''}.\n`,
+      );
+      if (result.skipped > 0) {
+        io.stderr.write(
+          `Skipped ${result.skipped} user${result.skipped === 1 ? '' : 's'} without ${settings.userKey}: ${SKIP_HINT[settings.userKey]}.\n`,
+        );
+      }
+      return 0;
+    } finally {
+      await client.close();
+    }
   },
 };
