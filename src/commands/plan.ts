@@ -8,6 +8,16 @@ import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { booleanOption, type CommandDefinition, stringOption } from './command.ts';
 import { writeFileAtomic } from './files.ts';
 import {
+  annotateManifestErrors,
+  annotationOptions,
+  annotationStream,
+  appendStepSummary,
+  GITHUB_OPTIONS,
+  GITHUB_OPTIONS_HELP,
+  githubAnnotations,
+  githubEnabled,
+} from './github.ts';
+import {
   formatPlanDiagnostics,
   loadManifestFromFlags,
   MANIFEST_OPTIONS,
@@ -30,7 +40,7 @@ export function parseFormat<T extends string>(raw: string | undefined, allowed: 
 export const planCommand: CommandDefinition = {
   name: 'plan',
   summary: 'show what apply would change (read-only)',
-  help: `Usage: clerk-sync plan -f FILE... [--format text|json|markdown] [--out PLAN] [--detailed-exitcode]
+  help: `Usage: clerk-sync plan -f FILE... [--format text|json|markdown] [--out PLAN] [--detailed-exitcode] [--github]
 
 Reads the manifest and the live instance and prints the ordered plan: + create, ~ change, - delete.
 Nothing is changed.
@@ -40,6 +50,7 @@ Options:
   --format FORMAT       text (default), json (the versioned plan, see docs/json-plan.md) or markdown (PR comment)
   --out PLAN            also save the JSON plan to PLAN for \`clerk-sync apply PLAN\` (no secrets in it)
   --detailed-exitcode   exit 2 when the plan has changes (for CI drift gates)
+${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
@@ -48,6 +59,7 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
     ...MANIFEST_OPTIONS,
     ...PLAN_OPTIONS,
     ...API_OPTIONS,
+    ...GITHUB_OPTIONS,
     format: { type: 'string' },
     out: { type: 'string' },
     'detailed-exitcode': { type: 'boolean' },
@@ -56,7 +68,12 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
   async run({ values }, io) {
     const format: Format = parseFormat(stringOption(values, 'format'), FORMATS, 'text');
     const planOptions = planOptionsFrom(values);
-    const { desired } = await loadManifestFromFlags(values, io, 'plan');
+    const github = githubEnabled(values, io.env);
+    const annotations = annotationStream(io, format !== 'text');
+    const { desired, warnings } = await annotateManifestErrors(github, io, annotations, () =>
+      loadManifestFromFlags(values, io, 'plan'),
+    );
+    if (github && warnings.length > 0) annotations.write(githubAnnotations(warnings, annotationOptions(io)));
     const { client } = openClient(values, io);
     try {
       const live = await readLiveState(client, desired, io);
@@ -80,6 +97,7 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
         const written = await writeFileAtomic(io.cwd, out, serializePlan(plan));
         io.stderr.write(`Saved the plan to ${written}. Apply it with: clerk-sync apply ${out}\n`);
       }
+      if (github) await appendStepSummary(io.env, renderPlanMarkdown(plan));
       const hasChanges = plan.operations.length > 0;
       return hasChanges && booleanOption(values, 'detailed-exitcode') ? 2 : 0;
     } finally {
