@@ -1,0 +1,129 @@
+// PlanView and renderPlanText: layout of creates/changes/deletes, masking, No changes, wrapping at the terminal width,
+// and colour only when asked for.
+
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { renderPlanText } from '../../src/ui/index.ts';
+import { lineValue, PlanView } from '../../src/ui/PlanView.tsx';
+import { emptyPresentation, hasAnsi, plain, samplePresentation } from './fixtures.ts';
+
+describe('PlanView', () => {
+  it('shows groups, operations and field lines with their symbols, then the summary', () => {
+    const { lastFrame } = render(<PlanView presentation={samplePresentation()} color={false} />);
+    expect(plain(lastFrame())).toMatchInlineSnapshot(`
+      "+ organization acme (Acme Inc)
+          + create organization
+              + name: "Acme Inc"
+      + user emp-002 (bob@acme.test)
+          + create user
+              + emailAddresses: ["bob@acme.test"]
+              + password: (sensitive)
+              + privateMetadata.salary: (sensitive)
+      ~ user emp-001 (alice@acme.test)
+          ~ update profile
+              ~ firstName: "Ada" -> "Adah"
+          ~ update metadata (replace)
+              + publicMetadata.role: "admin"
+              - publicMetadata.legacy (1)
+              ~ privateMetadata.salary: (sensitive) -> (sensitive)
+          - remove from organization acme
+              - membership acme (org:member)
+      - user user_9 (old@acme.test)
+          - delete user (prune: managed by clerk-sync, not in the manifest)
+              - user ("old@acme.test")
+
+      Plan: 2 to create, 2 to change, 2 to delete."
+    `);
+  });
+
+  it('shows masked values faint, so (sensitive) is not read as data', () => {
+    const { lastFrame } = render(<PlanView presentation={samplePresentation()} color={true} />);
+    const frame = lastFrame() ?? '';
+    expect(plain(frame)).toContain('+ password: (sensitive)');
+    expect(frame).toContain('password\u001b[39m\u001b[2m: (sensitive)\u001b[22m');
+    expect(frame).toContain('firstName\u001b[39m: "Ada" -> "Adah"');
+  });
+
+  it('says No changes with an explanation and no summary counts', () => {
+    const { lastFrame } = render(<PlanView presentation={emptyPresentation()} color={false} />);
+    const frame = plain(lastFrame());
+    expect(frame).toMatch(/^No changes\. The live Clerk instance already matches the manifest/);
+    expect(frame).not.toContain('Plan:');
+  });
+
+  it('prints the title above the plan', () => {
+    const { lastFrame } = render(
+      <PlanView presentation={samplePresentation()} color={false} title="Still different after apply:" />,
+    );
+    expect(plain(lastFrame()).split('\n').slice(0, 3)).toStrictEqual([
+      'Still different after apply:',
+      '',
+      '+ organization acme (Acme Inc)',
+    ]);
+  });
+
+  it('wraps long titles and values within 100 columns, continuing under the text, not the symbol', () => {
+    const presentation = samplePresentation();
+    const group = presentation.groups[2]!;
+    group.title = `user emp-001 (${'very-long-local-part.'.repeat(6)}@acme.test)`;
+    group.operations[0]!.lines[0]!.after = `"${'Adah '.repeat(30).trim()}"`;
+    const { lastFrame } = render(<PlanView presentation={presentation} color={false} />);
+    const lines = plain(lastFrame()).split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+    const header = lines.findIndex((line) => line.startsWith('~ user emp-001'));
+    // The title wraps: its continuation is indented by the symbol column.
+    expect(lines[header + 1]).toMatch(/^ {2}\S/);
+    expect(lines[header + 2]).toBe('    ~ update profile');
+    const field = lines.findIndex((line) => line.startsWith('        ~ firstName: "Ada" -> "Adah'));
+    expect(field).toBeGreaterThan(header);
+    // Ink keeps the space it broke at, so the continuation may start one cell further in.
+    expect(lines[field + 1]).toMatch(/^ {10} ?Adah/);
+  });
+});
+
+describe('lineValue', () => {
+  it('formats changes, additions and removals like terraform plan', () => {
+    expect(lineValue({ symbol: '~', label: 'firstName', before: '"Ada"', after: '"Adah"' })).toBe(': "Ada" -> "Adah"');
+    expect(lineValue({ symbol: '+', label: 'publicMetadata.role', after: '"admin"' })).toBe(': "admin"');
+    expect(lineValue({ symbol: '-', label: 'membership acme', before: 'org:member' })).toBe(' (org:member)');
+    expect(lineValue({ symbol: '~', label: 'primaryEmailAddress', after: '"a@b.test"' })).toBe(
+      ': (none) -> "a@b.test"',
+    );
+    expect(lineValue({ symbol: '+', label: 'banned' })).toBe('');
+  });
+});
+
+describe('renderPlanText', () => {
+  it('has no ANSI codes without colour, and ends with one newline', () => {
+    const text = renderPlanText(samplePresentation(), { color: false });
+    expect(hasAnsi(text)).toBe(false);
+    expect(text.endsWith('Plan: 2 to create, 2 to change, 2 to delete.\n')).toBe(true);
+  });
+
+  it('colours + green, ~ yellow and - red when colour is on', () => {
+    const text = renderPlanText(samplePresentation(), { color: true });
+    expect(hasAnsi(text)).toBe(true);
+    expect(text).toContain('\u001b[32m+\u001b[39m');
+    expect(text).toContain('\u001b[33m~\u001b[39m');
+    expect(text).toContain('\u001b[31m-\u001b[39m');
+  });
+
+  it('produces the same text as the Ink view at the same width', () => {
+    const { lastFrame } = render(<PlanView presentation={samplePresentation()} color={false} />);
+    expect(renderPlanText(samplePresentation(), { color: false, columns: 100 })).toBe(`${lastFrame()}\n`);
+  });
+
+  it('wraps at the given width', () => {
+    const presentation = samplePresentation();
+    presentation.groups[0]!.operations[0]!.lines[0]!.after = `"${'x'.repeat(70)}"`;
+    const narrow = renderPlanText(presentation, { color: false, columns: 60 });
+    for (const line of narrow.split('\n')) expect(line.length).toBeLessThanOrEqual(60);
+    expect(renderPlanText(presentation, { color: false, columns: 120 })).toContain(`+ name: "${'x'.repeat(70)}"`);
+  });
+
+  it('renders No changes as a single line', () => {
+    expect(renderPlanText(emptyPresentation(), { color: false, columns: 200 })).toBe(
+      'No changes. The live Clerk instance already matches the manifest; apply would send nothing.\n',
+    );
+  });
+});
