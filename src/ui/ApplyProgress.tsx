@@ -66,9 +66,6 @@ export function ApplyProgress(props: ApplyProgressProps) {
   if (stats.skipped > 0) parts.push(paint(`${stats.skipped} skipped`, 'warn', color));
   parts.push(`${stats.remaining} remaining`);
   parts.push(`${formatRate(stats.requestsPerSecond)} req/s`);
-  if (stats.waitingMs > 0) {
-    parts.push(paint(`rate limited, resuming in ${formatDuration(stats.waitingMs)}`, 'warn', color));
-  }
   if (stats.etaMs !== undefined && stats.remaining > 0) parts.push(`ETA ${formatDuration(stats.etaMs)}`);
   return (
     <Box flexDirection="column">
@@ -79,6 +76,12 @@ export function ApplyProgress(props: ApplyProgressProps) {
         {`${paint(progressBar(stats.finished, stats.total), 'ok', color)} ${stats.finished}/${stats.total}  `}
         {parts.join(paint(' · ', 'muted', color))}
       </Text>
+      {stats.waitingMs > 0 && (
+        // Its own line: the status line stays within a 100-column terminal.
+        <Text>
+          {paint(`Rate limited by Clerk (429): resuming in ${formatDuration(stats.waitingMs)}`, 'warn', color)}
+        </Text>
+      )}
     </Box>
   );
 }

@@ -149,9 +149,10 @@ export function progressStats(state: ProgressState, now: number): ProgressStats 
       operations += bucket.operations;
     }
   }
-  // Divide by the time actually covered: a 2-second-old run has not had a 10-second window yet. At least one second,
-  // so the first burst does not read as thousands per second.
-  const spanSeconds = Math.max(1, Math.min(RATE_WINDOW_SECONDS, elapsedMs / 1000));
+  // Divide by the time the counted buckets actually cover: from the start of the oldest counted second (or the start
+  // of the run, if later) to now. At least one second, so the first burst does not read as thousands per second.
+  const windowStart = Math.max(state.startedAt, (second - RATE_WINDOW_SECONDS + 1) * 1000);
+  const spanSeconds = Math.max(1, (now - windowStart) / 1000);
   const requestsPerSecond = requests / spanSeconds;
   const operationsPerSecond = operations / spanSeconds;
   const waitingMs = state.waitUntil !== undefined ? Math.max(0, state.waitUntil - now) : 0;
