@@ -1,16 +1,80 @@
-// clerk-sync validate (not yet implemented).
+// clerk-sync validate: offline check of a manifest. Prints every diagnostic at once (sorted, compiler-like, on
+// stderr; or a JSON array on stdout with --format json; or GitHub annotations with --github / under GitHub
+// Actions), and a one-line summary when the manifest is valid. Exit 0 valid, 1 invalid.
 
-import { InternalError } from '../errors.ts';
-import type { CommandDefinition } from './command.ts';
+import { UsageError } from '../errors.ts';
+import { diagnosticsToGithub, diagnosticsToJson, formatDiagnostics, loadManifest } from '../manifest/index.ts';
+import type { DesiredState } from '../state/model.ts';
+import { booleanOption, type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
+
+const FORMATS = ['text', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function summary(desired: DesiredState): string {
+  const files = desired.files.length <= 3 ? desired.files.join(', ') : `${desired.files.length} files`;
+  return `✓ ${files}: ${plural(desired.users.length, 'user')}, ${plural(desired.organizations.length, 'organization')}\n`;
+}
+
+function colorWanted(io: CliIO): boolean {
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return io.stderr.isTTY === true;
+}
 
 export const validateCommand: CommandDefinition = {
   name: 'validate',
-  summary: '(not yet implemented)',
-  help: 'Usage: clerk-sync validate',
-  options: {},
+  summary: 'check a manifest offline: every error with file:line:col',
+  help: `Usage: clerk-sync validate -f FILE... [--format text|json] [--github]
+
+Checks the manifest without contacting Clerk: YAML syntax, the JSON Schema (schema/manifest.schema.json), and
+cross-checks (user keys, duplicates across users and files, undeclared organizations, \${VAR} references).
+Every problem is listed at once, sorted by file and line.
+
+Options:
+  -f, --file FILE    manifest file, or a directory of *.yaml / *.yml files (repeatable; all merge into one manifest)
+  --format FORMAT    text (default: diagnostics on stderr, summary on stdout) or json (the diagnostics as a JSON
+                     array on stdout, for editors and CI)
+  --github           also print GitHub Actions annotations (automatic when GITHUB_ACTIONS=true)
+
+Exit codes: 0 valid (warnings allowed), 1 invalid.`,
+  options: {
+    file: { type: 'string', short: 'f', multiple: true },
+    format: { type: 'string' },
+    github: { type: 'boolean' },
+  },
   allowPositionals: true,
-  hidden: true,
-  async run() {
-    throw new InternalError('clerk-sync validate is not implemented yet');
+  async run({ values, positionals }, io) {
+    const rawFormat = stringOption(values, 'format') ?? 'text';
+    if (!(FORMATS as readonly string[]).includes(rawFormat)) {
+      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${rawFormat}"`);
+    }
+    const format = rawFormat as Format;
+    const files = stringList(values, 'file');
+    if (positionals.length > 0) {
+      throw new UsageError(`unexpected argument "${positionals[0]}"`, {
+        hint: `Pass manifest files with -f: clerk-sync validate -f ${positionals[0]}`,
+      });
+    }
+    if (files.length === 0) {
+      throw new UsageError('validate needs a manifest: -f FILE (repeatable; a directory means its *.yaml files)');
+    }
+    const result = await loadManifest(files, { env: io.env, cwd: io.cwd });
+    const valid = result.desired !== undefined;
+    if (format === 'json') {
+      io.stdout.write(diagnosticsToJson(result.diagnostics));
+      return valid ? 0 : 1;
+    }
+    if (booleanOption(values, 'github') || io.env.GITHUB_ACTIONS === 'true') {
+      io.stdout.write(diagnosticsToGithub(result.diagnostics));
+    }
+    if (result.diagnostics.length > 0) {
+      io.stderr.write(formatDiagnostics(result.diagnostics, result.sources, { color: colorWanted(io) }));
+    }
+    if (result.desired) io.stdout.write(summary(result.desired));
+    return valid ? 0 : 1;
   },
 };

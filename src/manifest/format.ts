@@ -1,0 +1,123 @@
+// Diagnostics as text for people (compiler-like: `file:line:col: error[code]: message`, the source line quoted
+// with a caret under the column, then the hint) and as a stable JSON array for editors and CI annotations.
+// The quoted line is the source as written, so a secret that interpolation filled in is never shown.
+
+import type { Diagnostic, ManifestSource } from './types.ts';
+
+function compare(a: Diagnostic, b: Diagnostic): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  if (a.line !== b.line) return a.line - b.line;
+  if (a.column !== b.column) return a.column - b.column;
+  if (a.severity !== b.severity) return a.severity === 'error' ? -1 : 1;
+  if (a.code !== b.code) return a.code < b.code ? -1 : 1;
+  return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
+}
+
+/** Sorted by file, then line, then column (errors before warnings at one place). Does not mutate its input. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort(compare);
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+const ANSI = {
+  bold: '\u001b[1m',
+  red: '\u001b[31m',
+  yellow: '\u001b[33m',
+  cyan: '\u001b[36m',
+  dim: '\u001b[2m',
+  reset: '\u001b[0m',
+};
+
+/** The text of a line (1-based), without its line break; undefined when out of range. */
+function lineOf(lines: Map<string, string[]>, sources: readonly ManifestSource[], file: string, line: number) {
+  let split = lines.get(file);
+  if (!split) {
+    const source = sources.find((candidate) => candidate.file === file);
+    if (!source) return undefined;
+    split = source.text.split(/\r?\n/);
+    lines.set(file, split);
+  }
+  return split[line - 1];
+}
+
+/** Longest quoted source line: a minified or generated file must not flood the terminal. */
+const MAX_QUOTE = 200;
+
+export function formatDiagnostics(
+  diagnostics: Diagnostic[],
+  sources: ManifestSource[],
+  options: { color?: boolean } = {},
+): string {
+  const paint = (style: keyof typeof ANSI, text: string): string =>
+    options.color ? `${ANSI[style]}${text}${ANSI.reset}` : text;
+  const lines = new Map<string, string[]>();
+  let out = '';
+  for (const diagnostic of sortDiagnostics(diagnostics)) {
+    const label =
+      diagnostic.severity === 'error'
+        ? paint('red', `error[${diagnostic.code}]`)
+        : paint('yellow', `warning[${diagnostic.code}]`);
+    out += `${paint('bold', `${diagnostic.file}:${diagnostic.line}:${diagnostic.column}:`)} ${label}: ${diagnostic.message}\n`;
+    const text = lineOf(lines, sources, diagnostic.file, diagnostic.line);
+    if (text !== undefined && text.trim() !== '' && diagnostic.column - 1 <= MAX_QUOTE) {
+      const quoted = text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}...` : text;
+      const gutter = String(diagnostic.line);
+      const pad = ' '.repeat(gutter.length);
+      // Keep tabs in the prefix so the caret lines up under tab-indented text.
+      const prefix = text.slice(0, diagnostic.column - 1).replaceAll(/[^\t]/g, ' ');
+      const sameLine = diagnostic.endLine === diagnostic.line && diagnostic.endColumn !== undefined;
+      const width = sameLine ? Math.max(1, Math.min((diagnostic.endColumn ?? 0) - diagnostic.column, MAX_QUOTE)) : 1;
+      out += `${paint('cyan', ` ${gutter} |`)} ${quoted}\n`;
+      out += `${paint('cyan', ` ${pad} |`)} ${prefix}${paint(diagnostic.severity === 'error' ? 'red' : 'yellow', '^'.repeat(width))}\n`;
+    }
+    if (diagnostic.hint) out += `  ${paint('dim', 'hint:')} ${diagnostic.hint}\n`;
+  }
+  const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length;
+  out += `${plural(errors, 'error')}, ${plural(diagnostics.length - errors, 'warning')}\n`;
+  return out;
+}
+
+/** A stable JSON array (sorted, fixed key order), one object per diagnostic. */
+export function diagnosticsToJson(diagnostics: Diagnostic[]): string {
+  const ordered = sortDiagnostics(diagnostics).map((diagnostic) => ({
+    file: diagnostic.file,
+    line: diagnostic.line,
+    column: diagnostic.column,
+    ...(diagnostic.endLine === undefined ? {} : { endLine: diagnostic.endLine }),
+    ...(diagnostic.endColumn === undefined ? {} : { endColumn: diagnostic.endColumn }),
+    severity: diagnostic.severity,
+    code: diagnostic.code,
+    message: diagnostic.message,
+    ...(diagnostic.hint === undefined ? {} : { hint: diagnostic.hint }),
+  }));
+  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+function escapeAnnotation(text: string, property: boolean): string {
+  // GitHub workflow command escaping (actions/toolkit, command.ts escapeData / escapeProperty).
+  const data = text.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+  return property ? data.replaceAll(':', '%3A').replaceAll(',', '%2C') : data;
+}
+
+/** GitHub Actions annotations (`::error file=...,line=...::message`), one line per diagnostic. */
+export function diagnosticsToGithub(diagnostics: Diagnostic[]): string {
+  return sortDiagnostics(diagnostics)
+    .map((diagnostic) => {
+      const properties = [
+        `file=${escapeAnnotation(diagnostic.file, true)}`,
+        `line=${diagnostic.line}`,
+        `col=${diagnostic.column}`,
+        ...(diagnostic.endLine === undefined ? [] : [`endLine=${diagnostic.endLine}`]),
+        ...(diagnostic.endLine === diagnostic.line && diagnostic.endColumn !== undefined
+          ? [`endColumn=${diagnostic.endColumn}`]
+          : []),
+        `title=${escapeAnnotation(`clerk-sync ${diagnostic.code}`, true)}`,
+      ];
+      const message = diagnostic.hint ? `${diagnostic.message}\n${diagnostic.hint}` : diagnostic.message;
+      return `::${diagnostic.severity} ${properties.join(',')}::${escapeAnnotation(message, false)}\n`;
+    })
+    .join('');
+}

@@ -1,0 +1,85 @@
+// `${VAR}` / `${VAR:-default}` interpolation of string values, with `$${` for a literal `${`. Like the shell, the
+// default applies when the variable is unset or empty; a variable that is unset with no default is an error. The
+// caller gets the names of the variables used (a password filled from the environment is a secret) and, for each
+// problem, the reference's text so it can point at it in the source (the value itself is never reported).
+
+export interface InterpolationProblem {
+  code: 'unset_variable' | 'invalid_interpolation';
+  message: string;
+  /** The reference as written (`${NAME}`): found again in the source to point at its column. */
+  token: string;
+}
+
+export interface InterpolationResult {
+  value: string;
+  /** Variables referenced, in order (with repeats removed). */
+  variables: string[];
+  /** True when the whole string is one reference (`${VAR}` or `${VAR:-default}`) and nothing else. */
+  single: boolean;
+  problems: InterpolationProblem[];
+}
+
+const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?$/s;
+
+export function interpolate(text: string, env: Readonly<Record<string, string | undefined>>): InterpolationResult {
+  // Fast path: most values contain no `$` at all.
+  if (!text.includes('${')) return { value: text, variables: [], single: false, problems: [] };
+  let value = '';
+  const variables: string[] = [];
+  const problems: InterpolationProblem[] = [];
+  let references = 0;
+  let literalText = false;
+  let index = 0;
+  while (index < text.length) {
+    if (text.startsWith('$${', index)) {
+      value += '${';
+      literalText = true;
+      index += 3;
+      continue;
+    }
+    if (!text.startsWith('${', index)) {
+      value += text[index];
+      literalText = true;
+      index += 1;
+      continue;
+    }
+    const close = text.indexOf('}', index + 2);
+    if (close < 0) {
+      const token = text.slice(index, index + 40);
+      problems.push({
+        code: 'invalid_interpolation',
+        message: `unclosed "\${": a variable reference is \${NAME} or \${NAME:-default} (write $\${ for a literal \${)`,
+        token,
+      });
+      break;
+    }
+    const token = text.slice(index, close + 1);
+    const match = REFERENCE.exec(text.slice(index + 2, close));
+    references += 1;
+    index = close + 1;
+    if (!match) {
+      problems.push({
+        code: 'invalid_interpolation',
+        message: `"${token}" is not a variable reference: use \${NAME} or \${NAME:-default} (write $\${ for a literal \${)`,
+        token,
+      });
+      continue;
+    }
+    const name = match[1] as string;
+    const fallback = match[2];
+    if (!variables.includes(name)) variables.push(name);
+    const current = env[name];
+    if (current !== undefined && (current !== '' || fallback === undefined)) {
+      value += current;
+    } else if (fallback !== undefined) {
+      value += fallback;
+    } else {
+      problems.push({
+        code: 'unset_variable',
+        message: `environment variable ${name} is not set`,
+        token,
+      });
+    }
+  }
+  return { value, variables, single: references === 1 && !literalText && problems.length === 0, problems };
+}

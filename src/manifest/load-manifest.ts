@@ -1,0 +1,259 @@
+// The manifest's I/O edge: expands directories to their *.yaml / *.yml files (sorted, not recursive), reads each
+// file with a size cap checked before reading it fully, rejects binary and non-UTF-8 input with a diagnostic, then
+// hands the texts to the pure parseManifest. A missing or unreadable file is a diagnostic too, never a stack trace.
+
+import { open, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ManifestInvalidError } from '../errors.ts';
+import type { DesiredState } from '../state/model.ts';
+import { formatDiagnostics, sortDiagnostics } from './format.ts';
+import { parseManifest } from './parse-manifest.ts';
+import { type Diagnostic, LIMITS, type LoadOptions, type ManifestResult, type ManifestSource } from './types.ts';
+
+function fileDiagnostic(file: string, code: string, message: string, hint?: string, line = 1, column = 1): Diagnostic {
+  return {
+    file,
+    line,
+    column,
+    severity: 'error',
+    code,
+    message,
+    ...(hint === undefined ? {} : { hint }),
+  };
+}
+
+function errnoText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return code ?? String(error);
+}
+
+/** Offset of the first byte that is not part of a well-formed UTF-8 sequence, or -1. */
+export function invalidUtf8Offset(bytes: Uint8Array): number {
+  let index = 0;
+  while (index < bytes.length) {
+    const byte = bytes[index] as number;
+    if (byte < 0x80) {
+      index += 1;
+      continue;
+    }
+    let length: number;
+    let min: number;
+    if (byte >= 0xc2 && byte <= 0xdf) [length, min] = [2, 0x80];
+    else if (byte >= 0xe0 && byte <= 0xef) [length, min] = [3, 0x800];
+    else if (byte >= 0xf0 && byte <= 0xf4) [length, min] = [4, 0x10000];
+    else return index;
+    if (index + length > bytes.length) return index;
+    let codePoint = byte & (0xff >> (length + 1));
+    for (let next = 1; next < length; next += 1) {
+      const continuation = bytes[index + next] as number;
+      if ((continuation & 0xc0) !== 0x80) return index;
+      codePoint = (codePoint << 6) | (continuation & 0x3f);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+    if (codePoint < min || (codePoint >= 0xd800 && codePoint <= 0xdfff) || codePoint > 0x10ffff) return index;
+    index += length;
+  }
+  return -1;
+}
+
+function lineAndColumn(bytes: Uint8Array, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let index = 0; index < offset; index += 1) {
+    if (bytes[index] === 0x0a) {
+      line += 1;
+      lineStart = index + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** Decodes a file's bytes as UTF-8 text, or explains why it is not a text manifest. */
+export function decodeManifestBytes(file: string, bytes: Uint8Array): ManifestSource | Diagnostic {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    return fileDiagnostic(file, 'not_text', 'the file is UTF-16 encoded', 'Save the manifest as UTF-8.');
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    const { line, column } = lineAndColumn(bytes, nul);
+    return fileDiagnostic(
+      file,
+      'not_text',
+      'the file is binary, not a text manifest (it contains NUL bytes)',
+      'Pass the YAML manifest itself.',
+      line,
+      column,
+    );
+  }
+  const invalid = invalidUtf8Offset(bytes);
+  if (invalid >= 0) {
+    const { line, column } = lineAndColumn(bytes, invalid);
+    return fileDiagnostic(
+      file,
+      'not_text',
+      `the file is not valid UTF-8 (byte 0x${(bytes[invalid] as number).toString(16).padStart(2, '0')} at offset ${invalid})`,
+      'Save the manifest as UTF-8.',
+      line,
+      column,
+    );
+  }
+  let text = new TextDecoder('utf-8').decode(bytes);
+  // A byte-order mark would shift every column of the first line.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
+  return { file, text };
+}
+
+async function readCapped(path: string): Promise<Uint8Array | 'too_large'> {
+  const handle = await open(path, 'r');
+  try {
+    const info = await handle.stat();
+    if (info.size > LIMITS.fileBytes) return 'too_large';
+    // Read in chunks up to the cap + 1 byte: the size stat reports can be wrong (pipes, files still growing).
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const buffer = new Uint8Array(Math.min(1024 * 1024, LIMITS.fileBytes + 1 - total));
+      if (buffer.length === 0) return 'too_large';
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    const bytes = new Uint8Array(total);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Turns the -f arguments into the list of files to read, in order, with directories expanded. */
+async function expandPaths(paths: string[], cwd: string, diagnostics: Diagnostic[]): Promise<string[]> {
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const add = (file: string): void => {
+    const absolute = resolve(cwd, file);
+    // The same file twice (`-f a.yaml -f .`) is read once, not reported as every user declared twice.
+    if (seen.has(absolute)) return;
+    seen.add(absolute);
+    files.push(file);
+  };
+  for (const path of paths) {
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      info = await stat(resolve(cwd, path));
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      diagnostics.push(
+        fileDiagnostic(
+          path,
+          missing ? 'file_not_found' : 'file_unreadable',
+          `cannot read ${path}: ${errnoText(error)}`,
+          missing ? `Check the path (relative paths start at ${cwd}).` : undefined,
+        ),
+      );
+      continue;
+    }
+    if (!info.isDirectory()) {
+      add(path);
+      continue;
+    }
+    let entries: string[];
+    try {
+      entries = await readdir(resolve(cwd, path));
+    } catch (error) {
+      diagnostics.push(fileDiagnostic(path, 'file_unreadable', `cannot list ${path}: ${errnoText(error)}`));
+      continue;
+    }
+    const yamlFiles = entries.filter((name) => /\.ya?ml$/i.test(name) && !name.startsWith('.')).sort();
+    if (yamlFiles.length === 0) {
+      diagnostics.push(
+        fileDiagnostic(
+          path,
+          'no_manifest_files',
+          `directory ${path} has no *.yaml or *.yml files`,
+          'Pass the directory that holds the manifest files, or the files themselves.',
+        ),
+      );
+    }
+    for (const name of yamlFiles) add(join(path, name));
+  }
+  return files;
+}
+
+/** Reads the manifest files (directories expanded) and parses them. */
+export async function loadManifest(
+  paths: string[],
+  options: LoadOptions,
+): Promise<ManifestResult & { sources: ManifestSource[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const files = await expandPaths(paths, options.cwd, diagnostics);
+  const sources: ManifestSource[] = [];
+  for (const file of files) {
+    let bytes: Uint8Array | 'too_large';
+    try {
+      bytes = await readCapped(resolve(options.cwd, file));
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      diagnostics.push(
+        fileDiagnostic(
+          file,
+          missing ? 'file_not_found' : 'file_unreadable',
+          `cannot read ${file}: ${errnoText(error)}`,
+        ),
+      );
+      continue;
+    }
+    if (bytes === 'too_large') {
+      diagnostics.push(
+        fileDiagnostic(
+          file,
+          'file_too_large',
+          `the file is larger than ${LIMITS.fileBytes / 1024 / 1024} MB, the manifest size limit`,
+          'Split the manifest into several files (pass a directory).',
+        ),
+      );
+      continue;
+    }
+    const decoded = decodeManifestBytes(file, bytes);
+    if ('text' in decoded) sources.push(decoded);
+    else diagnostics.push(decoded);
+  }
+  if (sources.length === 0 && diagnostics.length > 0) {
+    return { desired: undefined, diagnostics: sortDiagnostics(diagnostics), sources };
+  }
+  const result = parseManifest(sources, { env: options.env });
+  const all = sortDiagnostics([...diagnostics, ...result.diagnostics]);
+  const valid = diagnostics.length === 0 && result.desired !== undefined;
+  return { desired: valid ? result.desired : undefined, diagnostics: all, sources };
+}
+
+/**
+ * For plan and apply: the manifest, valid, or a ManifestInvalidError whose message lists every diagnostic, so a
+ * command never contacts the API with an invalid manifest. Warnings are returned for the caller to print.
+ */
+export async function loadValidManifest(
+  paths: string[],
+  options: LoadOptions,
+): Promise<{ desired: DesiredState; sources: ManifestSource[]; warnings: Diagnostic[] }> {
+  const result = await loadManifest(paths, options);
+  if (!result.desired) {
+    const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+    throw new ManifestInvalidError(
+      `the manifest is invalid: ${errors.length} error${errors.length === 1 ? '' : 's'}\n${formatDiagnostics(result.diagnostics, result.sources)}`,
+      { meta: { errors: errors.length, codes: [...new Set(errors.map((error) => error.code))].sort() } },
+    );
+  }
+  return {
+    desired: result.desired,
+    sources: result.sources,
+    warnings: result.diagnostics.filter((diagnostic) => diagnostic.severity === 'warning'),
+  };
+}

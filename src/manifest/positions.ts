@@ -1,0 +1,140 @@
+// Source positions: a parsed manifest file (text, YAML tree, line index) and the helpers that turn YAML node ranges
+// and JSON pointers (as ajv reports them) into 1-based file:line:col diagnostics.
+
+import { isAlias, isMap, isScalar, isSeq, type LineCounter, type Node, type ParsedNode, type Scalar } from 'yaml';
+import type { SourceRef } from '../state/model.ts';
+import type { InterpolationResult } from './interpolate.ts';
+import type { Diagnostic, ManifestSource } from './types.ts';
+
+export interface ParsedFile {
+  source: ManifestSource;
+  lineCounter: LineCounter;
+  /** Root node of the document; undefined when the file could not be parsed. */
+  root: ParsedNode | null | undefined;
+  /** Resolves an alias to its anchored node (bound to the file's document). */
+  resolveAlias: (node: Node) => Node | undefined;
+  /** The file as plain JSON data (interpolated); undefined when the file is unusable. */
+  value: unknown;
+  /** String scalars whose value came, at least in part, from environment variables. */
+  interpolated: Map<Scalar, InterpolationResult>;
+  diagnostics: Diagnostic[];
+}
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+type DiagnosticFields = Pick<Diagnostic, 'severity' | 'code' | 'message'> & { hint?: string | undefined };
+
+/** 1-based line and column of an offset. */
+export function positionOf(lineCounter: LineCounter, offset: number): { line: number; column: number } {
+  const { line, col } = lineCounter.linePos(offset);
+  // linePos answers line 0 before the first line start it knows of; the first line starts at offset 0.
+  return line === 0 ? { line: 1, column: offset + 1 } : { line, column: col };
+}
+
+export function diagnosticAt(
+  file: ParsedFile | { source: ManifestSource; lineCounter: LineCounter },
+  span: Span,
+  fields: DiagnosticFields,
+): Diagnostic {
+  const start = positionOf(file.lineCounter, span.start);
+  const end = positionOf(file.lineCounter, Math.max(span.start, span.end));
+  const diagnostic: Diagnostic = {
+    file: file.source.file,
+    line: start.line,
+    column: start.column,
+    endLine: end.line,
+    endColumn: end.column,
+    severity: fields.severity,
+    code: fields.code,
+    message: fields.message,
+  };
+  if (fields.hint !== undefined) diagnostic.hint = fields.hint;
+  return diagnostic;
+}
+
+export function spanOf(node: Node | null | undefined): Span {
+  const range = node?.range;
+  if (!range) return { start: 0, end: 0 };
+  return { start: range[0], end: range[1] };
+}
+
+export function sourceRef(file: ParsedFile, node: Node | null | undefined): SourceRef {
+  const { line, column } = positionOf(file.lineCounter, spanOf(node).start);
+  return { file: file.source.file, line, column };
+}
+
+/** The string a mapping key stands for, as the converter stores it (scalar keys only). */
+export function keyString(key: unknown): string | undefined {
+  if (!isScalar(key)) return undefined;
+  const value = key.value;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+export interface Located {
+  /** The value node (undefined when the key has no value, `key:` meaning null). */
+  node: Node | undefined;
+  /** The key node, for a mapping entry. */
+  key: Node | undefined;
+}
+
+function deref(file: ParsedFile, node: Node | null | undefined): Node | undefined {
+  let current: Node | undefined = node ?? undefined;
+  // An alias chain is short (aliases point at anchors, never at aliases); the bound stops a malformed loop.
+  for (let hops = 0; current !== undefined && isAlias(current) && hops < 8; hops += 1) {
+    current = file.resolveAlias(current);
+  }
+  return current;
+}
+
+/** Finds the node at a path of keys/indices, following aliases like the converter did. */
+export function locate(file: ParsedFile, path: readonly string[]): Located | undefined {
+  let located: Located = { node: file.root ?? undefined, key: undefined };
+  for (const segment of path) {
+    const node = deref(file, located.node);
+    if (isMap(node)) {
+      let found: Located | undefined;
+      // The last entry wins, as in the converted value.
+      for (const pair of node.items) {
+        if (keyString(pair.key) === segment) {
+          found = { node: (pair.value as Node | null) ?? undefined, key: pair.key as Node };
+        }
+      }
+      if (!found) return undefined;
+      located = found;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)] as Node | null | undefined;
+      if (item === undefined) return undefined;
+      located = { node: item ?? undefined, key: undefined };
+    } else {
+      return undefined;
+    }
+  }
+  return located;
+}
+
+/** Span of the value at a path, else of its key, else of the nearest ancestor that exists. */
+export function spanAt(file: ParsedFile, path: readonly string[], prefer: 'value' | 'key' = 'value'): Span {
+  for (let length = path.length; length >= 0; length -= 1) {
+    const located = locate(file, path.slice(0, length));
+    if (!located) continue;
+    const first = prefer === 'key' && length === path.length ? located.key : located.node;
+    const second = first === located.key ? located.node : located.key;
+    if (first?.range) return spanOf(first);
+    if (second?.range) return spanOf(second);
+  }
+  return { start: 0, end: 0 };
+}
+
+/** Splits an ajv instancePath (a JSON pointer) into unescaped segments. */
+export function pointerSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+}

@@ -1,0 +1,356 @@
+// YAML text -> plain JSON data, with positions kept. Every hostile input ends as a diagnostic: syntax errors,
+// duplicate keys, nesting too deep (checked on the concrete syntax tree first, because the yaml package composes
+// nodes recursively and very deep flow nesting exhausts the stack), alias bombs (expansions are counted), strings
+// that are too long, values JSON cannot hold (.inf, !!binary). `${VAR}` interpolation happens here, on string values
+// only (never keys), and the scalars it filled are remembered so secrets stay out of messages.
+
+import {
+  Composer,
+  type CST,
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  Parser,
+  type Scalar,
+} from 'yaml';
+import { interpolate } from './interpolate.ts';
+import { diagnosticAt, keyString, type ParsedFile, type Span, spanOf } from './positions.ts';
+import { LIMITS, type ManifestSource } from './types.ts';
+
+/** Concrete-syntax nesting at which parsing stops; far above any real manifest, far below the stack's limit. */
+const CST_DEPTH_LIMIT = 256;
+
+function cstDepthOffset(tokens: readonly CST.Token[]): number | undefined {
+  const stack: [CST.Token, number][] = tokens.map((token) => [token, 0]);
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop() as [CST.Token, number];
+    if (depth > CST_DEPTH_LIMIT) return 'offset' in token ? token.offset : 0;
+    if ('items' in token && Array.isArray(token.items)) {
+      for (const item of token.items as CST.CollectionItem[]) {
+        if (item.key) stack.push([item.key, depth + 1]);
+        if (item.value) stack.push([item.value, depth + 1]);
+      }
+    }
+    if (token.type === 'document' && token.value) stack.push([token.value, depth + 1]);
+  }
+  return undefined;
+}
+
+const YAML_MESSAGES: Record<string, string> = {
+  TAB_AS_INDENT: 'tabs are not allowed as indentation in YAML',
+  MULTIPLE_DOCS: 'a manifest file holds one YAML document; this one has a second after `---`',
+};
+
+const YAML_HINTS: Record<string, string> = {
+  TAB_AS_INDENT: 'Indent with spaces.',
+  MULTIPLE_DOCS: 'Put each document in its own file (a directory of files is one manifest), or remove the `---`.',
+  DUPLICATE_KEY: 'Keep one of the two entries.',
+};
+
+interface ConvertState {
+  file: ParsedFile;
+  env: Readonly<Record<string, string | undefined>>;
+  aliases: number;
+  aliasValues: number;
+  /** > 0 while converting the target of an alias. */
+  inAlias: number;
+  /** Set once a limit is hit: the converted value is not trustworthy enough to validate further. */
+  fatal: boolean;
+  reportedScalars: Set<Scalar>;
+}
+
+function report(state: ConvertState, span: Span, code: string, message: string, hint?: string): void {
+  state.file.diagnostics.push(diagnosticAt(state.file, span, { severity: 'error', code, message, hint }));
+}
+
+function setProperty(target: Record<string, unknown>, key: string, value: unknown): void {
+  // A YAML key `__proto__` is data, not the prototype.
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
+function describeScalar(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (value instanceof Uint8Array) return 'binary data (!!binary)';
+  if (value instanceof Date) return 'a timestamp';
+  if (typeof value === 'bigint') return 'an integer too large for JSON';
+  return `a ${typeof value}`;
+}
+
+function convertString(state: ConvertState, node: Scalar, raw: string): string {
+  const result = interpolate(raw, state.env);
+  if (result.variables.length > 0 || result.problems.length > 0) state.file.interpolated.set(node, result);
+  const firstVisit = !state.reportedScalars.has(node);
+  state.reportedScalars.add(node);
+  if (firstVisit) {
+    const span = spanOf(node);
+    const text = state.file.source.text;
+    let searchFrom = span.start;
+    for (const problem of result.problems) {
+      // Point at the reference itself when it is found verbatim in the source (it is, unless escapes split it).
+      const at = text.indexOf(problem.token, searchFrom);
+      const problemSpan =
+        at >= 0 && at < span.end ? { start: at, end: at + problem.token.length } : { start: span.start, end: span.end };
+      if (at >= 0 && at < span.end) searchFrom = at + problem.token.length;
+      report(
+        state,
+        problemSpan,
+        problem.code,
+        problem.message,
+        problem.code === 'unset_variable'
+          ? `Set the variable, or give a default: \${NAME:-default}.`
+          : 'Write $${ for a literal ${.',
+      );
+    }
+    if (result.value.length > LIMITS.stringLength) {
+      report(
+        state,
+        span,
+        'string_too_long',
+        `string of ${result.value.length} characters is longer than the limit of ${LIMITS.stringLength}`,
+      );
+    }
+  }
+  return result.value;
+}
+
+function convert(state: ConvertState, node: Node | null | undefined, depth: number): unknown {
+  if (state.fatal) return null;
+  if (node === null || node === undefined) return null;
+  if (state.inAlias > 0) {
+    state.aliasValues += 1;
+    if (state.aliasValues > LIMITS.aliasValues) {
+      state.fatal = true;
+      report(
+        state,
+        spanOf(node),
+        'too_many_aliases',
+        `aliases expand to more than ${LIMITS.aliasValues.toLocaleString('en-US')} values`,
+        'Write the repeated values out, or use fewer aliases.',
+      );
+      return null;
+    }
+  }
+  if (isAlias(node)) {
+    state.aliases += 1;
+    if (state.aliases > LIMITS.aliases) {
+      state.fatal = true;
+      report(
+        state,
+        spanOf(node),
+        'too_many_aliases',
+        `more than ${LIMITS.aliases.toLocaleString('en-US')} alias expansions (a YAML "billion laughs" alias bomb?)`,
+        'Write the repeated values out, or use fewer aliases.',
+      );
+      return null;
+    }
+    const target = state.file.resolveAlias(node);
+    if (!target) {
+      report(state, spanOf(node), 'undefined_alias', `alias *${node.source} refers to no anchor defined before it`);
+      return null;
+    }
+    state.inAlias += 1;
+    try {
+      return convert(state, target, depth);
+    } finally {
+      state.inAlias -= 1;
+    }
+  }
+  if (isScalar(node)) {
+    const value: unknown = node.value;
+    if (typeof value === 'string') return convertString(state, node, value);
+    if (value === null || typeof value === 'boolean') return value;
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+    report(
+      state,
+      spanOf(node),
+      'invalid_value',
+      `${describeScalar(value)} is not a JSON value`,
+      'Use a string, a finite number, true/false or null (quote the value to keep it as text).',
+    );
+    return null;
+  }
+  if (depth >= LIMITS.depth) {
+    state.fatal = true;
+    report(
+      state,
+      spanOf(node),
+      'too_deep',
+      `nesting deeper than ${LIMITS.depth} levels`,
+      'Flatten the structure; metadata rarely needs more than a few levels.',
+    );
+    return null;
+  }
+  if (isMap(node)) {
+    const result: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key = keyString(pair.key);
+      if (key === undefined) {
+        const keyNode = pair.key as Node | null;
+        report(
+          state,
+          keyNode?.range ? spanOf(keyNode) : spanOf(node),
+          'invalid_key',
+          'mapping keys must be plain strings',
+          'Use a plain word as the key (complex and null keys cannot become JSON).',
+        );
+        continue;
+      }
+      setProperty(result, key, convert(state, pair.value as Node | null, depth + 1));
+    }
+    return result;
+  }
+  if (isSeq(node)) {
+    return node.items.map((item) => convert(state, item as Node | null, depth + 1));
+  }
+  report(state, spanOf(node), 'invalid_value', 'unsupported YAML node');
+  return null;
+}
+
+function kindOf(node: Node): string {
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) return node.value === null ? 'null' : `a ${typeof node.value} value`;
+  return 'not a mapping';
+}
+
+/** Parses one manifest file into JSON data with positions, collecting every diagnostic. Pure. */
+export function readYaml(source: ManifestSource, env: Readonly<Record<string, string | undefined>>): ParsedFile {
+  const lineCounter = new LineCounter();
+  let document: Document.Parsed | undefined;
+  const file: ParsedFile = {
+    source,
+    lineCounter,
+    root: undefined,
+    resolveAlias: (node) => (document && isAlias(node) ? (node.resolve(document) ?? undefined) : undefined),
+    value: undefined,
+    interpolated: new Map(),
+    diagnostics: [],
+  };
+  const text = source.text;
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const deepAt = cstDepthOffset(tokens);
+  if (deepAt !== undefined) {
+    file.diagnostics.push(
+      diagnosticAt(
+        file,
+        { start: deepAt, end: deepAt + 1 },
+        {
+          severity: 'error',
+          code: 'too_deep',
+          message: `nesting deeper than ${LIMITS.depth} levels`,
+          hint: 'Flatten the structure; metadata rarely needs more than a few levels.',
+        },
+      ),
+    );
+    return file;
+  }
+  // Composition as in yaml's parseDocument, on the tokens already checked. uniqueKeys reports duplicate keys.
+  const composer = new Composer({ uniqueKeys: true, strict: true, prettyErrors: false });
+  for (const composed of composer.compose(tokens, true, text.length)) {
+    if (!document) {
+      document = composed;
+    } else {
+      file.diagnostics.push(
+        diagnosticAt(
+          file,
+          { start: composed.range[0], end: composed.range[0] + 1 },
+          {
+            severity: 'error',
+            code: 'multiple_documents',
+            message: YAML_MESSAGES.MULTIPLE_DOCS as string,
+            hint: YAML_HINTS.MULTIPLE_DOCS,
+          },
+        ),
+      );
+      break;
+    }
+  }
+  if (!document) return file;
+  let structural = false;
+  for (const error of document.errors) {
+    const [start, end] = error.pos;
+    const duplicate = error.code === 'DUPLICATE_KEY';
+    if (!duplicate) structural = true;
+    const message = duplicate
+      ? `duplicate key ${JSON.stringify(text.slice(start, end).trim() || '?')} in this mapping`
+      : (YAML_MESSAGES[error.code] ?? error.message.split('\n')[0] ?? error.code);
+    const hint = YAML_HINTS[error.code];
+    file.diagnostics.push(
+      diagnosticAt(
+        file,
+        { start, end: Math.max(end, start + 1) },
+        {
+          severity: 'error',
+          code: duplicate ? 'duplicate_key' : 'yaml_syntax',
+          message,
+          hint,
+        },
+      ),
+    );
+  }
+  for (const warning of document.warnings) {
+    const [start, end] = warning.pos;
+    file.diagnostics.push(
+      diagnosticAt(
+        file,
+        { start, end },
+        {
+          severity: 'warning',
+          code: 'yaml_warning',
+          message: warning.message.split('\n')[0] ?? warning.code,
+        },
+      ),
+    );
+  }
+  // After a syntax error the tree is a best guess: checking it would only add confusing follow-up errors.
+  if (structural) return file;
+  const root = document.contents;
+  file.root = root;
+  if (root === null || (isScalar(root) && root.value === null && root.range[0] === root.range[1])) {
+    file.diagnostics.push(
+      diagnosticAt(
+        file,
+        { start: 0, end: 0 },
+        {
+          severity: 'error',
+          code: 'empty_file',
+          message: 'the file is empty',
+          hint: 'A manifest starts with `apiVersion: clerk-sync/v1`; see docs/manifest.md.',
+        },
+      ),
+    );
+    return file;
+  }
+  const state: ConvertState = {
+    file,
+    env,
+    aliases: 0,
+    aliasValues: 0,
+    inAlias: 0,
+    fatal: false,
+    reportedScalars: new Set(),
+  };
+  const value = convert(state, root, 0);
+  if (state.fatal) return file;
+  const rootNode = (isAlias(root) ? file.resolveAlias(root) : root) as Node | undefined;
+  if (!isMap(rootNode)) {
+    file.diagnostics.push(
+      diagnosticAt(file, spanOf(root), {
+        severity: 'error',
+        code: 'not_a_mapping',
+        message: `the manifest must be a mapping (apiVersion, settings, organizations, users), not ${rootNode ? kindOf(rootNode) : 'empty'}`,
+        hint: 'Start the file with `apiVersion: clerk-sync/v1`; see docs/manifest.md.',
+      }),
+    );
+    return file;
+  }
+  file.value = value;
+  return file;
+}

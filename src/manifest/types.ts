@@ -1,0 +1,57 @@
+// Types of the manifest module's public surface (re-exported by index.ts) and the limits it enforces.
+
+import type { DesiredState } from '../state/model.ts';
+
+/** One manifest file: its name as given on the command line (relative is fine) and its text. */
+export interface ManifestSource {
+  file: string;
+  text: string;
+}
+
+/** One problem found in a manifest, pointing at a 1-based line and column of a file. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+  severity: 'error' | 'warning';
+  /** Stable snake_case identifier (listed in docs/manifest.md): scripts and editors may match on it. */
+  code: string;
+  /** What is wrong, e.g. `unknown field "fristName" (did you mean "firstName"?)`. Never contains a secret. */
+  message: string;
+  /** What to do about it. */
+  hint?: string;
+}
+
+export interface ManifestResult {
+  /** The normalised manifest; only when there is no error (warnings allowed). */
+  desired: DesiredState | undefined;
+  diagnostics: Diagnostic[];
+}
+
+export interface ParseOptions {
+  /** Variables for `${VAR}` interpolation (the CLI passes its environment). */
+  env: Record<string, string | undefined>;
+}
+
+export interface LoadOptions extends ParseOptions {
+  /** Relative paths are resolved against this directory; messages keep them as given. */
+  cwd: string;
+}
+
+/** Hard limits: past them a manifest is rejected with a diagnostic, never a crash or a hang. */
+export const LIMITS = {
+  /** Largest manifest file read, in bytes. */
+  fileBytes: 20 * 1024 * 1024,
+  /** Deepest nesting of mappings and lists (a real manifest needs about 6, metadata included). */
+  depth: 32,
+  /** Longest string value, in characters. */
+  stringLength: 8 * 1024,
+  /** Most alias (`*name`) expansions in one file: stops "billion laughs" alias bombs. */
+  aliases: 1000,
+  /** Most values that alias expansion may produce in one file. */
+  aliasValues: 1_000_000,
+  /** Clerk's limit for one metadata object, in bytes of JSON (clerk-api-notes §3.9). */
+  metadataBytes: 8 * 1024,
+} as const;
