@@ -1,0 +1,75 @@
+// Seeding: users are POST /v1/users bodies and go through the same validation as the endpoint, so seeded data is
+// data the API could have produced. Memberships name their organization by slug or id and their user by
+// external_id, id or email. Items are applied in order; the first invalid one stops the seed (earlier ones stay).
+
+import type { WireMetadata } from '../clerk/index.ts';
+import { addMembership, createOrganization, requireOrg } from './organizations.ts';
+import { bodyInvalid, ClerkApiProblem, notFound } from './problem.ts';
+import type { Store, UserRecord } from './store.ts';
+import type { SeedResult } from './types.ts';
+import { createUser } from './users.ts';
+import { isPlainObject } from './validate.ts';
+
+function located(error: unknown, where: string): unknown {
+  if (!(error instanceof ClerkApiProblem)) return error;
+  return new ClerkApiProblem(error.status, error.code, error.shortMessage, `${where}: ${error.message}`, {
+    ...(error.paramName === undefined ? {} : { paramName: error.paramName }),
+    extra: { ...(error.extraMeta ?? {}), seed_item: where },
+  });
+}
+
+function list(seed: Record<string, unknown>, name: string): unknown[] {
+  const value = seed[name];
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw bodyInvalid(`seed.${name} must be an array.`);
+  return value;
+}
+
+function findSeedUser(store: Store, key: string): UserRecord | undefined {
+  return store.users.get(key) ?? store.usersByExternalId.get(key) ?? store.usersByEmail.get(key.toLowerCase());
+}
+
+export function applySeed(store: Store, seed: unknown): SeedResult {
+  if (!isPlainObject(seed)) throw bodyInvalid('The seed must be a JSON object {users?, organizations?, memberships?}.');
+  for (const key of Object.keys(seed)) {
+    if (key !== 'users' && key !== 'organizations' && key !== 'memberships') {
+      throw bodyInvalid(`Unknown seed key "${key}": expected users, organizations and memberships.`);
+    }
+  }
+  const result: SeedResult = { users: 0, organizations: 0, memberships: 0 };
+  list(seed, 'users').forEach((body, index) => {
+    try {
+      createUser(store, body);
+    } catch (error) {
+      throw located(error, `users[${index}]`);
+    }
+    result.users++;
+  });
+  list(seed, 'organizations').forEach((body, index) => {
+    try {
+      createOrganization(store, body);
+    } catch (error) {
+      throw located(error, `organizations[${index}]`);
+    }
+    result.organizations++;
+  });
+  list(seed, 'memberships').forEach((item, index) => {
+    try {
+      if (!isPlainObject(item) || typeof item.organization !== 'string' || typeof item.user !== 'string') {
+        throw bodyInvalid('A seed membership needs string fields organization, user and role.');
+      }
+      const org = requireOrg(store, item.organization);
+      const user = findSeedUser(store, item.user);
+      if (!user) throw notFound(`No user was found with id, external_id or email ${item.user}`);
+      addMembership(store, org, user, {
+        role: typeof item.role === 'string' ? item.role : '',
+        public_metadata: isPlainObject(item.public_metadata) ? (item.public_metadata as WireMetadata) : undefined,
+        private_metadata: isPlainObject(item.private_metadata) ? (item.private_metadata as WireMetadata) : undefined,
+      });
+    } catch (error) {
+      throw located(error, `memberships[${index}]`);
+    }
+    result.memberships++;
+  });
+  return result;
+}

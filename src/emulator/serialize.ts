@@ -1,0 +1,191 @@
+// Records -> wire JSON, with every key the spec marks required (nullable ones as null, lists as []), because
+// `@clerk/backend` dereferences them unconditionally (`linked_to`, `organization`, `public_user_data`:
+// clerk-api-notes §2.2, §2.3, §9). User JSON is cached per user: list pages are then string joins.
+
+import type {
+  WireEmailAddress,
+  WireOrganization,
+  WireOrganizationMembership,
+  WirePhoneNumber,
+  WireUser,
+  WireVerification,
+} from '../clerk/index.ts';
+import { InternalError } from '../errors.ts';
+import type { IdentRecord, MembershipRecord, OrgRecord, Store, UserRecord } from './store.ts';
+
+// The image URLs Clerk serves for users and organizations without an uploaded image.
+const DEFAULT_IMAGE_URL = 'https://img.clerk.com/eyJ0eXBlIjoiZGVmYXVsdCJ9';
+const UPLOADED_IMAGE_URL = 'https://img.clerk.com/eyJ0eXBlIjoicHJveHkifQ';
+const GRAVATAR_URL = 'https://www.gravatar.com/avatar?d=mp';
+
+/** Identifiers created through the Backend API are verified by the admin strategy (clerk-api-notes §2.2). */
+const ADMIN_VERIFICATION: WireVerification = {
+  object: 'verification_admin',
+  status: 'verified',
+  strategy: 'admin',
+  attempts: null,
+  expire_at: null,
+};
+
+function verification(ident: IdentRecord): WireVerification | null {
+  return ident.verified ? ADMIN_VERIFICATION : null;
+}
+
+export function wireEmail(email: IdentRecord): WireEmailAddress {
+  return {
+    id: email.id,
+    object: 'email_address',
+    email_address: email.value,
+    reserved: email.reserved,
+    verification: verification(email),
+    linked_to: [],
+    created_at: email.created_at,
+    updated_at: email.updated_at,
+  };
+}
+
+export function wirePhone(phone: IdentRecord): WirePhoneNumber {
+  return {
+    id: phone.id,
+    object: 'phone_number',
+    phone_number: phone.value,
+    reserved_for_second_factor: false,
+    default_second_factor: false,
+    reserved: phone.reserved,
+    verification: verification(phone),
+    linked_to: [],
+    backup_codes: null,
+    created_at: phone.created_at,
+    updated_at: phone.updated_at,
+  };
+}
+
+export function wireUser(user: UserRecord): WireUser {
+  return {
+    id: user.id,
+    object: 'user',
+    external_id: user.external_id,
+    primary_email_address_id: user.primary_email_address_id,
+    primary_phone_number_id: user.primary_phone_number_id,
+    primary_web3_wallet_id: null,
+    username: user.username,
+    first_name: user.first_name,
+    last_name: user.last_name,
+    locale: user.locale,
+    image_url: user.has_image ? UPLOADED_IMAGE_URL : DEFAULT_IMAGE_URL,
+    profile_image_url: user.has_image ? UPLOADED_IMAGE_URL : GRAVATAR_URL,
+    has_image: user.has_image,
+    public_metadata: user.public_metadata,
+    private_metadata: user.private_metadata,
+    unsafe_metadata: user.unsafe_metadata,
+    email_addresses: user.emails.map(wireEmail),
+    phone_numbers: user.phones.map(wirePhone),
+    web3_wallets: [],
+    passkeys: [],
+    external_accounts: [],
+    saml_accounts: [],
+    enterprise_accounts: [],
+    password_enabled: user.password_enabled,
+    two_factor_enabled: user.totp_enabled || user.backup_code_enabled,
+    totp_enabled: user.totp_enabled,
+    backup_code_enabled: user.backup_code_enabled,
+    mfa_enabled_at: user.mfa_enabled_at,
+    mfa_disabled_at: user.mfa_disabled_at,
+    password_last_updated_at: user.password_last_updated_at,
+    last_sign_in_at: user.last_sign_in_at,
+    banned: user.banned,
+    locked: user.locked,
+    // Locked through the API: the lockout never expires on its own (null); clerk-api-notes §2.1.
+    lockout_expires_in_seconds: null,
+    verification_attempts_remaining: 100,
+    created_at: user.created_at,
+    updated_at: user.updated_at,
+    delete_self_enabled: user.delete_self_enabled,
+    create_organization_enabled: user.create_organization_enabled,
+    create_organizations_limit: user.create_organizations_limit,
+    last_active_at: user.last_active_at,
+    legal_accepted_at: user.legal_accepted_at,
+  };
+}
+
+export function userJson(store: Store, user: UserRecord): string {
+  let json = store.userJson.get(user.id);
+  if (json === undefined) {
+    json = JSON.stringify(wireUser(user));
+    store.userJson.set(user.id, json);
+  }
+  return json;
+}
+
+export function usersJson(store: Store, users: readonly UserRecord[]): string {
+  return `[${users.map((user) => userJson(store, user)).join(',')}]`;
+}
+
+export function wireOrganization(store: Store, org: OrgRecord, withMembersCount: boolean): WireOrganization {
+  return {
+    object: 'organization',
+    id: org.id,
+    name: org.name,
+    slug: org.slug,
+    image_url: org.has_image ? UPLOADED_IMAGE_URL : DEFAULT_IMAGE_URL,
+    has_image: org.has_image,
+    ...(withMembersCount ? { members_count: store.membersCount(org.id) } : {}),
+    max_allowed_memberships: org.max_allowed_memberships,
+    admin_delete_enabled: org.admin_delete_enabled,
+    public_metadata: org.public_metadata,
+    private_metadata: org.private_metadata,
+    ...(org.created_by === null ? {} : { created_by: org.created_by }),
+    created_at: org.created_at,
+    updated_at: org.updated_at,
+  };
+}
+
+// Permissions of Clerk's two default roles; custom roles carry none in the emulator.
+const ROLE_PERMISSIONS: Record<string, string[]> = {
+  'org:admin': [
+    'org:sys_profile:manage',
+    'org:sys_profile:delete',
+    'org:sys_memberships:read',
+    'org:sys_memberships:manage',
+    'org:sys_domains:read',
+    'org:sys_domains:manage',
+  ],
+  'org:member': ['org:sys_memberships:read'],
+};
+
+function roleName(role: string): string {
+  const key = role.startsWith('org:') ? role.slice(4) : role;
+  return key
+    .split(/[_:-]/)
+    .filter((part) => part.length > 0)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join(' ');
+}
+
+export function wireMembership(store: Store, membership: MembershipRecord): WireOrganizationMembership {
+  const org = store.orgs.get(membership.org_id);
+  const user = store.users.get(membership.user_id);
+  if (!org || !user) throw new InternalError(`emulator membership ${membership.id} points at a missing object`);
+  return {
+    id: membership.id,
+    object: 'organization_membership',
+    role: membership.role,
+    role_name: roleName(membership.role),
+    permissions: ROLE_PERMISSIONS[membership.role] ?? [],
+    public_metadata: membership.public_metadata,
+    private_metadata: membership.private_metadata,
+    organization: wireOrganization(store, org, false),
+    public_user_data: {
+      user_id: user.id,
+      first_name: user.first_name,
+      last_name: user.last_name,
+      profile_image_url: user.has_image ? UPLOADED_IMAGE_URL : GRAVATAR_URL,
+      image_url: user.has_image ? UPLOADED_IMAGE_URL : DEFAULT_IMAGE_URL,
+      has_image: user.has_image,
+      identifier: store.primaryEmail(user) ?? store.primaryPhone(user) ?? user.username,
+      username: user.username,
+    },
+    created_at: membership.created_at,
+    updated_at: membership.updated_at,
+  };
+}
