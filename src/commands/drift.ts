@@ -3,7 +3,7 @@
 // classes is reported as a warning. Under GitHub Actions the Markdown report goes to the job summary.
 
 import { UsageError } from '../errors.ts';
-import type { Diagnostic } from '../manifest/index.ts';
+import { type Diagnostic, loadManifest } from '../manifest/index.ts';
 import {
   classifyDrift,
   DRIFT_CLASSES,
@@ -178,9 +178,13 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
     const github = githubEnabled(values, io.env);
     const annotations = annotationStream(io, format !== 'text');
     const planOptions = planOptionsFrom(values);
-    const { desired, warnings } = await annotateManifestErrors(github, io, annotations, () =>
-      loadManifestFromFlags(values, io, 'drift'),
-    );
+    const { desired, warnings } = await annotateManifestErrors({
+      enabled: github,
+      io,
+      out: annotations,
+      load: () => loadManifestFromFlags(values, io, 'drift'),
+      reload: async () => (await loadManifest(stringList(values, 'file'), { env: io.env, cwd: io.cwd })).diagnostics,
+    });
     if (github && warnings.length > 0) annotations.write(githubAnnotations(warnings, annotationOptions(io)));
     const { client } = openClient(values, io);
     let report: DriftReport;

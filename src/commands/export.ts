@@ -60,7 +60,8 @@ function sortKeys(value: JsonValue): JsonValue {
  * manifest's escape `$${` (src/manifest interpolation: "`$${` for a literal `${`").
  */
 function escapeInterpolation(value: JsonValue): JsonValue {
-  if (typeof value === 'string') return value.replaceAll('${', '$${');
+  // A replacer function: in a replacement string `$$` would itself mean one `$`.
+  if (typeof value === 'string') return value.replaceAll('${', () => '$${');
   if (Array.isArray(value)) return value.map(escapeInterpolation);
   if (typeof value === 'object' && value !== null) {
     const out: JsonObject = {};

@@ -6,7 +6,7 @@
 import { appendFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import { ClerkSyncError, FileError } from '../errors.ts';
+import { ClerkSyncError, FileError, ManifestInvalidError } from '../errors.ts';
 import type { Diagnostic } from '../manifest/index.ts';
 import type { CliIO, OptionValues } from './command.ts';
 
@@ -66,7 +66,8 @@ export function githubAnnotations(diagnostics: readonly Diagnostic[], options: A
       if (diagnostic.line > 0) properties.push(`line=${diagnostic.line}`);
       if (diagnostic.column > 0) properties.push(`col=${diagnostic.column}`);
       if (diagnostic.endLine !== undefined && diagnostic.endLine > 0) properties.push(`endLine=${diagnostic.endLine}`);
-      if (diagnostic.endColumn !== undefined && diagnostic.endColumn > 0)
+      // GitHub applies endColumn only to a single-line range.
+      if (diagnostic.endColumn !== undefined && diagnostic.endColumn > 0 && diagnostic.endLine === diagnostic.line)
         properties.push(`endColumn=${diagnostic.endColumn}`);
       properties.push(`title=${escapeProperty(`clerk-sync ${diagnostic.code}`)}`);
       const message = diagnostic.hint ? `${diagnostic.message}\nhint: ${diagnostic.hint}` : diagnostic.message;
@@ -116,7 +117,7 @@ function isDiagnostic(value: unknown): value is Diagnostic {
 export function diagnosticsOf(error: unknown): Diagnostic[] {
   if (!(error instanceof ClerkSyncError)) return [];
   const list = error.meta.diagnostics;
-  return Array.isArray(list) ? list.filter(isDiagnostic) : [];
+  return Array.isArray(list) ? (list as unknown[]).filter(isDiagnostic) : [];
 }
 
 /**
@@ -130,21 +131,24 @@ export function annotationStream(io: Pick<CliIO, 'stdout' | 'stderr'>, documentO
 }
 
 /**
- * Runs `load` (manifest loading); when it fails with manifest diagnostics and GitHub output is on, writes them as
- * annotations to `out` before the error goes on to cli.ts.
+ * Runs `load` (manifest loading); when it fails with a ManifestInvalidError and GitHub output is on, writes the
+ * manifest's diagnostics as annotations to `out` before the error goes on to cli.ts. The diagnostics come from the
+ * error's `meta.diagnostics` when it carries them, else from `reload` (loading the manifest again, offline).
  */
-export async function annotateManifestErrors<T>(
-  enabled: boolean,
-  io: Pick<CliIO, 'cwd' | 'env'>,
-  out: { write(chunk: string): unknown },
-  load: () => Promise<T>,
-): Promise<T> {
+export async function annotateManifestErrors<T>(options: {
+  enabled: boolean;
+  io: Pick<CliIO, 'cwd' | 'env'>;
+  out: { write(chunk: string): unknown };
+  load: () => Promise<T>;
+  reload?: () => Promise<Diagnostic[]>;
+}): Promise<T> {
   try {
-    return await load();
+    return await options.load();
   } catch (error) {
-    if (enabled) {
-      const diagnostics = diagnosticsOf(error);
-      if (diagnostics.length > 0) out.write(githubAnnotations(diagnostics, annotationOptions(io)));
+    if (options.enabled && error instanceof ManifestInvalidError) {
+      let diagnostics = diagnosticsOf(error);
+      if (diagnostics.length === 0 && options.reload) diagnostics = await options.reload().catch(() => []);
+      if (diagnostics.length > 0) options.out.write(githubAnnotations(diagnostics, annotationOptions(options.io)));
     }
     throw error;
   }

@@ -2,10 +2,11 @@
 // optionally save it for a later `apply PLAN`. Never changes anything.
 
 import { UsageError } from '../errors.ts';
+import { loadManifest } from '../manifest/index.ts';
 import { presentPlan, renderPlanMarkdown, serializePlan } from '../plan/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
-import { booleanOption, type CommandDefinition, stringOption } from './command.ts';
+import { booleanOption, type CommandDefinition, stringList, stringOption } from './command.ts';
 import { writeFileAtomic } from './files.ts';
 import {
   annotateManifestErrors,
@@ -70,9 +71,13 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
     const planOptions = planOptionsFrom(values);
     const github = githubEnabled(values, io.env);
     const annotations = annotationStream(io, format !== 'text');
-    const { desired, warnings } = await annotateManifestErrors(github, io, annotations, () =>
-      loadManifestFromFlags(values, io, 'plan'),
-    );
+    const { desired, warnings } = await annotateManifestErrors({
+      enabled: github,
+      io,
+      out: annotations,
+      load: () => loadManifestFromFlags(values, io, 'plan'),
+      reload: async () => (await loadManifest(stringList(values, 'file'), { env: io.env, cwd: io.cwd })).diagnostics,
+    });
     if (github && warnings.length > 0) annotations.write(githubAnnotations(warnings, annotationOptions(io)));
     const { client } = openClient(values, io);
     try {

@@ -69,9 +69,12 @@ describe('githubAnnotations', () => {
     );
   });
 
-  it('passes endLine and endColumn when the diagnostic has a range', () => {
+  it('passes endLine, and endColumn only for a one-line range (as GitHub reads them)', () => {
+    expect(githubAnnotations([diagnostic({ endLine: 12, endColumn: 9, message: 'm' })])).toBe(
+      '::error file=clerk/users.yaml,line=12,col=5,endLine=12,endColumn=9,title=clerk-sync duplicate_user_key::m\n',
+    );
     expect(githubAnnotations([diagnostic({ endLine: 14, endColumn: 2, message: 'm' })])).toBe(
-      '::error file=clerk/users.yaml,line=12,col=5,endLine=14,endColumn=2,title=clerk-sync duplicate_user_key::m\n',
+      '::error file=clerk/users.yaml,line=12,col=5,endLine=14,title=clerk-sync duplicate_user_key::m\n',
     );
   });
 
@@ -158,13 +161,62 @@ describe('manifest failures', () => {
         },
       };
       await expect(
-        annotateManifestErrors(enabled, { cwd: '/repo', env: {} }, stdout, async () => {
-          throw error;
+        annotateManifestErrors({
+          enabled,
+          io: { cwd: '/repo', env: {} },
+          out: stdout,
+          load: async () => {
+            throw error;
+          },
         }),
       ).rejects.toBe(error);
       expect(out).toBe(
         enabled ? '::error file=clerk/users.yaml,line=12,col=5,title=clerk-sync duplicate_user_key::m\n' : '',
       );
     }
+  });
+
+  it('annotateManifestErrors reloads the diagnostics when the error does not carry them', async () => {
+    let out = '';
+    const bare = new ManifestInvalidError('the manifest is invalid: 1 error');
+    await expect(
+      annotateManifestErrors({
+        enabled: true,
+        io: { cwd: '/repo', env: {} },
+        out: {
+          write: (chunk: string) => {
+            out += chunk;
+          },
+        },
+        load: async () => {
+          throw bare;
+        },
+        reload: async () => [diagnostic({ severity: 'warning', message: 'reloaded' })],
+      }),
+    ).rejects.toBe(bare);
+    expect(out).toBe('::warning file=clerk/users.yaml,line=12,col=5,title=clerk-sync duplicate_user_key::reloaded\n');
+  });
+
+  it('annotateManifestErrors prints nothing for other failures and passes results through', async () => {
+    let out = '';
+    const write = (chunk: string): void => {
+      out += chunk;
+    };
+    const other = new FileError('cannot read');
+    await expect(
+      annotateManifestErrors({
+        enabled: true,
+        io: { cwd: '/repo', env: {} },
+        out: { write },
+        load: async () => {
+          throw other;
+        },
+        reload: async () => [diagnostic()],
+      }),
+    ).rejects.toBe(other);
+    expect(
+      await annotateManifestErrors({ enabled: true, io: { cwd: '/', env: {} }, out: { write }, load: async () => 42 }),
+    ).toBe(42);
+    expect(out).toBe('');
   });
 });
