@@ -12,7 +12,7 @@ const titles = new Map([
   ['update_user:emp-002', 'user emp-002: update profile'],
 ]);
 
-function after(state: ProgressState, events: ApplyEvent[], at: number): ProgressState {
+function applyEvents(state: ProgressState, events: ApplyEvent[], at: number): ProgressState {
   return events.reduce((current, event) => reduceProgress(current, event, at), state);
 }
 
@@ -22,7 +22,7 @@ describe('ApplyProgress', () => {
     const view = render(<ApplyProgress state={state} now={0} color={false} titles={titles} />);
     expect(plain(view.lastFrame())).toBe(`${'░'.repeat(30)} 0/4  0 done · 0 failed · 4 remaining · 0.0 req/s`);
 
-    state = after(
+    state = applyEvents(
       state,
       [
         { type: 'request', method: 'PATCH', path: '/users/user_2', status: 200 },
@@ -43,10 +43,10 @@ describe('ApplyProgress', () => {
 
   it('keeps failure lines in Static while later frames change, and shows a rate-limit wait', () => {
     let state = initialProgress({ total: 500, startedAt: 0 });
-    state = after(state, [{ type: 'operation', outcome: failed('create_user:emp-001') }], 500);
+    state = applyEvents(state, [{ type: 'operation', outcome: failed('create_user:emp-001') }], 500);
     const view = render(<ApplyProgress state={state} now={500} color={false} titles={titles} />);
-    for (let i = 0; i < 100; i++) state = after(state, [{ type: 'operation', outcome: done(`op-${i}`) }], 1000);
-    state = after(state, [{ type: 'rate_limited', waitMs: 4000 }], 1000);
+    for (let i = 0; i < 100; i++) state = applyEvents(state, [{ type: 'operation', outcome: done(`op-${i}`) }], 1000);
+    state = applyEvents(state, [{ type: 'rate_limited', waitMs: 4000 }], 1000);
     view.rerender(<ApplyProgress state={state} now={1000} color={false} titles={titles} />);
     const frame = plain(view.lastFrame());
     const lines = frame.split('\n');
@@ -62,7 +62,7 @@ describe('ApplyProgress', () => {
   });
 
   it('falls back to the operation id and shows skip reasons', () => {
-    const state = after(
+    const state = applyEvents(
       initialProgress({ total: 2, startedAt: 0 }),
       [
         {

@@ -4,7 +4,9 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { renderPlanText } from '../../src/ui/index.ts';
-import { lineValue, PlanView } from '../../src/ui/PlanView.tsx';
+import { PlanView } from '../../src/ui/PlanView.tsx';
+import { formatPlanRows, lineValue, planRows } from '../../src/ui/plan-rows.ts';
+import { INK_MAX_PLAN_ROWS } from '../../src/ui/render.ts';
 import { emptyPresentation, hasAnsi, plain, samplePresentation } from './fixtures.ts';
 
 describe('PlanView', () => {
@@ -81,6 +83,21 @@ describe('PlanView', () => {
   });
 });
 
+describe('formatPlanRows', () => {
+  it('gives exactly the Ink layout when nothing wraps, with and without colour', () => {
+    for (const title of [undefined, 'Still different after apply:']) {
+      const options = title === undefined ? {} : { title };
+      const ink = render(<PlanView presentation={samplePresentation()} color={false} {...options} />);
+      expect(formatPlanRows(planRows(samplePresentation(), { color: false, ...options }))).toBe(ink.lastFrame());
+      const coloured = formatPlanRows(planRows(samplePresentation(), { color: true, ...options }));
+      expect(plain(coloured)).toBe(ink.lastFrame());
+      expect(coloured).toContain('\u001b[31m-\u001b[39m');
+    }
+    const empty = render(<PlanView presentation={emptyPresentation()} color={false} />);
+    expect(formatPlanRows(planRows(emptyPresentation(), { color: false }))).toBe(empty.lastFrame());
+  });
+});
+
 describe('lineValue', () => {
   it('formats changes, additions and removals like terraform plan', () => {
     expect(lineValue({ symbol: '~', label: 'firstName', before: '"Ada"', after: '"Adah"' })).toBe(': "Ada" -> "Adah"');
@@ -119,6 +136,25 @@ describe('renderPlanText', () => {
     const narrow = renderPlanText(presentation, { color: false, columns: 60 });
     for (const line of narrow.split('\n')) expect(line.length).toBeLessThanOrEqual(60);
     expect(renderPlanText(presentation, { color: false, columns: 120 })).toContain(`+ name: "${'x'.repeat(70)}"`);
+  });
+
+  it('writes plans too large for Ink as the same rows, unwrapped', () => {
+    const base = samplePresentation();
+    const user = base.groups[2]!;
+    const count = Math.ceil(INK_MAX_PLAN_ROWS / 8) + 1;
+    const groups = Array.from({ length: count }, (_, i) => ({ ...user, key: `user:emp-${i}`, title: `user emp-${i}` }));
+    groups[0]!.operations = [
+      {
+        ...user.operations[0]!,
+        lines: [{ symbol: '~', label: 'firstName', before: '"Ada"', after: `"${'A'.repeat(150)}"` }],
+      },
+    ];
+    const text = renderPlanText({ ...base, groups }, { color: false });
+    const lines = text.split('\n');
+    expect(lines.length).toBeGreaterThan(INK_MAX_PLAN_ROWS);
+    expect(lines).toContain(`        ~ firstName: "Ada" -> "${'A'.repeat(150)}"`);
+    expect(lines).toContain(`~ user emp-${count - 1}`);
+    expect(text.endsWith('\n\nPlan: 2 to create, 2 to change, 2 to delete.\n')).toBe(true);
   });
 
   it('renders No changes as a single line', () => {

@@ -65,10 +65,10 @@ describe('reduceProgress', () => {
     expect(stats.requestsPerSecond).toBe(10);
     expect(stats.remaining).toBe(900);
     expect(stats.etaMs).toBe(180_000);
-    // Nothing for 5 s: the window now holds half as many operations.
+    // Nothing for 5 s: of the 9 whole seconds the window covers, only the 4 from 16 s to 20 s had traffic.
     const later = progressStats(state, 25_000);
-    expect(later.requestsPerSecond).toBe(5);
-    expect(later.etaMs).toBe(360_000);
+    expect(later.requestsPerSecond).toBeCloseTo(40 / 9, 9);
+    expect(later.etaMs).toBeCloseTo((900 / (20 / 9)) * 1000, 3);
     expect(state.buckets.length).toBeLessThanOrEqual(RATE_WINDOW_SECONDS + 1);
   });
 

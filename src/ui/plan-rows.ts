@@ -1,0 +1,80 @@
+// The plan text as rows: what each line of `terraform plan`-style output says, at which indentation, behind which
+// symbol. PlanView lays the rows out with Ink (wrapping long lines under their text); formatPlanRows writes them
+// as plain lines for plans too large for Ink's layout. One source for the content keeps both outputs identical
+// wherever nothing needs wrapping.
+
+import type { PlanPresentation, PresentedLine } from '../plan/index.ts';
+import { GLYPH, paint, SYMBOL_TONE } from './theme.ts';
+
+export interface PlanRow {
+  /** Cells before the symbol (or the text, when there is no symbol). */
+  indent: number;
+  /** Coloured `+`/`~`/`-`, shown in a two-cell column; absent for title, summary and explanation rows. */
+  symbol?: string;
+  text: string;
+  /** An empty line goes before this row. */
+  gapBefore?: boolean;
+}
+
+export const NO_CHANGES_EXPLANATION = 'The live Clerk instance already matches the manifest; apply would send nothing.';
+
+/** Indentation per level, in cells. */
+const INDENT = 4;
+
+/** The text after a line's label: `: "Ada" -> "Adah"` for a change, `: "admin"` for an addition, ` (org:member)` for a removal. */
+export function lineValue(line: PresentedLine): string {
+  const { before, after } = line;
+  if (line.symbol === '~') {
+    if (before === undefined && after === undefined) return '';
+    return `: ${before ?? '(none)'} ${GLYPH.arrow} ${after ?? '(none)'}`;
+  }
+  if (line.symbol === '-') {
+    const value = before ?? after;
+    return value === undefined ? '' : ` (${value})`;
+  }
+  const value = after ?? before;
+  return value === undefined ? '' : `: ${value}`;
+}
+
+export function planRows(presentation: PlanPresentation, options: { color: boolean; title?: string }): PlanRow[] {
+  const { color } = options;
+  const rows: PlanRow[] = [];
+  if (options.title !== undefined) rows.push({ indent: 0, text: paint(options.title, 'strong', color) });
+  const gap = options.title !== undefined;
+  if (presentation.noChanges) {
+    rows.push({
+      indent: 0,
+      text: `${paint('No changes.', 'strong', color)} ${NO_CHANGES_EXPLANATION}`,
+      gapBefore: gap,
+    });
+    return rows;
+  }
+  const symbol = (s: keyof typeof SYMBOL_TONE) => paint(s, SYMBOL_TONE[s], color);
+  for (const [index, group] of presentation.groups.entries()) {
+    const row: PlanRow = { indent: 0, symbol: symbol(group.symbol), text: paint(group.title, 'strong', color) };
+    if (gap && index === 0) row.gapBefore = true;
+    rows.push(row);
+    for (const operation of group.operations) {
+      rows.push({ indent: INDENT, symbol: symbol(operation.symbol), text: operation.title });
+      for (const line of operation.lines) {
+        const value = lineValue(line);
+        // Masked values stay visibly masked: faint, so nobody reads `(sensitive)` as the real value.
+        const text =
+          paint(line.label, SYMBOL_TONE[line.symbol], color) + (line.sensitive ? paint(value, 'muted', color) : value);
+        rows.push({ indent: INDENT * 2, symbol: symbol(line.symbol), text });
+      }
+    }
+  }
+  rows.push({ indent: 0, text: paint(presentation.summaryLine, 'strong', color), gapBefore: true });
+  return rows;
+}
+
+/** The rows as plain lines, without wrapping: the symbol column is the symbol and one space, as in PlanView. */
+export function formatPlanRows(rows: PlanRow[]): string {
+  return rows
+    .map((row) => {
+      const line = ' '.repeat(row.indent) + (row.symbol === undefined ? '' : `${row.symbol} `) + row.text;
+      return row.gapBefore ? `\n${line}` : line;
+    })
+    .join('\n');
+}
