@@ -193,7 +193,12 @@ class Checker {
     const keyField = keyKind === 'emailAddress' ? 'emailAddresses' : keyKind;
     const key =
       keyKind === 'emailAddress' ? emails?.[0] : typeof user[keyKind] === 'string' ? user[keyKind] : undefined;
-    if (key === undefined) {
+    // A key field that is present with the wrong type was reported by the schema check already.
+    const keyAbsent =
+      keyKind === 'emailAddress'
+        ? user.emailAddresses === undefined || (Array.isArray(user.emailAddresses) && user.emailAddresses.length === 0)
+        : user[keyKind] === undefined || user[keyKind] === null;
+    if (key === undefined && keyAbsent) {
       this.error(file, spanOf(userNode), {
         code: 'missing_user_key',
         message:
@@ -202,7 +207,7 @@ class Checker {
             : `user has no ${keyKind}, the user key (settings.userKey: ${keyKind})`,
         hint: `Every user needs ${keyKind === 'emailAddress' ? 'emailAddresses with at least one address' : keyKind}; or change settings.userKey.`,
       });
-    } else {
+    } else if (key !== undefined) {
       const keyPath = keyKind === 'emailAddress' ? ['emailAddresses', '0'] : [keyKind];
       this.unique(
         this.seen.key,

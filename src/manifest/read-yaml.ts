@@ -51,6 +51,14 @@ const YAML_HINTS: Record<string, string> = {
   DUPLICATE_KEY: 'Keep one of the two entries.',
 };
 
+/** The key written at an offset (yaml reports only where a duplicate key starts). */
+function keyTextAt(text: string, offset: number): string {
+  const rest = text.slice(offset, offset + 300).split('\n')[0] ?? '';
+  const match = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:#,{}[\]]*?)\s*:(?:\s|$)/.exec(rest);
+  const key = (match?.[1] ?? rest).trim();
+  return /^["']/.test(key) ? key.slice(1, -1) : key;
+}
+
 interface ConvertState {
   file: ParsedFile;
   env: Readonly<Record<string, string | undefined>>;
@@ -279,7 +287,7 @@ export function readYaml(source: ManifestSource, env: Readonly<Record<string, st
     const duplicate = error.code === 'DUPLICATE_KEY';
     if (!duplicate) structural = true;
     const message = duplicate
-      ? `duplicate key ${JSON.stringify(text.slice(start, end).trim() || '?')} in this mapping`
+      ? `duplicate key ${JSON.stringify(keyTextAt(text, start))} in this mapping`
       : (YAML_MESSAGES[error.code] ?? error.message.split('\n')[0] ?? error.code);
     const hint = YAML_HINTS[error.code];
     file.diagnostics.push(
