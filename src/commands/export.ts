@@ -40,6 +40,10 @@ export interface ExportSettings {
   metadata: readonly MetadataField[];
 }
 
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -303,7 +307,7 @@ async function writeManifest(live: LiveSnapshot, settings: ExportSettings, sink:
   keyed.sort((a, b) => compareStrings(a.key, b.key) || compareStrings(a.user.id, b.user.id));
 
   let head = `# yaml-language-server: $schema=${MANIFEST_SCHEMA_URL}\n`;
-  head += `# Exported by clerk-sync export: ${keyed.length} users, ${organizations.length} organizations.\n`;
+  head += `# Exported by clerk-sync export: ${plural(keyed.length, 'user')}, ${plural(organizations.length, 'organization')}.\n`;
   head += '# prune is off: applying this file never deletes a user it does not list. No secrets are exported.\n';
   head += yaml({
     apiVersion: 'clerk-sync/v1',
@@ -392,11 +396,11 @@ Exit codes: 0 exported, 1 error.`,
         throw error;
       }
       io.stderr.write(
-        `Exported ${result.users} users and ${result.organizations} organizations${written ? ` to ${written}` : ''}.\n`,
+        `Exported ${plural(result.users, 'user')} and ${plural(result.organizations, 'organization')}${written ? ` to ${written}` : ''}.\n`,
       );
       if (result.skipped > 0) {
         io.stderr.write(
-          `Skipped ${result.skipped} user${result.skipped === 1 ? '' : 's'} without ${settings.userKey}: ${SKIP_HINT[settings.userKey]}.\n`,
+          `Skipped ${plural(result.skipped, 'user')} without ${settings.userKey}: ${SKIP_HINT[settings.userKey]}.\n`,
         );
       }
       return 0;

@@ -260,6 +260,24 @@ describe('export', () => {
   });
 });
 
+describe('export of an empty instance', () => {
+  it('is a valid manifest that plans to no changes', async () => {
+    const emulator = await startEmulator({ port: 0 });
+    try {
+      const exported = await cli(['export', '-o', 'empty.yaml'], { emulator, cwd: dir });
+      expect(exported.code).toBe(0);
+      expect(exported.stderr).toContain('Exported 0 users and 0 organizations');
+      const validate = await cli(['validate', '-f', 'empty.yaml'], { emulator, cwd: dir });
+      expect(validate.code).toBe(0);
+      const plan = await cli(['plan', '-f', 'empty.yaml', '--detailed-exitcode'], { emulator, cwd: dir });
+      expect(plan.stdout).toContain('No changes.');
+      expect(plan.code).toBe(0);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
 describe('drift', () => {
   let emulator: Emulator;
   beforeAll(async () => {
