@@ -3,6 +3,7 @@
 // the header, then one user at a time, so a 100k-user instance never becomes one giant YAML document in memory.
 
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -373,10 +374,16 @@ Exit codes: 0 exported, 1 error.`,
     ].filter((slug) => slug !== '');
     const out = stringOption(values, 'out');
     const { client, concurrency } = openClient(values, io);
+    // Ctrl-C stops a long read. Every request in flight listens on the signal: more than Node's default warning
+    // threshold of 10 at once is expected here, not a leak.
+    const reading = new AbortController();
+    setMaxListeners(Math.max(10, concurrency * 4), reading.signal);
+    const stop = (): void => reading.abort();
+    io.signal.addEventListener('abort', stop, { once: true });
     try {
       io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
-      const slugs = requestedOrgs.length > 0 ? requestedOrgs : await listAllOrganizationSlugs(client, io.signal);
-      const live = await fetchLiveSnapshot(client, { managedOrgSlugs: slugs, concurrency, signal: io.signal });
+      const slugs = requestedOrgs.length > 0 ? requestedOrgs : await listAllOrganizationSlugs(client, reading.signal);
+      const live = await fetchLiveSnapshot(client, { managedOrgSlugs: slugs, concurrency, signal: reading.signal });
       const found = new Set(live.organizations.map((org) => org.slug));
       const absent = requestedOrgs.filter((slug) => !found.has(slug));
       if (absent.length > 0) {
@@ -405,6 +412,7 @@ Exit codes: 0 exported, 1 error.`,
       }
       return 0;
     } finally {
+      io.signal.removeEventListener('abort', stop);
       await client.close();
     }
   },
