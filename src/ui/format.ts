@@ -1,5 +1,5 @@
-// Number and status formatting shared by the progress and summary views: durations, rates and the one-line
-// progress status, short enough for a terminal line or a CI log.
+// Text shared by the progress and summary views: durations, rates, the one-line progress status and what an
+// operation outcome says (error code and message, skip reason), short enough for a terminal line or a CI log.
 
 import type { OperationOutcome } from '../apply/types.ts';
 import type { ProgressStats } from './progress-state.ts';
