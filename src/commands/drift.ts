@@ -26,14 +26,7 @@ import {
   githubAnnotations,
   githubEnabled,
 } from './github.ts';
-import {
-  loadManifestFromFlags,
-  MANIFEST_OPTIONS,
-  PLAN_OPTIONS,
-  planOptionsFrom,
-  planOrThrow,
-  readLiveState,
-} from './live-plan.ts';
+import { loadManifestFromFlags, MANIFEST_OPTIONS, planOptionsFrom, planOrThrow, readLiveState } from './live-plan.ts';
 import { parseFormat } from './plan.ts';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
@@ -167,7 +160,7 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
     ...MANIFEST_OPTIONS,
     ...API_OPTIONS,
     ...GITHUB_OPTIONS,
-    ignore: PLAN_OPTIONS.ignore ?? { type: 'string', multiple: true },
+    ignore: { type: 'string', multiple: true },
     format: { type: 'string' },
     'fail-on': { type: 'string', multiple: true },
   },
