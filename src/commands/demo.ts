@@ -90,7 +90,7 @@ Options:
   },
 };
 
-/** Three edits an admin might make by hand: rename a user, ban another, promote a member to admin. */
+/** Three edits an admin might make by hand: rename a user, unban one the manifest keeps banned, promote a member. */
 async function driftOutsideManifest(apiUrl: string, secretKey: string, io: CliIO): Promise<void> {
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const response = await fetch(`${apiUrl}${path}`, {
@@ -102,13 +102,13 @@ async function driftOutsideManifest(apiUrl: string, secretKey: string, io: CliIO
     return response.json();
   };
   const [grace] = (await call('GET', '/users?external_id=stg-002')) as { id: string }[];
-  const [alan] = (await call('GET', '/users?external_id=stg-003')) as { id: string }[];
+  const [sophie] = (await call('GET', '/users?external_id=stg-024')) as { id: string }[];
   const [edsger] = (await call('GET', '/users?external_id=stg-004')) as { id: string }[];
-  if (!grace || !alan || !edsger) throw new ClerkSyncError('demo_failed', 'demo users were not found after apply');
+  if (!grace || !sophie || !edsger) throw new ClerkSyncError('demo_failed', 'demo users were not found after apply');
   await call('PATCH', `/users/${grace.id}`, { first_name: 'Amazing Grace' });
   io.stdout.write('  renamed stg-002 to "Amazing Grace"\n');
-  await call('POST', `/users/${alan.id}/ban`);
-  io.stdout.write('  banned stg-003\n');
+  await call('POST', `/users/${sophie.id}/unban`);
+  io.stdout.write('  unbanned stg-024 (the manifest keeps this user banned)\n');
   const acme = (await call('GET', '/organizations/acme')) as { id: string };
   await call('PATCH', `/organizations/${acme.id}/memberships/${edsger.id}`, { role: 'org:admin' });
   io.stdout.write('  promoted stg-004 to org:admin in acme\n');
