@@ -102,12 +102,12 @@ async function driftOutsideManifest(apiUrl: string, secretKey: string, io: CliIO
     return response.json();
   };
   const [grace] = (await call('GET', '/users?external_id=stg-002')) as { id: string }[];
-  const [sophie] = (await call('GET', '/users?external_id=stg-024')) as { id: string }[];
+  const [keptBanned] = (await call('GET', '/users?external_id=stg-024')) as { id: string }[];
   const [edsger] = (await call('GET', '/users?external_id=stg-004')) as { id: string }[];
-  if (!grace || !sophie || !edsger) throw new ClerkSyncError('demo_failed', 'demo users were not found after apply');
+  if (!grace || !keptBanned || !edsger) throw new ClerkSyncError('demo_failed', 'demo users were not found after apply');
   await call('PATCH', `/users/${grace.id}`, { first_name: 'Amazing Grace' });
   io.stdout.write('  renamed stg-002 to "Amazing Grace"\n');
-  await call('POST', `/users/${sophie.id}/unban`);
+  await call('POST', `/users/${keptBanned.id}/unban`);
   io.stdout.write('  unbanned stg-024 (the manifest keeps this user banned)\n');
   const acme = (await call('GET', '/organizations/acme')) as { id: string };
   await call('PATCH', `/organizations/${acme.id}/memberships/${edsger.id}`, { role: 'org:admin' });
