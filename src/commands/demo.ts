@@ -104,7 +104,8 @@ async function driftOutsideManifest(apiUrl: string, secretKey: string, io: CliIO
   const [grace] = (await call('GET', '/users?external_id=stg-002')) as { id: string }[];
   const [keptBanned] = (await call('GET', '/users?external_id=stg-024')) as { id: string }[];
   const [edsger] = (await call('GET', '/users?external_id=stg-004')) as { id: string }[];
-  if (!grace || !keptBanned || !edsger) throw new ClerkSyncError('demo_failed', 'demo users were not found after apply');
+  if (!grace || !keptBanned || !edsger)
+    throw new ClerkSyncError('demo_failed', 'demo users were not found after apply');
   await call('PATCH', `/users/${grace.id}`, { first_name: 'Amazing Grace' });
   io.stdout.write('  renamed stg-002 to "Amazing Grace"\n');
   await call('POST', `/users/${keptBanned.id}/unban`);
