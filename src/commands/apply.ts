@@ -77,7 +77,6 @@ function secretsFromEnvironment(plan: Plan, io: CliIO): SecretResolver {
     throw new ConfigError(
       `cannot apply the saved plan: passwords are missing for ${missing.length} user(s):\n  ${missing.join('\n  ')}`,
       {
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the manifest's literal interpolation syntax, shown to the user
         hint: 'Set the variables the manifest names (password: ${VAR}), or apply from the manifest with -f.',
       },
     );

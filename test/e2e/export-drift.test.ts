@@ -83,7 +83,6 @@ function seed() {
           team: 'platform',
           onboarding: { step: 1, completed: false },
           features: ['beta', 'audit'],
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${ in live data is what this checks
           note: 'literal ${HOME} stays literal',
         },
         private_metadata: { employeeId: 4700, ...MARK },
