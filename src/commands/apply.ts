@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type ApplyResult, applyPlan, createJournal, plannedRequests } from '../apply/index.ts';
 import { isProductionKey } from '../clerk/index.ts';
 import { ApplyFailedError, ClerkSyncError, ConfigError, PlanRefusedError, UsageError } from '../errors.ts';
-import { type CreateUserOp, type Operation, type Plan, parsePlan, presentPlan } from '../plan/index.ts';
+import { type CreateUserOp, isDestructive, type Plan, parsePlan, presentPlan } from '../plan/index.ts';
 import type { DesiredState } from '../state/index.ts';
 import {
   confirm,
@@ -29,20 +29,6 @@ import {
   readLiveState,
 } from './live-plan.ts';
 import { findStaleObjects, formatStaleObjects } from './stale-check.ts';
-
-/** Operations that remove or restrict something: a production key needs --allow-production for them. */
-const DESTRUCTIVE: ReadonlySet<Operation['type']> = new Set([
-  'delete_user',
-  'delete_membership',
-  'ban_user',
-  'lock_user',
-  'remove_email_address',
-  'remove_phone_number',
-]);
-
-function isDestructive(op: Operation): boolean {
-  return DESTRUCTIVE.has(op.type) || (op.type === 'update_membership_role' && op.downgrade);
-}
 
 export function operationTitles(plan: Plan): Map<string, string> {
   const titles = new Map<string, string>();
