@@ -205,26 +205,51 @@ async function fetchAllPages<T>(
   return [head.data, ...rest].flat();
 }
 
-async function fetchManagedOrganizations(context: Context, slugs: ReadonlySet<string>): Promise<WireOrganization[]> {
+interface ManagedOrganizations {
+  managed: WireOrganization[];
+  /**
+   * Memberships in the whole instance, when every organization was listed with members_count (their sum): then
+   * the cost of the instance-wide membership list is known without a request.
+   */
+  instanceMemberships?: number;
+}
+
+function sumMembers(orgs: WireOrganization[]): number | undefined {
+  let sum = 0;
+  for (const org of orgs) {
+    if (typeof org.members_count !== 'number') return undefined;
+    sum += org.members_count;
+  }
+  return sum;
+}
+
+async function fetchManagedOrganizations(context: Context, slugs: ReadonlySet<string>): Promise<ManagedOrganizations> {
   // Ascending created_at: an organization created during the read goes to the end and shifts no offset.
   const query = { include_members_count: true, order_by: '+created_at' };
   const first = await getPage<WireOrganization>(context, '/organizations', { ...query, limit: PAGE_SIZE, offset: 0 });
+  context.report({ phase: 'organizations', done: first.data.length, total: first.total_count });
   const found = new Map<string, WireOrganization>();
   for (const org of first.data) if (slugs.has(org.slug)) found.set(org.slug, org);
+  const managed = (): WireOrganization[] => [...found.values()];
+  if (first.data.length < PAGE_SIZE || first.data.length >= first.total_count) {
+    const total = sumMembers(first.data);
+    return { managed: managed(), ...(total === undefined ? {} : { instanceMemberships: total }) };
+  }
   const remainingPages = Math.max(0, Math.ceil(first.total_count / PAGE_SIZE) - 1);
   const missing = [...slugs].filter((slug) => !found.has(slug));
-  if (first.data.length < PAGE_SIZE || remainingPages === 0 || missing.length === 0) return [...found.values()];
+  if (missing.length === 0) return { managed: managed() };
   if (missing.length < remainingPages) {
     // Fewer lookups than pages: GET /organizations/{slug} resolves slugs too (clerk-api-notes §5.2).
     const looked = await mapLimit(missing, context.concurrency, (slug) =>
       lookupOrganization(context, slug, { include_members_count: true }),
     );
     for (const org of looked) if (org) found.set(org.slug, org);
-    return [...found.values()];
+    return { managed: managed() };
   }
   const all = await fetchAllPages<WireOrganization>(context, '/organizations', query, 'organizations', first);
   for (const org of all) if (slugs.has(org.slug)) found.set(org.slug, org);
-  return [...found.values()];
+  const total = sumMembers(all);
+  return { managed: managed(), ...(total === undefined ? {} : { instanceMemberships: total }) };
 }
 
 /** GET /organizations/{slug}; 404 -> undefined. */
@@ -246,7 +271,10 @@ export async function lookupOrganization(
   }
 }
 
-async function fetchMemberships(context: Context, orgs: WireOrganization[]): Promise<WireOrganizationMembership[]> {
+async function fetchMemberships(
+  context: Context,
+  { managed: orgs, instanceMemberships }: ManagedOrganizations,
+): Promise<WireOrganizationMembership[]> {
   if (orgs.length === 0) return [];
   const managedIds = new Set(orgs.map((org) => org.id));
   const query = { order_by: '+created_at' };
@@ -264,8 +292,22 @@ async function fetchMemberships(context: Context, orgs: WireOrganization[]): Pro
     );
     return lists.flat();
   };
+  const instanceWide = async (first?: WirePage<WireOrganizationMembership>): Promise<WireOrganizationMembership[]> => {
+    const all = await fetchAllPages<WireOrganizationMembership>(
+      context,
+      '/organization_memberships',
+      query,
+      'memberships',
+      first,
+    );
+    return all.filter((membership) => managedIds.has(membership.organization.id));
+  };
+  // Pick the cheaper of per-organization pages and the instance-wide list (ceil(total/500) requests).
+  if (perOrgCost !== undefined && instanceMemberships !== undefined) {
+    return perOrgCost <= Math.max(1, Math.ceil(instanceMemberships / PAGE_SIZE)) ? perOrganization() : instanceWide();
+  }
   if (perOrgCost !== undefined && perOrgCost <= 1) return perOrganization();
-  // The instance-wide list costs ceil(total/500) requests; its first page tells the total.
+  // Total unknown: the first instance-wide page tells it.
   const first = await getPage<WireOrganizationMembership>(context, '/organization_memberships', {
     ...query,
     limit: PAGE_SIZE,
@@ -273,14 +315,7 @@ async function fetchMemberships(context: Context, orgs: WireOrganization[]): Pro
   });
   const remaining = Math.max(0, Math.ceil(first.total_count / PAGE_SIZE) - 1);
   if (perOrgCost !== undefined && perOrgCost < remaining) return perOrganization();
-  const all = await fetchAllPages<WireOrganizationMembership>(
-    context,
-    '/organization_memberships',
-    query,
-    'memberships',
-    first,
-  );
-  return all.filter((membership) => managedIds.has(membership.organization.id));
+  return instanceWide(first);
 }
 
 function compareUsers(a: LiveUser, b: LiveUser): number {
@@ -300,11 +335,12 @@ export async function fetchLiveSnapshot(client: ClerkClient, options: FetchLiveS
     report: options.onProgress ?? (() => undefined),
   };
   const slugs = new Set(options.managedOrgSlugs);
-  const [wireUsers, wireOrgs] = await Promise.all([
+  const [wireUsers, orgRead] = await Promise.all([
     fetchUsers(context),
-    slugs.size === 0 ? Promise.resolve([]) : fetchManagedOrganizations(context, slugs),
+    slugs.size === 0 ? Promise.resolve({ managed: [] }) : fetchManagedOrganizations(context, slugs),
   ]);
-  const wireMemberships = await fetchMemberships(context, wireOrgs);
+  const wireOrgs = orgRead.managed;
+  const wireMemberships = await fetchMemberships(context, orgRead);
 
   const users = wireUsers.map(fromWireUser).sort(compareUsers);
   const organizations: LiveOrganization[] = wireOrgs
