@@ -153,8 +153,14 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   /** Users and organizations created by this apply: a 404 on them is read-after-write lag (notes §8.4). */
   const justCreated = new Set<string>();
 
+  // A throwing listener (a UI bug) must not leave requests running unobserved: remember it, rethrow at the end.
+  let listenerError: unknown;
   const emit = (event: ApplyEvent): void => {
-    options.onEvent?.(event);
+    try {
+      options.onEvent?.(event);
+    } catch (error) {
+      listenerError ??= error;
+    }
   };
   const unsubscribe = client.subscribe?.((event) => {
     if (event.type === 'response') {
@@ -222,7 +228,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     if (op.type === 'create_organization') organizationIds.set(op.org.slug, success.created.id);
   }
 
+  let blockedMayExist = false;
   function settle(op: Operation, outcome: OperationOutcome): void {
+    if (outcome.status === 'failed' || outcome.status === 'skipped') blockedMayExist = true;
     state.set(op.id, outcome.status);
     outcomes.set(op.id, outcome);
     emit({ type: 'operation', outcome });
@@ -454,6 +462,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   /** Skips every pending operation whose dependency failed or was skipped, transitively. */
   const skipBlocked = (): void => {
+    if (!blockedMayExist) return;
+    blockedMayExist = false;
     let changed = true;
     while (changed) {
       changed = false;
@@ -522,6 +532,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     });
   }
   if (journalError !== undefined) throw journalError;
+  if (listenerError !== undefined) throw listenerError;
 
   const ordered = operations.map((op) => outcomes.get(op.id) as OperationOutcome);
   const count = (status: OperationStatus): number => ordered.filter((outcome) => outcome.status === status).length;
