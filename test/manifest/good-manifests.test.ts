@@ -124,7 +124,7 @@ describe('good manifests', () => {
         firstName: 'Dana',
         lastName: '',
         password: { source: { kind: 'env', variable: 'DANA_PASSWORD' }, value: 'fallback-password-1' },
-        publicMetadata: { template: 'Hello ${name}, costs $5', team: 'platform', region: 'eu' },
+        publicMetadata: { template: `Hello \${name}, costs $5`, team: 'platform', region: 'eu' },
       },
       {
         key: 'emp-002',

@@ -1,0 +1,114 @@
+// The file-reading edge: directories, missing files, size cap, binary and non-UTF-8 input, BOM, duplicates of
+// one file, and loadValidManifest refusing an invalid manifest with every diagnostic in its message.
+
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManifestInvalidError } from '../../src/errors.ts';
+import { LIMITS, loadManifest, loadValidManifest } from '../../src/manifest/index.ts';
+
+const VALID = 'apiVersion: clerk-sync/v1\nusers:\n  - externalId: emp-001\n';
+let dir = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'clerk-sync-manifest-'));
+  await writeFile(join(dir, 'valid.yaml'), VALID);
+  await mkdir(join(dir, 'empty-dir'));
+  await writeFile(join(dir, 'empty-dir', 'notes.txt'), 'not yaml');
+  await writeFile(join(dir, 'bom.yaml'), `\uFEFF${VALID}    fristName: A\n`);
+  await writeFile(join(dir, 'warn.yaml'), `${VALID}    password: literal-password\n`);
+  await writeFile(join(dir, 'bad.yaml'), `${VALID}    username: X\n`);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('loadManifest', () => {
+  it('reports a missing file as a diagnostic', async () => {
+    const result = await loadManifest(['nope.yaml', 'valid.yaml'], { env: {}, cwd: dir });
+    expect(result.desired).toBeUndefined();
+    expect(result.diagnostics).toMatchObject([
+      {
+        file: 'nope.yaml',
+        line: 1,
+        column: 1,
+        code: 'file_not_found',
+        message: 'cannot read nope.yaml: no such file or directory',
+      },
+    ]);
+    expect(result.sources.map((source) => source.file)).toEqual(['valid.yaml']);
+  });
+
+  it('reports a directory without manifest files', async () => {
+    const result = await loadManifest(['empty-dir'], { env: {}, cwd: dir });
+    expect(result.diagnostics.map((diagnostic) => diagnostic.code)).toEqual(['no_manifest_files']);
+  });
+
+  it('reads one file once even when it is named twice', async () => {
+    const result = await loadManifest(['valid.yaml', `${dir}/valid.yaml`, './valid.yaml'], { env: {}, cwd: dir });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.desired?.users).toHaveLength(1);
+  });
+
+  it('strips a UTF-8 byte-order mark so columns stay right', async () => {
+    const result = await loadManifest(['bom.yaml'], { env: {}, cwd: dir });
+    expect(result.diagnostics).toMatchObject([{ code: 'unknown_field', line: 4, column: 5 }]);
+  });
+
+  it('refuses a file over the size cap without parsing it', async () => {
+    const path = join(dir, 'huge.yaml');
+    await writeFile(path, `${VALID}# ${'x'.repeat(LIMITS.fileBytes)}\n`);
+    const result = await loadManifest(['huge.yaml'], { env: {}, cwd: dir });
+    expect(result.diagnostics).toMatchObject([{ file: 'huge.yaml', code: 'file_too_large' }]);
+    await rm(path);
+  });
+
+  it('refuses UTF-16 and binary input', async () => {
+    await writeFile(join(dir, 'utf16.yaml'), Buffer.from(`\uFEFF${VALID}`, 'utf16le'));
+    await writeFile(join(dir, 'zip.yaml'), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00]));
+    const result = await loadManifest(['utf16.yaml', 'zip.yaml'], { env: {}, cwd: dir });
+    expect(result.diagnostics.map((diagnostic) => [diagnostic.file, diagnostic.code, diagnostic.message])).toEqual([
+      ['utf16.yaml', 'not_text', 'the file is UTF-16 encoded'],
+      ['zip.yaml', 'not_text', 'the file is binary, not a text manifest (it contains NUL bytes)'],
+    ]);
+  });
+
+  it('points at the first byte that is not UTF-8 (overlong, surrogate, truncated sequences)', async () => {
+    for (const [bytes, column] of [
+      [[0x61, 0xc0, 0xaf], 2],
+      [[0x61, 0x62, 0xed, 0xa0, 0x80], 3],
+      [[0xe2, 0x82], 1],
+    ] as const) {
+      await writeFile(join(dir, 'bytes.yaml'), Buffer.from([0x0a, ...bytes]));
+      const result = await loadManifest(['bytes.yaml'], { env: {}, cwd: dir });
+      expect(result.diagnostics).toMatchObject([{ code: 'not_text', line: 2, column }]);
+    }
+    await writeFile(join(dir, 'bytes.yaml'), `${VALID}    firstName: "Zoë 😀"\n`);
+    const fine = await loadManifest(['bytes.yaml'], { env: {}, cwd: dir });
+    expect(fine.desired?.users[0]?.firstName).toBe('Zoë 😀');
+  });
+});
+
+describe('loadValidManifest', () => {
+  it('returns the state and the warnings of a valid manifest', async () => {
+    const loaded = await loadValidManifest(['warn.yaml'], { env: {}, cwd: dir });
+    expect(loaded.desired.users[0]?.key).toBe('emp-001');
+    expect(loaded.warnings.map((warning) => warning.code)).toEqual(['inline_password']);
+    expect(loaded.sources.map((source) => source.file)).toEqual(['warn.yaml']);
+  });
+
+  it('throws ManifestInvalidError listing every diagnostic, formatted', async () => {
+    const error = await loadValidManifest(['bad.yaml', 'missing.yaml'], { env: {}, cwd: dir }).catch(
+      (caught) => caught,
+    );
+    expect(error).toBeInstanceOf(ManifestInvalidError);
+    expect(error.code).toBe('manifest_invalid');
+    expect(error.message).toContain('the manifest is invalid: 2 errors');
+    expect(error.message).toContain('bad.yaml:4:15: error[invalid_username]');
+    expect(error.message).toContain(' 4 |     username: X');
+    expect(error.message).toContain('missing.yaml:1:1: error[file_not_found]');
+    expect(error.meta).toEqual({ errors: 2, codes: ['file_not_found', 'invalid_username'] });
+  });
+});
