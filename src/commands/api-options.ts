@@ -1,7 +1,7 @@
 // Flags shared by every command that talks to Clerk, and the one place that turns them into a client.
 
 import type { ParseArgsConfig } from 'node:util';
-import { type ClerkClient, createClerkClient, resolveClientConfig } from '../clerk/index.ts';
+import { type ClerkClient, type ClientEvent, createClerkClient, resolveClientConfig } from '../clerk/index.ts';
 import { UsageError } from '../errors.ts';
 import type { CliIO, OptionValues } from './command.ts';
 import { stringOption } from './command.ts';
@@ -11,6 +11,7 @@ export const API_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'rate-limit': { type: 'string' },
   concurrency: { type: 'string' },
   'max-wait': { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
 };
 
 export const API_OPTIONS_HELP = `API options:
@@ -20,6 +21,7 @@ export const API_OPTIONS_HELP = `API options:
                         key: 1000/10s for sk_live_, 100/10s for sk_test_)
   --concurrency N       requests in flight at once (default 8)
   --max-wait SECONDS    longest Retry-After clerk-sync will wait before giving up (default 120)
+  -v, --verbose         log every HTTP request (method, path, status), retry and rate-limit pause on stderr
 Environment: CLERK_SECRET_KEY (required), CLERK_API_URL.`;
 
 export function positiveInteger(values: OptionValues, name: string): number | undefined {
@@ -58,5 +60,23 @@ export function openClient(values: OptionValues, io: CliIO): OpenedClient {
       ...(maxWait === undefined ? {} : { maxWaitMs: maxWait * 1000 }),
     },
   });
-  return { client: createClerkClient(config), secretKey: config.secretKey, concurrency: config.concurrency };
+  const client = createClerkClient(config);
+  if (values.verbose === true) client.subscribe?.((event) => io.stderr.write(`${describeClientEvent(event)}\n`));
+  return { client, secretKey: config.secretKey, concurrency: config.concurrency };
+}
+
+/** One --verbose line. Only method, path and status: headers and bodies (keys, passwords) are never logged. */
+export function describeClientEvent(event: ClientEvent): string {
+  switch (event.type) {
+    case 'response':
+      return `[http] ${event.method} ${event.path} -> ${event.status === 0 ? 'no response' : event.status}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
+    case 'retry':
+      return `[http] retrying ${event.method} ${event.path} in ${event.delayMs} ms after ${event.status === 0 ? 'a connection error' : event.status} (attempt ${event.attempt})`;
+    case 'rate_limited':
+      return `[http] rate limited on ${event.method} ${event.path}: waiting ${event.waitMs} ms`;
+    default: {
+      const unreachable: never = event;
+      return String(unreachable);
+    }
+  }
 }
