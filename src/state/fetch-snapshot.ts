@@ -16,7 +16,14 @@ import type {
   WireUser,
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
-import { fromWireMembership, fromWireOrganization, fromWireUser } from './from-wire.ts';
+import {
+  fromWireMembership,
+  fromWireOrganization,
+  fromWireUser,
+  wireMembershipProblem,
+  wireOrganizationProblem,
+  wireUserProblem,
+} from './from-wire.ts';
 import type { LiveMembership, LiveOrganization, LiveSnapshot, LiveUser } from './model.ts';
 import { mapLimit } from './parallel.ts';
 
@@ -48,8 +55,9 @@ interface Context {
   report: (progress: SnapshotProgress) => void;
 }
 
-function invalid(what: string): LiveStateError {
-  return new LiveStateError('live_response_invalid', `the API answered ${what} with an unexpected shape`, {
+function invalid(what: string, problem?: string): LiveStateError {
+  const detail = problem === undefined ? '' : `: ${problem}`;
+  return new LiveStateError('live_response_invalid', `the API answered ${what} with an unexpected shape${detail}`, {
     meta: { request: what },
     hint: 'Check that --api-url / CLERK_API_URL points at the Clerk Backend API.',
   });
@@ -65,7 +73,14 @@ async function get<T>(context: Context, path: string, query: Record<string, Quer
 async function getUsers(context: Context, query: Record<string, QueryValue>): Promise<WireUser[]> {
   const page = await get<unknown>(context, '/users', query);
   if (!Array.isArray(page)) throw invalid('GET /users');
+  // Rows are checked before the cursor walk reads their id and created_at.
+  for (const row of page) if (wireUserProblem(row) !== undefined) throw invalid('GET /users', wireUserProblem(row));
   return page as WireUser[];
+}
+
+/** The row check for a `{data,total_count}` list this module reads: organizations or memberships. */
+function rowCheckFor(path: string): (row: unknown) => string | undefined {
+  return path === '/organizations' ? wireOrganizationProblem : wireMembershipProblem;
 }
 
 async function getPage<T>(context: Context, path: string, query: Record<string, QueryValue>): Promise<WirePage<T>> {
@@ -77,6 +92,11 @@ async function getPage<T>(context: Context, path: string, query: Record<string, 
     typeof (page as WirePage<T>).total_count !== 'number'
   ) {
     throw invalid(`GET ${path}`);
+  }
+  const check = rowCheckFor(path);
+  for (const row of (page as WirePage<unknown>).data) {
+    const problem = check(row);
+    if (problem !== undefined) throw invalid(`GET ${path}`, problem);
   }
   return page as WirePage<T>;
 }

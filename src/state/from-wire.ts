@@ -19,6 +19,111 @@ import type {
   LiveUser,
 } from './model.ts';
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+type FieldRule = 'string' | 'string?' | 'number' | 'boolean' | 'object?';
+
+function fieldProblem(row: Record<string, unknown>, field: string, rule: FieldRule): string | undefined {
+  const value = row[field];
+  switch (rule) {
+    case 'string':
+      return typeof value === 'string' ? undefined : `${field} is not a string`;
+    case 'string?':
+      return value === undefined || value === null || typeof value === 'string'
+        ? undefined
+        : `${field} is not a string`;
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : `${field} is not a number`;
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `${field} is not a boolean`;
+    case 'object?':
+      return value === undefined || value === null || isRecord(value) ? undefined : `${field} is not an object`;
+  }
+}
+
+function rowProblem(value: unknown, rules: Record<string, FieldRule>): string | undefined {
+  if (!isRecord(value)) return `a row is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
+  for (const [field, rule] of Object.entries(rules)) {
+    const problem = fieldProblem(value, field, rule);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+function listProblem(value: unknown, field: string, rules: Record<string, FieldRule>): string | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) return `${field} is not an array`;
+  for (const item of value) {
+    const problem = rowProblem(item, rules);
+    if (problem !== undefined) return `${field}: ${problem}`;
+  }
+  return undefined;
+}
+
+const USER_RULES: Record<string, FieldRule> = {
+  id: 'string',
+  external_id: 'string?',
+  primary_email_address_id: 'string?',
+  primary_phone_number_id: 'string?',
+  username: 'string?',
+  first_name: 'string?',
+  last_name: 'string?',
+  public_metadata: 'object?',
+  private_metadata: 'object?',
+  unsafe_metadata: 'object?',
+  banned: 'boolean',
+  locked: 'boolean',
+  created_at: 'number',
+  updated_at: 'number',
+};
+
+/**
+ * Why a value is not a usable User row (a proxy, a mock or a broken API can answer anything with a 200), or
+ * undefined when it is. Checks what the mapping reads, so a bad row becomes live_response_invalid, not a TypeError.
+ */
+export function wireUserProblem(value: unknown): string | undefined {
+  const problem = rowProblem(value, USER_RULES);
+  if (problem !== undefined || !isRecord(value)) return problem;
+  return (
+    listProblem(value.email_addresses, 'email_addresses', { id: 'string', email_address: 'string' }) ??
+    listProblem(value.phone_numbers, 'phone_numbers', { id: 'string', phone_number: 'string' })
+  );
+}
+
+/** Like wireUserProblem, for an Organization row. */
+export function wireOrganizationProblem(value: unknown): string | undefined {
+  return rowProblem(value, { id: 'string', slug: 'string', name: 'string', updated_at: 'number' });
+}
+
+/** Like wireUserProblem, for an OrganizationMembership row. */
+export function wireMembershipProblem(value: unknown): string | undefined {
+  const problem = rowProblem(value, {
+    id: 'string',
+    role: 'string',
+    updated_at: 'number',
+    public_user_data: 'object?',
+  });
+  if (problem !== undefined || !isRecord(value)) return problem;
+  return rowProblem(value.organization, { id: 'string' }) === undefined ? undefined : 'organization has no id';
+}
+
+function malformed(kind: string, problem: string): LiveStateError {
+  return new LiveStateError(
+    'live_response_invalid',
+    `the API answered a ${kind} with an unexpected shape: ${problem}`,
+    {
+      meta: { kind, problem },
+      hint: 'Check that --api-url / CLERK_API_URL points at the Clerk Backend API.',
+    },
+  );
+}
+
+function check(kind: string, problem: string | undefined): void {
+  if (problem !== undefined) throw malformed(kind, problem);
+}
+
 function metadata(value: WireMetadata | null | undefined): JsonObject {
   // private_metadata is nullable and unsafe_metadata optional on the wire (clerk-api-notes §2.1): both mean {}.
   return value ?? {};
@@ -38,6 +143,7 @@ function fromWirePhone(phone: WirePhoneNumber): LivePhoneNumber {
 }
 
 export function fromWireUser(wire: WireUser): LiveUser {
+  check('user', wireUserProblem(wire));
   return {
     id: wire.id,
     externalId: wire.external_id,
@@ -59,10 +165,12 @@ export function fromWireUser(wire: WireUser): LiveUser {
 }
 
 export function fromWireOrganization(wire: WireOrganization): LiveOrganization {
+  check('organization', wireOrganizationProblem(wire));
   return { id: wire.id, slug: wire.slug, name: wire.name, updatedAt: wire.updated_at };
 }
 
 export function fromWireMembership(wire: WireOrganizationMembership): LiveMembership {
+  check('membership', wireMembershipProblem(wire));
   // The user id lives in public_user_data, which the spec marks optional but Clerk always sends (clerk-api-notes §2.3).
   const userId = wire.public_user_data?.user_id;
   if (userId === undefined) {
