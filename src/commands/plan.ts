@@ -1,7 +1,7 @@
 // clerk-sync plan: read the manifest and the live instance, print the ordered plan (text, JSON or Markdown),
 // optionally save it for a later `apply PLAN`. Never changes anything.
 
-import { UsageError } from '../errors.ts';
+import { ClerkSyncError, UsageError } from '../errors.ts';
 import { loadManifest } from '../manifest/index.ts';
 import { presentPlan, renderPlanMarkdown, serializePlan } from '../plan/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
@@ -28,6 +28,7 @@ import {
   planOrThrow,
   readLiveState,
 } from './live-plan.ts';
+import { formatRehearsal, rehearsalPassed, rehearsePlan } from './rehearse.ts';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
 type Format = (typeof FORMATS)[number];
@@ -41,7 +42,7 @@ export function parseFormat<T extends string>(raw: string | undefined, allowed: 
 export const planCommand: CommandDefinition = {
   name: 'plan',
   summary: 'show what apply would change (read-only)',
-  help: `Usage: clerk-sync plan -f FILE... [--format text|json|markdown] [--out PLAN] [--detailed-exitcode] [--github]
+  help: `Usage: clerk-sync plan -f FILE... [--format text|json|markdown] [--out PLAN] [--detailed-exitcode] [--rehearse] [--github]
 
 Reads the manifest and the live instance and prints the ordered plan: + create, ~ change, - delete.
 Nothing is changed.
@@ -51,11 +52,16 @@ Options:
   --format FORMAT       text (default), json (the versioned plan, see docs/json-plan.md) or markdown (PR comment)
   --out PLAN            also save the JSON plan to PLAN for \`clerk-sync apply PLAN\` (no secrets in it)
   --detailed-exitcode   exit 2 when the plan has changes (for CI drift gates)
+  --rehearse            also apply the plan to an in-process emulated copy of the live state, then plan again
+                        there: reports operations Clerk would refuse and whether the result converges
+                        (exit 1, code rehearsal_failed, if not; the plan is then not saved). Nothing is sent
+                        to the instance beyond the reads
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
-Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 error, 2 changes with --detailed-exitcode.`,
+Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 error (or a failed rehearsal),
+2 changes with --detailed-exitcode.`,
   options: {
     ...MANIFEST_OPTIONS,
     ...PLAN_OPTIONS,
@@ -64,6 +70,7 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
     format: { type: 'string' },
     out: { type: 'string' },
     'detailed-exitcode': { type: 'boolean' },
+    rehearse: { type: 'boolean' },
   },
   allowPositionals: false,
   async run({ values }, io) {
@@ -96,6 +103,21 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
       if (refusals.length > 0) {
         io.stderr.write(formatPlanDiagnostics(refusals, 'warning'));
         io.stderr.write('apply will refuse this plan unless the flags named above are given.\n');
+      }
+      if (booleanOption(values, 'rehearse') && plan.operations.length === 0) {
+        io.stderr.write('Rehearsal skipped: the plan has no changes.\n');
+      } else if (booleanOption(values, 'rehearse')) {
+        io.stderr.write(
+          `Rehearsing on an emulated copy of the ${live.users.length} users, ${live.organizations.length} organizations and ${live.memberships.length} memberships read ...\n`,
+        );
+        const report = await rehearsePlan({ desired, live, planOptions, signal: io.signal });
+        io.stderr.write(formatRehearsal(report));
+        if (!rehearsalPassed(report)) {
+          throw new ClerkSyncError('rehearsal_failed', 'the rehearsal on an emulated copy failed (details above)', {
+            meta: { refused: report.refused.map((item) => item.id), remaining: report.remaining.length },
+            hint: 'Fix what was refused (or what is still planned) in the manifest and plan again. Nothing was changed, and the plan was not saved.',
+          });
+        }
       }
       const out = stringOption(values, 'out');
       if (out !== undefined) {

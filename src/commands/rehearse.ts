@@ -1,0 +1,247 @@
+// `plan --rehearse`: copy the live snapshot into an in-process emulator, plan the same manifest there (ids differ,
+// so the plan is recomputed rather than reused), apply it with the real executor, then plan once more. It catches
+// what the planner cannot know offline: an operation Clerk would refuse (a password the API rejects, an identifier
+// the instance validates differently) and a plan that does not converge. Nothing is sent to the real instance: the
+// only requests it ever saw were the reads that built the snapshot.
+
+import { applyPlan, type OperationOutcome } from '../apply/index.ts';
+import {
+  type ClerkClient,
+  createClerkClient,
+  resolveClientConfig,
+  type WireCreateUserBody,
+  type WireUser,
+} from '../clerk/index.ts';
+import { type EmulatorSeedMembership, type RunningEmulator, startEmulator } from '../emulator/index.ts';
+import { isClerkSyncError } from '../errors.ts';
+import { createPlan, type Plan, type PlanDiagnostic, type PlanOptions } from '../plan/index.ts';
+import { type DesiredState, fetchLiveSnapshot, type LiveSnapshot, type LiveUser } from '../state/index.ts';
+import { operationTitles } from './apply.ts';
+
+/** The emulator is local and in-process: Clerk's documented budgets would only slow the rehearsal down. */
+const EMULATOR_RATE_LIMIT = '100000/1s';
+const EMULATOR_KEY = 'sk_test_rehearsal';
+
+export interface RehearsalRefusal {
+  /** Operation id (`create_user:emp-003`). */
+  id: string;
+  title: string;
+  code: string;
+  message: string;
+}
+
+export interface RehearsalReport {
+  /** Operations in the plan computed on the emulated copy. */
+  planned: number;
+  applied: number;
+  unchanged: number;
+  refused: RehearsalRefusal[];
+  /** Not attempted because something they depend on was refused. */
+  skipped: number;
+  /** Live objects the emulator would not accept as a copy (the rehearsal then differs from the real instance). */
+  notCopied: string[];
+  /** Errors the planner reported on the copy (the real plan had none: the copy differs). */
+  planErrors: PlanDiagnostic[];
+  /** Titles of the operations a second plan still wants (empty: the plan converges). */
+  remaining: string[];
+}
+
+export interface RehearseOptions {
+  desired: DesiredState;
+  live: LiveSnapshot;
+  planOptions: PlanOptions;
+  signal?: AbortSignal;
+}
+
+function describeError(error: unknown): string {
+  if (isClerkSyncError(error)) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function userLabel(user: LiveUser): string {
+  return user.externalId ?? user.emailAddresses[0]?.emailAddress ?? user.username ?? user.id;
+}
+
+/** The POST /users body that recreates a live user: primary address first (Clerk makes the first one primary). */
+function createBody(user: LiveUser): WireCreateUserBody {
+  const primaryFirst = <T extends { id: string }>(items: T[], primaryId: string | null): T[] => [
+    ...items.filter((item) => item.id === primaryId),
+    ...items.filter((item) => item.id !== primaryId),
+  ];
+  const emails = primaryFirst(user.emailAddresses, user.primaryEmailAddressId).map((email) => email.emailAddress);
+  const phones = primaryFirst(user.phoneNumbers, user.primaryPhoneNumberId).map((phone) => phone.phoneNumber);
+  return {
+    ...(user.externalId === null ? {} : { external_id: user.externalId }),
+    ...(emails.length === 0 ? {} : { email_address: emails }),
+    ...(phones.length === 0 ? {} : { phone_number: phones }),
+    ...(user.username === null ? {} : { username: user.username }),
+    first_name: user.firstName,
+    last_name: user.lastName,
+    public_metadata: user.publicMetadata,
+    private_metadata: user.privateMetadata,
+    unsafe_metadata: user.unsafeMetadata,
+    banned: user.banned,
+    locked: user.locked,
+    created_at: new Date(user.createdAt).toISOString(),
+  };
+}
+
+/** How a seed membership names a copied user: external id or primary email, else its new id (looked up). */
+async function emulatedUserRef(client: ClerkClient, user: LiveUser): Promise<string | undefined> {
+  if (user.externalId !== null) return user.externalId;
+  const primary = user.emailAddresses.find((email) => email.id === user.primaryEmailAddressId);
+  if (primary) return primary.emailAddress;
+  const query = user.username
+    ? { username: [user.username] }
+    : user.phoneNumbers[0]
+      ? { phone_number: [user.phoneNumbers[0].phoneNumber] }
+      : undefined;
+  if (query === undefined) return undefined;
+  const [found] = await client.request<WireUser[]>({ method: 'GET', path: '/users', query: { ...query, limit: 1 } });
+  return found?.id;
+}
+
+async function copySnapshot(emulator: RunningEmulator, client: ClerkClient, live: LiveSnapshot): Promise<string[]> {
+  const notCopied: string[] = [];
+  for (const org of live.organizations) {
+    try {
+      emulator.seed({ organizations: [{ name: org.name, slug: org.slug }] });
+    } catch (error) {
+      notCopied.push(`organization ${org.slug}: ${describeError(error)}`);
+    }
+  }
+  const copied = new Set<string>();
+  // One user per seed call: the emulator stops a seed at its first invalid item, and one bad live user must not
+  // keep the others out of the copy.
+  for (const user of live.users) {
+    try {
+      emulator.seed({ users: [createBody(user)] });
+      copied.add(user.id);
+    } catch (error) {
+      notCopied.push(`user ${userLabel(user)}: ${describeError(error)}`);
+    }
+  }
+  const orgSlugs = new Map(live.organizations.map((org) => [org.id, org.slug]));
+  const users = new Map(live.users.map((user) => [user.id, user]));
+  for (const membership of live.memberships) {
+    const user = users.get(membership.userId);
+    const slug = orgSlugs.get(membership.organizationId);
+    if (!user || !slug || !copied.has(user.id)) continue;
+    const ref = await emulatedUserRef(client, user);
+    if (ref === undefined) {
+      notCopied.push(`membership of ${userLabel(user)} in ${slug}: the user has no identifier to find its copy by`);
+      continue;
+    }
+    const item: EmulatorSeedMembership = { organization: slug, user: ref, role: membership.role };
+    try {
+      emulator.seed({ memberships: [item] });
+    } catch (error) {
+      notCopied.push(`membership of ${userLabel(user)} in ${slug}: ${describeError(error)}`);
+    }
+  }
+  return notCopied;
+}
+
+function refusal(outcome: OperationOutcome, titles: Map<string, string>): RehearsalRefusal {
+  return {
+    id: outcome.id,
+    title: titles.get(outcome.id) ?? outcome.id,
+    code: outcome.error?.code ?? 'unknown',
+    message: outcome.error?.message ?? 'failed',
+  };
+}
+
+/** Plans, applies and re-plans the manifest on an emulated copy of `live`. */
+export async function rehearsePlan(options: RehearseOptions): Promise<RehearsalReport> {
+  const { desired, live, planOptions } = options;
+  const emulator = await startEmulator({ port: 0, secretKey: EMULATOR_KEY });
+  const client = createClerkClient(
+    resolveClientConfig({
+      env: { CLERK_SECRET_KEY: EMULATOR_KEY, CLERK_API_URL: emulator.url },
+      flags: { rateLimit: EMULATOR_RATE_LIMIT },
+    }),
+  );
+  try {
+    const notCopied = await copySnapshot(emulator, client, live);
+    const managedOrgSlugs = desired.organizations.map((org) => org.slug);
+    const read = (): Promise<LiveSnapshot> =>
+      fetchLiveSnapshot(client, { managedOrgSlugs, ...(options.signal ? { signal: options.signal } : {}) });
+
+    const first = createPlan(desired, await read(), planOptions);
+    const report: RehearsalReport = {
+      planned: first.plan.operations.length,
+      applied: 0,
+      unchanged: 0,
+      refused: [],
+      skipped: 0,
+      notCopied,
+      planErrors: first.errors,
+      remaining: [],
+    };
+    if (first.errors.length > 0) return report;
+
+    const passwords = new Map(desired.users.map((user) => [user.key, user.password?.value]));
+    const result = await applyPlan(first.plan, {
+      client,
+      userKey: first.plan.settings.userKey,
+      concurrency: 8,
+      // Every refusal is worth knowing about, not only the first.
+      continueOnError: true,
+      secrets: (op) => (op.user.key === null ? undefined : passwords.get(op.user.key)),
+      retryBaseMs: 10,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const titles = operationTitles(first.plan);
+    report.applied = result.done;
+    report.unchanged = result.unchanged;
+    report.skipped = result.skipped;
+    report.refused = result.outcomes
+      .filter((outcome) => outcome.status === 'failed')
+      .map((outcome) => refusal(outcome, titles));
+
+    // The safety caps were judged on the real plan; the second plan only asks whether anything is left to do.
+    const second = createPlan(desired, await read(), { ...planOptions, allowMassDelete: true, allowMassChange: true });
+    report.planErrors = second.errors;
+    report.remaining = remainingTitles(second.plan);
+    return report;
+  } finally {
+    await client.close();
+    await emulator.close();
+  }
+}
+
+function remainingTitles(plan: Plan): string[] {
+  const titles = operationTitles(plan);
+  return plan.operations.map((op) => titles.get(op.id) ?? op.id);
+}
+
+export function rehearsalPassed(report: RehearsalReport): boolean {
+  return report.refused.length === 0 && report.planErrors.length === 0 && report.remaining.length === 0;
+}
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** The report for stderr: one summary sentence, then each refusal, leftover operation or copy problem. */
+export function formatRehearsal(report: RehearsalReport): string {
+  const lines: string[] = [];
+  for (const item of report.notCopied) lines.push(`  not copied: ${item}`);
+  if (report.planErrors.length > 0) {
+    lines.push(
+      `Rehearsal: the plan on the emulated copy has ${plural(report.planErrors.length, 'error')} the real plan does not (the copy differs from the instance):`,
+    );
+    for (const error of report.planErrors) lines.push(`  ${error.code}: ${error.message}`);
+    return `${lines.join('\n')}\n`;
+  }
+  const applied = report.applied + report.unchanged;
+  const second =
+    report.remaining.length === 0
+      ? 'a second plan shows No changes.'
+      : `a second plan still has ${plural(report.remaining.length, 'operation')}.`;
+  const skipped = report.skipped > 0 ? `, ${report.skipped} skipped` : '';
+  lines.push(
+    `Rehearsal: ${plural(applied, 'operation')} applied on an emulated copy, ${report.refused.length} refused${skipped}; ${second}`,
+  );
+  for (const item of report.refused) lines.push(`  refused: ${item.title} (${item.id}): ${item.code}: ${item.message}`);
+  for (const title of report.remaining) lines.push(`  still planned: ${title}`);
+  return `${lines.join('\n')}\n`;
+}

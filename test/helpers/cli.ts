@@ -1,0 +1,160 @@
+// Runs the built CLI (`node bin/clerk-sync.js`, so `npm run build` first) as a child process with a clean
+// environment: only PATH, NO_COLOR=1 and what the test passes, so neither the developer's CLERK_* variables nor a
+// CI runner's GITHUB_* ones leak into a run. `stripIds` normalises live ids and timestamps for snapshots.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { onTestFinished } from 'vitest';
+import {
+  type EmulatorOptions,
+  type EmulatorStats,
+  type RunningEmulator,
+  startEmulator,
+} from '../../src/emulator/index.ts';
+
+export const BIN = resolve(import.meta.dirname, '../../bin/clerk-sync.js');
+
+export interface CliResult {
+  /** Exit code; null when the process was killed by a signal (see `signal`). */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Variables on top of PATH and NO_COLOR=1 (e.g. CLERK_SECRET_KEY, CLERK_API_URL). */
+  env?: Record<string, string>;
+  cwd: string;
+  /** Written to stdin, then stdin is closed. Without it stdin is /dev/null. */
+  input?: string;
+  /** The child is killed with SIGKILL after this long (the result then has signal SIGKILL). @default 120_000 */
+  timeoutMs?: number;
+}
+
+export interface StartedCli {
+  child: ChildProcess;
+  /** Output so far (grows while the child runs). */
+  output(): { stdout: string; stderr: string };
+  /** Resolves when the child exits; never rejects on a non-zero exit. */
+  done: Promise<CliResult>;
+}
+
+export function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', ...extra };
+}
+
+/** Starts the CLI without waiting for it (for tests that watch output or kill it midway). */
+export function startCli(args: string[], options: CliOptions): StartedCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: cliEnv(options.env),
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  if (options.input !== undefined && child.stdin) {
+    // The child may exit before reading everything; EPIPE on stdin is not the test's failure.
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input);
+  }
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const done = new Promise<CliResult>((resolveRun, reject) => {
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolveRun({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, output: () => ({ stdout, stderr }), done };
+}
+
+export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  return startCli(args, options).done;
+}
+
+/** The variables that point the CLI at an emulator. */
+export function emulatorEnv(emulator: { url: string; secretKey: string }): Record<string, string> {
+  return { CLERK_SECRET_KEY: emulator.secretKey, CLERK_API_URL: emulator.url };
+}
+
+/**
+ * Replaces what differs between runs: Clerk-style ids (`user_…`, `org_…`, `orgmem_…`, `idn_…`), 64-hex
+ * fingerprints, ISO timestamps, durations and rates, the emulator's port, and the journal file name.
+ */
+export function stripIds(text: string): string {
+  return text
+    .replace(/\b(user|org|orgmem|idn|ins)_[A-Za-z0-9]{20,}\b/g, '$1_<id>')
+    .replace(/\b[0-9a-f]{64}\b/g, '<sha256>')
+    .replace(/journal-[0-9a-f]{12}\.jsonl/g, 'journal-<fingerprint>.jsonl')
+    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z/g, '<time>')
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
+    .replace(/\b\d+(?:\.\d+)?s\b/g, '<seconds>s')
+    .replace(/\b\d+(?:\.\d+)? req\/s\b/g, '<rate> req/s');
+}
+
+/** Polls until `condition` holds (no fixed sleep decides an outcome); rejects after `timeoutMs`. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((tick) => setTimeout(tick, 20));
+  }
+}
+
+// ---- per-test setup: a fresh emulator and a temporary directory, both removed when the test finishes ----
+
+export interface E2eContext {
+  emulator: RunningEmulator;
+  dir: string;
+  /** CLERK_SECRET_KEY and CLERK_API_URL of the emulator. */
+  env: Record<string, string>;
+  /** Writes `content` to `name` in the test directory and returns the name (relative to `dir`). */
+  write(name: string, content: string): Promise<string>;
+  /** Runs the CLI in the test directory against the emulator. */
+  cli(args: string[], options?: Omit<CliOptions, 'cwd'>): Promise<CliResult>;
+}
+
+export async function e2eContext(options: EmulatorOptions = {}): Promise<E2eContext> {
+  const emulator = await startEmulator({ port: 0, ...options });
+  const dir = await mkdtemp(join(tmpdir(), 'clerk-sync-e2e-'));
+  onTestFinished(async () => {
+    await emulator.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const env = emulatorEnv(emulator);
+  return {
+    emulator,
+    dir,
+    env,
+    async write(name, content) {
+      await writeFile(join(dir, name), content);
+      return name;
+    },
+    cli: (args, cliOptions = {}) => runCli(args, { ...cliOptions, cwd: dir, env: { ...env, ...cliOptions.env } }),
+  };
+}
+
+/** Requests that can change data (anything but GET/HEAD), from the emulator's stats. */
+export function mutatingRequests(stats: EmulatorStats): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [route, count] of Object.entries(stats.byRoute)) {
+    if (!route.startsWith('GET ') && !route.startsWith('HEAD ')) out[route] = count;
+  }
+  return out;
+}
