@@ -5,7 +5,7 @@
 import type { DesiredState, JsonObject, JsonValue, LiveSnapshot, MetadataField } from '../state/model.ts';
 import { hasManagedMark, liveUserLabel } from './diff-user.ts';
 import { matchUsers } from './identity.ts';
-import { compareStrings, isJsonObject } from './json-values.ts';
+import { compareStrings, isJsonObject, pointerSegments, valueAt } from './json-values.ts';
 import type { JsonPatchOperation, Operation, Plan, UserRef } from './types.ts';
 
 export const DRIFT_FORMAT_VERSION = 1;
@@ -77,24 +77,6 @@ function userSubject(user: UserRef): DriftSubject {
   const name = user.key ?? user.userId ?? '(unknown)';
   const title = user.label !== undefined && user.label !== name ? `user ${name} (${user.label})` : `user ${name}`;
   return { kind: 'user', key: user.key, id: user.userId, title };
-}
-
-function pointerSegments(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
-
-function valueAt(root: JsonValue, segments: string[]): JsonValue | undefined {
-  let current: JsonValue | undefined = root;
-  for (const segment of segments) {
-    if (Array.isArray(current)) current = current[Number(segment)];
-    else if (isJsonObject(current)) current = current[segment];
-    else return undefined;
-  }
-  return current;
 }
 
 function metadataEntries(

@@ -101,3 +101,23 @@ export function withPath(object: JsonObject, path: string[], value: JsonValue | 
   if (!isJsonObject(child)) return object;
   return { ...object, [head]: withPath(child, rest, value) };
 }
+
+/** The segments of an RFC 6901 JSON Pointer (`/a/b~1c` -> ['a', 'b/c']). */
+export function pointerSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
+/** The value at a pointer's segments, or undefined when the path does not exist. */
+export function valueAt(root: JsonValue, segments: string[]): JsonValue | undefined {
+  let current: JsonValue | undefined = root;
+  for (const segment of segments) {
+    if (Array.isArray(current)) current = current[Number(segment)];
+    else if (isJsonObject(current)) current = current[segment];
+    else return undefined;
+  }
+  return current;
+}

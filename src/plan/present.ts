@@ -3,7 +3,7 @@
 // metadata and passwords masked as (sensitive).
 
 import type { JsonObject, JsonValue, MetadataField } from '../state/model.ts';
-import { isJsonObject } from './json-values.ts';
+import { isJsonObject, pointerSegments, valueAt } from './json-values.ts';
 import { changeKindOf, summaryLine } from './order.ts';
 import type {
   ChangeKind,
@@ -47,24 +47,6 @@ function leaves(prefix: string, value: JsonValue): [string, JsonValue][] {
     return Object.entries(value).flatMap(([key, item]) => leaves(`${prefix}.${key}`, item));
   }
   return [[prefix, value]];
-}
-
-function pointerSegments(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
-
-function valueAt(root: JsonValue, segments: string[]): JsonValue | undefined {
-  let current: JsonValue | undefined = root;
-  for (const segment of segments) {
-    if (Array.isArray(current)) current = current[Number(segment)];
-    else if (isJsonObject(current)) current = current[segment];
-    else return undefined;
-  }
-  return current;
 }
 
 function metadataLines(field: MetadataField, before: JsonObject, patch: JsonPatchOperation[]): PresentedLine[] {
