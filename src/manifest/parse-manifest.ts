@@ -25,7 +25,19 @@ export function parseManifest(sources: ManifestSource[], options: ParseOptions):
       ],
     };
   }
-  const files = sources.map((source) => readYaml(source, options.env));
+  const fast = parseAll(sources, options, true);
+  // The fast reader only serves clean manifests: with any diagnostic, every file is read again by the yaml
+  // package, so all messages and positions come from one implementation.
+  if (fast.diagnostics.length === 0 || !fast.usedFast) return fast.result;
+  return parseAll(sources, options, false).result;
+}
+
+function parseAll(
+  sources: ManifestSource[],
+  options: ParseOptions,
+  tryFast: boolean,
+): { result: ManifestResult; diagnostics: Diagnostic[]; usedFast: boolean } {
+  const files = sources.map((source) => readYaml(source, options.env, { fast: tryFast }));
   const diagnostics: Diagnostic[] = files.flatMap((file) => file.diagnostics);
   const usable = files.filter((file) => file.value !== undefined);
   for (const file of usable) diagnostics.push(...checkSchema(file));
@@ -35,5 +47,9 @@ export function parseManifest(sources: ManifestSource[], options: ParseOptions):
   );
   diagnostics.push(...built.diagnostics);
   const valid = usable.length === files.length && !diagnostics.some((diagnostic) => diagnostic.severity === 'error');
-  return { desired: valid ? built.desired : undefined, diagnostics: sortDiagnostics(diagnostics) };
+  return {
+    result: { desired: valid ? built.desired : undefined, diagnostics: sortDiagnostics(diagnostics) },
+    diagnostics,
+    usedFast: files.some((file) => file.fast === true),
+  };
 }

@@ -18,6 +18,8 @@ export interface ParsedFile {
   /** String scalars whose value came, at least in part, from environment variables. */
   interpolated: Map<Scalar, InterpolationResult>;
   diagnostics: Diagnostic[];
+  /** Read by the fast reader (fast-yaml.ts): node end offsets are approximate, start offsets exact. */
+  fast?: boolean;
 }
 
 export interface Span {

@@ -14,9 +14,11 @@ import {
   isSeq,
   LineCounter,
   type Node,
+  type ParsedNode,
   Parser,
   type Scalar,
 } from 'yaml';
+import { readFastYaml } from './fast-yaml.ts';
 import { interpolate } from './interpolate.ts';
 import { diagnosticAt, keyString, type ParsedFile, type Span, spanOf } from './positions.ts';
 import { LIMITS, type ManifestSource } from './types.ts';
@@ -228,8 +230,21 @@ function kindOf(node: Node): string {
   return 'not a mapping';
 }
 
+export interface ReadYamlOptions {
+  /**
+   * Try the fast reader first (fast-yaml.ts). Its nodes carry exact start offsets but only approximate end
+   * offsets, so a caller that gets any diagnostic must read the file again without it.
+   * @default false
+   */
+  fast?: boolean;
+}
+
 /** Parses one manifest file into JSON data with positions, collecting every diagnostic. Pure. */
-export function readYaml(source: ManifestSource, env: Readonly<Record<string, string | undefined>>): ParsedFile {
+export function readYaml(
+  source: ManifestSource,
+  env: Readonly<Record<string, string | undefined>>,
+  options: ReadYamlOptions = {},
+): ParsedFile {
   const lineCounter = new LineCounter();
   let document: Document.Parsed | undefined;
   const file: ParsedFile = {
@@ -242,6 +257,11 @@ export function readYaml(source: ManifestSource, env: Readonly<Record<string, st
     diagnostics: [],
   };
   const text = source.text;
+  const fastRoot = options.fast ? readFastYaml(text, lineCounter) : undefined;
+  if (fastRoot !== undefined) {
+    file.fast = true;
+    return convertRoot(file, fastRoot, env);
+  }
   const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
   const deepAt = cstDepthOffset(tokens);
   if (deepAt !== undefined) {
@@ -319,7 +339,15 @@ export function readYaml(source: ManifestSource, env: Readonly<Record<string, st
   }
   // After a syntax error the tree is a best guess: checking it would only add confusing follow-up errors.
   if (structural) return file;
-  const root = document.contents;
+  return convertRoot(file, document.contents, env);
+}
+
+/** The checks and the conversion to plain data, shared by both readers. */
+function convertRoot(
+  file: ParsedFile,
+  root: ParsedNode | null,
+  env: Readonly<Record<string, string | undefined>>,
+): ParsedFile {
   file.root = root;
   if (root === null || (isScalar(root) && root.value === null && root.range[0] === root.range[1])) {
     file.diagnostics.push(

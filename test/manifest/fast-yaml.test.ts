@@ -1,0 +1,192 @@
+// The fast reader must agree with the yaml package wherever it accepts a file: same JSON value, same start offset
+// for every node (SourceRefs come from them), and no yaml error the full reader would have reported. Checked on
+// every fixture and example, on hand-written edge cases, and on random line soups (fast-check).
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { readFastYaml } from '../../src/manifest/fast-yaml.ts';
+import { parseManifest } from '../../src/manifest/index.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return yamlFiles(path);
+    return /\.ya?ml$/.test(name) ? [path] : [];
+  });
+}
+
+/** Every node's start offset, in document order, with its kind. */
+function starts(node: unknown, out: string[] = []): string[] {
+  if (isScalar(node)) out.push(`scalar@${node.range?.[0]}`);
+  else if (isMap(node)) {
+    out.push(`map@${node.range?.[0]}`);
+    for (const pair of node.items) {
+      if (isPair(pair)) {
+        starts(pair.key, out);
+        starts(pair.value, out);
+      }
+    }
+  } else if (isSeq(node)) {
+    out.push(`seq@${node.range?.[0]}`);
+    for (const item of node.items) starts(item, out);
+  }
+  return out;
+}
+
+/** undefined when the fast reader declines; otherwise throws (via expect) on any disagreement. */
+function compare(text: string): 'fast' | 'declined' {
+  const root = readFastYaml(text, new LineCounter());
+  if (root === undefined) return 'declined';
+  const full = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false });
+  expect(full.errors.map((error) => error.code)).toEqual([]);
+  expect(full.warnings.map((warning) => warning.code)).toEqual([]);
+  expect(root.toJSON()).toStrictEqual(full.contents?.toJSON());
+  expect(starts(root)).toStrictEqual(starts(full.contents));
+  return 'fast';
+}
+
+describe('readFastYaml', () => {
+  it('agrees with the yaml package on every fixture and example it accepts, and accepts the plain ones', () => {
+    const files = [...yamlFiles(join(ROOT, 'test/fixtures')), ...yamlFiles(join(ROOT, 'examples'))];
+    const outcomes = new Map(files.map((file) => [file, compare(readFileSync(file, 'utf8'))]));
+    expect(outcomes.get(join(ROOT, 'examples/basic.yaml'))).toBe('fast');
+    expect(outcomes.get(join(ROOT, 'test/fixtures/manifests/good/minimal.yaml'))).toBe('fast');
+  });
+
+  it.each([
+    ['anchors and aliases', 'a: &x [1]\nb: *x\n'],
+    ['tags', 'a: !!binary aGk=\n'],
+    ['block scalars', 'a: |\n  text\n'],
+    ['multi-line plain scalars', 'a: one\n  two\n'],
+    ['multi-line flow collections', 'a: [1,\n  2]\n'],
+    ['duplicate keys', 'a: 1\na: 2\n'],
+    ['document markers', '---\na: 1\n'],
+    ['tabs', 'a:\t1\n'],
+    ['CRLF line ends', 'a: 1\r\nb: 2\r\n'],
+    ['empty values', 'a:\nb: 1\n'],
+    ['.inf and octal numbers', 'a: .inf\nb: 0o17\n'],
+    ['YAML-only escapes', 'a: "\\x41"\n'],
+    ['a trailing comma', 'a: [1, 2, ]\n'],
+    ['quoted keys', '"a": 1\n'],
+    ['a top-level list', '- a\n- b\n'],
+    ['a wrongly indented key', 'a:\n    b: 1\n  c: 2\n'],
+  ])('declines %s', (_name, text) => {
+    expect(compare(text)).toBe('declined');
+  });
+
+  it.each([
+    [
+      'scalars of every core type',
+      "a: 1\nb: -2.5e3\nc: true\nd: ~\ne: null\nf: text # comment\ng: \"q\\\"uo\\u00e9\"\nh: 'it''s'\n",
+    ],
+    ['a sequence at the indentation of its key', 'a:\n- x\n- { k: v, n: [1, 2] }\nb: 2\n'],
+    ['comments and blank lines everywhere', '# head\n\na: # why\n  # inner\n  b: 1\n\n  c: [x] # tail\n# end\n'],
+    [
+      'compact mappings in sequences',
+      'users:\n  - id: a\n    tags: []\n  - id: b\n    roles:\n      - { org: x, role: "org:admin" }\n',
+    ],
+    ['colons and hashes inside plain scalars', 'a: org:admin\nb: a#b\nc: http://x.test/a\n'],
+  ])('reads %s like the yaml package', (_name, text) => {
+    expect(compare(text)).toBe('fast');
+  });
+
+  it('agrees with the yaml package on random documents of nested mappings, lists and tricky scalars', () => {
+    const scalarText = fc.constantFrom(
+      'x',
+      'org:admin',
+      '"a b"',
+      "'c''d'",
+      '12',
+      '-3',
+      '1.5',
+      '1e3',
+      'true',
+      'Null',
+      '~',
+      '.inf',
+      '0x1F',
+      'a # c',
+      'a#b',
+      '"\\t"',
+      '- y',
+      '',
+      '&a x',
+      '*a',
+      '@x',
+      'yes',
+      'a: b',
+      '"é"',
+      '{ k: v }',
+      '[1, [2, {a: b}]]',
+    );
+    type Tree = { kind: 'scalar'; text: string } | { kind: 'map' | 'seq' | 'flow'; items: [string, Tree][] };
+    const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        scalarText.map((text): Tree => ({ kind: 'scalar', text })),
+        fc
+          .tuple(
+            fc.constantFrom<'map' | 'seq' | 'flow'>('map', 'seq', 'flow'),
+            fc.array(fc.tuple(fc.constantFrom('a', 'b', 'key', 'k_2', 'true'), tie('tree')), { maxLength: 4 }),
+          )
+          .map(([kind, items]): Tree => ({ kind, items })),
+      ),
+    }));
+    const flow = (node: Tree): string =>
+      node.kind === 'scalar' ? node.text : `{ ${node.items.map(([key, item]) => `${key}: ${flow(item)}`).join(', ')} }`;
+    const block = (node: Tree, indent: string): string => {
+      if (node.kind === 'scalar' || node.kind === 'flow' || node.items.length === 0) return ` ${flow(node)}\n`;
+      const lines = node.items.map(([key, item]) => {
+        const head = node.kind === 'map' ? `${key}:` : '-';
+        return `${indent}${head}${block(item, `${indent}  `)}`;
+      });
+      return `\n${lines.join('')}`;
+    };
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'users', 'b'), tree), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (entries, comments) => {
+          const text = entries
+            .map(([key, node]) => `${key}:${block(node, '  ')}${comments ? '# note\n\n' : ''}`)
+            .join('');
+          if (compare(text) === 'fast') accepted += 1;
+        },
+      ),
+      { numRuns: 2000, seed: 20261123 },
+    );
+    // The documents must exercise the reader, not only its refusals.
+    expect(accepted).toBeGreaterThan(200);
+  });
+
+  it('leaves parseManifest results unchanged: a clean manifest keeps its sources, a broken one its diagnostics', () => {
+    const text = [
+      'apiVersion: clerk-sync/v1',
+      'organizations:',
+      '  - { slug: acme, name: Acme }',
+      'users:',
+      '  - externalId: a-1',
+      '    emailAddresses: [a@acme.test]',
+      '    memberships:',
+      '      - { org: acme, role: "org:admin" }',
+      '',
+    ].join('\n');
+    const clean = parseManifest([{ file: 'm.yaml', text }], { env: {} });
+    expect(clean.diagnostics).toEqual([]);
+    expect(clean.desired?.users[0]?.source).toStrictEqual({ file: 'm.yaml', line: 5, column: 5 });
+    const broken = parseManifest([{ file: 'm.yaml', text: text.replace('role: "org:admin"', 'role: admin') }], {
+      env: {},
+    });
+    expect(broken.desired).toBeUndefined();
+    expect(broken.diagnostics.map((d) => [d.code, d.line, d.column, d.endLine, d.endColumn])).toStrictEqual([
+      ['invalid_role', 8, 28, 8, 33],
+    ]);
+  });
+});
