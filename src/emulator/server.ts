@@ -118,12 +118,36 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   });
 }
 
+/**
+ * Deepest JSON nesting accepted in a request body. JSON.parse takes far deeper input than JSON.stringify and
+ * structuredClone can handle (both overflow the stack near 5,000 levels), so without a cap a valid-looking body
+ * would turn into a 500 when the emulator echoes or stores it. 8 KB of metadata cannot usefully nest this deep.
+ */
+const MAX_BODY_DEPTH = 512;
+
+/** Nesting depth of a parsed JSON value, measured without recursion; stops counting past `limit`. */
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const item = stack.pop() as { value: unknown; depth: number };
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    if (item.depth >= limit) return true;
+    for (const child of Object.values(item.value)) stack.push({ value: child, depth: item.depth + 1 });
+  }
+  return false;
+}
+
 function parseJson(bytes: Buffer): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw bodyInvalid('The request body is not valid JSON.');
   }
+  if (depthExceeds(value, MAX_BODY_DEPTH)) {
+    throw bodyInvalid(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`);
+  }
+  return value;
 }
 
 function isJsonContentType(header: string | undefined): boolean {
