@@ -98,6 +98,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     ignore,
     managedSlugs,
     liveOrgsBySlug,
+    liveOrgSlugsById: new Map([...liveOrgsBySlug.values()].map((org) => [org.id, org.slug])),
     liveMembershipsByUser,
     createdOrgSlugs,
   };
@@ -147,8 +148,11 @@ function safetyRefusals(operations: Operation[], live: LiveSnapshot, options: Pl
     });
   }
   if (live.users.length >= MASS_CHANGE_MIN_USERS && !options.allowMassChange) {
+    // Adding a membership rewrites nothing a user had, and it is what a re-run after an interrupted apply mostly
+    // does (users were created, their memberships were not yet): it does not count as changing the user.
     const touched = new Set<string>();
     for (const op of operations) {
+      if (op.type === 'create_membership') continue;
       if ('user' in op && op.user.userId !== null) touched.add(op.user.userId);
     }
     const ratio = touched.size / live.users.length;

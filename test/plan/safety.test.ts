@@ -126,6 +126,27 @@ describe('safety thresholds', () => {
     );
   });
 
+  it('does not count added memberships (a re-run after an interrupted apply), but counts role changes', () => {
+    const users = Array.from({ length: 10 }, (_, index) => liveUser(`user_${index}`, { externalId: `e-${index}` }));
+    const acme = [org('acme', 'Acme')];
+    const everyoneJoins = desiredState(
+      users.map((user) =>
+        desiredUser(user.externalId as string, {
+          memberships: [{ org: 'acme', role: 'org:member', source: { file: 'm.yaml', line: 3, column: 1 } }],
+        }),
+      ),
+      { organizations: acme },
+    );
+    const live = snapshot({ users, organizations: [liveOrg('org_acme', 'acme', 'Acme')] });
+    const joins = createPlan(everyoneJoins, live, options({ maxChangeRatio: 0.1 }));
+    expect(joins.plan.operations.filter((op) => op.type === 'create_membership')).toHaveLength(10);
+    expect(joins.refusals).toStrictEqual([]);
+
+    const memberships = users.map((user, index) => liveMembership(`orgmem_${index}`, 'org_acme', user.id, 'org:admin'));
+    const demoted = createPlan(everyoneJoins, { ...live, memberships }, options({ maxChangeRatio: 0.1 }));
+    expect(demoted.refusals.map((refusal) => refusal.code)).toStrictEqual(['mass_change']);
+  });
+
   it('does not count created users as changed live users', () => {
     const users = Array.from({ length: 10 }, (_, index) => liveUser(`user_${index}`, { externalId: `e-${index}` }));
     const fiveNew = desiredState(Array.from({ length: 5 }, (_, index) => desiredUser(`new-${index}`, {})));
