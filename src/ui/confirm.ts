@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { render } from 'ink';
 import { createElement } from 'react';
 import { ConfirmPrompt, isApproval } from './ConfirmPrompt.tsx';
+import { withUsableSize } from './terminal-size.ts';
 
 export interface ConfirmOptions {
   message: string;
@@ -31,7 +32,7 @@ export async function confirm(options: ConfirmOptions): Promise<boolean> {
     }),
     {
       stdin: options.stdin as NodeJS.ReadStream,
-      stdout: options.stdout as NodeJS.WriteStream,
+      stdout: withUsableSize(options.stdout) as NodeJS.WriteStream,
       // Ctrl+C is an answer ("no") here, handled by the prompt; the caller decides what happens next.
       exitOnCtrlC: false,
       patchConsole: false,

@@ -16,6 +16,7 @@ import {
   reduceProgress,
 } from './progress-state.ts';
 import type { Output } from './render.ts';
+import { withUsableSize } from './terminal-size.ts';
 import { GLYPH, paint } from './theme.ts';
 
 /** Minimum time between two plain status lines. */
@@ -111,7 +112,7 @@ function inkProgress(options: ApplyProgressOptions, now: () => number): ApplyPro
   const view = () => createElement(ApplyProgress, { state, now: now(), color: options.color, titles: options.titles });
   const instance = render(view(), {
     // Ink is typed for process streams; createApplyProgress checked this one is a TTY with `on` (resize events).
-    stdout: options.stream as NodeJS.WriteStream,
+    stdout: withUsableSize(options.stream) as NodeJS.WriteStream,
     patchConsole: false,
     exitOnCtrlC: false,
   });
