@@ -18,6 +18,7 @@ import {
   parsePlan,
   presentPlan,
   serializePlan,
+  summarize,
 } from '../plan/index.ts';
 import { fetchObjectVersions, type ObjectVersionIds } from '../state/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
@@ -28,28 +29,6 @@ import { writeFileAtomic } from './files.ts';
 import { parseFormat } from './plan.ts';
 
 const FORMATS = ['text', 'json'] as const;
-
-// Same rule as the planner's summary (not exported by src/plan): create_ creates, delete_ and remove_ delete, the rest change.
-function changeKind(op: Operation): ChangeKind {
-  if (op.type.startsWith('create_')) return 'create';
-  if (op.type.startsWith('delete_') || op.type.startsWith('remove_')) return 'delete';
-  return 'change';
-}
-
-function summarize(operations: Operation[]): PlanSummary {
-  const summary: PlanSummary = { create: 0, change: 0, delete: 0, byType: {}, usersTouched: 0 };
-  const users = new Set<string>();
-  for (const op of operations) {
-    summary[changeKind(op)] += 1;
-    summary.byType[op.type] = (summary.byType[op.type] ?? 0) + 1;
-    if ('user' in op) {
-      const identity = op.user.userId ?? (op.user.key === null ? null : `key:${op.user.key}`);
-      if (identity !== null) users.add(identity);
-    }
-  }
-  summary.usersTouched = users.size;
-  return summary;
-}
 
 /** Live ids an undo operation acts on, for the version read (and the staleness check of the saved plan). */
 function touchedIds(operations: Operation[]): ObjectVersionIds {

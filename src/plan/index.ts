@@ -4,7 +4,7 @@
 export { createPlan, DEFAULT_PLAN_OPTIONS } from './create-plan.ts';
 export * from './drift.ts';
 export { type MarkdownOptions, renderPlanMarkdown } from './markdown.ts';
-export { isDestructive, summaryLine } from './order.ts';
+export { isDestructive, summarize, summaryLine } from './order.ts';
 export { parsePlan, serializePlan } from './plan-json.ts';
 export { presentPlan } from './present.ts';
 export * from './types.ts';
