@@ -9,12 +9,10 @@ import { resolve } from 'node:path';
 import { buildUndoPlan, type JournalEntry, readJournal } from '../apply/index.ts';
 import { ClerkSyncError, UsageError } from '../errors.ts';
 import {
-  type ChangeKind,
   type LiveVersions,
   type Operation,
   PLAN_FORMAT_VERSION,
   type Plan,
-  type PlanSummary,
   parsePlan,
   presentPlan,
   serializePlan,
