@@ -12,7 +12,7 @@ import {
 } from './diff-user.ts';
 import { matchUsers } from './identity.ts';
 import { parseIgnore } from './ignore.ts';
-import { canonicalJson, compareStrings, sha256Hex } from './json-values.ts';
+import { canonicalSha256, compareStrings } from './json-values.ts';
 import { sortOperations, summarize } from './order.ts';
 import {
   type LiveVersions,
@@ -113,7 +113,9 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   if (settings.prune) {
     for (const user of live.users) {
       if (identity.claimedLiveIds.has(user.id) || !hasManagedMark(user.privateMetadata)) continue;
-      const label = liveUserLabel(user);
+      // The user is no longer in the manifest, so name it by everything a reviewer may know it by.
+      const email = liveUserLabel(user);
+      const label = user.externalId !== null && user.externalId !== email ? `${user.externalId}, ${email}` : email;
       operations.push({
         id: `delete_user:${user.id}`,
         type: 'delete_user',
@@ -221,7 +223,7 @@ export function fingerprintDesired(desired: DesiredState): string {
     })),
     users,
   };
-  return sha256Hex(canonicalJson(canonical));
+  return canonicalSha256(canonical);
 }
 
 /** sha256 of the live snapshot in a canonical form (every list sorted by id, object keys sorted). */
@@ -238,5 +240,5 @@ export function fingerprintLive(live: LiveSnapshot): string {
     organizations: sortedBy(live.organizations, (org) => org.id) as unknown as JsonValue[],
     memberships: sortedBy(live.memberships, (membership) => membership.id) as unknown as JsonValue[],
   };
-  return sha256Hex(canonicalJson(canonical));
+  return canonicalSha256(canonical);
 }

@@ -52,7 +52,7 @@ describe('presentPlan', () => {
       { key: 'organization:acme', kind: 'organization', symbol: '~', title: 'organization acme (Acme Inc)' },
       { key: 'user:emp-002', kind: 'user', symbol: '+', title: 'user emp-002 (bob@acme.test)' },
       { key: 'user:emp-001', kind: 'user', symbol: '~', title: 'user emp-001 (alice@acme.test)' },
-      { key: 'user:user_9', kind: 'user', symbol: '-', title: 'user user_9 (old@acme.test)' },
+      { key: 'user:user_9', kind: 'user', symbol: '-', title: 'user user_9 (emp-009, old@acme.test)' },
     ]);
     const alice = presentation.groups[2];
     expect(alice?.operations).toStrictEqual([
@@ -131,7 +131,7 @@ describe('renderPlanMarkdown', () => {
     expect(markdown).toContain(
       '- `update_membership_role` user emp-001 (alice@acme.test): change role in acme (downgrade)\n',
     );
-    expect(markdown).toContain('- `delete_user` user user_9 (old@acme.test): delete user');
+    expect(markdown).toContain('- `delete_user` user user_9 (emp-009, old@acme.test): delete user');
     expect(markdown.match(/<details>/g)).toHaveLength(4);
     expect(markdown.match(/<\/details>/g)).toHaveLength(4);
     expect(markdown).toContain(

@@ -27,8 +27,8 @@ describe('prune', () => {
       {
         id: 'delete_user:user_marked',
         type: 'delete_user',
-        user: { key: null, userId: 'user_marked', label: 'old@acme.test' },
-        label: 'old@acme.test',
+        user: { key: null, userId: 'user_marked', label: 'emp-old, old@acme.test' },
+        label: 'emp-old, old@acme.test',
         reason: 'prune',
         dependsOn: [],
       },
