@@ -1,13 +1,17 @@
 // A fast reader for the plain subset of YAML that manifests are written in (block mappings and sequences, one-line
-// flow collections, plain and quoted one-line scalars, comments). It builds the same yaml nodes (with the same
-// start offsets) as the yaml package's composer, which spends most of a 100,000-user manifest's time and memory on
-// its lexer, concrete syntax tree and token objects (bench/BENCHMARKS.md). Anything outside the subset (anchors,
-// tags, block scalars, multi-line scalars or flow collections, duplicate keys, tabs, CR line ends, `---`, odd
-// indentation) makes it answer undefined, and the caller parses the file with the yaml package instead. It never
-// reports diagnostics: a manifest with any problem is parsed again the full way (parse-manifest.ts), so every
-// diagnostic, position and message comes from one implementation.
+// flow collections, plain and quoted one-line scalars, comments). The yaml package spends most of a 100,000-user
+// manifest's time and memory on its lexer, token objects and node tree (about 10 KB per user, BENCHMARKS.md); this
+// reader builds the plain JSON value directly, interpolating `${VAR}` like read-yaml.ts does, plus a compact table
+// of offsets per mapping and list (FastPositions) for positions.ts. Anything outside the subset (anchors, tags,
+// block scalars, multi-line scalars or flow collections, duplicate keys, tabs, CR line ends, `---`, odd
+// indentation) or anything the full reader would report (a bad `${`, a string over the limit, nesting too deep)
+// makes it answer undefined, and the caller parses the file with the yaml package instead. A manifest with any
+// diagnostic is read again the full way (parse-manifest.ts), so every message comes from one implementation.
 
-import { type LineCounter, Pair, type ParsedNode, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { type LineCounter, Scalar } from 'yaml';
+import { type InterpolationResult, interpolate } from './interpolate.ts';
+import type { FastContainer, FastPositions } from './positions.ts';
+import { LIMITS } from './types.ts';
 
 /** Thrown inside the reader only, to leave the subset; never escapes this module. */
 class OutsideSubset {}
@@ -41,25 +45,40 @@ function resolvePlain(text: string): string | number | boolean | null {
   return text;
 }
 
-function scalar(value: unknown, start: number, end: number, type: Scalar.Type): Scalar.Parsed {
-  const node = new Scalar(value) as Scalar.Parsed;
-  node.range = [start, end, end];
-  node.type = type;
-  return node;
+function withNode(nodes: Map<number, Scalar> | undefined, index: number, node: Scalar): Map<number, Scalar> {
+  const map = nodes ?? new Map<number, Scalar>();
+  map.set(index, node);
+  return map;
 }
 
-/** Nesting past this leaves the subset: the yaml package path reports `too_deep` without exhausting the stack. */
-const MAX_DEPTH = 64;
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** A value read, with its start and end offsets. */
+interface Read {
+  value: Json;
+  start: number;
+  end: number;
+  /** Set for a string that came from the environment: the node positions.ts hands out for it. */
+  node?: Scalar;
+}
+
+/** Nesting past the manifest limit leaves the subset: the yaml package path reports `too_deep`. */
+const MAX_DEPTH = LIMITS.depth;
 
 class Reader {
   private readonly text: string;
+  private readonly env: Readonly<Record<string, string | undefined>>;
+  readonly containers = new Map<object, FastContainer>();
+  readonly interpolated = new Map<Scalar, InterpolationResult>();
   private depth = 0;
-  constructor(text: string) {
+  constructor(text: string, env: Readonly<Record<string, string | undefined>>) {
     this.text = text;
+    this.env = env;
   }
 
   private enter(): void {
     this.depth += 1;
+    // The full reader counts depth from the root mapping (0) and refuses at LIMITS.depth.
     if (this.depth > MAX_DEPTH) outside();
   }
 
@@ -83,7 +102,6 @@ class Reader {
       } else if (code === 35) {
         at = this.lineEnd(column) + 1;
       } else {
-        if (code === 9) outside();
         return at;
       }
     }
@@ -120,33 +138,42 @@ class Reader {
     return KEY.test(this.text) ? KEY.lastIndex : undefined;
   }
 
+  /** A key's text; keys that would resolve to something other than a plain string, or repeat, leave the subset. */
+  private keyText(at: number, colon: number, keys: Record<string, Json>): string {
+    const key = this.text.slice(at, colon - 1);
+    if (KEY_WORDS.test(key) || key === '__proto__' || Object.hasOwn(keys, key)) outside();
+    return key;
+  }
+
   /** The whole document: a block mapping at column 0. */
-  document(): ParsedNode {
+  document(): Read {
     const first = this.nextContentLine(0);
     if (first >= this.text.length || this.indentOf(first) !== 0) outside();
-    const { node, next } = this.blockMap(first, 0);
+    const { read, next } = this.blockMap(first, 0);
     if (next < this.text.length) outside();
-    return node;
+    return read;
+  }
+
+  private container(value: object, offsets: number[], nodes: Map<number, Scalar> | undefined): void {
+    this.containers.set(value, nodes ? { offsets, nodes } : { offsets });
   }
 
   /** A block mapping whose first key starts at `keyAt`, in column `indent`. */
-  private blockMap(keyAt: number, indent: number): { node: YAMLMap.Parsed; next: number } {
+  private blockMap(keyAt: number, indent: number): { read: Read; next: number } {
     this.enter();
-    const map = new YAMLMap<Scalar, ParsedNode>() as YAMLMap.Parsed<Scalar.Parsed, ParsedNode>;
-    const keys = new Set<string>();
+    const map: Record<string, Json> = {};
+    const offsets: number[] = [];
+    let nodes: Map<number, Scalar> | undefined;
     let at = keyAt;
     let end = keyAt;
-    for (;;) {
+    for (let index = 0; ; index += 1) {
       const colon = this.keyAt(at);
       if (colon === undefined) outside();
-      const keyText = this.text.slice(at, colon - 1);
-      if (KEY_WORDS.test(keyText) || keys.has(keyText)) outside();
-      keys.add(keyText);
-      const key = scalar(keyText, at, colon - 1, 'PLAIN');
+      const key = this.keyText(at, colon, map);
       let column = colon;
       while (this.text.charCodeAt(column) === 32) column += 1;
       const code = this.text.charCodeAt(column);
-      let value: ParsedNode;
+      let value: Read;
       let next: number;
       if (column >= this.text.length || code === 10 || (code === 35 && column > colon)) {
         // The value is on the following lines: a nested block, or a sequence at the same indentation.
@@ -154,30 +181,26 @@ class Reader {
         if (lineStart >= this.text.length) outside();
         const childIndent = this.indentOf(lineStart);
         if (this.isSequenceEntry(lineStart, childIndent) && childIndent >= indent) {
-          ({ node: value, next } = this.blockSeq(lineStart, childIndent));
+          ({ read: value, next } = this.blockSeq(lineStart, childIndent));
         } else if (childIndent > indent) {
-          ({ node: value, next } = this.blockMap(lineStart + childIndent, childIndent));
+          ({ read: value, next } = this.blockMap(lineStart + childIndent, childIndent));
         } else {
           return outside();
         }
       } else {
-        const inline = this.inlineValue(column);
-        value = inline.node;
-        next = this.endOfLine(inline.end);
+        value = this.inlineValue(column);
+        next = this.endOfLine(value.end);
       }
-      map.items.push(new Pair(key, value));
-      end = value.range[1];
+      map[key] = value.value;
+      offsets.push(at, colon - 1, value.start, value.end);
+      if (value.node) nodes = withNode(nodes, index, value.node);
+      end = value.end;
       const lineStart = this.nextContentLine(next);
-      if (lineStart >= this.text.length) {
-        map.range = [keyAt, end, end];
-        this.depth -= 1;
-        return { node: map, next: lineStart };
-      }
-      const lineIndent = this.indentOf(lineStart);
+      const lineIndent = lineStart >= this.text.length ? -1 : this.indentOf(lineStart);
       if (lineIndent < indent || (lineIndent === indent && this.isSequenceEntry(lineStart, lineIndent))) {
-        map.range = [keyAt, end, end];
+        this.container(map, offsets, nodes);
         this.depth -= 1;
-        return { node: map, next: lineStart };
+        return { read: { value: map, start: keyAt, end }, next: lineStart };
       }
       if (lineIndent > indent) outside();
       at = lineStart + indent;
@@ -185,42 +208,45 @@ class Reader {
   }
 
   /** A block sequence whose entries (`- `) are in column `indent`, the first on the line at `lineStart`. */
-  private blockSeq(lineStart: number, indent: number): { node: YAMLSeq.Parsed; next: number } {
+  private blockSeq(lineStart: number, indent: number): { read: Read; next: number } {
     this.enter();
-    const seq = new YAMLSeq<ParsedNode>() as YAMLSeq.Parsed;
+    const list: Json[] = [];
+    const offsets: number[] = [];
+    let nodes: Map<number, Scalar> | undefined;
     const start = lineStart + indent;
     let line = lineStart;
     let end = start;
-    for (;;) {
+    for (let index = 0; ; index += 1) {
       const dash = line + indent;
       let column = dash + 1;
       while (this.text.charCodeAt(column) === 32) column += 1;
       const code = this.text.charCodeAt(column);
       if (column >= this.text.length || code === 10 || code === 35 || column === dash + 1) outside();
-      let node: ParsedNode;
+      let item: Read;
       let next: number;
       if (this.keyAt(column) !== undefined) {
-        ({ node, next } = this.blockMap(column, column - line));
+        ({ read: item, next } = this.blockMap(column, column - line));
       } else {
-        const inline = this.inlineValue(column);
-        node = inline.node;
-        next = this.endOfLine(inline.end);
+        item = this.inlineValue(column);
+        next = this.endOfLine(item.end);
       }
-      seq.items.push(node);
-      end = node.range[1];
+      list.push(item.value);
+      offsets.push(item.start, item.end);
+      if (item.node) nodes = withNode(nodes, index, item.node);
+      end = item.end;
       line = this.nextContentLine(next);
       if (line >= this.text.length) break;
       const lineIndent = this.indentOf(line);
       if (lineIndent > indent) outside();
       if (lineIndent < indent || !this.isSequenceEntry(line, lineIndent)) break;
     }
-    seq.range = [start, end, end];
+    this.container(list, offsets, nodes);
     this.depth -= 1;
-    return { node: seq, next: line };
+    return { read: { value: list, start, end }, next: line };
   }
 
   /** A value that starts and ends on this line: a flow collection, a quoted or a plain scalar. */
-  private inlineValue(at: number): { node: ParsedNode; end: number } {
+  private inlineValue(at: number): Read {
     const code = this.text.charCodeAt(at);
     if (code === 91 || code === 123) return this.flowCollection(at);
     if (code === 34) return this.doubleQuoted(at);
@@ -229,18 +255,36 @@ class Reader {
     const line = this.text.slice(at, lineEnd);
     const comment = line.indexOf(' #');
     const raw = (comment < 0 ? line : line.slice(0, comment)).trimEnd();
-    this.checkPlain(raw);
-    return { node: scalar(resolvePlain(raw), at, at + raw.length, 'PLAIN'), end: at + raw.length };
+    return this.plain(raw, at);
   }
 
-  private checkPlain(raw: string): void {
+  private plain(raw: string, at: number): Read {
     const first = raw[0];
     if (first === undefined || PLAIN_START.has(first)) outside();
     if (first === '-' && (raw.length === 1 || raw[1] === ' ')) outside();
-    if (raw.includes(': ') || raw.endsWith(':') || raw.includes('\t')) outside();
+    if (raw.includes(': ') || raw.endsWith(':')) outside();
+    const value = resolvePlain(raw);
+    const end = at + raw.length;
+    return typeof value === 'string' ? this.string(value, at, end) : { value, start: at, end };
   }
 
-  private doubleQuoted(at: number): { node: Scalar.Parsed; end: number } {
+  /** A string value: interpolated and checked as read-yaml.ts's convertString does; problems leave the subset. */
+  private string(raw: string, start: number, end: number): Read {
+    if (!raw.includes('$')) {
+      if (raw.length > LIMITS.stringLength) outside();
+      return { value: raw, start, end };
+    }
+    const result = interpolate(raw, this.env);
+    if (result.problems.length > 0 || result.value.length > LIMITS.stringLength) outside();
+    if (result.variables.length === 0) return { value: result.value, start, end };
+    // Secrets: positions.ts hands out this node, and the checks find the interpolation by it.
+    const node = new Scalar(raw);
+    node.range = [start, end, end];
+    this.interpolated.set(node, result);
+    return { value: result.value, start, end, node };
+  }
+
+  private doubleQuoted(at: number): Read {
     const text = this.text;
     let column = at + 1;
     for (;;) {
@@ -258,10 +302,10 @@ class Reader {
     } catch {
       return outside();
     }
-    return { node: scalar(value, at, column + 1, 'QUOTE_DOUBLE'), end: column + 1 };
+    return this.string(value as string, at, column + 1);
   }
 
-  private singleQuoted(at: number): { node: Scalar.Parsed; end: number } {
+  private singleQuoted(at: number): Read {
     const text = this.text;
     let column = at + 1;
     for (;;) {
@@ -274,8 +318,7 @@ class Reader {
         column += 1;
       }
     }
-    const value = text.slice(at + 1, column).replaceAll("''", "'");
-    return { node: scalar(value, at, column + 1, 'QUOTE_SINGLE'), end: column + 1 };
+    return this.string(text.slice(at + 1, column).replaceAll("''", "'"), at, column + 1);
   }
 
   private skipSpaces(at: number): number {
@@ -285,33 +328,33 @@ class Reader {
   }
 
   /** `[a, b]` or `{ k: v }` on one line, nested freely. */
-  private flowCollection(at: number): { node: ParsedNode; end: number } {
+  private flowCollection(at: number): Read {
     this.enter();
     const text = this.text;
     const isMap = text.charCodeAt(at) === 123;
     const close = isMap ? 125 : 93;
-    const map = isMap ? (new YAMLMap<Scalar, ParsedNode>() as YAMLMap.Parsed<Scalar.Parsed, ParsedNode>) : undefined;
-    const seq = isMap ? undefined : (new YAMLSeq<ParsedNode>() as YAMLSeq.Parsed);
-    const keys = new Set<string>();
+    const map: Record<string, Json> = {};
+    const list: Json[] = [];
+    const offsets: number[] = [];
+    let nodes: Map<number, Scalar> | undefined;
     let column = this.skipSpaces(at + 1);
     if (text.charCodeAt(column) !== close) {
-      for (;;) {
-        if (map) {
+      for (let index = 0; ; index += 1) {
+        let value: Read;
+        if (isMap) {
           const colon = this.keyAt(column);
           if (colon === undefined) outside();
-          const keyText = text.slice(column, colon - 1);
-          if (KEY_WORDS.test(keyText) || keys.has(keyText)) outside();
-          keys.add(keyText);
-          const key = scalar(keyText, column, colon - 1, 'PLAIN');
-          const valueAt = this.skipSpaces(colon);
-          const value = this.flowValue(valueAt);
-          map.items.push(new Pair(key, value.node));
-          column = this.skipSpaces(value.end);
+          const key = this.keyText(column, colon, map);
+          value = this.flowValue(this.skipSpaces(colon));
+          map[key] = value.value;
+          offsets.push(column, colon - 1, value.start, value.end);
         } else {
-          const value = this.flowValue(column);
-          seq?.items.push(value.node);
-          column = this.skipSpaces(value.end);
+          value = this.flowValue(column);
+          list.push(value.value);
+          offsets.push(value.start, value.end);
         }
+        if (value.node) nodes = withNode(nodes, index, value.node);
+        column = this.skipSpaces(value.end);
         const code = text.charCodeAt(column);
         if (code === close) break;
         if (code !== 44) outside();
@@ -320,14 +363,13 @@ class Reader {
         if (text.charCodeAt(column) === close) outside();
       }
     }
-    const node = (map ?? seq) as YAMLMap.Parsed | YAMLSeq.Parsed;
-    node.flow = true;
-    node.range = [at, column + 1, column + 1];
+    const value = isMap ? map : list;
+    this.container(value, offsets, nodes);
     this.depth -= 1;
-    return { node, end: column + 1 };
+    return { value, start: at, end: column + 1 };
   }
 
-  private flowValue(at: number): { node: ParsedNode; end: number } {
+  private flowValue(at: number): Read {
     const text = this.text;
     const code = text.charCodeAt(at);
     if (code === 91 || code === 123) return this.flowCollection(at);
@@ -340,26 +382,42 @@ class Reader {
       if (next === 125 || (next === 35 && text.charCodeAt(column - 1) === 32)) break;
       column += 1;
     }
-    const raw = text.slice(at, column).trimEnd();
-    this.checkPlain(raw);
-    return { node: scalar(resolvePlain(raw), at, at + raw.length, 'PLAIN'), end: at + raw.length };
+    return this.plain(text.slice(at, column).trimEnd(), at);
   }
 }
 
+export interface FastRead {
+  /** The file as plain JSON data, interpolated. */
+  value: Record<string, unknown>;
+  positions: FastPositions;
+  /** Strings that came from the environment, by the node FastPositions hands out for them. */
+  interpolated: Map<Scalar, InterpolationResult>;
+}
+
 /**
- * Parses `text` if it is written in the plain subset (see the header), filling `lineCounter` with its line starts
- * as the yaml package's parser would; undefined means "outside the subset: use the yaml package".
+ * Reads `text` if it is written in the plain subset (see the header) and has nothing the full reader would
+ * report, filling `lineCounter` with its line starts as the yaml package's parser would; undefined means "use the
+ * yaml package".
  */
-export function readFastYaml(text: string, lineCounter: LineCounter): ParsedNode | undefined {
+export function readFastYaml(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  lineCounter: LineCounter,
+): FastRead | undefined {
   if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
-  let root: ParsedNode;
+  const reader = new Reader(text, env);
+  let root: Read;
   try {
-    root = new Reader(text).document();
+    root = reader.document();
   } catch (error) {
     if (error === OUTSIDE) return undefined;
     throw error;
   }
   lineCounter.addNewLine(0);
   for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lineCounter.addNewLine(at + 1);
-  return root;
+  return {
+    value: root.value as Record<string, unknown>,
+    positions: { containers: reader.containers, root: { start: root.start, end: root.end } },
+    interpolated: reader.interpolated,
+  };
 }

@@ -50,6 +50,6 @@ function parseAll(
   return {
     result: { desired: valid ? built.desired : undefined, diagnostics: sortDiagnostics(diagnostics) },
     diagnostics,
-    usedFast: files.some((file) => file.fast === true),
+    usedFast: files.some((file) => file.fast !== undefined),
   };
 }

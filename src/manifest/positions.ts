@@ -18,8 +18,22 @@ export interface ParsedFile {
   /** String scalars whose value came, at least in part, from environment variables. */
   interpolated: Map<Scalar, InterpolationResult>;
   diagnostics: Diagnostic[];
-  /** Read by the fast reader (fast-yaml.ts): node end offsets are approximate, start offsets exact. */
-  fast?: boolean;
+  /** Set when the fast reader (fast-yaml.ts) read the file: then `root` is undefined and positions come from here. */
+  fast?: FastPositions;
+}
+
+/** Offsets of the children of one mapping or list that the fast reader read. */
+export interface FastContainer {
+  /** A mapping: keyStart, keyEnd, valueStart, valueEnd per key, in key order. A list: start, end per item. */
+  offsets: number[];
+  /** Nodes of the strings that came from the environment (see ParsedFile.interpolated), by child index. */
+  nodes?: Map<number, Scalar>;
+}
+
+/** Positions of a fast-read file: one entry per mapping or list of its value (by identity). */
+export interface FastPositions {
+  containers: Map<object, FastContainer>;
+  root: Span;
 }
 
 export interface Span {
@@ -93,8 +107,43 @@ function deref(file: ParsedFile, node: Node | null | undefined): Node | undefine
   return current;
 }
 
+/** A stand-in node that only carries a range: what spanOf and sourceRef read. */
+function rangeNode(start: number, end: number): Node {
+  return { range: [start, end, end] } as unknown as Node;
+}
+
+function locateFast(file: ParsedFile, fast: FastPositions, path: readonly string[]): Located | undefined {
+  let value: unknown = file.value;
+  let located: Located = { node: rangeNode(fast.root.start, fast.root.end), key: undefined };
+  for (const segment of path) {
+    const container = typeof value === 'object' && value !== null ? fast.containers.get(value) : undefined;
+    if (!container) return undefined;
+    const { offsets, nodes } = container;
+    if (Array.isArray(value)) {
+      const index = Number(segment);
+      if (!(index >= 0 && index < value.length) || !Number.isInteger(index)) return undefined;
+      located = {
+        node: nodes?.get(index) ?? rangeNode(offsets[2 * index] as number, offsets[2 * index + 1] as number),
+        key: undefined,
+      };
+      value = value[index];
+    } else {
+      const index = Object.keys(value as object).indexOf(segment);
+      if (index < 0) return undefined;
+      const at = 4 * index;
+      located = {
+        node: nodes?.get(index) ?? rangeNode(offsets[at + 2] as number, offsets[at + 3] as number),
+        key: rangeNode(offsets[at] as number, offsets[at + 1] as number),
+      };
+      value = (value as Record<string, unknown>)[segment];
+    }
+  }
+  return located;
+}
+
 /** Finds the node at a path of keys/indices, following aliases like the converter did. */
 export function locate(file: ParsedFile, path: readonly string[]): Located | undefined {
+  if (file.fast) return locateFast(file, file.fast, path);
   let located: Located = { node: file.root ?? undefined, key: undefined };
   for (const segment of path) {
     const node = deref(file, located.node);

@@ -232,8 +232,8 @@ function kindOf(node: Node): string {
 
 export interface ReadYamlOptions {
   /**
-   * Try the fast reader first (fast-yaml.ts). Its nodes carry exact start offsets but only approximate end
-   * offsets, so a caller that gets any diagnostic must read the file again without it.
+   * Try the fast reader first (fast-yaml.ts). It reports nothing, and its end offsets can differ from the yaml
+   * package's, so a caller that gets any diagnostic must read the files again without it.
    * @default false
    */
   fast?: boolean;
@@ -257,10 +257,12 @@ export function readYaml(
     diagnostics: [],
   };
   const text = source.text;
-  const fastRoot = options.fast ? readFastYaml(text, lineCounter) : undefined;
-  if (fastRoot !== undefined) {
-    file.fast = true;
-    return convertRoot(file, fastRoot, env);
+  const fast = options.fast ? readFastYaml(text, env, lineCounter) : undefined;
+  if (fast !== undefined) {
+    file.fast = fast.positions;
+    file.value = fast.value;
+    file.interpolated = fast.interpolated;
+    return file;
   }
   const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
   const deepAt = cstDepthOffset(tokens);

@@ -5,7 +5,7 @@
 import type { DesiredState, JsonObject, JsonValue, LiveSnapshot, MetadataField } from '../state/model.ts';
 import { hasManagedMark, liveUserLabel } from './diff-user.ts';
 import { matchUsers } from './identity.ts';
-import { compareStrings, isJsonObject, pointerSegments, valueAt } from './json-values.ts';
+import { compareStrings, pointerSegments, valueAt } from './json-values.ts';
 import type { JsonPatchOperation, Operation, Plan, UserRef } from './types.ts';
 
 export const DRIFT_FORMAT_VERSION = 1;

@@ -61,6 +61,48 @@ export function canonicalJson(value: JsonValue): string {
   return JSON.stringify(value);
 }
 
+/**
+ * sha256Hex(canonicalJson(value)) without building the whole text: a 100,000-user snapshot is a string of over
+ * 100 MB and as much garbage again (BENCHMARKS.md). The text is fed to the hash in chunks cut between tokens, so
+ * no surrogate pair is split and the digest is the same.
+ */
+export function canonicalSha256(value: JsonValue): string {
+  const hash = createHash('sha256');
+  let buffer = '';
+  const write = (text: string): void => {
+    buffer += text;
+    if (buffer.length >= 65_536) {
+      hash.update(buffer);
+      buffer = '';
+    }
+  };
+  const walk = (node: JsonValue): void => {
+    if (Array.isArray(node)) {
+      write('[');
+      node.forEach((item, index) => {
+        if (index > 0) write(',');
+        walk(item);
+      });
+      write(']');
+    } else if (isJsonObject(node)) {
+      const keys = Object.keys(node)
+        .filter((key) => node[key] !== undefined)
+        .sort();
+      write('{');
+      keys.forEach((key, index) => {
+        write(`${index > 0 ? ',' : ''}${JSON.stringify(key)}:`);
+        walk(node[key] as JsonValue);
+      });
+      write('}');
+    } else {
+      write(JSON.stringify(node));
+    }
+  };
+  walk(value);
+  hash.update(buffer);
+  return hash.digest('hex');
+}
+
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }

@@ -137,8 +137,10 @@ async function walkRange(
   context: Context,
   range: CreatedAtRange,
   onPage: (count: number) => void,
-): Promise<WireUser[]> {
-  const users: WireUser[] = [];
+): Promise<LiveUser[]> {
+  // Each page is mapped to the model at once: keeping 100,000 wire users (every Clerk field) until the end of the
+  // read doubled the peak memory of a plan (BENCHMARKS.md).
+  const users: LiveUser[] = [];
   const seen = new Set<string>();
   let cursor: string | undefined;
   for (;;) {
@@ -156,7 +158,7 @@ async function walkRange(
       seen.add(user.id);
       fresh += 1;
       // Filtering again keeps the ranges disjoint even if a server treated the bounds as inclusive.
-      if (inRange(user, range)) users.push(user);
+      if (inRange(user, range)) users.push(fromWireUser(user));
     }
     onPage(page.length);
     if (page.length < PAGE_SIZE) return users;
@@ -174,7 +176,7 @@ async function walkRange(
   }
 }
 
-async function fetchUsers(context: Context): Promise<WireUser[]> {
+async function fetchUsers(context: Context): Promise<LiveUser[]> {
   const count = await get<WireTotalCount>(context, '/users/count', {});
   if (typeof count?.total_count !== 'number') throw invalid('GET /users/count');
   const total = count.total_count;
@@ -197,32 +199,34 @@ async function fetchUsers(context: Context): Promise<WireUser[]> {
     }
   }
   const parts = await mapLimit(ranges, context.concurrency, (range) => walkRange(context, range, onPage));
-  const byId = new Map<string, WireUser>();
+  const byId = new Map<string, LiveUser>();
   for (const part of parts) for (const user of part) byId.set(user.id, user);
   return [...byId.values()];
 }
 
 /** Reads every page of an offset-paginated `{data,total_count}` list; the first page tells how many follow. */
-async function fetchAllPages<T>(
+async function fetchAllPages<T, R = T>(
   context: Context,
   path: string,
   query: Record<string, QueryValue>,
   phase: SnapshotProgress['phase'],
   first?: WirePage<T>,
-): Promise<T[]> {
+  /** Maps and filters each page as it arrives, so the wire objects do not pile up. */
+  keep: (items: T[]) => R[] = (items) => items as unknown as R[],
+): Promise<R[]> {
   const head = first ?? (await getPage<T>(context, path, { ...query, limit: PAGE_SIZE, offset: 0 }));
   let done = head.data.length;
   context.report({ phase, done, total: head.total_count });
-  if (head.data.length < PAGE_SIZE) return head.data;
+  if (head.data.length < PAGE_SIZE) return keep(head.data);
   const offsets: number[] = [];
   for (let offset = PAGE_SIZE; offset < head.total_count; offset += PAGE_SIZE) offsets.push(offset);
   const rest = await mapLimit(offsets, context.concurrency, async (offset) => {
     const page = await getPage<T>(context, path, { ...query, limit: PAGE_SIZE, offset });
     done += page.data.length;
     context.report({ phase, done, total: head.total_count });
-    return page.data;
+    return keep(page.data);
   });
-  return [head.data, ...rest].flat();
+  return [keep(head.data), ...rest].flat();
 }
 
 interface ManagedOrganizations {
@@ -294,34 +298,36 @@ export async function lookupOrganization(
 async function fetchMemberships(
   context: Context,
   { managed: orgs, instanceMemberships }: ManagedOrganizations,
-): Promise<WireOrganizationMembership[]> {
+): Promise<LiveMembership[]> {
   if (orgs.length === 0) return [];
   const managedIds = new Set(orgs.map((org) => org.id));
   const query = { order_by: '+created_at' };
   const perOrgCost = orgs.every((org) => typeof org.members_count === 'number')
     ? orgs.reduce((sum, org) => sum + Math.max(1, Math.ceil((org.members_count ?? 0) / PAGE_SIZE)), 0)
     : undefined;
-  const perOrganization = async (): Promise<WireOrganizationMembership[]> => {
+  const toModel = (items: WireOrganizationMembership[]): LiveMembership[] => items.map(fromWireMembership);
+  const perOrganization = async (): Promise<LiveMembership[]> => {
     const lists = await mapLimit(orgs, context.concurrency, (org) =>
-      fetchAllPages<WireOrganizationMembership>(
+      fetchAllPages<WireOrganizationMembership, LiveMembership>(
         context,
         `/organizations/${encodeURIComponent(org.id)}/memberships`,
         query,
         'memberships',
+        undefined,
+        toModel,
       ),
     );
     return lists.flat();
   };
-  const instanceWide = async (first?: WirePage<WireOrganizationMembership>): Promise<WireOrganizationMembership[]> => {
-    const all = await fetchAllPages<WireOrganizationMembership>(
+  const instanceWide = async (first?: WirePage<WireOrganizationMembership>): Promise<LiveMembership[]> =>
+    fetchAllPages<WireOrganizationMembership, LiveMembership>(
       context,
       '/organization_memberships',
       query,
       'memberships',
       first,
+      (items) => toModel(items.filter((membership) => managedIds.has(membership.organization.id))),
     );
-    return all.filter((membership) => managedIds.has(membership.organization.id));
-  };
   // Pick the cheaper of per-organization pages and the instance-wide list (ceil(total/500) requests).
   if (perOrgCost !== undefined && instanceMemberships !== undefined) {
     return perOrgCost <= Math.max(1, Math.ceil(instanceMemberships / PAGE_SIZE)) ? perOrganization() : instanceWide();
@@ -355,22 +361,19 @@ export async function fetchLiveSnapshot(client: ClerkClient, options: FetchLiveS
     report: options.onProgress ?? (() => undefined),
   };
   const slugs = new Set(options.managedOrgSlugs);
-  const [wireUsers, orgRead] = await Promise.all([
+  const [liveUsers, orgRead] = await Promise.all([
     fetchUsers(context),
     slugs.size === 0 ? Promise.resolve({ managed: [] }) : fetchManagedOrganizations(context, slugs),
   ]);
   const wireOrgs = orgRead.managed;
-  const wireMemberships = await fetchMemberships(context, orgRead);
+  const liveMemberships = await fetchMemberships(context, orgRead);
 
-  const users = wireUsers.map(fromWireUser).sort(compareUsers);
+  const users = liveUsers.sort(compareUsers);
   const organizations: LiveOrganization[] = wireOrgs
     .map(fromWireOrganization)
     .sort((a, b) => compareText(a.slug, b.slug));
   const byMembership = new Map<string, LiveMembership>();
-  for (const wire of wireMemberships) {
-    const membership = fromWireMembership(wire);
-    byMembership.set(membership.id, membership);
-  }
+  for (const membership of liveMemberships) byMembership.set(membership.id, membership);
   const memberships = [...byMembership.values()].sort(
     (a, b) => compareText(a.organizationId, b.organizationId) || compareText(a.userId, b.userId),
   );

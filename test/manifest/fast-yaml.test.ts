@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { readFastYaml } from '../../src/manifest/fast-yaml.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
+import type { FastPositions } from '../../src/manifest/positions.ts';
+import { readYaml } from '../../src/manifest/read-yaml.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -39,15 +41,36 @@ function starts(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** undefined when the fast reader declines; otherwise throws (via expect) on any disagreement. */
+/** The same walk over the fast reader's value and offset table. */
+function fastStarts(value: unknown, start: number, positions: FastPositions, out: string[] = []): string[] {
+  const container = typeof value === 'object' && value !== null ? positions.containers.get(value) : undefined;
+  if (!container) {
+    out.push(`scalar@${start}`);
+  } else if (Array.isArray(value)) {
+    out.push(`seq@${start}`);
+    value.forEach((item, index) => {
+      fastStarts(item, container.offsets[2 * index] as number, positions, out);
+    });
+  } else {
+    out.push(`map@${start}`);
+    Object.values(value as object).forEach((item, index) => {
+      out.push(`scalar@${container.offsets[4 * index]}`);
+      fastStarts(item, container.offsets[4 * index + 2] as number, positions, out);
+    });
+  }
+  return out;
+}
+
+/** 'declined' when the fast reader declines; otherwise checks (via expect) that it agrees with the yaml package. */
 function compare(text: string): 'fast' | 'declined' {
-  const root = readFastYaml(text, new LineCounter());
-  if (root === undefined) return 'declined';
+  const fast = readFastYaml(text, {}, new LineCounter());
+  if (fast === undefined) return 'declined';
   const full = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false });
   expect(full.errors.map((error) => error.code)).toEqual([]);
   expect(full.warnings.map((warning) => warning.code)).toEqual([]);
-  expect(root.toJSON()).toStrictEqual(full.contents?.toJSON());
-  expect(starts(root)).toStrictEqual(starts(full.contents));
+  // The full reader's value: the yaml package's, converted and interpolated by read-yaml.ts.
+  expect(fast.value).toStrictEqual(readYaml({ file: 'x.yaml', text }, {}).value);
+  expect(fastStarts(fast.value, fast.positions.root.start, fast.positions)).toStrictEqual(starts(full.contents));
   return 'fast';
 }
 
@@ -164,6 +187,19 @@ describe('readFastYaml', () => {
     );
     // The documents must exercise the reader, not only its refusals.
     expect(accepted).toBeGreaterThan(200);
+  });
+
+  it('interpolates like the full reader and keeps the password variable; declines unset variables', () => {
+    const text = 'apiVersion: clerk-sync/v1\nusers:\n  - externalId: "${PREFIX}-1"\n    password: ${PW}\n';
+    const env = { PREFIX: 'emp', PW: 'correct horse battery' };
+    const fast = readYaml({ file: 'm.yaml', text }, env, { fast: true });
+    const full = readYaml({ file: 'm.yaml', text }, env);
+    expect(fast.fast).toBeDefined();
+    expect(fast.value).toStrictEqual(full.value);
+    const result = parseManifest([{ file: 'm.yaml', text }], { env });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.desired?.users[0]?.password?.source).toStrictEqual({ kind: 'env', variable: 'PW' });
+    expect(readFastYaml(text, { PREFIX: 'emp' }, new LineCounter())).toBeUndefined();
   });
 
   it('leaves parseManifest results unchanged: a clean manifest keeps its sources, a broken one its diagnostics', () => {

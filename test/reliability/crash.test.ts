@@ -62,7 +62,12 @@ async function killAfter(after: number): Promise<CliRun> {
   });
   await waitFor(() => exited || mutatingRequests(emulator.stats().byRoute) - base >= after, `${after} writes`);
   // The run must still be going: it was killed mid-apply, not after it finished on its own.
-  expect(exited, 'apply finished before the kill point').toBe(false);
+  if (exited) {
+    const early = await started.done;
+    expect.fail(
+      `apply exited (${early.code}) before the kill point:\n${early.stdout.slice(-1500)}\n${early.stderr.slice(-3000)}`,
+    );
+  }
   started.child.kill('SIGKILL');
   const run = await started.done;
   expect(run.signal).toBe('SIGKILL');

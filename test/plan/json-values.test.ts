@@ -1,0 +1,28 @@
+// canonicalSha256 streams the canonical JSON into the hash; it must give exactly sha256Hex(canonicalJson(value)),
+// also past the 64 KiB chunk size and with astral characters (surrogate pairs) anywhere.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, canonicalSha256, sha256Hex } from '../../src/plan/json-values.ts';
+import type { JsonValue } from '../../src/state/index.ts';
+
+describe('canonicalSha256', () => {
+  it('equals the hash of the canonical text for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalSha256(value as JsonValue)).toBe(sha256Hex(canonicalJson(value as JsonValue)));
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+  });
+
+  it('equals it for values larger than a chunk, with surrogate pairs and unsorted keys', () => {
+    const users = Array.from({ length: 3000 }, (_, index) => ({
+      z: `😀${index}`,
+      a: { y: [index, null, true, 'é'], b: `x${'😀'.repeat(index % 7)}` },
+    }));
+    const value = { users, organizations: [], empty: {} } as unknown as JsonValue;
+    expect(canonicalJson(value).length).toBeGreaterThan(150_000);
+    expect(canonicalSha256(value)).toBe(sha256Hex(canonicalJson(value)));
+  });
+});
