@@ -8,7 +8,7 @@ import type { ClerkClient, RequestSpec, RetryMode } from '../clerk/index.ts';
 import { ApiError, ClerkSyncError, InternalError, isApiError } from '../errors.ts';
 import type { BanUserOp, Operation, Plan, UnbanUserOp } from '../plan/index.ts';
 import type { UserKeyKind } from '../state/index.ts';
-import { type Journal, type JournalDone, type JournalEntry, planFingerprint } from './journal.ts';
+import { type Journal, type JournalEntry, planFingerprint } from './journal.ts';
 import { type CreateOp, lookUpCreated } from './lookups.ts';
 import {
   BULK_BAN_LIMIT,
@@ -215,10 +215,10 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   // ---- resume from the journal of an earlier run of this same plan ----
   const journalled = (journal?.previous ?? []).filter((entry) => entry.plan === fingerprint);
-  const doneBefore = new Map<string, JournalDone>();
+  const doneBefore = new Set<string>();
   const intentsBefore = new Set<string>();
   for (const entry of journalled) {
-    if (entry.kind === 'done') doneBefore.set(entry.op, entry);
+    if (entry.kind === 'done') doneBefore.add(entry.op);
     else if (entry.kind === 'intent') intentsBefore.add(entry.op.id);
   }
 
@@ -306,7 +306,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       if (attempt > 1) await backoff(attempt - 1);
       if (uncertain) {
         const found = await lookUp();
-        if (found !== undefined) return { status: 'done', created: { kind, id: found } };
+        // Found before sending anything, and the journal says an earlier run created it: already in place.
+        const status = attempt === 1 && doneBefore.has(op.id) ? 'unchanged' : 'done';
+        if (found !== undefined) return { status, created: { kind, id: found } };
       }
       const spec = toRequest(op, ids, options.secrets);
       await writeIntent(op);
@@ -436,11 +438,11 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   emit({ type: 'start', total: operations.length });
   for (const op of operations) {
-    const before = doneBefore.get(op.id);
-    if (!before) continue;
-    // Done in an earlier run of this plan: nothing to send, but later operations need the ids it created.
-    if (before.created) learn(op, { status: 'done', created: before.created });
-    settle(op, { id: op.id, type: op.type, status: 'unchanged' });
+    // Done in an earlier run of this plan. The journal is not trusted over the live state: the same plan (same
+    // live fingerprint) can come back after the instance was reset or the objects deleted, and an id taken from
+    // the journal then points at nothing. A create is looked up before it is sent again (found: its id is
+    // adopted, nothing is sent); any other operation sets values and is simply sent again.
+    if (doneBefore.has(op.id) && op.type in CREATED_KIND) intentsBefore.add(op.id);
   }
 
   const running = new Set<Promise<void>>();

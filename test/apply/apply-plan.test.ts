@@ -425,7 +425,7 @@ describe('journal', () => {
     expect(entries[3]).toMatchObject({ status: 'done', created: { kind: 'user', id: 'user_new' }, userId: 'user_new' });
   });
 
-  it('a re-run of the same plan skips what the journal shows done and reuses created ids', async () => {
+  it('a re-run of the same plan finds what the journal shows created instead of creating it again', async () => {
     const file = join(dir, 'journal.jsonl');
     const plan = planOf([
       { id: 'create_user:emp-1', type: 'create_user', user: fresh('emp-1'), attributes: {}, dependsOn: [] },
@@ -445,11 +445,42 @@ describe('journal', () => {
     await journal.close();
     expect(statusOf(firstRun)).toStrictEqual({ 'create_user:emp-1': 'done', 'lock_user:emp-1': 'failed' });
 
-    const second = createFakeClient();
+    const second = createFakeClient((spec) =>
+      spec.method === 'GET' ? [wireUser('user_new', { external_id: 'emp-1' })] : {},
+    );
     const again = await createJournal(file, plan);
     const secondRun = await applyPlan(plan, options(second, { journal: again }));
     await again.close();
     expect(statusOf(secondRun)).toStrictEqual({ 'create_user:emp-1': 'unchanged', 'lock_user:emp-1': 'done' });
-    expect(second.calls.map((call) => call.spec.path)).toStrictEqual(['/users/user_new/lock']);
+    expect(second.calls.map((call) => `${call.spec.method} ${call.spec.path}`)).toStrictEqual([
+      'GET /users',
+      'POST /users/user_new/lock',
+    ]);
+  });
+
+  it('does not trust a journal the live state contradicts: a user it shows created but now gone is created again', async () => {
+    const file = join(dir, 'journal-reset.jsonl');
+    const plan = planOf([
+      { id: 'create_user:emp-1', type: 'create_user', user: fresh('emp-1'), attributes: {}, dependsOn: [] },
+      { id: 'lock_user:emp-1', type: 'lock_user', user: fresh('emp-1'), dependsOn: ['create_user:emp-1'] },
+    ]);
+    const first = createFakeClient((spec) => (spec.path === '/users' ? wireUser('user_old') : {}));
+    const journal = await createJournal(file, plan);
+    await applyPlan(plan, options(first, { journal }));
+    await journal.close();
+
+    // The instance was reset since: the lookup finds nobody, so the user is created anew and locked by its new id.
+    const second = createFakeClient((spec) =>
+      spec.method === 'GET' ? [] : spec.path === '/users' ? wireUser('user_fresh') : {},
+    );
+    const again = await createJournal(file, plan);
+    const secondRun = await applyPlan(plan, options(second, { journal: again }));
+    await again.close();
+    expect(statusOf(secondRun)).toStrictEqual({ 'create_user:emp-1': 'done', 'lock_user:emp-1': 'done' });
+    expect(second.calls.map((call) => `${call.spec.method} ${call.spec.path}`)).toStrictEqual([
+      'GET /users',
+      'POST /users',
+      'POST /users/user_fresh/lock',
+    ]);
   });
 });

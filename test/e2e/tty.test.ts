@@ -131,6 +131,8 @@ async function startApply(e2e: E2eContext, backend: Backend): Promise<Terminal> 
     'run.sh',
     `#!/bin/sh
 stty cols 120 rows 50 2>/dev/null
+# A person at a terminal: the tmux server may have inherited CI=true from the test run, and Ink draws nothing live then.
+unset CI CONTINUOUS_INTEGRATION
 ${exports}
 cd ${quote(e2e.dir)}
 ${quote(process.execPath)} ${quote(BIN)} apply -f users.yaml

@@ -18,11 +18,13 @@ async function prompt() {
 
 describe('ConfirmPrompt', () => {
   it('resolves true for yes + Enter', async () => {
-    const { stdin, onAnswer, lastFrame } = await prompt();
+    const { stdin, onAnswer, frames } = await prompt();
     stdin.write('yes\r');
     await vi.waitFor(() => expect(onAnswer).toHaveBeenCalled());
     expect(onAnswer.mock.calls).toStrictEqual([[true]]);
-    expect(plain(lastFrame())).toBe('Do you want to apply these changes?\n  Enter a value: yes');
+    // The last drawn frame (with CI set, Ink adds a blank final write at exit): the answer, no cursor.
+    const drawn = frames.map(plain).filter((frame) => frame.trim() !== '');
+    expect(drawn.at(-1)).toBe('Do you want to apply these changes?\n  Enter a value: yes');
   });
 
   it('resolves false for no + Enter', async () => {
@@ -94,7 +96,7 @@ describe('confirm', () => {
   it('on a terminal: resolves true for yes, turns raw mode off again and stops reading stdin', async () => {
     const stdin = fakeTtyStdin();
     const stdout = fakeStdout();
-    const answer = confirm({ message: 'Apply?', stdin, stdout: stdout as unknown as NodeJS.WritableStream });
+    const answer = confirm({ message: 'Apply?', stdin, stdout: stdout as unknown as NodeJS.WritableStream, env: {} });
     await vi.waitFor(() => expect(stdin.listenerCount('readable')).toBeGreaterThan(0));
     stdin.write('yes\r');
     await expect(answer).resolves.toBe(true);
@@ -106,11 +108,27 @@ describe('confirm', () => {
   it('on a terminal: resolves false for anything else', async () => {
     const stdin = fakeTtyStdin();
     const stdout = fakeStdout();
-    const answer = confirm({ message: 'Apply?', stdin, stdout: stdout as unknown as NodeJS.WritableStream });
+    const answer = confirm({ message: 'Apply?', stdin, stdout: stdout as unknown as NodeJS.WritableStream, env: {} });
     await vi.waitFor(() => expect(stdin.listenerCount('readable')).toBeGreaterThan(0));
     stdin.write('no\r');
     await expect(answer).resolves.toBe(false);
     expect(stdin.rawModes.at(-1)).toBe(false);
+  });
+
+  it('on a terminal with CI set (Ink would draw nothing live): asks on one line instead of in raw mode', async () => {
+    const stdin = fakeTtyStdin();
+    const stdout = fakeStdout();
+    const answer = confirm({
+      message: 'Apply?',
+      stdin,
+      stdout: stdout as unknown as NodeJS.WritableStream,
+      env: { CI: 'true' },
+    });
+    await vi.waitFor(() => expect(stdout.text).toContain('Enter a value: '));
+    stdin.write('yes\n');
+    await expect(answer).resolves.toBe(true);
+    expect(stdin.rawModes).toStrictEqual([]);
+    expect(stdout.text).toBe('Apply?\n  Enter a value: ');
   });
 
   it('without a terminal: reads one line', async () => {
