@@ -473,7 +473,9 @@ users: []
     expect(undo.code, undo.stderr).toBe(0);
     expect((JSON.parse(undo.stdout) as { operations: unknown[] }).operations).toEqual([]);
     expect(undo.stderr).toContain('Cannot be undone automatically (2):');
-    expect(undo.stderr).toMatch(/user old-001, old@acme\.test \(user_\w+\) was deleted; Clerk cannot restore a deleted user/);
+    expect(undo.stderr).toMatch(
+      /user old-001, old@acme\.test \(user_\w+\) was deleted; Clerk cannot restore a deleted user/,
+    );
     expect(undo.stderr).toMatch(/organization beta \(org_\w+\) was created/);
   });
 });
