@@ -58,7 +58,8 @@ function jsonBytes(value: unknown): number {
 }
 
 interface Seen {
-  ref: SourceRef;
+  /** Computed only when a duplicate is reported: positions of 100,000 users cost seconds (BENCHMARKS.md). */
+  ref: () => SourceRef;
   /** Index of the user that declared it, and the value's position in its list. */
   user: number;
   index: number;
@@ -162,7 +163,7 @@ class Checker {
     seen: Seen,
     report: (earlier: Seen) => { code: string; message: string; hint?: string } | undefined,
     file: ParsedFile,
-    span: Span,
+    span: () => Span,
   ): boolean {
     const earlier = table.get(value);
     if (!earlier) {
@@ -170,7 +171,7 @@ class Checker {
       return true;
     }
     const fields = report(earlier);
-    if (fields) this.error(file, span, fields);
+    if (fields) this.error(file, span(), fields);
     return false;
   }
 
@@ -212,14 +213,14 @@ class Checker {
       this.unique(
         this.seen.key,
         key,
-        { ref: refAt(...keyPath), user: userIndex, index: 0 },
+        { ref: () => refAt(...keyPath), user: userIndex, index: 0 },
         (earlier) => ({
           code: 'duplicate_user',
-          message: `user "${key}" is declared twice: here and at ${where(earlier.ref)}`,
+          message: `user "${key}" is declared twice: here and at ${where(earlier.ref())}`,
           hint: `The user key (${keyField}) must be unique across all manifest files; merge the two entries.`,
         }),
         file,
-        at(...keyPath),
+        () => at(...keyPath),
       );
     }
 
@@ -228,14 +229,14 @@ class Checker {
       this.unique(
         this.seen.externalId,
         value,
-        { ref: refAt('externalId'), user: userIndex, index: 0 },
+        { ref: () => refAt('externalId'), user: userIndex, index: 0 },
         (earlier) => ({
           code: 'duplicate_external_id',
-          message: `externalId "${value}" is also given to the user at ${where(earlier.ref)}`,
+          message: `externalId "${value}" is also given to the user at ${where(earlier.ref())}`,
           hint: 'Clerk requires external IDs to be unique.',
         }),
         file,
-        at('externalId'),
+        () => at('externalId'),
       );
     }
     emails?.forEach((email, position) => {
@@ -243,7 +244,7 @@ class Checker {
       this.unique(
         this.seen.email,
         email,
-        { ref: refAt('emailAddresses', String(position)), user: userIndex, index: position },
+        { ref: () => refAt('emailAddresses', String(position)), user: userIndex, index: position },
         (earlier) => {
           // Two users with the same primary email under userKey emailAddress: already reported as duplicate_user.
           if (keyKind === 'emailAddress' && position === 0 && earlier.index === 0) return undefined;
@@ -252,12 +253,12 @@ class Checker {
             code: 'duplicate_email',
             message: sameUser
               ? `email address "${email}" is listed twice for this user (emails compare case-insensitively)`
-              : `email address "${email}" is also given to the user at ${where(earlier.ref)}`,
+              : `email address "${email}" is also given to the user at ${where(earlier.ref())}`,
             hint: 'An email address belongs to one user only.',
           };
         },
         file,
-        at('emailAddresses', String(position)),
+        () => at('emailAddresses', String(position)),
       );
     });
     phones?.forEach((phone, position) => {
@@ -265,17 +266,17 @@ class Checker {
       this.unique(
         this.seen.phone,
         phone,
-        { ref: refAt('phoneNumbers', String(position)), user: userIndex, index: position },
+        { ref: () => refAt('phoneNumbers', String(position)), user: userIndex, index: position },
         (earlier) => ({
           code: 'duplicate_phone',
           message:
             earlier.user === userIndex
               ? `phone number "${phone}" is listed twice for this user`
-              : `phone number "${phone}" is also given to the user at ${where(earlier.ref)}`,
+              : `phone number "${phone}" is also given to the user at ${where(earlier.ref())}`,
           hint: 'A phone number belongs to one user only.',
         }),
         file,
-        at('phoneNumbers', String(position)),
+        () => at('phoneNumbers', String(position)),
       );
     });
     if (typeof user.username === 'string' && keyKind !== 'username') {
@@ -283,14 +284,14 @@ class Checker {
       this.unique(
         this.seen.username,
         username,
-        { ref: refAt('username'), user: userIndex, index: 0 },
+        { ref: () => refAt('username'), user: userIndex, index: 0 },
         (earlier) => ({
           code: 'duplicate_username',
-          message: `username "${username}" is also given to the user at ${where(earlier.ref)}`,
+          message: `username "${username}" is also given to the user at ${where(earlier.ref())}`,
           hint: 'Usernames are unique in Clerk.',
         }),
         file,
-        at('username'),
+        () => at('username'),
       );
     }
 
@@ -315,7 +316,17 @@ class Checker {
     if (typeof user.banned === 'boolean') desired.banned = user.banned;
     if (typeof user.locked === 'boolean') desired.locked = user.locked;
     if (memberships) desired.memberships = memberships;
-    desired.fieldSources = this.fieldSources(file, user, base);
+    // Positions of every field of every user are needed only for the few a message names: computed on first read
+    // (an enumerable getter, so the value still prints and compares like a plain property).
+    let fieldSources: Record<string, SourceRef> | undefined;
+    Object.defineProperty(desired, 'fieldSources', {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        fieldSources ??= this.fieldSources(file, user, base);
+        return fieldSources;
+      },
+    });
     this.users.push(desired);
   }
 

@@ -50,15 +50,28 @@ export function mergeMetadata(target: JsonObject, patch: JsonObject): JsonObject
 
 /** JSON with object keys sorted at every level: equal values give equal text whatever their key order. */
 export function canonicalJson(value: JsonValue): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isJsonObject(value)) {
-    // Keys holding undefined are skipped, as JSON.stringify does.
-    const keys = Object.keys(value)
-      .filter((key) => value[key] !== undefined)
-      .sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`).join(',')}}`;
+  // Loops and += rather than map/filter/join: this runs for every user of a 100,000-user manifest.
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let index = 0; index < value.length; index += 1) {
+      if (index > 0) text += ',';
+      // An undefined item (not JSON) renders as nothing, as the earlier join did.
+      text += canonicalJson(value[index] as JsonValue) ?? '';
+    }
+    return `${text}]`;
   }
-  return JSON.stringify(value);
+  const keys = Object.keys(value).sort();
+  let text = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = value[key];
+    // Keys holding undefined are skipped, as JSON.stringify does.
+    if (item === undefined) continue;
+    text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
+    first = false;
+  }
+  return `${text}}`;
 }
 
 /**
@@ -76,13 +89,17 @@ export function canonicalSha256(value: JsonValue): string {
       buffer = '';
     }
   };
-  const walk = (node: JsonValue): void => {
-    if (Array.isArray(node)) {
+  // The top two levels (the state, its lists) are walked; each item below is one canonicalJson string, built by
+  // string concatenation in V8 (much faster than a write per token, as profiled on 100,000 users).
+  const walk = (node: JsonValue, depth: number): void => {
+    if (depth >= 2) {
+      write(canonicalJson(node));
+    } else if (Array.isArray(node)) {
       write('[');
-      node.forEach((item, index) => {
+      for (let index = 0; index < node.length; index += 1) {
         if (index > 0) write(',');
-        walk(item);
-      });
+        walk(node[index] as JsonValue, depth + 1);
+      }
       write(']');
     } else if (isJsonObject(node)) {
       const keys = Object.keys(node)
@@ -91,15 +108,21 @@ export function canonicalSha256(value: JsonValue): string {
       write('{');
       keys.forEach((key, index) => {
         write(`${index > 0 ? ',' : ''}${JSON.stringify(key)}:`);
-        walk(node[key] as JsonValue);
+        walk(node[key] as JsonValue, depth + 1);
       });
       write('}');
     } else {
       write(JSON.stringify(node));
     }
   };
-  walk(value);
+  walk(value, 0);
   hash.update(buffer);
+  return hash.digest('hex');
+}
+
+export function sha256Lines(lines: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (let start = 0; start < lines.length; start += 4096) hash.update(lines.slice(start, start + 4096).join(''));
   return hash.digest('hex');
 }
 

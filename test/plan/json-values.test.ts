@@ -6,6 +6,28 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, canonicalSha256, sha256Hex } from '../../src/plan/json-values.ts';
 import type { JsonValue } from '../../src/state/index.ts';
 
+/** The canonical form, written the obvious way: sorted keys (in string order, integer-like keys too). */
+function reference(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${reference(record[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+describe('canonicalJson', () => {
+  it('is the JSON text with the keys of every object sorted', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value as JsonValue)).toBe(reference(value));
+      }),
+      { numRuns: 500, seed: 11 },
+    );
+  });
+});
+
 describe('canonicalSha256', () => {
   it('equals the hash of the canonical text for any JSON value', () => {
     fc.assert(
