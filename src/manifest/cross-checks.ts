@@ -19,7 +19,17 @@ import {
   type SourceRef,
   type UserKeyKind,
 } from '../state/model.ts';
-import { diagnosticAt, locate, type ParsedFile, type Span, sourceRef, spanAt, spanOf } from './positions.ts';
+import {
+  diagnosticAt,
+  type FastPositions,
+  locate,
+  type ParsedFile,
+  positionOf,
+  type Span,
+  sourceRef,
+  spanAt,
+  spanOf,
+} from './positions.ts';
 import { didYouMean } from './suggest.ts';
 import { type Diagnostic, LIMITS } from './types.ts';
 
@@ -316,18 +326,18 @@ class Checker {
     if (typeof user.banned === 'boolean') desired.banned = user.banned;
     if (typeof user.locked === 'boolean') desired.locked = user.locked;
     if (memberships) desired.memberships = memberships;
-    // Positions of every field of every user are needed only for the few a message names: computed on first read
-    // (an enumerable getter, so the value still prints and compares like a plain property).
-    let fieldSources: Record<string, SourceRef> | undefined;
-    Object.defineProperty(desired, 'fieldSources', {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        fieldSources ??= this.fieldSources(file, user, base);
-        return fieldSources;
-      },
-    });
+    // Positions of every field of every user are needed only for the few a message names: computed on first read.
+    // The getter is made outside this method: a closure made here would keep this method's whole scope (the
+    // parsed file) alive.
+    defineLazyFieldSources(
+      desired,
+      file.fast ? fastFieldSources(file, file.fast, user) : this.slowFieldSources(file, user, base),
+    );
     this.users.push(desired);
+  }
+
+  private slowFieldSources(file: ParsedFile, user: Data, base: string[]): () => Record<string, SourceRef> {
+    return () => this.fieldSources(file, user, base);
   }
 
   private fieldSources(file: ParsedFile, user: Data, base: string[]): Record<string, SourceRef> {
@@ -423,6 +433,60 @@ class Checker {
     }
     return { source: { kind: 'env', variable: interpolation.variables[0] as string }, value: user.password };
   }
+}
+
+const LIST_FIELDS = ['emailAddresses', 'phoneNumbers', 'memberships'] as const;
+
+/** An enumerable getter, so the value still prints, spreads and compares like a plain property. */
+function defineLazyFieldSources(desired: DesiredUser, compute: () => Record<string, SourceRef>): void {
+  let cached: Record<string, SourceRef> | undefined;
+  Object.defineProperty(desired, 'fieldSources', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      cached ??= compute();
+      return cached;
+    },
+  });
+}
+
+/**
+ * fieldSources of a fast-read user, computed later from the few offset tables it needs: the closure must not hold
+ * the parsed file (its text, value and tables were about 480 MB at 100,000 users, kept for the whole plan).
+ */
+function fastFieldSources(file: ParsedFile, fast: FastPositions, user: Data): () => Record<string, SourceRef> {
+  const { lineCounter } = file;
+  const name = file.source.file;
+  const fields = Object.keys(user);
+  const own = fast.containers.get(user)?.offsets;
+  // A plain loop, no callback: a closure here naming `fast` or `user` would put them in the scope the returned
+  // closure keeps (V8 shares one context per function).
+  const lists: (number[] | undefined)[] = [];
+  for (const field of LIST_FIELDS) {
+    const value = user[field];
+    lists.push(Array.isArray(value) ? fast.containers.get(value)?.offsets : undefined);
+  }
+  return () => {
+    const ref = (offset: number): SourceRef => ({ file: name, ...positionOf(lineCounter, offset) });
+    const sources: Record<string, SourceRef> = {};
+    if (!own) return sources;
+    fields.forEach((field, index) => {
+      const at = 4 * index;
+      const keyStart = own[at] as number;
+      const valueStart = own[at + 2] as number;
+      const valueEnd = own[at + 3] as number;
+      // The value's position, or the key's when the value is empty (`key:` meaning null).
+      sources[field] = ref(valueEnd > valueStart ? valueStart : keyStart);
+    });
+    LIST_FIELDS.forEach((field, listIndex) => {
+      const offsets = lists[listIndex];
+      if (!offsets) return;
+      for (let position = 0; 2 * position < offsets.length; position += 1) {
+        sources[`${field}.${position}`] = ref(offsets[2 * position] as number);
+      }
+    });
+    return sources;
+  };
 }
 
 /** Cross-checks the files (already parsed, each a mapping) and builds the DesiredState. */

