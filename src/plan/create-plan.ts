@@ -130,7 +130,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   const ordered = sortOperations(operations);
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
-    fingerprints: { manifest: fingerprintDesired(desired), live: fingerprintLive(live) },
+    fingerprints: lazyFingerprints(desired, live),
     settings: { userKey: settings.userKey, metadataMode: settings.metadataMode, prune: settings.prune },
     operations: ordered,
     summary: summarize(ordered),
@@ -199,6 +199,19 @@ function liveVersionsOf(operations: Operation[], live: LiveSnapshot): LiveVersio
 }
 
 // ---- fingerprints ----
+
+/**
+ * The fingerprints, each computed on first read (enumerable getters: JSON, spread and equality see plain values).
+ * A text plan never reads them, and at 100,000 users they cost 2.5 s (BENCHMARKS.md); --out, JSON and apply do.
+ */
+function lazyFingerprints(desired: DesiredState, live: LiveSnapshot): Plan['fingerprints'] {
+  let manifest: string | undefined;
+  let liveFingerprint: string | undefined;
+  return Object.defineProperties({} as Plan['fingerprints'], {
+    manifest: { enumerable: true, get: () => (manifest ??= fingerprintDesired(desired)) },
+    live: { enumerable: true, get: () => (liveFingerprint ??= fingerprintLive(live)) },
+  });
+}
 
 function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
   return [...items].sort((a, b) => compareStrings(key(a), key(b)));
