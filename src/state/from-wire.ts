@@ -43,16 +43,23 @@ function fieldProblem(row: Record<string, unknown>, field: string, rule: FieldRu
   }
 }
 
-function rowProblem(value: unknown, rules: Record<string, FieldRule>): string | undefined {
+/** Field rules as a list made once: this runs for every row of a 100,000-user read. */
+type Rules = readonly (readonly [string, FieldRule])[];
+
+function rules(table: Record<string, FieldRule>): Rules {
+  return Object.entries(table);
+}
+
+function rowProblem(value: unknown, rules: Rules): string | undefined {
   if (!isRecord(value)) return `a row is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
-  for (const [field, rule] of Object.entries(rules)) {
+  for (const [field, rule] of rules) {
     const problem = fieldProblem(value, field, rule);
     if (problem !== undefined) return problem;
   }
   return undefined;
 }
 
-function listProblem(value: unknown, field: string, rules: Record<string, FieldRule>): string | undefined {
+function listProblem(value: unknown, field: string, rules: Rules): string | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) return `${field} is not an array`;
   for (const item of value) {
@@ -62,7 +69,7 @@ function listProblem(value: unknown, field: string, rules: Record<string, FieldR
   return undefined;
 }
 
-const USER_RULES: Record<string, FieldRule> = {
+const USER_RULES = rules({
   id: 'string',
   external_id: 'string?',
   primary_email_address_id: 'string?',
@@ -77,7 +84,12 @@ const USER_RULES: Record<string, FieldRule> = {
   locked: 'boolean',
   created_at: 'number',
   updated_at: 'number',
-};
+});
+const EMAIL_RULES = rules({ id: 'string', email_address: 'string' });
+const PHONE_RULES = rules({ id: 'string', phone_number: 'string' });
+const ORGANIZATION_RULES = rules({ id: 'string', slug: 'string', name: 'string', updated_at: 'number' });
+const MEMBERSHIP_RULES = rules({ id: 'string', role: 'string', updated_at: 'number', public_user_data: 'object?' });
+const ID_RULES = rules({ id: 'string' });
 
 /**
  * Why a value is not a usable User row (a proxy, a mock or a broken API can answer anything with a 200), or
@@ -87,26 +99,21 @@ export function wireUserProblem(value: unknown): string | undefined {
   const problem = rowProblem(value, USER_RULES);
   if (problem !== undefined || !isRecord(value)) return problem;
   return (
-    listProblem(value.email_addresses, 'email_addresses', { id: 'string', email_address: 'string' }) ??
-    listProblem(value.phone_numbers, 'phone_numbers', { id: 'string', phone_number: 'string' })
+    listProblem(value.email_addresses, 'email_addresses', EMAIL_RULES) ??
+    listProblem(value.phone_numbers, 'phone_numbers', PHONE_RULES)
   );
 }
 
 /** Like wireUserProblem, for an Organization row. */
 export function wireOrganizationProblem(value: unknown): string | undefined {
-  return rowProblem(value, { id: 'string', slug: 'string', name: 'string', updated_at: 'number' });
+  return rowProblem(value, ORGANIZATION_RULES);
 }
 
 /** Like wireUserProblem, for an OrganizationMembership row. */
 export function wireMembershipProblem(value: unknown): string | undefined {
-  const problem = rowProblem(value, {
-    id: 'string',
-    role: 'string',
-    updated_at: 'number',
-    public_user_data: 'object?',
-  });
+  const problem = rowProblem(value, MEMBERSHIP_RULES);
   if (problem !== undefined || !isRecord(value)) return problem;
-  return rowProblem(value.organization, { id: 'string' }) === undefined ? undefined : 'organization has no id';
+  return rowProblem(value.organization, ID_RULES) === undefined ? undefined : 'organization has no id';
 }
 
 function malformed(kind: string, problem: string): LiveStateError {
