@@ -1,0 +1,142 @@
+// Child processes for the benchmark: the emulator (its own process, so the CLI's memory is measured alone) and
+// timed CLI runs whose peak RSS comes from bench/rss-probe.mjs.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+
+export const ROOT = new URL('..', import.meta.url).pathname;
+export const BIN = join(ROOT, 'bin', 'clerk-sync.js');
+export const RSS_PROBE = join(ROOT, 'bench', 'rss-probe.mjs');
+export const SECRET_KEY = 'sk_test_emulator';
+
+export interface EmulatorStats {
+  total: number;
+  byRoute: Record<string, number>;
+  byStatus: Record<string, number>;
+  faults: Record<string, number>;
+}
+
+export interface EmulatorProcess {
+  /** 'http://127.0.0.1:PORT/v1' */
+  url: string;
+  origin: string;
+  seed(body: string): Promise<{ users: number; organizations: number; memberships: number }>;
+  reset(): Promise<void>;
+  stats(): Promise<EmulatorStats>;
+  stop(): Promise<void>;
+}
+
+/** Starts `clerk-sync emulator --port 0 [--rate-limit ...]` and reads its `listening on` line. */
+export async function startEmulatorProcess(options: { rateLimit?: string } = {}): Promise<EmulatorProcess> {
+  const args = [BIN, 'emulator', '--port', '0', ...(options.rateLimit ? ['--rate-limit', options.rateLimit] : [])];
+  // A 100k-user instance is several hundred MB of JS objects in the emulator; give it room.
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      const match = /^listening on (\S+)/.exec(line);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before listening: ${stderr}`)));
+  });
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`[bench] the emulator exited (${code ?? signal}): ${stderr.slice(-2000)}\n`);
+  });
+  const origin = new URL(url).origin;
+  const hook = async <T>(method: string, path: string, body?: string): Promise<T> => {
+    const response = await fetch(`${origin}/__emulator/${path}`, {
+      method,
+      ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} /__emulator/${path} -> ${response.status}: ${text.slice(0, 500)}`);
+    return JSON.parse(text) as T;
+  };
+  return {
+    url,
+    origin,
+    seed: (body) => hook('POST', 'seed', body),
+    reset: async () => {
+      await hook('POST', 'reset');
+    },
+    stats: () => hook<EmulatorStats>('GET', 'stats'),
+    stop: () => {
+      stopping = true;
+      return stopChild(child);
+    },
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+export interface CliRun {
+  code: number;
+  seconds: number;
+  /** Peak resident set size in MB (process.resourceUsage().maxRSS). */
+  peakMb: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliRunOptions {
+  args: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Called about every 200 ms while the CLI runs (used to sample emulator stats). */
+  onTick?: () => void;
+}
+
+/** Runs `node --import bench/rss-probe.mjs bin/clerk-sync.js ARGS`, timing it from spawn to exit. */
+export async function runCli(options: CliRunOptions): Promise<CliRun> {
+  return runNode([BIN, ...options.args], options);
+}
+
+/** Runs a Node script (with tsx when it is TypeScript) the same way: wall time and peak RSS. */
+export async function runNode(argv: string[], options: Omit<CliRunOptions, 'args'>): Promise<CliRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'clerk-sync-bench-'));
+  const rssFile = join(dir, 'rss');
+  const loader = argv[0]?.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', RSS_PROBE, ...loader, ...argv], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...options.env, BENCH_RSS_FILE: rssFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const timer = options.onTick ? setInterval(options.onTick, 200) : undefined;
+  const code = await new Promise<number>((resolve) => child.once('exit', (exit) => resolve(exit ?? 1)));
+  const seconds = (performance.now() - started) / 1000;
+  if (timer) clearInterval(timer);
+  let peakMb = Number.NaN;
+  try {
+    peakMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
+  } catch {
+    // No file: the process died before its exit handler ran (a crash or a kill); NaN marks the figure missing.
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { code, seconds, peakMb, stdout, stderr };
+}
