@@ -1,4 +1,5 @@
-// Validates response bodies against Clerk's OpenAPI spec (../shared/clerk-openapi/2026-05-12.yml beside the repo),
+// Validates response bodies against Clerk's OpenAPI spec (test/fixtures/clerk-openapi/2026-05-12.yml, vendored with
+// its MIT licence and source in that folder, so a clean clone and CI have it),
 // so a drifting emulator shape fails a test. OpenAPI 3.0 is not JSON Schema: `nullable: true` becomes
 // `anyOf: [null, schema]`, `discriminator` and `x-*` annotations are dropped, and refs point into one registered
 // document. Error statuses the operation does not declare are checked against the generic ClerkErrors schema.
@@ -9,7 +10,7 @@ import formatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { expect } from 'vitest';
 import { parse } from 'yaml';
 
-const SPEC_URL = new URL('../../../shared/clerk-openapi/2026-05-12.yml', import.meta.url);
+const SPEC_URL = new URL('../fixtures/clerk-openapi/2026-05-12.yml', import.meta.url);
 const DOCUMENT_ID = 'clerk-openapi';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
