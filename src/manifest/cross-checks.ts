@@ -359,10 +359,17 @@ class Checker {
     if (!Array.isArray(user.memberships)) return undefined;
     const result: DesiredMembership[] = [];
     const orgs = new Map<string, SourceRef>();
+    // A fast-read file has the list's item offsets at hand; walking from the root for each of 150,000 memberships
+    // was a tenth of the manifest's time.
+    const offsets = file.fast?.containers.get(user.memberships)?.offsets;
     user.memberships.forEach((entry, position) => {
       if (!isData(entry) || typeof entry.org !== 'string') return;
       const path = [...base, 'memberships', String(position)];
-      const ref = sourceRef(file, locate(file, path)?.node);
+      const start = offsets?.[2 * position];
+      const ref =
+        start === undefined
+          ? sourceRef(file, locate(file, path)?.node)
+          : { file: file.source.file, ...positionOf(file.lineCounter, start) };
       const slug = entry.org;
       if (!this.orgSlugs.has(slug)) {
         this.error(file, spanAt(file, [...path, 'org']), {

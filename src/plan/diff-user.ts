@@ -438,8 +438,11 @@ function planMemberships(
     const membership = wanted.get(slug);
     const liveOrg = context.liveOrgsBySlug.get(slug);
     if (!liveOrg && !context.managedSlugs.has(slug)) continue; // unknown_organization, reported by createPlan
-    const org = { slug, organizationId: liveOrg?.id ?? null };
     const current = liveOrg ? liveMemberships.find((m) => m.organizationId === liveOrg.id) : undefined;
+    // Most users need nothing here: build the operation's parts only when there is one.
+    if (membership && current && current.role === membership.role) continue;
+    if (!membership && (!current || !context.managedSlugs.has(slug))) continue;
+    const org = { slug, organizationId: liveOrg?.id ?? null };
     const target = `${slug}/${desired.key}`;
     if (membership && !current) {
       const dependsOn: string[] = [];

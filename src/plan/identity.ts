@@ -41,8 +41,9 @@ class LiveIndex {
   readonly byUsername = new Map<string, LiveUser[]>();
 
   constructor(users: readonly LiveUser[]) {
-    // Sorted by id so that messages naming several users list them in the same order every time.
-    for (const user of [...users].sort((a, b) => compareStrings(a.id, b.id))) {
+    // In snapshot order: messages that name several users sort them by id themselves (byId), so 100,000 users
+    // are not sorted for the rare key two of them share.
+    for (const user of users) {
       if (user.externalId !== null) push(this.byExternalId, user.externalId, user);
       // Email matching is case-insensitive [assume] (clerk-api-notes.md §3.1: Clerk stores lower-case).
       for (const email of user.emailAddresses) push(this.byEmail, email.emailAddress.toLowerCase(), user);
@@ -56,6 +57,11 @@ class LiveIndex {
     if (kind === 'emailAddress') return this.byEmail.get(key.toLowerCase()) ?? [];
     return this.byUsername.get(key) ?? [];
   }
+}
+
+/** Users in id order, for messages that list several. */
+function byId(users: readonly LiveUser[]): LiveUser[] {
+  return [...users].sort((a, b) => compareStrings(a.id, b.id));
 }
 
 function push(map: Map<string, LiveUser[]>, key: string, user: LiveUser): void {
@@ -86,7 +92,9 @@ export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityR
       errors.push(
         diagnostic(
           'ambiguous_user_match',
-          `${kind} "${user.key}" matches ${found.length} live users (${found.map((u) => u.id).join(', ')})`,
+          `${kind} "${user.key}" matches ${found.length} live users (${byId(found)
+            .map((u) => u.id)
+            .join(', ')})`,
           fieldSource(user, 'key', KEY_FIELD[kind]),
           'Make the live users distinct (or delete the duplicate) so the key names exactly one of them.',
         ),
@@ -132,7 +140,10 @@ function takenIdentifiers(
 ): PlanDiagnostic[] {
   const errors: PlanDiagnostic[] = [];
   const others = (holders: LiveUser[] | undefined): LiveUser[] =>
-    (holders ?? []).filter((holder) => holder.id !== match?.id);
+    // Almost always: nobody, or only the match itself.
+    holders === undefined || (holders.length === 1 && holders[0]?.id === match?.id)
+      ? []
+      : byId(holders.filter((holder) => holder.id !== match?.id));
   const subject = match ? `manifest user "${user.key}" (live ${match.id})` : `new manifest user "${user.key}"`;
   const hint = 'An identifier can belong to one user only: remove it from the other user first, or fix the manifest.';
 

@@ -239,6 +239,8 @@ describe('field positions of fast-read users', () => {
       const full = buildDesiredState([readYaml(source, env, { fast: false })], [name]).desired.users;
       expect(fast.length, name).toBeGreaterThan(0);
       expect(fast.map((user) => user.fieldSources)).toStrictEqual(full.map((user) => user.fieldSources));
+      expect(fast.map((user) => user.memberships)).toStrictEqual(full.map((user) => user.memberships));
+      expect(fast.flatMap((user) => user.memberships ?? []).length, name).toBeGreaterThan(0);
     }
   });
 });
