@@ -6,7 +6,7 @@
 
 import type { ClerkClient, RequestSpec, RetryMode } from '../clerk/index.ts';
 import { ApiError, ClerkSyncError, InternalError, isApiError } from '../errors.ts';
-import type { BanUserOp, Operation, Plan, UnbanUserOp } from '../plan/index.ts';
+import { type BanUserOp, isDestructive, type Operation, type Plan, type UnbanUserOp } from '../plan/index.ts';
 import type { UserKeyKind } from '../state/index.ts';
 import { type Journal, type JournalEntry, planFingerprint } from './journal.ts';
 import { type CreateOp, lookUpCreated } from './lookups.ts';
@@ -228,8 +228,15 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     if (op.type === 'create_organization') organizationIds.set(op.org.slug, success.created.id);
   }
 
+  // Destructive operations (deletes, bans, locks, removals, downgrades) start only once every constructive one
+  // has settled, so an apply that stops halfway has done additive work and no removal (the plan's phase order is
+  // not enough: with several lanes a later user's ban could otherwise start before an earlier user's create).
+  const constructiveLeft = new Set(operations.filter((op) => !isDestructive(op)).map((op) => op.id));
+  let barrierOpen = constructiveLeft.size === 0;
+
   let blockedMayExist = false;
   function settle(op: Operation, outcome: OperationOutcome): void {
+    if (constructiveLeft.delete(op.id) && constructiveLeft.size === 0) barrierOpen = true;
     if (outcome.status === 'failed' || outcome.status === 'skipped') blockedMayExist = true;
     state.set(op.id, outcome.status);
     outcomes.set(op.id, outcome);
@@ -451,7 +458,10 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     return status === 'done' || status === 'unchanged';
   };
   const isReady = (op: Operation): boolean =>
-    state.get(op.id) === 'pending' && op.dependsOn.every(isSatisfied) && !busyLanes.has(laneOf(op));
+    state.get(op.id) === 'pending' &&
+    (barrierOpen || !isDestructive(op)) &&
+    op.dependsOn.every(isSatisfied) &&
+    !busyLanes.has(laneOf(op));
 
   const launch = (lanes: string[], task: () => Promise<void>): void => {
     for (const lane of lanes) busyLanes.add(lane);
@@ -492,15 +502,23 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     while (firstPending < operations.length && state.get(operations[firstPending]?.id ?? '') !== 'pending') {
       firstPending += 1;
     }
+    // Lanes whose next operation waits at the destructive barrier: later operations of that user do not overtake it.
+    const held = new Set<string>();
     for (let index = firstPending; index < operations.length && running.size < concurrency; index += 1) {
       const op = operations[index] as Operation;
+      if (held.has(laneOf(op))) continue;
+      if (!barrierOpen && isDestructive(op) && state.get(op.id) === 'pending') {
+        held.add(laneOf(op));
+        continue;
+      }
       if (!isReady(op)) continue;
       if (isBan(op)) {
         const batch: BanOp[] = [op];
         const lanes = [laneOf(op)];
         for (let next = index + 1; next < operations.length && batch.length < BULK_BAN_LIMIT; next += 1) {
           const other = operations[next] as Operation;
-          if (other.type !== op.type || !isReady(other) || lanes.includes(laneOf(other))) continue;
+          if (other.type !== op.type || !isReady(other) || lanes.includes(laneOf(other)) || held.has(laneOf(other)))
+            continue;
           batch.push(other as BanOp);
           lanes.push(laneOf(other));
         }
@@ -518,6 +536,12 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       skipBlocked();
       if (signal?.aborted) stopReason ??= INTERRUPTED;
       if (stopReason === undefined) startReady();
+      if (running.size === 0 && stopReason === undefined && !barrierOpen) {
+        // Constructive operations remain but none can start (one waits on a destructive one): open the barrier
+        // rather than stop, so the plan's own dependencies decide.
+        barrierOpen = true;
+        startReady();
+      }
       if (running.size === 0) break;
       await Promise.race(running);
     }

@@ -41,6 +41,51 @@ describe('applyPlan scheduler', () => {
     expect(at('start PATCH /users/user_emp-4')).toBeLessThan(at('end PATCH /users/user_emp-1'));
   });
 
+  it('starts no destructive operation before every constructive one has settled, whatever the lanes', async () => {
+    const client = createFakeClient((spec) => (spec.path === '/users' ? wireUser('user_new') : {}));
+    const plan = planOf([
+      { id: 'create_user:emp-9', type: 'create_user', user: fresh('emp-9'), attributes: {}, dependsOn: [] },
+      updateUser('emp-1', 'A'),
+      updateUser('emp-1b', 'B', ['update_user:emp-1']),
+      {
+        id: 'delete_user:user_gone',
+        type: 'delete_user',
+        user: { key: null, userId: 'user_gone', label: 'gone@acme.test' },
+        label: 'gone@acme.test',
+        reason: 'prune',
+        dependsOn: [],
+      },
+      ban('emp-2'),
+    ]);
+    const result = await applyPlan(plan, options(client, { concurrency: 8 }));
+    expect(result).toMatchObject({ done: 5, failed: 0, skipped: 0 });
+    const at = (entry: string) => client.log.indexOf(entry);
+    const lastConstructiveEnd = Math.max(
+      at('end POST /users'),
+      at('end PATCH /users/user_emp-1'),
+      at('end PATCH /users/user_emp-1b'),
+    );
+    expect(at('start DELETE /users/user_gone')).toBeGreaterThan(lastConstructiveEnd);
+    expect(
+      client.log.findIndex((entry) => entry.startsWith('start POST /users/') && entry.includes('ban')),
+    ).toBeGreaterThan(lastConstructiveEnd);
+  });
+
+  it('a constructive failure stops the run before any destructive operation starts', async () => {
+    const client = createFakeClient((spec) => {
+      if (spec.path === '/users/user_emp-1') throw apiError(spec, 422);
+      return {};
+    });
+    const plan = planOf([updateUser('emp-1', 'A'), ban('emp-2'), lock('emp-3')]);
+    const result = await applyPlan(plan, options(client, { concurrency: 8 }));
+    expect(statusOf(result)).toStrictEqual({
+      'update_user:emp-1': 'failed',
+      'ban_user:emp-2': 'skipped',
+      'lock_user:emp-3': 'skipped',
+    });
+    expect(client.calls.map((call) => call.spec.path)).toStrictEqual(['/users/user_emp-1']);
+  });
+
   it('serializes the operations of one user, in plan order', async () => {
     const client = createFakeClient();
     const ops: Operation[] = [
@@ -206,20 +251,21 @@ describe('bulk ban', () => {
       const ids = (spec.body as { user_ids?: string[] } | undefined)?.user_ids;
       return ids ? ids.map((id) => wireUser(id)) : {};
     });
+    // Unbans are constructive and go first; emp-1 is busy being locked when the bans start.
     const ops: Operation[] = [
-      updateUser('emp-1', 'A'),
+      { id: 'unban_user:emp-4', type: 'unban_user', user: existing('emp-4'), dependsOn: [] },
+      { id: 'unban_user:emp-5', type: 'unban_user', user: existing('emp-5'), dependsOn: [] },
+      lock('emp-1'),
       ban('emp-1'),
       ban('emp-2'),
       ban('emp-3'),
-      { id: 'unban_user:emp-4', type: 'unban_user', user: existing('emp-4'), dependsOn: [] },
-      { id: 'unban_user:emp-5', type: 'unban_user', user: existing('emp-5'), dependsOn: [] },
     ];
     const result = await applyPlan(planOf(ops), options(client));
     expect(result.done).toBe(6);
     const bans = client.calls.filter((call) => call.spec.path.endsWith('ban'));
     expect(bans.map((call) => [call.spec.path, call.spec.body])).toStrictEqual([
-      ['/users/ban', { user_ids: ['user_emp-2', 'user_emp-3'] }],
       ['/users/unban', { user_ids: ['user_emp-4', 'user_emp-5'] }],
+      ['/users/ban', { user_ids: ['user_emp-2', 'user_emp-3'] }],
       ['/users/user_emp-1/ban', undefined],
     ]);
   });
