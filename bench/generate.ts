@@ -163,7 +163,7 @@ export function driftCounts(total: number): DriftCounts {
 
 export interface ManifestOptions {
   drift: DriftCounts;
-  /** Users per file: a manifest file is capped at 20 MB (docs/manifest.md, "YAML rules and limits"). */
+  /** Users per file: a manifest file is capped at 64 MB (docs/manifest.md, "YAML rules and limits"). */
   usersPerFile?: number;
   seed?: number;
 }

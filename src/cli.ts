@@ -59,14 +59,16 @@ function parseCommandArgs(command: CommandDefinition, argv: string[]) {
   }
 }
 
-function writeError(io: CliIO, error: unknown, jsonRequested: boolean): number {
+function writeError(io: CliIO, error: unknown, jsonRequested: boolean, commandName?: string): number {
   if (error instanceof ClerkSyncError) {
     if (jsonRequested) {
       io.stdout.write(`${JSON.stringify({ status: 'error', error: error.toJSON() }, null, 2)}\n`);
     }
     if (error.userFacing) {
       io.stderr.write(`Error: ${error.message}\n`);
-      if (error.hint) io.stderr.write(`  hint: ${error.hint}\n`);
+      // A usage error raised inside a command does not know its name: name it in the generic hint.
+      const hint = commandName ? error.hint?.replace('clerk-sync <command>', `clerk-sync ${commandName}`) : error.hint;
+      if (hint) io.stderr.write(`  hint: ${hint}\n`);
       io.stderr.write(`  code: ${error.code}\n`);
     } else {
       io.stderr.write(
@@ -93,6 +95,7 @@ export async function main(argv: string[], givenIO: CliIO = defaultIO()): Promis
   const [name, ...rest] = argv;
   const io: CliIO = givenIO.runCli ? givenIO : { ...givenIO, runCli: main };
   let jsonRequested = false;
+  let commandName: string | undefined;
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       io.stdout.write(await topLevelHelp());
@@ -108,6 +111,7 @@ export async function main(argv: string[], givenIO: CliIO = defaultIO()): Promis
         hint: `Commands: ${COMMAND_NAMES.join(', ')}. Run \`clerk-sync --help\`.`,
       });
     }
+    commandName = command.name;
     const { values, positionals } = parseCommandArgs(command, rest);
     jsonRequested = (values as Record<string, unknown>).format === 'json';
     if (values.help === true) {
@@ -116,6 +120,6 @@ export async function main(argv: string[], givenIO: CliIO = defaultIO()): Promis
     }
     return await command.run({ values, positionals }, io);
   } catch (error) {
-    return writeError(io, error, jsonRequested);
+    return writeError(io, error, jsonRequested, commandName);
   }
 }

@@ -2,7 +2,14 @@
 // (refused when anything it touches changed since it was made). Plans go to stdout, progress to stderr.
 
 import { join } from 'node:path';
-import { type ApplyResult, applyPlan, createJournal, plannedRequests } from '../apply/index.ts';
+import {
+  type ApplyResult,
+  applyPlan,
+  createJournal,
+  planFingerprint,
+  plannedRequests,
+  readJournal,
+} from '../apply/index.ts';
 import { isProductionKey } from '../clerk/index.ts';
 import { ApplyFailedError, ClerkSyncError, ConfigError, PlanRefusedError, UsageError } from '../errors.ts';
 import { type CreateUserOp, isDestructive, type Plan, parsePlan, presentPlan } from '../plan/index.ts';
@@ -16,7 +23,14 @@ import {
   shouldUseColor,
 } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
-import { booleanOption, type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
+import {
+  booleanOption,
+  type CliIO,
+  type CommandDefinition,
+  type OptionValues,
+  stringList,
+  stringOption,
+} from './command.ts';
 import { readTextFile } from './files.ts';
 import {
   formatPlanDiagnostics,
@@ -68,6 +82,15 @@ function secretsFromEnvironment(plan: Plan, io: CliIO): SecretResolver {
     );
   }
   return (op) => values.get(op.id);
+}
+
+/**
+ * --journal, or `.clerk-sync/journal-<plan>.jsonl` named after the plan itself (manifest, live state and
+ * operations): a re-run of the same saved plan finds its journal, and two different plans never share one (the
+ * live fingerprint alone is the same for every empty instance).
+ */
+function journalFileFor(values: OptionValues, plan: Plan): string {
+  return stringOption(values, 'journal') ?? join('.clerk-sync', `journal-${planFingerprint(plan).slice(0, 12)}.jsonl`);
 }
 
 function refuseUnlessAllowed(plan: Plan, secretKey: string, allowProduction: boolean): void {
@@ -171,7 +194,20 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
         io.stderr.write(
           `Checking that the ${Object.keys(plan.liveVersions.users).length + Object.keys(plan.liveVersions.organizations).length + Object.keys(plan.liveVersions.memberships).length} objects the plan read are unchanged ...\n`,
         );
-        const stale = await findStaleObjects(client, plan);
+        // Operations an interrupted apply of this same plan began: the objects they act on changed by our hand.
+        const fingerprint = planFingerprint(plan);
+        const previous = await readJournal(join(io.cwd, journalFileFor(values, plan))).catch(() => []);
+        const started = new Set(
+          previous.flatMap((entry) =>
+            entry.kind === 'header' || entry.plan !== fingerprint
+              ? []
+              : [entry.kind === 'intent' ? entry.op.id : entry.op],
+          ),
+        );
+        if (started.size > 0) {
+          io.stderr.write(`Resuming: the journal shows ${started.size} operation(s) of this plan already started.\n`);
+        }
+        const stale = await findStaleObjects(client, plan, started);
         if (stale.length > 0) {
           io.stderr.write(formatStaleObjects(stale));
           throw new PlanRefusedError(
@@ -190,20 +226,19 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
         renderPlanText(presentPlan(plan), { color, ...(io.stdout.columns ? { columns: io.stdout.columns } : {}) }),
       );
       if (plan.operations.length === 0) return 0;
-      refuseUnlessAllowed(plan, secretKey, booleanOption(values, 'allow-production'));
-
+      // A dry run sends nothing, so it is allowed against production too: it is how one reviews such a plan.
       if (booleanOption(values, 'dry-run')) {
         io.stdout.write(renderDryRun(plannedRequests(plan), { color }));
         io.stdout.write('\nDry run: no change was sent.\n');
         return 0;
       }
+      refuseUnlessAllowed(plan, secretKey, booleanOption(values, 'allow-production'));
       if (!(await confirmOrRefuse(io, booleanOption(values, 'auto-approve')))) {
         io.stdout.write('Apply cancelled. Nothing was changed.\n');
         return 1;
       }
 
-      const journalFile =
-        stringOption(values, 'journal') ?? join('.clerk-sync', `journal-${plan.fingerprints.live.slice(0, 12)}.jsonl`);
+      const journalFile = journalFileFor(values, plan);
       const journal = await createJournal(join(io.cwd, journalFile), plan);
       const titles = operationTitles(plan);
       const progress = createApplyProgress({

@@ -11,6 +11,28 @@ export interface StaleObject {
   id: string;
   /** What a reviewer needs: "deleted", "modified at 2026-11-23T10:00:00.000Z", "now exists (user_...)". */
   change: string;
+  /** Ids of the plan's operations that act on the object. */
+  ops: string[];
+}
+
+/** Ids of the plan's operations by the live object they act on. */
+interface Touching {
+  users: Map<string, string[]>;
+  organizations: Map<string, string[]>;
+  memberships: Map<string, string[]>;
+}
+
+function touching(plan: Plan): Touching {
+  const out: Touching = { users: new Map(), organizations: new Map(), memberships: new Map() };
+  const add = (map: Map<string, string[]>, id: string, op: string): void => {
+    map.set(id, [...(map.get(id) ?? []), op]);
+  };
+  for (const op of plan.operations) {
+    if ('user' in op && op.user.userId !== null) add(out.users, op.user.userId, op.id);
+    if ('org' in op && op.org.organizationId !== null) add(out.organizations, op.org.organizationId, op.id);
+    if ('membershipId' in op) add(out.memberships, op.membershipId, op.id);
+  }
+  return out;
 }
 
 const BATCH = 100;
@@ -25,7 +47,7 @@ function modified(before: number, after: number): string {
   return `modified at ${new Date(after).toISOString()} (plan read it at version ${new Date(before).toISOString()})`;
 }
 
-async function staleUsers(client: ClerkClient, plan: Plan): Promise<StaleObject[]> {
+async function staleUsers(client: ClerkClient, plan: Plan, touched: Touching): Promise<StaleObject[]> {
   const stale: StaleObject[] = [];
   const ids = Object.keys(plan.liveVersions.users);
   const seen = new Map<string, WireUser>();
@@ -40,9 +62,10 @@ async function staleUsers(client: ClerkClient, plan: Plan): Promise<StaleObject[
   for (const id of ids) {
     const user = seen.get(id);
     const version = plan.liveVersions.users[id];
-    if (!user) stale.push({ kind: 'user', id, change: 'deleted' });
+    const ops = touched.users.get(id) ?? [];
+    if (!user) stale.push({ kind: 'user', id, change: 'deleted', ops });
     else if (version && user.updated_at !== version.updatedAt)
-      stale.push({ kind: 'user', id, change: modified(version.updatedAt, user.updated_at) });
+      stale.push({ kind: 'user', id, change: modified(version.updatedAt, user.updated_at), ops });
   }
 
   // Users the plan creates must still be absent, or applying would collide with (or duplicate) them.
@@ -68,13 +91,19 @@ async function staleUsers(client: ClerkClient, plan: Plan): Promise<StaleObject[
             : (user.email_addresses
                 .find((email) => batch.includes(email.email_address.toLowerCase()))
                 ?.email_address.toLowerCase() ?? null);
-      stale.push({ kind: 'user', id: key ?? user.id, change: `now exists as ${user.id} (the plan would create it)` });
+      const create = creates.find((op) => op.user.key === key);
+      stale.push({
+        kind: 'user',
+        id: key ?? user.id,
+        change: `now exists as ${user.id} (the plan would create it)`,
+        ops: create ? [create.id] : [],
+      });
     }
   }
   return stale;
 }
 
-async function staleOrganizations(client: ClerkClient, plan: Plan): Promise<StaleObject[]> {
+async function staleOrganizations(client: ClerkClient, plan: Plan, touched: Touching): Promise<StaleObject[]> {
   const stale: StaleObject[] = [];
   for (const [id, version] of Object.entries(plan.liveVersions.organizations)) {
     try {
@@ -83,9 +112,15 @@ async function staleOrganizations(client: ClerkClient, plan: Plan): Promise<Stal
         path: `/organizations/${encodeURIComponent(id)}`,
       });
       if (org.updated_at !== version.updatedAt)
-        stale.push({ kind: 'organization', id, change: modified(version.updatedAt, org.updated_at) });
+        stale.push({
+          kind: 'organization',
+          id,
+          change: modified(version.updatedAt, org.updated_at),
+          ops: touched.organizations.get(id) ?? [],
+        });
     } catch (error) {
-      if (isApiError(error) && error.status === 404) stale.push({ kind: 'organization', id, change: 'deleted' });
+      if (isApiError(error) && error.status === 404)
+        stale.push({ kind: 'organization', id, change: 'deleted', ops: touched.organizations.get(id) ?? [] });
       else throw error;
     }
   }
@@ -100,6 +135,7 @@ async function staleOrganizations(client: ClerkClient, plan: Plan): Promise<Stal
         kind: 'organization',
         id: op.org.slug,
         change: `now exists as ${org.id} (the plan would create it)`,
+        ops: [op.id],
       });
     } catch (error) {
       if (!(isApiError(error) && error.status === 404)) throw error;
@@ -112,12 +148,14 @@ async function staleMemberships(client: ClerkClient, plan: Plan): Promise<StaleO
   const stale: StaleObject[] = [];
   // organization id -> user id -> what the plan expects (membership id, or null: must not exist yet)
   const expected = new Map<string, Map<string, string | null>>();
+  const opOf = new Map<string, string>();
   for (const op of plan.operations) {
     if (op.type !== 'create_membership' && op.type !== 'update_membership_role' && op.type !== 'delete_membership')
       continue;
     if (op.org.organizationId === null || op.user.userId === null) continue;
     const perOrg = expected.get(op.org.organizationId) ?? new Map<string, string | null>();
     perOrg.set(op.user.userId, op.type === 'create_membership' ? null : op.membershipId);
+    opOf.set(`${op.org.organizationId}/${op.user.userId}`, op.id);
     expected.set(op.org.organizationId, perOrg);
   }
   for (const [orgId, perOrg] of expected) {
@@ -135,22 +173,26 @@ async function staleMemberships(client: ClerkClient, plan: Plan): Promise<StaleO
     }
     for (const [userId, membershipId] of perOrg) {
       const current = found.get(userId);
+      const opId = opOf.get(`${orgId}/${userId}`);
+      const ops = opId === undefined ? [] : [opId];
       if (membershipId === null) {
         if (current)
           stale.push({
             kind: 'membership',
             id: current.id,
             change: `now exists (${userId} in ${orgId} as ${current.role}; the plan would create it)`,
+            ops,
           });
         continue;
       }
       const version = plan.liveVersions.memberships[membershipId];
-      if (!current) stale.push({ kind: 'membership', id: membershipId, change: 'deleted' });
+      if (!current) stale.push({ kind: 'membership', id: membershipId, change: 'deleted', ops });
       else if (version && current.updated_at !== version.updatedAt) {
         stale.push({
           kind: 'membership',
           id: membershipId,
           change: `${modified(version.updatedAt, current.updated_at)}, role now ${current.role}`,
+          ops,
         });
       }
     }
@@ -158,12 +200,24 @@ async function staleMemberships(client: ClerkClient, plan: Plan): Promise<StaleO
   return stale;
 }
 
-export async function findStaleObjects(client: ClerkClient, plan: Plan): Promise<StaleObject[]> {
-  return [
-    ...(await staleOrganizations(client, plan)),
-    ...(await staleUsers(client, plan)),
+/**
+ * Every object the plan read that changed since, and every object it would create that now exists. `started`:
+ * operations an earlier, interrupted apply of this same plan began (from its journal); objects they act on are
+ * expected to have changed and are not reported, so a killed `apply PLAN` can simply be run again. (A change by
+ * someone else to such an object in between is then not noticed: the re-run sets the planned values again.)
+ */
+export async function findStaleObjects(
+  client: ClerkClient,
+  plan: Plan,
+  started: ReadonlySet<string> = new Set(),
+): Promise<StaleObject[]> {
+  const touched = touching(plan);
+  const all = [
+    ...(await staleOrganizations(client, plan, touched)),
+    ...(await staleUsers(client, plan, touched)),
     ...(await staleMemberships(client, plan)),
   ];
+  return all.filter((object) => !object.ops.some((op) => started.has(op)));
 }
 
 export function formatStaleObjects(stale: StaleObject[]): string {

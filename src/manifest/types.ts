@@ -43,7 +43,7 @@ export interface LoadOptions extends ParseOptions {
 /** Hard limits: past them a manifest is rejected with a diagnostic, never a crash or a hang. */
 export const LIMITS = {
   /** Largest manifest file read, in bytes. */
-  fileBytes: 20 * 1024 * 1024,
+  fileBytes: 64 * 1024 * 1024,
   /** Deepest nesting of mappings and lists (a real manifest needs about 6, metadata included). */
   depth: 32,
   /** Longest string value, in characters. */

@@ -362,6 +362,38 @@ describe('convergence', () => {
     expect(plan.stdout).toMatch(/^No changes\./);
   }, 300_000);
 
+  it('a saved plan whose apply was killed (SIGKILL) is applied again, not refused as stale, and converges', async () => {
+    const COUNT = 40;
+    const e2e = await e2eContext({ faults: 'latency=15ms' });
+    const file = await e2e.write('users.yaml', generated(COUNT, 'svd'));
+    const saved = await e2e.cli(['plan', '-f', file, '--out', 'plan.json'], { env: { PW: PASSWORD } });
+    expect(saved.code, saved.stderr).toBe(0);
+    const started = startCli(
+      ['apply', 'plan.json', '--auto-approve', '--rate-limit', '5000/1s', '--concurrency', '2'],
+      {
+        cwd: e2e.dir,
+        env: { ...e2e.env, PW: PASSWORD },
+      },
+    );
+    await waitFor(
+      () => Object.values(mutatingRequests(e2e.emulator.stats())).reduce((a, b) => a + b, 0) >= 15,
+      'apply to send 15 changes',
+    );
+    started.child.kill('SIGKILL');
+    expect((await started.done).signal).toBe('SIGKILL');
+
+    // The users it created are "now existing" objects the plan would create: its own work, known from the journal.
+    const rerun = await e2e.cli(['apply', 'plan.json', '--auto-approve', '--rate-limit', '5000/1s'], {
+      env: { PW: PASSWORD },
+      timeoutMs: 240_000,
+    });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toMatch(/Resuming: the journal shows \d+ operation\(s\) of this plan already started\./);
+    await expectConverged(e2e.emulator, COUNT, 'svd');
+    const plan = await e2e.cli(['plan', '-f', file], { env: { PW: PASSWORD } });
+    expect(plan.stdout).toMatch(/^No changes\./);
+  }, 300_000);
+
   it('completes under the emulator rate limit (50/1s) without failures', async () => {
     const COUNT = 40;
     const e2e = await e2eContext({ rateLimit: '50/1s' });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import { LIMITS } from '../../src/manifest/index.ts';
 import { type CliRun, reportFigure, runCli } from './harness.ts';
 
 const HEAD = 'apiVersion: clerk-sync/v1\norganizations:\n  - slug: acme\n    name: Acme\nusers:\n';
@@ -38,7 +39,7 @@ function aliasBomb(): string {
 }
 
 async function writeHuge(path: string): Promise<void> {
-  // 21 MB of otherwise valid users: past the 20 MB cap (LIMITS.fileBytes).
+  // Otherwise valid users, 1 MB past the file cap (LIMITS.fileBytes, 64 MB).
   const handle = await open(path, 'w');
   try {
     await handle.write(HEAD);
@@ -49,7 +50,8 @@ async function writeHuge(path: string): Promise<void> {
       );
     }
     const block = chunk.join('');
-    for (let written = 0; written < 21 * 1024 * 1024; written += Buffer.byteLength(block)) await handle.write(block);
+    for (let written = 0; written < LIMITS.fileBytes + 1024 * 1024; written += Buffer.byteLength(block))
+      await handle.write(block);
   } finally {
     await handle.close();
   }
