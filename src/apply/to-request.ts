@@ -205,7 +205,7 @@ export function plannedRequests(plan: Plan): PlannedRequest[] {
     for (const [value, label] of labels) out = out.split(value).join(encode(label));
     return out;
   };
-  return plan.operations.map((op) => {
+  const single = plan.operations.map((op): PlannedRequest => {
     labels.clear();
     const spec = toRequest(op, placeholders, REDACTED_SECRETS);
     const path = substitute(spec.path, (label) => label);
@@ -214,6 +214,43 @@ export function plannedRequests(plan: Plan): PlannedRequest[] {
         ? undefined
         : (JSON.parse(substitute(JSON.stringify(spec.body), (label) => JSON.stringify(label).slice(1, -1))) as unknown);
     return { operationId: op.id, method: spec.method, path, ...(body === undefined ? {} : { body }) };
+  });
+  return withBulkBans(plan.operations, single);
+}
+
+/**
+ * Bans and unbans as apply sends them: the bulk endpoints, up to BULK_BAN_LIMIT users a request, one request
+ * where only one user is left (apply-plan.ts runBanBatch). Each batch stands where its first operation stood.
+ * (Apply forms its batches from the bans ready at the time, so a user busy with another operation may go alone.)
+ */
+function withBulkBans(operations: readonly Operation[], single: PlannedRequest[]): PlannedRequest[] {
+  const batches = new Map<number, PlannedRequest>();
+  const batched = new Set<number>();
+  for (const kind of ['ban_user', 'unban_user'] as const) {
+    const indexes = operations.flatMap((op, index) => (op.type === kind ? [index] : []));
+    for (let start = 0; start < indexes.length; start += BULK_BAN_LIMIT) {
+      const chunk = indexes.slice(start, start + BULK_BAN_LIMIT);
+      if (chunk.length < 2) continue;
+      const userIds = chunk.map((index) => {
+        const match = /^\/users\/(.+)\/(?:ban|unban)$/.exec(single[index]?.path ?? '');
+        return match?.[1] ?? '';
+      });
+      const spec = bulkBanRequest(kind, userIds);
+      const [first] = chunk as [number, ...number[]];
+      batches.set(first, {
+        operationId: operations[first]?.id ?? '',
+        operationIds: chunk.map((index) => operations[index]?.id ?? ''),
+        method: spec.method,
+        path: spec.path,
+        body: spec.body,
+      });
+      for (const index of chunk) batched.add(index);
+    }
+  }
+  return single.flatMap((request, index) => {
+    const batch = batches.get(index);
+    if (batch) return [batch];
+    return batched.has(index) ? [] : [request];
   });
 }
 

@@ -40,6 +40,8 @@ export interface ApplyResult {
 /** One request apply would send, for --dry-run (secrets already redacted). */
 export interface PlannedRequest {
   operationId: string;
+  /** A bulk request (bans, unbans): every operation it carries, the first being operationId. */
+  operationIds?: string[];
   method: HttpMethod;
   path: string;
   body?: unknown;

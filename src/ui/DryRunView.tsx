@@ -29,6 +29,13 @@ export function compactBody(body: unknown): string {
   return JSON.stringify(body) ?? '';
 }
 
+/** The operations a request carries: one, or a bulk request's first few and how many more. */
+export function operationsOf(request: PlannedRequest): string {
+  const ids = request.operationIds ?? [request.operationId];
+  if (ids.length <= 3) return ids.join(', ');
+  return `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
+}
+
 export function DryRunView(props: DryRunViewProps) {
   const { requests, color } = props;
   const max = Math.max(0, props.max ?? DEFAULT_DRY_RUN_MAX);
@@ -43,7 +50,7 @@ export function DryRunView(props: DryRunViewProps) {
           // One operation can send several requests; the position keeps keys unique and the order is fixed.
           // biome-ignore lint/suspicious/noArrayIndexKey: static list, never reordered
           <Box key={index} flexDirection="column" marginTop={1} paddingLeft={2}>
-            <Text>{paint(`# ${request.operationId}`, 'muted', color)}</Text>
+            <Text>{paint(`# ${operationsOf(request)}`, 'muted', color)}</Text>
             <Box>
               <Box flexShrink={0} width={7}>
                 <Text>{paint(request.method, METHOD_TONE[request.method], color)}</Text>
@@ -55,7 +62,13 @@ export function DryRunView(props: DryRunViewProps) {
       })}
       {hidden > 0 && (
         <Box marginTop={1} paddingLeft={2}>
-          <Text>{paint(`${GLYPH.ellipsis} and ${plural(hidden, 'more request')} not shown`, 'muted', color)}</Text>
+          <Text>
+            {paint(
+              `${GLYPH.ellipsis} and ${plural(hidden, 'more request')} not shown (clerk-sync plan --format json lists every operation)`,
+              'muted',
+              color,
+            )}
+          </Text>
         </Box>
       )}
     </Box>

@@ -3,7 +3,7 @@ import type { IdResolver, SecretResolver } from '../../src/apply/index.ts';
 import { BULK_BAN_LIMIT, plannedRequests, requestKindOf, toRequest } from '../../src/apply/index.ts';
 import { ConfigError, InternalError } from '../../src/errors.ts';
 import type { Operation } from '../../src/plan/index.ts';
-import { everyOperation, planOf } from './builders.ts';
+import { ban, everyOperation, existing, planOf } from './builders.ts';
 
 const PASSWORD = 'Tr0ub4dor&3-horse-battery';
 const ids: IdResolver = {
@@ -193,5 +193,30 @@ describe('plannedRequests', () => {
     expect(plannedRequests(plan).map((request) => request.operationId)).toStrictEqual(
       plan.operations.map((op) => op.id),
     );
+  });
+});
+
+describe('plannedRequests for bans', () => {
+  it('lists bans as apply sends them: bulk requests of up to 50 users, one request for a lone user', () => {
+    const keys = Array.from({ length: 52 }, (_, index) => `b${String(index).padStart(2, '0')}`);
+    const plan = planOf([
+      ...keys.map((key) => ban(key)),
+      { id: 'unban_user:u1', type: 'unban_user', user: existing('u1'), dependsOn: [] },
+      { id: 'unban_user:u2', type: 'unban_user', user: existing('u2'), dependsOn: [] },
+    ]);
+    const requests = plannedRequests(plan);
+    expect(requests.map((request) => [request.method, request.path])).toStrictEqual([
+      ['POST', '/users/ban'],
+      ['POST', '/users/ban'],
+      ['POST', '/users/unban'],
+    ]);
+    expect(requests[0]?.body).toStrictEqual({ user_ids: keys.slice(0, 50).map((key) => `user_${key}`) });
+    expect(requests[0]?.operationIds).toHaveLength(50);
+    expect(requests[1]?.body).toStrictEqual({ user_ids: ['user_b50', 'user_b51'] });
+    expect(requests[2]).toMatchObject({
+      operationId: 'unban_user:u1',
+      operationIds: ['unban_user:u1', 'unban_user:u2'],
+      body: { user_ids: ['user_u1', 'user_u2'] },
+    });
   });
 });

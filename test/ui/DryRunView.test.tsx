@@ -52,7 +52,9 @@ describe('renderDryRun', () => {
     expect(text).toContain('Requests apply would send (3):');
     expect(text).toContain('POST   /v1/users');
     expect(text).not.toContain('PATCH');
-    expect(text.trimEnd().split('\n').at(-1)).toBe('  … and 2 more requests not shown');
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      '  … and 2 more requests not shown (clerk-sync plan --format json lists every operation)',
+    );
   });
 
   it('colours methods only when asked', () => {
