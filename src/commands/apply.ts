@@ -77,7 +77,7 @@ function secretsFromEnvironment(plan: Plan, io: CliIO): SecretResolver {
     throw new ConfigError(
       `cannot apply the saved plan: passwords are missing for ${missing.length} user(s):\n  ${missing.join('\n  ')}`,
       {
-        hint: 'Set the variables the manifest names (password: ${VAR}), or apply from the manifest with -f.',
+        hint: 'Set the variables the manifest names (password: ${VAR}), or apply from the manifest with -f. A default written as ${VAR:-default} is not kept in the plan file: it is a password.',
       },
     );
   }
