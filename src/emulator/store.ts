@@ -36,7 +36,11 @@ export interface UserRecord {
   password_enabled: boolean;
   password_last_updated_at: number | null;
   totp_enabled: boolean;
+  /** The base32 TOTP secret set through the API, so verify_totp can check codes (emulator data only). */
+  totp_secret?: string | null;
   backup_code_enabled: boolean;
+  /** Hashes of the unused backup codes (hashed like passwords). */
+  backup_code_hashes?: string[];
   mfa_enabled_at: number | null;
   mfa_disabled_at: number | null;
   banned: boolean;

@@ -2,7 +2,7 @@
 // (clerk-api-notes §3). Validation order follows Clerk: body shape, formats, then uniqueness; nothing changes until
 // every check has passed, so a 422 never leaves a half-applied update.
 
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { CLERK_API_VERSION, type WireMetadata } from '../clerk/index.ts';
 import { newId } from './ids.ts';
 import { mergeMetadata } from './metadata.ts';
@@ -235,7 +235,9 @@ export function createUser(store: Store, rawBody: unknown): UserRecord {
     password_enabled: hasPassword,
     password_last_updated_at: hasPassword ? now : null,
     totp_enabled: totp,
+    totp_secret: str(body, 'totp_secret') ?? null,
     backup_code_enabled: backupCodes,
+    backup_code_hashes: ((body.backup_codes as string[] | undefined) ?? []).map(hashPassword),
     mfa_enabled_at: totp || backupCodes ? now : null,
     mfa_disabled_at: null,
     banned: body.banned === true,
@@ -339,10 +341,12 @@ function updateUser(context: HandlerContext): HandlerResult {
   }
   if (str(body, 'totp_secret')) {
     user.totp_enabled = true;
+    user.totp_secret = str(body, 'totp_secret') ?? null;
     user.mfa_enabled_at = store.now();
   }
   if (((body.backup_codes as string[] | undefined) ?? []).length > 0) {
     user.backup_code_enabled = true;
+    user.backup_code_hashes = (body.backup_codes as string[]).map(hashPassword);
     user.mfa_enabled_at = store.now();
   }
   for (const field of ['delete_self_enabled', 'create_organization_enabled', 'bypass_client_trust'] as const) {
@@ -467,12 +471,104 @@ function disableSecondFactor(which: 'mfa' | 'totp' | 'backup_code') {
     const { store } = context;
     const user = requireUser(store, context.params.user_id);
     const wasEnabled = user.totp_enabled || user.backup_code_enabled;
-    if (which !== 'backup_code') user.totp_enabled = false;
-    if (which !== 'totp') user.backup_code_enabled = false;
+    if (which !== 'backup_code') {
+      user.totp_enabled = false;
+      user.totp_secret = null;
+    }
+    if (which !== 'totp') {
+      user.backup_code_enabled = false;
+      user.backup_code_hashes = [];
+    }
     if (wasEnabled && !user.totp_enabled && !user.backup_code_enabled) user.mfa_disabled_at = store.now();
     store.touchUser(user);
     return ok({ user_id: user.id });
   };
+}
+
+const VERIFY_TOTP = bodySpec({ code: 'string!' });
+const REMOVE_PASSWORD = bodySpec({ sign_out_of_other_sessions: 'boolean?' });
+
+/** RFC 4648 base32 (the alphabet TOTP secrets are written in); undefined when the text is not base32. */
+function base32(text: string): Buffer | undefined {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const char of text.toUpperCase().replace(/=+$/, '')) {
+    const index = alphabet.indexOf(char);
+    if (index < 0) return undefined;
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 6238 TOTP: HMAC-SHA1, 30 s steps, 6 digits (what authenticator apps and Clerk use). */
+export function totpCode(secret: string, atMs: number): string | undefined {
+  const key = base32(secret);
+  if (!key) return undefined;
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 1000 / 30)));
+  const digest = createHmac('sha1', key).update(counter).digest();
+  const offset = (digest[digest.length - 1] as number) & 0x0f;
+  const binary = digest.readUInt32BE(offset) & 0x7fffffff;
+  return String(binary % 1_000_000).padStart(6, '0');
+}
+
+/** POST /users/{id}/verify_totp: a TOTP code (this step or either neighbour) or an unused backup code (consumed). */
+function verifyTotp(context: HandlerContext): HandlerResult {
+  const { store } = context;
+  const user = requireUser(store, context.params.user_id);
+  const body = checkBody(context.body ?? {}, VERIFY_TOTP);
+  if (!user.totp_enabled && !user.backup_code_enabled) {
+    throw new ClerkApiProblem(
+      400,
+      'totp_not_enabled',
+      'TOTP is not enabled',
+      'The user does not have TOTP configured.',
+    );
+  }
+  const code = body.code as string;
+  const now = store.now();
+  if (user.totp_enabled && user.totp_secret) {
+    for (const step of [-30_000, 0, 30_000]) {
+      if (totpCode(user.totp_secret, now + step) === code) return ok({ verified: true, code_type: 'totp' });
+    }
+  }
+  const hashes = user.backup_code_hashes ?? [];
+  const used = hashes.indexOf(hashPassword(code));
+  if (user.backup_code_enabled && used >= 0) {
+    user.backup_code_hashes = hashes.filter((_, index) => index !== used);
+    store.touchUser(user);
+    return ok({ verified: true, code_type: 'backup_code' });
+  }
+  throw new ClerkApiProblem(422, 'form_code_incorrect', 'Incorrect code', 'The provided code is incorrect.', {
+    paramName: 'code',
+  });
+}
+
+/** POST /users/{id}/remove_password: a user without a password comes back unchanged. */
+function removePassword(context: HandlerContext): HandlerResult {
+  const { store } = context;
+  const user = requireUser(store, context.params.user_id);
+  checkBody(context.body ?? {}, REMOVE_PASSWORD);
+  if (user.password_enabled) {
+    user.password_enabled = false;
+    user.password_hash = null;
+    user.password_last_updated_at = null;
+    store.touchUser(user);
+  }
+  return okJson(userJson(store, user));
+}
+
+/** Billing (subscriptions, credits) is not emulated: answered as for an instance where billing is not enabled. */
+function billingNotEnabled(context: HandlerContext): HandlerResult {
+  requireUser(context.store, context.params.user_id);
+  throw notFound('Billing is not enabled for this instance');
 }
 
 /** Passkeys, web3 wallets and external accounts do not exist in the emulator: deleting one is a 404. */
@@ -530,6 +626,20 @@ export const USER_ROUTES: RouteDefinition[] = [
   { method: 'PATCH', path: '/users/{user_id}/metadata', handler: userMetadata('merge') },
   { method: 'PUT', path: '/users/{user_id}/metadata', handler: userMetadata('replace') },
   { method: 'POST', path: '/users/{user_id}/verify_password', handler: verifyPassword },
+  { method: 'POST', path: '/users/{user_id}/verify_totp', handler: verifyTotp },
+  { method: 'POST', path: '/users/{user_id}/remove_password', handler: removePassword },
+  {
+    method: 'GET',
+    path: '/users/{user_id}/trusted_devices',
+    handler: ({ store, params }) => {
+      requireUser(store, params.user_id);
+      return ok({ data: [], total_count: 0 });
+    },
+  },
+  { method: 'DELETE', path: '/users/{user_id}/trusted_devices/{trusted_device_id}', handler: deleteMissingChild },
+  { method: 'GET', path: '/users/{user_id}/billing/subscription', handler: billingNotEnabled },
+  { method: 'GET', path: '/users/{user_id}/billing/credits', handler: billingNotEnabled },
+  { method: 'POST', path: '/users/{user_id}/billing/credits', handler: billingNotEnabled },
   { method: 'POST', path: '/users/{user_id}/profile_image', handler: setProfileImage(true), rawBody: true },
   { method: 'DELETE', path: '/users/{user_id}/profile_image', handler: setProfileImage(false) },
   { method: 'DELETE', path: '/users/{user_id}/mfa', handler: disableSecondFactor('mfa') },

@@ -327,6 +327,79 @@ describe('updating users', () => {
     expect(((await specFetch(emu, 'GET', '/users/{user_id}', `/users/${ids[0]}`)).body as WireUser).banned).toBe(false);
   });
 
+  it('verifies TOTP codes (RFC 6238 test vector) and backup codes, once each', async () => {
+    // RFC 6238 appendix B: the SHA-1 secret "12345678901234567890" at T = 1111111109 s gives 07081804 (8 digits).
+    const saved = now;
+    now = 1_111_111_109_000;
+    try {
+      const user = await createUser({
+        external_id: 'totp',
+        totp_secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+        backup_codes: ['backup-one'],
+      });
+      const verify = (code: string) =>
+        specFetch(emu, 'POST', '/users/{user_id}/verify_totp', `/users/${user.id}/verify_totp`, { code });
+      expect((await verify('081804')).body).toEqual({ verified: true, code_type: 'totp' });
+      const wrong = await verify('000000');
+      expect(wrong.status).toBe(422);
+      expect((await verify('backup-one')).body).toEqual({ verified: true, code_type: 'backup_code' });
+      expect((await verify('backup-one')).status).toBe(422);
+      const plain = await createUser({ external_id: 'no-mfa' });
+      const none = await specFetch(emu, 'POST', '/users/{user_id}/verify_totp', `/users/${plain.id}/verify_totp`, {
+        code: '123456',
+      });
+      expect(none.status).toBe(400);
+      const missing = await specFetch(emu, 'POST', '/users/{user_id}/verify_totp', '/users/user_missing/verify_totp', {
+        code: '123456',
+      });
+      expect(missing.status).toBe(404);
+    } finally {
+      now = saved;
+    }
+  });
+
+  it('removes passwords, lists no trusted devices, and answers billing as not enabled', async () => {
+    const user = await createUser({ external_id: 'pw-remove', password: 'a-good-password' });
+    expect(user.password_enabled).toBe(true);
+    const removed = await specFetch(
+      emu,
+      'POST',
+      '/users/{user_id}/remove_password',
+      `/users/${user.id}/remove_password`,
+      {},
+    );
+    expect((removed.body as WireUser).password_enabled).toBe(false);
+    const again = await specFetch(
+      emu,
+      'POST',
+      '/users/{user_id}/verify_password',
+      `/users/${user.id}/verify_password`,
+      { password: 'a-good-password' },
+    );
+    expect(again.status).toBe(400);
+    const devices = await specFetch(
+      emu,
+      'GET',
+      '/users/{user_id}/trusted_devices',
+      `/users/${user.id}/trusted_devices`,
+    );
+    expect(devices.body).toEqual({ data: [], total_count: 0 });
+    const revoke = await specFetch(
+      emu,
+      'DELETE',
+      '/users/{user_id}/trusted_devices/{trusted_device_id}',
+      `/users/${user.id}/trusted_devices/td_1`,
+    );
+    expect(revoke.status).toBe(404);
+    const billing = await specFetch(
+      emu,
+      'GET',
+      '/users/{user_id}/billing/subscription',
+      `/users/${user.id}/billing/subscription`,
+    );
+    expect(billing.status).toBe(404);
+  });
+
   it('verifies passwords and handles the smaller user endpoints', async () => {
     const user = await createUser({
       external_id: 'misc',
