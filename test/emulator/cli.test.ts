@@ -112,3 +112,26 @@ describe('clerk-sync emulator (built binary)', () => {
     expect(saved.users.map((user) => user.external_id)).toEqual(['from-cli']);
   });
 });
+
+describe('the package export', () => {
+  it('serves startEmulator as clerk-sync/emulator (what a project that installed clerk-sync imports)', async () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const script = `const { startEmulator } = await import('clerk-sync/emulator');
+const emulator = await startEmulator({ port: 0 });
+const response = await fetch(emulator.url + '/users/count', { headers: { authorization: 'Bearer ' + emulator.secretKey } });
+console.log(response.status, JSON.stringify(await response.json()));
+await emulator.close();`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, err).toBe(0);
+    expect(out.trim()).toBe('200 {"object":"total_count","total_count":0}');
+  });
+});
