@@ -13,6 +13,8 @@ export interface StaleObject {
   change: string;
   /** Ids of the plan's operations that act on the object. */
   ops: string[];
+  /** How the manifest names it (a user's key and email), when the plan knows. */
+  label?: string;
 }
 
 /** Ids of the plan's operations by the live object they act on. */
@@ -50,6 +52,13 @@ function modified(before: number, after: number): string {
 async function staleUsers(client: ClerkClient, plan: Plan, touched: Touching): Promise<StaleObject[]> {
   const stale: StaleObject[] = [];
   const ids = Object.keys(plan.liveVersions.users);
+  // The manifest's name for each user (its key, or a pruned user's label), so a reviewer sees who changed.
+  const labels = new Map<string, string>();
+  for (const op of plan.operations) {
+    if (!('user' in op) || op.user.userId === null || labels.has(op.user.userId)) continue;
+    const name = op.user.key ?? op.user.label;
+    if (name) labels.set(op.user.userId, name);
+  }
   const seen = new Map<string, WireUser>();
   for (const batch of chunks(ids, BATCH)) {
     const users = await client.request<WireUser[]>({
@@ -63,9 +72,11 @@ async function staleUsers(client: ClerkClient, plan: Plan, touched: Touching): P
     const user = seen.get(id);
     const version = plan.liveVersions.users[id];
     const ops = touched.users.get(id) ?? [];
-    if (!user) stale.push({ kind: 'user', id, change: 'deleted', ops });
+    const label = labels.get(id);
+    const named = label === undefined ? {} : { label };
+    if (!user) stale.push({ kind: 'user', id, change: 'deleted', ops, ...named });
     else if (version && user.updated_at !== version.updatedAt)
-      stale.push({ kind: 'user', id, change: modified(version.updatedAt, user.updated_at), ops });
+      stale.push({ kind: 'user', id, change: modified(version.updatedAt, user.updated_at), ops, ...named });
   }
 
   // Users the plan creates must still be absent, or applying would collide with (or duplicate) them.
@@ -221,5 +232,9 @@ export async function findStaleObjects(
 }
 
 export function formatStaleObjects(stale: StaleObject[]): string {
-  return `${stale.map((object) => `  ${object.kind} ${object.id}: ${object.change}`).join('\n')}\n`;
+  return `${stale
+    .map(
+      (object) => `  ${object.kind} ${object.label ? `${object.label} (${object.id})` : object.id}: ${object.change}`,
+    )
+    .join('\n')}\n`;
 }

@@ -250,7 +250,7 @@ describe('apply a saved plan', () => {
 
     const run = await e2e.cli(['apply', 'p.json', '--auto-approve'], { env });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`user ${bob.id}: modified at`);
+    expect(run.stderr).toContain(`user emp-002 (${bob.id}): modified at`);
     expect(run.stderr).toContain('code: stale_plan');
     expect(mutatingRequests(e2e.emulator.stats())).toEqual({});
   });
@@ -474,7 +474,7 @@ describe('undo', () => {
     e2e.emulator.resetStats();
     const run = await e2e.cli(['apply', 'u.json', '--auto-approve']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`user ${alice.id}: modified at`);
+    expect(run.stderr).toContain(`user emp-001 (${alice.id}): modified at`);
     expect(mutatingRequests(e2e.emulator.stats())).toEqual({});
   });
 
