@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import type { ClerkClient, WireOrganization, WirePage } from '../clerk/index.ts';
 import { FileError, UsageError } from '../errors.ts';
@@ -23,6 +23,7 @@ import {
 } from '../state/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
+import { outputTarget } from './files.ts';
 
 export const MANIFEST_SCHEMA_URL = 'https://unpkg.com/clerk-sync/schema/manifest.schema.json';
 
@@ -174,8 +175,9 @@ function streamSink(stream: CliIO['stdout']): Sink {
 }
 
 async function fileSink(cwd: string, file: string): Promise<Sink> {
-  const target = resolve(cwd, file);
-  const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+  const { path: target, inPlace } = await outputTarget(cwd, file);
+  // A device or pipe is written directly (see outputTarget); a file goes through a temporary one.
+  const temp = inPlace ? target : `${target}.${randomBytes(4).toString('hex')}.tmp`;
   const fail = (error: unknown): FileError =>
     new FileError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
       cause: error,
@@ -183,7 +185,7 @@ async function fileSink(cwd: string, file: string): Promise<Sink> {
     });
   let handle: FileHandle;
   try {
-    await mkdir(dirname(target), { recursive: true });
+    if (!inPlace) await mkdir(dirname(target), { recursive: true });
     handle = await open(temp, 'w', 0o600);
   } catch (error) {
     throw fail(error);
@@ -206,16 +208,16 @@ async function fileSink(cwd: string, file: string): Promise<Sink> {
     async commit() {
       try {
         await close();
-        await rename(temp, target);
+        if (!inPlace) await rename(temp, target);
       } catch (error) {
-        await rm(temp, { force: true });
+        if (!inPlace) await rm(temp, { force: true });
         throw fail(error);
       }
       return target;
     },
     async abort() {
       await close().catch(() => undefined);
-      await rm(temp, { force: true });
+      if (!inPlace) await rm(temp, { force: true });
     },
   };
 }

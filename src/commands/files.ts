@@ -2,12 +2,38 @@
 // plan or manifest behind.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FileError } from '../errors.ts';
 
+/**
+ * Where an output file goes. An existing path is followed through symlinks (the file it points at is replaced,
+ * not the link); a device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in place, because renaming a
+ * temporary file over it would replace it with a regular file (run as root: /dev/null itself).
+ */
+export async function outputTarget(cwd: string, file: string): Promise<{ path: string; inPlace: boolean }> {
+  const path = resolve(cwd, file);
+  try {
+    const real = await realpath(path);
+    return { path: real, inPlace: !(await stat(real)).isFile() };
+  } catch {
+    return { path, inPlace: false }; // absent (or unreadable: the write reports it)
+  }
+}
+
 export async function writeFileAtomic(cwd: string, file: string, content: string): Promise<string> {
-  const target = resolve(cwd, file);
+  const { path: target, inPlace } = await outputTarget(cwd, file);
+  if (inPlace) {
+    try {
+      await writeFile(target, content);
+    } catch (error) {
+      throw new FileError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+        cause: error,
+        hint: 'Give a regular file path.',
+      });
+    }
+    return target;
+  }
   const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(target), { recursive: true });
