@@ -310,7 +310,14 @@ class Checker {
     const password = this.passwordOf(file, user, base);
 
     if (key === undefined) return;
-    const desired: DesiredUser = { key, source: userRef };
+    // Positions of every field of every user are needed only for the few a message names: computed on first read.
+    // The getter is made outside this method: a closure made here would keep this method's whole scope (the
+    // parsed file) alive.
+    const desired = lazyUser(
+      key,
+      userRef,
+      file.fast ? fastFieldSources(file, file.fast, user) : this.slowFieldSources(file, user, base),
+    );
     if (typeof user.externalId === 'string') desired.externalId = user.externalId;
     if (emails) desired.emailAddresses = emails.filter((email): email is string => email !== undefined);
     if (phones) desired.phoneNumbers = phones.filter((phone): phone is string => typeof phone === 'string');
@@ -326,13 +333,6 @@ class Checker {
     if (typeof user.banned === 'boolean') desired.banned = user.banned;
     if (typeof user.locked === 'boolean') desired.locked = user.locked;
     if (memberships) desired.memberships = memberships;
-    // Positions of every field of every user are needed only for the few a message names: computed on first read.
-    // The getter is made outside this method: a closure made here would keep this method's whole scope (the
-    // parsed file) alive.
-    defineLazyFieldSources(
-      desired,
-      file.fast ? fastFieldSources(file, file.fast, user) : this.slowFieldSources(file, user, base),
-    );
     this.users.push(desired);
   }
 
@@ -444,17 +444,21 @@ class Checker {
 
 const LIST_FIELDS = ['emailAddresses', 'phoneNumbers', 'memberships'] as const;
 
-/** An enumerable getter, so the value still prints, spreads and compares like a plain property. */
-function defineLazyFieldSources(desired: DesiredUser, compute: () => Record<string, SourceRef>): void {
+/**
+ * A desired user whose fieldSources is an enumerable getter in the object literal (so the value still prints,
+ * spreads and compares like a plain property, and the object keeps a fast shape: defineProperty made 100,000
+ * dictionary-mode objects).
+ */
+function lazyUser(key: string, source: SourceRef, compute: () => Record<string, SourceRef>): DesiredUser {
   let cached: Record<string, SourceRef> | undefined;
-  Object.defineProperty(desired, 'fieldSources', {
-    enumerable: true,
-    configurable: true,
-    get: () => {
+  return {
+    key,
+    source,
+    get fieldSources(): Record<string, SourceRef> {
       cached ??= compute();
       return cached;
     },
-  });
+  };
 }
 
 /**
