@@ -12,7 +12,15 @@ import {
 } from '../apply/index.ts';
 import { isProductionKey } from '../clerk/index.ts';
 import { ApplyFailedError, ClerkSyncError, ConfigError, PlanRefusedError, UsageError } from '../errors.ts';
-import { type CreateUserOp, isDestructive, type Plan, parsePlan, presentPlan } from '../plan/index.ts';
+import { loadManifest } from '../manifest/index.ts';
+import {
+  type CreateUserOp,
+  isDestructive,
+  type Plan,
+  parsePlan,
+  presentPlan,
+  renderPlanMarkdown,
+} from '../plan/index.ts';
 import type { DesiredState } from '../state/index.ts';
 import {
   confirm,
@@ -32,6 +40,15 @@ import {
   stringOption,
 } from './command.ts';
 import { readTextFile } from './files.ts';
+import {
+  annotateManifestErrors,
+  annotationOptions,
+  appendStepSummary,
+  GITHUB_OPTIONS,
+  GITHUB_OPTIONS_HELP,
+  githubAnnotations,
+  githubEnabled,
+} from './github.ts';
 import {
   formatPlanDiagnostics,
   loadManifestFromFlags,
@@ -144,6 +161,7 @@ Options:
                           \`clerk-sync undo FILE\` builds a plan that restores what it touched
   --allow-production      allow destructive operations with an sk_live_ key
   --skip-verify           do not re-read and re-plan after applying
+${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
@@ -158,6 +176,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
     journal: { type: 'string' },
     'allow-production': { type: 'boolean' },
     'skip-verify': { type: 'boolean' },
+    ...GITHUB_OPTIONS,
   },
   allowPositionals: true,
   async run({ values, positionals }, io) {
@@ -169,7 +188,20 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
     }
     const planOptions = planOptionsFrom(values);
     const color = shouldUseColor(io.stdout, io.env);
-    const loaded = planFile === undefined ? await loadManifestFromFlags(values, io, 'apply') : undefined;
+    const github = githubEnabled(values, io.env);
+    const loaded =
+      planFile === undefined
+        ? await annotateManifestErrors({
+            enabled: github,
+            io,
+            out: io.stdout,
+            load: () => loadManifestFromFlags(values, io, 'apply'),
+            reload: async () => (await loadManifest(files, { env: io.env, cwd: io.cwd })).diagnostics,
+          })
+        : undefined;
+    if (github && loaded && loaded.warnings.length > 0) {
+      io.stdout.write(githubAnnotations(loaded.warnings, annotationOptions(io)));
+    }
     const { client, secretKey, concurrency } = openClient(values, io);
     try {
       let plan: Plan;
@@ -264,6 +296,9 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
         await journal.close();
       }
       io.stdout.write(renderApplySummary(result, { color, titles }));
+      if (github) {
+        await appendStepSummary(io.env, `${renderPlanMarkdown(plan)}\n**Apply:** ${summarize(result)}.\n`);
+      }
       io.stderr.write(`Journal: ${journalFile} (undo with: clerk-sync undo ${journalFile})\n`);
       if (io.signal.aborted) {
         throw new ApplyFailedError(`apply interrupted: ${summarize(result)}`, {

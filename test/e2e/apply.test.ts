@@ -165,6 +165,25 @@ describe('apply from a manifest', () => {
     expect(plan.stdout).toMatch(/^No changes\./);
   });
 
+  it('--github annotates manifest errors, and appends the plan and the outcome to $GITHUB_STEP_SUMMARY', async () => {
+    const e2e = await e2eContext({ seed: LIVE });
+    await e2e.write('broken.yaml', 'apiVersion: clerk-sync/v1\nsettings: {userKey: nope}\nusers: []\n');
+    const broken = await e2e.cli(['apply', '-f', 'broken.yaml', '--auto-approve', '--github']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^::error file=broken\.yaml,line=2,col=\d+,.*title=clerk-sync [a-z_]+::.*userKey/m);
+
+    const file = await e2e.write('users.yaml', MANIFEST);
+    const summary = await e2e.write('summary.md', '');
+    const run = await e2e.cli(['apply', '-f', file, '--auto-approve'], {
+      env: { PW: PASSWORD, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(e2e.dir, summary) },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const written = await readFile(join(e2e.dir, summary), 'utf8');
+    expect(written).toContain('### clerk-sync plan');
+    expect(written).toContain('**Apply:** 7 applied, 0 already in place, 0 failed, 0 skipped.');
+    expect(written).not.toContain(PASSWORD);
+  });
+
   it('--dry-run prints the requests with the password redacted and sends no change', async () => {
     const e2e = await e2eContext({ seed: LIVE });
     const file = await e2e.write('users.yaml', MANIFEST);
