@@ -101,6 +101,8 @@ describe('secrets never appear in output or files', () => {
     ok(await cli(['plan', '-f', 'users.yaml', '--verbose']));
     ok(await cli(['plan', '-f', 'users.yaml', '--format', 'json', '--out', 'plan.json', '--verbose']));
     ok(await cli(['plan', '-f', 'users-v2.yaml', '--format', 'markdown', '--out', 'plan-v2.json']));
+    // The rehearsal applies the plan, passwords included, to an in-process emulated copy.
+    ok(await cli(['plan', '-f', 'users-v2.yaml', '--rehearse', '--verbose']));
     ok(await cli(['apply', '-f', 'users-v2.yaml', '--dry-run', '--verbose']));
     // The saved plan names only the variable; apply reads the password from it again.
     ok(await cli(['apply', 'plan.json', '--auto-approve', '--journal', 'journal-1.jsonl', '--verbose']));
