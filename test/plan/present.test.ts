@@ -116,6 +116,10 @@ describe('presentPlan', () => {
 });
 
 describe('renderPlanMarkdown', () => {
+  it('matches the stored PR-comment snapshot (review a change to it like a change to the format)', async () => {
+    await expect(renderPlanMarkdown(samplePlan())).toMatchFileSnapshot('__snapshots__/plan-comment.md');
+  });
+
   it('puts the summary table first, then destructive changes, then one details block per group', () => {
     const markdown = renderPlanMarkdown(samplePlan());
     const summaryAt = markdown.indexOf('**Plan: 1 to create, 4 to change, 1 to delete.**');
