@@ -107,6 +107,14 @@ describe('apply killed with SIGKILL, then re-run', () => {
     180_000,
   );
 
+  // One more kill at a point that changes from run to run (the seed is in the test name, CRASH_SEED repeats it).
+  const seed = Number(process.env.CRASH_SEED ?? Date.now() % 100_000);
+  const randomPoint = 1 + ((seed * 7919) % 200);
+  it(`converges after a kill at a random point: ${randomPoint} mutating requests (CRASH_SEED=${seed})`, async () => {
+    await killAfter(randomPoint);
+    await expectConverges();
+  }, 180_000);
+
   it('converges after three killed runs in a row', async () => {
     await killAfter(5);
     await killAfter(40);
