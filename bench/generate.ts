@@ -2,17 +2,7 @@
 // POST /__emulator/seed body), and the manifest that declares it with a chosen amount of drift. The same seed and
 // sizes always give byte-identical output, so runs on different machines compare like for like.
 
-/** mulberry32: a tiny 32-bit PRNG, good enough to spread synthetic data and fully reproducible. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from '../src/emulator/index.ts';
 
 const FIRST_NAMES = ['Alice', 'Bob', 'Carol', 'Dan', 'Erin', 'Frank', 'Grace', 'Heidi', 'Ivan', 'Judy', 'Mallory'];
 const LAST_NAMES = ['Smith', 'Jones', 'Garcia', 'Martin', 'Dubois', 'Rossi', 'Novak', 'Tanaka', 'Okafor', 'Silva'];
@@ -92,7 +82,7 @@ function makeUser(index: number, random: () => number): BenchUser {
 
 /** Users, organizations and memberships; membership k goes to user k mod N, so users hold 1 or 2 when M <= 2N. */
 export function generateInstance(size: InstanceSize): BenchInstance {
-  const random = createRandom(size.seed ?? 42);
+  const random = seededRandom(size.seed ?? 42);
   const users = Array.from({ length: size.users }, (_, index) => makeUser(index, random));
   const organizations = Array.from({ length: size.organizations }, (_, index) => ({
     slug: `org-${pad(index, 5)}`,
@@ -180,7 +170,7 @@ function cloneUser(user: BenchUser): BenchUser {
 
 /** Applies drift to a copy of the instance's users: the manifest then differs from the live instance by `drift`. */
 export function driftUsers(instance: BenchInstance, options: ManifestOptions): BenchUser[] {
-  const random = createRandom(options.seed ?? 7);
+  const random = seededRandom(options.seed ?? 7);
   const users = instance.users.map(cloneUser);
   // A deterministic shuffle of indexes; drifted users are taken from its front, one kind after the other.
   const order = users.map((_, index) => index);

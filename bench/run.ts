@@ -46,6 +46,11 @@ const PRODUCTION_LIMIT = '1000/10s';
 const APPLY_LIMIT = '100/1s';
 const APPLY_LIMIT_PER_SECOND = 100;
 
+/** Scenario 4 and the apply-side comparison run the same command. */
+function applyArgs(dir: string): string[] {
+  return ['apply', '-f', dir, '--auto-approve', '--skip-verify', '--allow-mass-change', '--rate-limit', APPLY_LIMIT];
+}
+
 const SIZES = quick
   ? {
       large: { users: 10_000, organizations: 100, memberships: 15_000 },
@@ -285,16 +290,7 @@ async function scenarioApply(size: InstanceSize, dir: string): Promise<{ seconds
       const samples: Sample[] = [];
       const started = performance.now();
       const cli = await runCli({
-        args: [
-          'apply',
-          '-f',
-          dir,
-          '--auto-approve',
-          '--skip-verify',
-          '--allow-mass-change',
-          '--rate-limit',
-          APPLY_LIMIT,
-        ],
+        args: applyArgs(dir),
         env,
         onTick: () => {
           const at = performance.now() - started;
@@ -414,16 +410,7 @@ async function scenarioBaseline(
       const ours = await timed(
         1,
         {
-          args: [
-            'apply',
-            '-f',
-            applyDir,
-            '--auto-approve',
-            '--skip-verify',
-            '--allow-mass-change',
-            '--rate-limit',
-            APPLY_LIMIT,
-          ],
+          args: applyArgs(applyDir),
           env,
           expect: [0],
           what: 'apply (apply side)',

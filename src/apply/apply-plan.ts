@@ -218,8 +218,14 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const doneBefore = new Set<string>();
   const intentsBefore = new Set<string>();
   for (const entry of journalled) {
-    if (entry.kind === 'done') doneBefore.add(entry.op);
-    else if (entry.kind === 'intent') intentsBefore.add(entry.op.id);
+    if (entry.kind === 'intent') intentsBefore.add(entry.op.id);
+    if (entry.kind !== 'done') continue;
+    doneBefore.add(entry.op);
+    // Done in an earlier run of this plan. The journal is not trusted over the live state: the same plan (same
+    // live fingerprint) can come back after the instance was reset or the objects deleted, and an id taken from
+    // the journal then points at nothing. A create is looked up before it is sent again (found: its id is
+    // adopted, nothing is sent); any other operation sets values and is simply sent again.
+    if (entry.type in CREATED_KIND) intentsBefore.add(entry.op);
   }
 
   function learn(op: Operation, success: Success): void {
@@ -444,14 +450,6 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   // ---- scheduler ----
 
   emit({ type: 'start', total: operations.length });
-  for (const op of operations) {
-    // Done in an earlier run of this plan. The journal is not trusted over the live state: the same plan (same
-    // live fingerprint) can come back after the instance was reset or the objects deleted, and an id taken from
-    // the journal then points at nothing. A create is looked up before it is sent again (found: its id is
-    // adopted, nothing is sent); any other operation sets values and is simply sent again.
-    if (doneBefore.has(op.id) && op.type in CREATED_KIND) intentsBefore.add(op.id);
-  }
-
   const running = new Set<Promise<void>>();
   const isSatisfied = (id: string): boolean => {
     const status = state.get(id);

@@ -14,6 +14,7 @@ export {
   parseJournal,
   planFingerprint,
   readJournal,
+  startedOperations,
 } from './journal.ts';
 export { BULK_BAN_LIMIT, plannedRequests, type RequestKind, requestKindOf, toRequest } from './to-request.ts';
 export * from './types.ts';

@@ -133,6 +133,27 @@ export async function readJournal(file: string): Promise<JournalEntry[]> {
   return parseJournal(text, file);
 }
 
+/**
+ * Operations of `plan` that an earlier apply recorded in `file` (intent, done or failed): what an interrupted run
+ * of the same plan already began. A missing file means none; an unreadable or corrupt one is an error.
+ */
+export async function startedOperations(file: string, plan: Plan): Promise<Set<string>> {
+  let entries: JournalEntry[];
+  try {
+    entries = await readJournal(file);
+  } catch (error) {
+    if ((error as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return new Set();
+    throw error;
+  }
+  const fingerprint = planFingerprint(plan);
+  const started = new Set<string>();
+  for (const entry of entries) {
+    if (entry.kind === 'header' || entry.plan !== fingerprint) continue;
+    started.add(entry.kind === 'intent' ? entry.op.id : entry.op);
+  }
+  return started;
+}
+
 function fileError(action: string, file: string, error: unknown): FileError {
   return new FileError(`cannot ${action} journal ${file}: ${(error as Error).message}`, {
     cause: error,

@@ -8,7 +8,7 @@ import {
   createJournal,
   planFingerprint,
   plannedRequests,
-  readJournal,
+  startedOperations,
 } from '../apply/index.ts';
 import { isProductionKey } from '../clerk/index.ts';
 import { ApplyFailedError, ClerkSyncError, ConfigError, PlanRefusedError, UsageError } from '../errors.ts';
@@ -227,15 +227,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
           `Checking that the ${Object.keys(plan.liveVersions.users).length + Object.keys(plan.liveVersions.organizations).length + Object.keys(plan.liveVersions.memberships).length} objects the plan read are unchanged ...\n`,
         );
         // Operations an interrupted apply of this same plan began: the objects they act on changed by our hand.
-        const fingerprint = planFingerprint(plan);
-        const previous = await readJournal(join(io.cwd, journalFileFor(values, plan))).catch(() => []);
-        const started = new Set(
-          previous.flatMap((entry) =>
-            entry.kind === 'header' || entry.plan !== fingerprint
-              ? []
-              : [entry.kind === 'intent' ? entry.op.id : entry.op],
-          ),
-        );
+        const started = await startedOperations(join(io.cwd, journalFileFor(values, plan)), plan);
         if (started.size > 0) {
           io.stderr.write(`Resuming: the journal shows ${started.size} operation(s) of this plan already started.\n`);
         }

@@ -17,22 +17,26 @@ export interface StaleObject {
   label?: string;
 }
 
-/** Ids of the plan's operations by the live object they act on. */
+/** Ids of the plan's operations by the live user or organization they act on, and each user's manifest name. */
 interface Touching {
   users: Map<string, string[]>;
   organizations: Map<string, string[]>;
-  memberships: Map<string, string[]>;
+  /** The user's key, or a pruned user's label: a reviewer sees who changed, not only an id. */
+  userLabels: Map<string, string>;
 }
 
 function touching(plan: Plan): Touching {
-  const out: Touching = { users: new Map(), organizations: new Map(), memberships: new Map() };
+  const out: Touching = { users: new Map(), organizations: new Map(), userLabels: new Map() };
   const add = (map: Map<string, string[]>, id: string, op: string): void => {
     map.set(id, [...(map.get(id) ?? []), op]);
   };
   for (const op of plan.operations) {
-    if ('user' in op && op.user.userId !== null) add(out.users, op.user.userId, op.id);
+    if ('user' in op && op.user.userId !== null) {
+      add(out.users, op.user.userId, op.id);
+      const name = op.user.key ?? op.user.label;
+      if (name && !out.userLabels.has(op.user.userId)) out.userLabels.set(op.user.userId, name);
+    }
     if ('org' in op && op.org.organizationId !== null) add(out.organizations, op.org.organizationId, op.id);
-    if ('membershipId' in op) add(out.memberships, op.membershipId, op.id);
   }
   return out;
 }
@@ -52,13 +56,6 @@ function modified(before: number, after: number): string {
 async function staleUsers(client: ClerkClient, plan: Plan, touched: Touching): Promise<StaleObject[]> {
   const stale: StaleObject[] = [];
   const ids = Object.keys(plan.liveVersions.users);
-  // The manifest's name for each user (its key, or a pruned user's label), so a reviewer sees who changed.
-  const labels = new Map<string, string>();
-  for (const op of plan.operations) {
-    if (!('user' in op) || op.user.userId === null || labels.has(op.user.userId)) continue;
-    const name = op.user.key ?? op.user.label;
-    if (name) labels.set(op.user.userId, name);
-  }
   const seen = new Map<string, WireUser>();
   for (const batch of chunks(ids, BATCH)) {
     const users = await client.request<WireUser[]>({
@@ -72,7 +69,7 @@ async function staleUsers(client: ClerkClient, plan: Plan, touched: Touching): P
     const user = seen.get(id);
     const version = plan.liveVersions.users[id];
     const ops = touched.users.get(id) ?? [];
-    const label = labels.get(id);
+    const label = touched.userLabels.get(id);
     const named = label === undefined ? {} : { label };
     if (!user) stale.push({ kind: 'user', id, change: 'deleted', ops, ...named });
     else if (version && user.updated_at !== version.updatedAt)

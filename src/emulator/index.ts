@@ -1,7 +1,7 @@
 // Public surface of src/emulator: a local, high-fidelity Clerk Backend API (2026-05-12) for tests, the demo and
 // benchmarks. `startEmulator()` listens on 127.0.0.1 and speaks the wire shapes of src/clerk/wire.ts.
 
-export { parseFaults } from './limits.ts';
+export { parseFaults, seededRandom } from './limits.ts';
 export { startEmulator } from './server.ts';
 export type {
   EmulatorOptions,

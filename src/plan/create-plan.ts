@@ -207,10 +207,16 @@ function liveVersionsOf(operations: Operation[], live: LiveSnapshot): LiveVersio
 function lazyFingerprints(desired: DesiredState, live: LiveSnapshot): Plan['fingerprints'] {
   let manifest: string | undefined;
   let liveFingerprint: string | undefined;
-  return Object.defineProperties({} as Plan['fingerprints'], {
-    manifest: { enumerable: true, get: () => (manifest ??= fingerprintDesired(desired)) },
-    live: { enumerable: true, get: () => (liveFingerprint ??= fingerprintLive(live)) },
-  });
+  return {
+    get manifest(): string {
+      manifest ??= fingerprintDesired(desired);
+      return manifest;
+    },
+    get live(): string {
+      liveFingerprint ??= fingerprintLive(live);
+      return liveFingerprint;
+    },
+  };
 }
 
 function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {

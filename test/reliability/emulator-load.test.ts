@@ -13,6 +13,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/emulator/index.ts';
 import { expectMatchesSpec } from '../helpers/openapi.ts';
 import { duplicates, readInstance, reportFigure, type StartedCli, startCli, type Target, waitFor } from './harness.ts';
 
@@ -99,18 +100,6 @@ function answerProblem(answer: Answer): string | undefined {
     }
   }
   return undefined;
-}
-
-/** mulberry32: the workload is the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const json = (value: unknown): string => JSON.stringify(value);
@@ -229,7 +218,7 @@ interface Tally {
 
 describe('the emulator under load', () => {
   it('answers 2,000 concurrent mixed and bad requests correctly, stays up and consistent', async () => {
-    const random = seeded(424_242);
+    const random = seededRandom(424_242);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     const tally: Tally = { requests: 0, badInputs: 0, byStatus: {}, problems: [] };
     const created = new Map<string, string | null>(); // user id -> external id
