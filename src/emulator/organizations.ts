@@ -14,8 +14,8 @@ import {
   querySignedList,
   queryString,
 } from './query.ts';
-import { type HandlerContext, type HandlerResult, ok, type RouteDefinition } from './router.ts';
-import { wireMembership, wireOrganization } from './serialize.ts';
+import { type HandlerContext, type HandlerResult, ok, okJson, type RouteDefinition } from './router.ts';
+import { membershipsPageJson, wireMembership, wireOrganization } from './serialize.ts';
 import type { MembershipRecord, OrgRecord, Store, UserRecord } from './store.ts';
 import { sortBy } from './user-list.ts';
 import { applyMetadata, requireUser } from './users.ts';
@@ -380,8 +380,7 @@ function listOrgMemberships(context: HandlerContext): HandlerResult {
     return true;
   });
   const sorted = sortBy(matching, order, (membership) => membershipSortValue(store, membership, order.field));
-  const data = sorted.slice(offset, offset + limit).map((membership) => wireMembership(store, membership));
-  return ok({ data, total_count: matching.length });
+  return okJson(membershipsPageJson(store, sorted.slice(offset, offset + limit), matching.length));
 }
 
 /** GET /organization_memberships: created_at orderings index straight into the chronological array (O(page)). */
@@ -405,7 +404,7 @@ function listInstanceMemberships(context: HandlerContext): HandlerResult {
       offset + limit,
     );
   }
-  return ok({ data: page.map((membership) => wireMembership(store, membership)), total_count: all.length });
+  return okJson(membershipsPageJson(store, page, all.length));
 }
 
 function requireMembership(context: HandlerContext): MembershipRecord {

@@ -121,6 +121,20 @@ export function usersJson(store: Store, users: readonly UserRecord[]): string {
   return `[${users.map((user) => userJson(store, user)).join(',')}]`;
 }
 
+export function membershipJson(store: Store, membership: MembershipRecord): string {
+  let json = store.membershipJson.get(membership.id);
+  if (json === undefined) {
+    json = JSON.stringify(wireMembership(store, membership));
+    store.membershipJson.set(membership.id, json);
+  }
+  return json;
+}
+
+/** A page of memberships, `{"data":[...],"total_count":N}`, from the cached JSON of each. */
+export function membershipsPageJson(store: Store, page: readonly MembershipRecord[], totalCount: number): string {
+  return `{"data":[${page.map((membership) => membershipJson(store, membership)).join(',')}],"total_count":${totalCount}}`;
+}
+
 export function wireOrganization(store: Store, org: OrgRecord, withMembersCount: boolean): WireOrganization {
   return {
     object: 'organization',

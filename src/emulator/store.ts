@@ -114,6 +114,11 @@ export class Store {
   readonly membershipsByUser = new Map<string, Map<string, MembershipRecord>>();
   /** Serialized user JSON, dropped whenever the user changes (lists are mostly cache hits). */
   readonly userJson = new Map<string, string>();
+  /**
+   * Serialized membership JSON, dropped on every mutation: a membership embeds its organization and its user's
+   * public data, so any change may alter it. Reads (a plan lists all 150,000) are what it is for.
+   */
+  readonly membershipJson = new Map<string, string>();
   /** Sorted user lists for non-chronological orderings, valid until the next user mutation. */
   readonly sortCache = new Map<string, UserRecord[]>();
   /** Bumped on every mutation; persistence watches it. */
@@ -136,6 +141,7 @@ export class Store {
   changed(): void {
     this.version++;
     this.sortCache.clear();
+    this.membershipJson.clear();
   }
 
   /** Marks a user modified: new updated_at, cached JSON dropped. */
@@ -363,6 +369,7 @@ export class Store {
       this.membershipsByOrg,
       this.membershipsByUser,
       this.userJson,
+      this.membershipJson,
     ] as Map<string, unknown>[]) {
       map.clear();
     }

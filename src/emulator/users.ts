@@ -17,7 +17,7 @@ import {
 } from './problem.ts';
 import { queryLimit, queryOffset } from './query.ts';
 import { type HandlerContext, type HandlerResult, ok, okJson, type RouteDefinition } from './router.ts';
-import { userJson, usersJson, wireMembership } from './serialize.ts';
+import { membershipsPageJson, userJson, usersJson } from './serialize.ts';
 import type { IdentRecord, Store, UserRecord } from './store.ts';
 import { countUsers, listUsers } from './user-list.ts';
 import {
@@ -594,8 +594,7 @@ function userMemberships(context: HandlerContext): HandlerResult {
   const all = [...(store.membershipsByUser.get(user.id)?.values() ?? [])].sort(
     (a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1),
   );
-  const data = all.slice(offset, offset + limit).map((membership) => wireMembership(store, membership));
-  return ok({ data, total_count: all.length });
+  return okJson(membershipsPageJson(store, all.slice(offset, offset + limit), all.length));
 }
 
 export const USER_ROUTES: RouteDefinition[] = [

@@ -4,7 +4,7 @@
 // private-metadata key (clerk-sync's ownership mark), the 8 KB metadata cap, and where each password comes from.
 // Defensive about types: files with schema errors are still cross-checked, so all errors show at once.
 
-import { isScalar, type Node } from 'yaml';
+import { isScalar, type LineCounter, type Node } from 'yaml';
 import {
   type DesiredMembership,
   type DesiredOrganization,
@@ -34,6 +34,7 @@ import { didYouMean } from './suggest.ts';
 import { type Diagnostic, LIMITS } from './types.ts';
 
 type Data = Record<string, unknown>;
+type Fields = { code: string; message: string; hint?: string };
 
 const DEFAULT_SETTINGS: ManifestSettings = { userKey: 'externalId', prune: false, metadataMode: 'replace', ignore: [] };
 const USER_KEYS: readonly UserKeyKind[] = ['externalId', 'emailAddress', 'username'];
@@ -61,19 +62,41 @@ function canonical(value: unknown): string {
 
 const encoder = new TextEncoder();
 
-function jsonBytes(value: unknown): number {
-  const text = JSON.stringify(value);
-  // UTF-8 is at most 3 bytes per UTF-16 unit: skip encoding when even that fits.
-  return text.length * 3 <= LIMITS.metadataBytes ? text.length : encoder.encode(text).length;
+/**
+ * An upper bound of the bytes of `value` as UTF-8 JSON, or Infinity once it passes `limit`: at most 6 bytes per
+ * UTF-16 unit of a string (a `\\u` escape), 24 characters per number, and the punctuation.
+ */
+function jsonBytesBound(value: unknown, limit: number): number {
+  if (typeof value === 'string') return 2 + 6 * value.length;
+  if (typeof value !== 'object' || value === null) return 24;
+  let total = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      total += 1 + jsonBytesBound(item, limit - total);
+      if (total > limit) return Number.POSITIVE_INFINITY;
+    }
+    return total;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    total += 4 + 6 * key.length + jsonBytesBound((value as Data)[key], limit - total);
+    if (total > limit) return Number.POSITIVE_INFINITY;
+  }
+  return total;
 }
 
-interface Seen {
-  /** Computed only when a duplicate is reported: positions of 100,000 users cost seconds (BENCHMARKS.md). */
-  ref: () => SourceRef;
-  /** Index of the user that declared it, and the value's position in its list. */
-  user: number;
-  index: number;
+/** The size of `value` as UTF-8 JSON when it is over Clerk's metadata cap, else undefined. */
+function oversizeJsonBytes(value: unknown): number | undefined {
+  // Metadata is usually far below the cap: a bound that fits spares serialising 200,000 objects.
+  if (jsonBytesBound(value, LIMITS.metadataBytes) <= LIMITS.metadataBytes) return undefined;
+  const text = JSON.stringify(value);
+  // UTF-8 is at most 3 bytes per UTF-16 unit: skip encoding when even that fits.
+  const bytes = text.length * 3 <= LIMITS.metadataBytes ? text.length : encoder.encode(text).length;
+  return bytes > LIMITS.metadataBytes ? bytes : undefined;
 }
+
+/** The unique-value tables, and where a value of each sits in a user (the key's path depends on settings.userKey). */
+type SeenTable = 'key' | 'email' | 'phone' | 'username' | 'externalId';
 
 class Checker {
   readonly diagnostics: Diagnostic[] = [];
@@ -82,14 +105,23 @@ class Checker {
   readonly organizations: DesiredOrganization[] = [];
   readonly users: DesiredUser[] = [];
   private readonly orgSlugs = new Map<string, SourceRef>();
-  private readonly seen = {
-    key: new Map<string, Seen>(),
-    email: new Map<string, Seen>(),
-    phone: new Map<string, Seen>(),
-    username: new Map<string, Seen>(),
-    externalId: new Map<string, Seen>(),
+  /**
+   * Each value seen, mapped to an entry number; the entry's user and position in its list are in the two arrays
+   * below. Numbers, not objects or closures: 400,000 entries at 100,000 users (BENCHMARKS.md). The place of the
+   * first occurrence is computed only when a duplicate is reported.
+   */
+  private readonly seen: Record<SeenTable, Map<string, number>> = {
+    key: new Map(),
+    email: new Map(),
+    phone: new Map(),
+    username: new Map(),
+    externalId: new Map(),
   };
-  private userCount = 0;
+  private readonly entryUser: number[] = [];
+  private readonly entryPosition: number[] = [];
+  /** Per user (in manifest order): its file's index and its index in that file's users list. */
+  private readonly userFile: number[] = [];
+  private readonly userItem: number[] = [];
   private readonly files: readonly ParsedFile[];
 
   constructor(files: readonly ParsedFile[]) {
@@ -157,42 +189,79 @@ class Checker {
   }
 
   checkUsers(): void {
-    for (const file of this.files) {
+    this.files.forEach((file, fileIndex) => {
       const list = (file.value as Data).users;
-      if (!Array.isArray(list)) continue;
+      if (!Array.isArray(list)) return;
       list.forEach((entry, index) => {
-        if (isData(entry)) this.checkUser(file, entry, index);
+        if (!isData(entry)) return;
+        this.userFile.push(fileIndex);
+        this.userItem.push(index);
+        this.checkUser(file, entry, index);
       });
-    }
+    });
   }
 
   /** Registers a unique value; reports the duplicate (naming the first place) when it was seen before. */
   private unique(
-    table: Map<string, Seen>,
+    table: SeenTable,
     value: string,
-    seen: Seen,
-    report: (earlier: Seen) => { code: string; message: string; hint?: string } | undefined,
+    user: number,
+    position: number,
+    report: (earlier: { user: number; position: number; ref: () => SourceRef }) => Fields | undefined,
     file: ParsedFile,
     span: () => Span,
   ): boolean {
-    const earlier = table.get(value);
-    if (!earlier) {
-      table.set(value, seen);
+    const earlier = this.seen[table].get(value);
+    if (earlier === undefined) {
+      this.seen[table].set(value, this.entryUser.length);
+      this.entryUser.push(user);
+      this.entryPosition.push(position);
       return true;
     }
-    const fields = report(earlier);
+    const earlierUser = this.entryUser[earlier] as number;
+    const earlierPosition = this.entryPosition[earlier] as number;
+    const fields = report({
+      user: earlierUser,
+      position: earlierPosition,
+      ref: () => this.userFieldRef(earlierUser, this.seenPath(table, earlierPosition)),
+    });
     if (fields) this.error(file, span(), fields);
     return false;
   }
 
+  /** Path in a user of a value of a unique table. */
+  private seenPath(table: SeenTable, position: number): string[] {
+    switch (table) {
+      case 'key':
+        return this.settings.userKey === 'emailAddress' ? ['emailAddresses', '0'] : [this.settings.userKey];
+      case 'email':
+        return ['emailAddresses', String(position)];
+      case 'phone':
+        return ['phoneNumbers', String(position)];
+      case 'username':
+        return ['username'];
+      case 'externalId':
+        return ['externalId'];
+      default: {
+        const unreachable: never = table;
+        return unreachable;
+      }
+    }
+  }
+
+  /** Where a field of a user (by manifest order) is: the field's value, else the user. */
+  private userFieldRef(user: number, path: readonly string[]): SourceRef {
+    const file = this.files[this.userFile[user] as number] as ParsedFile;
+    const base = ['users', String(this.userItem[user])];
+    return sourceRef(file, locate(file, [...base, ...path])?.node ?? locate(file, base)?.node);
+  }
+
   private checkUser(file: ParsedFile, user: Data, index: number): void {
-    const userIndex = this.userCount;
-    this.userCount += 1;
+    const userIndex = this.userFile.length - 1;
     const base = ['users', String(index)];
     const userNode = locate(file, base)?.node;
     const userRef = sourceRef(file, userNode);
     const at = (...path: string[]): Span => spanAt(file, [...base, ...path]);
-    const refAt = (...path: string[]): SourceRef => sourceRef(file, locate(file, [...base, ...path])?.node ?? userNode);
     const keyKind = this.settings.userKey;
 
     const emails = Array.isArray(user.emailAddresses)
@@ -219,27 +288,28 @@ class Checker {
         hint: `Every user needs ${keyKind === 'emailAddress' ? 'emailAddresses with at least one address' : keyKind}; or change settings.userKey.`,
       });
     } else if (key !== undefined) {
-      const keyPath = keyKind === 'emailAddress' ? ['emailAddresses', '0'] : [keyKind];
       this.unique(
-        this.seen.key,
+        'key',
         key,
-        { ref: () => refAt(...keyPath), user: userIndex, index: 0 },
+        userIndex,
+        0,
         (earlier) => ({
           code: 'duplicate_user',
           message: `user "${key}" is declared twice: here and at ${where(earlier.ref())}`,
           hint: `The user key (${keyField}) must be unique across all manifest files; merge the two entries.`,
         }),
         file,
-        () => at(...keyPath),
+        () => at(...this.seenPath('key', 0)),
       );
     }
 
     if (typeof user.externalId === 'string' && keyKind !== 'externalId') {
       const value = user.externalId;
       this.unique(
-        this.seen.externalId,
+        'externalId',
         value,
-        { ref: () => refAt('externalId'), user: userIndex, index: 0 },
+        userIndex,
+        0,
         (earlier) => ({
           code: 'duplicate_external_id',
           message: `externalId "${value}" is also given to the user at ${where(earlier.ref())}`,
@@ -249,52 +319,61 @@ class Checker {
         () => at('externalId'),
       );
     }
-    emails?.forEach((email, position) => {
-      if (email === undefined) return;
-      this.unique(
-        this.seen.email,
-        email,
-        { ref: () => refAt('emailAddresses', String(position)), user: userIndex, index: position },
-        (earlier) => {
-          // Two users with the same primary email under userKey emailAddress: already reported as duplicate_user.
-          if (keyKind === 'emailAddress' && position === 0 && earlier.index === 0) return undefined;
-          const sameUser = earlier.user === userIndex;
-          return {
-            code: 'duplicate_email',
-            message: sameUser
-              ? `email address "${email}" is listed twice for this user (emails compare case-insensitively)`
-              : `email address "${email}" is also given to the user at ${where(earlier.ref())}`,
-            hint: 'An email address belongs to one user only.',
-          };
-        },
-        file,
-        () => at('emailAddresses', String(position)),
-      );
-    });
-    phones?.forEach((phone, position) => {
-      if (typeof phone !== 'string') return;
-      this.unique(
-        this.seen.phone,
-        phone,
-        { ref: () => refAt('phoneNumbers', String(position)), user: userIndex, index: position },
-        (earlier) => ({
-          code: 'duplicate_phone',
-          message:
-            earlier.user === userIndex
-              ? `phone number "${phone}" is listed twice for this user`
-              : `phone number "${phone}" is also given to the user at ${where(earlier.ref())}`,
-          hint: 'A phone number belongs to one user only.',
-        }),
-        file,
-        () => at('phoneNumbers', String(position)),
-      );
-    });
+    if (emails) {
+      for (let position = 0; position < emails.length; position += 1) {
+        const email = emails[position];
+        if (email === undefined) continue;
+        this.unique(
+          'email',
+          email,
+          userIndex,
+          position,
+          (earlier) => {
+            // Two users with the same primary email under userKey emailAddress: already reported as duplicate_user.
+            if (keyKind === 'emailAddress' && position === 0 && earlier.position === 0) return undefined;
+            return {
+              code: 'duplicate_email',
+              message:
+                earlier.user === userIndex
+                  ? `email address "${email}" is listed twice for this user (emails compare case-insensitively)`
+                  : `email address "${email}" is also given to the user at ${where(earlier.ref())}`,
+              hint: 'An email address belongs to one user only.',
+            };
+          },
+          file,
+          () => at('emailAddresses', String(position)),
+        );
+      }
+    }
+    if (phones) {
+      for (let position = 0; position < phones.length; position += 1) {
+        const phone = phones[position];
+        if (typeof phone !== 'string') continue;
+        this.unique(
+          'phone',
+          phone,
+          userIndex,
+          position,
+          (earlier) => ({
+            code: 'duplicate_phone',
+            message:
+              earlier.user === userIndex
+                ? `phone number "${phone}" is listed twice for this user`
+                : `phone number "${phone}" is also given to the user at ${where(earlier.ref())}`,
+            hint: 'A phone number belongs to one user only.',
+          }),
+          file,
+          () => at('phoneNumbers', String(position)),
+        );
+      }
+    }
     if (typeof user.username === 'string' && keyKind !== 'username') {
       const username = user.username.toLowerCase();
       this.unique(
-        this.seen.username,
+        'username',
         username,
-        { ref: () => refAt('username'), user: userIndex, index: 0 },
+        userIndex,
+        0,
         (earlier) => ({
           code: 'duplicate_username',
           message: `username "${username}" is also given to the user at ${where(earlier.ref())}`,
@@ -305,19 +384,21 @@ class Checker {
       );
     }
 
-    const memberships = this.checkMemberships(file, user, base);
+    // Positions of every field of every user are needed only for the few a message names: computed on first read.
+    // The function is made outside this method: a closure made here would keep this method's whole scope (the
+    // parsed file) alive.
+    const fast = file.fast;
+    const sources = memoized(
+      fast && userNode?.range
+        ? fastFieldSources(file.source.file, file.lineCounter, fast.reread, userNode.range[0])
+        : slowFieldSources(this, file, user, base),
+    );
+    const memberships = this.checkMemberships(file, user, base, sources, userRef);
     this.checkMetadata(file, user, base);
     const password = this.passwordOf(file, user, base);
 
     if (key === undefined) return;
-    // Positions of every field of every user are needed only for the few a message names: computed on first read.
-    // The getter is made outside this method: a closure made here would keep this method's whole scope (the
-    // parsed file) alive.
-    const desired = lazyUser(
-      key,
-      userRef,
-      file.fast ? fastFieldSources(file, file.fast, user) : this.slowFieldSources(file, user, base),
-    );
+    const desired: DesiredUser = new ManifestUser(key, userRef, sources);
     if (typeof user.externalId === 'string') desired.externalId = user.externalId;
     if (emails) desired.emailAddresses = emails.filter((email): email is string => email !== undefined);
     if (phones) desired.phoneNumbers = phones.filter((phone): phone is string => typeof phone === 'string');
@@ -336,11 +417,8 @@ class Checker {
     this.users.push(desired);
   }
 
-  private slowFieldSources(file: ParsedFile, user: Data, base: string[]): () => Record<string, SourceRef> {
-    return () => this.fieldSources(file, user, base);
-  }
-
-  private fieldSources(file: ParsedFile, user: Data, base: string[]): Record<string, SourceRef> {
+  /** Positions of a user's fields and list items, read from the yaml package's tree. */
+  fieldSources(file: ParsedFile, user: Data, base: string[]): Record<string, SourceRef> {
     const sources: Record<string, SourceRef> = {};
     for (const field of Object.keys(user)) {
       const located = locate(file, [...base, field]);
@@ -355,21 +433,20 @@ class Checker {
     return sources;
   }
 
-  private checkMemberships(file: ParsedFile, user: Data, base: string[]): DesiredMembership[] | undefined {
+  private checkMemberships(
+    file: ParsedFile,
+    user: Data,
+    base: string[],
+    sources: () => Record<string, SourceRef>,
+    userRef: SourceRef,
+  ): DesiredMembership[] | undefined {
     if (!Array.isArray(user.memberships)) return undefined;
     const result: DesiredMembership[] = [];
-    const orgs = new Map<string, SourceRef>();
-    // A fast-read file has the list's item offsets at hand; walking from the root for each of 150,000 memberships
-    // was a tenth of the manifest's time.
-    const offsets = file.fast?.containers.get(user.memberships)?.offsets;
+    // Slug -> position in the list, for the message about a second entry.
+    const orgs = new Map<string, number>();
     user.memberships.forEach((entry, position) => {
       if (!isData(entry) || typeof entry.org !== 'string') return;
       const path = [...base, 'memberships', String(position)];
-      const start = offsets?.[2 * position];
-      const ref =
-        start === undefined
-          ? sourceRef(file, locate(file, path)?.node)
-          : { file: file.source.file, ...positionOf(file.lineCounter, start) };
       const slug = entry.org;
       if (!this.orgSlugs.has(slug)) {
         this.error(file, spanAt(file, [...path, 'org']), {
@@ -379,16 +456,17 @@ class Checker {
         });
       }
       const earlier = orgs.get(slug);
-      if (earlier) {
+      if (earlier !== undefined) {
         this.error(file, spanAt(file, [...path, 'org']), {
           code: 'duplicate_membership',
-          message: `membership of "${slug}" is listed twice for this user (first at ${where(earlier)})`,
+          message: `membership of "${slug}" is listed twice for this user (first at ${where(sources()[`memberships.${earlier}`] ?? userRef)})`,
           hint: 'A user has one role per organization: keep one entry.',
         });
         return;
       }
-      orgs.set(slug, ref);
-      result.push({ org: slug, role: typeof entry.role === 'string' ? entry.role : '', source: ref });
+      orgs.set(slug, position);
+      // No source of its own: its position is the user's fieldSources[`memberships.N`] (computed when asked for).
+      result.push({ org: slug, role: typeof entry.role === 'string' ? entry.role : '' });
     });
     return result;
   }
@@ -404,8 +482,8 @@ class Checker {
           hint: 'Rename the key; clerk-sync sets and preserves clerkSync itself.',
         });
       }
-      const bytes = jsonBytes(value);
-      if (bytes > LIMITS.metadataBytes) {
+      const bytes = oversizeJsonBytes(value);
+      if (bytes !== undefined) {
         this.error(file, spanAt(file, [...base, field], 'key'), {
           code: 'metadata_too_large',
           message: `${field} is ${bytes} bytes of JSON; Clerk accepts at most ${LIMITS.metadataBytes} bytes per metadata object`,
@@ -417,13 +495,14 @@ class Checker {
 
   private passwordOf(file: ParsedFile, user: Data, base: string[]): DesiredPassword | undefined {
     if (typeof user.password !== 'string') return undefined;
-    const node: Node | undefined = locate(file, [...base, 'password'])?.node;
+    // Only a file with `${VAR}` references has interpolations to look up (locating reads a fast-read user again).
+    const node: Node | undefined = file.interpolated.size > 0 ? locate(file, [...base, 'password'])?.node : undefined;
     const interpolation = isScalar(node) ? file.interpolated.get(node) : undefined;
-    const span = spanAt(file, [...base, 'password']);
+    const span = (): Span => spanAt(file, [...base, 'password']);
     // An unset or malformed reference was already reported; the value is incomplete.
     if (interpolation && interpolation.problems.length > 0) return undefined;
     if (!interpolation || interpolation.variables.length === 0) {
-      this.warning(file, span, {
+      this.warning(file, span(), {
         code: 'inline_password',
         message: 'password is written in the manifest',
         hint: `Write password: \${VAR} and set VAR in the environment (a CI secret), so the password stays out of git.`,
@@ -431,7 +510,7 @@ class Checker {
       return { source: { kind: 'inline' }, value: user.password };
     }
     if (!interpolation.single) {
-      this.error(file, span, {
+      this.error(file, span(), {
         code: 'invalid_password_reference',
         message: `password must be either one \${VAR} reference (optionally \${VAR:-default}) or a literal, not a mix`,
         hint: 'Put the whole password in the environment variable.',
@@ -444,44 +523,73 @@ class Checker {
 
 const LIST_FIELDS = ['emailAddresses', 'phoneNumbers', 'memberships'] as const;
 
-/**
- * A desired user whose fieldSources is an enumerable getter in the object literal (so the value still prints,
- * spreads and compares like a plain property, and the object keeps a fast shape: defineProperty made 100,000
- * dictionary-mode objects).
- */
-function lazyUser(key: string, source: SourceRef, compute: () => Record<string, SourceRef>): DesiredUser {
-  let cached: Record<string, SourceRef> | undefined;
-  return {
-    key,
-    source,
-    get fieldSources(): Record<string, SourceRef> {
-      cached ??= compute();
-      return cached;
-    },
+/** `compute`, run once on the first call. */
+function memoized<T>(compute: () => T): () => T {
+  let cached: T | undefined;
+  let done = false;
+  return () => {
+    if (!done) {
+      cached = compute();
+      done = true;
+    }
+    return cached as T;
   };
 }
 
+/** Where a ManifestUser keeps its positions function: not enumerable, so it never shows in output or comparisons. */
+const SOURCES = Symbol('fieldSources');
+
 /**
- * fieldSources of a fast-read user, computed later from the few offset tables it needs: the closure must not hold
- * the parsed file (its text, value and tables were about 480 MB at 100,000 users, kept for the whole plan).
+ * A desired user read from a manifest. fieldSources is a getter on the prototype that computes the positions on
+ * first read; the other fields are own properties, added by the checker. Not a getter in an object literal: V8 keeps
+ * accessors in the object's map, so a different getter function per object put each of 100,000 users in dictionary
+ * mode, about 1 KB per user (heap snapshot, BENCHMARKS.md).
  */
-function fastFieldSources(file: ParsedFile, fast: FastPositions, user: Data): () => Record<string, SourceRef> {
-  const { lineCounter } = file;
-  const name = file.source.file;
-  const fields = Object.keys(user);
-  const own = fast.containers.get(user)?.offsets;
-  // A plain loop, no callback: a closure here naming `fast` or `user` would put them in the scope the returned
-  // closure keeps (V8 shares one context per function).
-  const lists: (number[] | undefined)[] = [];
-  for (const field of LIST_FIELDS) {
-    const value = user[field];
-    lists.push(Array.isArray(value) ? fast.containers.get(value)?.offsets : undefined);
+class ManifestUser {
+  readonly key: string;
+  readonly source: SourceRef;
+  declare readonly [SOURCES]: (() => Record<string, SourceRef>) | undefined;
+
+  constructor(key: string, source: SourceRef, sources: () => Record<string, SourceRef>) {
+    this.key = key;
+    this.source = source;
+    Object.defineProperty(this, SOURCES, { value: sources });
   }
+
+  get fieldSources(): Record<string, SourceRef> {
+    return this[SOURCES]?.() ?? {};
+  }
+}
+
+function slowFieldSources(
+  checker: Checker,
+  file: ParsedFile,
+  user: Data,
+  base: string[],
+): () => Record<string, SourceRef> {
+  return () => checker.fieldSources(file, user, base);
+}
+
+/**
+ * fieldSources of a fast-read user: its item is read again (FastPositions.reread) with every offset, only when
+ * asked for. The closure holds the file's name, line index and `reread` (the text), and one offset: holding offset
+ * tables of every user was about 1.4 KB per user (BENCHMARKS.md). Not FastPositions itself: its table's keys are
+ * the parsed file's value, which would stay alive with every user.
+ */
+function fastFieldSources(
+  name: string,
+  lineCounter: LineCounter,
+  reread: FastPositions['reread'],
+  start: number,
+): () => Record<string, SourceRef> {
   return () => {
     const ref = (offset: number): SourceRef => ({ file: name, ...positionOf(lineCounter, offset) });
     const sources: Record<string, SourceRef> = {};
+    const { value, containers } = reread(start);
+    const own = typeof value === 'object' && value !== null ? containers.get(value)?.offsets : undefined;
     if (!own) return sources;
-    fields.forEach((field, index) => {
+    const user = value as Data;
+    Object.keys(user).forEach((field, index) => {
       const at = 4 * index;
       const keyStart = own[at] as number;
       const valueStart = own[at + 2] as number;
@@ -489,13 +597,14 @@ function fastFieldSources(file: ParsedFile, fast: FastPositions, user: Data): ()
       // The value's position, or the key's when the value is empty (`key:` meaning null).
       sources[field] = ref(valueEnd > valueStart ? valueStart : keyStart);
     });
-    LIST_FIELDS.forEach((field, listIndex) => {
-      const offsets = lists[listIndex];
-      if (!offsets) return;
+    for (const field of LIST_FIELDS) {
+      const list = user[field];
+      const offsets = Array.isArray(list) ? containers.get(list)?.offsets : undefined;
+      if (!offsets) continue;
       for (let position = 0; 2 * position < offsets.length; position += 1) {
         sources[`${field}.${position}`] = ref(offsets[2 * position] as number);
       }
-    });
+    }
     return sources;
   };
 }

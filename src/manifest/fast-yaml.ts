@@ -10,7 +10,7 @@
 
 import { type LineCounter, Scalar } from 'yaml';
 import { type InterpolationResult, interpolate } from './interpolate.ts';
-import type { FastContainer, FastPositions } from './positions.ts';
+import type { FastContainer, FastPositions, Span } from './positions.ts';
 import { LIMITS } from './types.ts';
 
 /** Thrown inside the reader only, to leave the subset; never escapes this module. */
@@ -28,15 +28,22 @@ const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 const INT = /^[-+]?[0-9]{1,15}$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 const SPECIAL_NUMBER = /^(?:0o|0x|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$|[-+]?[0-9]{16})/;
-/** A plain mapping key followed by `:` and a space or the line end; keys that resolve to null/bool/number leave. */
-const KEY = /[A-Za-z_][A-Za-z0-9_.-]*:(?=[ \n]|$)/y;
+/** Plain keys that resolve to null or a boolean leave the subset. */
 const KEY_WORDS = /^(?:null|Null|NULL|true|True|TRUE|false|False|FALSE)$/;
+/** First characters of ~, null, true and false in any of their spellings. */
+const MAYBE_WORD = new Set([126, 110, 78, 116, 84, 102, 70]);
 /** Characters that cannot start a plain scalar (or start something this reader does not read). */
 const PLAIN_START = new Set(['?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '%', '@', '`']);
 /** JSON escapes, which JSON.parse decodes exactly like YAML does; YAML's other escapes leave the subset. */
 const JSON_ESCAPE = /\\[^"\\/bfnrtu]/;
 
 function resolvePlain(text: string): string | number | boolean | null {
+  // Most scalars are words: only these first characters can start a null, a boolean or a number.
+  const first = text.charCodeAt(0);
+  const digit = first >= 48 && first <= 57;
+  if (!digit && first !== 45 && first !== 43 && first !== 46 && !MAYBE_WORD.has(first) && text.length > 0) {
+    return text;
+  }
   if (NULL.test(text)) return null;
   if (BOOL.test(text)) return text[0] === 't' || text[0] === 'T';
   if (SPECIAL_NUMBER.test(text)) outside();
@@ -53,33 +60,65 @@ function withNode(nodes: Map<number, Scalar> | undefined, index: number, node: S
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** A value read, with its start and end offsets. */
-interface Read {
-  value: Json;
-  start: number;
-  end: number;
-  /** Set for a string that came from the environment: the node positions.ts hands out for it. */
-  node?: Scalar;
-}
-
 /** Nesting past the manifest limit leaves the subset: the yaml package path reports `too_deep`. */
 const MAX_DEPTH = LIMITS.depth;
 
+/**
+ * Containers recorded on the first read: the root mapping (depth 1) and its direct children (the users and
+ * organizations lists, settings). Recording all of them cost a map entry and an offset array per mapping and list,
+ * about 1.5 KB per user at 100,000 users (BENCHMARKS.md); deeper positions come from reading one item again
+ * (FastPositions.reread), which only a message or a changed field asks for.
+ */
+const RECORD_DEPTH = 2;
+
+/** Slots of the reader's cache of key strings (a power of two). */
+const KEY_CACHE_SIZE = 256;
+
+/**
+ * Each read method returns the value and leaves its start and end offsets (and, for a block, the start of the
+ * line after it) in the reader's fields: a result object per value was a third of the reader's allocations.
+ */
 class Reader {
   private readonly text: string;
   private readonly env: Readonly<Record<string, string | undefined>>;
+  private readonly recordDepth: number;
   readonly containers = new Map<object, FastContainer>();
-  readonly interpolated = new Map<Scalar, InterpolationResult>();
+  /** Strings that came from the environment; shared by every read of one file. */
+  readonly interpolated: Map<Scalar, InterpolationResult>;
+  /** Their nodes by start offset, so reading an item again hands out the node the first read made. */
+  private readonly nodesAt: Map<number, Scalar>;
   private depth = 0;
-  constructor(text: string, env: Readonly<Record<string, string | undefined>>) {
+  private readonly keyCache: (string | undefined)[] = new Array(KEY_CACHE_SIZE);
+  /** Offsets of the value read last. */
+  private start = 0;
+  private end = 0;
+  /** Set when the value read last is a string that came from the environment. */
+  private node: Scalar | undefined;
+  /** After a block mapping or sequence: the start of the first line after it. */
+  private next = 0;
+
+  constructor(
+    text: string,
+    env: Readonly<Record<string, string | undefined>>,
+    recordDepth: number,
+    shared?: { interpolated: Map<Scalar, InterpolationResult>; nodesAt: Map<number, Scalar> },
+  ) {
     this.text = text;
     this.env = env;
+    this.recordDepth = recordDepth;
+    this.interpolated = shared?.interpolated ?? new Map();
+    this.nodesAt = shared?.nodesAt ?? new Map();
   }
 
-  private enter(): void {
+  get shared(): { interpolated: Map<Scalar, InterpolationResult>; nodesAt: Map<number, Scalar> } {
+    return { interpolated: this.interpolated, nodesAt: this.nodesAt };
+  }
+
+  private enter(): boolean {
     this.depth += 1;
     // The full reader counts depth from the root mapping (0) and refuses at LIMITS.depth.
     if (this.depth > MAX_DEPTH) outside();
+    return this.depth <= this.recordDepth;
   }
 
   /** Offset of the end of the line containing `at` (its '\n', or the text's end). */
@@ -133,25 +172,70 @@ class Reader {
     return next === 32 || next === 10 || at + 1 >= this.text.length;
   }
 
-  private keyAt(at: number): number | undefined {
-    KEY.lastIndex = at;
-    return KEY.test(this.text) ? KEY.lastIndex : undefined;
+  /** The end of a plain key and its `:` at `at` (the offset after the colon), or -1. */
+  private keyAt(at: number): number {
+    const text = this.text;
+    const first = text.charCodeAt(at);
+    // [A-Za-z_]
+    if (!((first >= 97 && first <= 122) || (first >= 65 && first <= 90) || first === 95)) return -1;
+    let column = at + 1;
+    for (;;) {
+      const code = text.charCodeAt(column);
+      // [A-Za-z0-9_.-]
+      if (
+        (code >= 97 && code <= 122) ||
+        (code >= 65 && code <= 90) ||
+        (code >= 48 && code <= 57) ||
+        code === 95 ||
+        code === 46 ||
+        code === 45
+      ) {
+        column += 1;
+        continue;
+      }
+      if (code !== 58) return -1;
+      const after = text.charCodeAt(column + 1);
+      // `:` followed by a space, the line end or the text end.
+      return after === 32 || after === 10 || column + 1 >= text.length ? column + 1 : -1;
+    }
   }
 
   /** A key's text; keys that would resolve to something other than a plain string, or repeat, leave the subset. */
   private keyText(at: number, colon: number, keys: Record<string, Json>): string {
-    const key = this.text.slice(at, colon - 1);
-    if (KEY_WORDS.test(key) || key === '__proto__' || Object.hasOwn(keys, key)) outside();
+    const length = colon - 1 - at;
+    // The same few keys repeat on every user: reuse the string read before (no new string, and the property store
+    // finds it already internalized) when the text matches it.
+    const slot = (this.text.charCodeAt(at) * 31 + length) & (KEY_CACHE_SIZE - 1);
+    let key = this.keyCache[slot];
+    if (key === undefined || key.length !== length || !this.text.startsWith(key, at)) {
+      key = this.text.slice(at, colon - 1);
+      if ((MAYBE_WORD.has(key.charCodeAt(0)) && KEY_WORDS.test(key)) || key === '__proto__') outside();
+      this.keyCache[slot] = key;
+    }
+    if (Object.hasOwn(keys, key)) outside();
     return key;
   }
 
   /** The whole document: a block mapping at column 0. */
-  document(): Read {
+  document(): Json {
     const first = this.nextContentLine(0);
     if (first >= this.text.length || this.indentOf(first) !== 0) outside();
-    const { read, next } = this.blockMap(first, 0);
-    if (next < this.text.length) outside();
-    return read;
+    const value = this.blockMap(first, 0);
+    if (this.next < this.text.length) outside();
+    return value;
+  }
+
+  /** The value that starts at `at`, read again (its start offset came from an earlier read of the same text). */
+  valueAt(at: number): Json {
+    const lineStart = this.text.lastIndexOf('\n', at - 1) + 1;
+    if (this.keyAt(at) >= 0) return this.blockMap(at, at - lineStart);
+    if (this.isSequenceEntry(lineStart, at - lineStart)) return this.blockSeq(lineStart, at - lineStart);
+    return this.inlineValue(at);
+  }
+
+  /** Offsets of the value read last. */
+  span(): Span {
+    return { start: this.start, end: this.end };
   }
 
   private container(value: object, offsets: number[], nodes: Map<number, Scalar> | undefined): void {
@@ -159,48 +243,55 @@ class Reader {
   }
 
   /** A block mapping whose first key starts at `keyAt`, in column `indent`. */
-  private blockMap(keyAt: number, indent: number): { read: Read; next: number } {
-    this.enter();
+  private blockMap(keyAt: number, indent: number): Json {
+    const record = this.enter();
+    const text = this.text;
     const map: Record<string, Json> = {};
-    const offsets: number[] = [];
+    const offsets: number[] | undefined = record ? [] : undefined;
     let nodes: Map<number, Scalar> | undefined;
     let at = keyAt;
-    let end = keyAt;
     for (let index = 0; ; index += 1) {
       const colon = this.keyAt(at);
-      if (colon === undefined) outside();
+      if (colon < 0) outside();
       const key = this.keyText(at, colon, map);
       let column = colon;
-      while (this.text.charCodeAt(column) === 32) column += 1;
-      const code = this.text.charCodeAt(column);
-      let value: Read;
+      while (text.charCodeAt(column) === 32) column += 1;
+      const code = text.charCodeAt(column);
+      let value: Json;
       let next: number;
-      if (column >= this.text.length || code === 10 || (code === 35 && column > colon)) {
+      if (column >= text.length || code === 10 || (code === 35 && column > colon)) {
         // The value is on the following lines: a nested block, or a sequence at the same indentation.
         const lineStart = this.nextContentLine(this.endOfLine(colon));
-        if (lineStart >= this.text.length) outside();
+        if (lineStart >= text.length) outside();
         const childIndent = this.indentOf(lineStart);
         if (this.isSequenceEntry(lineStart, childIndent) && childIndent >= indent) {
-          ({ read: value, next } = this.blockSeq(lineStart, childIndent));
+          value = this.blockSeq(lineStart, childIndent);
         } else if (childIndent > indent) {
-          ({ read: value, next } = this.blockMap(lineStart + childIndent, childIndent));
+          value = this.blockMap(lineStart + childIndent, childIndent);
         } else {
           return outside();
         }
+        next = this.next;
       } else {
         value = this.inlineValue(column);
-        next = this.endOfLine(value.end);
+        next = this.endOfLine(this.end);
       }
-      map[key] = value.value;
-      offsets.push(at, colon - 1, value.start, value.end);
-      if (value.node) nodes = withNode(nodes, index, value.node);
-      end = value.end;
+      map[key] = value;
+      if (offsets) {
+        offsets.push(at, colon - 1, this.start, this.end);
+        if (this.node) nodes = withNode(nodes, index, this.node);
+      }
+      const end = this.end;
       const lineStart = this.nextContentLine(next);
-      const lineIndent = lineStart >= this.text.length ? -1 : this.indentOf(lineStart);
+      const lineIndent = lineStart >= text.length ? -1 : this.indentOf(lineStart);
       if (lineIndent < indent || (lineIndent === indent && this.isSequenceEntry(lineStart, lineIndent))) {
-        this.container(map, offsets, nodes);
+        if (offsets) this.container(map, offsets, nodes);
         this.depth -= 1;
-        return { read: { value: map, start: keyAt, end }, next: lineStart };
+        this.start = keyAt;
+        this.end = end;
+        this.node = undefined;
+        this.next = lineStart;
+        return map;
       }
       if (lineIndent > indent) outside();
       at = lineStart + indent;
@@ -208,10 +299,11 @@ class Reader {
   }
 
   /** A block sequence whose entries (`- `) are in column `indent`, the first on the line at `lineStart`. */
-  private blockSeq(lineStart: number, indent: number): { read: Read; next: number } {
-    this.enter();
+  private blockSeq(lineStart: number, indent: number): Json {
+    const record = this.enter();
+    const text = this.text;
     const list: Json[] = [];
-    const offsets: number[] = [];
+    const offsets: number[] | undefined = record ? [] : undefined;
     let nodes: Map<number, Scalar> | undefined;
     const start = lineStart + indent;
     let line = lineStart;
@@ -219,81 +311,115 @@ class Reader {
     for (let index = 0; ; index += 1) {
       const dash = line + indent;
       let column = dash + 1;
-      while (this.text.charCodeAt(column) === 32) column += 1;
-      const code = this.text.charCodeAt(column);
-      if (column >= this.text.length || code === 10 || code === 35 || column === dash + 1) outside();
-      let item: Read;
+      while (text.charCodeAt(column) === 32) column += 1;
+      const code = text.charCodeAt(column);
+      if (column >= text.length || code === 10 || code === 35 || column === dash + 1) outside();
+      let item: Json;
       let next: number;
-      if (this.keyAt(column) !== undefined) {
-        ({ read: item, next } = this.blockMap(column, column - line));
+      if (this.keyAt(column) >= 0) {
+        item = this.blockMap(column, column - line);
+        next = this.next;
       } else {
         item = this.inlineValue(column);
-        next = this.endOfLine(item.end);
+        next = this.endOfLine(this.end);
       }
-      list.push(item.value);
-      offsets.push(item.start, item.end);
-      if (item.node) nodes = withNode(nodes, index, item.node);
-      end = item.end;
+      list.push(item);
+      if (offsets) {
+        offsets.push(this.start, this.end);
+        if (this.node) nodes = withNode(nodes, index, this.node);
+      }
+      end = this.end;
       line = this.nextContentLine(next);
-      if (line >= this.text.length) break;
+      if (line >= text.length) break;
       const lineIndent = this.indentOf(line);
       if (lineIndent > indent) outside();
       if (lineIndent < indent || !this.isSequenceEntry(line, lineIndent)) break;
     }
-    this.container(list, offsets, nodes);
+    if (offsets) this.container(list, offsets, nodes);
     this.depth -= 1;
-    return { read: { value: list, start, end }, next: line };
+    this.start = start;
+    this.end = end;
+    this.node = undefined;
+    this.next = line;
+    return list;
   }
 
   /** A value that starts and ends on this line: a flow collection, a quoted or a plain scalar. */
-  private inlineValue(at: number): Read {
+  private inlineValue(at: number): Json {
     const code = this.text.charCodeAt(at);
     if (code === 91 || code === 123) return this.flowCollection(at);
     if (code === 34) return this.doubleQuoted(at);
     if (code === 39) return this.singleQuoted(at);
+    const text = this.text;
     const lineEnd = this.lineEnd(at);
-    const line = this.text.slice(at, lineEnd);
-    const comment = line.indexOf(' #');
-    const raw = (comment < 0 ? line : line.slice(0, comment)).trimEnd();
-    return this.plain(raw, at);
+    // The scalar ends before a ` #` comment, without trailing spaces.
+    let end = lineEnd;
+    for (let column = at + 1; column < lineEnd; column += 1) {
+      if (text.charCodeAt(column) === 35 && text.charCodeAt(column - 1) === 32) {
+        end = column;
+        break;
+      }
+    }
+    while (end > at && text.charCodeAt(end - 1) === 32) end -= 1;
+    return this.plain(at, end);
   }
 
-  private plain(raw: string, at: number): Read {
-    const first = raw[0];
-    if (first === undefined || PLAIN_START.has(first)) outside();
-    if (first === '-' && (raw.length === 1 || raw[1] === ' ')) outside();
-    if (raw.includes(': ') || raw.endsWith(':')) outside();
+  /** A plain scalar from `at` to `end` (already without trailing spaces). */
+  private plain(at: number, end: number): Json {
+    const text = this.text;
+    const first = text.charCodeAt(at);
+    if (end <= at || PLAIN_START.has(text[at] as string)) outside();
+    if (first === 45 && (end === at + 1 || text.charCodeAt(at + 1) === 32)) outside();
+    if (text.charCodeAt(end - 1) === 58) outside();
+    const raw = text.slice(at, end);
+    if (raw.includes(': ')) outside();
     const value = resolvePlain(raw);
-    const end = at + raw.length;
-    return typeof value === 'string' ? this.string(value, at, end) : { value, start: at, end };
+    if (typeof value === 'string') return this.string(value, at, end);
+    this.start = at;
+    this.end = end;
+    this.node = undefined;
+    return value;
   }
 
   /** A string value: interpolated and checked as read-yaml.ts's convertString does; problems leave the subset. */
-  private string(raw: string, start: number, end: number): Read {
+  private string(raw: string, start: number, end: number): Json {
+    this.start = start;
+    this.end = end;
+    this.node = undefined;
     if (!raw.includes('$')) {
       if (raw.length > LIMITS.stringLength) outside();
-      return { value: raw, start, end };
+      return raw;
     }
     const result = interpolate(raw, this.env);
     if (result.problems.length > 0 || result.value.length > LIMITS.stringLength) outside();
-    if (result.variables.length === 0) return { value: result.value, start, end };
+    if (result.variables.length === 0) return result.value;
     // Secrets: positions.ts hands out this node, and the checks find the interpolation by it.
-    const node = new Scalar(raw);
-    node.range = [start, end, end];
-    this.interpolated.set(node, result);
-    return { value: result.value, start, end, node };
+    let node = this.nodesAt.get(start);
+    if (!node) {
+      node = new Scalar(raw);
+      node.range = [start, end, end];
+      this.nodesAt.set(start, node);
+      this.interpolated.set(node, result);
+    }
+    this.node = node;
+    return result.value;
   }
 
-  private doubleQuoted(at: number): Read {
+  private doubleQuoted(at: number): Json {
     const text = this.text;
     let column = at + 1;
+    let escaped = false;
     for (;;) {
       const code = text.charCodeAt(column);
-      if (column >= text.length || code === 10 || code === 9 || code === 13) outside();
-      if (code === 92) column += 2;
-      else if (code === 34) break;
+      // Control characters (JSON.parse refuses them too) are left to the yaml package.
+      if (column >= text.length || code < 32) outside();
+      if (code === 92) {
+        column += 2;
+        escaped = true;
+      } else if (code === 34) break;
       else column += 1;
     }
+    if (!escaped) return this.string(text.slice(at + 1, column), at, column + 1);
     const source = text.slice(at, column + 1);
     if (JSON_ESCAPE.test(source)) outside();
     let value: unknown;
@@ -305,7 +431,7 @@ class Reader {
     return this.string(value as string, at, column + 1);
   }
 
-  private singleQuoted(at: number): Read {
+  private singleQuoted(at: number): Json {
     const text = this.text;
     let column = at + 1;
     for (;;) {
@@ -328,33 +454,30 @@ class Reader {
   }
 
   /** `[a, b]` or `{ k: v }` on one line, nested freely. */
-  private flowCollection(at: number): Read {
-    this.enter();
+  private flowCollection(at: number): Json {
+    const record = this.enter();
     const text = this.text;
     const isMap = text.charCodeAt(at) === 123;
     const close = isMap ? 125 : 93;
-    const map: Record<string, Json> = {};
-    const list: Json[] = [];
-    const offsets: number[] = [];
+    const map: Record<string, Json> | undefined = isMap ? {} : undefined;
+    const list: Json[] | undefined = isMap ? undefined : [];
+    const offsets: number[] | undefined = record ? [] : undefined;
     let nodes: Map<number, Scalar> | undefined;
     let column = this.skipSpaces(at + 1);
     if (text.charCodeAt(column) !== close) {
       for (let index = 0; ; index += 1) {
-        let value: Read;
-        if (isMap) {
+        if (map) {
           const colon = this.keyAt(column);
-          if (colon === undefined) outside();
+          if (colon < 0) outside();
           const key = this.keyText(column, colon, map);
-          value = this.flowValue(this.skipSpaces(colon));
-          map[key] = value.value;
-          offsets.push(column, colon - 1, value.start, value.end);
+          map[key] = this.flowValue(this.skipSpaces(colon));
+          offsets?.push(column, colon - 1, this.start, this.end);
         } else {
-          value = this.flowValue(column);
-          list.push(value.value);
-          offsets.push(value.start, value.end);
+          (list as Json[]).push(this.flowValue(column));
+          offsets?.push(this.start, this.end);
         }
-        if (value.node) nodes = withNode(nodes, index, value.node);
-        column = this.skipSpaces(value.end);
+        if (offsets && this.node) nodes = withNode(nodes, index, this.node);
+        column = this.skipSpaces(this.end);
         const code = text.charCodeAt(column);
         if (code === close) break;
         if (code !== 44) outside();
@@ -363,13 +486,16 @@ class Reader {
         if (text.charCodeAt(column) === close) outside();
       }
     }
-    const value = isMap ? map : list;
-    this.container(value, offsets, nodes);
+    const value = (map ?? list) as Json;
+    if (offsets) this.container(value as object, offsets, nodes);
     this.depth -= 1;
-    return { value, start: at, end: column + 1 };
+    this.start = at;
+    this.end = column + 1;
+    this.node = undefined;
+    return value;
   }
 
-  private flowValue(at: number): Read {
+  private flowValue(at: number): Json {
     const text = this.text;
     const code = text.charCodeAt(at);
     if (code === 91 || code === 123) return this.flowCollection(at);
@@ -382,7 +508,9 @@ class Reader {
       if (next === 125 || (next === 35 && text.charCodeAt(column - 1) === 32)) break;
       column += 1;
     }
-    return this.plain(text.slice(at, column).trimEnd(), at);
+    let end = column;
+    while (end > at && text.charCodeAt(end - 1) === 32) end -= 1;
+    return this.plain(at, end);
   }
 }
 
@@ -394,6 +522,15 @@ export interface FastRead {
   interpolated: Map<Scalar, InterpolationResult>;
 }
 
+export interface FastReadOptions {
+  /**
+   * Mappings and lists nested deeper than this are not in positions.containers (positions.reread finds them).
+   * Tests pass Infinity to compare every offset with the yaml package's.
+   * @default 2: the root mapping and its values
+   */
+  recordDepth?: number;
+}
+
 /**
  * Reads `text` if it is written in the plain subset (see the header) and has nothing the full reader would
  * report, filling `lineCounter` with its line starts as the yaml package's parser would; undefined means "use the
@@ -403,21 +540,31 @@ export function readFastYaml(
   text: string,
   env: Readonly<Record<string, string | undefined>>,
   lineCounter: LineCounter,
+  options: FastReadOptions = {},
 ): FastRead | undefined {
   if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
-  const reader = new Reader(text, env);
-  let root: Read;
+  const reader = new Reader(text, env, options.recordDepth ?? RECORD_DEPTH);
+  let value: Json;
   try {
-    root = reader.document();
+    value = reader.document();
   } catch (error) {
     if (error === OUTSIDE) return undefined;
     throw error;
   }
   lineCounter.addNewLine(0);
   for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lineCounter.addNewLine(at + 1);
+  const shared = reader.shared;
   return {
-    value: root.value as Record<string, unknown>,
-    positions: { containers: reader.containers, root: { start: root.start, end: root.end } },
+    value: value as Record<string, unknown>,
+    positions: {
+      containers: reader.containers,
+      root: reader.span(),
+      // The text was read once already: the item is in the subset, and reads to the same value.
+      reread: (start) => {
+        const again = new Reader(text, env, Number.POSITIVE_INFINITY, shared);
+        return { value: again.valueAt(start), containers: again.containers };
+      },
+    },
     interpolated: reader.interpolated,
   };
 }

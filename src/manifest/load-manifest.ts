@@ -2,6 +2,7 @@
 // file with a size cap checked before reading it fully, rejects binary and non-UTF-8 input with a diagnostic, then
 // hands the texts to the pure parseManifest. A missing or unreadable file is a diagnostic too, never a stack trace.
 
+import { isUtf8 } from 'node:buffer';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ManifestInvalidError } from '../errors.ts';
@@ -88,7 +89,8 @@ export function decodeManifestBytes(file: string, bytes: Uint8Array): ManifestSo
       column,
     );
   }
-  const invalid = invalidUtf8Offset(bytes);
+  // Node's native check first (42 MB of manifest: 170 ms in the JS loop); the loop only finds where it fails.
+  const invalid = isUtf8(bytes) ? -1 : invalidUtf8Offset(bytes);
   if (invalid >= 0) {
     const { line, column } = lineAndColumn(bytes, invalid);
     return fileDiagnostic(

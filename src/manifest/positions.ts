@@ -30,10 +30,15 @@ export interface FastContainer {
   nodes?: Map<number, Scalar>;
 }
 
-/** Positions of a fast-read file: one entry per mapping or list of its value (by identity). */
+/**
+ * Positions of a fast-read file: an entry per mapping or list of its value (by identity) down to a depth, and a
+ * way to read any value again (at its start offset) with the positions of everything inside it.
+ */
 export interface FastPositions {
   containers: Map<object, FastContainer>;
   root: Span;
+  /** The value starting at `start` read again: an equal value, and the offsets of all its mappings and lists. */
+  reread: (start: number) => { value: unknown; containers: Map<object, FastContainer> };
 }
 
 export interface Span {
@@ -114,16 +119,27 @@ function rangeNode(start: number, end: number): Node {
 
 function locateFast(file: ParsedFile, fast: FastPositions, path: readonly string[]): Located | undefined {
   let value: unknown = file.value;
+  let containers = fast.containers;
+  let start = fast.root.start;
   let located: Located = { node: rangeNode(fast.root.start, fast.root.end), key: undefined };
   for (const segment of path) {
-    const container = typeof value === 'object' && value !== null ? fast.containers.get(value) : undefined;
-    if (!container) return undefined;
+    if (typeof value !== 'object' || value === null) return undefined;
+    let container = containers.get(value);
+    if (!container) {
+      // Deeper than the first read recorded: read this value again, with all its positions.
+      const again = fast.reread(start);
+      value = again.value;
+      containers = again.containers;
+      container = typeof value === 'object' && value !== null ? containers.get(value) : undefined;
+      if (!container) return undefined;
+    }
     const { offsets, nodes } = container;
     if (Array.isArray(value)) {
       const index = Number(segment);
       if (!(index >= 0 && index < value.length) || !Number.isInteger(index)) return undefined;
+      start = offsets[2 * index] as number;
       located = {
-        node: nodes?.get(index) ?? rangeNode(offsets[2 * index] as number, offsets[2 * index + 1] as number),
+        node: nodes?.get(index) ?? rangeNode(start, offsets[2 * index + 1] as number),
         key: undefined,
       };
       value = value[index];
@@ -131,8 +147,9 @@ function locateFast(file: ParsedFile, fast: FastPositions, path: readonly string
       const index = Object.keys(value as object).indexOf(segment);
       if (index < 0) return undefined;
       const at = 4 * index;
+      start = offsets[at + 2] as number;
       located = {
-        node: nodes?.get(index) ?? rangeNode(offsets[at + 2] as number, offsets[at + 3] as number),
+        node: nodes?.get(index) ?? rangeNode(start, offsets[at + 3] as number),
         key: rangeNode(offsets[at] as number, offsets[at + 1] as number),
       };
       value = (value as Record<string, unknown>)[segment];

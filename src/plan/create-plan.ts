@@ -77,7 +77,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   for (const { desired: user } of identity.matches) {
     (user.memberships ?? []).forEach((membership, position) => {
       if (managedSlugs.has(membership.org) || liveOrgsBySlug.has(membership.org)) return;
-      const source = user.fieldSources?.[`memberships.${position}`] ?? membership.source;
+      const source = membership.source ?? user.fieldSources?.[`memberships.${position}`] ?? user.source;
       errors.push({
         code: 'unknown_organization',
         message: `manifest user "${user.key}" is a member of organization "${membership.org}", which is neither declared nor live`,

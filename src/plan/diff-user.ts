@@ -57,6 +57,13 @@ export function opSource(ref: SourceRef): { file: string; line: number } {
   return { file: ref.file, line: ref.line };
 }
 
+/** A membership's position: its own, else its user's fieldSources entry (manifest-read memberships), else the user's. */
+function membershipSource(desired: DesiredUser, membership: DesiredMembership): SourceRef {
+  if (membership.source) return membership.source;
+  const position = desired.memberships?.indexOf(membership) ?? -1;
+  return desired.fieldSources?.[`memberships.${position}`] ?? desired.source;
+}
+
 export function hasManagedMark(privateMetadata: JsonObject): boolean {
   return deepEqual(privateMetadata[MANAGED_MARK_KEY], MANAGED_MARK_VALUE);
 }
@@ -455,7 +462,7 @@ function planMemberships(
         user,
         role: membership.role,
         dependsOn,
-        source: opSource(membership.source),
+        source: opSource(membershipSource(desired, membership)),
       });
     } else if (membership && current && current.role !== membership.role) {
       ops.push({
@@ -467,7 +474,7 @@ function planMemberships(
         changes: { role: { before: current.role, after: membership.role } },
         downgrade: current.role === 'org:admin' && membership.role !== 'org:admin',
         dependsOn: [],
-        source: opSource(membership.source),
+        source: opSource(membershipSource(desired, membership)),
       });
     } else if (!membership && current && context.managedSlugs.has(slug)) {
       ops.push({

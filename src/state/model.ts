@@ -36,7 +36,11 @@ export interface DesiredMembership {
   /** Organization slug (declared under `organizations:`). */
   org: string;
   role: string;
-  source: SourceRef;
+  /**
+   * Absent for memberships read from a manifest: their position is their user's fieldSources[`memberships.N`],
+   * computed only when a message needs it (a position per membership cost memory at 150,000 memberships).
+   */
+  source?: SourceRef;
 }
 
 /**

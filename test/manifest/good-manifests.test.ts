@@ -46,8 +46,8 @@ describe('good manifests', () => {
         banned: false,
         locked: true,
         memberships: [
-          { org: 'acme', role: 'org:admin', source: { file: 'full.yaml', line: 28, column: 9 } },
-          { org: 'globex', role: 'org:billing_manager', source: { file: 'full.yaml', line: 30, column: 9 } },
+          { org: 'acme', role: 'org:admin' },
+          { org: 'globex', role: 'org:billing_manager' },
         ],
       },
       // `lastName:` with nothing after it is YAML null: "must be empty", like the explicit nulls.
@@ -64,6 +64,7 @@ describe('good manifests', () => {
     expect(alice?.fieldSources?.['emailAddresses.1']).toStrictEqual({ file: 'full.yaml', line: 16, column: 39 });
     expect(alice?.fieldSources?.['phoneNumbers.0']).toStrictEqual({ file: 'full.yaml', line: 17, column: 20 });
     expect(alice?.fieldSources?.username).toStrictEqual({ file: 'full.yaml', line: 18, column: 15 });
+    expect(alice?.fieldSources?.['memberships.0']).toStrictEqual({ file: 'full.yaml', line: 28, column: 9 });
     expect(alice?.fieldSources?.['memberships.1']).toStrictEqual({ file: 'full.yaml', line: 30, column: 9 });
     expect(Object.keys(result.desired?.users[2]?.fieldSources ?? {})).toStrictEqual(['externalId']);
   });
@@ -89,12 +90,15 @@ describe('good manifests', () => {
       {
         key: 'bob@acme.test',
         emailAddresses: ['bob@acme.test'],
-        memberships: [
-          { org: 'acme', role: 'org:member', source: { file: join('multi', '20-users.yml'), line: 8, column: 9 } },
-        ],
+        memberships: [{ org: 'acme', role: 'org:member' }],
       },
       { key: 'carol@acme.test', emailAddresses: ['carol@acme.test'], firstName: 'Carol' },
     ]);
+    expect(desired?.users[0]?.fieldSources?.['memberships.0']).toStrictEqual({
+      file: join('multi', '20-users.yml'),
+      line: 8,
+      column: 9,
+    });
     expect(desired?.users[1]?.source.file).toBe(join('multi', '30-more-users.yaml'));
   });
 
