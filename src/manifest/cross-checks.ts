@@ -264,9 +264,7 @@ class Checker {
     const at = (...path: string[]): Span => spanAt(file, [...base, ...path]);
     const keyKind = this.settings.userKey;
 
-    const emails = Array.isArray(user.emailAddresses)
-      ? user.emailAddresses.map((email) => (typeof email === 'string' ? email.toLowerCase() : undefined))
-      : undefined;
+    const emails = Array.isArray(user.emailAddresses) ? lowerCaseEmails(user.emailAddresses) : undefined;
     const phones = Array.isArray(user.phoneNumbers) ? user.phoneNumbers : undefined;
 
     // The user key.
@@ -388,11 +386,10 @@ class Checker {
     // The function is made outside this method: a closure made here would keep this method's whole scope (the
     // parsed file) alive.
     const fast = file.fast;
-    const sources = memoized(
+    const sources =
       fast && userNode?.range
         ? fastFieldSources(file.source.file, file.lineCounter, fast.reread, userNode.range[0])
-        : slowFieldSources(this, file, user, base),
-    );
+        : slowFieldSources(this, file, user, base);
     const memberships = this.checkMemberships(file, user, base, sources, userRef);
     this.checkMetadata(file, user, base);
     const password = this.passwordOf(file, user, base);
@@ -400,8 +397,9 @@ class Checker {
     if (key === undefined) return;
     const desired: DesiredUser = new ManifestUser(key, userRef, sources);
     if (typeof user.externalId === 'string') desired.externalId = user.externalId;
-    if (emails) desired.emailAddresses = emails.filter((email): email is string => email !== undefined);
-    if (phones) desired.phoneNumbers = phones.filter((phone): phone is string => typeof phone === 'string');
+    // The read lists themselves when they hold only strings (nearly always): no copy per user.
+    if (emails) desired.emailAddresses = onlyStrings(emails);
+    if (phones) desired.phoneNumbers = onlyStrings(phones);
     for (const field of ['username', 'firstName', 'lastName'] as const) {
       const value = user[field];
       if (typeof value === 'string' || value === null) desired[field] = value;
@@ -444,6 +442,7 @@ class Checker {
     const result: DesiredMembership[] = [];
     // Slug -> position in the list, for the message about a second entry.
     const orgs = new Map<string, number>();
+    let copied = false;
     user.memberships.forEach((entry, position) => {
       if (!isData(entry) || typeof entry.org !== 'string') return;
       const path = [...base, 'memberships', String(position)];
@@ -466,9 +465,16 @@ class Checker {
       }
       orgs.set(slug, position);
       // No source of its own: its position is the user's fieldSources[`memberships.N`] (computed when asked for).
-      result.push({ org: slug, role: typeof entry.role === 'string' ? entry.role : '' });
+      // The entry read is kept when it is exactly { org, role } (nearly always): no copy per membership.
+      if (isMembershipShape(entry)) {
+        result.push(entry);
+      } else {
+        copied = true;
+        result.push({ org: slug, role: typeof entry.role === 'string' ? entry.role : '' });
+      }
     });
-    return result;
+    // Every entry kept as read, none left out: the list read is the result.
+    return !copied && result.length === user.memberships.length ? (user.memberships as DesiredMembership[]) : result;
   }
 
   private checkMetadata(file: ParsedFile, user: Data, base: string[]): void {
@@ -523,17 +529,40 @@ class Checker {
 
 const LIST_FIELDS = ['emailAddresses', 'phoneNumbers', 'memberships'] as const;
 
-/** `compute`, run once on the first call. */
-function memoized<T>(compute: () => T): () => T {
-  let cached: T | undefined;
-  let done = false;
-  return () => {
-    if (!done) {
-      cached = compute();
-      done = true;
+/** An ASCII capital, or a non-ASCII character (which may lower-case): then toLowerCase decides. */
+function mayHaveUpperCase(text: string): boolean {
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if ((code >= 65 && code <= 90) || code >= 128) return text.toLowerCase() !== text;
+  }
+  return false;
+}
+
+/** Addresses lower-cased (emails compare case-insensitively); the list itself when it already is. */
+function lowerCaseEmails(list: unknown[]): (string | undefined)[] {
+  for (let index = 0; index < list.length; index += 1) {
+    const email = list[index];
+    if (typeof email !== 'string' || mayHaveUpperCase(email)) {
+      return list.map((item) => (typeof item === 'string' ? item.toLowerCase() : undefined));
     }
-    return cached as T;
-  };
+  }
+  return list as string[];
+}
+
+/** `{ org: string, role: string }` and nothing else. */
+function isMembershipShape(entry: Data): entry is Data & DesiredMembership {
+  if (typeof entry.org !== 'string' || typeof entry.role !== 'string') return false;
+  let keys = 0;
+  for (const key in entry) {
+    if (Object.hasOwn(entry, key)) keys += 1;
+  }
+  return keys === 2;
+}
+
+function onlyStrings(list: readonly unknown[]): string[] {
+  return list.every((item) => typeof item === 'string')
+    ? (list as string[])
+    : list.filter((item): item is string => typeof item === 'string');
 }
 
 /** Where a ManifestUser keeps its positions function: not enumerable, so it never shows in output or comparisons. */
@@ -567,7 +596,11 @@ function slowFieldSources(
   user: Data,
   base: string[],
 ): () => Record<string, SourceRef> {
-  return () => checker.fieldSources(file, user, base);
+  let cached: Record<string, SourceRef> | undefined;
+  return () => {
+    cached ??= checker.fieldSources(file, user, base);
+    return cached;
+  };
 }
 
 /**
@@ -582,9 +615,12 @@ function fastFieldSources(
   reread: FastPositions['reread'],
   start: number,
 ): () => Record<string, SourceRef> {
+  let cached: Record<string, SourceRef> | undefined;
   return () => {
+    if (cached) return cached;
     const ref = (offset: number): SourceRef => ({ file: name, ...positionOf(lineCounter, offset) });
     const sources: Record<string, SourceRef> = {};
+    cached = sources;
     const { value, containers } = reread(start);
     const own = typeof value === 'object' && value !== null ? containers.get(value)?.offsets : undefined;
     if (!own) return sources;

@@ -417,6 +417,31 @@ function planMetadata(
 // ---- memberships ----
 
 /**
+ * The common case, checked without building anything: every live membership is one the manifest lists, in a live
+ * organization, with the same role, and the manifest lists no other. Then there is nothing to do.
+ */
+function sameMemberships(
+  wanted: readonly DesiredMembership[],
+  liveMemberships: readonly LiveMembership[],
+  context: UserDiffContext,
+): boolean {
+  // Matched entries as bits of a number: no allocation per user (more than 31 memberships take the full path).
+  if (wanted.length !== liveMemberships.length || wanted.length > 31) return false;
+  let matched = 0;
+  for (const membership of liveMemberships) {
+    const slug = context.liveOrgSlugsById.get(membership.organizationId);
+    if (slug === undefined) return false;
+    let index = 0;
+    while (index < wanted.length && (wanted[index] as DesiredMembership).org !== slug) index += 1;
+    if (index === wanted.length || (matched & (1 << index)) !== 0) return false;
+    if ((wanted[index] as DesiredMembership).role !== membership.role) return false;
+    matched |= 1 << index;
+  }
+  // Equal counts, each live membership matched to a different entry: a one-to-one match.
+  return true;
+}
+
+/**
  * Memberships are authoritative for the managed organizations: each one the user should have, with its role, and
  * none other there. A membership in a live organization the manifest does not declare is enforced but nothing else
  * in that organization is touched.
@@ -427,11 +452,12 @@ function planMemberships(
   user: UserRef,
   context: UserDiffContext,
 ): Operation[] {
+  const liveMemberships = live ? (context.liveMembershipsByUser.get(live.id) ?? []) : [];
+  if (sameMemberships(desired.memberships ?? [], liveMemberships, context)) return [];
   const wanted = new Map<string, DesiredMembership>();
   for (const membership of desired.memberships ?? []) {
     if (!wanted.has(membership.org)) wanted.set(membership.org, membership);
   }
-  const liveMemberships = live ? (context.liveMembershipsByUser.get(live.id) ?? []) : [];
   // Only organizations the user is wanted in or is live in can yield an operation: walking every managed
   // organization per user made planning quadratic (100,000 users x 1,000 organizations, BENCHMARKS.md).
   const candidates = new Set(wanted.keys());

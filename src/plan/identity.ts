@@ -34,11 +34,19 @@ function diagnostic(code: string, message: string, source: SourceRef, hint: stri
   return { code, message, source: { file: source.file, line: source.line, column: source.column }, hint };
 }
 
+/** One live user, or several when they share an identifier (rare: one array per key cost 350,000 arrays). */
+type Holders = LiveUser | LiveUser[];
+
+function holderList(holders: Holders | undefined): LiveUser[] {
+  if (holders === undefined) return [];
+  return Array.isArray(holders) ? holders : [holders];
+}
+
 class LiveIndex {
-  readonly byExternalId = new Map<string, LiveUser[]>();
-  readonly byEmail = new Map<string, LiveUser[]>();
-  readonly byPhone = new Map<string, LiveUser[]>();
-  readonly byUsername = new Map<string, LiveUser[]>();
+  readonly byExternalId = new Map<string, Holders>();
+  readonly byEmail = new Map<string, Holders>();
+  readonly byPhone = new Map<string, Holders>();
+  readonly byUsername = new Map<string, Holders>();
 
   constructor(users: readonly LiveUser[]) {
     // In snapshot order: messages that name several users sort them by id themselves (byId), so 100,000 users
@@ -53,9 +61,9 @@ class LiveIndex {
   }
 
   byKey(kind: UserKeyKind, key: string): LiveUser[] {
-    if (kind === 'externalId') return this.byExternalId.get(key) ?? [];
-    if (kind === 'emailAddress') return this.byEmail.get(key.toLowerCase()) ?? [];
-    return this.byUsername.get(key) ?? [];
+    if (kind === 'externalId') return holderList(this.byExternalId.get(key));
+    if (kind === 'emailAddress') return holderList(this.byEmail.get(key.toLowerCase()));
+    return holderList(this.byUsername.get(key));
   }
 }
 
@@ -64,10 +72,12 @@ function byId(users: readonly LiveUser[]): LiveUser[] {
   return [...users].sort((a, b) => compareStrings(a.id, b.id));
 }
 
-function push(map: Map<string, LiveUser[]>, key: string, user: LiveUser): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [user]);
-  else if (!list.includes(user)) list.push(user);
+function push(map: Map<string, Holders>, key: string, user: LiveUser): void {
+  const holders = map.get(key);
+  if (holders === undefined) map.set(key, user);
+  else if (!Array.isArray(holders)) {
+    if (holders !== user) map.set(key, [holders, user]);
+  } else if (!holders.includes(user)) holders.push(user);
 }
 
 const KEY_FIELD: Record<UserKeyKind, string> = {
@@ -103,7 +113,11 @@ export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityR
     }
     const match = found[0] ?? null;
     candidates.set(user, match);
-    if (match) claimants.set(match.id, [...(claimants.get(match.id) ?? []), user]);
+    if (match) {
+      const earlier = claimants.get(match.id);
+      if (earlier === undefined) claimants.set(match.id, [user]);
+      else earlier.push(user);
+    }
   }
 
   // With userKey emailAddress one live user holding two addresses can be claimed by two manifest users.
@@ -139,12 +153,14 @@ function takenIdentifiers(
   kind: UserKeyKind,
 ): PlanDiagnostic[] {
   const errors: PlanDiagnostic[] = [];
-  const others = (holders: LiveUser[] | undefined): LiveUser[] =>
+  const others = (holders: Holders | undefined): LiveUser[] =>
     // Almost always: nobody, or only the match itself.
-    holders === undefined || (holders.length === 1 && holders[0]?.id === match?.id)
+    holders === undefined || (!Array.isArray(holders) && holders.id === match?.id)
       ? []
-      : byId(holders.filter((holder) => holder.id !== match?.id));
-  const subject = match ? `manifest user "${user.key}" (live ${match.id})` : `new manifest user "${user.key}"`;
+      : byId(holderList(holders).filter((holder) => holder.id !== match?.id));
+  // Built only for a message: a string per user adds up at 100,000 users.
+  const subject = (): string =>
+    match ? `manifest user "${user.key}" (live ${match.id})` : `new manifest user "${user.key}"`;
   const hint = 'An identifier can belong to one user only: remove it from the other user first, or fix the manifest.';
 
   (user.emailAddresses ?? []).forEach((email, position) => {
@@ -153,7 +169,7 @@ function takenIdentifiers(
       errors.push(
         diagnostic(
           'email_taken_by_other_user',
-          `email address ${email} of ${subject} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          `email address ${email} of ${subject()} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
           fieldSource(user, `emailAddresses.${position}`, 'emailAddresses'),
           hint,
         ),
@@ -165,7 +181,7 @@ function takenIdentifiers(
       errors.push(
         diagnostic(
           'phone_taken_by_other_user',
-          `phone number ${phone} of ${subject} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          `phone number ${phone} of ${subject()} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
           fieldSource(user, `phoneNumbers.${position}`, 'phoneNumbers'),
           hint,
         ),
@@ -177,7 +193,7 @@ function takenIdentifiers(
       errors.push(
         diagnostic(
           'username_taken_by_other_user',
-          `username ${user.username} of ${subject} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          `username ${user.username} of ${subject()} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
           fieldSource(user, 'username'),
           hint,
         ),
@@ -190,7 +206,7 @@ function takenIdentifiers(
       errors.push(
         diagnostic(
           'external_id_taken_by_other_user',
-          `external id ${user.externalId} of ${subject} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          `external id ${user.externalId} of ${subject()} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
           fieldSource(user, 'externalId'),
           hint,
         ),
