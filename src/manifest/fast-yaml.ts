@@ -73,6 +73,11 @@ const RECORD_DEPTH = 2;
 
 /** Slots of the reader's cache of key strings (a power of two). */
 const KEY_CACHE_SIZE = 256;
+/** Slots of its cache of short string values, and the longest value it keeps. */
+const VALUE_CACHE_SIZE = 4096;
+const SHORT_STRING = 16;
+/** A list's items are copied to a list of their exact number below this: a pushed-to list reserves 16 slots. */
+const TRIM_BELOW = 16;
 
 /**
  * Each read method returns the value and leaves its start and end offsets (and, for a block, the start of the
@@ -89,6 +94,7 @@ class Reader {
   private readonly nodesAt: Map<number, Scalar>;
   private depth = 0;
   private readonly keyCache: (string | undefined)[] = new Array(KEY_CACHE_SIZE);
+  private readonly valueCache: (string | undefined)[] = new Array(VALUE_CACHE_SIZE);
   /** Offsets of the value read last. */
   private start = 0;
   private end = 0;
@@ -335,13 +341,14 @@ class Reader {
       if (lineIndent > indent) outside();
       if (lineIndent < indent || !this.isSequenceEntry(line, lineIndent)) break;
     }
-    if (offsets) this.container(list, offsets, nodes);
+    const exact = list.length < TRIM_BELOW ? list.slice() : list;
+    if (offsets) this.container(exact, offsets, nodes);
     this.depth -= 1;
     this.start = start;
     this.end = end;
     this.node = undefined;
     this.next = line;
-    return list;
+    return exact;
   }
 
   /** A value that starts and ends on this line: a flow collection, a quoted or a plain scalar. */
@@ -364,6 +371,25 @@ class Reader {
     return this.plain(at, end);
   }
 
+  /**
+   * text.slice(start, end), the same string object for a short text read before: roles, plans, names and slugs
+   * repeat across 100,000 users, and a copy each was about 30 MB (a string under 13 characters is a copy, not a
+   * slice, in V8).
+   */
+  private slice(start: number, end: number): string {
+    const length = end - start;
+    if (length > SHORT_STRING) return this.text.slice(start, end);
+    const text = this.text;
+    let hash = length;
+    for (let at = start; at < end; at += 1) hash = (Math.imul(hash, 31) + text.charCodeAt(at)) | 0;
+    const slot = hash & (VALUE_CACHE_SIZE - 1);
+    const cached = this.valueCache[slot];
+    if (cached !== undefined && cached.length === length && text.startsWith(cached, start)) return cached;
+    const value = text.slice(start, end);
+    this.valueCache[slot] = value;
+    return value;
+  }
+
   /** A plain scalar from `at` to `end` (already without trailing spaces). */
   private plain(at: number, end: number): Json {
     const text = this.text;
@@ -371,7 +397,7 @@ class Reader {
     if (end <= at || PLAIN_START.has(text[at] as string)) outside();
     if (first === 45 && (end === at + 1 || text.charCodeAt(at + 1) === 32)) outside();
     if (text.charCodeAt(end - 1) === 58) outside();
-    const raw = text.slice(at, end);
+    const raw = this.slice(at, end);
     if (raw.includes(': ')) outside();
     const value = resolvePlain(raw);
     if (typeof value === 'string') return this.string(value, at, end);
@@ -419,7 +445,7 @@ class Reader {
       } else if (code === 34) break;
       else column += 1;
     }
-    if (!escaped) return this.string(text.slice(at + 1, column), at, column + 1);
+    if (!escaped) return this.string(this.slice(at + 1, column), at, column + 1);
     const source = text.slice(at, column + 1);
     if (JSON_ESCAPE.test(source)) outside();
     let value: unknown;
@@ -486,7 +512,7 @@ class Reader {
         if (text.charCodeAt(column) === close) outside();
       }
     }
-    const value = (map ?? list) as Json;
+    const value = (map ?? (list && list.length < TRIM_BELOW ? list.slice() : list)) as Json;
     if (offsets) this.container(value as object, offsets, nodes);
     this.depth -= 1;
     this.start = at;
