@@ -329,3 +329,57 @@ describe('memberships', () => {
     expect(remaining.data.every((item) => item.organization.id === orgB.id)).toBe(true);
   });
 });
+
+describe('membership JSON is served from a cache', () => {
+  it('shows every change to the membership, its organization and its user, in all three listings', async () => {
+    const user = await createUser('cache-user', { first_name: 'Before' });
+    const org = await createOrg({ name: 'Cache Org', slug: 'cache-org' });
+    await addMember(org.id, user.id);
+    const listings = async (): Promise<WireOrganizationMembership[]> => {
+      const byOrg = await specFetch(
+        emu,
+        'GET',
+        '/organizations/{organization_id}/memberships',
+        `/organizations/${org.id}/memberships`,
+      );
+      const byUser = await specFetch(
+        emu,
+        'GET',
+        '/users/{user_id}/organization_memberships',
+        `/users/${user.id}/organization_memberships`,
+      );
+      const all = await specFetch(emu, 'GET', '/organization_memberships', '/organization_memberships?limit=500');
+      return [byOrg, byUser, all].map((response) => {
+        const found = (response.body as WirePage<WireOrganizationMembership>).data.find(
+          (item) => item.public_user_data?.user_id === user.id && item.organization.id === org.id,
+        );
+        expect(found, JSON.stringify(response.body).slice(0, 300)).toBeDefined();
+        return found as WireOrganizationMembership;
+      });
+    };
+    // Read once so each listing has cached it.
+    expect((await listings()).map((item) => item.role)).toEqual(['org:member', 'org:member', 'org:member']);
+    now += 1000;
+    const renamed = await specFetch(emu, 'PATCH', '/users/{user_id}', `/users/${user.id}`, { first_name: 'After' });
+    expect(renamed.status).toBe(200);
+    expect((await listings()).map((item) => item.public_user_data?.first_name)).toEqual(['After', 'After', 'After']);
+    const orgRenamed = await specFetch(emu, 'PATCH', '/organizations/{organization_id}', `/organizations/${org.id}`, {
+      name: 'Renamed Org',
+    });
+    expect(orgRenamed.status).toBe(200);
+    expect((await listings()).map((item) => item.organization.name)).toEqual([
+      'Renamed Org',
+      'Renamed Org',
+      'Renamed Org',
+    ]);
+    const promoted = await specFetch(
+      emu,
+      'PATCH',
+      '/organizations/{organization_id}/memberships/{user_id}',
+      `/organizations/${org.id}/memberships/${user.id}`,
+      { role: 'org:admin' },
+    );
+    expect(promoted.status).toBe(200);
+    expect((await listings()).map((item) => item.role)).toEqual(['org:admin', 'org:admin', 'org:admin']);
+  });
+});
