@@ -186,6 +186,23 @@ export function planUpdateUser(desired: DesiredUser, live: LiveUser, context: Us
   return ops;
 }
 
+/**
+ * The common case, checked without building anything: the live addresses are exactly the wanted ones and the first
+ * wanted is the primary. Then there is nothing to add, move or remove.
+ */
+function sameEmails(wanted: readonly string[], live: LiveUser): boolean {
+  const liveEmails = live.emailAddresses;
+  if (wanted.length === 0 || wanted.length !== liveEmails.length) return false;
+  for (const email of liveEmails) {
+    if (!wanted.includes(email.emailAddress.toLowerCase())) return false;
+  }
+  for (const address of wanted) {
+    if (!liveEmails.some((email) => email.emailAddress.toLowerCase() === address)) return false;
+  }
+  const primary = liveEmails.find((email) => email.emailAddress.toLowerCase() === wanted[0]);
+  return primary !== undefined && primary.id === live.primaryEmailAddressId;
+}
+
 /** Primary first: add missing (the new primary created as primary), move primary, then remove extras. */
 function planEmails(
   desired: DesiredUser,
@@ -194,6 +211,7 @@ function planEmails(
   source: { file: string; line: number },
 ): Operation[] {
   const wanted = (desired.emailAddresses ?? []).map((email) => email.toLowerCase());
+  if (sameEmails(wanted, live)) return [];
   const byAddress = new Map(live.emailAddresses.map((email) => [email.emailAddress.toLowerCase(), email]));
   const ops: Operation[] = [];
   const constructive: string[] = [];

@@ -305,7 +305,14 @@ async function fetchMemberships(
   const perOrgCost = orgs.every((org) => typeof org.members_count === 'number')
     ? orgs.reduce((sum, org) => sum + Math.max(1, Math.ceil((org.members_count ?? 0) / PAGE_SIZE)), 0)
     : undefined;
-  const toModel = (items: WireOrganizationMembership[]): LiveMembership[] => items.map(fromWireMembership);
+  // Each membership's organization id as the one string of its organization (150,000 copies otherwise).
+  const orgIds = new Map(orgs.map((org) => [org.id, org.id]));
+  const toModel = (items: WireOrganizationMembership[]): LiveMembership[] =>
+    items.map((item) => {
+      const membership = fromWireMembership(item);
+      membership.organizationId = orgIds.get(membership.organizationId) ?? membership.organizationId;
+      return membership;
+    });
   const perOrganization = async (): Promise<LiveMembership[]> => {
     const lists = await mapLimit(orgs, context.concurrency, (org) =>
       fetchAllPages<WireOrganizationMembership, LiveMembership>(
@@ -361,21 +368,40 @@ export async function fetchLiveSnapshot(client: ClerkClient, options: FetchLiveS
     report: options.onProgress ?? (() => undefined),
   };
   const slugs = new Set(options.managedOrgSlugs);
-  const [liveUsers, orgRead] = await Promise.all([
+  const orgRead: Promise<ManagedOrganizations> =
+    slugs.size === 0 ? Promise.resolve({ managed: [] }) : fetchManagedOrganizations(context, slugs);
+  // Memberships need only the organizations: their pages are read alongside the users', not after them.
+  const [liveUsers, { managed: wireOrgs }, liveMemberships] = await Promise.all([
     fetchUsers(context),
-    slugs.size === 0 ? Promise.resolve({ managed: [] }) : fetchManagedOrganizations(context, slugs),
+    orgRead,
+    orgRead.then((read) => fetchMemberships(context, read)),
   ]);
-  const wireOrgs = orgRead.managed;
-  const liveMemberships = await fetchMemberships(context, orgRead);
 
   const users = liveUsers.sort(compareUsers);
   const organizations: LiveOrganization[] = wireOrgs
     .map(fromWireOrganization)
     .sort((a, b) => compareText(a.slug, b.slug));
-  const byMembership = new Map<string, LiveMembership>();
-  for (const membership of liveMemberships) byMembership.set(membership.id, membership);
-  const memberships = [...byMembership.values()].sort(
-    (a, b) => compareText(a.organizationId, b.organizationId) || compareText(a.userId, b.userId),
-  );
-  return { users, organizations, memberships };
+  return { users, organizations, memberships: sortMemberships(liveMemberships) };
+}
+
+/**
+ * Memberships once each (by id), by organization id then user id: grouped by organization first, so each sort is over one
+ * organization's members (150,000 memberships in one sort was a tenth of a second of string comparisons).
+ */
+function sortMemberships(list: readonly LiveMembership[]): LiveMembership[] {
+  // A membership read twice (pages shift while they are read): the later copy wins.
+  const byId = new Map<string, LiveMembership>();
+  for (const membership of list) byId.set(membership.id, membership);
+  const byOrg = new Map<string, LiveMembership[]>();
+  for (const membership of byId.values()) {
+    const group = byOrg.get(membership.organizationId);
+    if (group) group.push(membership);
+    else byOrg.set(membership.organizationId, [membership]);
+  }
+  const sorted: LiveMembership[] = [];
+  for (const orgId of [...byOrg.keys()].sort(compareText)) {
+    const group = (byOrg.get(orgId) as LiveMembership[]).sort((a, b) => compareText(a.userId, b.userId));
+    for (const membership of group) sorted.push(membership);
+  }
+  return sorted;
 }

@@ -151,11 +151,14 @@ function fromWirePhone(phone: WirePhoneNumber): LivePhoneNumber {
 
 export function fromWireUser(wire: WireUser): LiveUser {
   check('user', wireUserProblem(wire));
+  const emailAddresses = (wire.email_addresses ?? []).map(fromWireEmail);
+  const primaryId = wire.primary_email_address_id;
   return {
     id: wire.id,
     externalId: wire.external_id,
-    emailAddresses: (wire.email_addresses ?? []).map(fromWireEmail),
-    primaryEmailAddressId: wire.primary_email_address_id,
+    emailAddresses,
+    // The primary's id as the same string as its address's id (one copy fewer per user).
+    primaryEmailAddressId: emailAddresses.find((email) => email.id === primaryId)?.id ?? primaryId,
     phoneNumbers: (wire.phone_numbers ?? []).map(fromWirePhone),
     primaryPhoneNumberId: wire.primary_phone_number_id,
     username: wire.username,

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { readFastYaml } from '../../src/manifest/fast-yaml.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
-import type { FastPositions } from '../../src/manifest/positions.ts';
+import { type FastPositions, locate, spanOf } from '../../src/manifest/positions.ts';
 import { readYaml } from '../../src/manifest/read-yaml.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -72,7 +72,28 @@ function compare(text: string): 'fast' | 'declined' {
   // The full reader's value: the yaml package's, converted and interpolated by read-yaml.ts.
   expect(fast.value).toStrictEqual(readYaml({ file: 'x.yaml', text }, {}).value);
   expect(fastStarts(fast.value, fast.positions.root.start, fast.positions)).toStrictEqual(starts(full.contents));
+  // And as the checks read them: recorded two levels deep, deeper ones found by reading an item again.
+  const fastFile = readYaml({ file: 'x.yaml', text }, {}, { fast: true });
+  const fullFile = readYaml({ file: 'x.yaml', text }, {});
+  for (const path of paths(fullFile.value)) {
+    const [a, b] = [locate(fastFile, path), locate(fullFile, path)];
+    expect([spanOf(a?.node).start, a?.key && spanOf(a.key).start], path.join('.')).toStrictEqual([
+      spanOf(b?.node).start,
+      b?.key && spanOf(b.key).start,
+    ]);
+  }
   return 'fast';
+}
+
+/** Every path of keys and indices in a JSON value. */
+function paths(value: unknown, prefix: string[] = []): string[][] {
+  const out: string[][] = [prefix];
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) out.push(...paths(item, [...prefix, String(index)]));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) out.push(...paths(item, [...prefix, key]));
+  }
+  return out;
 }
 
 describe('readFastYaml', () => {
