@@ -42,6 +42,25 @@ function holderList(holders: Holders | undefined): LiveUser[] {
   return Array.isArray(holders) ? holders : [holders];
 }
 
+type TableName = 'externalId' | 'email' | 'phone' | 'username';
+
+function fillExternalId(table: Map<string, Holders>, user: LiveUser): void {
+  if (user.externalId !== null) push(table, user.externalId, user);
+}
+
+function fillEmail(table: Map<string, Holders>, user: LiveUser): void {
+  // Email matching is case-insensitive [assume] (clerk-api-notes.md §3.1: Clerk stores lower-case).
+  for (const email of user.emailAddresses) push(table, email.emailAddress.toLowerCase(), user);
+}
+
+function fillPhone(table: Map<string, Holders>, user: LiveUser): void {
+  for (const phone of user.phoneNumbers) push(table, phone.phoneNumber, user);
+}
+
+function fillUsername(table: Map<string, Holders>, user: LiveUser): void {
+  if (user.username !== null) push(table, user.username, user);
+}
+
 /**
  * Live users by each identifier. Each table is built on first use: a plan whose users already hold every
  * identifier they declare (the usual case, see takenIdentifiers) never looks up emails, phones or usernames, and
@@ -49,16 +68,13 @@ function holderList(holders: Holders | undefined): LiveUser[] {
  */
 class LiveIndex {
   private readonly users: readonly LiveUser[];
-  private readonly tables = new Map<'externalId' | 'email' | 'phone' | 'username', Map<string, Holders>>();
+  private readonly tables = new Map<TableName, Map<string, Holders>>();
 
   constructor(users: readonly LiveUser[]) {
     this.users = users;
   }
 
-  private table(
-    name: 'externalId' | 'email' | 'phone' | 'username',
-    fill: (table: Map<string, Holders>, user: LiveUser) => void,
-  ): Map<string, Holders> {
+  private table(name: TableName, fill: (table: Map<string, Holders>, user: LiveUser) => void): Map<string, Holders> {
     let table = this.tables.get(name);
     if (!table) {
       table = new Map();
@@ -71,28 +87,19 @@ class LiveIndex {
   }
 
   get byExternalId(): Map<string, Holders> {
-    return this.table('externalId', (table, user) => {
-      if (user.externalId !== null) push(table, user.externalId, user);
-    });
+    return this.table('externalId', fillExternalId);
   }
 
   get byEmail(): Map<string, Holders> {
-    return this.table('email', (table, user) => {
-      // Email matching is case-insensitive [assume] (clerk-api-notes.md §3.1: Clerk stores lower-case).
-      for (const email of user.emailAddresses) push(table, email.emailAddress.toLowerCase(), user);
-    });
+    return this.table('email', fillEmail);
   }
 
   get byPhone(): Map<string, Holders> {
-    return this.table('phone', (table, user) => {
-      for (const phone of user.phoneNumbers) push(table, phone.phoneNumber, user);
-    });
+    return this.table('phone', fillPhone);
   }
 
   get byUsername(): Map<string, Holders> {
-    return this.table('username', (table, user) => {
-      if (user.username !== null) push(table, user.username, user);
-    });
+    return this.table('username', fillUsername);
   }
 
   byKey(kind: UserKeyKind, key: string): LiveUser[] {
@@ -181,6 +188,14 @@ export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityR
   return { matches, errors, claimedLiveIds: claimed };
 }
 
+/** Whether a live user holds an address (the model's addresses are lower-case: from-wire.ts). */
+function holdsEmail(user: LiveUser, address: string): boolean {
+  for (const held of user.emailAddresses) {
+    if (held.emailAddress === address || held.emailAddress.toLowerCase() === address) return true;
+  }
+  return false;
+}
+
 function takenIdentifiers(
   user: DesiredUser,
   match: LiveUser | null,
@@ -202,7 +217,7 @@ function takenIdentifiers(
   // ids unique per instance (clerk-api-notes.md §8.5), so only the ones it lacks are looked up.
   (user.emailAddresses ?? []).forEach((email, position) => {
     const address = email.toLowerCase();
-    if (match?.emailAddresses.some((held) => held.emailAddress.toLowerCase() === address)) return;
+    if (match && holdsEmail(match, address)) return;
     const holders = others(index.byEmail.get(address));
     if (holders.length > 0)
       errors.push(
