@@ -80,6 +80,17 @@ const SHORT_STRING = 16;
 const TRIM_BELOW = 16;
 
 /**
+ * What every read of one file shares: interpolations, their nodes, and the string caches (reading one user again
+ * allocates none of them).
+ */
+interface Shared {
+  interpolated: Map<Scalar, InterpolationResult>;
+  nodesAt: Map<number, Scalar>;
+  keyCache: (string | undefined)[];
+  valueCache: (string | undefined)[];
+}
+
+/**
  * Each read method returns the value and leaves its start and end offsets (and, for a block, the start of the
  * line after it) in the reader's fields: a result object per value was a third of the reader's allocations.
  */
@@ -93,8 +104,8 @@ class Reader {
   /** Their nodes by start offset, so reading an item again hands out the node the first read made. */
   private readonly nodesAt: Map<number, Scalar>;
   private depth = 0;
-  private readonly keyCache: (string | undefined)[] = new Array(KEY_CACHE_SIZE);
-  private readonly valueCache: (string | undefined)[] = new Array(VALUE_CACHE_SIZE);
+  private readonly keyCache: (string | undefined)[];
+  private readonly valueCache: (string | undefined)[];
   /** Offsets of the value read last. */
   private start = 0;
   private end = 0;
@@ -103,21 +114,23 @@ class Reader {
   /** After a block mapping or sequence: the start of the first line after it. */
   private next = 0;
 
-  constructor(
-    text: string,
-    env: Readonly<Record<string, string | undefined>>,
-    recordDepth: number,
-    shared?: { interpolated: Map<Scalar, InterpolationResult>; nodesAt: Map<number, Scalar> },
-  ) {
+  constructor(text: string, env: Readonly<Record<string, string | undefined>>, recordDepth: number, shared?: Shared) {
     this.text = text;
     this.env = env;
     this.recordDepth = recordDepth;
     this.interpolated = shared?.interpolated ?? new Map();
     this.nodesAt = shared?.nodesAt ?? new Map();
+    this.keyCache = shared?.keyCache ?? new Array(KEY_CACHE_SIZE);
+    this.valueCache = shared?.valueCache ?? new Array(VALUE_CACHE_SIZE);
   }
 
-  get shared(): { interpolated: Map<Scalar, InterpolationResult>; nodesAt: Map<number, Scalar> } {
-    return { interpolated: this.interpolated, nodesAt: this.nodesAt };
+  get shared(): Shared {
+    return {
+      interpolated: this.interpolated,
+      nodesAt: this.nodesAt,
+      keyCache: this.keyCache,
+      valueCache: this.valueCache,
+    };
   }
 
   private enter(): boolean {

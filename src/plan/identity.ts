@@ -188,10 +188,13 @@ export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityR
   return { matches, errors, claimedLiveIds: claimed };
 }
 
-/** Whether a live user holds an address (the model's addresses are lower-case: from-wire.ts). */
+/**
+ * Whether a live user holds exactly this address. The model's addresses are lower-case (from-wire.ts); any other
+ * spelling is looked up in the index, which finds the same answer.
+ */
 function holdsEmail(user: LiveUser, address: string): boolean {
   for (const held of user.emailAddresses) {
-    if (held.emailAddress === address || held.emailAddress.toLowerCase() === address) return true;
+    if (held.emailAddress === address) return true;
   }
   return false;
 }
@@ -216,8 +219,10 @@ function takenIdentifiers(
   // An identifier the matched live user holds is nobody else's: Clerk keeps emails, phones, usernames and external
   // ids unique per instance (clerk-api-notes.md §8.5), so only the ones it lacks are looked up.
   (user.emailAddresses ?? []).forEach((email, position) => {
+    // Manifest addresses are lower-case already: the exact one first, then lower-cased.
+    if (match && holdsEmail(match, email)) return;
     const address = email.toLowerCase();
-    if (match && holdsEmail(match, address)) return;
+    if (match && address !== email && holdsEmail(match, address)) return;
     const holders = others(index.byEmail.get(address));
     if (holders.length > 0)
       errors.push(
