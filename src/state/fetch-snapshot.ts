@@ -17,9 +17,9 @@ import type {
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
 import {
-  fromWireMembership,
+  fromCheckedWireMembership,
+  fromCheckedWireUser,
   fromWireOrganization,
-  fromWireUser,
   wireMembershipProblem,
   wireOrganizationProblem,
   wireUserProblem,
@@ -158,7 +158,7 @@ async function walkRange(
       seen.add(user.id);
       fresh += 1;
       // Filtering again keeps the ranges disjoint even if a server treated the bounds as inclusive.
-      if (inRange(user, range)) users.push(fromWireUser(user));
+      if (inRange(user, range)) users.push(fromCheckedWireUser(user));
     }
     onPage(page.length);
     if (page.length < PAGE_SIZE) return users;
@@ -309,7 +309,7 @@ async function fetchMemberships(
   const orgIds = new Map(orgs.map((org) => [org.id, org.id]));
   const toModel = (items: WireOrganizationMembership[]): LiveMembership[] =>
     items.map((item) => {
-      const membership = fromWireMembership(item);
+      const membership = fromCheckedWireMembership(item);
       membership.organizationId = orgIds.get(membership.organizationId) ?? membership.organizationId;
       return membership;
     });
