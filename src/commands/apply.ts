@@ -247,12 +247,15 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
       }
 
       io.stdout.write(
-        renderPlanText(presentPlan(plan), { color, ...(io.stdout.columns ? { columns: io.stdout.columns } : {}) }),
+        await renderPlanText(presentPlan(plan), {
+          color,
+          ...(io.stdout.columns ? { columns: io.stdout.columns } : {}),
+        }),
       );
       if (plan.operations.length === 0) return 0;
       // A dry run sends nothing, so it is allowed against production too: it is how one reviews such a plan.
       if (booleanOption(values, 'dry-run')) {
-        io.stdout.write(renderDryRun(plannedRequests(plan), { color }));
+        io.stdout.write(await renderDryRun(plannedRequests(plan), { color }));
         io.stdout.write('\nDry run: no change was sent.\n');
         return 0;
       }
@@ -265,7 +268,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
       const journalFile = journalFileFor(values, plan);
       const journal = await createJournal(join(io.cwd, journalFile), plan);
       const titles = operationTitles(plan);
-      const progress = createApplyProgress({
+      const progress = await createApplyProgress({
         stream: io.stderr,
         color: shouldUseColor(io.stderr, io.env),
         total: plan.operations.length,
@@ -287,7 +290,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
         progress.finish();
         await journal.close();
       }
-      io.stdout.write(renderApplySummary(result, { color, titles }));
+      io.stdout.write(await renderApplySummary(result, { color, titles }));
       if (github) {
         await appendStepSummary(io.env, `${renderPlanMarkdown(plan)}\n**Apply:** ${summarize(result)}.\n`);
       }
@@ -313,7 +316,9 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
           io,
         );
         if (second.plan.operations.length > 0) {
-          io.stdout.write(renderPlanText(presentPlan(second.plan), { color, title: 'Still different after apply:' }));
+          io.stdout.write(
+            await renderPlanText(presentPlan(second.plan), { color, title: 'Still different after apply:' }),
+          );
           throw new ClerkSyncError(
             'verify_failed',
             `verification failed: ${second.plan.operations.length} operation(s) still planned after apply`,

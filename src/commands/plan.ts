@@ -97,7 +97,10 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
       } else {
         const color = shouldUseColor(io.stdout, io.env);
         io.stdout.write(
-          renderPlanText(presentPlan(plan), { color, ...(io.stdout.columns ? { columns: io.stdout.columns } : {}) }),
+          await renderPlanText(presentPlan(plan), {
+            color,
+            ...(io.stdout.columns ? { columns: io.stdout.columns } : {}),
+          }),
         );
       }
       if (refusals.length > 0) {

@@ -162,7 +162,7 @@ Exit codes: 0 success (whether or not there is anything to undo), 1 error.`,
       io.stdout.write(text);
     } else {
       io.stdout.write(
-        renderPlanText(presentPlan(plan), {
+        await renderPlanText(presentPlan(plan), {
           color: shouldUseColor(io.stdout, io.env),
           title: `Undo of ${journalFile}:`,
           ...(io.stdout.columns ? { columns: io.stdout.columns } : {}),

@@ -4,6 +4,7 @@
 // wherever nothing needs wrapping.
 
 import type { PlanPresentation, PresentedLine } from '../plan/index.ts';
+import { INK_MAX_PLAN_ROWS } from './output.ts';
 import { GLYPH, paint, SYMBOL_TONE } from './theme.ts';
 
 export interface PlanRow {
@@ -77,4 +78,13 @@ export function formatPlanRows(rows: PlanRow[]): string {
       return row.gapBefore ? `\n${line}` : line;
     })
     .join('\n');
+}
+
+/** The plan as plain lines when it has more rows than Ink lays out (INK_MAX_PLAN_ROWS), else undefined. */
+export function plainPlanText(
+  presentation: PlanPresentation,
+  options: { color: boolean; title?: string },
+): string | undefined {
+  const rows = planRows(presentation, options);
+  return rows.length > INK_MAX_PLAN_ROWS ? `${formatPlanRows(rows)}\n` : undefined;
 }

@@ -8,32 +8,11 @@ import type { ApplyResult, PlannedRequest } from '../apply/types.ts';
 import type { PlanPresentation } from '../plan/index.ts';
 import { ApplySummary } from './ApplySummary.tsx';
 import { DryRunView } from './DryRunView.tsx';
+import { DEFAULT_COLUMNS } from './output.ts';
 import { PlanView } from './PlanView.tsx';
-import { formatPlanRows, planRows } from './plan-rows.ts';
+import { plainPlanText } from './plan-rows.ts';
 
-/** Where output goes: stdout/stderr or anything with the same shape. */
-export interface Output {
-  write(s: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
-
-/** Width used when the stream does not report one (a pipe, a CI log). @default 100 */
-export const DEFAULT_COLUMNS = 100;
-
-/**
- * Colour on a terminal, off in pipes and files. FORCE_COLOR wins over everything (0/false turn colour off), then
- * NO_COLOR or NODE_DISABLE_COLORS turn it off, then TERM=dumb; the same precedence as Node's own
- * tty.WriteStream#getColorDepth (nodejs.org/api/tty.html) and https://no-color.org ("present and not empty").
- */
-export function shouldUseColor(stream: Output, env: Record<string, string | undefined>): boolean {
-  const force = env.FORCE_COLOR;
-  if (force !== undefined) return !['0', 'false'].includes(force.toLowerCase());
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.NODE_DISABLE_COLORS !== undefined && env.NODE_DISABLE_COLORS !== '') return false;
-  if (env.TERM === 'dumb') return false;
-  return stream.isTTY === true;
-}
+export { DEFAULT_COLUMNS, INK_MAX_PLAN_ROWS, type Output, shouldUseColor } from './output.ts';
 
 function toText(element: ReactElement, columns: number | undefined): string {
   const width = columns !== undefined && columns > 0 ? columns : DEFAULT_COLUMNS;
@@ -41,13 +20,6 @@ function toText(element: ReactElement, columns: number | undefined): string {
   const text = renderToString(element, { columns: width }).replace(/[ \t]+$/gm, '');
   return `${text}\n`;
 }
-
-/**
- * Plans with more rows than this are written as plain lines (formatPlanRows) instead of through Ink: Ink's layout
- * costs roughly 0.1-0.3 ms per row on a 2-core machine (a 1,000-user plan took 2 s, 100k operations would take
- * minutes). The content is the same; only long lines are not wrapped.
- */
-export const INK_MAX_PLAN_ROWS = 2000;
 
 /**
  * The plan like `terraform plan`: per group a header with its symbol, operations and field-level lines indented
@@ -59,9 +31,10 @@ export function renderPlanText(
   options: { color: boolean; columns?: number; title?: string },
 ): string {
   const title = options.title !== undefined ? { title: options.title } : {};
-  const rows = planRows(presentation, { color: options.color, ...title });
-  if (rows.length > INK_MAX_PLAN_ROWS) return `${formatPlanRows(rows)}\n`;
-  return toText(createElement(PlanView, { presentation, color: options.color, ...title }), options.columns);
+  return (
+    plainPlanText(presentation, { color: options.color, ...title }) ??
+    toText(createElement(PlanView, { presentation, color: options.color, ...title }), options.columns)
+  );
 }
 
 /** The report after apply: counts, failures with Clerk's code and message, skipped operations, requests and time. */

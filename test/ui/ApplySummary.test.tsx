@@ -3,7 +3,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { ApplySummary, headline } from '../../src/ui/ApplySummary.tsx';
-import { renderApplySummary } from '../../src/ui/index.ts';
+import { renderApplySummary } from '../../src/ui/render.ts';
 import { done, failed, hasAnsi, plain, resultOf, skipped } from './fixtures.ts';
 
 const titles = new Map([

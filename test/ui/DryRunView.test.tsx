@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlannedRequest } from '../../src/apply/types.ts';
 import { compactBody } from '../../src/ui/DryRunView.tsx';
-import { renderDryRun } from '../../src/ui/index.ts';
+import { renderDryRun } from '../../src/ui/render.ts';
 import { hasAnsi } from './fixtures.ts';
 
 const requests: PlannedRequest[] = [

@@ -3,10 +3,10 @@
 
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { renderPlanText } from '../../src/ui/index.ts';
+import * as facade from '../../src/ui/index.ts';
 import { PlanView } from '../../src/ui/PlanView.tsx';
 import { formatPlanRows, lineValue, planRows } from '../../src/ui/plan-rows.ts';
-import { INK_MAX_PLAN_ROWS } from '../../src/ui/render.ts';
+import { INK_MAX_PLAN_ROWS, renderPlanText } from '../../src/ui/render.ts';
 import { emptyPresentation, hasAnsi, plain, samplePresentation } from './fixtures.ts';
 
 describe('PlanView', () => {
@@ -155,6 +155,24 @@ describe('renderPlanText', () => {
     expect(lines).toContain(`        ~ firstName: "Ada" -> "${'A'.repeat(150)}"`);
     expect(lines).toContain(`~ user emp-${count - 1}`);
     expect(text.endsWith('\n\nPlan: 2 to create, 2 to change, 2 to delete.\n')).toBe(true);
+  });
+
+  it('the ui facade gives the same text, Ink loaded only for plans short enough for its layout', async () => {
+    const base = samplePresentation();
+    const user = base.groups[2]!;
+    const long = {
+      ...base,
+      groups: Array.from({ length: Math.ceil(INK_MAX_PLAN_ROWS / 8) + 1 }, (_, i) => ({
+        ...user,
+        key: `user:emp-${i}`,
+        title: `user emp-${i}`,
+      })),
+    };
+    for (const presentation of [base, long, emptyPresentation()]) {
+      for (const options of [{ color: false }, { color: true, columns: 60, title: 'Still different after apply:' }]) {
+        expect(await facade.renderPlanText(presentation, options)).toBe(renderPlanText(presentation, options));
+      }
+    }
   });
 
   it('renders No changes as a single line', () => {

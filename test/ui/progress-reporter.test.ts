@@ -4,8 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { ApplyEvent } from '../../src/apply/types.ts';
-import { createApplyProgress } from '../../src/ui/index.ts';
-import { PLAIN_INTERVAL_MS } from '../../src/ui/progress-reporter.ts';
+import { createApplyProgress, PLAIN_INTERVAL_MS } from '../../src/ui/progress-reporter.ts';
 import { done, failed, hasAnsi, plain } from './fixtures.ts';
 
 function collector(isTTY = false) {
