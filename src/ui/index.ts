@@ -1,11 +1,12 @@
 // Public surface of the terminal UI: the only folder that imports Ink. Commands call these functions and never see
-// a component. Ink is loaded on first use: a plan written as plain lines (a long one), JSON or Markdown output and
-// `drift` never load it, which spares half a second of module loading (BENCHMARKS.md).
+// a component. Ink is loaded on first use: a plan Ink would not wrap (or too long for it), JSON or Markdown output
+// and `drift` never load it, which spares half a second of module loading (BENCHMARKS.md).
 
 import type { ApplyResult, PlannedRequest } from '../apply/types.ts';
 import type { PlanPresentation } from '../plan/index.ts';
 import type { ConfirmOptions } from './confirm.ts';
-import { plainPlanText } from './plan-rows.ts';
+import { DEFAULT_COLUMNS } from './output.ts';
+import { unwrappedPlanText } from './plan-rows.ts';
 import type { ApplyProgressOptions, ApplyProgressReporter } from './progress-reporter.ts';
 
 export type { ConfirmOptions } from './confirm.ts';
@@ -28,8 +29,9 @@ export async function renderPlanText(
   options: { color: boolean; columns?: number; title?: string },
 ): Promise<string> {
   const title = options.title !== undefined ? { title: options.title } : {};
+  const columns = options.columns !== undefined && options.columns > 0 ? options.columns : DEFAULT_COLUMNS;
   return (
-    plainPlanText(presentation, { color: options.color, ...title }) ??
+    unwrappedPlanText(presentation, { color: options.color, ...title, columns }) ??
     (await import('./render.ts')).renderPlanText(presentation, options)
   );
 }

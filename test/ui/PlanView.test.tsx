@@ -5,7 +5,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import * as facade from '../../src/ui/index.ts';
 import { PlanView } from '../../src/ui/PlanView.tsx';
-import { formatPlanRows, lineValue, planRows } from '../../src/ui/plan-rows.ts';
+import { formatPlanRows, lineValue, planRows, unwrappedPlanText } from '../../src/ui/plan-rows.ts';
 import { INK_MAX_PLAN_ROWS, renderPlanText } from '../../src/ui/render.ts';
 import { emptyPresentation, hasAnsi, plain, samplePresentation } from './fixtures.ts';
 
@@ -169,10 +169,19 @@ describe('renderPlanText', () => {
       })),
     };
     for (const presentation of [base, long, emptyPresentation()]) {
-      for (const options of [{ color: false }, { color: true, columns: 60, title: 'Still different after apply:' }]) {
+      for (const options of [
+        { color: false },
+        { color: true, columns: 200 },
+        { color: true, columns: 60, title: 'Still different after apply:' },
+        { color: false, columns: 30 },
+      ]) {
         expect(await facade.renderPlanText(presentation, options)).toBe(renderPlanText(presentation, options));
       }
     }
+    // Both paths were taken: plain lines when nothing wraps, Ink when something does.
+    expect(unwrappedPlanText(base, { color: true, columns: 200 })).toBeDefined();
+    expect(unwrappedPlanText(emptyPresentation(), { color: false, columns: 100 })).toBeDefined();
+    expect(unwrappedPlanText(base, { color: false, columns: 30 })).toBeUndefined();
   });
 
   it('renders No changes as a single line', () => {
