@@ -5,6 +5,7 @@
 // Defensive about types: files with schema errors are still cross-checked, so all errors show at once.
 
 import { isScalar, type LineCounter, type Node } from 'yaml';
+import { InternalError } from '../errors.ts';
 import {
   type DesiredMembership,
   type DesiredOrganization,
@@ -274,7 +275,7 @@ class Checker {
         break;
       default: {
         const unreachable: never = table;
-        throw new Error(`unknown table ${String(unreachable)}`);
+        throw new InternalError(`unknown duplicate table "${String(unreachable)}"`);
       }
     }
     this.error(file, spanAt(file, [...base, ...this.seenPath(table, position)]), fields);
