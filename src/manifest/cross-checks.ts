@@ -575,18 +575,15 @@ function slowFieldSources(
   user: Data,
   base: string[],
 ): () => Record<string, SourceRef> {
-  let cached: Record<string, SourceRef> | undefined;
-  return () => {
-    cached ??= checker.fieldSources(file, user, base);
-    return cached;
-  };
+  return () => checker.fieldSources(file, user, base);
 }
 
 /**
- * fieldSources of a fast-read user: its item is read again (FastPositions.reread) with every offset, only when
- * asked for. The closure holds the file's name, line index and `reread` (the text), and one offset: holding offset
- * tables of every user was about 1.4 KB per user (BENCHMARKS.md). Not FastPositions itself: its table's keys are
- * the parsed file's value, which would stay alive with every user.
+ * fieldSources of a fast-read user: its item is read again (FastPositions.reread) with every offset, each time it
+ * is asked for, and not kept (a plan that creates 100,000 users asks once per user; keeping the answers would be
+ * about 1 KB per user). The closure holds the file's name, line index and `reread` (the text), and one offset:
+ * holding offset tables of every user was about 1.4 KB per user (BENCHMARKS.md). Not FastPositions itself: its
+ * table's keys are the parsed file's value, which would stay alive with every user.
  */
 function fastFieldSources(
   name: string,
@@ -594,12 +591,9 @@ function fastFieldSources(
   reread: FastPositions['reread'],
   start: number,
 ): () => Record<string, SourceRef> {
-  let cached: Record<string, SourceRef> | undefined;
   return () => {
-    if (cached) return cached;
     const ref = (offset: number): SourceRef => ({ file: name, ...positionOf(lineCounter, offset) });
     const sources: Record<string, SourceRef> = {};
-    cached = sources;
     const { value, containers } = reread(start);
     const own = typeof value === 'object' && value !== null ? containers.get(value)?.offsets : undefined;
     if (!own) return sources;

@@ -57,11 +57,18 @@ export function opSource(ref: SourceRef): { file: string; line: number } {
   return { file: ref.file, line: ref.line };
 }
 
-/** A membership's position: its own, else its user's fieldSources entry (manifest-read memberships), else the user's. */
-function membershipSource(desired: DesiredUser, membership: DesiredMembership): SourceRef {
+/**
+ * A membership's position: its own, else its user's fieldSources entry (manifest-read memberships), else the user's.
+ * `sources` reads the user's fieldSources at most once (they may be computed on each read: manifest/cross-checks.ts).
+ */
+function membershipSource(
+  desired: DesiredUser,
+  membership: DesiredMembership,
+  sources: () => Record<string, SourceRef> | undefined,
+): SourceRef {
   if (membership.source) return membership.source;
   const position = desired.memberships?.indexOf(membership) ?? -1;
-  return desired.fieldSources?.[`memberships.${position}`] ?? desired.source;
+  return sources()?.[`memberships.${position}`] ?? desired.source;
 }
 
 export function hasManagedMark(privateMetadata: JsonObject): boolean {
@@ -485,6 +492,15 @@ function planMemberships(
   }
   const slugs = [...candidates].sort(compareStrings);
   const ops: Operation[] = [];
+  let fieldSources: Record<string, SourceRef> | undefined;
+  let read = false;
+  const sources = (): Record<string, SourceRef> | undefined => {
+    if (!read) {
+      fieldSources = desired.fieldSources;
+      read = true;
+    }
+    return fieldSources;
+  };
   for (const slug of slugs) {
     const membership = wanted.get(slug);
     const liveOrg = context.liveOrgsBySlug.get(slug);
@@ -506,7 +522,7 @@ function planMemberships(
         user,
         role: membership.role,
         dependsOn,
-        source: opSource(membershipSource(desired, membership)),
+        source: opSource(membershipSource(desired, membership, sources)),
       });
     } else if (membership && current && current.role !== membership.role) {
       ops.push({
@@ -518,7 +534,7 @@ function planMemberships(
         changes: { role: { before: current.role, after: membership.role } },
         downgrade: current.role === 'org:admin' && membership.role !== 'org:admin',
         dependsOn: [],
-        source: opSource(membershipSource(desired, membership)),
+        source: opSource(membershipSource(desired, membership, sources)),
       });
     } else if (!membership && current && context.managedSlugs.has(slug)) {
       ops.push({

@@ -23,8 +23,10 @@ export interface IdentityResult {
 
 /** Position of a field of a user, for messages: its own source when the manifest recorded it. */
 export function fieldSource(user: DesiredUser, ...fields: string[]): SourceRef {
+  // Read once: a manifest user computes its positions on each read.
+  const sources = user.fieldSources;
   for (const field of fields) {
-    const ref = user.fieldSources?.[field];
+    const ref = sources?.[field];
     if (ref) return ref;
   }
   return user.source;

@@ -67,7 +67,10 @@ export interface DesiredUser {
   banned?: boolean;
   locked?: boolean;
   memberships?: DesiredMembership[];
-  /** Positions of individual fields, for plan errors that point at a line (`emailAddresses.0` -> ref). */
+  /**
+   * Positions of individual fields, for plan errors that point at a line (`emailAddresses.0` -> ref). A user read
+   * from a manifest computes them on each read (a getter): read it once where several are needed.
+   */
   fieldSources?: Record<string, SourceRef>;
 }
 
