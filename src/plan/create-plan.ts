@@ -3,8 +3,10 @@
 
 import type { DesiredState, JsonObject, JsonValue, LiveMembership, LiveSnapshot } from '../state/model.ts';
 import {
+  fieldSourcesOnce,
   hasManagedMark,
   liveUserLabel,
+  membershipSource,
   opSource,
   planCreateUser,
   planUpdateUser,
@@ -75,16 +77,17 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   errors.push(...identity.errors);
 
   for (const { desired: user } of identity.matches) {
-    (user.memberships ?? []).forEach((membership, position) => {
-      if (managedSlugs.has(membership.org) || liveOrgsBySlug.has(membership.org)) return;
-      const source = membership.source ?? user.fieldSources?.[`memberships.${position}`] ?? user.source;
+    const sources = fieldSourcesOnce(user);
+    for (const membership of user.memberships ?? []) {
+      if (managedSlugs.has(membership.org) || liveOrgsBySlug.has(membership.org)) continue;
+      const source = membershipSource(user, membership, sources);
       errors.push({
         code: 'unknown_organization',
         message: `manifest user "${user.key}" is a member of organization "${membership.org}", which is neither declared nor live`,
         source: { file: source.file, line: source.line, column: source.column },
         hint: 'Declare the organization under `organizations:` (it will be created) or fix the slug.',
       });
-    });
+    }
   }
 
   const liveMembershipsByUser = new Map<string, LiveMembership[]>();

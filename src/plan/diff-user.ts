@@ -61,7 +61,7 @@ export function opSource(ref: SourceRef): { file: string; line: number } {
  * A membership's position: its own, else its user's fieldSources entry (manifest-read memberships), else the user's.
  * `sources` reads the user's fieldSources at most once (they may be computed on each read: manifest/cross-checks.ts).
  */
-function membershipSource(
+export function membershipSource(
   desired: DesiredUser,
   membership: DesiredMembership,
   sources: () => Record<string, SourceRef> | undefined,
@@ -69,6 +69,19 @@ function membershipSource(
   if (membership.source) return membership.source;
   const position = desired.memberships?.indexOf(membership) ?? -1;
   return sources()?.[`memberships.${position}`] ?? desired.source;
+}
+
+/** Reads a user's fieldSources on the first call only (a manifest user computes them on each read). */
+export function fieldSourcesOnce(desired: DesiredUser): () => Record<string, SourceRef> | undefined {
+  let read = false;
+  let sources: Record<string, SourceRef> | undefined;
+  return () => {
+    if (!read) {
+      sources = desired.fieldSources;
+      read = true;
+    }
+    return sources;
+  };
 }
 
 export function hasManagedMark(privateMetadata: JsonObject): boolean {
@@ -492,15 +505,7 @@ function planMemberships(
   }
   const slugs = [...candidates].sort(compareStrings);
   const ops: Operation[] = [];
-  let fieldSources: Record<string, SourceRef> | undefined;
-  let read = false;
-  const sources = (): Record<string, SourceRef> | undefined => {
-    if (!read) {
-      fieldSources = desired.fieldSources;
-      read = true;
-    }
-    return fieldSources;
-  };
+  const sources = fieldSourcesOnce(desired);
   for (const slug of slugs) {
     const membership = wanted.get(slug);
     const liveOrg = context.liveOrgsBySlug.get(slug);

@@ -6,7 +6,7 @@ import type { ApplyResult, PlannedRequest } from '../apply/types.ts';
 import type { PlanPresentation } from '../plan/index.ts';
 import type { ConfirmOptions } from './confirm.ts';
 import { DEFAULT_COLUMNS } from './output.ts';
-import { unwrappedPlanText } from './plan-rows.ts';
+import { plainPlanText } from './plan-rows.ts';
 import type { ApplyProgressOptions, ApplyProgressReporter } from './progress-reporter.ts';
 
 export type { ConfirmOptions } from './confirm.ts';
@@ -31,7 +31,7 @@ export async function renderPlanText(
   const title = options.title !== undefined ? { title: options.title } : {};
   const columns = options.columns !== undefined && options.columns > 0 ? options.columns : DEFAULT_COLUMNS;
   return (
-    unwrappedPlanText(presentation, { color: options.color, ...title, columns }) ??
+    plainPlanText(presentation, { color: options.color, ...title, fitColumns: columns }) ??
     (await import('./render.ts')).renderPlanText(presentation, options)
   );
 }

@@ -80,34 +80,26 @@ export function formatPlanRows(rows: PlanRow[]): string {
     .join('\n');
 }
 
-/** The plan as plain lines when it has more rows than Ink lays out (INK_MAX_PLAN_ROWS), else undefined. */
-export function plainPlanText(
-  presentation: PlanPresentation,
-  options: { color: boolean; title?: string },
-): string | undefined {
-  const rows = planRows(presentation, options);
-  return rows.length > INK_MAX_PLAN_ROWS ? `${formatPlanRows(rows)}\n` : undefined;
-}
-
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character starts every colour code.
 const COLOUR_CODE = /\u001b\[[0-9;]*m/g;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
- * The plan as plain lines when Ink would lay it out the same way: too long for Ink, or no line as wide as the
- * output (Ink only wraps; formatPlanRows is its layout otherwise, PlanView.test). Lines with other than printable
- * ASCII are left to Ink, which knows their width. Else undefined.
+ * The plan as plain lines where Ink would not lay it out: more rows than INK_MAX_PLAN_ROWS, or, given `fitColumns`,
+ * no line as wide as the output (Ink only wraps; formatPlanRows is its layout otherwise, PlanView.test). Lines with
+ * other than printable ASCII are left to Ink, which knows their width. Else undefined: Ink's turn.
  */
-export function unwrappedPlanText(
+export function plainPlanText(
   presentation: PlanPresentation,
-  options: { color: boolean; title?: string; columns: number },
+  options: { color: boolean; title?: string; fitColumns?: number },
 ): string | undefined {
   const rows = planRows(presentation, options);
   const text = `${formatPlanRows(rows)}\n`;
   if (rows.length > INK_MAX_PLAN_ROWS) return text;
+  if (options.fitColumns === undefined) return undefined;
   for (const line of text.split('\n')) {
     const visible = line.replace(COLOUR_CODE, '');
-    if (visible.length >= options.columns || !PRINTABLE_ASCII.test(visible)) return undefined;
+    if (visible.length >= options.fitColumns || !PRINTABLE_ASCII.test(visible)) return undefined;
   }
   return text;
 }

@@ -5,7 +5,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import * as facade from '../../src/ui/index.ts';
 import { PlanView } from '../../src/ui/PlanView.tsx';
-import { formatPlanRows, lineValue, planRows, unwrappedPlanText } from '../../src/ui/plan-rows.ts';
+import { formatPlanRows, lineValue, plainPlanText, planRows } from '../../src/ui/plan-rows.ts';
 import { INK_MAX_PLAN_ROWS, renderPlanText } from '../../src/ui/render.ts';
 import { emptyPresentation, hasAnsi, plain, samplePresentation } from './fixtures.ts';
 
@@ -179,9 +179,9 @@ describe('renderPlanText', () => {
       }
     }
     // Both paths were taken: plain lines when nothing wraps, Ink when something does.
-    expect(unwrappedPlanText(base, { color: true, columns: 200 })).toBeDefined();
-    expect(unwrappedPlanText(emptyPresentation(), { color: false, columns: 100 })).toBeDefined();
-    expect(unwrappedPlanText(base, { color: false, columns: 30 })).toBeUndefined();
+    expect(plainPlanText(base, { color: true, fitColumns: 200 })).toBeDefined();
+    expect(plainPlanText(emptyPresentation(), { color: false, fitColumns: 100 })).toBeDefined();
+    expect(plainPlanText(base, { color: false, fitColumns: 30 })).toBeUndefined();
   });
 
   it('renders No changes as a single line', () => {
