@@ -1,7 +1,7 @@
 // createPlan: (desired state, live snapshot, options) -> ordered plan, errors and safety refusals. Pure and
 // deterministic: no I/O, no clock, no randomness; input array order never changes the output.
 
-import type { DesiredState, JsonObject, JsonValue, LiveMembership, LiveSnapshot } from '../state/model.ts';
+import type { DesiredState, JsonObject, JsonValue, LiveMembership, LiveSnapshot, SourceRef } from '../state/model.ts';
 import {
   fieldSourcesOnce,
   hasManagedMark,
@@ -77,9 +77,10 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   errors.push(...identity.errors);
 
   for (const { desired: user } of identity.matches) {
-    const sources = fieldSourcesOnce(user);
+    let sources: (() => Record<string, SourceRef> | undefined) | undefined;
     for (const membership of user.memberships ?? []) {
       if (managedSlugs.has(membership.org) || liveOrgsBySlug.has(membership.org)) continue;
+      sources ??= fieldSourcesOnce(user);
       const source = membershipSource(user, membership, sources);
       errors.push({
         code: 'unknown_organization',
@@ -92,9 +93,9 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
 
   const liveMembershipsByUser = new Map<string, LiveMembership[]>();
   for (const membership of live.memberships) {
-    const list = liveMembershipsByUser.get(membership.userId) ?? [];
-    list.push(membership);
-    liveMembershipsByUser.set(membership.userId, list);
+    const list = liveMembershipsByUser.get(membership.userId);
+    if (list) list.push(membership);
+    else liveMembershipsByUser.set(membership.userId, [membership]);
   }
   const context: UserDiffContext = {
     settings,
@@ -115,7 +116,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   // memberships go with them (a deleted user's memberships are deleted by Clerk), so no delete_membership for them.
   if (settings.prune) {
     for (const user of live.users) {
-      if (identity.claimedLiveIds.has(user.id) || !hasManagedMark(user.privateMetadata)) continue;
+      if (identity.claimedLiveUsers.has(user) || !hasManagedMark(user.privateMetadata)) continue;
       // The user is no longer in the manifest, so name it by everything a reviewer may know it by.
       const email = liveUserLabel(user);
       const label = user.externalId !== null && user.externalId !== email ? `${user.externalId}, ${email}` : email;
@@ -187,6 +188,7 @@ function liveVersionsOf(operations: Operation[], live: LiveSnapshot): LiveVersio
     ids: Set<string>,
   ): Record<string, { updatedAt: number }> => {
     const out: Record<string, { updatedAt: number }> = {};
+    if (ids.size === 0) return out;
     // Only the touched objects are sorted (a 1% plan touches 1,000 of 100,000 users).
     const touched = objects.filter((object) => ids.has(object.id));
     for (const object of touched.sort((a, b) => compareStrings(a.id, b.id))) {

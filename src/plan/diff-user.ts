@@ -178,17 +178,19 @@ export function planUpdateUser(desired: DesiredUser, live: LiveUser, context: Us
   const managed = (field: keyof DesiredUser): boolean => desired[field] !== undefined && !ignore.fields.has(field);
   const ops: Operation[] = [];
 
-  const changes: Partial<Record<UserProfileField, FieldChange<string | null>>> = {};
+  let changes: Partial<Record<UserProfileField, FieldChange<string | null>>> | undefined;
   for (const field of PROFILE_FIELDS) {
     const wanted = desired[field];
-    if (wanted === undefined || !managed(field) || wanted === live[field]) continue;
+    if (wanted === undefined || wanted === live[field] || !managed(field)) continue;
+    changes ??= {};
     changes[field] = { before: live[field], after: wanted };
   }
-  if (Object.keys(changes).length > 0)
+  if (changes)
     ops.push({ id: `update_user:${desired.key}`, type: 'update_user', user, changes, dependsOn: [], source });
 
   if (managed('emailAddresses')) ops.push(...planEmails(desired, live, user, source));
-  if (managed('phoneNumbers')) ops.push(...planPhones(desired, live, user, source));
+  if (managed('phoneNumbers') && !samePhones(desired.phoneNumbers ?? [], live))
+    ops.push(...planPhones(desired, live, user, source));
 
   const metadata = planMetadata(desired, live, user, context);
   if (metadata) ops.push(metadata);
@@ -213,14 +215,49 @@ export function planUpdateUser(desired: DesiredUser, live: LiveUser, context: Us
 function sameEmails(wanted: readonly string[], live: LiveUser): boolean {
   const liveEmails = live.emailAddresses;
   if (wanted.length === 0 || wanted.length !== liveEmails.length) return false;
+  // Loops, not callbacks: this runs for every matched user.
+  let primaryFound = false;
   for (const email of liveEmails) {
-    if (!wanted.includes(email.emailAddress.toLowerCase())) return false;
+    const address = email.emailAddress.toLowerCase();
+    if (!wanted.includes(address)) return false;
+    if (address === wanted[0]) {
+      if (email.id !== live.primaryEmailAddressId) return false;
+      primaryFound = true;
+    }
   }
   for (const address of wanted) {
-    if (!liveEmails.some((email) => email.emailAddress.toLowerCase() === address)) return false;
+    let held = false;
+    for (const email of liveEmails) {
+      if (email.emailAddress.toLowerCase() === address) {
+        held = true;
+        break;
+      }
+    }
+    if (!held) return false;
   }
-  const primary = liveEmails.find((email) => email.emailAddress.toLowerCase() === wanted[0]);
-  return primary !== undefined && primary.id === live.primaryEmailAddressId;
+  return primaryFound;
+}
+
+/** The same check for phone numbers (compared exactly): nothing to add, move or remove. */
+function samePhones(wanted: readonly string[], live: LiveUser): boolean {
+  const livePhones = live.phoneNumbers;
+  if (wanted.length !== livePhones.length) return false;
+  if (wanted.length === 0) return true;
+  for (const phone of livePhones) {
+    if (!wanted.includes(phone.phoneNumber)) return false;
+    if (phone.phoneNumber === wanted[0] && phone.id !== live.primaryPhoneNumberId) return false;
+  }
+  for (const number of wanted) {
+    let held = false;
+    for (const phone of livePhones) {
+      if (phone.phoneNumber === number) {
+        held = true;
+        break;
+      }
+    }
+    if (!held) return false;
+  }
+  return true;
 }
 
 /** Primary first: add missing (the new primary created as primary), move primary, then remove extras. */

@@ -321,9 +321,9 @@ export function classifyDrift(plan: Plan, desired: DesiredState, live: LiveSnaps
     if (classified) add(classified.drift, classified.subject, classified.entries);
   }
 
-  const { claimedLiveIds } = matchUsers(desired, live);
+  const { claimedLiveUsers } = matchUsers(desired, live);
   for (const user of live.users) {
-    if (claimedLiveIds.has(user.id) || !hasManagedMark(user.privateMetadata)) continue;
+    if (claimedLiveUsers.has(user) || !hasManagedMark(user.privateMetadata)) continue;
     const label = liveUserLabel(user);
     const pruneOp = plan.operations.find((op) => op.type === 'delete_user' && op.user.userId === user.id);
     const consequence = pruneOp

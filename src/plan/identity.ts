@@ -18,7 +18,7 @@ export interface IdentityResult {
   matches: UserMatch[];
   errors: PlanDiagnostic[];
   /** Live users a manifest user claims or might claim: never pruned. */
-  claimedLiveIds: ReadonlySet<string>;
+  claimedLiveUsers: { has(user: LiveUser): boolean };
 }
 
 /** Position of a field of a user, for messages: its own source when the manifest recorded it. */
@@ -46,22 +46,25 @@ function holderList(holders: Holders | undefined): LiveUser[] {
 
 type TableName = 'externalId' | 'email' | 'phone' | 'username';
 
-function fillExternalId(table: Map<string, Holders>, user: LiveUser): void {
-  if (user.externalId !== null) push(table, user.externalId, user);
-}
+/** Calls `visit` with each key a live user has in one table. */
+type KeysOf = (user: LiveUser, visit: (key: string) => void) => void;
 
-function fillEmail(table: Map<string, Holders>, user: LiveUser): void {
+const externalIdOf: KeysOf = (user, visit) => {
+  if (user.externalId !== null) visit(user.externalId);
+};
+
+const emailsOf: KeysOf = (user, visit) => {
   // Email matching is case-insensitive [assume] (clerk-api-notes.md §3.1: Clerk stores lower-case).
-  for (const email of user.emailAddresses) push(table, email.emailAddress.toLowerCase(), user);
-}
+  for (const email of user.emailAddresses) visit(email.emailAddress.toLowerCase());
+};
 
-function fillPhone(table: Map<string, Holders>, user: LiveUser): void {
-  for (const phone of user.phoneNumbers) push(table, phone.phoneNumber, user);
-}
+const phonesOf: KeysOf = (user, visit) => {
+  for (const phone of user.phoneNumbers) visit(phone.phoneNumber);
+};
 
-function fillUsername(table: Map<string, Holders>, user: LiveUser): void {
-  if (user.username !== null) push(table, user.username, user);
-}
+const usernameOf: KeysOf = (user, visit) => {
+  if (user.username !== null) visit(user.username);
+};
 
 /**
  * Live users by each identifier. Each table is built on first use: a plan whose users already hold every
@@ -76,38 +79,58 @@ class LiveIndex {
     this.users = users;
   }
 
-  private table(name: TableName, fill: (table: Map<string, Holders>, user: LiveUser) => void): Map<string, Holders> {
-    let table = this.tables.get(name);
-    if (!table) {
-      table = new Map();
-      // In snapshot order: messages that name several users sort them by id themselves (byId), so 100,000 users
-      // are not sorted for the rare key two of them share.
-      for (const user of this.users) fill(table, user);
-      this.tables.set(name, table);
+  private table(name: TableName, keysOf: KeysOf): Map<string, Holders> {
+    const built = this.tables.get(name);
+    if (built) return built;
+    // In snapshot order: messages that name several users sort them by id themselves (byId), so 100,000 users
+    // are not sorted for the rare key two of them share.
+    const table = new Map<string, Holders>();
+    let user: LiveUser | undefined;
+    let shared: Set<string> | undefined;
+    // One map operation per key (a lookup and an insert each cost a tenth of the planning time): a size that did
+    // not grow means the key was there already, which Clerk's uniqueness makes rare; those keys are filled again
+    // below with every holder.
+    const add = (key: string): void => {
+      const size = table.size;
+      table.set(key, user as LiveUser);
+      if (table.size === size) {
+        shared ??= new Set();
+        shared.add(key);
+      }
+    };
+    for (user of this.users) keysOf(user, add);
+    if (shared) {
+      const keys = shared;
+      for (const key of keys) table.delete(key);
+      const addShared = (key: string): void => {
+        if (keys.has(key)) push(table, key, user as LiveUser);
+      };
+      for (user of this.users) keysOf(user, addShared);
     }
+    this.tables.set(name, table);
     return table;
   }
 
   get byExternalId(): Map<string, Holders> {
-    return this.table('externalId', fillExternalId);
+    return this.table('externalId', externalIdOf);
   }
 
   get byEmail(): Map<string, Holders> {
-    return this.table('email', fillEmail);
+    return this.table('email', emailsOf);
   }
 
   get byPhone(): Map<string, Holders> {
-    return this.table('phone', fillPhone);
+    return this.table('phone', phonesOf);
   }
 
   get byUsername(): Map<string, Holders> {
-    return this.table('username', fillUsername);
+    return this.table('username', usernameOf);
   }
 
-  byKey(kind: UserKeyKind, key: string): LiveUser[] {
-    if (kind === 'externalId') return holderList(this.byExternalId.get(key));
-    if (kind === 'emailAddress') return holderList(this.byEmail.get(key.toLowerCase()));
-    return holderList(this.byUsername.get(key));
+  byKey(kind: UserKeyKind, key: string): Holders | undefined {
+    if (kind === 'externalId') return this.byExternalId.get(key);
+    if (kind === 'emailAddress') return this.byEmail.get(key.toLowerCase());
+    return this.byUsername.get(key);
   }
 }
 
@@ -130,64 +153,79 @@ const KEY_FIELD: Record<UserKeyKind, string> = {
   username: 'username',
 };
 
+/** Claimed by manifest users that match several live users: not the match of any one. */
+const AMBIGUOUS = -1;
+
 export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityResult {
   const kind = desired.settings.userKey;
   const index = new LiveIndex(live.users);
   const errors: PlanDiagnostic[] = [];
-  const claimed = new Set<string>();
   const users = [...desired.users].sort((a, b) => compareStrings(a.key, b.key));
-  const candidates = new Map<DesiredUser, LiveUser | null>();
-  const claimants = new Map<string, DesiredUser[]>();
+  // By position in `users`: the live user, null (to be created), or undefined (ambiguous: no operations).
+  const found: (LiveUser | null | undefined)[] = new Array(users.length);
+  // Every live user a manifest user claims, with the position of the first that claims it alone (or AMBIGUOUS).
+  const claimedBy = new Map<LiveUser, number>();
+  // Live users two or more manifest users claim (userKey emailAddress, one live user holding both addresses).
+  let contested: Map<LiveUser, number[]> | undefined;
 
-  for (const user of users) {
-    const found = index.byKey(kind, user.key);
-    for (const liveUser of found) claimed.add(liveUser.id);
-    if (found.length > 1) {
+  for (let position = 0; position < users.length; position += 1) {
+    const user = users[position] as DesiredUser;
+    const holders = index.byKey(kind, user.key);
+    if (holders === undefined) {
+      found[position] = null;
+    } else if (Array.isArray(holders)) {
+      for (const liveUser of holders) if (!claimedBy.has(liveUser)) claimedBy.set(liveUser, AMBIGUOUS);
       errors.push(
         diagnostic(
           'ambiguous_user_match',
-          `${kind} "${user.key}" matches ${found.length} live users (${byId(found)
+          `${kind} "${user.key}" matches ${holders.length} live users (${byId(holders)
             .map((u) => u.id)
             .join(', ')})`,
           fieldSource(user, 'key', KEY_FIELD[kind]),
           'Make the live users distinct (or delete the duplicate) so the key names exactly one of them.',
         ),
       );
-      continue;
-    }
-    const match = found[0] ?? null;
-    candidates.set(user, match);
-    if (match) {
-      const earlier = claimants.get(match.id);
-      if (earlier === undefined) claimants.set(match.id, [user]);
-      else earlier.push(user);
+    } else {
+      found[position] = holders;
+      const earlier = claimedBy.get(holders);
+      if (earlier === undefined || earlier === AMBIGUOUS) {
+        claimedBy.set(holders, position);
+      } else {
+        contested ??= new Map();
+        const claimers = contested.get(holders);
+        if (claimers) claimers.push(position);
+        else contested.set(holders, [earlier, position]);
+      }
     }
   }
 
-  // With userKey emailAddress one live user holding two addresses can be claimed by two manifest users.
-  for (const [liveId, claimers] of claimants) {
-    if (claimers.length < 2) continue;
-    for (const user of claimers) {
-      candidates.delete(user);
-      errors.push(
-        diagnostic(
-          'ambiguous_user_match',
-          `live user ${liveId} is matched by ${claimers.length} manifest users (${claimers.map((u) => u.key).join(', ')})`,
-          fieldSource(user, 'key', KEY_FIELD[kind]),
-          'Give each live user exactly one manifest entry.',
-        ),
-      );
+  if (contested) {
+    // In the order of each live user's first claimant.
+    for (const [liveUser, claimers] of [...contested].sort(([, a], [, b]) => (a[0] as number) - (b[0] as number))) {
+      for (const position of claimers) {
+        const user = users[position] as DesiredUser;
+        found[position] = undefined;
+        errors.push(
+          diagnostic(
+            'ambiguous_user_match',
+            `live user ${liveUser.id} is matched by ${claimers.length} manifest users (${claimers.map((p) => (users[p] as DesiredUser).key).join(', ')})`,
+            fieldSource(user, 'key', KEY_FIELD[kind]),
+            'Give each live user exactly one manifest entry.',
+          ),
+        );
+      }
     }
   }
 
   const matches: UserMatch[] = [];
-  for (const user of users) {
-    if (!candidates.has(user)) continue;
-    const match = candidates.get(user) ?? null;
+  for (let position = 0; position < users.length; position += 1) {
+    const match = found[position];
+    if (match === undefined) continue;
+    const user = users[position] as DesiredUser;
     matches.push({ desired: user, live: match });
-    errors.push(...takenIdentifiers(user, match, index, kind));
+    takenIdentifiers(user, match, index, kind, errors);
   }
-  return { matches, errors, claimedLiveIds: claimed };
+  return { matches, errors, claimedLiveUsers: claimedBy };
 }
 
 /**
@@ -201,78 +239,86 @@ function holdsEmail(user: LiveUser, address: string): boolean {
   return false;
 }
 
+/** Live users other than the match holding an identifier, in id order (almost always: none). */
+function others(holders: Holders | undefined, match: LiveUser | null): LiveUser[] {
+  if (holders === undefined || holders === match) return [];
+  return byId(holderList(holders).filter((holder) => holder !== match));
+}
+
+/** How a message names the manifest user. Built only for a message: a string per user adds up at 100,000 users. */
+function subject(user: DesiredUser, match: LiveUser | null): string {
+  return match ? `manifest user "${user.key}" (live ${match.id})` : `new manifest user "${user.key}"`;
+}
+
+const TAKEN_HINT =
+  'An identifier can belong to one user only: remove it from the other user first, or fix the manifest.';
+
+/** Reports, into `errors`, the identifiers a manifest user declares that another live user holds. */
 function takenIdentifiers(
   user: DesiredUser,
   match: LiveUser | null,
   index: LiveIndex,
   kind: UserKeyKind,
-): PlanDiagnostic[] {
-  const errors: PlanDiagnostic[] = [];
-  const others = (holders: Holders | undefined): LiveUser[] =>
-    // Almost always: nobody, or only the match itself.
-    holders === undefined || (!Array.isArray(holders) && holders.id === match?.id)
-      ? []
-      : byId(holderList(holders).filter((holder) => holder.id !== match?.id));
-  // Built only for a message: a string per user adds up at 100,000 users.
-  const subject = (): string =>
-    match ? `manifest user "${user.key}" (live ${match.id})` : `new manifest user "${user.key}"`;
-  const hint = 'An identifier can belong to one user only: remove it from the other user first, or fix the manifest.';
-
+  errors: PlanDiagnostic[],
+): void {
   // An identifier the matched live user holds is nobody else's: Clerk keeps emails, phones, usernames and external
   // ids unique per instance (clerk-api-notes.md §8.5), so only the ones it lacks are looked up.
-  (user.emailAddresses ?? []).forEach((email, position) => {
+  const emails = user.emailAddresses ?? [];
+  for (let position = 0; position < emails.length; position += 1) {
+    const email = emails[position] as string;
     // Manifest addresses are lower-case already: the exact one first, then lower-cased.
-    if (match && holdsEmail(match, email)) return;
+    if (match && holdsEmail(match, email)) continue;
     const address = email.toLowerCase();
-    if (match && address !== email && holdsEmail(match, address)) return;
-    const holders = others(index.byEmail.get(address));
+    if (match && address !== email && holdsEmail(match, address)) continue;
+    const holders = others(index.byEmail.get(address), match);
     if (holders.length > 0)
       errors.push(
         diagnostic(
           'email_taken_by_other_user',
-          `email address ${email} of ${subject()} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          `email address ${email} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
           fieldSource(user, `emailAddresses.${position}`, 'emailAddresses'),
-          hint,
+          TAKEN_HINT,
         ),
       );
-  });
-  (user.phoneNumbers ?? []).forEach((phone, position) => {
-    if (match?.phoneNumbers.some((held) => held.phoneNumber === phone)) return;
-    const holders = others(index.byPhone.get(phone));
+  }
+  const phones = user.phoneNumbers ?? [];
+  for (let position = 0; position < phones.length; position += 1) {
+    const phone = phones[position] as string;
+    if (match?.phoneNumbers.some((held) => held.phoneNumber === phone)) continue;
+    const holders = others(index.byPhone.get(phone), match);
     if (holders.length > 0)
       errors.push(
         diagnostic(
           'phone_taken_by_other_user',
-          `phone number ${phone} of ${subject()} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          `phone number ${phone} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
           fieldSource(user, `phoneNumbers.${position}`, 'phoneNumbers'),
-          hint,
+          TAKEN_HINT,
         ),
       );
-  });
+  }
   if (typeof user.username === 'string' && user.username !== match?.username) {
-    const holders = others(index.byUsername.get(user.username));
+    const holders = others(index.byUsername.get(user.username), match);
     if (holders.length > 0)
       errors.push(
         diagnostic(
           'username_taken_by_other_user',
-          `username ${user.username} of ${subject()} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          `username ${user.username} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
           fieldSource(user, 'username'),
-          hint,
+          TAKEN_HINT,
         ),
       );
   }
   // With userKey externalId a live holder is the match itself, so only the other key kinds can collide.
   if (kind !== 'externalId' && user.externalId !== undefined && user.externalId !== match?.externalId) {
-    const holders = others(index.byExternalId.get(user.externalId));
+    const holders = others(index.byExternalId.get(user.externalId), match);
     if (holders.length > 0)
       errors.push(
         diagnostic(
           'external_id_taken_by_other_user',
-          `external id ${user.externalId} of ${subject()} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+          `external id ${user.externalId} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
           fieldSource(user, 'externalId'),
-          hint,
+          TAKEN_HINT,
         ),
       );
   }
-  return errors;
 }

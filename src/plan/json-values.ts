@@ -11,15 +11,26 @@ export function isJsonObject(value: JsonValue | undefined): value is JsonObject 
 export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined || a === null || b === null) return false;
+  // Loops without callbacks or key lists: the planner compares every matched user's metadata.
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, index) => deepEqual(item, b[index]));
+    for (let index = 0; index < a.length; index += 1) {
+      if (!deepEqual(a[index], b[index])) return false;
+    }
+    return true;
   }
   if (isJsonObject(a)) {
     if (!isJsonObject(b)) return false;
-    const keys = Object.keys(a);
-    if (keys.length !== Object.keys(b).length) return false;
-    return keys.every((key) => Object.hasOwn(b, key) && deepEqual(a[key], b[key]));
+    let keys = 0;
+    for (const key in a) {
+      if (!Object.hasOwn(a, key)) continue;
+      if (!Object.hasOwn(b, key) || !deepEqual(a[key], b[key])) return false;
+      keys += 1;
+    }
+    for (const key in b) {
+      if (Object.hasOwn(b, key)) keys -= 1;
+    }
+    return keys === 0;
   }
   return false;
 }

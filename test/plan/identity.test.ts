@@ -35,6 +35,30 @@ const rows: Row[] = [
     ],
   },
   {
+    name: 'two live users each claimed by two manifest users: reported in the order of each first claimant',
+    desired: desiredState(
+      [
+        desiredUser('a1@acme.test', { source: at(10) }),
+        desiredUser('b1@acme.test', { source: at(20) }),
+        desiredUser('b2@acme.test', { source: at(30) }),
+        desiredUser('c1@acme.test', { source: at(40) }),
+      ],
+      { settings: { userKey: 'emailAddress' } },
+    ),
+    live: snapshot({
+      users: [
+        liveUser('user_b', { emails: ['b1@acme.test', 'b2@acme.test'] }),
+        liveUser('user_a', { emails: ['a1@acme.test', 'c1@acme.test'] }),
+      ],
+    }),
+    expected: [
+      { code: 'ambiguous_user_match', source: at(10) },
+      { code: 'ambiguous_user_match', source: at(40) },
+      { code: 'ambiguous_user_match', source: at(20) },
+      { code: 'ambiguous_user_match', source: at(30) },
+    ],
+  },
+  {
     name: 'a declared email belongs to another live user (unmanaged), pointing at the address line',
     desired: desiredState([
       desiredUser('emp-1', {
@@ -121,6 +145,25 @@ describe('identity errors', () => {
     });
     const [error] = createPlan(desired, live, DEFAULT_PLAN_OPTIONS).errors;
     expect(error?.message).toContain('user_a, user_b');
+  });
+
+  it('names each live user holding a key once, whatever the case or the number of its addresses', () => {
+    const desired = desiredState([desiredUser('x@acme.test', { source: at(10) })], {
+      settings: { userKey: 'emailAddress' },
+    });
+    const live = snapshot({
+      users: [
+        liveUser('user_c', { emails: ['x@acme.test'] }),
+        liveUser('user_a', { emails: ['X@acme.test', 'x@ACME.test'] }),
+        liveUser('user_b', { emails: ['x@acme.test'] }),
+        liveUser('user_d', { emails: ['y@acme.test'] }),
+      ],
+    });
+    const result = createPlan(desired, live, DEFAULT_PLAN_OPTIONS);
+    expect(result.errors.map((error) => error.message)).toStrictEqual([
+      'emailAddress "x@acme.test" matches 3 live users (user_a, user_b, user_c)',
+    ]);
+    expect(result.plan.operations).toStrictEqual([]);
   });
 
   it('plans nothing for an ambiguous user and never prunes either candidate', () => {

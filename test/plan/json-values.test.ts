@@ -1,9 +1,10 @@
+// deepEqual is JSON equality (key order ignored), checked against the canonical text.
 // canonicalSha256 streams the canonical JSON into the hash; it must give exactly sha256Hex(canonicalJson(value)),
 // also past the 64 KiB chunk size and with astral characters (surrogate pairs) anywhere.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, canonicalSha256, sha256Hex } from '../../src/plan/json-values.ts';
+import { canonicalJson, canonicalSha256, deepEqual, sha256Hex } from '../../src/plan/json-values.ts';
 import type { JsonValue } from '../../src/state/index.ts';
 
 /** The canonical form, written the obvious way: sorted keys (in string order, integer-like keys too). */
@@ -46,5 +47,30 @@ describe('canonicalSha256', () => {
     const value = { users, organizations: [], empty: {} } as unknown as JsonValue;
     expect(canonicalJson(value).length).toBeGreaterThan(150_000);
     expect(canonicalSha256(value)).toBe(sha256Hex(canonicalJson(value)));
+  });
+});
+
+describe('deepEqual', () => {
+  it('is true exactly when the canonical texts are equal, for any two JSON values', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3 }), (a, b) => {
+        const [left, right] = [a as JsonValue, b as JsonValue];
+        expect(deepEqual(left, right)).toBe(canonicalJson(left) === canonicalJson(right));
+        expect(deepEqual(left, structuredClone(left))).toBe(true);
+      }),
+      { numRuns: 1000, seed: 5 },
+    );
+  });
+
+  it('ignores key order and tells apart objects that differ by one key, arrays and objects, null and absent', () => {
+    expect(deepEqual({ a: 1, b: { c: [1, 2] } }, { b: { c: [1, 2] }, a: 1 })).toBe(true);
+    expect(deepEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(deepEqual({ a: 1, b: 2 }, { a: 1 })).toBe(false);
+    expect(deepEqual({ a: 1, b: 2 }, { a: 1, c: 2 })).toBe(false);
+    expect(deepEqual({ a: null }, {})).toBe(false);
+    expect(deepEqual([], {})).toBe(false);
+    expect(deepEqual({}, [])).toBe(false);
+    expect(deepEqual({ 0: 'x' } as JsonValue, ['x'])).toBe(false);
+    expect(deepEqual(null, undefined)).toBe(false);
   });
 });

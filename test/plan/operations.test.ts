@@ -183,6 +183,29 @@ const rows: Row[] = [
     ],
   },
   {
+    name: 'phones: the same numbers in another order make the first one primary, nothing else',
+    desired: desiredState([desiredUser('emp-1', { externalId: 'emp-1', phoneNumbers: ['+1002', '+1001'] })]),
+    live: snapshot({ users: [aliceLive({ phones: ['+1001', '+1002'] })] }),
+    expected: [
+      {
+        id: 'set_primary_phone_number:emp-1/+1002',
+        type: 'set_primary_phone_number',
+        user: ALICE,
+        phoneNumber: '+1002',
+        phoneNumberId: 'idn_user_a_p1',
+        before: '+1001',
+        dependsOn: [],
+        source: SRC,
+      },
+    ],
+  },
+  {
+    name: 'phones: the same numbers, the first one primary: nothing (also in another order after the first)',
+    desired: desiredState([desiredUser('emp-1', { externalId: 'emp-1', phoneNumbers: ['+1001', '+1003', '+1002'] })]),
+    live: snapshot({ users: [aliceLive({ phones: ['+1001', '+1002', '+1003'] })] }),
+    expected: [],
+  },
+  {
     name: 'phones: an empty list removes every number, the primary last',
     desired: desiredState([desiredUser('emp-1', { externalId: 'emp-1', phoneNumbers: [] })]),
     live: snapshot({ users: [aliceLive({ phones: ['+1009', '+1001'] })] }),
