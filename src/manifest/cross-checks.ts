@@ -31,6 +31,7 @@ import {
   spanAt,
   spanOf,
 } from './positions.ts';
+import { StringTable } from './string-table.ts';
 import { didYouMean } from './suggest.ts';
 import { type Diagnostic, LIMITS } from './types.ts';
 
@@ -111,13 +112,7 @@ class Checker {
    * below. Numbers, not objects or closures: 400,000 entries at 100,000 users (BENCHMARKS.md). The place of the
    * first occurrence is computed only when a duplicate is reported.
    */
-  private readonly seen: Record<SeenTable, Map<string, number>> = {
-    key: new Map(),
-    email: new Map(),
-    phone: new Map(),
-    username: new Map(),
-    externalId: new Map(),
-  };
+  private readonly seen: Record<SeenTable, StringTable>;
   private readonly entryUser: number[] = [];
   private readonly entryPosition: number[] = [];
   /** Per user (in manifest order): its file's index and its index in that file's users list. */
@@ -127,6 +122,13 @@ class Checker {
 
   constructor(files: readonly ParsedFile[]) {
     this.files = files;
+    this.seen = {
+      key: new StringTable(),
+      email: new StringTable(),
+      phone: new StringTable(),
+      username: new StringTable(),
+      externalId: new StringTable(),
+    };
     let first: { ref: SourceRef; canonical: string; value: Data } | undefined;
     for (const file of files) {
       const data = file.value as Data;
@@ -216,10 +218,8 @@ class Checker {
     user: number,
     position: number,
   ): void {
-    const seen = this.seen[table];
-    const earlier = seen.get(value);
+    const earlier = this.seen[table].addOrGet(value, this.entryUser.length);
     if (earlier === undefined) {
-      seen.set(value, this.entryUser.length);
       this.entryUser.push(user);
       this.entryPosition.push(position);
       return;

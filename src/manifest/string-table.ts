@@ -1,0 +1,72 @@
+// A set of strings that numbers each string it is given, for the manifest's duplicate checks (external ids, emails,
+// phones, usernames: four or five lookups per user). Open addressing over typed arrays: growing rehashes integers
+// only (each string's hash is kept). Maps filled with the 100,000-user benchmark's values took 1.8x as long (median
+// of 6 runs in one process, 258 ms against 144 ms; 2.6x on the first, cold run).
+
+/** A slot with no string. */
+const EMPTY = -1;
+
+/** murmur3's 32-bit finaliser over a polynomial hash of the UTF-16 code units. */
+function hashOf(text: string): number {
+  let hash = text.length;
+  for (let index = 0; index < text.length; index += 1) hash = (Math.imul(hash, 31) + text.charCodeAt(index)) | 0;
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  return hash ^ (hash >>> 16);
+}
+
+export class StringTable {
+  /** Per slot: the index of its string in `strings`, or EMPTY. */
+  private slots: Int32Array;
+  /** Per slot: the hash of its string (compared before the strings are). */
+  private hashes: Int32Array;
+  private mask: number;
+  private readonly strings: string[] = [];
+  private readonly numbers: number[] = [];
+
+  constructor() {
+    const size = 64;
+    this.slots = new Int32Array(size).fill(EMPTY);
+    this.hashes = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  /** The number given with `text` the first time; the first time, adds it with `number` and returns undefined. */
+  addOrGet(text: string, number: number): number | undefined {
+    // At most half full: linear probing stays short.
+    if (this.strings.length * 2 >= this.slots.length) this.grow();
+    const hash = hashOf(text);
+    let slot = hash & this.mask;
+    for (;;) {
+      const entry = this.slots[slot] as number;
+      if (entry === EMPTY) break;
+      if (this.hashes[slot] === hash && this.strings[entry] === text) return this.numbers[entry];
+      slot = (slot + 1) & this.mask;
+    }
+    this.slots[slot] = this.strings.length;
+    this.hashes[slot] = hash;
+    this.strings.push(text);
+    this.numbers.push(number);
+    return undefined;
+  }
+
+  private grow(): void {
+    const slots = this.slots;
+    const hashes = this.hashes;
+    const size = slots.length * 2;
+    this.slots = new Int32Array(size).fill(EMPTY);
+    this.hashes = new Int32Array(size);
+    this.mask = size - 1;
+    for (let old = 0; old < slots.length; old += 1) {
+      const entry = slots[old] as number;
+      if (entry === EMPTY) continue;
+      const hash = hashes[old] as number;
+      let slot = hash & this.mask;
+      while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+      this.slots[slot] = entry;
+      this.hashes[slot] = hash;
+    }
+  }
+}
