@@ -118,6 +118,8 @@ class Checker {
   /** Per user (in manifest order): its file's index and its index in that file's users list. */
   private readonly userFile: number[] = [];
   private readonly userItem: number[] = [];
+  /** Each fast-read file's FieldPositions, made on its first user. */
+  private readonly filePositions = new Map<ParsedFile, FieldPositions>();
   private readonly files: readonly ParsedFile[];
 
   constructor(files: readonly ParsedFile[]) {
@@ -301,6 +303,15 @@ class Checker {
     }
   }
 
+  private fastPositions(file: ParsedFile, fast: FastPositions): FieldPositions {
+    let positions = this.filePositions.get(file);
+    if (!positions) {
+      positions = fastFieldPositions(file.source.file, file.lineCounter, fast.reread);
+      this.filePositions.set(file, positions);
+    }
+    return positions;
+  }
+
   /** Where a field of a user (by manifest order) is: the field's value, else the user. */
   private userFieldRef(user: number, path: readonly string[]): SourceRef {
     const file = this.files[this.userFile[user] as number] as ParsedFile;
@@ -361,20 +372,18 @@ class Checker {
       this.unique('username', user.username.toLowerCase(), file, base, userIndex, 0);
     }
 
-    // Positions of every field of every user are needed only for the few a message names: computed on first read.
-    // The function is made outside this method: a closure made here would keep this method's whole scope (the
-    // parsed file) alive.
+    // Positions of every field of every user are needed only for the few a message names: computed when asked for,
+    // from one object per fast-read file and the item's offset. Made outside this method: a closure made here would
+    // keep this method's whole scope (the parsed file) alive.
     const fast = file.fast;
-    const sources =
-      fast && start !== undefined
-        ? fastFieldSources(file.source.file, file.lineCounter, fast.reread, start)
-        : slowFieldSources(this, file, user, base);
-    const memberships = this.checkMemberships(file, user, base, sources, userRef);
+    const positions =
+      fast && start !== undefined ? this.fastPositions(file, fast) : slowFieldPositions(this, file, user, base);
+    const memberships = this.checkMemberships(file, user, base, positions, start ?? 0, userRef);
     this.checkMetadata(file, user, base);
     const password = this.passwordOf(file, user, base);
 
     if (key === undefined) return;
-    const desired: DesiredUser = new ManifestUser(key, userRef, sources);
+    const desired: DesiredUser = new ManifestUser(key, userRef, positions, start ?? 0);
     if (typeof user.externalId === 'string') desired.externalId = user.externalId;
     // The read lists themselves when they hold only strings (nearly always): no copy per user.
     if (emails) desired.emailAddresses = onlyStrings(emails);
@@ -414,35 +423,38 @@ class Checker {
     file: ParsedFile,
     user: Data,
     base: string[],
-    sources: () => Record<string, SourceRef>,
+    positions: FieldPositions,
+    start: number,
     userRef: SourceRef,
   ): DesiredMembership[] | undefined {
-    if (!Array.isArray(user.memberships)) return undefined;
+    const list = user.memberships;
+    if (!Array.isArray(list)) return undefined;
     const result: DesiredMembership[] = [];
-    // Slug -> position in the list, for the message about a second entry.
-    const orgs = new Map<string, number>();
+    // Slugs seen, for the message about a second entry: a map only for long lists (one per user cost more than
+    // scanning the few entries a user has).
+    const orgs = list.length > MEMBERSHIP_SCAN ? new Map<string, number>() : undefined;
     let copied = false;
-    user.memberships.forEach((entry, position) => {
-      if (!isData(entry) || typeof entry.org !== 'string') return;
-      const path = [...base, 'memberships', String(position)];
+    for (let position = 0; position < list.length; position += 1) {
+      const entry: unknown = list[position];
+      if (!isData(entry) || typeof entry.org !== 'string') continue;
       const slug = entry.org;
       if (!this.orgSlugs.has(slug)) {
-        this.error(file, spanAt(file, [...path, 'org']), {
+        this.error(file, spanAt(file, [...base, 'memberships', String(position), 'org']), {
           code: 'unknown_organization',
           message: `membership of organization "${slug}", which is not declared under organizations${didYouMean(slug, this.orgSlugs.keys())}`,
           hint: 'Declare the organization (slug and name) under organizations: clerk-sync manages memberships only in the organizations it manages.',
         });
       }
-      const earlier = orgs.get(slug);
+      const earlier = orgs ? orgs.get(slug) : firstWithOrg(list, slug, position);
       if (earlier !== undefined) {
-        this.error(file, spanAt(file, [...path, 'org']), {
+        this.error(file, spanAt(file, [...base, 'memberships', String(position), 'org']), {
           code: 'duplicate_membership',
-          message: `membership of "${slug}" is listed twice for this user (first at ${where(sources()[`memberships.${earlier}`] ?? userRef)})`,
+          message: `membership of "${slug}" is listed twice for this user (first at ${where(positions.at(start)[`memberships.${earlier}`] ?? userRef)})`,
           hint: 'A user has one role per organization: keep one entry.',
         });
-        return;
+        continue;
       }
-      orgs.set(slug, position);
+      orgs?.set(slug, position);
       // No source of its own: its position is the user's fieldSources[`memberships.N`] (computed when asked for).
       // The entry read is kept when it is exactly { org, role } (nearly always): no copy per membership.
       if (isMembershipShape(entry)) {
@@ -451,9 +463,9 @@ class Checker {
         copied = true;
         result.push({ org: slug, role: typeof entry.role === 'string' ? entry.role : '' });
       }
-    });
+    }
     // Every entry kept as read, none left out: the list read is the result.
-    return !copied && result.length === user.memberships.length ? (user.memberships as DesiredMembership[]) : result;
+    return !copied && result.length === list.length ? (list as DesiredMembership[]) : result;
   }
 
   private checkMetadata(file: ParsedFile, user: Data, base: string[]): void {
@@ -544,78 +556,87 @@ function onlyStrings(list: readonly unknown[]): string[] {
     : list.filter((item): item is string => typeof item === 'string');
 }
 
-/** Where a ManifestUser keeps its positions function: not enumerable, so it never shows in output or comparisons. */
-const SOURCES = Symbol('fieldSources');
+/** How a user's field positions are found: `at(start)` computes them for the user item at offset `start`. */
+interface FieldPositions {
+  at(start: number): Record<string, SourceRef>;
+}
 
 /**
- * A desired user read from a manifest. fieldSources is a getter on the prototype that computes the positions on
- * first read; the other fields are own properties, added by the checker. Not a getter in an object literal: V8 keeps
- * accessors in the object's map, so a different getter function per object put each of 100,000 users in dictionary
- * mode, about 1 KB per user (heap snapshot, BENCHMARKS.md).
+ * A desired user read from a manifest. fieldSources is a getter on the prototype that computes the positions when
+ * read, from private fields (never in output or comparisons): the file's FieldPositions, shared by its users, and
+ * the item's offset. Not a getter in an object literal: V8 keeps accessors in the object's map, so a different
+ * getter function per object put each of 100,000 users in dictionary mode, about 1 KB per user (heap snapshot,
+ * BENCHMARKS.md); and not a closure per user either (about 120 bytes each with its context).
  */
 class ManifestUser {
   readonly key: string;
   readonly source: SourceRef;
-  declare readonly [SOURCES]: (() => Record<string, SourceRef>) | undefined;
+  readonly #positions: FieldPositions;
+  readonly #start: number;
 
-  constructor(key: string, source: SourceRef, sources: () => Record<string, SourceRef>) {
+  constructor(key: string, source: SourceRef, positions: FieldPositions, start: number) {
     this.key = key;
     this.source = source;
-    Object.defineProperty(this, SOURCES, { value: sources });
+    this.#positions = positions;
+    this.#start = start;
   }
 
   get fieldSources(): Record<string, SourceRef> {
-    return this[SOURCES]?.() ?? {};
+    return this.#positions.at(this.#start);
   }
 }
 
-function slowFieldSources(
-  checker: Checker,
-  file: ParsedFile,
-  user: Data,
-  base: string[],
-): () => Record<string, SourceRef> {
-  return () => checker.fieldSources(file, user, base);
+function slowFieldPositions(checker: Checker, file: ParsedFile, user: Data, base: string[]): FieldPositions {
+  return { at: () => checker.fieldSources(file, user, base) };
 }
 
 /**
- * fieldSources of a fast-read user: its item is read again (FastPositions.reread) with every offset, each time it
- * is asked for, and not kept (a plan that creates 100,000 users asks once per user; keeping the answers would be
- * about 1 KB per user). The closure holds the file's name, line index and `reread` (the text), and one offset:
- * holding offset tables of every user was about 1.4 KB per user (BENCHMARKS.md). Not FastPositions itself: its
- * table's keys are the parsed file's value, which would stay alive with every user.
+ * Positions of a fast-read file's users: the item is read again (FastPositions.reread) with every offset, each time
+ * they are asked for, and not kept (a plan that creates 100,000 users asks once per user; keeping the answers would
+ * be about 1 KB per user). Holds the file's name, line index and `reread` (the text): holding offset tables of every
+ * user was about 1.4 KB per user (BENCHMARKS.md). Not FastPositions itself: its table's keys are the parsed file's
+ * value, which would stay alive with every user.
  */
-function fastFieldSources(
-  name: string,
-  lineCounter: LineCounter,
-  reread: FastPositions['reread'],
-  start: number,
-): () => Record<string, SourceRef> {
-  return () => {
-    const ref = (offset: number): SourceRef => ({ file: name, ...positionOf(lineCounter, offset) });
-    const sources: Record<string, SourceRef> = {};
-    const { value, containers } = reread(start);
-    const own = typeof value === 'object' && value !== null ? containers.get(value)?.offsets : undefined;
-    if (!own) return sources;
-    const user = value as Data;
-    Object.keys(user).forEach((field, index) => {
-      const at = 4 * index;
-      const keyStart = own[at] as number;
-      const valueStart = own[at + 2] as number;
-      const valueEnd = own[at + 3] as number;
-      // The value's position, or the key's when the value is empty (`key:` meaning null).
-      sources[field] = ref(valueEnd > valueStart ? valueStart : keyStart);
-    });
-    for (const field of LIST_FIELDS) {
-      const list = user[field];
-      const offsets = Array.isArray(list) ? containers.get(list)?.offsets : undefined;
-      if (!offsets) continue;
-      for (let position = 0; 2 * position < offsets.length; position += 1) {
-        sources[`${field}.${position}`] = ref(offsets[2 * position] as number);
+function fastFieldPositions(name: string, lineCounter: LineCounter, reread: FastPositions['reread']): FieldPositions {
+  const ref = (offset: number): SourceRef => ({ file: name, ...positionOf(lineCounter, offset) });
+  return {
+    at(start) {
+      const sources: Record<string, SourceRef> = {};
+      const { value, containers } = reread(start);
+      const own = typeof value === 'object' && value !== null ? containers.get(value)?.offsets : undefined;
+      if (!own) return sources;
+      const user = value as Data;
+      Object.keys(user).forEach((field, index) => {
+        const at = 4 * index;
+        const keyStart = own[at] as number;
+        const valueStart = own[at + 2] as number;
+        const valueEnd = own[at + 3] as number;
+        // The value's position, or the key's when the value is empty (`key:` meaning null).
+        sources[field] = ref(valueEnd > valueStart ? valueStart : keyStart);
+      });
+      for (const field of LIST_FIELDS) {
+        const list = user[field];
+        const offsets = Array.isArray(list) ? containers.get(list)?.offsets : undefined;
+        if (!offsets) continue;
+        for (let position = 0; 2 * position < offsets.length; position += 1) {
+          sources[`${field}.${position}`] = ref(offsets[2 * position] as number);
+        }
       }
-    }
-    return sources;
+      return sources;
+    },
   };
+}
+
+/** Lists of memberships longer than this find a repeated organization with a map, shorter ones by scanning. */
+const MEMBERSHIP_SCAN = 16;
+
+/** The position of the first entry of `list` before `end` in organization `slug`, if any. */
+function firstWithOrg(list: readonly unknown[], slug: string, end: number): number | undefined {
+  for (let position = 0; position < end; position += 1) {
+    const entry = list[position];
+    if (isData(entry) && entry.org === slug) return position;
+  }
+  return undefined;
 }
 
 /** Cross-checks the files (already parsed, each a mapping) and builds the DesiredState. */

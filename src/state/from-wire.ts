@@ -131,9 +131,20 @@ function check(kind: string, problem: string | undefined): void {
   if (problem !== undefined) throw malformed(kind, problem);
 }
 
+/**
+ * Every live user with no metadata in a field shares this object: most users' unsafe (often public) metadata is
+ * empty, and an empty object each was about 5.6 MB at 100,000 users (heap snapshot). Frozen, so code that would
+ * write into a live user's metadata fails loudly instead of changing every user's.
+ */
+const EMPTY_METADATA: JsonObject = Object.freeze({}) as JsonObject;
+
 function metadata(value: WireMetadata | null | undefined): JsonObject {
   // private_metadata is nullable and unsafe_metadata optional on the wire (clerk-api-notes §2.1): both mean {}.
-  return value ?? {};
+  if (value === null || value === undefined) return EMPTY_METADATA;
+  for (const key in value) {
+    if (Object.hasOwn(value, key)) return value;
+  }
+  return EMPTY_METADATA;
 }
 
 function isVerified(verification: WireEmailAddress['verification']): boolean {

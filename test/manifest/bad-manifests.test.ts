@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadManifest } from '../../src/manifest/index.ts';
+import { loadManifest, parseManifest } from '../../src/manifest/index.ts';
 
 interface BadCase {
   name: string;
@@ -53,5 +53,33 @@ describe('bad manifests corpus', () => {
       const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
       expect(errors.map((error) => `${entry.name}: ${error.code}`)).toEqual([`${entry.name}: ${entry.code}`]);
     }
+  });
+});
+
+describe('a membership listed twice', () => {
+  // Short lists are scanned, long ones (over 16 entries) use a map: both name the first entry's line.
+  it.each([3, 40])('in a list of %i memberships points at the first entry', (count) => {
+    const orgs = Array.from({ length: count }, (_, index) => `org-${index}`);
+    const text = [
+      'apiVersion: clerk-sync/v1',
+      'organizations:',
+      ...orgs.map((slug) => `  - { slug: ${slug}, name: ${slug} }`),
+      'users:',
+      '  - externalId: emp-1',
+      '    memberships:',
+      ...orgs.map((slug) => `      - { org: ${slug}, role: "org:member" }`),
+      '      - { org: org-1, role: "org:admin" }',
+    ].join('\n');
+    const { desired, diagnostics } = parseManifest([{ file: 'x.yaml', text }], { env: {} });
+    expect(desired).toBeUndefined();
+    const firstLine = 2 + count + 3 + 2;
+    expect(diagnostics.map(({ code, line, column, message }) => ({ code, line, column, message }))).toStrictEqual([
+      {
+        code: 'duplicate_membership',
+        line: firstLine + count - 1,
+        column: 16,
+        message: `membership of "org-1" is listed twice for this user (first at x.yaml:${firstLine}:9)`,
+      },
+    ]);
   });
 });
