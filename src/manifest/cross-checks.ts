@@ -4,7 +4,7 @@
 // private-metadata key (clerk-sync's ownership mark), the 8 KB metadata cap, and where each password comes from.
 // Defensive about types: files with schema errors are still cross-checked, so all errors show at once.
 
-import { isScalar, type LineCounter, type Node } from 'yaml';
+import { isScalar, type Node } from 'yaml';
 import { InternalError } from '../errors.ts';
 import {
   type DesiredMembership,
@@ -20,6 +20,7 @@ import {
   type SourceRef,
   type UserKeyKind,
 } from '../state/model.ts';
+import type { LinePositions } from './line-starts.ts';
 import {
   diagnosticAt,
   type FastPositions,
@@ -597,7 +598,7 @@ function slowFieldPositions(checker: Checker, file: ParsedFile, user: Data, base
  * user was about 1.4 KB per user (BENCHMARKS.md). Not FastPositions itself: its table's keys are the parsed file's
  * value, which would stay alive with every user.
  */
-function fastFieldPositions(name: string, lineCounter: LineCounter, reread: FastPositions['reread']): FieldPositions {
+function fastFieldPositions(name: string, lineCounter: LinePositions, reread: FastPositions['reread']): FieldPositions {
   const ref = (offset: number): SourceRef => ({ file: name, ...positionOf(lineCounter, offset) });
   return {
     at(start) {

@@ -8,8 +8,9 @@
 // makes it answer undefined, and the caller parses the file with the yaml package instead. A manifest with any
 // diagnostic is read again the full way (parse-manifest.ts), so every message comes from one implementation.
 
-import { type LineCounter, Scalar } from 'yaml';
+import { Scalar } from 'yaml';
 import { type InterpolationResult, interpolate } from './interpolate.ts';
+import { LineStarts } from './line-starts.ts';
 import type { FastContainer, FastPositions, Span } from './positions.ts';
 import { LIMITS } from './types.ts';
 
@@ -557,6 +558,8 @@ export interface FastRead {
   /** The file as plain JSON data, interpolated. */
   value: Record<string, unknown>;
   positions: FastPositions;
+  /** The file's line starts, for line and column of an offset. */
+  lines: LineStarts;
   /** Strings that came from the environment, by the node FastPositions hands out for them. */
   interpolated: Map<Scalar, InterpolationResult>;
 }
@@ -572,13 +575,11 @@ export interface FastReadOptions {
 
 /**
  * Reads `text` if it is written in the plain subset (see the header) and has nothing the full reader would
- * report, filling `lineCounter` with its line starts as the yaml package's parser would; undefined means "use the
- * yaml package".
+ * report; undefined means "use the yaml package".
  */
 export function readFastYaml(
   text: string,
   env: Readonly<Record<string, string | undefined>>,
-  lineCounter: LineCounter,
   options: FastReadOptions = {},
 ): FastRead | undefined {
   if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
@@ -590,8 +591,6 @@ export function readFastYaml(
     if (error === OUTSIDE) return undefined;
     throw error;
   }
-  lineCounter.addNewLine(0);
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lineCounter.addNewLine(at + 1);
   const shared = reader.shared;
   return {
     value: value as Record<string, unknown>,
@@ -604,6 +603,7 @@ export function readFastYaml(
         return { value: again.valueAt(start), containers: again.containers };
       },
     },
+    lines: new LineStarts(text),
     interpolated: reader.interpolated,
   };
 }

@@ -1,14 +1,15 @@
 // Source positions: a parsed manifest file (text, YAML tree, line index) and the helpers that turn YAML node ranges
 // and JSON pointers (as ajv reports them) into 1-based file:line:col diagnostics.
 
-import { isAlias, isMap, isScalar, isSeq, type LineCounter, type Node, type ParsedNode, type Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Node, type ParsedNode, type Scalar } from 'yaml';
 import type { SourceRef } from '../state/model.ts';
 import type { InterpolationResult } from './interpolate.ts';
+import type { LinePositions } from './line-starts.ts';
 import type { Diagnostic, ManifestSource } from './types.ts';
 
 export interface ParsedFile {
   source: ManifestSource;
-  lineCounter: LineCounter;
+  lineCounter: LinePositions;
   /** Root node of the document; undefined when the file could not be parsed. */
   root: ParsedNode | null | undefined;
   /** Resolves an alias to its anchored node (bound to the file's document). */
@@ -49,14 +50,14 @@ export interface Span {
 type DiagnosticFields = Pick<Diagnostic, 'severity' | 'code' | 'message'> & { hint?: string | undefined };
 
 /** 1-based line and column of an offset. */
-export function positionOf(lineCounter: LineCounter, offset: number): { line: number; column: number } {
+export function positionOf(lineCounter: LinePositions, offset: number): { line: number; column: number } {
   const { line, col } = lineCounter.linePos(offset);
   // linePos answers line 0 before the first line start it knows of; the first line starts at offset 0.
   return line === 0 ? { line: 1, column: offset + 1 } : { line, column: col };
 }
 
 export function diagnosticAt(
-  file: ParsedFile | { source: ManifestSource; lineCounter: LineCounter },
+  file: ParsedFile | { source: ManifestSource; lineCounter: LinePositions },
   span: Span,
   fields: DiagnosticFields,
 ): Diagnostic {

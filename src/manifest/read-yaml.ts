@@ -257,8 +257,9 @@ export function readYaml(
     diagnostics: [],
   };
   const text = source.text;
-  const fast = options.fast ? readFastYaml(text, env, lineCounter) : undefined;
+  const fast = options.fast ? readFastYaml(text, env) : undefined;
   if (fast !== undefined) {
+    file.lineCounter = fast.lines;
     file.fast = fast.positions;
     file.value = fast.value;
     file.interpolated = fast.interpolated;

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { readFastYaml } from '../../src/manifest/fast-yaml.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
+import { LineStarts } from '../../src/manifest/line-starts.ts';
 import { type FastPositions, locate, spanOf } from '../../src/manifest/positions.ts';
 import { readYaml } from '../../src/manifest/read-yaml.ts';
 
@@ -64,7 +65,7 @@ function fastStarts(value: unknown, start: number, positions: FastPositions, out
 /** 'declined' when the fast reader declines; otherwise checks (via expect) that it agrees with the yaml package. */
 function compare(text: string): 'fast' | 'declined' {
   // Every container recorded, to compare every offset.
-  const fast = readFastYaml(text, {}, new LineCounter(), { recordDepth: Number.POSITIVE_INFINITY });
+  const fast = readFastYaml(text, {}, { recordDepth: Number.POSITIVE_INFINITY });
   if (fast === undefined) return 'declined';
   const full = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false });
   expect(full.errors.map((error) => error.code)).toEqual([]);
@@ -75,6 +76,11 @@ function compare(text: string): 'fast' | 'declined' {
   // And as the checks read them: recorded two levels deep, deeper ones found by reading an item again.
   const fastFile = readYaml({ file: 'x.yaml', text }, {}, { fast: true });
   const fullFile = readYaml({ file: 'x.yaml', text }, {});
+  // Line and column of every offset, from the fast reader's line table and the yaml package's.
+  const offsets = Array.from({ length: text.length + 2 }, (_, offset) => offset);
+  expect(offsets.map((offset) => fastFile.lineCounter.linePos(offset))).toStrictEqual(
+    offsets.map((offset) => fullFile.lineCounter.linePos(offset)),
+  );
   for (const path of paths(fullFile.value)) {
     const [a, b] = [locate(fastFile, path), locate(fullFile, path)];
     expect([spanOf(a?.node).start, a?.key && spanOf(a.key).start], path.join('.')).toStrictEqual([
@@ -221,7 +227,7 @@ describe('readFastYaml', () => {
     const result = parseManifest([{ file: 'm.yaml', text }], { env });
     expect(result.diagnostics).toEqual([]);
     expect(result.desired?.users[0]?.password?.source).toStrictEqual({ kind: 'env', variable: 'PW' });
-    expect(readFastYaml(text, { PREFIX: 'emp' }, new LineCounter())).toBeUndefined();
+    expect(readFastYaml(text, { PREFIX: 'emp' })).toBeUndefined();
   });
 
   it('leaves parseManifest results unchanged: a clean manifest keeps its sources, a broken one its diagnostics', () => {
@@ -263,6 +269,20 @@ describe('field positions of fast-read users', () => {
       expect(fast.map((user) => user.fieldSources)).toStrictEqual(full.map((user) => user.fieldSources));
       expect(fast.map((user) => user.memberships)).toStrictEqual(full.map((user) => user.memberships));
       expect(fast.flatMap((user) => user.memberships ?? []).length, name).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('LineStarts', () => {
+  it('answers linePos like the yaml package LineCounter for every offset, texts with and without line ends', () => {
+    for (const text of ['', 'a', '\n', 'a\n', '\n\n', 'a\nbc', 'ab\n\ncd\n', 'é😀\nx']) {
+      const counter = new LineCounter();
+      counter.addNewLine(0);
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) counter.addNewLine(at + 1);
+      const starts = new LineStarts(text);
+      for (let offset = 0; offset <= text.length + 1; offset += 1) {
+        expect(starts.linePos(offset), JSON.stringify([text, offset])).toStrictEqual(counter.linePos(offset));
+      }
     }
   });
 });
