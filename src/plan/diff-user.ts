@@ -210,7 +210,9 @@ export function planUpdateUser(desired: DesiredUser, live: LiveUser, context: Us
 
 /**
  * The common case, checked without building anything: the live addresses are exactly the wanted ones and the first
- * wanted is the primary. Then there is nothing to add, move or remove.
+ * wanted is the primary. Then there is nothing to add, move or remove. Compared as written: both sides are
+ * lower-case already (manifest/cross-checks.ts, state/from-wire.ts), and any other spelling takes the full path,
+ * which lower-cases.
  */
 function sameEmails(wanted: readonly string[], live: LiveUser): boolean {
   const liveEmails = live.emailAddresses;
@@ -218,7 +220,7 @@ function sameEmails(wanted: readonly string[], live: LiveUser): boolean {
   // Loops, not callbacks: this runs for every matched user.
   let primaryFound = false;
   for (const email of liveEmails) {
-    const address = email.emailAddress.toLowerCase();
+    const address = email.emailAddress;
     if (!wanted.includes(address)) return false;
     if (address === wanted[0]) {
       if (email.id !== live.primaryEmailAddressId) return false;
@@ -228,7 +230,7 @@ function sameEmails(wanted: readonly string[], live: LiveUser): boolean {
   for (const address of wanted) {
     let held = false;
     for (const email of liveEmails) {
-      if (email.emailAddress.toLowerCase() === address) {
+      if (email.emailAddress === address) {
         held = true;
         break;
       }
@@ -267,8 +269,8 @@ function planEmails(
   user: UserRef,
   source: { file: string; line: number },
 ): Operation[] {
+  if (sameEmails(desired.emailAddresses ?? [], live)) return [];
   const wanted = (desired.emailAddresses ?? []).map((email) => email.toLowerCase());
-  if (sameEmails(wanted, live)) return [];
   const byAddress = new Map(live.emailAddresses.map((email) => [email.emailAddress.toLowerCase(), email]));
   const ops: Operation[] = [];
   const constructive: string[] = [];

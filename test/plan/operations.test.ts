@@ -231,6 +231,14 @@ const rows: Row[] = [
     ],
   },
   {
+    name: 'emails: the same addresses in another case are the same addresses (nothing to do)',
+    desired: desiredState([
+      desiredUser('emp-1', { externalId: 'emp-1', emailAddresses: ['Alice@Acme.test', 'b@acme.test'] }),
+    ]),
+    live: snapshot({ users: [aliceLive({ emails: ['alice@acme.test', 'B@ACME.test'] })] }),
+    expected: [],
+  },
+  {
     name: 'emails: an empty list removes every address; the primary goes last even when it sorts first',
     desired: desiredState([desiredUser('emp-1', { externalId: 'emp-1', emailAddresses: [] })]),
     live: snapshot({ users: [aliceLive({ emails: ['a@acme.test', 'z@acme.test'] })] }),
