@@ -1,6 +1,7 @@
 // The file-reading edge: directories, missing files, size cap, binary and non-UTF-8 input, BOM, duplicates of
 // one file, and loadValidManifest refusing an invalid manifest with every diagnostic in its message.
 
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,24 @@ describe('loadManifest', () => {
     const result = await loadManifest(['huge.yaml'], { env: {}, cwd: dir });
     expect(result.diagnostics).toMatchObject([{ file: 'huge.yaml', code: 'file_too_large' }]);
     await rm(path);
+  });
+
+  it('reads a pipe, whose size stat does not know, to its end and up to the size cap', async () => {
+    // A named pipe reports size 0: the reader grows its buffer as the bytes come.
+    const pipe = join(dir, 'pipe.yaml');
+    execFileSync('mkfifo', [pipe]);
+    const text = `${VALID}# ${'x'.repeat(3 * 1024 * 1024)}\n`;
+    const [result] = await Promise.all([loadManifest(['pipe.yaml'], { env: {}, cwd: dir }), writeFile(pipe, text)]);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.sources[0]?.text).toBe(text);
+    // Past the cap: refused once cap + 1 bytes have come; the writer, a megabyte from its end, meets a closed pipe.
+    const over = writeFile(pipe, `${VALID}# ${'x'.repeat(LIMITS.fileBytes + 1024 * 1024)}\n`).catch(
+      (error: unknown) => error,
+    );
+    const refused = await loadManifest(['pipe.yaml'], { env: {}, cwd: dir });
+    expect(refused.diagnostics).toMatchObject([{ file: 'pipe.yaml', code: 'file_too_large' }]);
+    expect(await over).toMatchObject({ code: 'EPIPE' });
+    await rm(pipe);
   });
 
   it('refuses UTF-16 and binary input', async () => {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { MANIFEST_SCHEMA, parseManifest } from '../../src/manifest/index.ts';
+import { EMAIL_FORMAT } from '../../src/manifest/schema-check.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const schemaFile = JSON.parse(readFileSync(join(ROOT, 'schema/manifest.schema.json'), 'utf8')) as unknown;
@@ -75,5 +76,15 @@ describe('manifest JSON Schema', () => {
       expect(errors, name).toEqual([]);
       expect(result.desired?.users.length, name).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the email format', () => {
+  it("is ajv-formats' fullFormats.email, which the validator no longer loads the package for", async () => {
+    const { fullFormats } = (await import('ajv-formats/dist/formats.js')) as unknown as {
+      fullFormats: { email: RegExp };
+    };
+    expect(EMAIL_FORMAT.source).toBe(fullFormats.email.source);
+    expect(EMAIL_FORMAT.flags).toBe(fullFormats.email.flags);
   });
 });
