@@ -15,6 +15,7 @@ import {
 import { type DesiredState, fetchLiveSnapshot, type LiveSnapshot } from '../state/index.ts';
 import { nonNegativeInteger } from './api-options.ts';
 import { booleanOption, type CliIO, type OptionValues, stringList } from './command.ts';
+import { heapBudget } from './heap-budget.ts';
 
 export const MANIFEST_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   file: { type: 'string', short: 'f', multiple: true },
@@ -80,9 +81,13 @@ export async function readLiveState(client: ClerkClient, desired: DesiredState, 
   const started = Date.now();
   const before = client.stats().requests;
   io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
+  // The read's garbage is collected as it grows (heap-budget.ts), and once more before planning builds on it.
+  const budget = heapBudget();
   const live = await fetchLiveSnapshot(client, {
     managedOrgSlugs: desired.organizations.map((org) => org.slug),
+    onProgress: () => budget.check(),
   });
+  budget.check();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const requests = client.stats().requests - before;
   io.stderr.write(
