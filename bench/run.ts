@@ -546,7 +546,7 @@ async function main(): Promise<void> {
       '## Machine',
       '',
       ...machine(),
-      '- **Shared**: other test suites ran on this machine during the measurements, so wall times are pessimistic and noisy.',
+      '- **Shared**: a virtual machine on a shared host; the same command varies by about 15% from run to run, hence medians.',
       '',
       '## Method',
       '',
