@@ -189,7 +189,10 @@ export function planUpdateUser(desired: DesiredUser, live: LiveUser, context: Us
     ops.push({ id: `update_user:${desired.key}`, type: 'update_user', user, changes, dependsOn: [], source });
 
   if (managed('emailAddresses')) ops.push(...planEmails(desired, live, user, source));
-  if (managed('phoneNumbers') && !samePhones(desired.phoneNumbers ?? [], live))
+  if (
+    managed('phoneNumbers') &&
+    !sameIdentifiers(desired.phoneNumbers ?? [], live.phoneNumbers, 'phoneNumber', live.primaryPhoneNumberId)
+  )
     ops.push(...planPhones(desired, live, user, source));
 
   const metadata = planMetadata(desired, live, user, context);
@@ -209,55 +212,33 @@ export function planUpdateUser(desired: DesiredUser, live: LiveUser, context: Us
 }
 
 /**
- * The common case, checked without building anything: the live addresses are exactly the wanted ones and the first
- * wanted is the primary. Then there is nothing to add, move or remove. Compared as written: both sides are
- * lower-case already (manifest/cross-checks.ts, state/from-wire.ts), and any other spelling takes the full path,
- * which lower-cases.
+ * The common case, checked without building anything: a user's live email addresses (or phone numbers) are exactly
+ * the wanted ones and the first wanted is the primary. Then there is nothing to add, move or remove. Compared as
+ * written: addresses are lower-case on both sides already (manifest/cross-checks.ts, state/from-wire.ts), and any
+ * other spelling takes the full path, which lower-cases. Loops, not callbacks: this runs for every matched user.
  */
-function sameEmails(wanted: readonly string[], live: LiveUser): boolean {
-  const liveEmails = live.emailAddresses;
-  if (wanted.length === 0 || wanted.length !== liveEmails.length) return false;
-  // Loops, not callbacks: this runs for every matched user.
-  let primaryFound = false;
-  for (const email of liveEmails) {
-    const address = email.emailAddress;
-    if (!wanted.includes(address)) return false;
-    if (address === wanted[0]) {
-      if (email.id !== live.primaryEmailAddressId) return false;
-      primaryFound = true;
-    }
+function sameIdentifiers<K extends 'emailAddress' | 'phoneNumber'>(
+  wanted: readonly string[],
+  held: readonly ({ id: string } & Record<K, string>)[],
+  key: K,
+  primaryId: string | null,
+): boolean {
+  if (wanted.length !== held.length) return false;
+  for (const item of held) {
+    const value = item[key];
+    if (!wanted.includes(value)) return false;
+    if (value === wanted[0] && item.id !== primaryId) return false;
   }
-  for (const address of wanted) {
-    let held = false;
-    for (const email of liveEmails) {
-      if (email.emailAddress === address) {
-        held = true;
+  // Each held one wanted, each wanted one held, as many of each: the same set (live values are distinct).
+  for (const value of wanted) {
+    let found = false;
+    for (const item of held) {
+      if (item[key] === value) {
+        found = true;
         break;
       }
     }
-    if (!held) return false;
-  }
-  return primaryFound;
-}
-
-/** The same check for phone numbers (compared exactly): nothing to add, move or remove. */
-function samePhones(wanted: readonly string[], live: LiveUser): boolean {
-  const livePhones = live.phoneNumbers;
-  if (wanted.length !== livePhones.length) return false;
-  if (wanted.length === 0) return true;
-  for (const phone of livePhones) {
-    if (!wanted.includes(phone.phoneNumber)) return false;
-    if (phone.phoneNumber === wanted[0] && phone.id !== live.primaryPhoneNumberId) return false;
-  }
-  for (const number of wanted) {
-    let held = false;
-    for (const phone of livePhones) {
-      if (phone.phoneNumber === number) {
-        held = true;
-        break;
-      }
-    }
-    if (!held) return false;
+    if (!found) return false;
   }
   return true;
 }
@@ -269,8 +250,9 @@ function planEmails(
   user: UserRef,
   source: { file: string; line: number },
 ): Operation[] {
-  if (sameEmails(desired.emailAddresses ?? [], live)) return [];
-  const wanted = (desired.emailAddresses ?? []).map((email) => email.toLowerCase());
+  const declared = desired.emailAddresses ?? [];
+  if (sameIdentifiers(declared, live.emailAddresses, 'emailAddress', live.primaryEmailAddressId)) return [];
+  const wanted = declared.map((email) => email.toLowerCase());
   const byAddress = new Map(live.emailAddresses.map((email) => [email.emailAddress.toLowerCase(), email]));
   const ops: Operation[] = [];
   const constructive: string[] = [];
