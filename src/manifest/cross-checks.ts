@@ -119,8 +119,6 @@ class Checker {
   /** Per user (in manifest order): its file's index and its index in that file's users list. */
   private readonly userFile: number[] = [];
   private readonly userItem: number[] = [];
-  /** Each fast-read file's FieldPositions, made on its first user. */
-  private readonly filePositions = new Map<ParsedFile, FieldPositions>();
   private readonly files: readonly ParsedFile[];
 
   constructor(files: readonly ParsedFile[]) {
@@ -198,13 +196,16 @@ class Checker {
     this.files.forEach((file, fileIndex) => {
       const list = (file.value as Data).users;
       if (!Array.isArray(list)) return;
-      // A fast-read file has the items' offsets at hand (no walk from the root per user).
-      const offsets = file.fast?.containers.get(list)?.offsets;
+      // A fast-read file has the items' offsets at hand (no walk from the root per user), and one FieldPositions
+      // for all its users.
+      const fast = file.fast;
+      const offsets = fast?.containers.get(list)?.offsets;
+      const positions = fast && fastFieldPositions(file.source.file, file.lineCounter, fast.reread);
       list.forEach((entry, index) => {
         if (!isData(entry)) return;
         this.userFile.push(fileIndex);
         this.userItem.push(index);
-        this.checkUser(file, entry, index, offsets?.[2 * index]);
+        this.checkUser(file, entry, index, offsets?.[2 * index], positions);
       });
     });
   }
@@ -304,15 +305,6 @@ class Checker {
     }
   }
 
-  private fastPositions(file: ParsedFile, fast: FastPositions): FieldPositions {
-    let positions = this.filePositions.get(file);
-    if (!positions) {
-      positions = fastFieldPositions(file.source.file, file.lineCounter, fast.reread);
-      this.filePositions.set(file, positions);
-    }
-    return positions;
-  }
-
   /** Where a field of a user (by manifest order) is: the field's value, else the user. */
   private userFieldRef(user: number, path: readonly string[]): SourceRef {
     const file = this.files[this.userFile[user] as number] as ParsedFile;
@@ -320,7 +312,13 @@ class Checker {
     return sourceRef(file, locate(file, [...base, ...path])?.node ?? locate(file, base)?.node);
   }
 
-  private checkUser(file: ParsedFile, user: Data, index: number, itemStart: number | undefined): void {
+  private checkUser(
+    file: ParsedFile,
+    user: Data,
+    index: number,
+    itemStart: number | undefined,
+    fastPositions: FieldPositions | undefined,
+  ): void {
     const userIndex = this.userFile.length - 1;
     const base = ['users', String(index)];
     const userNode = itemStart === undefined ? locate(file, base)?.node : undefined;
@@ -376,9 +374,7 @@ class Checker {
     // Positions of every field of every user are needed only for the few a message names: computed when asked for,
     // from one object per fast-read file and the item's offset. Made outside this method: a closure made here would
     // keep this method's whole scope (the parsed file) alive.
-    const fast = file.fast;
-    const positions =
-      fast && start !== undefined ? this.fastPositions(file, fast) : slowFieldPositions(this, file, user, base);
+    const positions = fastPositions && start !== undefined ? fastPositions : slowFieldPositions(this, file, user, base);
     const memberships = this.checkMemberships(file, user, base, positions, start ?? 0, userRef);
     this.checkMetadata(file, user, base);
     const password = this.passwordOf(file, user, base);
