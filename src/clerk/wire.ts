@@ -95,7 +95,8 @@ export interface WireOrganization {
   object: 'organization';
   id: string;
   name: string;
-  slug: string;
+  /** Required in the spec; null seen on instances with organization slugs disabled is survived (docs/clerk-api.md). */
+  slug: string | null;
   image_url?: string;
   has_image: boolean;
   members_count?: number;

@@ -254,7 +254,7 @@ async function listAllOrganizationSlugs(client: ClerkClient, signal: AbortSignal
       { method: 'GET', path: '/organizations', query: { limit: PAGE_SIZE, offset, order_by: '+created_at' } },
       { signal },
     );
-    slugs.push(...page.data.map((org) => org.slug));
+    slugs.push(...page.data.flatMap((org) => (org.slug === null ? [] : [org.slug])));
     if (page.data.length < PAGE_SIZE || offset + PAGE_SIZE >= page.total_count) break;
   }
   return [...new Set(slugs)];
@@ -291,7 +291,7 @@ interface ExportResult {
 
 /** Writes the whole manifest to `sink`, one user at a time. */
 async function writeManifest(live: LiveSnapshot, settings: ExportSettings, sink: Sink): Promise<ExportResult> {
-  const organizations = [...live.organizations].sort((a, b) => compareStrings(a.slug, b.slug));
+  const organizations = [...live.organizations].sort((a, b) => compareStrings(a.slug ?? a.id, b.slug ?? b.id));
   const slugById = new Map(organizations.map((org) => [org.id, org.slug]));
   const membershipsByUser = new Map<string, LiveMembership[]>();
   for (const membership of live.memberships) {

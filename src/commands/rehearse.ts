@@ -105,7 +105,7 @@ async function copySnapshot(emulator: RunningEmulator, client: ClerkClient, live
   const notCopied: string[] = [];
   for (const org of live.organizations) {
     try {
-      emulator.seed({ organizations: [{ name: org.name, slug: org.slug }] });
+      emulator.seed({ organizations: [{ name: org.name, slug: org.slug ?? org.id }] });
     } catch (error) {
       notCopied.push(`organization ${org.slug}: ${describeError(error)}`);
     }

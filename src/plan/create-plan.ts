@@ -43,7 +43,9 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   const errors: PlanDiagnostic[] = [];
   const ignore = parseIgnore([...settings.ignore, ...options.ignore]);
 
-  const liveOrgsBySlug = new Map(live.organizations.map((org) => [org.slug, org]));
+  const liveOrgsBySlug = new Map(
+    live.organizations.flatMap((org) => (org.slug === null ? [] : [[org.slug, org] as const])),
+  );
   const declaredOrgs = [...desired.organizations].sort((a, b) => compareStrings(a.slug, b.slug));
   const managedSlugs = new Set(declaredOrgs.map((org) => org.slug));
 
@@ -102,7 +104,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     ignore,
     managedSlugs,
     liveOrgsBySlug,
-    liveOrgSlugsById: new Map([...liveOrgsBySlug.values()].map((org) => [org.id, org.slug])),
+    liveOrgSlugsById: new Map([...liveOrgsBySlug].map(([slug, org]) => [org.id, slug])),
     liveMembershipsByUser,
     createdOrgSlugs,
   };

@@ -25,6 +25,7 @@ import {
   wireUserProblem,
 } from './from-wire.ts';
 import type { LiveMembership, LiveOrganization, LiveSnapshot, LiveUser } from './model.ts';
+import { UNRESTRICTED_INSTANCE } from './model.ts';
 import { mapLimit } from './parallel.ts';
 
 /** Clerk's maximum `limit` (clerk-api-notes §1: max 500; larger values are an error or silently 10). */
@@ -253,7 +254,7 @@ async function fetchManagedOrganizations(context: Context, slugs: ReadonlySet<st
   const first = await getPage<WireOrganization>(context, '/organizations', { ...query, limit: PAGE_SIZE, offset: 0 });
   context.report({ phase: 'organizations', done: first.data.length, total: first.total_count });
   const found = new Map<string, WireOrganization>();
-  for (const org of first.data) if (slugs.has(org.slug)) found.set(org.slug, org);
+  for (const org of first.data) if (org.slug !== null && slugs.has(org.slug)) found.set(org.slug, org);
   const managed = (): WireOrganization[] => [...found.values()];
   if (first.data.length < PAGE_SIZE || first.data.length >= first.total_count) {
     const total = sumMembers(first.data);
@@ -267,11 +268,11 @@ async function fetchManagedOrganizations(context: Context, slugs: ReadonlySet<st
     const looked = await mapLimit(missing, context.concurrency, (slug) =>
       lookupOrganization(context, slug, { include_members_count: true }),
     );
-    for (const org of looked) if (org) found.set(org.slug, org);
+    for (const org of looked) if (org?.slug) found.set(org.slug, org);
     return { managed: managed() };
   }
   const all = await fetchAllPages<WireOrganization>(context, '/organizations', query, 'organizations', first);
-  for (const org of all) if (slugs.has(org.slug)) found.set(org.slug, org);
+  for (const org of all) if (org.slug !== null && slugs.has(org.slug)) found.set(org.slug, org);
   const total = sumMembers(all);
   return { managed: managed(), ...(total === undefined ? {} : { instanceMemberships: total }) };
 }
@@ -380,8 +381,10 @@ export async function fetchLiveSnapshot(client: ClerkClient, options: FetchLiveS
   const users = liveUsers.sort(compareUsers);
   const organizations: LiveOrganization[] = wireOrgs
     .map(fromWireOrganization)
-    .sort((a, b) => compareText(a.slug, b.slug));
-  return { users, organizations, memberships: sortMemberships(liveMemberships) };
+    .sort((a, b) => compareText(a.slug ?? a.id, b.slug ?? b.id));
+  // Placeholder until the instance's settings are read (issue 13).
+  const instance = { ...UNRESTRICTED_INSTANCE, userCount: users.length };
+  return { users, organizations, memberships: sortMemberships(liveMemberships), instance };
 }
 
 /**

@@ -18,6 +18,7 @@ import type {
   LivePhoneNumber,
   LiveUser,
 } from './model.ts';
+import { ORG_MARK_KEY } from './model.ts';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -153,7 +154,12 @@ function isVerified(verification: WireEmailAddress['verification']): boolean {
 
 function fromWireEmail(email: WireEmailAddress): LiveEmailAddress {
   // Clerk stores addresses lower-cased [assume, clerk-api-notes §3.1]; lower-casing here keeps matching exact.
-  return { id: email.id, emailAddress: email.email_address.toLowerCase(), verified: isVerified(email.verification) };
+  return {
+    id: email.id,
+    emailAddress: email.email_address.toLowerCase(),
+    verified: isVerified(email.verification),
+    linked: Array.isArray(email.linked_to) && email.linked_to.length > 0,
+  };
 }
 
 function fromWirePhone(phone: WirePhoneNumber): LivePhoneNumber {
@@ -188,6 +194,7 @@ export function fromCheckedWireUser(wire: WireUser): LiveUser {
     unsafeMetadata: metadata(wire.unsafe_metadata),
     banned: wire.banned,
     locked: wire.locked,
+    lockoutExpiresInSeconds: wire.lockout_expires_in_seconds ?? null,
     createdAt: wire.created_at,
     updatedAt: wire.updated_at,
   };
@@ -195,7 +202,22 @@ export function fromCheckedWireUser(wire: WireUser): LiveUser {
 
 export function fromWireOrganization(wire: WireOrganization): LiveOrganization {
   check('organization', wireOrganizationProblem(wire));
-  return { id: wire.id, slug: wire.slug, name: wire.name, updatedAt: wire.updated_at };
+  return {
+    id: wire.id,
+    slug: wire.slug ?? null,
+    name: wire.name,
+    key: orgMarkKey(wire.private_metadata),
+    maxAllowedMemberships: wire.max_allowed_memberships ?? 0,
+    updatedAt: wire.updated_at,
+  };
+}
+
+/** The manifest key in an organization's clerk-sync mark (`{ clerkSync: { key } }`), if it carries one. */
+export function orgMarkKey(privateMetadata: WireMetadata | null | undefined): string | null {
+  const mark = privateMetadata?.[ORG_MARK_KEY];
+  if (typeof mark !== 'object' || mark === null || Array.isArray(mark)) return null;
+  const key = (mark as Record<string, unknown>).key;
+  return typeof key === 'string' ? key : null;
 }
 
 export function fromWireMembership(wire: WireOrganizationMembership): LiveMembership {

@@ -101,6 +101,8 @@ export interface LiveEmailAddress {
   /** Lower-cased. */
   emailAddress: string;
   verified: boolean;
+  /** Linked to an OAuth/SSO account (`linked_to` non-empty): Clerk refuses to delete it. */
+  linked: boolean;
 }
 
 export interface LivePhoneNumber {
@@ -123,7 +125,10 @@ export interface LiveUser {
   privateMetadata: JsonObject;
   unsafeMetadata: JsonObject;
   banned: boolean;
+  /** Locked now. Clerk's locks expire (an hour on a new instance), after which this reads false again. */
   locked: boolean;
+  /** Seconds until a lock expires; null when not locked or locked indefinitely. */
+  lockoutExpiresInSeconds: number | null;
   /** Unix ms. */
   createdAt: number;
   /** Unix ms; the saved-plan staleness check compares it. */
@@ -132,9 +137,30 @@ export interface LiveUser {
 
 export interface LiveOrganization {
   id: string;
-  slug: string;
+  /** null on instances with organization slugs disabled. */
+  slug: string | null;
   name: string;
+  /** The manifest key clerk-sync recorded in the organization's private metadata (ORG_MARK_KEY), if any. */
+  key: string | null;
+  /** The organization's own member limit; 0 = the instance default (LiveInstance.maxAllowedMemberships). */
+  maxAllowedMemberships: number;
   updatedAt: number;
+}
+
+/** What the plan knows of the instance's settings (GET /instance, /instance/organization_settings, /organization_roles). */
+export interface LiveInstance {
+  /** From GET /instance; null when it could not be read. */
+  environment: 'development' | 'production' | null;
+  /** False when the instance has organization slugs disabled (the default for applications since 2025-10-07). */
+  slugsEnabled: boolean;
+  /** Members an organization may have unless it sets its own limit; 0 = unlimited. */
+  maxAllowedMemberships: number;
+  /** The role a user gets in an organization they create. */
+  creatorRole: string;
+  /** Role keys the instance defines; null when they could not be read (then roles are not checked at plan time). */
+  roles: string[] | null;
+  /** Users in the instance (GET /users/count) when the plan was made. */
+  userCount: number;
 }
 
 export interface LiveMembership {
@@ -153,7 +179,21 @@ export interface LiveSnapshot {
   users: LiveUser[];
   organizations: LiveOrganization[];
   memberships: LiveMembership[];
+  instance: LiveInstance;
 }
+
+/**
+ * What a plan assumes when it has not read the instance's settings (tests, undo): everything allowed, no limits.
+ * A live read always fills the real values.
+ */
+export const UNRESTRICTED_INSTANCE: LiveInstance = {
+  environment: null,
+  slugsEnabled: true,
+  maxAllowedMemberships: 0,
+  creatorRole: 'org:admin',
+  roles: null,
+  userCount: 0,
+};
 
 /**
  * The mark clerk-sync puts in a user's private metadata when it creates or adopts the user. Prune only ever deletes
@@ -161,3 +201,10 @@ export interface LiveSnapshot {
  */
 export const MANAGED_MARK_KEY = 'clerkSync';
 export const MANAGED_MARK_VALUE = { managedBy: 'clerk-sync' } as const;
+
+/**
+ * The mark clerk-sync puts in an organization's private metadata when it creates or adopts it:
+ * `{ "clerkSync": { "key": "<manifest key>" } }`. It identifies the organization on instances without slugs and
+ * survives renames. Same top-level key as the user mark.
+ */
+export const ORG_MARK_KEY = 'clerkSync';

@@ -11,6 +11,7 @@ import type {
   ManifestSettings,
   SourceRef,
 } from '../../src/state/model.ts';
+import { UNRESTRICTED_INSTANCE } from '../../src/state/model.ts';
 
 export const FILE = 'users.yaml';
 
@@ -51,6 +52,7 @@ export function liveUser(id: string, fields: LiveUserFields = {}): LiveUser {
     id: `idn_${id}_e${index}`,
     emailAddress,
     verified: true,
+    linked: false,
   }));
   const phoneNumbers = phones.map((phoneNumber, index) => ({ id: `idn_${id}_p${index}`, phoneNumber, verified: true }));
   return {
@@ -68,6 +70,7 @@ export function liveUser(id: string, fields: LiveUserFields = {}): LiveUser {
     unsafeMetadata: {},
     banned: false,
     locked: false,
+    lockoutExpiresInSeconds: null,
     createdAt: 1_700_000_000_000,
     updatedAt: 1_700_000_000_001,
     ...rest,
@@ -75,7 +78,7 @@ export function liveUser(id: string, fields: LiveUserFields = {}): LiveUser {
 }
 
 export function liveOrg(id: string, slug: string, name: string): LiveOrganization {
-  return { id, slug, name, updatedAt: 1_700_000_000_100 };
+  return { id, slug, name, key: null, maxAllowedMemberships: 0, updatedAt: 1_700_000_000_100 };
 }
 
 export function liveMembership(id: string, organizationId: string, userId: string, role: string): LiveMembership {
@@ -83,7 +86,7 @@ export function liveMembership(id: string, organizationId: string, userId: strin
 }
 
 export function snapshot(fields: Partial<LiveSnapshot> = {}): LiveSnapshot {
-  return { users: [], organizations: [], memberships: [], ...fields };
+  return { users: [], organizations: [], memberships: [], instance: UNRESTRICTED_INSTANCE, ...fields };
 }
 
 export const MARK = { clerkSync: { managedBy: 'clerk-sync' } };

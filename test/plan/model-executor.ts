@@ -89,7 +89,14 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
       case 'create_organization': {
         if (state.organizations.some((org) => org.slug === op.org.slug)) throw new ModelError('slug exists');
         const id = nextId('org');
-        state.organizations.push({ id, slug: op.org.slug, name: op.name, updatedAt: ++clock });
+        state.organizations.push({
+          id,
+          slug: op.org.slug,
+          name: op.name,
+          key: op.org.slug,
+          maxAllowedMemberships: 0,
+          updatedAt: ++clock,
+        });
         createdOrgs.set(op.org.slug, id);
         return;
       }
@@ -114,6 +121,7 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
           id: nextId('idn'),
           emailAddress,
           verified: true,
+          linked: false,
         }));
         const phoneNumbers = (a.phoneNumbers ?? []).map((phoneNumber) => ({
           id: nextId('idn'),
@@ -135,6 +143,7 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
           unsafeMetadata: structuredClone(a.unsafeMetadata ?? {}),
           banned: a.banned ?? false,
           locked: a.locked ?? false,
+          lockoutExpiresInSeconds: null,
           createdAt: ++clock,
           updatedAt: clock,
         });
@@ -160,7 +169,7 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
         const user = resolveUser(op.user);
         assertFree(op.emailAddress, (u) => u.emailAddresses.some((e) => e.emailAddress === op.emailAddress), null);
         const id = nextId('idn');
-        user.emailAddresses.push({ id, emailAddress: op.emailAddress, verified: true });
+        user.emailAddresses.push({ id, emailAddress: op.emailAddress, verified: true, linked: false });
         if (op.primary || user.primaryEmailAddressId === null) user.primaryEmailAddressId = id;
         touch(user);
         return;

@@ -177,6 +177,7 @@ describe('determinism', () => {
       users: scramble(live.users).map((user) => ({ ...user, emailAddresses: scramble(user.emailAddresses) })),
       organizations: scramble(live.organizations),
       memberships: scramble(live.memberships),
+      instance: live.instance,
     };
     expect(serializePlan(createPlan(shuffledDesired, shuffledLive, DEFAULT_PLAN_OPTIONS).plan)).toBe(first);
   });

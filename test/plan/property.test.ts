@@ -17,6 +17,7 @@ import type {
   MetadataField,
   UserKeyKind,
 } from '../../src/state/model.ts';
+import { UNRESTRICTED_INSTANCE } from '../../src/state/model.ts';
 import { at, MARK } from './builders.ts';
 import { clerkDeepMerge, executePlan } from './model-executor.ts';
 
@@ -72,6 +73,7 @@ function liveUserArb(i: number): fc.Arbitrary<LiveUser> {
         id: `idn_${i}_e${n}`,
         emailAddress,
         verified: true,
+        linked: false,
       }));
       const phoneNumbers = r.phones.map((phoneNumber, n) => ({ id: `idn_${i}_p${n}`, phoneNumber, verified: true }));
       return {
@@ -89,6 +91,7 @@ function liveUserArb(i: number): fc.Arbitrary<LiveUser> {
         unsafeMetadata: r.unsafeMetadata,
         banned: r.banned,
         locked: r.locked,
+        lockoutExpiresInSeconds: null,
         createdAt: 1000 + i,
         updatedAt: 2000 + i,
       };
@@ -180,6 +183,8 @@ const caseArb: fc.Arbitrary<Case> = fc
           id: `org_${slug}`,
           slug,
           name: liveNames[SLUGS.indexOf(slug)] as string,
+          key: null,
+          maxAllowedMemberships: 0,
           updatedAt: 3000,
         }));
         const memberships: LiveMembership[] = [];
@@ -212,7 +217,7 @@ const caseArb: fc.Arbitrary<Case> = fc
             users: desiredUsers,
             files: ['users.yaml'],
           },
-          live: { users: liveUsers, organizations, memberships },
+          live: { users: liveUsers, organizations, memberships, instance: UNRESTRICTED_INSTANCE },
           options: { ...DEFAULT_PLAN_OPTIONS, allowMassDelete: true, allowMassChange: true },
         };
       }),
@@ -379,6 +384,7 @@ describe('plan, execute, re-plan', () => {
             users: rotate(live.users),
             organizations: rotate(live.organizations),
             memberships: rotate(live.memberships),
+            instance: live.instance,
           },
           options,
         );

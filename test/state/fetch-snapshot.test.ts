@@ -16,6 +16,7 @@ import {
   type LiveSnapshot,
   type SnapshotProgress,
 } from '../../src/state/index.ts';
+import { UNRESTRICTED_INSTANCE } from '../../src/state/model.ts';
 import { type FakeClerk, seedFake, startFakeClerk } from './fake-clerk.ts';
 import { wireEmail } from './wire-fixtures.ts';
 
@@ -44,15 +45,16 @@ async function setup(concurrency = 8): Promise<{ fake: FakeClerk; client: ClerkC
 
 /** What the snapshot must be: the fake's data mapped, filtered to managed orgs and sorted as documented. */
 function expected(fake: FakeClerk, managed: string[]): LiveSnapshot {
-  const orgs = fake.organizations.filter((org) => managed.includes(org.slug));
+  const orgs = fake.organizations.filter((org) => org.slug !== null && managed.includes(org.slug));
   const orgIds = new Set(orgs.map((org) => org.id));
   return {
     users: fake.users.map(fromWireUser).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id)),
-    organizations: orgs.map(fromWireOrganization).sort((a, b) => a.slug.localeCompare(b.slug)),
+    organizations: orgs.map(fromWireOrganization).sort((a, b) => (a.slug ?? '').localeCompare(b.slug ?? '')),
     memberships: fake.memberships
       .filter((membership) => orgIds.has(membership.organization.id))
       .map(fromWireMembership)
       .sort((a, b) => a.organizationId.localeCompare(b.organizationId) || a.userId.localeCompare(b.userId)),
+    instance: { ...UNRESTRICTED_INSTANCE, userCount: fake.users.length },
   };
 }
 

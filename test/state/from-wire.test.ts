@@ -50,9 +50,9 @@ describe('fromWireUser', () => {
       id: 'user_1',
       externalId: 'emp-1',
       emailAddresses: [
-        { id: 'idn_a', emailAddress: 'ada@example.test', verified: true },
-        { id: 'idn_b', emailAddress: 'b@example.test', verified: false },
-        { id: 'idn_c', emailAddress: 'c@example.test', verified: false },
+        { id: 'idn_a', emailAddress: 'ada@example.test', verified: true, linked: false },
+        { id: 'idn_b', emailAddress: 'b@example.test', verified: false, linked: false },
+        { id: 'idn_c', emailAddress: 'c@example.test', verified: false, linked: false },
       ],
       primaryEmailAddressId: 'idn_a',
       phoneNumbers: [{ id: 'idn_p', phoneNumber: '+15555550100', verified: false }],
@@ -65,6 +65,7 @@ describe('fromWireUser', () => {
       unsafeMetadata: { theme: 'dark' },
       banned: true,
       locked: true,
+      lockoutExpiresInSeconds: null,
       createdAt: 100,
       updatedAt: 200,
     });
@@ -79,15 +80,26 @@ describe('fromWireUser', () => {
 });
 
 describe('fromWireOrganization / fromWireMembership', () => {
-  it('keeps id, slug, name, updatedAt', () => {
+  it('keeps id, slug, name, updatedAt, the member limit and the clerk-sync mark key', () => {
     expect(
       fromWireOrganization(wireOrganization({ id: 'org_1', slug: 'acme', name: 'Acme', updated_at: 9 })),
     ).toStrictEqual({
       id: 'org_1',
       slug: 'acme',
       name: 'Acme',
+      key: null,
+      maxAllowedMemberships: 0,
       updatedAt: 9,
     });
+    const marked = fromWireOrganization(
+      wireOrganization({
+        id: 'org_2',
+        slug: null,
+        max_allowed_memberships: 7,
+        private_metadata: { clerkSync: { key: 'acme' } },
+      }),
+    );
+    expect(marked).toMatchObject({ slug: null, key: 'acme', maxAllowedMemberships: 7 });
   });
 
   it('takes the user id from public_user_data and the organization id from the nested organization', () => {

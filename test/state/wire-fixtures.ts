@@ -65,11 +65,11 @@ export function wireUser(overrides: Partial<WireUser> & { id: string }): WireUse
 }
 
 export function wireOrganization(
-  overrides: Partial<WireOrganization> & { id: string; slug: string },
+  overrides: Partial<WireOrganization> & { id: string; slug: string | null },
 ): WireOrganization {
   return {
     object: 'organization',
-    name: overrides.slug,
+    name: overrides.slug ?? overrides.id,
     has_image: false,
     max_allowed_memberships: 0,
     admin_delete_enabled: true,
