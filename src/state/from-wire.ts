@@ -24,7 +24,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-type FieldRule = 'string' | 'string?' | 'number' | 'boolean' | 'object?';
+type FieldRule = 'string' | 'string?' | 'number' | 'number?' | 'boolean' | 'object?';
 
 function fieldProblem(row: Record<string, unknown>, field: string, rule: FieldRule): string | undefined {
   const value = row[field];
@@ -37,6 +37,10 @@ function fieldProblem(row: Record<string, unknown>, field: string, rule: FieldRu
         : `${field} is not a string`;
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? undefined : `${field} is not a number`;
+    case 'number?':
+      return value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value))
+        ? undefined
+        : `${field} is not a number`;
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `${field} is not a boolean`;
     case 'object?':
@@ -83,12 +87,21 @@ const USER_RULES = rules({
   unsafe_metadata: 'object?',
   banned: 'boolean',
   locked: 'boolean',
+  lockout_expires_in_seconds: 'number?',
   created_at: 'number',
   updated_at: 'number',
 });
 const EMAIL_RULES = rules({ id: 'string', email_address: 'string' });
 const PHONE_RULES = rules({ id: 'string', phone_number: 'string' });
-const ORGANIZATION_RULES = rules({ id: 'string', slug: 'string', name: 'string', updated_at: 'number' });
+// slug: null is survived on instances with organization slugs disabled (docs/clerk-api.md).
+const ORGANIZATION_RULES = rules({
+  id: 'string',
+  slug: 'string?',
+  name: 'string',
+  max_allowed_memberships: 'number?',
+  private_metadata: 'object?',
+  updated_at: 'number',
+});
 const MEMBERSHIP_RULES = rules({ id: 'string', role: 'string', updated_at: 'number', public_user_data: 'object?' });
 const ID_RULES = rules({ id: 'string' });
 
