@@ -6,8 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WireOrganization } from '../clerk/index.ts';
 import { startEmulator } from '../emulator/index.ts';
 import { ClerkSyncError, InternalError } from '../errors.ts';
+import { orgMarkKey } from '../state/index.ts';
 import type { CliIO, CommandDefinition } from './command.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/staging-seed.yaml', import.meta.url));
@@ -110,7 +112,10 @@ async function driftOutsideManifest(apiUrl: string, secretKey: string, io: CliIO
   io.stdout.write('  renamed stg-002 to "Amazing Grace"\n');
   await call('POST', `/users/${keptBanned.id}/unban`);
   io.stdout.write('  unbanned stg-024 (the manifest keeps this user banned)\n');
-  const acme = (await call('GET', '/organizations/acme')) as { id: string };
+  // Slugs are off on a new instance: the organization is found by the key clerk-sync marked it with.
+  const { data: orgs } = (await call('GET', '/organizations?limit=100')) as { data: WireOrganization[] };
+  const acme = orgs.find((org) => orgMarkKey(org.private_metadata) === 'acme' || org.slug === 'acme');
+  if (!acme) throw new ClerkSyncError('demo_failed', 'demo organization acme was not found after apply');
   await call('PATCH', `/organizations/${acme.id}/memberships/${edsger.id}`, { role: 'org:admin' });
   io.stdout.write('  promoted stg-004 to org:admin in acme\n');
 }

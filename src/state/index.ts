@@ -10,7 +10,7 @@ export {
   type SnapshotProgress,
   splitCreatedAtRange,
 } from './fetch-snapshot.ts';
-export { fromWireMembership, fromWireOrganization, fromWireUser } from './from-wire.ts';
+export { fromWireMembership, fromWireOrganization, fromWireUser, orgMarkKey } from './from-wire.ts';
 export {
   type DuplicateLiveKey,
   duplicateLiveKeyError,
