@@ -1,8 +1,10 @@
-// The Clerk Backend API client: an undici Pool (keep-alive, one connection per concurrent request), the headers
-// Clerk expects (clerk-api-notes §7.1), a concurrency cap, the token-bucket rate limiter, and retries per the pure
-// retry policy and the caller's RetryMode. Every failure leaves as an ApiError with the secret key redacted.
+// The Clerk Backend API client: an undici Pool (keep-alive, one connection per concurrent request), or undici's
+// EnvHttpProxyAgent when a proxy is configured (HTTPS_PROXY / NO_PROXY; the key travels inside the CONNECT tunnel,
+// never in the proxy's own headers), the headers Clerk expects (clerk-api-notes §7.1), a concurrency cap, the
+// sliding-window rate limiter, and retries per the pure retry policy and the caller's RetryMode. Every failure
+// leaves as an ApiError with the secret key redacted.
 
-import { Pool } from 'undici';
+import { type Dispatcher, EnvHttpProxyAgent, Pool } from 'undici';
 import { InternalError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import type { ClientConfig } from './config.ts';
@@ -60,12 +62,25 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
   const random = config.random ?? Math.random;
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxAttempts = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const pool = new Pool(origin, {
+  const poolOptions = {
     connections: config.concurrency,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     keepAliveTimeout: 10_000,
-  });
+  };
+  const proxy = config.proxy;
+  // Only the configured values reach undici: with '' it never falls back to process.env's proxy variables.
+  const dispatcher: Dispatcher = proxy
+    ? new EnvHttpProxyAgent({
+        ...poolOptions,
+        httpProxy: proxy.httpProxy,
+        httpsProxy: proxy.httpsProxy,
+        noProxy: proxy.noProxy,
+      })
+    : new Pool(origin, poolOptions);
+  const reached = proxy
+    ? `${origin} (${proxy.variable}=${proxy.display}, NO_PROXY=${proxy.noProxy === '' ? 'unset' : proxy.noProxy})`
+    : origin;
   const limiter = createRateLimiter({ ...config.rateLimit, now, sleep });
   const slots = createSemaphore(config.concurrency);
   const listeners = new Set<(event: ClientEvent) => void>();
@@ -84,7 +99,8 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
   async function sendOnce(spec: RequestSpec, signal: AbortSignal | undefined): Promise<Outcome> {
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     try {
-      const response = await pool.request({
+      const response = await dispatcher.request({
+        origin,
         method: spec.method,
         path: `${prefix}${spec.path}${buildQuery(spec.query)}`,
         headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
@@ -95,7 +111,7 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
       return interpretResponse({ status: response.statusCode, headers: response.headers, text });
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
-      return { ok: false, failure: unreachableFailure(error, origin) };
+      return { ok: false, failure: unreachableFailure(error, reached) };
     }
   }
 
@@ -157,7 +173,7 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
     baseUrl: config.baseUrl,
     request,
     stats: () => ({ ...counters, byMethod: { ...counters.byMethod } }),
-    close: () => pool.close(),
+    close: () => dispatcher.close(),
     subscribe(listener) {
       listeners.add(listener);
       return () => {

@@ -1,5 +1,5 @@
 // Public surface of src/clerk: the HTTP client for the Clerk Backend API, its configuration, retry policy and rate
-// limiter, and the shared wire/request contracts.
+// limiter, proxy settings, and the shared wire/request contracts.
 
 export { buildQuery, createClerkClient, mayRetry } from './client.ts';
 export {
@@ -7,16 +7,21 @@ export {
   DEFAULT_API_URL,
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_WAIT_MS,
+  DEFAULT_RATE_SHARE,
   DEVELOPMENT_RATE_LIMIT,
+  documentedRateLimit,
   isProductionKey,
   normalizeBaseUrl,
   PRODUCTION_RATE_LIMIT,
   parseRateLimit,
+  parseRateShare,
   type RateLimit,
   type ResolveClientConfigInput,
   redactSecret,
   resolveClientConfig,
+  shareOfRateLimit,
 } from './config.ts';
+export { isLoopbackHost, type ProxyConfig, resolveProxy } from './proxy.ts';
 export {
   createRateLimiter,
   createSemaphore,

@@ -1,7 +1,10 @@
-// Client-side rate limiting: a token bucket (capacity = requests, refilled at requests/windowMs) served in FIFO
-// order, plus an adaptive pause: when Clerk answers 429 every caller waits until its Retry-After has passed, since
-// Clerk blocks further requests to that endpoint until then (clerk-api-notes §1 Rate limits [docs]).
-// Also the concurrency cap (a FIFO semaphore). Clock and sleep are injected, so tests run on a fake clock.
+// Client-side rate limiting: a sliding-window log of the last N request starts, served in FIFO order. A request
+// may start at max(now, oldest of the last N starts + T), so no interval of length T ever holds more than N starts,
+// from the very first request on (a token bucket that starts full lets about 2N through in the first window, and
+// Clerk's limiter algorithm is not documented: clerk-api-notes §0). Plus an adaptive pause: when Clerk answers 429
+// every caller waits until its Retry-After has passed, since Clerk blocks further requests to that endpoint until
+// then (clerk-api-notes §1 Rate limits [docs]). Also the concurrency cap (a FIFO semaphore). Clock and sleep are
+// injected, so tests run on a fake clock.
 
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 
@@ -12,6 +15,7 @@ export const realSleep: Sleep = async (ms, signal) => {
 };
 
 export interface RateLimiterOptions {
+  /** At most this many request starts in any interval of `windowMs` (half-open: [t, t + windowMs)). */
   requests: number;
   windowMs: number;
   /** @default Date.now */
@@ -23,7 +27,10 @@ export interface RateLimiterOptions {
 export interface RateLimiter {
   /** Resolves when the caller may send one request; rejects with the signal's reason if aborted while waiting. */
   acquire(signal?: AbortSignal): Promise<void>;
-  /** The server said 429: nobody gets a token for `ms`, and the bucket restarts empty (no burst on resume). */
+  /**
+   * The server said 429: nobody starts for `ms`, and afterwards requests resume at the steady rate (one per
+   * windowMs / requests), not with a full window at once.
+   */
   pause(ms: number): void;
   /** Unix ms until which callers are paused (0 or past when not paused). */
   pausedUntil(): number;
@@ -42,26 +49,36 @@ function abortReason(signal: AbortSignal): unknown {
 }
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  if (!(options.requests >= 1) || !(options.windowMs > 0)) {
+  if (!Number.isSafeInteger(options.requests) || options.requests < 1 || !(options.windowMs > 0)) {
     throw new RangeError(
-      `rate limit needs requests >= 1 and windowMs > 0, got ${options.requests}/${options.windowMs}`,
+      `rate limit needs a whole number of requests >= 1 and windowMs > 0, got ${options.requests}/${options.windowMs}`,
     );
   }
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const capacity = options.requests;
-  const perMs = options.requests / options.windowMs;
-  let tokens = capacity;
-  let refilledAt = now();
+  const windowMs = options.windowMs;
+  // Ring buffer of the last `capacity` start times, ascending from `head` (the oldest) once full; before that the
+  // first `count` slots. Invariant: any capacity + 1 consecutive starts span at least windowMs.
+  const starts = new Float64Array(capacity);
+  let count = 0;
+  let head = 0;
   let pausedUntil = 0;
   const queue: Waiter[] = [];
   let pumping = false;
 
-  function refill(): void {
-    const time = now();
-    if (time > refilledAt) {
-      tokens = Math.min(capacity, tokens + (time - refilledAt) * perMs);
-      refilledAt = time;
+  function earliestStart(): number {
+    const windowFree = count < capacity ? Number.NEGATIVE_INFINITY : (starts[head] as number) + windowMs;
+    return Math.max(windowFree, pausedUntil);
+  }
+
+  function record(time: number): void {
+    if (count < capacity) {
+      starts[count] = time;
+      count += 1;
+    } else {
+      starts[head] = time;
+      head = (head + 1) % capacity;
     }
   }
 
@@ -71,19 +88,15 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     try {
       while (queue.length > 0) {
         const time = now();
-        if (time < pausedUntil) {
-          await sleep(pausedUntil - time);
+        const at = earliestStart();
+        if (time < at) {
+          await sleep(Math.max(1, Math.ceil(at - time)));
           continue;
         }
-        refill();
-        if (tokens >= 1) {
-          tokens -= 1;
-          const waiter = queue.shift();
-          waiter?.cleanup();
-          waiter?.resolve();
-          continue;
-        }
-        await sleep(Math.max(1, Math.ceil((1 - tokens) / perMs)));
+        record(time);
+        const waiter = queue.shift();
+        waiter?.cleanup();
+        waiter?.resolve();
       }
     } catch (error) {
       for (const waiter of queue.splice(0)) {
@@ -118,10 +131,20 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const until = now() + Math.max(0, ms);
       if (until <= pausedUntil) return;
       pausedUntil = until;
-      // Refill restarts at the end of the pause: the server's window reopens then, and sending a stored burst the
-      // moment it does would likely earn the next 429.
-      tokens = Math.min(tokens, 0);
-      refilledAt = Math.max(refilledAt, until);
+      // The log is filled as if a full window had been sent at the steady rate just before `until`, so requests
+      // resume one per windowMs / capacity: a whole window sent the moment the server reopens would likely earn the
+      // next 429. Each slot keeps the later of the real and the virtual start, so the window rule only tightens.
+      const merged = new Float64Array(capacity);
+      const step = windowMs / capacity;
+      for (let slot = 0; slot < capacity; slot += 1) {
+        const virtual = until - windowMs + (slot + 1) * step;
+        const realIndex = slot - (capacity - count);
+        const real = realIndex < 0 ? Number.NEGATIVE_INFINITY : (starts[(head + realIndex) % capacity] as number);
+        merged[slot] = Math.max(virtual, real);
+      }
+      starts.set(merged);
+      count = capacity;
+      head = 0;
     },
     pausedUntil: () => pausedUntil,
     waiting: () => queue.length,

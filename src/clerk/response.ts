@@ -139,7 +139,7 @@ export function unreachableFailure(cause: unknown, origin: string): Failure {
 
 export function hintFor(failure: Failure): string | undefined {
   if (failure.kind === 'api_unreachable') {
-    return 'Check the network and the API URL (--api-url / CLERK_API_URL); run again when Clerk is reachable.';
+    return 'Check the network, the API URL (--api-url / CLERK_API_URL) and any proxy (HTTPS_PROXY, NO_PROXY); run again when Clerk is reachable.';
   }
   if (failure.kind === 'api_response_invalid' && failure.status >= 200 && failure.status < 300) {
     return 'The answer did not come from the Clerk API; check --api-url / CLERK_API_URL and any proxy in between.';
@@ -159,7 +159,7 @@ export function hintFor(failure: Failure): string | undefined {
       }
       return failure.paramName ? `Check the value sent for "${failure.paramName}".` : undefined;
     case 429:
-      return 'Lower --rate-limit (or --concurrency) so clerk-sync stays within the instance limit (1000 req/10 s in production, 100 req/10 s in development), or raise --max-wait.';
+      return 'The instance limit (1000 req/10 s in production, 100 req/10 s in development) is shared with the application using the same key: lower --rate-share or --rate-limit (or --concurrency), or raise --max-wait.';
     default:
       if (failure.status >= 500) return 'Clerk had a server-side problem; run again later (https://status.clerk.com).';
       return undefined;

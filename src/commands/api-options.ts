@@ -1,7 +1,15 @@
 // Flags shared by every command that talks to Clerk, and the one place that turns them into a client.
 
 import type { ParseArgsConfig } from 'node:util';
-import { type ClerkClient, type ClientEvent, createClerkClient, resolveClientConfig } from '../clerk/index.ts';
+import {
+  type ClerkClient,
+  type ClientConfig,
+  type ClientEvent,
+  createClerkClient,
+  documentedRateLimit,
+  isProductionKey,
+  resolveClientConfig,
+} from '../clerk/index.ts';
 import { UsageError } from '../errors.ts';
 import type { CliIO, OptionValues } from './command.ts';
 import { stringOption } from './command.ts';
@@ -9,6 +17,7 @@ import { stringOption } from './command.ts';
 export const API_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'api-url': { type: 'string' },
   'rate-limit': { type: 'string' },
+  'rate-share': { type: 'string' },
   concurrency: { type: 'string' },
   'max-wait': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
@@ -17,12 +26,16 @@ export const API_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
 export const API_OPTIONS_HELP = `API options:
   --api-url URL         Clerk Backend API base URL (default: $CLERK_API_URL or https://api.clerk.com/v1);
                         plain http:// only for loopback hosts (the emulator)
-  --rate-limit N/T      client-side request budget, e.g. 1000/10s (default: Clerk's documented limit for the
-                        key: 1000/10s for sk_live_, 100/10s for sk_test_)
+  --rate-share F        share of Clerk's documented limit for the key to use, 0 < F <= 1 (default 0.5, or
+                        $CLERK_SYNC_RATE_SHARE): 500/10s for sk_live_ (of 1000/10s), 50/10s for sk_test_ (of
+                        100/10s); the application using the same key shares that limit
+  --rate-limit N/T      exact request budget instead, e.g. 1000/10s: never more than N requests start in any
+                        window of T (not with --rate-share)
   --concurrency N       requests in flight at once (default 8)
   --max-wait SECONDS    longest Retry-After clerk-sync will wait before giving up (default 120)
   -v, --verbose         log every HTTP request (method, path, status), retry and rate-limit pause on stderr
-Environment: CLERK_SECRET_KEY (required), CLERK_API_URL.`;
+Environment: CLERK_SECRET_KEY (required), CLERK_API_URL, CLERK_SYNC_RATE_SHARE, HTTPS_PROXY / HTTP_PROXY and
+NO_PROXY (a loopback API URL only goes through a proxy on this machine).`;
 
 export function positiveInteger(values: OptionValues, name: string): number | undefined {
   const raw = stringOption(values, name);
@@ -49,6 +62,7 @@ export interface OpenedClient {
 export function openClient(values: OptionValues, io: CliIO): OpenedClient {
   const apiUrl = stringOption(values, 'api-url');
   const rateLimit = stringOption(values, 'rate-limit');
+  const rateShare = stringOption(values, 'rate-share');
   const concurrency = positiveInteger(values, 'concurrency');
   const maxWait = positiveInteger(values, 'max-wait');
   const config = resolveClientConfig({
@@ -56,13 +70,35 @@ export function openClient(values: OptionValues, io: CliIO): OpenedClient {
     flags: {
       ...(apiUrl === undefined ? {} : { apiUrl }),
       ...(rateLimit === undefined ? {} : { rateLimit }),
+      ...(rateShare === undefined ? {} : { rateShare }),
       ...(concurrency === undefined ? {} : { concurrency }),
       ...(maxWait === undefined ? {} : { maxWaitMs: maxWait * 1000 }),
     },
   });
   const client = createClerkClient(config);
-  if (values.verbose === true) client.subscribe?.((event) => io.stderr.write(`${describeClientEvent(event)}\n`));
+  if (values.verbose === true) {
+    for (const line of describeClientConfig(config)) io.stderr.write(`${line}\n`);
+    client.subscribe?.((event) => io.stderr.write(`${describeClientEvent(event)}\n`));
+  }
   return { client, secretKey: config.secretKey, concurrency: config.concurrency };
+}
+
+function perWindow(requests: number, windowMs: number): string {
+  return `${requests} requests per ${windowMs % 1000 === 0 ? `${windowMs / 1000} s` : `${windowMs} ms`}`;
+}
+
+/** The --verbose lines said once a client is open: its budget and its proxy (never the key or proxy credentials). */
+export function describeClientConfig(config: ClientConfig): string[] {
+  const { requests, windowMs } = config.rateLimit;
+  const documented = documentedRateLimit(config.secretKey);
+  const budget =
+    config.rateShare === undefined
+      ? `[http] rate budget: ${perWindow(requests, windowMs)} (--rate-limit)`
+      : `[http] rate budget: ${perWindow(requests, windowMs)} (${config.rateShare} of Clerk's ${perWindow(documented.requests, documented.windowMs)} for a ${isProductionKey(config.secretKey) ? 'production' : 'development'} key)`;
+  const proxy = config.proxy
+    ? `[http] proxy: ${config.proxy.display} from ${config.proxy.variable}${config.proxy.noProxy === '' ? '' : `, except NO_PROXY hosts (${config.proxy.noProxy})`}`
+    : '[http] proxy: none';
+  return [budget, proxy];
 }
 
 /** One --verbose line. Only method, path and status: headers and bodies (keys, passwords) are never logged. */

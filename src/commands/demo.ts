@@ -35,6 +35,8 @@ Options:
       ...io.env,
       CLERK_SECRET_KEY: emulator.secretKey,
       CLERK_API_URL: emulator.url,
+      // The demo's own emulator is shared with no application: the whole documented limit, not the default half.
+      CLERK_SYNC_RATE_SHARE: '1',
       STAGING_PASSWORD: io.env.STAGING_PASSWORD ?? 'Demo-Password-2026!',
     };
     // The demo's own steps never prompt: stdin is not handed to them.
