@@ -53,7 +53,10 @@ describe('fetchLiveSnapshot on the emulator', () => {
     const { emulator, client } = await setup({ users: seedUsers(USERS), organizations, memberships });
     emulator.resetStats();
     const managed = organizations.map((org) => org.slug);
-    const snapshot = await fetchLiveSnapshot(client, { managedOrgSlugs: managed, concurrency: 8 });
+    const snapshot = await fetchLiveSnapshot(client, {
+      managedOrgs: organizations.map((org) => ({ key: org.slug, name: org.name })),
+      concurrency: 8,
+    });
 
     expect(snapshot.users).toHaveLength(USERS);
     expect(new Set(snapshot.users.map((user) => user.externalId))).toEqual(
@@ -96,7 +99,7 @@ describe('fetchLiveSnapshot on the emulator', () => {
         created += 1;
       }
     })();
-    const snapshot = await fetchLiveSnapshot(client, { managedOrgSlugs: [] });
+    const snapshot = await fetchLiveSnapshot(client, { managedOrgs: [] });
     stop = true;
     await writer;
     const seen = new Set(snapshot.users.map((user) => user.externalId));
