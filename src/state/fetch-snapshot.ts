@@ -75,7 +75,7 @@ interface Context {
   signal: AbortSignal | undefined;
   report: (progress: SnapshotProgress) => void;
   /** Shared by the parallel user walks: once one finds the cursor unusable, the others stop trying it. */
-  cursor: { usable: boolean; refusals: number };
+  cursor: { usable: boolean };
   warnings: string[];
 }
 
@@ -175,12 +175,12 @@ function refusedCursor(error: unknown): boolean {
 }
 
 function paginationStuck(query: Record<string, QueryValue>): LiveStateError {
-  return new LiveStateError('live_pagination_stuck', 'GET /users returned a page of users already read twice', {
+  return new LiveStateError('live_pagination_stuck', 'GET /users returned only users already read, twice', {
     meta: {
       createdAtAfter: typeof query.created_at_after === 'number' ? query.created_at_after : null,
       offset: typeof query.offset === 'number' ? query.offset : null,
     },
-    hint: 'The API ignored starting_after and then created_at_after or offset; check --api-url / CLERK_API_URL points at the Clerk Backend API.',
+    hint: 'The API ignored starting_after, then created_at_after or offset too; check --api-url / CLERK_API_URL points at the Clerk Backend API.',
   });
 }
 
@@ -205,10 +205,10 @@ async function walkRange(
   // The newest created_at read so far, and how many distinct users were read at exactly that ms.
   let last: number | undefined;
   let atLast = 0;
-  // The next page is read by created_at once, then the cursor is tried again (its user was deleted mid-read).
-  let resume = false;
+  // A cursor the server refused: the next page is read by created_at once, then the cursor is tried again.
+  let refused: string | undefined;
   for (;;) {
-    const byCreatedAt = last !== undefined && (resume || !context.cursor.usable);
+    const byCreatedAt = last !== undefined && (refused !== undefined || !context.cursor.usable);
     const query: Record<string, QueryValue> = byCreatedAt
       ? {
           limit: PAGE_SIZE,
@@ -229,17 +229,17 @@ async function walkRange(
       page = await getUsers(context, query);
     } catch (error) {
       if (byCreatedAt || cursor === undefined || !refusedCursor(error)) throw error;
-      // An unknown starting_after (its user deleted mid-read): Clerk may answer 400/404/422. A second refusal in
-      // the read means the server refuses the parameter itself: every walk pages by created_at from then on.
-      context.cursor.refusals += 1;
-      if (context.cursor.refusals >= 2 && context.cursor.usable) {
-        context.cursor.usable = false;
-        warn(context, 'GET /users refused starting_after twice: users were read in created_at pages instead');
-      }
-      resume = true;
+      // Its user deleted mid-read, Clerk may answer 400/404/422 for an unknown starting_after (undocumented).
+      refused = cursor;
       continue;
     }
-    resume = false;
+    // The created_at page starts at the refused cursor's ms: if its user is still there, the server refuses the
+    // parameter itself, and every walk pages by created_at from then on.
+    if (refused !== undefined && page.some((user) => user.id === refused) && context.cursor.usable) {
+      context.cursor.usable = false;
+      warn(context, 'GET /users refused starting_after: users were read in created_at pages instead');
+    }
+    refused = undefined;
     let added = 0;
     let fresh = 0;
     for (const user of page) {
@@ -434,7 +434,7 @@ export async function listOrganizations(
     concurrency: Math.max(1, options.concurrency ?? DEFAULT_READ_CONCURRENCY),
     signal: options.signal,
     report: () => undefined,
-    cursor: { usable: true, refusals: 0 },
+    cursor: { usable: true },
     warnings: [],
   };
   const all = await fetchAllPages<WireOrganization>(
@@ -552,7 +552,7 @@ export async function fetchLiveSnapshot(
     concurrency: Math.max(1, options.concurrency ?? DEFAULT_READ_CONCURRENCY),
     signal: options.signal,
     report: options.onProgress ?? (() => undefined),
-    cursor: { usable: true, refusals: 0 },
+    cursor: { usable: true },
     warnings: [],
   };
   const refs = organizationRefSets(options.managedOrgs);
