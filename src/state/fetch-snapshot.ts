@@ -1,5 +1,5 @@
-// Reads the live state clerk-sync manages: every user, the organizations the manifest's can match (by clerk-sync's
-// mark, slug or exact name, match-organization.ts) and their memberships, and the instance's settings
+// Reads the live state clerk-sync manages: every user, the live organizations the declared ones can match (by
+// clerk-sync's mark, slug or exact name, match-organization.ts) and their memberships, and the instance's settings
 // (fetch-instance.ts), in as few requests as the API allows (limit=500 is the maximum page, clerk-api-notes §1
 // Pagination).
 //
