@@ -108,4 +108,41 @@ describe('fetchLiveSnapshot on the emulator', () => {
     expect(created).toBeGreaterThan(0);
     expect(() => indexLiveUsersStrict(snapshot, 'externalId')).not.toThrow();
   });
+
+  it("keeps the organizations clerk-sync's mark, a slug or an exact name matches, with their memberships", async () => {
+    const { client } = await setup({
+      users: seedUsers(6),
+      organizations: [
+        // Created by clerk-sync as "acme", renamed (name and slug) since.
+        { name: 'Acme Renamed', slug: 'acme-2', private_metadata: { clerkSync: { key: 'acme' } } },
+        { name: 'Globex', slug: 'globex-inc' },
+        { name: 'Initech', slug: 'initech' },
+        { name: 'Unrelated', slug: 'unrelated' },
+      ],
+      memberships: [
+        { organization: 'acme-2', user: 'emp-00000', role: 'org:admin' },
+        { organization: 'globex-inc', user: 'emp-00001', role: 'org:admin' },
+        { organization: 'initech', user: 'emp-00002', role: 'org:admin' },
+        { organization: 'unrelated', user: 'emp-00003', role: 'org:admin' },
+      ],
+    });
+    const snapshot = await fetchLiveSnapshot(client, {
+      managedOrgs: [
+        { key: 'acme', name: 'Acme' },
+        { key: 'globex', name: 'Globex' },
+        { key: 'initech', name: 'Initech Corp' },
+      ],
+    });
+    expect(snapshot.organizations.map((org) => [org.slug, org.key])).toEqual([
+      ['acme-2', 'acme'],
+      ['globex-inc', null],
+      ['initech', null],
+    ]);
+    const slugById = new Map(snapshot.organizations.map((org) => [org.id, org.slug]));
+    expect(snapshot.memberships.map((m) => slugById.get(m.organizationId)).sort()).toEqual([
+      'acme-2',
+      'globex-inc',
+      'initech',
+    ]);
+  });
 });
