@@ -385,7 +385,11 @@ Exit codes: 0 exported, 1 error.`,
     try {
       io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
       const slugs = requestedOrgs.length > 0 ? requestedOrgs : await listAllOrganizationSlugs(client, reading.signal);
-      const live = await fetchLiveSnapshot(client, { managedOrgSlugs: slugs, concurrency, signal: reading.signal });
+      const live = await fetchLiveSnapshot(client, {
+        managedOrgs: slugs.map((slug) => ({ key: slug })),
+        concurrency,
+        signal: reading.signal,
+      });
       const found = new Set(live.organizations.map((org) => org.slug));
       const absent = requestedOrgs.filter((slug) => !found.has(slug));
       if (absent.length > 0) {

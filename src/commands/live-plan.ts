@@ -84,10 +84,11 @@ export async function readLiveState(client: ClerkClient, desired: DesiredState, 
   // The read's garbage is collected as it grows (heap-budget.ts), and once more before planning builds on it.
   const budget = heapBudget();
   const live = await fetchLiveSnapshot(client, {
-    managedOrgSlugs: desired.organizations.map((org) => org.slug),
+    managedOrgs: desired.organizations.map((org) => ({ key: org.slug, name: org.name })),
     onProgress: () => budget.check(),
   });
   budget.check();
+  for (const warning of live.readWarnings) io.stderr.write(`warning: ${warning}\n`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const requests = client.stats().requests - before;
   io.stderr.write(

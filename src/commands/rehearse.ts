@@ -163,9 +163,9 @@ export async function rehearsePlan(options: RehearseOptions): Promise<RehearsalR
   );
   try {
     const notCopied = await copySnapshot(emulator, client, live);
-    const managedOrgSlugs = desired.organizations.map((org) => org.slug);
+    const managedOrgs = desired.organizations.map((org) => ({ key: org.slug, name: org.name }));
     const read = (): Promise<LiveSnapshot> =>
-      fetchLiveSnapshot(client, { managedOrgSlugs, ...(options.signal ? { signal: options.signal } : {}) });
+      fetchLiveSnapshot(client, { managedOrgs, ...(options.signal ? { signal: options.signal } : {}) });
 
     const first = createPlan(desired, await read(), planOptions);
     const report: RehearsalReport = {

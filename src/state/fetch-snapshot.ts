@@ -1,10 +1,15 @@
-// Reads the live state clerk-sync manages: every user, the managed organizations (by slug) and their memberships,
-// in as few requests as the API allows (limit=500 is the maximum page, clerk-api-notes §1 Pagination).
+// Reads the live state clerk-sync manages: every user, the live organizations the declared ones can match (by
+// clerk-sync's mark, slug or exact name, match-organization.ts) and their memberships, and the instance's settings
+// (fetch-instance.ts), in as few requests as the API allows (limit=500 is the maximum page, clerk-api-notes §1
+// Pagination).
 //
 // Users are walked with the `starting_after` cursor in ascending created_at order (clerk-api-notes §3.1): deep
 // offsets slow down and time out, and in ascending order a user created during the read lands after every cursor,
 // so it can never shift a page and hide another user. Large instances are split into K disjoint created_at ranges
 // (created_at_after/_before, Unix ms, taken as strict bounds per the spec's "after"/"before") walked in parallel.
+// The cursor is recent (in the OpenAPI spec since 2026-08-12, in neither @clerk/backend nor Clerk's docs), so a walk
+// falls back to created_at pages when a server ignores or refuses it, and the total read is checked against
+// GET /users/count.
 
 import type {
   ClerkClient,
@@ -16,16 +21,23 @@ import type {
   WireUser,
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
+import { fetchInstanceSettings } from './fetch-instance.ts';
 import {
   fromCheckedWireMembership,
   fromCheckedWireUser,
   fromWireOrganization,
+  orgMarkKey,
   wireMembershipProblem,
   wireOrganizationProblem,
   wireUserProblem,
 } from './from-wire.ts';
+import {
+  mayMatchOrganization,
+  type OrganizationRef,
+  type OrganizationRefSets,
+  organizationRefSets,
+} from './match-organization.ts';
 import type { LiveMembership, LiveOrganization, LiveSnapshot, LiveUser } from './model.ts';
-import { UNRESTRICTED_INSTANCE } from './model.ts';
 import { mapLimit } from './parallel.ts';
 
 /** Clerk's maximum `limit` (clerk-api-notes §1: max 500; larger values are an error or silently 10). */
@@ -41,12 +53,20 @@ export interface SnapshotProgress {
 }
 
 export interface FetchLiveSnapshotOptions {
-  /** Slugs of the organizations the manifest declares; only these and their memberships are read. */
-  managedOrgSlugs: string[];
+  /**
+   * The organizations the manifest declares, as `{ key: org.slug, name: org.name }`. Only live organizations that can
+   * match one (mark key or slug equal to a key, or name equal to a name) and their memberships are read.
+   */
+  managedOrgs: readonly OrganizationRef[];
   /** Parallel reads (created_at ranges, offset pages). @default 8 */
   concurrency?: number;
   onProgress?: (progress: SnapshotProgress) => void;
   signal?: AbortSignal;
+}
+
+/** A snapshot as read, with what could not be read and what was assumed instead (for the caller to print). */
+export interface FetchedLiveSnapshot extends LiveSnapshot {
+  readWarnings: string[];
 }
 
 interface Context {
@@ -54,6 +74,13 @@ interface Context {
   concurrency: number;
   signal: AbortSignal | undefined;
   report: (progress: SnapshotProgress) => void;
+  /** Shared by the parallel user walks: once one finds the cursor unusable, the others stop trying it. */
+  cursor: { usable: boolean };
+  warnings: string[];
+}
+
+function warn(context: Context, warning: string): void {
+  if (!context.warnings.includes(warning)) context.warnings.push(warning);
 }
 
 function invalid(what: string, problem?: string): LiveStateError {
@@ -133,7 +160,35 @@ function inRange(user: WireUser, range: CreatedAtRange): boolean {
   );
 }
 
-/** Walks one created_at range page by page with the starting_after cursor, in ascending created_at order. */
+/**
+ * Users of a tie (one created_at ms) already read that a created_at page reads again: up to this many of them can be
+ * deleted between two pages without the offset skipping an unread one.
+ */
+const TIE_OVERLAP = 10;
+
+/** Statuses Clerk may answer for a starting_after naming a user that no longer exists (undocumented). */
+const REFUSED_CURSOR_STATUSES: ReadonlySet<number> = new Set([400, 404, 422]);
+
+function refusedCursor(error: unknown): boolean {
+  const status = typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
+  return typeof status === 'number' && REFUSED_CURSOR_STATUSES.has(status);
+}
+
+function paginationStuck(query: Record<string, QueryValue>): LiveStateError {
+  return new LiveStateError('live_pagination_stuck', 'GET /users returned only users already read, twice', {
+    meta: {
+      createdAtAfter: typeof query.created_at_after === 'number' ? query.created_at_after : null,
+      offset: typeof query.offset === 'number' ? query.offset : null,
+    },
+    hint: 'The API ignored starting_after, then created_at_after or offset too; check --api-url / CLERK_API_URL points at the Clerk Backend API.',
+  });
+}
+
+/**
+ * Walks one created_at range in ascending created_at order: with the starting_after cursor while the server honours
+ * it, else by created_at pages (created_at_after = the last created_at read - 1, an offset within that ms), which a
+ * deleted user cannot disturb beyond its own ms. Users already read are skipped, so overlapping pages cost nothing.
+ */
 async function walkRange(
   context: Context,
   range: CreatedAtRange,
@@ -143,44 +198,119 @@ async function walkRange(
   // read doubled the peak memory of a plan (BENCHMARKS.md).
   const users: LiveUser[] = [];
   const seen = new Set<string>();
+  // The API's bounds are strict ("after"/"before"); our range is inclusive.
+  const after = range.from === undefined ? undefined : range.from - 1;
+  const before = range.to === undefined ? undefined : range.to + 1;
   let cursor: string | undefined;
+  // The newest created_at read so far, and how many distinct users were read at exactly that ms.
+  let last: number | undefined;
+  let atLast = 0;
+  // A cursor the server refused: the next page is read by created_at once, then the cursor is tried again.
+  let refused: string | undefined;
   for (;;) {
-    const page = await getUsers(context, {
-      limit: PAGE_SIZE,
-      order_by: '+created_at',
-      // The API's bounds are strict ("after"/"before"); our range is inclusive.
-      created_at_after: range.from === undefined ? undefined : range.from - 1,
-      created_at_before: range.to === undefined ? undefined : range.to + 1,
-      starting_after: cursor,
-    });
+    const byCreatedAt = last !== undefined && (refused !== undefined || !context.cursor.usable);
+    const query: Record<string, QueryValue> = byCreatedAt
+      ? {
+          limit: PAGE_SIZE,
+          order_by: '+created_at',
+          created_at_after: Math.max(after ?? Number.NEGATIVE_INFINITY, (last as number) - 1),
+          created_at_before: before,
+          offset: Math.max(0, atLast - TIE_OVERLAP),
+        }
+      : {
+          limit: PAGE_SIZE,
+          order_by: '+created_at',
+          created_at_after: after,
+          created_at_before: before,
+          starting_after: cursor,
+        };
+    let page: WireUser[];
+    try {
+      page = await getUsers(context, query);
+    } catch (error) {
+      if (byCreatedAt || cursor === undefined || !refusedCursor(error)) throw error;
+      // Its user deleted mid-read, Clerk may answer 400/404/422 for an unknown starting_after (undocumented).
+      refused = cursor;
+      continue;
+    }
+    // The created_at page starts at the refused cursor's ms: if its user is still there, the server refuses the
+    // parameter itself, and every walk pages by created_at from then on.
+    if (refused !== undefined && page.some((user) => user.id === refused) && context.cursor.usable) {
+      context.cursor.usable = false;
+      warn(context, 'GET /users refused starting_after: users were read in created_at pages instead');
+    }
+    refused = undefined;
+    let added = 0;
     let fresh = 0;
     for (const user of page) {
       if (seen.has(user.id)) continue;
       seen.add(user.id);
-      fresh += 1;
+      added += 1;
+      if (last === undefined || user.created_at > last) {
+        last = user.created_at;
+        atLast = 1;
+      } else if (user.created_at === last) {
+        atLast += 1;
+      }
       // Filtering again keeps the ranges disjoint even if a server treated the bounds as inclusive.
-      if (inRange(user, range)) users.push(fromCheckedWireUser(user));
+      if (inRange(user, range)) {
+        users.push(fromCheckedWireUser(user));
+        fresh += 1;
+      }
     }
-    onPage(page.length);
+    onPage(fresh);
     if (page.length < PAGE_SIZE) return users;
-    if (fresh === 0) {
-      throw new LiveStateError(
-        'live_pagination_stuck',
-        'GET /users returned the same page twice: the cursor did not advance',
-        {
-          meta: { startingAfter: cursor ?? null },
-          hint: 'The API ignored starting_after; check --api-url / CLERK_API_URL points at the Clerk Backend API.',
-        },
-      );
+    if (added === 0) {
+      if (byCreatedAt) throw paginationStuck(query);
+      // The same page twice: the server ignores starting_after. Every walk pages by created_at from then on.
+      if (context.cursor.usable) {
+        context.cursor.usable = false;
+        warn(
+          context,
+          'GET /users ignored starting_after (the same page twice): users were read in created_at pages instead',
+        );
+      }
+      continue;
     }
     cursor = page[page.length - 1]?.id;
   }
 }
 
-async function fetchUsers(context: Context): Promise<LiveUser[]> {
+/** GET /users/count. */
+async function countUsers(context: Context): Promise<number> {
   const count = await get<WireTotalCount>(context, '/users/count', {});
   if (typeof count?.total_count !== 'number') throw invalid('GET /users/count');
-  const total = count.total_count;
+  return count.total_count;
+}
+
+/** How many fewer users than counted a read may return: users deleted while it ran. */
+export function readShortfallTolerance(counted: number): number {
+  return Math.max(10, Math.ceil(counted / 1000));
+}
+
+/**
+ * Checks the number of users read against GET /users/count; returns the instance's user count. A read far short
+ * of the count is an error, not a re-read: what cuts a read short silently (a server or proxy capping page sizes or
+ * offsets) would cut a re-read too, and a plan from a partial read would create users that exist and leave others
+ * unmanaged. Users deleted during the read lower the count as well, so a short read counts once more before failing.
+ */
+async function checkUserCount(context: Context, read: number, counted: number): Promise<number> {
+  if (read >= counted - readShortfallTolerance(counted)) return counted;
+  const recounted = await countUsers(context);
+  const expected = Math.min(counted, recounted);
+  if (read >= expected - readShortfallTolerance(expected)) return recounted;
+  throw new LiveStateError(
+    'live_read_incomplete',
+    `read ${read} users, but GET /users/count says the instance has ${recounted} (${counted} when the read began)`,
+    {
+      meta: { read, counted, recounted },
+      hint: 'Nothing was changed. Run again; if it persists, something between clerk-sync and Clerk caps pages: check --api-url / CLERK_API_URL.',
+    },
+  );
+}
+
+async function fetchUsers(context: Context): Promise<{ users: LiveUser[]; count: number }> {
+  const total = await countUsers(context);
   let done = 0;
   const onPage = (n: number): void => {
     done += n;
@@ -202,7 +332,8 @@ async function fetchUsers(context: Context): Promise<LiveUser[]> {
   const parts = await mapLimit(ranges, context.concurrency, (range) => walkRange(context, range, onPage));
   const byId = new Map<string, LiveUser>();
   for (const part of parts) for (const user of part) byId.set(user.id, user);
-  return [...byId.values()];
+  const users = [...byId.values()];
+  return { users, count: await checkUserCount(context, users.length, total) };
 }
 
 /** Reads every page of an offset-paginated `{data,total_count}` list; the first page tells how many follow. */
@@ -231,6 +362,7 @@ async function fetchAllPages<T, R = T>(
 }
 
 interface ManagedOrganizations {
+  /** Every live organization that can match a declared one (mayMatchOrganization). */
   managed: WireOrganization[];
   /**
    * Memberships in the whole instance, when every organization was listed with members_count (their sum): then
@@ -248,33 +380,70 @@ function sumMembers(orgs: WireOrganization[]): number | undefined {
   return sum;
 }
 
-async function fetchManagedOrganizations(context: Context, slugs: ReadonlySet<string>): Promise<ManagedOrganizations> {
+function listed(orgs: WireOrganization[], refs: OrganizationRefSets): ManagedOrganizations {
+  const managed = orgs.filter((org) =>
+    mayMatchOrganization({ key: orgMarkKey(org.private_metadata), slug: org.slug ?? null, name: org.name }, refs),
+  );
+  const total = sumMembers(orgs);
+  return { managed, ...(total === undefined ? {} : { instanceMemberships: total }) };
+}
+
+/**
+ * The live organizations that can match the declared ones. Organizations are few: every one is listed (its private
+ * metadata holds the mark), unless more than one page exists and each declared key not marked on the first page is
+ * found by a slug lookup (GET /organizations/{slug}, clerk-api-notes §5.2) that returns an organization carrying that
+ * mark, in fewer requests than the remaining pages. Only the mark decides there: an unmarked organization with the
+ * slug could lose to a marked one on a page not read (match step (a) comes before (b)).
+ */
+async function fetchManagedOrganizations(
+  context: Context,
+  refs: OrganizationRefSets,
+  slugsEnabled: () => Promise<boolean>,
+): Promise<ManagedOrganizations> {
   // Ascending created_at: an organization created during the read goes to the end and shifts no offset.
   const query = { include_members_count: true, order_by: '+created_at' };
   const first = await getPage<WireOrganization>(context, '/organizations', { ...query, limit: PAGE_SIZE, offset: 0 });
   context.report({ phase: 'organizations', done: first.data.length, total: first.total_count });
-  const found = new Map<string, WireOrganization>();
-  for (const org of first.data) if (org.slug !== null && slugs.has(org.slug)) found.set(org.slug, org);
-  const managed = (): WireOrganization[] => [...found.values()];
-  if (first.data.length < PAGE_SIZE || first.data.length >= first.total_count) {
-    const total = sumMembers(first.data);
-    return { managed: managed(), ...(total === undefined ? {} : { instanceMemberships: total }) };
-  }
+  if (first.data.length < PAGE_SIZE || first.data.length >= first.total_count) return listed(first.data, refs);
   const remainingPages = Math.max(0, Math.ceil(first.total_count / PAGE_SIZE) - 1);
-  const missing = [...slugs].filter((slug) => !found.has(slug));
-  if (missing.length === 0) return { managed: managed() };
-  if (missing.length < remainingPages) {
-    // Fewer lookups than pages: GET /organizations/{slug} resolves slugs too (clerk-api-notes §5.2).
+  const marked = new Set(first.data.map((org) => orgMarkKey(org.private_metadata)));
+  const missing = [...refs.keys].filter((key) => !marked.has(key));
+  if (missing.length === 0) return { managed: listed(first.data, refs).managed };
+  if (missing.length < remainingPages && (await slugsEnabled())) {
     const looked = await mapLimit(missing, context.concurrency, (slug) =>
       lookupOrganization(context, slug, { include_members_count: true }),
     );
-    for (const org of looked) if (org?.slug) found.set(org.slug, org);
-    return { managed: managed() };
+    if (looked.every((org, index) => org !== undefined && orgMarkKey(org.private_metadata) === missing[index])) {
+      const byId = new Map(listed(first.data, refs).managed.map((org) => [org.id, org]));
+      for (const org of looked) if (org !== undefined) byId.set(org.id, org);
+      return { managed: [...byId.values()] };
+    }
   }
   const all = await fetchAllPages<WireOrganization>(context, '/organizations', query, 'organizations', first);
-  for (const org of all) if (org.slug !== null && slugs.has(org.slug)) found.set(org.slug, org);
-  const total = sumMembers(all);
-  return { managed: managed(), ...(total === undefined ? {} : { instanceMemberships: total }) };
+  // Pages read while organizations are created or deleted can repeat one: keep each id once.
+  return listed([...new Map(all.map((org) => [org.id, org])).values()], refs);
+}
+
+/** Every live organization (all pages, oldest first), mapped; each id once. For lookups that must see them all. */
+export async function listOrganizations(
+  client: ClerkClient,
+  options: { signal?: AbortSignal | undefined; concurrency?: number } = {},
+): Promise<LiveOrganization[]> {
+  const context: Context = {
+    client,
+    concurrency: Math.max(1, options.concurrency ?? DEFAULT_READ_CONCURRENCY),
+    signal: options.signal,
+    report: () => undefined,
+    cursor: { usable: true },
+    warnings: [],
+  };
+  const all = await fetchAllPages<WireOrganization>(
+    context,
+    '/organizations',
+    { order_by: '+created_at' },
+    'organizations',
+  );
+  return [...new Map(all.map((org) => [org.id, fromWireOrganization(org)])).values()];
 }
 
 /** GET /organizations/{slug}; 404 -> undefined. */
@@ -360,31 +529,55 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Reads the live snapshot; output order is deterministic (users by createdAt then id, orgs by slug, memberships by org then user). */
-export async function fetchLiveSnapshot(client: ClerkClient, options: FetchLiveSnapshotOptions): Promise<LiveSnapshot> {
+/** By slug, organizations without one (slugs disabled) last; then by id. */
+function compareOrganizations(a: LiveOrganization, b: LiveOrganization): number {
+  if (a.slug !== b.slug) {
+    if (a.slug === null) return 1;
+    if (b.slug === null) return -1;
+    return compareText(a.slug, b.slug);
+  }
+  return compareText(a.id, b.id);
+}
+
+/**
+ * Reads the live snapshot and the instance's settings (in parallel); output order is deterministic (users by
+ * createdAt then id, organizations by slug then id, memberships by organization then user).
+ */
+export async function fetchLiveSnapshot(
+  client: ClerkClient,
+  options: FetchLiveSnapshotOptions,
+): Promise<FetchedLiveSnapshot> {
   const context: Context = {
     client,
     concurrency: Math.max(1, options.concurrency ?? DEFAULT_READ_CONCURRENCY),
     signal: options.signal,
     report: options.onProgress ?? (() => undefined),
+    cursor: { usable: true },
+    warnings: [],
   };
-  const slugs = new Set(options.managedOrgSlugs);
+  const refs = organizationRefSets(options.managedOrgs);
+  const instanceRead = fetchInstanceSettings(context);
   const orgRead: Promise<ManagedOrganizations> =
-    slugs.size === 0 ? Promise.resolve({ managed: [] }) : fetchManagedOrganizations(context, slugs);
+    refs.keys.size === 0
+      ? Promise.resolve({ managed: [] })
+      : fetchManagedOrganizations(context, refs, () => instanceRead.then((read) => read.instance.slugsEnabled));
   // Memberships need only the organizations: their pages are read alongside the users', not after them.
-  const [liveUsers, { managed: wireOrgs }, liveMemberships] = await Promise.all([
+  const [{ users: liveUsers, count }, { managed: wireOrgs }, liveMemberships, settings] = await Promise.all([
     fetchUsers(context),
     orgRead,
     orgRead.then((read) => fetchMemberships(context, read)),
+    instanceRead,
   ]);
 
   const users = liveUsers.sort(compareUsers);
-  const organizations: LiveOrganization[] = wireOrgs
-    .map(fromWireOrganization)
-    .sort((a, b) => compareText(a.slug ?? a.id, b.slug ?? b.id));
-  // Placeholder until the instance's settings are read (issue 13).
-  const instance = { ...UNRESTRICTED_INSTANCE, userCount: users.length };
-  return { users, organizations, memberships: sortMemberships(liveMemberships), instance };
+  const organizations: LiveOrganization[] = wireOrgs.map(fromWireOrganization).sort(compareOrganizations);
+  return {
+    users,
+    organizations,
+    memberships: sortMemberships(liveMemberships),
+    instance: { ...settings.instance, userCount: count },
+    readWarnings: [...settings.warnings, ...context.warnings],
+  };
 }
 
 /**

@@ -1,12 +1,16 @@
 // Public surface of src/state: the domain model types, the pure wire -> model mapping, the live snapshot reader,
 // the live-user index and the point lookups apply and the staleness check use.
 
+export { FALLBACK_INSTANCE, fetchInstanceSettings, type InstanceRead } from './fetch-instance.ts';
 export {
   type CreatedAtRange,
   DEFAULT_READ_CONCURRENCY,
+  type FetchedLiveSnapshot,
   type FetchLiveSnapshotOptions,
   fetchLiveSnapshot,
+  listOrganizations,
   PAGE_SIZE,
+  readShortfallTolerance,
   type SnapshotProgress,
   splitCreatedAtRange,
 } from './fetch-snapshot.ts';
@@ -23,6 +27,7 @@ export {
   FILTER_BATCH,
   fetchObjectVersions,
   findMembership,
+  findOrganizationByKey,
   findOrganizationBySlug,
   findUserByKey,
   type LookupOptions,
@@ -31,4 +36,14 @@ export {
   type ObjectVersionIds,
   type ObjectVersions,
 } from './lookups.ts';
+export {
+  matchOrganization,
+  mayMatchOrganization,
+  type OrganizationIdentity,
+  type OrganizationMatch,
+  type OrganizationMatchStep,
+  type OrganizationRef,
+  type OrganizationRefSets,
+  organizationRefSets,
+} from './match-organization.ts';
 export * from './model.ts';

@@ -10,9 +10,11 @@ import type {
   WirePage,
   WireUser,
 } from '../clerk/index.ts';
-import { lookupOrganization } from './fetch-snapshot.ts';
+import { LiveStateError } from '../errors.ts';
+import { listOrganizations, lookupOrganization } from './fetch-snapshot.ts';
 import { fromWireMembership, fromWireOrganization, fromWireUser } from './from-wire.ts';
 import { duplicateLiveKeyError, liveUserKeys } from './index-users.ts';
+import { matchOrganization } from './match-organization.ts';
 import type { LiveMembership, LiveOrganization, LiveUser, UserKeyKind } from './model.ts';
 import { mapLimit } from './parallel.ts';
 
@@ -75,14 +77,61 @@ export async function findUserByKey(
   return users[0];
 }
 
-/** GET /organizations/{slug} (the path accepts slugs, clerk-api-notes §5.2); 404 -> undefined. */
+/**
+ * GET /organizations/{slug} (the path accepts slugs, clerk-api-notes §5.2); 404 -> undefined. An organization
+ * without a slug (slugs disabled) is never found this way, and a null or empty slug asks nothing.
+ */
 export async function findOrganizationBySlug(
   client: ClerkClient,
-  slug: string,
+  slug: string | null | undefined,
   options: LookupOptions = {},
 ): Promise<LiveOrganization | undefined> {
+  // An empty segment would be GET /organizations/, the list.
+  if (slug === null || slug === undefined || slug === '') return undefined;
   const org = await lookupOrganization({ client, signal: options.signal }, slug);
   return org === undefined ? undefined : fromWireOrganization(org);
+}
+
+/**
+ * The live organization a declared one (manifest key, declared name) is: the one carrying clerk-sync's mark with
+ * that key, else the one whose slug is the key, else the only unmarked one with exactly that name (issue 13, design
+ * decision 2; match-organization.ts); undefined when none. Two candidates at the deciding step -> LiveStateError
+ * ambiguous_organization_match. Lists every organization (few; the mark is not searchable), ceil(n/500) requests.
+ */
+export async function findOrganizationByKey(
+  client: ClerkClient,
+  key: string,
+  name: string | undefined,
+  options: LookupOptions = {},
+): Promise<LiveOrganization | undefined> {
+  const organizations = await listOrganizations(client, { signal: options.signal, concurrency: PARALLEL });
+  const match = matchOrganization(organizations, name === undefined ? { key } : { key, name });
+  switch (match.kind) {
+    case 'none':
+      return undefined;
+    case 'found':
+      return match.organization;
+    case 'ambiguous': {
+      const ids = match.candidates.map((org) => org.id);
+      const step = {
+        key: `carry clerk-sync's mark "${key}"`,
+        slug: `have the slug "${key}"`,
+        name: `are named "${name}"`,
+      };
+      throw new LiveStateError(
+        'ambiguous_organization_match',
+        `organizations ${ids.join(', ')} all ${step[match.by]}: cannot tell which one is "${key}"`,
+        {
+          meta: { key, name: name ?? null, by: match.by, organizationIds: ids },
+          hint: 'Remove the duplicate, or give the organization its own name (or mark) so only one matches.',
+        },
+      );
+    }
+    default: {
+      const unknown: never = match;
+      throw new Error(`unknown match ${JSON.stringify(unknown)}`);
+    }
+  }
 }
 
 /** The membership of `userId` in organization `orgId` (GET /organizations/{id}/memberships?user_id=), or undefined. */

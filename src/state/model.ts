@@ -172,8 +172,8 @@ export interface LiveMembership {
 }
 
 /**
- * What was read from the instance: every user, the organizations whose slug the manifest declares (the managed
- * ones), and the memberships of those organizations.
+ * What was read from the instance: every user, the live organizations that can match a declared one (by clerk-sync's
+ * mark, slug or exact name; src/state/match-organization.ts), and the memberships of those organizations.
  */
 export interface LiveSnapshot {
   users: LiveUser[];

@@ -3,6 +3,8 @@
 // strict created_at_after/_before in ms, the starting_after cursor (created_at order only, 422 with an offset),
 // array filters as repeated keys, `{data,total_count}` envelopes, GET /organizations/{id or slug}. It counts
 // requests per route so tests can check the reader stays near the minimum. Hooks let a test act mid-read.
+// GET /instance, /instance/organization_settings and /organization_roles answer from `settings` (a number there is
+// the status to refuse with); switches make it behave like servers the reader must survive.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +16,23 @@ export interface FakeClerk {
   users: WireUser[];
   organizations: WireOrganization[];
   memberships: WireOrganizationMembership[];
+  settings: {
+    /** GET /instance's body, or a status to answer with instead. */
+    instance: Record<string, unknown> | number;
+    organizationSettings: Record<string, unknown> | number;
+    /** Role keys GET /organization_roles lists (pages honoured), or a status. */
+    roles: string[] | number;
+  };
+  /** GET /users answers as if starting_after were not there (a server older than the parameter). */
+  ignoreStartingAfter: boolean;
+  /** Status for a starting_after naming no user (the fake forgets deleted users). @default 422 */
+  unknownCursorStatus: number;
+  /** Silently returns at most this many rows a page (a proxy or server capping pages). */
+  maxPageSize?: number;
+  /** Refuses every starting_after with this status (a server that does not know the parameter). */
+  refuseStartingAfter?: number;
+  /** Awaited before answering each request (after counting and onRequest): lets a test hold a request back. */
+  beforeAnswer?: (route: string, query: URLSearchParams) => Promise<void>;
   /** 'GET /v1/users' -> count. */
   byRoute: Map<string, number>;
   total(): number;
@@ -35,11 +54,15 @@ function error(res: ServerResponse, status: number, code: string, message: strin
   return send(res, status, { errors: [{ code, message, long_message: message }] });
 }
 
-function page<T>(items: T[], query: URLSearchParams): { data: T[]; total_count: number } | undefined {
+function page<T>(
+  items: T[],
+  query: URLSearchParams,
+  maxPageSize = 500,
+): { data: T[]; total_count: number } | undefined {
   const limit = Number(query.get('limit') ?? '10');
   const offset = Number(query.get('offset') ?? '0');
   if (!(limit >= 1 && limit <= 500) || !(offset >= 0)) return undefined;
-  return { data: items.slice(offset, offset + limit), total_count: items.length };
+  return { data: items.slice(offset, offset + Math.min(limit, maxPageSize)), total_count: items.length };
 }
 
 function byCreated<T extends { created_at: number; id: string }>(items: T[], order: string | null): T[] {
@@ -56,6 +79,19 @@ export async function startFakeClerk(): Promise<FakeClerk> {
     users: [],
     organizations: [],
     memberships: [],
+    settings: {
+      instance: { object: 'instance', id: 'ins_fake', environment_type: 'development' },
+      organizationSettings: {
+        object: 'organization_settings',
+        enabled: true,
+        max_allowed_memberships: 5,
+        creator_role: 'org:admin',
+        slug_disabled: false,
+      },
+      roles: ['org:admin', 'org:member'],
+    },
+    ignoreStartingAfter: false,
+    unknownCursorStatus: 422,
     byRoute: new Map(),
     total: () => [...fake.byRoute.values()].reduce((a, b) => a + b, 0),
     resetStats: () => fake.byRoute.clear(),
@@ -88,36 +124,61 @@ export async function startFakeClerk(): Promise<FakeClerk> {
     if (after !== null) list = list.filter((u) => u.created_at > Number(after));
     if (before !== null) list = list.filter((u) => u.created_at < Number(before));
     list = byCreated(list, query.get('order_by'));
-    const cursor = query.get('starting_after');
+    const cursor = fake.ignoreStartingAfter ? null : query.get('starting_after');
+    if (cursor !== null && fake.refuseStartingAfter !== undefined) {
+      return error(res, fake.refuseStartingAfter, 'form_param_unknown', 'starting_after');
+    }
     if (cursor !== null) {
       if (Number(query.get('offset') ?? '0') !== 0) return error(res, 422, 'form_param_value_invalid', 'offset');
       const anchor = fake.users.find((u) => u.id === cursor);
-      if (!anchor) return error(res, 422, 'form_param_value_invalid', 'starting_after');
+      if (!anchor) return error(res, fake.unknownCursorStatus, 'form_param_value_invalid', 'starting_after');
       const descending = (query.get('order_by') ?? '-created_at').startsWith('-');
       list = list.filter((u) => {
         const diff = u.created_at - anchor.created_at || (u.id < anchor.id ? -1 : u.id > anchor.id ? 1 : 0);
         return descending ? diff < 0 : diff > 0;
       });
     }
-    const result = page(list, query);
+    const result = page(list, query, fake.maxPageSize);
     if (!result) return error(res, 422, 'form_param_value_invalid', 'limit');
     return send(res, 200, result.data);
   }
 
+  function setting(res: ServerResponse, value: Record<string, unknown> | number): true {
+    return typeof value === 'number' ? error(res, value, 'refused', `answered ${value}`) : send(res, 200, value);
+  }
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const path = url.pathname;
     const query = url.searchParams;
-    const route = `${req.method} ${path.replace(/\/(org_|user_)[^/]+|\/organizations\/[a-z0-9-]+(?=$|\/)/g, (m) =>
-      m.startsWith('/organizations/') ? '/organizations/{id}' : '/{id}',
+    const route = `${req.method} ${url.pathname.replace(
+      /\/(org_|user_)[^/]+|\/organizations\/[a-z0-9-]+(?=$|\/)/g,
+      (m) => (m.startsWith('/organizations/') ? '/organizations/{id}' : '/{id}'),
     )}`;
     fake.byRoute.set(route, (fake.byRoute.get(route) ?? 0) + 1);
     fake.onRequest?.(route, query);
+    const hold = fake.beforeAnswer?.(route, query);
+    if (hold === undefined) answer(req, res, url);
+    else void hold.then(() => answer(req, res, url));
+  });
+
+  function answer(req: IncomingMessage, res: ServerResponse, url: URL): true {
+    const path = url.pathname;
+    const query = url.searchParams;
     if (req.method !== 'GET') return error(res, 405, 'method_not_allowed', 'read-only fake');
     if (path === '/v1/users/count') {
       return send(res, 200, { object: 'total_count', total_count: fake.users.length });
     }
     if (path === '/v1/users') return users(res, query);
+    if (path === '/v1/instance') return setting(res, fake.settings.instance);
+    if (path === '/v1/instance/organization_settings') return setting(res, fake.settings.organizationSettings);
+    if (path === '/v1/organization_roles') {
+      const { roles } = fake.settings;
+      if (typeof roles === 'number') return error(res, roles, 'refused', `answered ${roles}`);
+      const rows = roles.map((key, index) => ({ object: 'role', id: `role_${index}`, key, name: key }));
+      const result = page(rows, query);
+      if (!result) return error(res, 422, 'form_param_value_invalid', 'limit');
+      return send(res, 200, result);
+    }
     if (path === '/v1/organizations') {
       let list = fake.organizations;
       const ids = query.getAll('organization_id');
@@ -152,8 +213,8 @@ export async function startFakeClerk(): Promise<FakeClerk> {
       if (!result) return error(res, 422, 'form_param_value_invalid', 'limit');
       return send(res, 200, result);
     }
-    error(res, 404, 'resource_not_found', 'not found');
-  });
+    return error(res, 404, 'resource_not_found', 'not found');
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   return fake;

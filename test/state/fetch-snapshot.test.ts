@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type ClerkClient, createClerkClient } from '../../src/clerk/index.ts';
 import { LiveStateError } from '../../src/errors.ts';
 import {
+  type FetchedLiveSnapshot,
   fetchLiveSnapshot,
   fetchObjectVersions,
   findMembership,
@@ -13,10 +14,9 @@ import {
   fromWireOrganization,
   fromWireUser,
   indexLiveUsersStrict,
-  type LiveSnapshot,
+  type OrganizationRef,
   type SnapshotProgress,
 } from '../../src/state/index.ts';
-import { UNRESTRICTED_INSTANCE } from '../../src/state/model.ts';
 import { type FakeClerk, seedFake, startFakeClerk } from './fake-clerk.ts';
 import { wireEmail } from './wire-fixtures.ts';
 
@@ -43,8 +43,16 @@ async function setup(concurrency = 8): Promise<{ fake: FakeClerk; client: ClerkC
   return pair;
 }
 
-/** What the snapshot must be: the fake's data mapped, filtered to managed orgs and sorted as documented. */
-function expected(fake: FakeClerk, managed: string[]): LiveSnapshot {
+/** GET /instance, /instance/organization_settings and /organization_roles: read with every snapshot. */
+const SETTINGS_REQUESTS = 3;
+
+/** The seeded organizations `org-NNN` as the manifest declares them. */
+function refs(slugs: string[]): OrganizationRef[] {
+  return slugs.map((slug) => ({ key: slug, name: `Org ${slug.slice(4)}` }));
+}
+
+/** What the snapshot must be: the fake's data mapped, filtered to managed orgs (by slug here) and sorted. */
+function expected(fake: FakeClerk, managed: string[]): FetchedLiveSnapshot {
   const orgs = fake.organizations.filter((org) => org.slug !== null && managed.includes(org.slug));
   const orgIds = new Set(orgs.map((org) => org.id));
   return {
@@ -54,7 +62,16 @@ function expected(fake: FakeClerk, managed: string[]): LiveSnapshot {
       .filter((membership) => orgIds.has(membership.organization.id))
       .map(fromWireMembership)
       .sort((a, b) => a.organizationId.localeCompare(b.organizationId) || a.userId.localeCompare(b.userId)),
-    instance: { ...UNRESTRICTED_INSTANCE, userCount: fake.users.length },
+    // The fake's default settings (fake-clerk.ts).
+    instance: {
+      environment: 'development',
+      slugsEnabled: true,
+      maxAllowedMemberships: 5,
+      creatorRole: 'org:admin',
+      roles: ['org:admin', 'org:member'],
+      userCount: fake.users.length,
+    },
+    readWarnings: [],
   };
 }
 
@@ -63,12 +80,12 @@ describe('fetchLiveSnapshot', () => {
     const { fake, client } = await setup();
     seedFake(fake, { users: 30, organizations: 3, memberships: 40 });
     const managed = ['org-000', 'org-002'];
-    const snapshot = await fetchLiveSnapshot(client, { managedOrgSlugs: managed });
+    const snapshot = await fetchLiveSnapshot(client, { managedOrgs: refs(managed) });
     expect(snapshot).toStrictEqual(expected(fake, managed));
     expect(snapshot.organizations.map((org) => org.slug)).toEqual(managed);
     expect(snapshot.memberships.length).toBeGreaterThan(0);
-    // count + one user page + one organization page + one membership page
-    expect(fake.total()).toBe(4);
+    // count + one user page + one organization page + one membership page + the instance's settings
+    expect(fake.total()).toBe(4 + SETTINGS_REQUESTS);
     expect(fake.byRoute.get('GET /v1/users')).toBe(1);
   });
 
@@ -78,7 +95,7 @@ describe('fetchLiveSnapshot', () => {
     const managed = ['org-001', 'org-004', 'org-007', 'org-010', 'org-019'];
     const progress: SnapshotProgress[] = [];
     const snapshot = await fetchLiveSnapshot(client, {
-      managedOrgSlugs: managed,
+      managedOrgs: refs(managed),
       concurrency: 8,
       onProgress: (p) => progress.push(p),
     });
@@ -101,7 +118,7 @@ describe('fetchLiveSnapshot', () => {
     const { fake, client } = await setup();
     seedFake(fake, { users: 1200, organizations: 4, memberships: 2400 });
     const managed = ['org-000', 'org-001', 'org-002', 'org-003'];
-    const snapshot = await fetchLiveSnapshot(client, { managedOrgSlugs: managed });
+    const snapshot = await fetchLiveSnapshot(client, { managedOrgs: refs(managed) });
     expect(snapshot).toStrictEqual(expected(fake, managed));
     expect(snapshot.memberships).toHaveLength(2400);
     // 5 instance-wide pages (2400 / 500) rather than 4 orgs x 2 pages.
@@ -112,16 +129,24 @@ describe('fetchLiveSnapshot', () => {
   it('does not read organizations or memberships when the manifest manages none', async () => {
     const { fake, client } = await setup();
     seedFake(fake, { users: 10, organizations: 2, memberships: 5 });
-    const snapshot = await fetchLiveSnapshot(client, { managedOrgSlugs: [] });
+    const snapshot = await fetchLiveSnapshot(client, { managedOrgs: [] });
     expect(snapshot.organizations).toEqual([]);
     expect(snapshot.memberships).toEqual([]);
-    expect([...fake.byRoute.keys()].sort()).toEqual(['GET /v1/users', 'GET /v1/users/count']);
+    expect([...fake.byRoute.keys()].sort()).toEqual([
+      'GET /v1/instance',
+      'GET /v1/instance/organization_settings',
+      'GET /v1/organization_roles',
+      'GET /v1/users',
+      'GET /v1/users/count',
+    ]);
   });
 
-  it('looks a managed organization up by slug when that is cheaper than paging every organization', async () => {
+  it('looks a marked organization up by slug when that is cheaper than paging every organization', async () => {
     const { fake, client } = await setup();
     seedFake(fake, { users: 5, organizations: 1100, memberships: 0 });
-    const snapshot = await fetchLiveSnapshot(client, { managedOrgSlugs: ['org-1099', 'org-003'] });
+    // Organizations clerk-sync created on an instance with slugs: slug and mark are the manifest key.
+    for (const org of fake.organizations) org.private_metadata = { clerkSync: { key: org.slug } };
+    const snapshot = await fetchLiveSnapshot(client, { managedOrgs: refs(['org-1099', 'org-003']) });
     expect(snapshot.organizations.map((org) => org.slug)).toEqual(['org-003', 'org-1099']);
     expect(fake.byRoute.get('GET /v1/organizations')).toBe(1);
     expect(fake.byRoute.get('GET /v1/organizations/{id}')).toBe(1);
@@ -149,7 +174,7 @@ describe('fetchLiveSnapshot', () => {
         });
       }
     };
-    const snapshot = await fetchLiveSnapshot(client, { managedOrgSlugs: [] });
+    const snapshot = await fetchLiveSnapshot(client, { managedOrgs: [] });
     const read = new Set(snapshot.users.map((user) => user.id));
     expect(inserted).toBeGreaterThan(10);
     expect([...seeded].filter((id) => !read.has(id))).toEqual([]);
@@ -159,8 +184,8 @@ describe('fetchLiveSnapshot', () => {
   it('returns the same snapshot whatever the concurrency', async () => {
     const { fake, client } = await setup(1);
     seedFake(fake, { users: 2600, organizations: 3, memberships: 100 });
-    const one = await fetchLiveSnapshot(client, { managedOrgSlugs: ['org-001'], concurrency: 1 });
-    const many = await fetchLiveSnapshot(client, { managedOrgSlugs: ['org-001'], concurrency: 16 });
+    const one = await fetchLiveSnapshot(client, { managedOrgs: refs(['org-001']), concurrency: 1 });
+    const many = await fetchLiveSnapshot(client, { managedOrgs: refs(['org-001']), concurrency: 16 });
     expect(many).toStrictEqual(one);
     expect(one).toStrictEqual(expected(fake, ['org-001']));
   });
@@ -169,7 +194,7 @@ describe('fetchLiveSnapshot', () => {
     const { fake, client } = await setup();
     fake.addUser({ id: 'user_a', external_id: 'emp-1', created_at: 1 });
     fake.addUser({ id: 'user_b', external_id: 'emp-1', created_at: 2 });
-    const snapshot = await fetchLiveSnapshot(client, { managedOrgSlugs: [] });
+    const snapshot = await fetchLiveSnapshot(client, { managedOrgs: [] });
     expect(() => indexLiveUsersStrict(snapshot, 'externalId')).toThrow(/user_a and user_b/);
     await expect(findUserByKey(client, 'externalId', 'emp-1')).rejects.toMatchObject({
       code: 'live_duplicate_key',

@@ -53,7 +53,10 @@ describe('fetchLiveSnapshot on the emulator', () => {
     const { emulator, client } = await setup({ users: seedUsers(USERS), organizations, memberships });
     emulator.resetStats();
     const managed = organizations.map((org) => org.slug);
-    const snapshot = await fetchLiveSnapshot(client, { managedOrgSlugs: managed, concurrency: 8 });
+    const snapshot = await fetchLiveSnapshot(client, {
+      managedOrgs: organizations.map((org) => ({ key: org.slug, name: org.name })),
+      concurrency: 8,
+    });
 
     expect(snapshot.users).toHaveLength(USERS);
     expect(new Set(snapshot.users.map((user) => user.externalId))).toEqual(
@@ -96,7 +99,7 @@ describe('fetchLiveSnapshot on the emulator', () => {
         created += 1;
       }
     })();
-    const snapshot = await fetchLiveSnapshot(client, { managedOrgSlugs: [] });
+    const snapshot = await fetchLiveSnapshot(client, { managedOrgs: [] });
     stop = true;
     await writer;
     const seen = new Set(snapshot.users.map((user) => user.externalId));
@@ -104,5 +107,42 @@ describe('fetchLiveSnapshot on the emulator', () => {
     expect(missing).toEqual([]);
     expect(created).toBeGreaterThan(0);
     expect(() => indexLiveUsersStrict(snapshot, 'externalId')).not.toThrow();
+  });
+
+  it("keeps the organizations clerk-sync's mark, a slug or an exact name matches, with their memberships", async () => {
+    const { client } = await setup({
+      users: seedUsers(6),
+      organizations: [
+        // Created by clerk-sync as "acme", renamed (name and slug) since.
+        { name: 'Acme Renamed', slug: 'acme-2', private_metadata: { clerkSync: { key: 'acme' } } },
+        { name: 'Globex', slug: 'globex-inc' },
+        { name: 'Initech', slug: 'initech' },
+        { name: 'Unrelated', slug: 'unrelated' },
+      ],
+      memberships: [
+        { organization: 'acme-2', user: 'emp-00000', role: 'org:admin' },
+        { organization: 'globex-inc', user: 'emp-00001', role: 'org:admin' },
+        { organization: 'initech', user: 'emp-00002', role: 'org:admin' },
+        { organization: 'unrelated', user: 'emp-00003', role: 'org:admin' },
+      ],
+    });
+    const snapshot = await fetchLiveSnapshot(client, {
+      managedOrgs: [
+        { key: 'acme', name: 'Acme' },
+        { key: 'globex', name: 'Globex' },
+        { key: 'initech', name: 'Initech Corp' },
+      ],
+    });
+    expect(snapshot.organizations.map((org) => [org.slug, org.key])).toEqual([
+      ['acme-2', 'acme'],
+      ['globex-inc', null],
+      ['initech', null],
+    ]);
+    const slugById = new Map(snapshot.organizations.map((org) => [org.id, org.slug]));
+    expect(snapshot.memberships.map((m) => slugById.get(m.organizationId)).sort()).toEqual([
+      'acme-2',
+      'globex-inc',
+      'initech',
+    ]);
   });
 });
