@@ -257,6 +257,7 @@ const KEY_SHAPE = new RegExp(SLUG_PATTERN);
 export function keyFromName(name: string): string {
   const key = name
     .normalize('NFKD')
+    .replace(/\p{M}+/gu, '') // accents, split off by NFKD: é -> e
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
