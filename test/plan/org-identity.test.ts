@@ -69,15 +69,6 @@ describe('matching a declared organization with a live one', () => {
     ]);
   });
 
-  it('(b) by slug: no mark is added (a slug is identity enough)', () => {
-    const live = snapshot({
-      users: [alice()],
-      organizations: [liveOrg('org_slug', 'acme', 'Acme Inc')],
-      memberships: [liveMembership('orgmem_1', 'org_slug', 'user_a', 'org:member')],
-    });
-    expect(ops(acmeWithAdmin(), live)).toStrictEqual([roleChange('org_slug')]);
-  });
-
   it('(c) by its unique exact name, without slug or mark: adopted with one mark_organization', () => {
     const live = snapshot({
       users: [alice()],
@@ -110,17 +101,23 @@ describe('matching a declared organization with a live one', () => {
     ]);
   });
 
-  it('the mark wins over a slug, and a slug over a name', () => {
+  it('(b) by slug, without a mark (a slug is identity enough); the mark wins over a slug, a slug over a name', () => {
     const live = snapshot({
+      users: [alice()],
       organizations: [
         liveOrg('org_slug', 'acme', 'Acme Inc'),
         liveOrg('org_marked', 'acme-2', 'Acme Inc 2', { key: 'acme' }),
         liveOrg('org_beta_named', null, 'Beta'),
         liveOrg('org_beta_slug', 'beta', 'Beta'),
       ],
+      memberships: [liveMembership('orgmem_1', 'org_beta_slug', 'user_a', 'org:member')],
     });
-    const desired = desiredState([], { organizations: [org('acme', 'Acme Inc 2'), org('beta', 'Beta', 3)] });
-    // acme is org_marked (its name already matches); beta is org_beta_slug: nothing to do for either.
+    const desired = desiredState(
+      [desiredUser('emp-1', { externalId: 'emp-1', memberships: [{ org: 'beta', role: 'org:member' }] })],
+      { organizations: [org('acme', 'Acme Inc 2'), org('beta', 'Beta', 3)] },
+    );
+    // acme is org_marked (its name already matches); beta is org_beta_slug, alice's membership is there already, and
+    // it is not marked: nothing to do at all.
     expect(ops(desired, live)).toStrictEqual([]);
   });
 
