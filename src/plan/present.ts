@@ -69,7 +69,14 @@ function metadataLines(field: MetadataField, before: JsonObject, patch: JsonPatc
 function describe(op: Operation): { title: string; lines: PresentedLine[] } {
   switch (op.type) {
     case 'create_organization':
-      return { title: 'create organization', lines: [line('+', 'name', { after: json(op.name) })] };
+      return {
+        title: 'create organization',
+        lines: [
+          line('+', 'name', { after: json(op.name) }),
+          // Only where the instance has slugs; the key is always recorded as the organization's mark.
+          ...(op.slug === null ? [] : [line('+', 'slug', { after: json(op.slug) })]),
+        ],
+      };
     case 'mark_organization':
       return {
         title: `mark as managed (matched by ${op.matchedBy})`,

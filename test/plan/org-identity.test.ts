@@ -177,6 +177,20 @@ describe('creating an organization', () => {
     });
   });
 
+  it('shows the slug it sends, and none when it sends none', () => {
+    const lines = (slugsEnabled: boolean) => {
+      const live = { ...snapshot(), instance: { ...UNRESTRICTED_INSTANCE, slugsEnabled } };
+      const { plan } = createPlan(
+        desiredState([], { organizations: [org('acme', 'Acme Inc')] }),
+        live,
+        DEFAULT_PLAN_OPTIONS,
+      );
+      return presentPlan(plan).groups[0]?.operations[0]?.lines.map((item) => `${item.label}: ${item.after}`);
+    };
+    expect(lines(true)).toStrictEqual(['name: "Acme Inc"', 'slug: "acme"']);
+    expect(lines(false)).toStrictEqual(['name: "Acme Inc"']);
+  });
+
   it('records no slug when the instance has slugs disabled; memberships still wait for the create', () => {
     const [first, second] = create(false);
     expect(first).toMatchObject({ type: 'create_organization', org: { slug: 'acme' }, slug: null });
