@@ -1,11 +1,57 @@
 // Finding an object a create may already have made. Clerk has no idempotency keys (clerk-api-notes.md §8.5): after
 // a create whose outcome is unknown (no answer, 5xx), the only safe next step is to look the object up by its key
-// before trying again. Users, organizations and memberships go through the snapshot reader's lookups; an address
-// is looked up on its user.
+// before trying again. Users and memberships go through the snapshot reader's lookups, organizations by
+// clerk-sync's mark or slug (plan/org-identity.ts); an address is looked up on its user.
 
-import type { ClerkClient, WireUser } from '../clerk/index.ts';
-import type { Operation } from '../plan/index.ts';
-import { findMembership, findOrganizationBySlug, findUserByKey, type UserKeyKind } from '../state/index.ts';
+import type { ClerkClient, WireOrganization, WirePage, WireUser } from '../clerk/index.ts';
+import { LiveStateError } from '../errors.ts';
+import { lookUpOrganization, type Operation } from '../plan/index.ts';
+import {
+  findMembership,
+  findUserByKey,
+  fromWireOrganization,
+  type LiveOrganization,
+  type UserKeyKind,
+} from '../state/index.ts';
+
+/** Clerk's largest page (clerk-api-notes §1); organizations are few, so listing them all is a request or two. */
+const ORG_PAGE = 500;
+
+/** Every live organization, with its mark (GET /organizations returns private metadata), oldest first. */
+export async function listOrganizations(
+  client: ClerkClient,
+  options: { signal?: AbortSignal } = {},
+): Promise<LiveOrganization[]> {
+  const out: LiveOrganization[] = [];
+  for (let offset = 0; ; offset += ORG_PAGE) {
+    const page = await client.request<WirePage<WireOrganization>>(
+      { method: 'GET', path: '/organizations', query: { limit: ORG_PAGE, offset, order_by: '+created_at' } },
+      options.signal === undefined ? {} : { signal: options.signal },
+    );
+    for (const org of page.data) out.push(fromWireOrganization(org));
+    if (page.data.length < ORG_PAGE || offset + ORG_PAGE >= page.total_count) return out;
+  }
+}
+
+/**
+ * The live organization manifest key `key` names: the one with clerk-sync's mark for it, else the one with that
+ * slug; undefined when none (plan/org-identity.ts lookUpOrganization says why not by name). Several with the mark is
+ * LiveStateError ambiguous_organization_match: creating another would only add to them.
+ */
+export async function findOrganizationByKey(client: ClerkClient, key: string): Promise<LiveOrganization | undefined> {
+  const found = lookUpOrganization(key, await listOrganizations(client));
+  if (found.kind === 'found') return found.live;
+  if (found.kind === 'none') return undefined;
+  const ids = found.candidates.map((org) => org.id);
+  throw new LiveStateError(
+    'ambiguous_organization_match',
+    `organization "${key}" matches ${ids.length} live organizations by ${found.by === 'mark' ? "clerk-sync's mark" : 'slug'} (${ids.join(', ')})`,
+    {
+      meta: { key, organizationIds: ids },
+      hint: "Remove clerk-sync's mark (private metadata clerkSync) from all but one of them, then plan again.",
+    },
+  );
+}
 
 /** Creates, and what they create. */
 export type CreateOp = Extract<
@@ -30,7 +76,7 @@ export async function lookUpCreated(op: CreateOp, context: LookupContext): Promi
       return (await findUserByKey(client, context.userKey, op.user.key))?.id;
     }
     case 'create_organization':
-      return (await findOrganizationBySlug(client, op.org.slug))?.id;
+      return (await findOrganizationByKey(client, op.org.slug))?.id;
     case 'create_membership': {
       if (context.organizationId === undefined || context.userId === undefined) return undefined;
       return (await findMembership(client, context.organizationId, context.userId))?.id;

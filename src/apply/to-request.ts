@@ -4,7 +4,15 @@
 
 import type { RequestSpec } from '../clerk/index.ts';
 import { ConfigError, InternalError } from '../errors.ts';
-import type { CreateUserOp, Operation, OperationType, OrgRef, Plan, UserRef } from '../plan/index.ts';
+import {
+  type CreateUserOp,
+  type Operation,
+  type OperationType,
+  type OrgRef,
+  orgMark,
+  type Plan,
+  type UserRef,
+} from '../plan/index.ts';
 import type { IdResolver, PlannedRequest, SecretResolver } from './types.ts';
 
 type OperationOf<T extends OperationType> = Extract<Operation, { type: T }>;
@@ -60,7 +68,11 @@ function createUserBody(op: CreateUserOp, secrets: SecretResolver): Record<strin
   if (a.unsafeMetadata !== undefined) body.unsafe_metadata = a.unsafeMetadata;
   if (a.banned !== undefined) body.banned = a.banned;
   if (a.locked !== undefined) body.locked = a.locked;
-  if (op.password !== undefined) {
+  if (op.password === undefined) {
+    // A new instance requires a password (422 form_data_missing without one); a user declared without one is
+    // created without one on purpose (Clerk docs reference/backend/user/create-user; spec POST /users).
+    body.skip_password_requirement = true;
+  } else {
     const password = secrets(op);
     if (password === undefined || password === '') {
       const where = op.password.kind === 'env' ? `$${op.password.variable}` : 'the manifest (inline)';
@@ -94,7 +106,19 @@ const PROFILE_BODY_KEY = {
 
 /** The one table. Each entry is pure: same operation and ids, same request. */
 const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
-  create_organization: (op) => ({ method: 'POST', path: '/organizations', body: { name: op.name, slug: op.org.slug } }),
+  // `slug` only where the instance has slugs (else 403 organization_slugs_disabled, Clerk docs
+  // guides/organizations/configure); the mark always, so the organization is found by its key (docs/manifest.md).
+  create_organization: (op) => ({
+    method: 'POST',
+    path: '/organizations',
+    body: { name: op.name, ...(op.slug === null ? {} : { slug: op.slug }), private_metadata: orgMark(op.org.slug) },
+  }),
+  // PATCH metadata deep-merges (spec 2026-05-12 MergeOrganizationMetadata): only the mark is added, the rest stays.
+  mark_organization: (op, { ids }) => ({
+    method: 'PATCH',
+    path: `/organizations/${segment(resolveOrganizationId(op, ids))}/metadata`,
+    body: { private_metadata: orgMark(op.org.slug) },
+  }),
   update_organization: (op, { ids }) => ({
     method: 'PATCH',
     path: `/organizations/${segment(resolveOrganizationId(op, ids))}`,
@@ -276,6 +300,7 @@ export function requestKindOf(op: Operation): RequestKind {
     case 'lock_user':
     case 'unlock_user':
       return 'repeatable';
+    case 'mark_organization':
     case 'update_organization':
     case 'update_user':
     case 'set_primary_email_address':

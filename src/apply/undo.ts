@@ -1,7 +1,8 @@
 // Undo: from a journal, the operations that restore what an apply changed, newest first. Each applied operation's
 // journalled intent holds the plan operation with its before-images; its `done` line holds the ids it created. What
 // cannot be restored is listed instead: a deleted user (Clerk has no undelete), a created organization (clerk-sync has
-// no operation that deletes organizations), a primary address change (the previous primary's id is not in the plan).
+// no operation that deletes organizations), a primary address change (the previous primary's id is not in the plan),
+// an organization's mark (kept: it only records the organization's manifest key).
 
 import jsonPatch from 'fast-json-patch';
 import type {
@@ -96,6 +97,11 @@ function reverse(op: Operation, done: JournalDone | undefined): Reversal {
     case 'create_organization':
       return {
         irreversible: `organization ${op.org.slug}${created ? ` (${created})` : ''} was created; clerk-sync does not delete organizations: delete it in the Clerk Dashboard if it should go`,
+      };
+    case 'mark_organization':
+      // The mark only records which manifest key the organization is; removing it would buy nothing.
+      return {
+        irreversible: `organization ${op.org.slug}${op.org.organizationId ? ` (${op.org.organizationId})` : ''} keeps clerk-sync's mark (private metadata clerkSync.key); remove it in the Clerk Dashboard if the organization should not be managed`,
       };
     case 'update_organization':
       return {

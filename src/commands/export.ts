@@ -1,5 +1,6 @@
-// clerk-sync export: the live instance as a manifest that plans to "No changes." (prune off, metadata replace).
-// Deterministic (organizations by slug, users by key, addresses primary first, metadata keys sorted), and streamed:
+// clerk-sync export: the live instance as a manifest that plans to "No changes." (prune off, metadata replace), but
+// for organizations that have neither clerk-sync's mark nor a slug: the plan marks them (they match by name).
+// Deterministic (organizations by key, users by key, addresses primary first, metadata keys sorted), and streamed:
 // the header, then one user at a time, so a 100k-user instance never becomes one giant YAML document in memory.
 
 import { randomBytes } from 'node:crypto';
@@ -7,13 +8,16 @@ import { setMaxListeners } from 'node:events';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
-import type { ClerkClient, WireOrganization, WirePage } from '../clerk/index.ts';
+import { listOrganizations } from '../apply/index.ts';
 import { FileError, UsageError } from '../errors.ts';
+import { SLUG_PATTERN } from '../manifest/schema.ts';
+import { matchOrganizations } from '../plan/index.ts';
 import {
   fetchLiveSnapshot,
   type JsonObject,
   type JsonValue,
   type LiveMembership,
+  type LiveOrganization,
   type LiveSnapshot,
   type LiveUser,
   MANAGED_MARK_KEY,
@@ -33,8 +37,6 @@ const METADATA_KINDS: Record<string, MetadataField> = {
   private: 'privateMetadata',
   unsafe: 'unsafeMetadata',
 };
-/** Clerk's maximum page size (clerk-api-notes.md §1 Pagination). */
-const PAGE_SIZE = 500;
 
 export interface ExportSettings {
   userKey: UserKeyKind;
@@ -247,17 +249,65 @@ function buffered(sink: Sink, size = 64 * 1024): Sink & { flush(): Promise<void>
 
 // ---- reading ----
 
-async function listAllOrganizationSlugs(client: ClerkClient, signal: AbortSignal): Promise<string[]> {
-  const slugs: string[] = [];
-  for (let offset = 0; ; offset += PAGE_SIZE) {
-    const page = await client.request<WirePage<WireOrganization>>(
-      { method: 'GET', path: '/organizations', query: { limit: PAGE_SIZE, offset, order_by: '+created_at' } },
-      { signal },
-    );
-    slugs.push(...page.data.flatMap((org) => (org.slug === null ? [] : [org.slug])));
-    if (page.data.length < PAGE_SIZE || offset + PAGE_SIZE >= page.total_count) break;
+// ---- organization keys ----
+
+const KEY_SHAPE = new RegExp(SLUG_PATTERN);
+
+/** A manifest key made from a name: lower-case letters and digits, other runs become `-` ("Acme Inc." -> acme-inc). */
+export function keyFromName(name: string): string {
+  const key = name
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '') // accents, split off by NFKD: é -> e
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return key === '' ? 'org' : key;
+}
+
+/**
+ * Each organization's manifest key, by organization id, as the planner will match it back (docs/manifest.md, "How
+ * organizations are identified"): its clerk-sync mark, else its slug, else a key made from its name (which the
+ * planner finds by name and marks). Keys are unique: one already taken goes to the next rule, and a key made from a
+ * name gets `-2`, `-3`... Marks are placed first, then slugs, then names, each in the order given (oldest first).
+ */
+export function organizationKeys(orgs: readonly LiveOrganization[]): Map<string, string> {
+  const keys = new Map<string, string>();
+  const taken = new Set<string>();
+  const claim = (org: LiveOrganization, key: string | null): void => {
+    if (key === null || keys.has(org.id) || taken.has(key) || !KEY_SHAPE.test(key)) return;
+    keys.set(org.id, key);
+    taken.add(key);
+  };
+  for (const org of orgs) claim(org, org.key);
+  for (const org of orgs) claim(org, org.slug);
+  for (const org of orgs) {
+    if (keys.has(org.id)) continue;
+    const base = keyFromName(org.name);
+    let key = base;
+    for (let n = 2; taken.has(key); n += 1) key = `${base}-${n}`;
+    claim(org, key);
   }
-  return [...new Set(slugs)];
+  return keys;
+}
+
+/**
+ * What a plan of the exported file will make of its organizations (the planner's own matching, against every live
+ * organization): the keys found only by name (the plan marks them) and the keys it refuses as ambiguous.
+ */
+export function exportedMatching(
+  exported: readonly { org: LiveOrganization; key: string }[],
+  all: readonly LiveOrganization[],
+): { byName: string[]; ambiguous: string[] } {
+  const declared = exported.map(({ org, key }) => ({
+    slug: key,
+    name: org.name,
+    source: { file: '(export)', line: 1, column: 1 },
+  }));
+  const { matches, unresolved } = matchOrganizations(declared, all);
+  return {
+    byName: matches.filter((match) => match.by === 'name').map((match) => match.desired.slug),
+    ambiguous: [...unresolved].sort(compareStrings),
+  };
 }
 
 function parseUserKey(raw: string | undefined): UserKeyKind {
@@ -289,13 +339,24 @@ interface ExportResult {
   skipped: number;
 }
 
+/** The organizations to export, each with its key. */
+export interface ExportedOrganization {
+  org: LiveOrganization;
+  key: string;
+}
+
 /** Writes the whole manifest to `sink`, one user at a time. */
-async function writeManifest(live: LiveSnapshot, settings: ExportSettings, sink: Sink): Promise<ExportResult> {
-  const organizations = [...live.organizations].sort((a, b) => compareStrings(a.slug ?? a.id, b.slug ?? b.id));
-  const slugById = new Map(organizations.map((org) => [org.id, org.slug]));
+async function writeManifest(
+  live: LiveSnapshot,
+  exported: readonly ExportedOrganization[],
+  settings: ExportSettings,
+  sink: Sink,
+): Promise<ExportResult> {
+  const organizations = [...exported].sort((a, b) => compareStrings(a.key, b.key));
+  const keyById = new Map(organizations.map(({ org, key }) => [org.id, key]));
   const membershipsByUser = new Map<string, LiveMembership[]>();
   for (const membership of live.memberships) {
-    if (!slugById.has(membership.organizationId)) continue;
+    if (!keyById.has(membership.organizationId)) continue;
     const list = membershipsByUser.get(membership.userId) ?? [];
     list.push(membership);
     membershipsByUser.set(membership.userId, list);
@@ -319,12 +380,12 @@ async function writeManifest(live: LiveSnapshot, settings: ExportSettings, sink:
   head +=
     organizations.length === 0
       ? 'organizations: []\n'
-      : `organizations:\n${indent(yaml(organizations.map((org) => ({ slug: org.slug, name: org.name }))))}`;
+      : `organizations:\n${indent(yaml(organizations.map(({ org, key }) => ({ slug: key, name: org.name }))))}`;
   head += keyed.length === 0 ? 'users: []\n' : 'users:\n';
   await sink.write(head);
   for (const { user } of keyed) {
     const memberships = (membershipsByUser.get(user.id) ?? [])
-      .map((m) => ({ org: slugById.get(m.organizationId) ?? '', role: m.role }))
+      .map((m) => ({ org: keyById.get(m.organizationId) ?? '', role: m.role }))
       .sort((a, b) => compareStrings(a.org, b.org));
     await sink.write(indent(yaml([exportUser(user, settings, memberships)])));
   }
@@ -340,17 +401,20 @@ const SKIP_HINT: Record<UserKeyKind, string> = {
 export const exportCommand: CommandDefinition = {
   name: 'export',
   summary: 'write a manifest of the live instance (plans to "No changes.")',
-  help: `Usage: clerk-sync export [-o FILE] [--org SLUG]... [--include-metadata public,private,unsafe] [--user-key KEY]
+  help: `Usage: clerk-sync export [-o FILE] [--org KEY]... [--include-metadata public,private,unsafe] [--user-key KEY]
 
-Writes the live instance as a manifest: organizations by slug, users by key with their email addresses and phone
+Writes the live instance as a manifest: organizations by key, users by key with their email addresses and phone
 numbers (primary first), username, names, the metadata kinds asked for, banned/locked, and memberships in the
-exported organizations. Planning the exported file shows "No changes.". The output is deterministic: the same
-instance gives a byte-identical file. settings.prune is false, so applying it never deletes anyone.
+exported organizations. An organization's key is the one clerk-sync marked it with, else its slug, else one made
+from its name. Planning the exported file shows "No changes.", except that organizations with neither a mark nor
+a slug get clerk-sync's mark (they are found by their name). The output is deterministic: the same instance gives
+a byte-identical file. settings.prune is false, so applying it never deletes anyone.
 No secrets are exported: the Clerk API never returns passwords (or their hashes), so none can be.
 
 Options:
   -o, --out FILE             write to FILE (atomically replaced) instead of stdout
-  --org SLUG                 export only this organization and memberships in it (repeatable; default: all)
+  --org KEY                  export only this organization (by key, as it would be exported: mark, slug, or made
+                             from its name) and memberships in it (repeatable; default: all)
   --include-metadata KINDS   metadata kinds to manage, comma-separated: public, private, unsafe, or none
                              (default: public). clerk-sync's own ownership mark is never exported.
   --user-key KEY             externalId (default), emailAddress or username. Users without that field are skipped
@@ -384,25 +448,29 @@ Exit codes: 0 exported, 1 error.`,
     io.signal.addEventListener('abort', stop, { once: true });
     try {
       io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
-      const slugs = requestedOrgs.length > 0 ? requestedOrgs : await listAllOrganizationSlugs(client, reading.signal);
+      const allOrgs = await listOrganizations(client, { signal: reading.signal });
+      const keys = organizationKeys(allOrgs);
+      const byKey = new Map(allOrgs.map((org) => [keys.get(org.id) as string, org]));
+      const absent = requestedOrgs.filter((key) => !byKey.has(key));
+      if (absent.length > 0) {
+        throw new UsageError(`--org ${absent.map((key) => `"${key}"`).join(', ')}: no such organization live`, {
+          hint: 'Check the key (its clerk-sync mark, else its slug, else made from its name as an unfiltered export writes it), or leave out --org to export all of them.',
+        });
+      }
+      const selected =
+        requestedOrgs.length > 0 ? requestedOrgs.map((key) => byKey.get(key) as LiveOrganization) : allOrgs;
+      const exported = selected.map((org) => ({ org, key: keys.get(org.id) as string }));
       const live = await fetchLiveSnapshot(client, {
-        managedOrgs: slugs.map((slug) => ({ key: slug })),
+        managedOrgs: exported.map(({ org, key }) => ({ key, name: org.name })),
         concurrency,
         signal: reading.signal,
       });
-      const found = new Set(live.organizations.map((org) => org.slug));
-      const absent = requestedOrgs.filter((slug) => !found.has(slug));
-      if (absent.length > 0) {
-        throw new UsageError(`--org ${absent.map((slug) => `"${slug}"`).join(', ')}: no such organization live`, {
-          hint: 'Check the slug (organizations are matched by slug), or leave out --org to export all of them.',
-        });
-      }
 
       const sink = buffered(out === undefined ? streamSink(io.stdout) : await fileSink(io.cwd, out));
       let result: ExportResult;
       let written: string | null;
       try {
-        result = await writeManifest(live, settings, sink);
+        result = await writeManifest(live, exported, settings, sink);
         written = await sink.commit();
       } catch (error) {
         await sink.abort();
@@ -411,6 +479,17 @@ Exit codes: 0 exported, 1 error.`,
       io.stderr.write(
         `Exported ${plural(result.users, 'user')} and ${plural(result.organizations, 'organization')}${written ? ` to ${written}` : ''}.\n`,
       );
+      const matching = exportedMatching(exported, allOrgs);
+      if (matching.byName.length > 0) {
+        io.stderr.write(
+          `${plural(matching.byName.length, 'organization')} without clerk-sync's mark or a slug (${matching.byName.join(', ')}): a plan of this file finds them by name and marks them (mark_organization).\n`,
+        );
+      }
+      if (matching.ambiguous.length > 0) {
+        io.stderr.write(
+          `${plural(matching.ambiguous.length, 'organization')} (${matching.ambiguous.join(', ')}) share their name with other live organizations and have no mark or slug: a plan of this file refuses them (ambiguous_organization_match) until they are renamed or marked.\n`,
+        );
+      }
       if (result.skipped > 0) {
         io.stderr.write(
           `Skipped ${plural(result.skipped, 'user')} without ${settings.userKey}: ${SKIP_HINT[settings.userKey]}.\n`,

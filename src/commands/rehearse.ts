@@ -4,7 +4,7 @@
 // the instance validates differently) and a plan that does not converge. Nothing is sent to the real instance: the
 // only requests it ever saw were the reads that built the snapshot.
 
-import { applyPlan, type OperationOutcome } from '../apply/index.ts';
+import { applyPlan, listOrganizations, type OperationOutcome } from '../apply/index.ts';
 import {
   type ClerkClient,
   createClerkClient,
@@ -12,10 +12,21 @@ import {
   type WireCreateUserBody,
   type WireUser,
 } from '../clerk/index.ts';
-import { type EmulatorSeedMembership, type RunningEmulator, startEmulator } from '../emulator/index.ts';
+import {
+  type EmulatorSeedMembership,
+  type EmulatorSeedOrganization,
+  type RunningEmulator,
+  startEmulator,
+} from '../emulator/index.ts';
 import { isClerkSyncError } from '../errors.ts';
-import { createPlan, type Plan, type PlanDiagnostic, type PlanOptions } from '../plan/index.ts';
-import { type DesiredState, fetchLiveSnapshot, type LiveSnapshot, type LiveUser } from '../state/index.ts';
+import { createPlan, orgMark, type Plan, type PlanDiagnostic, type PlanOptions } from '../plan/index.ts';
+import {
+  type DesiredState,
+  fetchLiveSnapshot,
+  type LiveOrganization,
+  type LiveSnapshot,
+  type LiveUser,
+} from '../state/index.ts';
 import { operationTitles } from './apply.ts';
 
 /** The emulator is local and in-process: Clerk's documented budgets would only slow the rehearsal down. */
@@ -101,15 +112,74 @@ async function emulatedUserRef(client: ClerkClient, user: LiveUser): Promise<str
   return found?.id;
 }
 
-async function copySnapshot(emulator: RunningEmulator, client: ClerkClient, live: LiveSnapshot): Promise<string[]> {
-  const notCopied: string[] = [];
-  for (const org of live.organizations) {
-    try {
-      emulator.seed({ organizations: [{ name: org.name, slug: org.slug ?? org.id }] });
-    } catch (error) {
-      notCopied.push(`organization ${org.slug}: ${describeError(error)}`);
+/**
+ * The seed item that copies a live organization: its name, its slug when it has one, its own member limit and
+ * clerk-sync's mark when it carries one, so the planner matches the copy exactly as it matches the original.
+ */
+export function seedOrganization(org: LiveOrganization): EmulatorSeedOrganization {
+  // The emulator takes a seed without a slug (like POST /organizations); its type predates slug-less instances.
+  const item: Omit<EmulatorSeedOrganization, 'slug'> & { slug?: string } = {
+    name: org.name,
+    ...(org.slug === null ? {} : { slug: org.slug }),
+    ...(org.key === null ? {} : { private_metadata: orgMark(org.key) }),
+    ...(org.maxAllowedMemberships > 0 ? { max_allowed_memberships: org.maxAllowedMemberships } : {}),
+  };
+  return item as EmulatorSeedOrganization;
+}
+
+/**
+ * How a seed membership names the emulated copy of each seeded organization (its slug, else its id), by live id. A
+ * seed answers with counts, not ids, so copies without a slug are listed and paired by mark and name, in seed order
+ * (organizations alike in slug, mark and name are alike to the planner too).
+ */
+async function copiedOrganizationRefs(
+  client: ClerkClient,
+  seeded: readonly LiveOrganization[],
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  if (seeded.every((org) => org.slug !== null)) {
+    for (const org of seeded) ids.set(org.id, org.slug as string);
+    return ids;
+  }
+  const copies = await listOrganizations(client);
+  const bySlug = new Map(copies.flatMap((copy) => (copy.slug === null ? [] : [[copy.slug, copy] as const])));
+  const used = new Set<string>();
+  for (const org of seeded) {
+    if (org.slug === null) continue;
+    const copy = bySlug.get(org.slug);
+    if (copy) {
+      ids.set(org.id, copy.id);
+      used.add(copy.id);
     }
   }
+  for (const org of seeded) {
+    if (org.slug !== null) continue;
+    const copy = copies.find((item) => !used.has(item.id) && item.key === org.key && item.name === org.name);
+    if (copy) {
+      ids.set(org.id, copy.id);
+      used.add(copy.id);
+    }
+  }
+  return ids;
+}
+
+async function copySnapshot(emulator: RunningEmulator, client: ClerkClient, live: LiveSnapshot): Promise<string[]> {
+  const notCopied: string[] = [];
+  const seeded: LiveOrganization[] = [];
+  // Those with a slug first: a copy seeded without one may get a slug made from its name, never one taken later.
+  const withSlugFirst = [
+    ...live.organizations.filter((org) => org.slug !== null),
+    ...live.organizations.filter((org) => org.slug === null),
+  ];
+  for (const org of withSlugFirst) {
+    try {
+      emulator.seed({ organizations: [seedOrganization(org)] });
+      seeded.push(org);
+    } catch (error) {
+      notCopied.push(`organization ${org.slug ?? org.key ?? org.name} (${org.id}): ${describeError(error)}`);
+    }
+  }
+  const copy = await copiedOrganizationRefs(client, seeded);
   const copied = new Set<string>();
   // One user per seed call: the emulator stops a seed at its first invalid item, and one bad live user must not
   // keep the others out of the copy.
@@ -121,22 +191,23 @@ async function copySnapshot(emulator: RunningEmulator, client: ClerkClient, live
       notCopied.push(`user ${userLabel(user)}: ${describeError(error)}`);
     }
   }
-  const orgSlugs = new Map(live.organizations.map((org) => [org.id, org.slug]));
+  const orgNames = new Map(live.organizations.map((org) => [org.id, org.slug ?? org.key ?? org.name]));
   const users = new Map(live.users.map((user) => [user.id, user]));
   for (const membership of live.memberships) {
     const user = users.get(membership.userId);
-    const slug = orgSlugs.get(membership.organizationId);
-    if (!user || !slug || !copied.has(user.id)) continue;
+    const target = copy.get(membership.organizationId);
+    const orgName = orgNames.get(membership.organizationId) ?? membership.organizationId;
+    if (!user || target === undefined || !copied.has(user.id)) continue;
     const ref = await emulatedUserRef(client, user);
     if (ref === undefined) {
-      notCopied.push(`membership of ${userLabel(user)} in ${slug}: the user has no identifier to find its copy by`);
+      notCopied.push(`membership of ${userLabel(user)} in ${orgName}: the user has no identifier to find its copy by`);
       continue;
     }
-    const item: EmulatorSeedMembership = { organization: slug, user: ref, role: membership.role };
+    const item: EmulatorSeedMembership = { organization: target, user: ref, role: membership.role };
     try {
       emulator.seed({ memberships: [item] });
     } catch (error) {
-      notCopied.push(`membership of ${userLabel(user)} in ${slug}: ${describeError(error)}`);
+      notCopied.push(`membership of ${userLabel(user)} in ${orgName}: ${describeError(error)}`);
     }
   }
   return notCopied;

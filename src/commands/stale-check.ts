@@ -2,9 +2,10 @@
 // object where a filter exists) and report each one that changed since the plan was made, and each object the plan
 // would create that now exists. Apply refuses a stale plan before sending anything.
 
+import { listOrganizations } from '../apply/index.ts';
 import type { ClerkClient, WireOrganization, WireOrganizationMembership, WirePage, WireUser } from '../clerk/index.ts';
 import { isApiError } from '../errors.ts';
-import type { Operation, Plan } from '../plan/index.ts';
+import { lookUpOrganization, type Operation, type Plan } from '../plan/index.ts';
 
 export interface StaleObject {
   kind: 'user' | 'organization' | 'membership';
@@ -132,21 +133,21 @@ async function staleOrganizations(client: ClerkClient, plan: Plan, touched: Touc
       else throw error;
     }
   }
-  for (const op of plan.operations) {
-    if (op.type !== 'create_organization') continue;
-    try {
-      const org = await client.request<WireOrganization>({
-        method: 'GET',
-        path: `/organizations/${encodeURIComponent(op.org.slug)}`,
-      });
-      stale.push({
-        kind: 'organization',
-        id: op.org.slug,
-        change: `now exists as ${org.id} (the plan would create it)`,
-        ops: [op.id],
-      });
-    } catch (error) {
-      if (!(isApiError(error) && error.status === 404)) throw error;
+  // Organizations the plan creates must still be absent: one that now carries the key's mark or slug would be
+  // duplicated (or refused). A same-named one is no obstacle: the create marks its own.
+  const creates = plan.operations.filter(
+    (op): op is Extract<Operation, { type: 'create_organization' }> => op.type === 'create_organization',
+  );
+  if (creates.length > 0) {
+    const live = await listOrganizations(client);
+    for (const op of creates) {
+      const found = lookUpOrganization(op.org.slug, live);
+      if (found.kind === 'none') continue;
+      const what =
+        found.kind === 'found'
+          ? `now exists as ${found.live.id} (found by its ${found.by}; the plan would create it)`
+          : `now matches ${found.candidates.length} live organizations by ${found.by} (${found.candidates.map((org) => org.id).join(', ')}; the plan would create it)`;
+      stale.push({ kind: 'organization', id: op.org.slug, change: what, ops: [op.id] });
     }
   }
   return stale;

@@ -98,14 +98,15 @@ export const MANIFEST_SCHEMA = {
       type: 'array',
       items: {
         title: 'Organization',
-        description: 'One managed organization, identified by its slug.',
+        description: 'One managed organization, identified by its key (`slug`).',
         type: 'object',
         additionalProperties: false,
         required: ['slug', 'name'],
         properties: {
           slug: {
             title: 'Slug',
-            description: 'Unique organization slug: lower-case letters, digits and `-`. Identifies the organization.',
+            description:
+              "The organization's key: lower-case letters, digits and `-`, unique in the manifest. Also its slug where the instance has slugs enabled; clerk-sync records it in the organization's private metadata.",
             type: 'string',
             pattern: SLUG_PATTERN,
             maxLength: 256,

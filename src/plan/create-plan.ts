@@ -1,7 +1,15 @@
 // createPlan: (desired state, live snapshot, options) -> ordered plan, errors and safety refusals. Pure and
 // deterministic: no I/O, no clock, no randomness; input array order never changes the output.
 
-import type { DesiredState, JsonObject, JsonValue, LiveMembership, LiveSnapshot, SourceRef } from '../state/model.ts';
+import type {
+  DesiredState,
+  JsonObject,
+  JsonValue,
+  LiveMembership,
+  LiveOrganization,
+  LiveSnapshot,
+  SourceRef,
+} from '../state/model.ts';
 import {
   fieldSourcesOnce,
   hasManagedMark,
@@ -16,6 +24,7 @@ import { matchUsers } from './identity.ts';
 import { parseIgnore } from './ignore.ts';
 import { canonicalSha256, compareStrings, sha256Lines } from './json-values.ts';
 import { sortOperations, summarize } from './order.ts';
+import { matchOrganizations } from './org-identity.ts';
 import {
   type LiveVersions,
   type Operation,
@@ -43,27 +52,49 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   const errors: PlanDiagnostic[] = [];
   const ignore = parseIgnore([...settings.ignore, ...options.ignore]);
 
-  const liveOrgsBySlug = new Map(
-    live.organizations.flatMap((org) => (org.slug === null ? [] : [[org.slug, org] as const])),
-  );
-  const declaredOrgs = [...desired.organizations].sort((a, b) => compareStrings(a.slug, b.slug));
-  const managedSlugs = new Set(declaredOrgs.map((org) => org.slug));
+  const orgIdentity = matchOrganizations(desired.organizations, live.organizations);
+  errors.push(...orgIdentity.errors);
+  const declaredKeys = new Set(desired.organizations.map((org) => org.slug));
+  // Memberships are authoritative in the declared organizations whose live match is known (or that this plan creates).
+  const managedKeys = new Set([...declaredKeys].filter((key) => !orgIdentity.unresolved.has(key)));
+  const liveOrgsByKey = new Map<string, LiveOrganization>();
+  for (const { desired: org, live: match } of orgIdentity.matches) if (match) liveOrgsByKey.set(org.slug, match);
+  // A live organization no declared one claims is known by its slug (a membership in it is enforced, nothing else).
+  const claimed = new Set(liveOrgsByKey.values());
+  for (const org of live.organizations) {
+    if (org.slug === null || claimed.has(org) || declaredKeys.has(org.slug) || liveOrgsByKey.has(org.slug)) continue;
+    liveOrgsByKey.set(org.slug, org);
+  }
 
   const operations: Operation[] = [];
-  const createdOrgSlugs = new Set<string>();
-  for (const org of declaredOrgs) {
-    const current = liveOrgsBySlug.get(org.slug);
+  const createdOrgKeys = new Set<string>();
+  for (const { desired: org, live: current, by } of orgIdentity.matches) {
     if (!current) {
-      createdOrgSlugs.add(org.slug);
+      createdOrgKeys.add(org.slug);
       operations.push({
         id: `create_organization:${org.slug}`,
         type: 'create_organization',
         org: { slug: org.slug, organizationId: null },
         name: org.name,
+        slug: live.instance.slugsEnabled ? org.slug : null,
         dependsOn: [],
         source: opSource(org.source),
       });
-    } else if (current.name !== org.name && !ignore.fields.has('organizations.name')) {
+      continue;
+    }
+    // Adopted by its unique name: marked, so a rename (of either side) never loses it. A slug is identity enough.
+    if (by === 'name' && current.key === null) {
+      operations.push({
+        id: `mark_organization:${org.slug}`,
+        type: 'mark_organization',
+        org: { slug: org.slug, organizationId: current.id },
+        name: current.name,
+        matchedBy: 'name',
+        dependsOn: [],
+        source: opSource(org.source),
+      });
+    }
+    if (current.name !== org.name && !ignore.fields.has('organizations.name')) {
       operations.push({
         id: `update_organization:${org.slug}`,
         type: 'update_organization',
@@ -81,7 +112,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   for (const { desired: user } of identity.matches) {
     let sources: (() => Record<string, SourceRef> | undefined) | undefined;
     for (const membership of user.memberships ?? []) {
-      if (managedSlugs.has(membership.org) || liveOrgsBySlug.has(membership.org)) continue;
+      if (declaredKeys.has(membership.org) || liveOrgsByKey.has(membership.org)) continue;
       sources ??= fieldSourcesOnce(user);
       const source = membershipSource(user, membership, sources);
       errors.push({
@@ -102,11 +133,11 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   const context: UserDiffContext = {
     settings,
     ignore,
-    managedSlugs,
-    liveOrgsBySlug,
-    liveOrgSlugsById: new Map([...liveOrgsBySlug].map(([slug, org]) => [org.id, slug])),
+    managedKeys,
+    liveOrgsByKey,
+    liveOrgKeysById: new Map([...liveOrgsByKey].map(([key, org]) => [org.id, key])),
     liveMembershipsByUser,
-    createdOrgSlugs,
+    createdOrgKeys,
   };
   for (const match of identity.matches) {
     operations.push(

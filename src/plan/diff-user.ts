@@ -34,15 +34,16 @@ import type {
 export interface UserDiffContext {
   settings: ManifestSettings;
   ignore: IgnoreRules;
-  /** Declared organization slugs: memberships there are authoritative. */
-  managedSlugs: ReadonlySet<string>;
-  liveOrgsBySlug: ReadonlyMap<string, LiveOrganization>;
-  /** The same organizations, slug by id. */
-  liveOrgSlugsById: ReadonlyMap<string, string>;
+  /** Keys of the declared organizations whose identity is known: memberships there are authoritative. */
+  managedKeys: ReadonlySet<string>;
+  /** Live organizations by manifest key (org-identity.ts), and unclaimed ones by slug. */
+  liveOrgsByKey: ReadonlyMap<string, LiveOrganization>;
+  /** The same organizations, key by id. */
+  liveOrgKeysById: ReadonlyMap<string, string>;
   /** Live memberships by user id. */
   liveMembershipsByUser: ReadonlyMap<string, readonly LiveMembership[]>;
-  /** Slugs of organizations this plan creates. */
-  createdOrgSlugs: ReadonlySet<string>;
+  /** Keys of organizations this plan creates. */
+  createdOrgKeys: ReadonlySet<string>;
 }
 
 const METADATA_BODY_KEY = {
@@ -488,7 +489,7 @@ function sameMemberships(
   if (wanted.length !== liveMemberships.length || wanted.length > 31) return false;
   let matched = 0;
   for (const membership of liveMemberships) {
-    const slug = context.liveOrgSlugsById.get(membership.organizationId);
+    const slug = context.liveOrgKeysById.get(membership.organizationId);
     if (slug === undefined) return false;
     let index = 0;
     while (index < wanted.length && (wanted[index] as DesiredMembership).org !== slug) index += 1;
@@ -521,7 +522,7 @@ function planMemberships(
   // organization per user made planning quadratic (100,000 users x 1,000 organizations, BENCHMARKS.md).
   const candidates = new Set(wanted.keys());
   for (const membership of liveMemberships) {
-    const slug = context.liveOrgSlugsById.get(membership.organizationId);
+    const slug = context.liveOrgKeysById.get(membership.organizationId);
     if (slug !== undefined) candidates.add(slug);
   }
   const slugs = [...candidates].sort(compareStrings);
@@ -529,17 +530,17 @@ function planMemberships(
   const sources = fieldSourcesOnce(desired);
   for (const slug of slugs) {
     const membership = wanted.get(slug);
-    const liveOrg = context.liveOrgsBySlug.get(slug);
-    if (!liveOrg && !context.managedSlugs.has(slug)) continue; // unknown_organization, reported by createPlan
+    const liveOrg = context.liveOrgsByKey.get(slug);
+    if (!liveOrg && !context.managedKeys.has(slug)) continue; // unknown_organization, reported by createPlan
     const current = liveOrg ? liveMemberships.find((m) => m.organizationId === liveOrg.id) : undefined;
     // Most users need nothing here: build the operation's parts only when there is one.
     if (membership && current && current.role === membership.role) continue;
-    if (!membership && (!current || !context.managedSlugs.has(slug))) continue;
+    if (!membership && (!current || !context.managedKeys.has(slug))) continue;
     const org = { slug, organizationId: liveOrg?.id ?? null };
     const target = `${slug}/${desired.key}`;
     if (membership && !current) {
       const dependsOn: string[] = [];
-      if (context.createdOrgSlugs.has(slug)) dependsOn.push(`create_organization:${slug}`);
+      if (context.createdOrgKeys.has(slug)) dependsOn.push(`create_organization:${slug}`);
       if (!live) dependsOn.push(`create_user:${desired.key}`);
       ops.push({
         id: `create_membership:${target}`,
@@ -562,7 +563,7 @@ function planMemberships(
         dependsOn: [],
         source: opSource(membershipSource(desired, membership, sources)),
       });
-    } else if (!membership && current && context.managedSlugs.has(slug)) {
+    } else if (!membership && current && context.managedKeys.has(slug)) {
       ops.push({
         id: `delete_membership:${target}`,
         type: 'delete_membership',

@@ -147,6 +147,9 @@ function classifyOperation(op: Operation, createdUsers: ReadonlySet<string>): Cl
           }),
         ],
       };
+    case 'mark_organization':
+      // Identity bookkeeping (an organization adopted by its name gets clerk-sync's mark), not a managed field.
+      return null;
     case 'update_organization': {
       const { before, after } = op.changes.name;
       return {

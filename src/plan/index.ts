@@ -5,6 +5,15 @@ export { createPlan, DEFAULT_PLAN_OPTIONS } from './create-plan.ts';
 export * from './drift.ts';
 export { type MarkdownOptions, renderPlanMarkdown } from './markdown.ts';
 export { isDestructive, summarize, summaryLine } from './order.ts';
+export {
+  lookUpOrganization,
+  matchOrganizations,
+  type OrgIdentityResult,
+  type OrgLookup,
+  type OrgMatch,
+  type OrgMatchStep,
+  orgMark,
+} from './org-identity.ts';
 export { parsePlan, serializePlan } from './plan-json.ts';
 export { presentPlan } from './present.ts';
 export * from './types.ts';

@@ -14,6 +14,7 @@ interface Phase {
 
 export const PHASES: readonly Phase[] = [
   { type: 'create_organization', why: 'memberships in a new organization need it to exist' },
+  { type: 'mark_organization', why: 'an adopted organization gets its identity (the mark) before anything else' },
   { type: 'update_organization', why: 'harmless renames, before anything refers to the new name' },
   { type: 'create_user', why: 'new users carry their profile, metadata, ban/lock in the create itself' },
   { type: 'unban_user', why: 'restoring access is additive and lets later steps be seen by the user' },

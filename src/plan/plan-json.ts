@@ -103,7 +103,8 @@ const password: Check = (value, path) => {
 };
 
 const OPERATION_FIELDS: Record<OperationType, { required: Record<string, Check>; optional?: Record<string, Check> }> = {
-  create_organization: { required: { org: orgRef, name: str } },
+  create_organization: { required: { org: orgRef, name: str, slug: nullable(nonEmptyStr) } },
+  mark_organization: { required: { org: orgRef, name: str, matchedBy: literal('name') } },
   update_organization: { required: { org: orgRef, changes: shape({ name: change(str) }) } },
   create_user: {
     required: {

@@ -69,7 +69,19 @@ function metadataLines(field: MetadataField, before: JsonObject, patch: JsonPatc
 function describe(op: Operation): { title: string; lines: PresentedLine[] } {
   switch (op.type) {
     case 'create_organization':
-      return { title: 'create organization', lines: [line('+', 'name', { after: json(op.name) })] };
+      return {
+        title: 'create organization',
+        lines: [
+          line('+', 'name', { after: json(op.name) }),
+          // Only where the instance has slugs; the key is always recorded as the organization's mark.
+          ...(op.slug === null ? [] : [line('+', 'slug', { after: json(op.slug) })]),
+        ],
+      };
+    case 'mark_organization':
+      return {
+        title: `mark as managed (matched by ${op.matchedBy})`,
+        lines: [line('+', 'privateMetadata.clerkSync.key', { after: json(op.org.slug) })],
+      };
     case 'update_organization':
       return {
         title: 'update organization',
@@ -210,7 +222,7 @@ export function presentPlan(plan: Plan): PlanPresentation {
       title = userTitle(op.user);
       kind = 'user';
     } else {
-      const name = op.type === 'create_organization' ? op.name : op.changes.name.after;
+      const name = op.type === 'update_organization' ? op.changes.name.after : op.name;
       key = `organization:${op.org.slug}`;
       title = `organization ${op.org.slug} (${name})`;
       kind = 'organization';

@@ -38,7 +38,10 @@ export interface UserRef {
   label?: string;
 }
 
-/** Reference to an organization: slug, and live id (null until created in this plan). */
+/**
+ * Reference to an organization: its manifest key (the manifest's `slug` field; also its slug where the instance has
+ * slugs enabled), and live id (null until created in this plan).
+ */
 export interface OrgRef {
   slug: string;
   organizationId: string | null;
@@ -57,6 +60,25 @@ export interface CreateOrganizationOp extends OperationBase {
   type: 'create_organization';
   org: OrgRef;
   name: string;
+  /**
+   * The slug POST /organizations sends: the key when the instance has organization slugs enabled, else null (sent
+   * without one: Clerk refuses a slug there). Decided at plan time, so applying a saved plan sends the same body.
+   * The request always carries clerk-sync's mark with the key (private metadata `clerkSync.key`).
+   */
+  slug: string | null;
+}
+
+/**
+ * Adopts a live organization that matched by its unique exact name: PATCH /organizations/{id}/metadata with
+ * `{ private_metadata: { clerkSync: { key } } }` (Clerk deep-merges: nothing else changes), so later plans find it
+ * by the mark even after a rename.
+ */
+export interface MarkOrganizationOp extends OperationBase {
+  type: 'mark_organization';
+  org: OrgRef;
+  /** The live (and declared) name it matched by. */
+  name: string;
+  matchedBy: 'name';
 }
 
 export interface UpdateOrganizationOp extends OperationBase {
@@ -215,6 +237,7 @@ export interface DeleteUserOp extends OperationBase {
 
 export type Operation =
   | CreateOrganizationOp
+  | MarkOrganizationOp
   | UpdateOrganizationOp
   | CreateUserOp
   | UpdateUserOp

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ApplyEvent, type ApplyOptions, applyPlan, createJournal, readJournal } from '../../src/apply/index.ts';
-import type { RequestSpec } from '../../src/clerk/index.ts';
+import type { RequestSpec, WireMetadata } from '../../src/clerk/index.ts';
 import type { Operation } from '../../src/plan/index.ts';
+import { wireOrganization } from '../state/wire-fixtures.ts';
 import { ban, everyOperation, existing, fresh, lock, planOf, updateUser } from './builders.ts';
 import { apiError, createFakeClient, type FakeClient, type Handler, wireUser } from './fake-client.ts';
 
@@ -311,6 +312,7 @@ describe('creates', () => {
     type: 'create_organization',
     org: { slug: 'acme', organizationId: null },
     name: 'Acme',
+    slug: 'acme',
     dependsOn: [],
   };
 
@@ -367,6 +369,58 @@ describe('creates', () => {
       'POST /users',
       'GET /users',
     ]);
+  });
+
+  const joinAcme: Operation = {
+    id: 'create_membership:acme/emp-1',
+    type: 'create_membership',
+    org: { slug: 'acme', organizationId: null },
+    user: existing('emp-1'),
+    role: 'org:member',
+    dependsOn: ['create_organization:acme'],
+  };
+
+  it("after an unknown outcome, finds the organization by clerk-sync's mark, never a same-named one", async () => {
+    const orgs = [wireOrganization({ id: 'org_other', slug: null, name: 'Acme' })];
+    const client = createFakeClient((spec) => {
+      if (spec.method === 'POST' && spec.path === '/organizations') {
+        // Committed, then the connection dropped: the organization exists with the mark the create sent.
+        const body = spec.body as { name: string; private_metadata: WireMetadata };
+        orgs.push(
+          wireOrganization({ id: 'org_made', slug: null, name: body.name, private_metadata: body.private_metadata }),
+        );
+        throw apiError(spec, 0);
+      }
+      if (spec.method === 'GET' && spec.path === '/organizations') return { data: orgs, total_count: orgs.length };
+      if (spec.method === 'POST') return { id: 'orgmem_1' };
+      throw new Error(`unexpected ${spec.method} ${spec.path}`);
+    });
+    const result = await applyPlan(planOf([{ ...org, slug: null }, joinAcme]), options(client));
+    expect(result).toMatchObject({ done: 2, failed: 0 });
+    expect(client.calls.map((call) => `${call.spec.method} ${call.spec.path}`)).toStrictEqual([
+      'POST /organizations',
+      'GET /organizations',
+      'POST /organizations/org_made/memberships',
+    ]);
+  });
+
+  it('after an unknown outcome, an organization that only shares the name is not taken for the one created', async () => {
+    const orgs = [wireOrganization({ id: 'org_other', slug: null, name: 'Acme' })];
+    let posts = 0;
+    const client = createFakeClient((spec) => {
+      if (spec.method === 'POST' && spec.path === '/organizations') {
+        posts += 1;
+        if (posts === 1) throw apiError(spec, 503); // not committed
+        return wireOrganization({ id: 'org_made', slug: null, name: 'Acme' });
+      }
+      if (spec.method === 'GET' && spec.path === '/organizations') return { data: orgs, total_count: orgs.length };
+      if (spec.method === 'POST') return { id: 'orgmem_1' };
+      throw new Error(`unexpected ${spec.method} ${spec.path}`);
+    });
+    const result = await applyPlan(planOf([{ ...org, slug: null }, joinAcme]), options(client));
+    expect(result).toMatchObject({ done: 2, failed: 0 });
+    expect(posts).toBe(2);
+    expect(client.calls.at(-1)?.spec.path).toBe('/organizations/org_made/memberships');
   });
 
   it('after an unknown outcome, treats form_identifier_exists as the first attempt having succeeded', async () => {

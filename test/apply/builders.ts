@@ -13,6 +13,15 @@ export function everyOperation(): Operation[] {
       type: 'create_organization',
       org: { slug: 'acme', organizationId: null },
       name: 'Acme',
+      slug: 'acme',
+      dependsOn: [],
+    },
+    {
+      id: 'mark_organization:delta',
+      type: 'mark_organization',
+      org: { slug: 'delta', organizationId: 'org_delta' },
+      name: 'Delta',
+      matchedBy: 'name',
       dependsOn: [],
     },
     {

@@ -66,6 +66,7 @@ function newUserOps(keys: string[], slug: string): Operation[] {
       type: 'create_organization',
       org: { slug, organizationId: null },
       name: 'Acme',
+      slug,
       dependsOn: [],
     },
   ];

@@ -19,7 +19,16 @@ function byId(id: string): Operation {
 }
 
 const EXPECTED: Record<string, { method: string; path: string; body?: unknown }> = {
-  'create_organization:acme': { method: 'POST', path: '/organizations', body: { name: 'Acme', slug: 'acme' } },
+  'create_organization:acme': {
+    method: 'POST',
+    path: '/organizations',
+    body: { name: 'Acme', slug: 'acme', private_metadata: { clerkSync: { key: 'acme' } } },
+  },
+  'mark_organization:delta': {
+    method: 'PATCH',
+    path: '/organizations/org_delta/metadata',
+    body: { private_metadata: { clerkSync: { key: 'delta' } } },
+  },
   'update_organization:beta': { method: 'PATCH', path: '/organizations/org_beta', body: { name: 'Beta Inc' } },
   'create_user:emp-2': {
     method: 'POST',
@@ -87,7 +96,7 @@ const EXPECTED: Record<string, { method: string; path: string; body?: unknown }>
 describe('toRequest', () => {
   it('covers every operation type', () => {
     const types = new Set(everyOperation().map((op) => op.type));
-    expect(types.size).toBe(19);
+    expect(types.size).toBe(20);
     expect(Object.keys(EXPECTED).sort()).toStrictEqual(
       everyOperation()
         .map((op) => op.id)
@@ -110,13 +119,26 @@ describe('toRequest', () => {
     });
   });
 
-  it('omits password fields when the operation has no password source', () => {
+  it('creates a user declared without a password with skip_password_requirement (a new instance requires one)', () => {
     const op = byId('create_user:emp-2');
     if (op.type !== 'create_user') throw new Error('builder changed');
     const { password: _, ...withoutPassword } = op;
     const spec = toRequest(withoutPassword, ids, () => PASSWORD);
     expect(spec.body).not.toHaveProperty('password');
     expect(spec.body).not.toHaveProperty('skip_password_checks');
+    expect(spec.body).toMatchObject({ skip_password_requirement: true });
+    // With a password, the requirement is met: never skipped.
+    expect(toRequest(op, ids, secrets).body).not.toHaveProperty('skip_password_requirement');
+  });
+
+  it('creates an organization without a slug when the plan recorded none (slugs disabled), marked all the same', () => {
+    const op = byId('create_organization:acme');
+    if (op.type !== 'create_organization') throw new Error('builder changed');
+    expect(toRequest({ ...op, slug: null }, ids, secrets)).toStrictEqual({
+      method: 'POST',
+      path: '/organizations',
+      body: { name: 'Acme', private_metadata: { clerkSync: { key: 'acme' } } },
+    });
   });
 
   it('escapes ids in paths', () => {
@@ -159,6 +181,8 @@ describe('toRequest', () => {
     const kinds = Object.fromEntries(everyOperation().map((op) => [op.type, requestKindOf(op)]));
     expect(kinds).toMatchObject({
       create_user: 'create',
+      create_organization: 'create',
+      mark_organization: 'update',
       create_membership: 'create',
       add_email_address: 'create',
       ban_user: 'repeatable',
@@ -173,7 +197,7 @@ describe('toRequest', () => {
 describe('plannedRequests', () => {
   it('redacts passwords and shows ids of objects created in the same apply as placeholders', () => {
     const requests = plannedRequests(planOf(everyOperation()));
-    expect(requests).toHaveLength(19);
+    expect(requests).toHaveLength(20);
     expect(JSON.stringify(requests)).not.toContain(PASSWORD);
     const createUser = requests.find((request) => request.operationId === 'create_user:emp-2');
     expect(createUser?.body).toMatchObject({ password: '[redacted]', skip_password_checks: false });

@@ -101,8 +101,9 @@ describe('buildUndoPlan', () => {
   });
 
   it('lists what it cannot restore', () => {
-    expect(undo.irreversible).toHaveLength(4);
+    expect(undo.irreversible).toHaveLength(5);
     expect(undo.irreversible.join('\n')).toMatch(/user gone@acme.test \(user_gone\) was deleted/);
+    expect(undo.irreversible.join('\n')).toMatch(/organization delta \(org_delta\) keeps clerk-sync's mark/);
     expect(undo.irreversible.join('\n')).toMatch(/organization acme \(org_acme\) was created/);
     expect(undo.irreversible.join('\n')).toMatch(/primary email address .* old@acme.test/);
     expect(undo.irreversible.join('\n')).toMatch(/primary phone number .* \+15555550103/);

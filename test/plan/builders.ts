@@ -77,8 +77,14 @@ export function liveUser(id: string, fields: LiveUserFields = {}): LiveUser {
   };
 }
 
-export function liveOrg(id: string, slug: string, name: string): LiveOrganization {
-  return { id, slug, name, key: null, maxAllowedMemberships: 0, updatedAt: 1_700_000_000_100 };
+/** A live organization; `slug` null as on instances without slugs, `key` the manifest key of clerk-sync's mark. */
+export function liveOrg(
+  id: string,
+  slug: string | null,
+  name: string,
+  fields: Partial<LiveOrganization> = {},
+): LiveOrganization {
+  return { id, slug, name, key: null, maxAllowedMemberships: 0, updatedAt: 1_700_000_000_100, ...fields };
 }
 
 export function liveMembership(id: string, organizationId: string, userId: string, role: string): LiveMembership {

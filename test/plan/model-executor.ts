@@ -87,17 +87,25 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
   function apply(op: Operation): void {
     switch (op.type) {
       case 'create_organization': {
-        if (state.organizations.some((org) => org.slug === op.org.slug)) throw new ModelError('slug exists');
+        if (op.slug !== null && state.organizations.some((org) => org.slug === op.slug))
+          throw new ModelError('slug exists');
         const id = nextId('org');
         state.organizations.push({
           id,
-          slug: op.org.slug,
+          slug: op.slug,
           name: op.name,
           key: op.org.slug,
           maxAllowedMemberships: 0,
           updatedAt: ++clock,
         });
         createdOrgs.set(op.org.slug, id);
+        return;
+      }
+      case 'mark_organization': {
+        const org = state.organizations.find((candidate) => candidate.id === op.org.organizationId);
+        if (!org) throw new ModelError('404 organization');
+        org.key = op.org.slug;
+        touch(org);
         return;
       }
       case 'update_organization': {

@@ -47,7 +47,12 @@ function everything(): { desired: DesiredState; live: LiveSnapshot } {
     ],
     {
       settings: { prune: true },
-      organizations: [org('acme', 'Acme Inc'), org('globex', 'Globex'), org('initech', 'Initech')],
+      organizations: [
+        org('acme', 'Acme Inc'),
+        org('delta', 'Delta'),
+        org('globex', 'Globex'),
+        org('initech', 'Initech'),
+      ],
     },
   );
   const live = snapshot({
@@ -72,7 +77,12 @@ function everything(): { desired: DesiredState; live: LiveSnapshot } {
       liveUser('user_9', { externalId: 'emp-9', emails: ['z@acme.test'], privateMetadata: MARK, updatedAt: 99 }),
       liveUser('user_8', { externalId: 'foreign', updatedAt: 88 }),
     ],
-    organizations: [liveOrg('org_acme', 'acme', 'Acme'), liveOrg('org_globex', 'globex', 'Globex')],
+    organizations: [
+      liveOrg('org_acme', 'acme', 'Acme'),
+      liveOrg('org_globex', 'globex', 'Globex'),
+      // Without slug or mark: adopted by its name.
+      liveOrg('org_delta', null, 'Delta', { updatedAt: 44 }),
+    ],
     memberships: [
       liveMembership('orgmem_1', 'org_acme', 'user_1', 'org:member'),
       liveMembership('orgmem_2', 'org_acme', 'user_2', 'org:admin'),
@@ -91,6 +101,7 @@ function scramble<T>(items: readonly T[]): T[] {
 
 const PHASE_ORDER: OperationType[] = [
   'create_organization',
+  'mark_organization',
   'update_organization',
   'create_user',
   'unban_user',
@@ -119,6 +130,7 @@ describe('ordering', () => {
     expect(errors).toStrictEqual([]);
     expect(plan.operations.map((op) => op.id)).toStrictEqual([
       'create_organization:initech',
+      'mark_organization:delta',
       'update_organization:acme',
       'create_user:emp-3',
       'unban_user:emp-1',
@@ -221,7 +233,11 @@ describe('liveVersions and summary', () => {
     const { plan } = createPlan(desired, live, DEFAULT_PLAN_OPTIONS);
     expect(plan.liveVersions).toStrictEqual({
       users: { user_1: { updatedAt: 11 }, user_2: { updatedAt: 22 }, user_9: { updatedAt: 99 } },
-      organizations: { org_acme: { updatedAt: 1_700_000_000_100 }, org_globex: { updatedAt: 1_700_000_000_100 } },
+      organizations: {
+        org_acme: { updatedAt: 1_700_000_000_100 },
+        org_delta: { updatedAt: 44 },
+        org_globex: { updatedAt: 1_700_000_000_100 },
+      },
       memberships: {
         orgmem_1: { updatedAt: 1_700_000_000_200 },
         orgmem_2: { updatedAt: 1_700_000_000_200 },
@@ -235,10 +251,11 @@ describe('liveVersions and summary', () => {
     const { summary } = createPlan(desired, live, DEFAULT_PLAN_OPTIONS).plan;
     expect(summary).toStrictEqual({
       create: 4,
-      change: 14,
+      change: 15,
       delete: 6,
       byType: {
         create_organization: 1,
+        mark_organization: 1,
         update_organization: 1,
         create_user: 1,
         unban_user: 1,
@@ -260,7 +277,7 @@ describe('liveVersions and summary', () => {
       },
       usersTouched: 4,
     });
-    expect(summaryLine(summary)).toBe('Plan: 4 to create, 14 to change, 6 to delete.');
+    expect(summaryLine(summary)).toBe('Plan: 4 to create, 15 to change, 6 to delete.');
   });
 
   it('says No changes. for an empty plan', () => {
@@ -337,6 +354,33 @@ describe('plan JSON', () => {
         ],
       }),
       /operations\[1\]\.id must be unique/,
+    ],
+    [
+      'a create_organization without the slug it sends (a plan from before slug-less instances)',
+      JSON.stringify({
+        ...plan(),
+        operations: [
+          { id: 'c', type: 'create_organization', dependsOn: [], org: { slug: 'a', organizationId: null }, name: 'A' },
+        ],
+      }),
+      /operations\[0\]\.slug must be present/,
+    ],
+    [
+      'a mark_organization matched by anything but name',
+      JSON.stringify({
+        ...plan(),
+        operations: [
+          {
+            id: 'm',
+            type: 'mark_organization',
+            dependsOn: [],
+            org: { slug: 'a', organizationId: 'org_a' },
+            name: 'A',
+            matchedBy: 'slug',
+          },
+        ],
+      }),
+      /operations\[0\]\.matchedBy must be one of "name"/,
     ],
     [
       'a bad liveVersions entry',

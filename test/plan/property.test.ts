@@ -12,6 +12,7 @@ import type {
   JsonObject,
   JsonValue,
   LiveMembership,
+  LiveOrganization,
   LiveSnapshot,
   LiveUser,
   MetadataField,
@@ -177,23 +178,27 @@ const caseArb: fc.Arbitrary<Case> = fc
           maxLength: IDENTITIES.length * SLUGS.length,
         }),
         liveNames: fc.array(fc.constantFrom('Name A', 'Name B'), { minLength: 3, maxLength: 3 }),
+        // Instances without slugs, organizations without one, and clerk-sync's marks (own key, another, none).
+        liveHasSlug: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+        liveMarks: fc.array(fc.constantFrom<string | null>(null, null, ...SLUGS), { minLength: 3, maxLength: 3 }),
+        slugsEnabled: fc.boolean(),
       })
-      .map(({ liveUsers, desiredUsers, roles, liveNames }): Case => {
+      .map(({ liveUsers, desiredUsers, roles, liveNames, liveHasSlug, liveMarks, slugsEnabled }): Case => {
         const organizations = base.liveSlugs.map((slug) => ({
           id: `org_${slug}`,
-          slug,
+          slug: liveHasSlug[SLUGS.indexOf(slug)] ? slug : null,
           name: liveNames[SLUGS.indexOf(slug)] as string,
-          key: null,
+          key: liveMarks[SLUGS.indexOf(slug)] ?? null,
           maxAllowedMemberships: 0,
           updatedAt: 3000,
         }));
         const memberships: LiveMembership[] = [];
         for (const user of liveUsers) {
           for (const org of organizations) {
-            const role = roles[Number(user.id.slice(5)) * SLUGS.length + SLUGS.indexOf(org.slug)];
+            const role = roles[Number(user.id.slice(5)) * SLUGS.length + SLUGS.indexOf(org.id.slice(4))];
             if (role)
               memberships.push({
-                id: `orgmem_${user.id}_${org.slug}`,
+                id: `orgmem_${user.id}_${org.id}`,
                 organizationId: org.id,
                 userId: user.id,
                 role,
@@ -217,7 +222,7 @@ const caseArb: fc.Arbitrary<Case> = fc
             users: desiredUsers,
             files: ['users.yaml'],
           },
-          live: { users: liveUsers, organizations, memberships, instance: UNRESTRICTED_INSTANCE },
+          live: { users: liveUsers, organizations, memberships, instance: { ...UNRESTRICTED_INSTANCE, slugsEnabled } },
           options: { ...DEFAULT_PLAN_OPTIONS, allowMassDelete: true, allowMassChange: true },
         };
       }),
@@ -268,10 +273,16 @@ function expectSatisfies(desired: DesiredState, before: LiveSnapshot, after: Liv
   const ignored = new Set(settings.ignore);
   const ignoredPaths = (field: MetadataField) =>
     settings.ignore.filter((path) => path.startsWith(`${field}.`)).map((path) => path.split('.').slice(1));
-  const orgBySlug = new Map(after.organizations.map((org) => [org.slug, org]));
+  // docs/manifest.md: an organization is the one carrying clerk-sync's mark with its key, else the one with its slug
+  // (an organization adopted by its name or created by clerk-sync carries the mark afterwards).
+  const orgFor = (key: string): LiveOrganization | undefined => {
+    const marked = after.organizations.filter((org) => org.key === key);
+    expect(marked.length).toBeLessThanOrEqual(1);
+    return marked[0] ?? after.organizations.find((org) => org.slug === key);
+  };
   const managedIds = new Set<string>();
 
-  for (const org of desired.organizations) expect(orgBySlug.get(org.slug)?.name).toBe(org.name);
+  for (const org of desired.organizations) expect(orgFor(org.slug)?.name).toBe(org.name);
 
   for (const user of desired.users) {
     const found = findByKey(settings.userKey, user.key, after.users);
@@ -315,13 +326,13 @@ function expectSatisfies(desired: DesiredState, before: LiveSnapshot, after: Liv
 
     const wanted = new Map((user.memberships ?? []).map((m) => [m.org, m.role]));
     for (const org of desired.organizations) {
-      const orgId = orgBySlug.get(org.slug)?.id;
+      const orgId = orgFor(org.slug)?.id;
       const membership = after.memberships.find((m) => m.organizationId === orgId && m.userId === live.id);
       expect(membership?.role).toBe(wanted.get(org.slug));
     }
     // Organizations the manifest does not declare keep exactly the memberships they had.
     const undeclared = (m: LiveMembership) =>
-      m.userId === live.id && !desired.organizations.some((org) => orgBySlug.get(org.slug)?.id === m.organizationId);
+      m.userId === live.id && !desired.organizations.some((org) => orgFor(org.slug)?.id === m.organizationId);
     expect(after.memberships.filter(undeclared)).toStrictEqual(before.memberships.filter(undeclared));
   }
 
