@@ -136,7 +136,7 @@ const rows: Row[] = [
         desiredUser('stg-026', {
           externalId: 'stg-026',
           emailAddresses: ['new@acme.test'],
-          memberships: [{ org: 'initech', role: 'org:member', source: at(30) }],
+          memberships: [{ org: 'initech', role: 'org:admin', source: at(30) }],
         }),
       ],
       { organizations: [org('initech', 'Initech')] },
@@ -158,7 +158,7 @@ const rows: Row[] = [
           externalId: 'stg-003',
           memberships: [
             { org: 'acme', role: 'org:admin', source: at(40) },
-            { org: 'initech', role: 'org:member', source: at(41) },
+            { org: 'initech', role: 'org:admin', source: at(41) },
           ],
         }),
         desiredUser('stg-004', { externalId: 'stg-004' }),
@@ -182,7 +182,7 @@ const rows: Row[] = [
       membership: [
         'user stg-002 (grace@globex.test) | role in acme is "org:admin" live; the manifest says "org:member"',
         'user stg-003 (alan@initech.test) | not a member of acme live; the manifest says "org:admin"',
-        'user stg-003 (alan@initech.test) | not a member of initech live (the organization does not exist live); the manifest says "org:member"',
+        'user stg-003 (alan@initech.test) | not a member of initech live (the organization does not exist live); the manifest says "org:admin"',
         'user stg-004 (edsger@acme.test) | member of acme ("org:member") live; the manifest does not declare it',
       ],
     },
