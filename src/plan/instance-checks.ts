@@ -35,9 +35,10 @@ export function instanceChecks(
   context: InstanceCheckContext,
 ): PlanDiagnostic[] {
   const positions = new Positions(desired);
+  const roles = unknownRoles(live, operations, positions);
   return [
-    ...unknownRoles(live, operations, positions),
-    ...organizationChecks(live, operations, context, positions),
+    ...roles.errors,
+    ...organizationChecks(live, operations, context, positions, roles.organizations),
     ...identifierChecks(live, operations, positions),
     ...userCap(live, operations, context.options, positions),
   ];
@@ -113,16 +114,25 @@ function plural(count: number, word: string): string {
 
 // ---- roles ----
 
-/** Roles a membership operation would send that the instance does not define (Clerk: 404 "Organization role not found"). */
-function unknownRoles(live: LiveSnapshot, operations: readonly Operation[], positions: Positions): PlanDiagnostic[] {
-  const roles = live.instance.roles;
-  if (roles === null) return [];
-  const known = new Set(roles);
+/**
+ * Roles a membership operation would send that the instance does not define (Clerk: 404 "Organization role not
+ * found"), and the organizations they are in (whose admin check would only repeat the typo).
+ */
+function unknownRoles(
+  live: LiveSnapshot,
+  operations: readonly Operation[],
+  positions: Positions,
+): { errors: PlanDiagnostic[]; organizations: Set<string> } {
   const errors: PlanDiagnostic[] = [];
+  const organizations = new Set<string>();
+  const roles = live.instance.roles;
+  if (roles === null) return { errors, organizations };
+  const known = new Set(roles);
   for (const op of operations) {
     if (op.type !== 'create_membership' && op.type !== 'update_membership_role') continue;
     const role = op.type === 'create_membership' ? op.role : op.changes.role.after;
     if (known.has(role)) continue;
+    organizations.add(orgId(op.org));
     const listed = [...roles].sort(compareStrings);
     const shown = listed.length > 10 ? `${listed.slice(0, 10).join(', ')}, …` : listed.join(', ');
     errors.push(
@@ -134,7 +144,7 @@ function unknownRoles(live: LiveSnapshot, operations: readonly Operation[], posi
       ),
     );
   }
-  return errors;
+  return { errors, organizations };
 }
 
 // ---- organizations: member limit and admin ----
@@ -152,6 +162,11 @@ interface OrgChanges {
   live: LiveMembership[];
 }
 
+/** An organization: its live id, or `+<manifest key>` for one the plan creates. */
+function orgId(org: OrgRef): string {
+  return org.organizationId ?? `+${org.slug}`;
+}
+
 /** A member of an organization: its live user id, or `key:<manifest key>` for a user the plan creates. */
 function memberKey(user: UserRef): string {
   return user.userId ?? `key:${user.key ?? ''}`;
@@ -162,6 +177,7 @@ function organizationChecks(
   operations: readonly Operation[],
   context: InstanceCheckContext,
   positions: Positions,
+  unknownRoleOrgs: ReadonlySet<string>,
 ): PlanDiagnostic[] {
   const orgs = new Map<string, OrgChanges>();
   const touch = (id: string, name: string, liveId: string | null): OrgChanges => {
@@ -172,7 +188,6 @@ function organizationChecks(
     }
     return changes;
   };
-  const orgId = (org: OrgRef): string => org.organizationId ?? `+${org.slug}`;
   const deletedUsers = new Map<string, { op: Operation; at: number }>();
   operations.forEach((op, at) => {
     if (op.type === 'create_organization') touch(orgId(op.org), op.org.slug, null);
@@ -213,13 +228,14 @@ function organizationChecks(
   const sorted = [...orgs.entries()].sort(
     ([idA, a], [idB, b]) => compareStrings(a.name, b.name) || compareStrings(idA, idB),
   );
-  for (const [, changes] of sorted) {
+  for (const [id, changes] of sorted) {
     const own = changes.liveId === null ? 0 : (limits.get(changes.liveId) ?? 0);
     // The organization's own limit wins; 0 means the instance's (Clerk: max_allowed_memberships).
     const limit = own > 0 ? own : live.instance.maxAllowedMemberships;
     const quota = membershipQuota(changes, limit, isManaged, positions);
     if (quota) errors.push(quota);
-    const admin = organizationAdmin(changes, positions);
+    // An unknown role may be the admin role misspelt: that error is the one to fix.
+    const admin = unknownRoleOrgs.has(id) ? null : organizationAdmin(changes, positions);
     if (admin) errors.push(admin);
   }
   return errors;
