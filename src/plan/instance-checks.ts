@@ -18,7 +18,7 @@ import type {
   UserRef,
 } from './types.ts';
 
-/** The role with admin permissions. Issue 13 decision 3: `org:admin` for now (custom roles' permissions are not read). */
+/** The role with admin permissions: `org:admin` for now (custom roles' permissions are not read; issue 13). */
 export const ADMIN_ROLE = 'org:admin';
 
 export interface InstanceCheckContext {
