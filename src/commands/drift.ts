@@ -1,6 +1,6 @@
-// clerk-sync drift: a read-only plan that speaks of what changed live outside the manifest, in four classes
-// (changed, missing, unmanaged, membership). Exit 2 when a class listed in --fail-on has drift; drift in the other
-// classes is reported as a warning. Under GitHub Actions the Markdown report goes to the job summary.
+// clerk-sync drift: a read-only plan that speaks of what changed live outside the manifest, in five classes
+// (changed, missing, unmanaged, membership, lock). Exit 2 when a class listed in --fail-on has drift; drift in the
+// other classes is reported as a warning. Under GitHub Actions the Markdown report goes to the job summary.
 
 import { UsageError } from '../errors.ts';
 import { type Diagnostic, loadManifest } from '../manifest/index.ts';
@@ -51,7 +51,7 @@ export function parseFailOn(values: OptionValues): DriftClass[] {
   return DRIFT_CLASSES.filter((drift) => wanted.has(drift));
 }
 
-const SYMBOL: Record<DriftClass, string> = { changed: '~', missing: '+', unmanaged: '-', membership: '~' };
+const SYMBOL: Record<DriftClass, string> = { changed: '~', missing: '+', unmanaged: '-', membership: '~', lock: '~' };
 
 interface Style {
   bold(text: string): string;
@@ -137,12 +137,15 @@ export const driftCommand: CommandDefinition = {
   summary: 'report what changed live outside the manifest (read-only; exit 2 on drift)',
   help: `Usage: clerk-sync drift -f FILE... [--format text|json|markdown] [--ignore PATH]... [--fail-on CLASS,...] [--github]
 
-Reads the manifest and the live instance and reports drift, per user/organization and field, in four classes:
-  changed     managed fields of existing users and organizations (profile, addresses, metadata, banned/locked, name)
+Reads the manifest and the live instance and reports drift, per user/organization and field, in five classes:
+  changed     managed fields of existing users and organizations (profile, addresses, metadata, banned, a lock
+              the manifest does not want, name)
   missing     users and organizations the manifest declares that do not exist live
   unmanaged   live users carrying clerk-sync's ownership mark that the manifest no longer lists (whatever
               settings.prune says)
   membership  organization memberships and roles
+  lock        users the manifest declares locked: true that are not locked live; Clerk's locks expire (an hour
+              on a new instance), so --fail-on changed,missing,unmanaged,membership makes them warnings
 Nothing is changed. Expected drift is silenced by settings.ignore or --ignore.
 
 Options:

@@ -54,6 +54,7 @@ export function planOptionsFrom(values: OptionValues): PlanOptions {
     maxChangeRatio,
     allowMassChange: booleanOption(values, 'allow-mass-change'),
     ignore: stringList(values, 'ignore'),
+    developmentUserCap: DEFAULT_PLAN_OPTIONS.developmentUserCap,
   };
 }
 

@@ -22,6 +22,7 @@ import {
 } from './diff-user.ts';
 import { matchUsers } from './identity.ts';
 import { parseIgnore } from './ignore.ts';
+import { instanceChecks } from './instance-checks.ts';
 import { canonicalSha256, compareStrings, sha256Lines } from './json-values.ts';
 import { sortOperations, summarize } from './order.ts';
 import { matchOrganizations } from './org-identity.ts';
@@ -42,6 +43,7 @@ export const DEFAULT_PLAN_OPTIONS: PlanOptions = Object.freeze({
   maxChangeRatio: 0.3,
   allowMassChange: false,
   ignore: [],
+  developmentUserCap: 100,
 });
 
 /** Below this many live users the change-ratio rule stays quiet: 3 of 5 users is not a mass change. */
@@ -165,6 +167,8 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   }
 
   const ordered = sortOperations(operations);
+  // What the instance's settings would refuse halfway through an apply (roles, limits, last admin...): refused now.
+  errors.push(...instanceChecks(desired, live, ordered, { options, matches: identity.matches }));
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
     fingerprints: lazyFingerprints(desired, live),

@@ -1,5 +1,5 @@
 // Drift: a plan read the other way round. Instead of "what apply would do", it says what changed live outside the
-// manifest, per user/organization and field ("firstName is "Amazing Grace" live; the manifest says "Grace""), in four
+// manifest, per user/organization and field ("firstName is "Amazing Grace" live; the manifest says "Grace""), in five
 // classes a CI job can gate on separately. Pure: built from a Plan plus the desired and live states it came from.
 
 import type { DesiredState, JsonObject, JsonValue, LiveSnapshot, MetadataField } from '../state/model.ts';
@@ -11,12 +11,14 @@ import type { JsonPatchOperation, Operation, Plan, UserRef } from './types.ts';
 export const DRIFT_FORMAT_VERSION = 1;
 
 /**
- * - `changed`: managed fields of existing users and organizations (profile, addresses, metadata, ban/lock, name).
+ * - `changed`: managed fields of existing users and organizations (profile, addresses, metadata, ban, unlock, name).
  * - `missing`: declared users and organizations that do not exist live.
  * - `unmanaged`: live users carrying clerk-sync's ownership mark that the manifest no longer lists.
  * - `membership`: organization memberships and roles.
+ * - `lock`: users declared `locked: true` that are not locked live. Clerk's locks expire (an hour on a new instance,
+ *   Clerk docs "User lockout"), so this is mostly expected drift: its own class lets CI treat it as a warning.
  */
-export const DRIFT_CLASSES = ['changed', 'missing', 'unmanaged', 'membership'] as const;
+export const DRIFT_CLASSES = ['changed', 'missing', 'unmanaged', 'membership', 'lock'] as const;
 export type DriftClass = (typeof DRIFT_CLASSES)[number];
 
 /** Shown instead of private metadata values, as in the plan views. */
@@ -220,12 +222,22 @@ function classifyOperation(op: Operation, createdUsers: ReadonlySet<string>): Cl
       }
       return changed(op.user, entries);
     }
+    case 'lock_user':
+      return {
+        drift: 'lock',
+        subject: userSubject(op.user),
+        entries: [
+          entry('locked', 'locked is false live (never locked, or the lock expired); the manifest says true', {
+            live: 'false',
+            manifest: 'true',
+          }),
+        ],
+      };
     case 'ban_user':
     case 'unban_user':
-    case 'lock_user':
     case 'unlock_user': {
       const field = op.type === 'ban_user' || op.type === 'unban_user' ? 'banned' : 'locked';
-      const wanted = op.type === 'ban_user' || op.type === 'lock_user';
+      const wanted = op.type === 'ban_user';
       return changed(op.user, [
         entry(field, `${field} is ${!wanted} live; the manifest says ${wanted}`, {
           live: String(!wanted),
@@ -297,7 +309,7 @@ function subjectId(subject: DriftSubject): string {
 }
 
 function emptyClasses<T>(make: () => T): Record<DriftClass, T> {
-  return { changed: make(), missing: make(), unmanaged: make(), membership: make() };
+  return { changed: make(), missing: make(), unmanaged: make(), membership: make(), lock: make() };
 }
 
 /**
@@ -383,6 +395,7 @@ const CLASS_TITLES: Record<DriftClass, string> = {
   missing: 'Missing live',
   unmanaged: 'Unmanaged (marked by clerk-sync, not in the manifest)',
   membership: 'Memberships and roles',
+  lock: 'Not locked live (locks expire)',
 };
 
 function escapeMarkdown(text: string): string {

@@ -314,6 +314,11 @@ export interface PlanOptions {
   allowMassChange: boolean;
   /** Extra field paths to ignore (adds to settings.ignore). */
   ignore: string[];
+  /**
+   * Users a development instance holds: a plan that would pass it is an error (`user_cap_exceeded`).
+   * @default 100 (Clerk docs, "Managing environments")
+   */
+  developmentUserCap: number;
 }
 
 export interface PlanResult {

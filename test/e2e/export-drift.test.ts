@@ -365,7 +365,7 @@ describe('drift', () => {
       expect(json.code).toBe(2);
       const report = JSON.parse(json.stdout);
       expect(report.formatVersion).toBe(1);
-      expect(report.summary.byClass).toStrictEqual({ changed: 1, missing: 1, unmanaged: 1, membership: 0 });
+      expect(report.summary.byClass).toStrictEqual({ changed: 1, missing: 1, unmanaged: 1, membership: 0, lock: 0 });
       expect(report.classes.changed[0].subject).toMatchObject({ kind: 'user', key: 'stg-002' });
       expect(report.classes.changed[0].entries[0]).toMatchObject({
         field: 'firstName',

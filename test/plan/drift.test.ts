@@ -2,6 +2,7 @@
 // and per kind of finding, plus ignore rules, unmanaged users regardless of prune, ordering and the Markdown view.
 
 import { describe, expect, it } from 'vitest';
+import { parseFailOn, renderDriftText } from '../../src/commands/drift.ts';
 import {
   classifyDrift,
   createPlan,
@@ -112,14 +113,23 @@ const rows: Row[] = [
     },
   },
   {
-    name: 'changed: banned and locked live',
-    desired: desiredState([graceDesired({ banned: false, locked: true })]),
-    live: snapshot({ users: [grace({ banned: true, locked: false })] }),
+    name: 'lock: declared locked but not locked live (locks expire), its own class; ban and unlock stay changed',
+    desired: desiredState([
+      graceDesired({ banned: false, locked: true }),
+      desiredUser('stg-003', { externalId: 'stg-003', locked: false }),
+    ]),
+    live: snapshot({
+      users: [
+        grace({ banned: true, locked: false }),
+        liveUser('user_a', { externalId: 'stg-003', emails: ['alan@initech.test'], locked: true }),
+      ],
+    }),
     expected: {
       changed: [
         `${G} | banned is true live; the manifest says false`,
-        `${G} | locked is false live; the manifest says true`,
+        'user stg-003 (alan@initech.test) | locked is true live; the manifest says false',
       ],
+      lock: [`${G} | locked is false live (never locked, or the lock expired); the manifest says true`],
     },
   },
   {
@@ -136,7 +146,7 @@ const rows: Row[] = [
         desiredUser('stg-026', {
           externalId: 'stg-026',
           emailAddresses: ['new@acme.test'],
-          memberships: [{ org: 'initech', role: 'org:member', source: at(30) }],
+          memberships: [{ org: 'initech', role: 'org:admin', source: at(30) }],
         }),
       ],
       { organizations: [org('initech', 'Initech')] },
@@ -158,7 +168,7 @@ const rows: Row[] = [
           externalId: 'stg-003',
           memberships: [
             { org: 'acme', role: 'org:admin', source: at(40) },
-            { org: 'initech', role: 'org:member', source: at(41) },
+            { org: 'initech', role: 'org:admin', source: at(41) },
           ],
         }),
         desiredUser('stg-004', { externalId: 'stg-004' }),
@@ -182,7 +192,7 @@ const rows: Row[] = [
       membership: [
         'user stg-002 (grace@globex.test) | role in acme is "org:admin" live; the manifest says "org:member"',
         'user stg-003 (alan@initech.test) | not a member of acme live; the manifest says "org:admin"',
-        'user stg-003 (alan@initech.test) | not a member of initech live (the organization does not exist live); the manifest says "org:member"',
+        'user stg-003 (alan@initech.test) | not a member of initech live (the organization does not exist live); the manifest says "org:admin"',
         'user stg-004 (edsger@acme.test) | member of acme ("org:member") live; the manifest does not declare it',
       ],
     },
@@ -279,7 +289,7 @@ describe('classifyDrift', () => {
       },
     ]);
     expect(report.summary).toStrictEqual({
-      byClass: { changed: 2, missing: 0, unmanaged: 0, membership: 0 },
+      byClass: { changed: 2, missing: 0, unmanaged: 0, membership: 0, lock: 0 },
       total: 2,
       subjects: 1,
     });
@@ -294,6 +304,28 @@ describe('classifyDrift', () => {
     expect(report.classes.changed.map((item) => item.subject.key)).toStrictEqual(['a', 'b', 'c']);
     const reversed = drift({ ...desired, users: [...users].reverse() }, snapshot({ users: [...live].reverse() }));
     expect(reversed).toStrictEqual(report);
+  });
+
+  it('a lock finding records the field, both values and the lock_user operation that re-locks', () => {
+    const report = drift(desiredState([graceDesired({ locked: true })]), snapshot({ users: [grace()] }));
+    expect(report.classes.lock).toStrictEqual([
+      {
+        subject: { kind: 'user', key: 'stg-002', id: 'user_g', title: G },
+        entries: [
+          {
+            field: 'locked',
+            live: 'false',
+            manifest: 'true',
+            message: 'locked is false live (never locked, or the lock expired); the manifest says true',
+            operation: 'lock_user:stg-002',
+            source: { file: 'users.yaml', line: 10 },
+          },
+        ],
+      },
+    ]);
+    expect(report.classes.changed).toStrictEqual([]);
+    expect(report.summary.byClass.lock).toBe(1);
+    expect(driftSummaryLine(report)).toBe('Drift: 1 lock (1 finding on 1 user/organization).');
   });
 
   it('summary line counts findings per class', () => {
@@ -331,6 +363,14 @@ describe('renderDriftMarkdown', () => {
     expect(markdown).not.toContain('<Grace>');
   });
 
+  it('lists the lock class, a warning when --fail-on leaves it out', () => {
+    const locked = drift(desiredState([graceDesired({ locked: true })]), snapshot({ users: [grace()] }));
+    const markdown = renderDriftMarkdown(locked, { failOn: ['changed', 'missing', 'unmanaged', 'membership'] });
+    expect(markdown).toContain('| `lock` | 1 | warning |');
+    expect(markdown).toContain('#### Not locked live (locks expire): 1 (warning)');
+    expect(renderDriftMarkdown(locked)).toContain('| `lock` | 1 | fails |');
+  });
+
   it('says so when there is no drift', () => {
     expect(renderDriftMarkdown(drift(desiredState([]), snapshot()))).toBe(
       '### clerk-sync drift\n\n**No drift.**\n\nThe live instance matches the manifest.\n',
@@ -348,5 +388,30 @@ describe('renderDriftMarkdown', () => {
     const shown = markdown.match(/^- \*\*user /gm)?.length ?? 0;
     expect(shown).toBeGreaterThan(0);
     expect(markdown).toContain(`… and ${200 - shown} more drifted users/organizations`);
+  });
+});
+
+describe('the lock class in the drift command', () => {
+  it('--fail-on knows lock; by default every class fails, lock included', () => {
+    expect(parseFailOn({})).toStrictEqual(['changed', 'missing', 'unmanaged', 'membership', 'lock']);
+    expect(parseFailOn({ 'fail-on': ['lock,changed'] })).toStrictEqual(['changed', 'lock']);
+    expect(() => parseFailOn({ 'fail-on': ['locks'] })).toThrow(
+      '--fail-on takes changed, missing, unmanaged, membership, lock or none',
+    );
+  });
+
+  it('text: an expired lock left out of --fail-on is a warning', () => {
+    const report = drift(desiredState([graceDesired({ locked: true })]), snapshot({ users: [grace()] }));
+    const text = renderDriftText(report, { failOn: ['changed', 'missing', 'unmanaged', 'membership'], color: false });
+    expect(text).toBe(
+      [
+        'lock (1) - warning: not in --fail-on',
+        `~ ${G}`,
+        '    locked is false live (never locked, or the lock expired); the manifest says true  (users.yaml:10)',
+        '',
+        'Drift: 1 lock (1 finding on 1 user/organization).',
+        '',
+      ].join('\n'),
+    );
   });
 });

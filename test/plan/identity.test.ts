@@ -116,7 +116,7 @@ const rows: Row[] = [
         desiredUser('emp-1', {
           externalId: 'emp-1',
           memberships: [
-            { org: 'acme', role: 'org:member', source: at(30) },
+            { org: 'acme', role: 'org:admin', source: at(30) },
             { org: 'ghost', role: 'org:member', source: at(31, 11) },
           ],
         }),

@@ -29,6 +29,10 @@ users:
       - { org: globex, role: "org:member" }
 `;
 
+// An admin of globex the manifest does not list: the manifest's globex members are all org:member.
+const GLOBEX_OWNER = liveUser('user_o', { emails: ['owner@globex.test'] });
+const GLOBEX_ADMIN = liveMembership('mem_o', 'org_globex', 'user_o', 'org:admin');
+
 function lineOf(needle: string, nth = 0): number {
   const lines = TEXT.split('\n');
   let seen = 0;
@@ -76,12 +80,14 @@ describe('positions of a manifest read by the fast reader', () => {
       users: [
         liveUser('user_a', { externalId: 'emp-1', emails: ['alice@acme.test'], privateMetadata: MARK }),
         liveUser('user_b', { externalId: 'emp-2', emails: ['bob@acme.test'], privateMetadata: MARK }),
+        GLOBEX_OWNER,
       ],
       organizations: [liveOrg('org_acme', 'acme', 'Acme'), liveOrg('org_globex', 'globex', 'Globex')],
       memberships: [
         liveMembership('mem_1', 'org_acme', 'user_a', 'org:member'),
         liveMembership('mem_2', 'org_acme', 'user_b', 'org:member'),
         liveMembership('mem_3', 'org_globex', 'user_b', 'org:member'),
+        GLOBEX_ADMIN,
       ],
     });
     const result = createPlan(desired(TEXT), live, DEFAULT_PLAN_OPTIONS);
@@ -104,8 +110,10 @@ describe('positions of a manifest read by the fast reader', () => {
           firstName: 'Alicia',
           privateMetadata: MARK,
         }),
+        GLOBEX_OWNER,
       ],
       organizations: [liveOrg('org_acme', 'acme', 'Acme'), liveOrg('org_globex', 'globex', 'Globex')],
+      memberships: [GLOBEX_ADMIN],
     });
     const text = TEXT.replace(/ {2}- externalId: emp-2[\s\S]*$/, '');
     const user = desired(text).users[0];

@@ -28,7 +28,7 @@ function everything(): { desired: DesiredState; live: LiveSnapshot } {
         locked: true,
         memberships: [
           { org: 'acme', role: 'org:admin', source: at(20) },
-          { org: 'globex', role: 'org:member', source: at(21) },
+          { org: 'globex', role: 'org:admin', source: at(21) },
         ],
       }),
       desiredUser('emp-2', {

@@ -34,9 +34,14 @@ function samplePlan(): Plan {
         privateMetadata: { salary: 90, ...MARK },
       }),
       liveUser('user_9', { externalId: 'emp-009', emails: ['old@acme.test'], privateMetadata: MARK }),
+      // An admin the manifest does not manage: acme keeps an admin when emp-001 is demoted.
+      liveUser('user_8', { emails: ['owner@acme.test'] }),
     ],
     organizations: [liveOrg('org_acme', 'acme', 'Acme')],
-    memberships: [liveMembership('orgmem_1', 'org_acme', 'user_1', 'org:admin')],
+    memberships: [
+      liveMembership('orgmem_1', 'org_acme', 'user_1', 'org:admin'),
+      liveMembership('orgmem_8', 'org_acme', 'user_8', 'org:admin'),
+    ],
   });
   const result = createPlan(desired, live, DEFAULT_PLAN_OPTIONS);
   expect(result.errors).toStrictEqual([]);

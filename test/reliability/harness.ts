@@ -254,7 +254,8 @@ export function generateManifest(options: {
     const id = `${prefix}-${String(index).padStart(4, '0')}`;
     const first = ORG_SLUGS[index % 3] as string;
     const second = ORG_SLUGS[(index + 1) % 3] as string;
-    const memberships = [{ org: first, role: index % 10 === 0 ? 'org:admin' : 'org:member' }];
+    // The first user of each organization is an admin, so none is left without one (organization_without_admin).
+    const memberships = [{ org: first, role: index < 3 || index % 10 === 0 ? 'org:admin' : 'org:member' }];
     if (index % 4 === 0) memberships.push({ org: second, role: 'org:member' });
     const user: ManifestUser = {
       externalId: id,
