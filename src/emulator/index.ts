@@ -6,6 +6,7 @@ export { startEmulator } from './server.ts';
 export type {
   EmulatorOrganizationSettings,
   EmulatorRole,
+  EmulatorRoleInput,
   EmulatorSettings,
   EmulatorSettingsInput,
   SettingsPreset,

@@ -59,9 +59,15 @@ export interface EmulatorSettings {
 }
 
 /** A partial settings object: what `POST /__emulator/settings`, `--settings FILE` and `startEmulator` take. */
-export type EmulatorSettingsInput = Partial<Omit<EmulatorSettings, 'organization_settings'>> & {
+export type EmulatorSettingsInput = Partial<Omit<EmulatorSettings, 'organization_settings' | 'roles'>> & {
   organization_settings?: Partial<EmulatorOrganizationSettings>;
+  /** Replaces the whole list. */
+  roles?: EmulatorRoleInput[];
 };
+
+/** A role in a settings object: `description` defaults to null, `permissions` to []. */
+export type EmulatorRoleInput = Pick<EmulatorRole, 'key' | 'name'> &
+  Partial<Pick<EmulatorRole, 'description' | 'permissions'>>;
 
 export const DEFAULT_ROLES: readonly EmulatorRole[] = [
   {
