@@ -284,12 +284,15 @@ export function mergeSettings(base: EmulatorSettings, input: unknown): EmulatorS
   const next = structuredClone(base);
   const topKeys = [...Object.keys(TOP_CHECKS), 'roles', 'organization_settings'];
   for (const [key, value] of Object.entries(input)) {
+    // An undefined value (a TypeScript caller's optional field) is an absent key; JSON has none.
+    if (value === undefined) continue;
     if (key === 'roles') {
       next.roles = parseRoles(value);
     } else if (key === 'organization_settings') {
       if (!isObject(value)) throw invalid(key, 'an object', value);
       const orgKeys = Object.keys(ORGANIZATION_CHECKS);
       for (const [orgKey, orgValue] of Object.entries(value)) {
+        if (orgValue === undefined) continue;
         if (!Object.hasOwn(ORGANIZATION_CHECKS, orgKey)) throw unknown(`${key}.${orgKey}`, orgKeys);
         const expected = ORGANIZATION_CHECKS[orgKey as keyof EmulatorOrganizationSettings](orgValue);
         if (expected !== undefined) throw invalid(`${key}.${orgKey}`, expected, orgValue);

@@ -114,7 +114,10 @@ export interface RunningEmulator {
   resetStats(): void;
   /** Drops all data and stats. */
   reset(): void;
-  /** Adds data; throws a ClerkSyncError carrying Clerk's error code if an item is invalid (earlier items stay). */
+  /**
+   * Adds data, past the instance's caps and quotas (user cap, password requirement, membership quota); throws a
+   * ClerkSyncError carrying Clerk's error code if an item is invalid (earlier items stay).
+   */
   seed(seed: EmulatorSeed): SeedResult;
   /** Replaces the fault spec at runtime (undefined turns faults off) and restarts the PRNG. */
   setFaults(spec: string | undefined, seed?: number): void;

@@ -112,6 +112,10 @@ describe('startEmulator settings', () => {
       organization_settings: { slug_disabled: false },
     });
     expect(base).toEqual(newInstanceSettings('sk_test_x'));
+    // An undefined value is an absent key (a TypeScript caller's optional field), not a wrong type.
+    expect(mergeSettings(base, { user_cap: undefined, organization_settings: { slug_disabled: undefined } })).toEqual(
+      base,
+    );
     expect(merged.roles.map((role) => role.key)).toEqual(['org:admin', 'org:member', 'org:billing']);
     expect(merged.roles[1]).toEqual({ key: 'org:member', name: 'Member', description: null, permissions: [] });
     expect(merged.organization_settings).toEqual({ ...base.organization_settings, slug_disabled: false });
