@@ -27,7 +27,7 @@ import { DataFileWriter, loadDataFile } from './persistence.ts';
 import { bodyInvalid, ClerkApiProblem, notFound } from './problem.ts';
 import { type HandlerResult, Router } from './router.ts';
 import { applySeed } from './seed.ts';
-import { EmulatorSettingsError, type EmulatorSettingsInput, mergeSettings, resolveSettings } from './settings.ts';
+import { type EmulatorSettings, EmulatorSettingsError, mergeSettings, resolveSettings } from './settings.ts';
 import { Store } from './store.ts';
 import type { EmulatorOptions, EmulatorSeed, EmulatorStats, RunningEmulator, SeedResult } from './types.ts';
 import { USER_ROUTES } from './users.ts';
@@ -236,7 +236,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       persistIfChanged();
     }
   };
-  const updateSettings = (partial: EmulatorSettingsInput | unknown) => {
+  const updateSettings = (partial: unknown): EmulatorSettings => {
     store.setSettings(mergeSettings(store.settings, partial));
     return structuredClone(store.settings);
   };
