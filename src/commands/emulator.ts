@@ -1,10 +1,21 @@
 // clerk-sync emulator: serves the local Clerk Backend API emulator until SIGINT/SIGTERM. The first stdout line is
 // `listening on http://HOST:PORT/v1` (the real port with --port 0) so scripts and benchmarks can read it.
 
+import { parse as parseYaml } from 'yaml';
 import { parseRateLimit } from '../clerk/index.ts';
-import { parseFaults, startEmulator } from '../emulator/index.ts';
-import { UsageError } from '../errors.ts';
+import {
+  EmulatorSettingsError,
+  type EmulatorSettingsInput,
+  isSettingsPreset,
+  parseFaults,
+  resolveSettings,
+  SETTINGS_PRESETS,
+  type SettingsPreset,
+  startEmulator,
+} from '../emulator/index.ts';
+import { ClerkSyncError, UsageError } from '../errors.ts';
 import { booleanOption, type CommandDefinition, stringOption } from './command.ts';
+import { readTextFile } from './files.ts';
 
 const DEFAULT_PORT = 8787;
 
@@ -23,6 +34,44 @@ function parseSeed(text: string | undefined): number | undefined {
     throw new UsageError(`invalid --fault-seed "${text}": expected a non-negative whole number`);
   }
   return Number(text);
+}
+
+function parsePreset(text: string | undefined): SettingsPreset | undefined {
+  if (text === undefined) return undefined;
+  if (!isSettingsPreset(text)) {
+    throw new UsageError(`invalid --preset "${text}": expected ${Object.keys(SETTINGS_PRESETS).join(' or ')}`);
+  }
+  return text;
+}
+
+/** Reads --settings FILE (YAML or JSON: YAML parses both) into a partial settings object, checked key by key. */
+async function readSettings(
+  cwd: string,
+  file: string,
+  secretKey: string,
+  preset: SettingsPreset | undefined,
+): Promise<EmulatorSettingsInput> {
+  const text = await readTextFile(cwd, file, 'emulator settings');
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new ClerkSyncError('emulator_settings_invalid', `${file} is not valid YAML or JSON: ${String(error)}`, {
+      hint: 'The settings file is one object of emulator settings, e.g. {"user_cap": null}.',
+    });
+  }
+  try {
+    resolveSettings(secretKey, { preset, settings: value as EmulatorSettingsInput });
+  } catch (error) {
+    if (error instanceof EmulatorSettingsError) {
+      throw new ClerkSyncError('emulator_settings_invalid', `${file}: ${error.message}`, {
+        meta: error.meta,
+        ...(error.hint === undefined ? {} : { hint: error.hint }),
+      });
+    }
+    throw error;
+  }
+  return value as EmulatorSettingsInput;
 }
 
 function isLoopback(host: string): boolean {
@@ -51,8 +100,20 @@ Options:
   --faults SPEC       inject failures, e.g. "429=0.08,500=0.05,reset=0.03,commit-reset=0.03,latency=5ms"
                       (reset drops the connection; commit-reset applies the change, then drops it)
   --fault-seed N      seed for the fault sequence (default 1), so a run can be replayed
+  --preset NAME       instance settings to start from: new-instance (default: refuses what a new Clerk instance
+                      refuses: users without a password, a 101st user in development, slugs, a 6th member,
+                      unknown roles, removing the last admin or a user's last identification; locks expire after
+                      an hour) or permissive (none of those rules, locks never expire)
+  --settings FILE     instance settings (YAML or JSON) merged over the preset, snake_case like Clerk's objects, e.g.
+                        user_cap: null
+                        lockout_duration_seconds: 600
+                        organization_settings: { slug_disabled: false, max_allowed_memberships: 20 }
+                      keys: environment_type, password_required, password_min_length, password_breached_check,
+                      user_cap, lockout_duration_seconds, roles, unknown_roles_refused, last_admin_protected,
+                      identification_deletion_protected, numeric_usernames_refused, organization_settings
 
-Test hooks (no auth): GET /__emulator/stats, POST /__emulator/reset, POST /__emulator/seed.
+Test hooks (no auth): GET /__emulator/stats, POST /__emulator/reset, POST /__emulator/seed (loads past caps and
+quotas), GET /__emulator/settings, POST /__emulator/settings (a partial settings object, merged).
 
 Exit codes: 0 after SIGINT/SIGTERM, 1 on a usage or startup error.`,
   options: {
@@ -64,6 +125,8 @@ Exit codes: 0 after SIGINT/SIGTERM, 1 on a usage or startup error.`,
     'rate-limit': { type: 'string' },
     faults: { type: 'string' },
     'fault-seed': { type: 'string' },
+    preset: { type: 'string' },
+    settings: { type: 'string' },
   },
   allowPositionals: false,
   async run({ values }, io) {
@@ -82,6 +145,12 @@ Exit codes: 0 after SIGINT/SIGTERM, 1 on a usage or startup error.`,
     if (faults !== undefined) parseFaults(faults);
     const faultSeed = parseSeed(stringOption(values, 'fault-seed'));
     const dataFile = stringOption(values, 'data');
+    const preset = parsePreset(stringOption(values, 'preset'));
+    const settingsFile = stringOption(values, 'settings');
+    const settings =
+      settingsFile === undefined
+        ? undefined
+        : await readSettings(io.cwd, settingsFile, secretKey ?? 'sk_test_emulator', preset);
 
     const emulator = await startEmulator({
       port,
@@ -91,6 +160,8 @@ Exit codes: 0 after SIGINT/SIGTERM, 1 on a usage or startup error.`,
       ...(rateLimit === undefined ? {} : { rateLimit }),
       ...(faults === undefined ? {} : { faults }),
       ...(faultSeed === undefined ? {} : { faultSeed }),
+      ...(preset === undefined ? {} : { preset }),
+      ...(settings === undefined ? {} : { settings }),
     });
     io.stdout.write(`listening on ${emulator.url}\n`);
     // A key given on the command line is never echoed: logs of CI runs are often public.
@@ -99,6 +170,7 @@ Exit codes: 0 after SIGINT/SIGTERM, 1 on a usage or startup error.`,
       ...(dataFile ? [`data: ${dataFile}`] : []),
       ...(rateLimit ? [`rate limit: ${rateLimit}`] : []),
       ...(faults ? [`faults: ${faults}`] : []),
+      `settings: ${preset ?? 'new-instance'}${settingsFile ? ` + ${settingsFile}` : ''}`,
     ];
     io.stderr.write(`${details.join(' · ')}\nPress Ctrl-C to stop.\n`);
     await new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@
 // verifying, promoting or removing an identifier changes its user, so the user's updated_at moves too.
 
 import { newId } from './ids.ts';
-import { notFound, paramValueInvalid } from './problem.ts';
+import { ClerkApiProblem, lastIdentificationDeletion, notFound, paramValueInvalid } from './problem.ts';
 import { type HandlerContext, type HandlerResult, ok, type RouteDefinition } from './router.ts';
 import { wireEmail, wirePhone } from './serialize.ts';
 import type { IdentRecord, Store, UserRecord } from './store.ts';
@@ -122,10 +122,25 @@ function update(kind: IdentKind, spec: ReturnType<typeof bodySpec>) {
   };
 }
 
+/** 400 delete_linked_identification_disallowed (clerk-docs data/api_errors.json, DeleteLinkedCommNotAllowed). */
+function linkedDeletion(): ClerkApiProblem {
+  return new ClerkApiProblem(
+    400,
+    'delete_linked_identification_disallowed',
+    'Deleting a linked email address is not allowed',
+    'This email address is linked to one or more Connected Accounts. Remove the Connected Account before deleting this email address.',
+  );
+}
+
 function remove(kind: IdentKind) {
   return (context: HandlerContext): HandlerResult => {
     const { store } = context;
     const { user, ident } = findIdent(store, kind, context.params[kind.param]);
+    if (store.settings.identification_deletion_protected) {
+      if ((ident.linked_to ?? []).length > 0) throw linkedDeletion();
+      // A username is an identification too: with one, the last email or phone may go.
+      if (user.emails.length + user.phones.length === 1 && user.username === null) throw lastIdentificationDeletion();
+    }
     store.removeIdent(user, ident.id);
     store.touchUser(user);
     return ok({ object: kind.object, id: ident.id, deleted: true });

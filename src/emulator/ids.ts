@@ -2,7 +2,7 @@
 // shape of real ids (clerk-api-notes §1 "IDs"). Random bytes are drawn in blocks because seeding creates 100k+
 // ids in a few seconds.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const ID_LENGTH = 27;
@@ -28,8 +28,16 @@ function randomBase62(length: number): string {
   return out;
 }
 
-export function newId(prefix: 'user' | 'org' | 'orgmem' | 'idn'): string {
+export function newId(prefix: 'user' | 'org' | 'orgmem' | 'idn' | 'ins'): string {
   return `${prefix}_${randomBase62(ID_LENGTH)}`;
+}
+
+/** The same id for the same name, every run: roles and permissions come from settings, not from stored records. */
+export function stableId(prefix: 'role' | 'perm', name: string): string {
+  const digest = createHash('sha256').update(`${prefix}:${name}`).digest();
+  let out = '';
+  for (let i = 0; out.length < ID_LENGTH; i++) out += ALPHABET[(digest[i % digest.length] ?? 0) % 62];
+  return `${prefix}_${out}`;
 }
 
 export function newTraceId(): string {

@@ -4,10 +4,29 @@
 export { parseFaults, seededRandom } from './limits.ts';
 export { startEmulator } from './server.ts';
 export type {
+  EmulatorOrganizationSettings,
+  EmulatorRole,
+  EmulatorRoleInput,
+  EmulatorSettings,
+  EmulatorSettingsInput,
+  SettingsPreset,
+} from './settings.ts';
+export {
+  DEFAULT_ROLES,
+  EmulatorSettingsError,
+  isSettingsPreset,
+  mergeSettings,
+  newInstanceSettings,
+  resolveSettings,
+  SETTINGS_PRESETS,
+} from './settings.ts';
+export type {
   EmulatorOptions,
   EmulatorSeed,
+  EmulatorSeedLink,
   EmulatorSeedMembership,
   EmulatorSeedOrganization,
+  EmulatorSeedUser,
   EmulatorStats,
   RunningEmulator,
   SeedResult,

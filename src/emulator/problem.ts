@@ -9,14 +9,14 @@ export class ClerkApiProblem extends ClerkSyncError {
   /** Clerk's short `message` ("is invalid"); the Error message carries `long_message`. */
   readonly shortMessage: string;
   readonly paramName: string | undefined;
-  readonly extraMeta: Record<string, string | number> | undefined;
+  readonly extraMeta: Record<string, string | number | string[]> | undefined;
 
   constructor(
     status: number,
     code: string,
     shortMessage: string,
     longMessage: string,
-    meta?: { paramName?: string; extra?: Record<string, string | number> },
+    meta?: { paramName?: string; extra?: Record<string, string | number | string[]> },
   ) {
     super(code, longMessage, {
       hint: 'The Clerk API emulator refused the request; see the code and message.',
@@ -33,7 +33,12 @@ export class ClerkApiProblem extends ClerkSyncError {
   }
 
   /** The `errors[0]` entry of the response body. */
-  toClerkError(): { message: string; long_message: string; code: string; meta?: Record<string, string | number> } {
+  toClerkError(): {
+    message: string;
+    long_message: string;
+    code: string;
+    meta?: Record<string, string | number | string[]>;
+  } {
     const meta = { ...(this.paramName ? { param_name: this.paramName } : {}), ...(this.extraMeta ?? {}) };
     return {
       message: this.shortMessage,
@@ -122,4 +127,14 @@ export function bodyInvalid(longMessage: string): ClerkApiProblem {
 
 export function queryInvalid(param: string, longMessage: string): ClerkApiProblem {
   return new ClerkApiProblem(422, 'form_param_value_invalid', 'is invalid', longMessage, { paramName: param });
+}
+
+/** 400 identification_deletion_failed: the user's last identification (catalog LastIdentificationDeletionFailed). */
+export function lastIdentificationDeletion(): ClerkApiProblem {
+  return new ClerkApiProblem(
+    400,
+    'identification_deletion_failed',
+    'Deletion failed',
+    'You cannot delete your last identification.',
+  );
 }

@@ -1,15 +1,19 @@
 // Seeding: users are POST /v1/users bodies and go through the same validation as the endpoint, so seeded data is
 // data the API could have produced. Memberships name their organization by slug or id and their user by
 // external_id, id or email. Items are applied in order; the first invalid one stops the seed (earlier ones stay).
+// While a seed runs, `store.bypassLimits` is true: fixtures load past the instance's caps and quotas (user cap,
+// password requirement, membership quota) but not past shape, format or uniqueness checks. A seed user may carry
+// the seed-only `email_addresses_linked_to` (see EmulatorSeedUser), which no API request can set.
 
-import type { WireMetadata } from '../clerk/index.ts';
+import type { WireLinkedTo, WireMetadata } from '../clerk/index.ts';
+import { newId } from './ids.ts';
 import { addMembership, createOrganization, requireOrg } from './organizations.ts';
-import { bodyInvalid, ClerkApiProblem, notFound } from './problem.ts';
+import { bodyInvalid, ClerkApiProblem, notFound, paramValueInvalid } from './problem.ts';
 import { membershipJson, userJson } from './serialize.ts';
 import type { Store, UserRecord } from './store.ts';
 import type { SeedResult } from './types.ts';
 import { createUser } from './users.ts';
-import { isPlainObject } from './validate.ts';
+import { isPlainObject, normalizeEmail } from './validate.ts';
 
 function located(error: unknown, where: string): unknown {
   if (!(error instanceof ClerkApiProblem)) return error;
@@ -30,7 +34,78 @@ function findSeedUser(store: Store, key: string): UserRecord | undefined {
   return store.users.get(key) ?? store.usersByExternalId.get(key) ?? store.usersByEmail.get(key.toLowerCase());
 }
 
+const LINKS_FIELD = 'email_addresses_linked_to';
+// The spec's IdentificationLink.type pattern.
+const LINK_TYPE = /^oauth_[a-z]+$/;
+
+/**
+ * Takes the seed-only `email_addresses_linked_to` out of a seed user: `{ "<email>": [{ type: "oauth_google",
+ * id?: "idn_..." }] }`, each address one of the user's `email_address` values. Returns the POST /users body left.
+ */
+function takeLinks(body: unknown): { body: unknown; links: Map<string, WireLinkedTo[]> } {
+  const links = new Map<string, WireLinkedTo[]>();
+  if (!isPlainObject(body) || !(LINKS_FIELD in body)) return { body, links };
+  const { [LINKS_FIELD]: raw, ...rest } = body;
+  if (!isPlainObject(raw))
+    throw paramValueInvalid(LINKS_FIELD, `${LINKS_FIELD} must be an object keyed by email address.`);
+  const addresses = Array.isArray(rest.email_address)
+    ? rest.email_address
+        .filter((item): item is string => typeof item === 'string')
+        .map((item) => item.trim().toLowerCase())
+    : [];
+  for (const [address, list] of Object.entries(raw)) {
+    const email = normalizeEmail(address, LINKS_FIELD);
+    if (!addresses.includes(email)) {
+      throw paramValueInvalid(LINKS_FIELD, `${LINKS_FIELD} names ${email}, which is not in the user's email_address.`);
+    }
+    if (!Array.isArray(list) || list.length === 0) {
+      throw paramValueInvalid(LINKS_FIELD, `${LINKS_FIELD}["${email}"] must be a non-empty array of {type, id?}.`);
+    }
+    links.set(
+      email,
+      list.map((link) => {
+        const ok =
+          isPlainObject(link) &&
+          Object.keys(link).every((key) => key === 'type' || key === 'id') &&
+          typeof link.type === 'string' &&
+          LINK_TYPE.test(link.type) &&
+          (link.id === undefined || (typeof link.id === 'string' && link.id !== ''));
+        if (!ok) {
+          throw paramValueInvalid(
+            LINKS_FIELD,
+            `${LINKS_FIELD}["${email}"] entries must be {type: "oauth_<provider>", id?: string}.`,
+          );
+        }
+        return { type: link.type as string, id: (link.id as string | undefined) ?? newId('idn') };
+      }),
+    );
+  }
+  return { body: rest, links };
+}
+
+function createSeedUser(store: Store, item: unknown): void {
+  const { body, links } = takeLinks(item);
+  const user = createUser(store, body);
+  if (links.size === 0) return;
+  for (const email of user.emails) {
+    const linked = links.get(email.value);
+    if (linked) email.linked_to = linked;
+  }
+  store.userJson.delete(user.id);
+}
+
+/** Applies a seed with `store.bypassLimits` set (see Store.bypassLimits). */
 export function applySeed(store: Store, seed: unknown): SeedResult {
+  const previous = store.bypassLimits;
+  store.bypassLimits = true;
+  try {
+    return applySeedItems(store, seed);
+  } finally {
+    store.bypassLimits = previous;
+  }
+}
+
+function applySeedItems(store: Store, seed: unknown): SeedResult {
   if (!isPlainObject(seed)) throw bodyInvalid('The seed must be a JSON object {users?, organizations?, memberships?}.');
   for (const key of Object.keys(seed)) {
     if (key !== 'users' && key !== 'organizations' && key !== 'memberships') {
@@ -40,7 +115,7 @@ export function applySeed(store: Store, seed: unknown): SeedResult {
   const result: SeedResult = { users: 0, organizations: 0, memberships: 0 };
   list(seed, 'users').forEach((body, index) => {
     try {
-      createUser(store, body);
+      createSeedUser(store, body);
     } catch (error) {
       throw located(error, `users[${index}]`);
     }

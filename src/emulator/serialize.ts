@@ -38,7 +38,7 @@ export function wireEmail(email: IdentRecord): WireEmailAddress {
     email_address: email.value,
     reserved: email.reserved,
     verification: verification(email),
-    linked_to: [],
+    linked_to: email.linked_to ?? [],
     created_at: email.created_at,
     updated_at: email.updated_at,
   };
@@ -53,14 +53,15 @@ export function wirePhone(phone: IdentRecord): WirePhoneNumber {
     default_second_factor: false,
     reserved: phone.reserved,
     verification: verification(phone),
-    linked_to: [],
+    linked_to: phone.linked_to ?? [],
     backup_codes: null,
     created_at: phone.created_at,
     updated_at: phone.updated_at,
   };
 }
 
-export function wireUser(user: UserRecord): WireUser {
+export function wireUser(store: Store, user: UserRecord): WireUser {
+  const lock = store.lockState(user);
   return {
     id: user.id,
     object: 'user',
@@ -94,9 +95,8 @@ export function wireUser(user: UserRecord): WireUser {
     password_last_updated_at: user.password_last_updated_at,
     last_sign_in_at: user.last_sign_in_at,
     banned: user.banned,
-    locked: user.locked,
-    // Locked through the API: the lockout never expires on its own (null); clerk-api-notes §2.1.
-    lockout_expires_in_seconds: null,
+    locked: lock.locked,
+    lockout_expires_in_seconds: lock.expiresInSeconds,
     verification_attempts_remaining: 100,
     created_at: user.created_at,
     updated_at: user.updated_at,
@@ -109,9 +109,11 @@ export function wireUser(user: UserRecord): WireUser {
 }
 
 export function userJson(store: Store, user: UserRecord): string {
+  // A locked user's JSON changes with the clock (the lock counts down, then ends): never cached.
+  if (user.locked) return JSON.stringify(wireUser(store, user));
   let json = store.userJson.get(user.id);
   if (json === undefined) {
-    json = JSON.stringify(wireUser(user));
+    json = JSON.stringify(wireUser(store, user));
     store.userJson.set(user.id, json);
   }
   return json;

@@ -10,6 +10,7 @@ import { CLERK_API_VERSION } from '../clerk/index.ts';
 import { ClerkSyncError } from '../errors.ts';
 import { IDENTIFIER_ROUTES } from './identifiers.ts';
 import { newTraceId } from './ids.ts';
+import { INSTANCE_ROUTES } from './instance.ts';
 import {
   drawFault,
   type FaultSpec,
@@ -26,6 +27,7 @@ import { DataFileWriter, loadDataFile } from './persistence.ts';
 import { bodyInvalid, ClerkApiProblem, notFound } from './problem.ts';
 import { type HandlerResult, Router } from './router.ts';
 import { applySeed } from './seed.ts';
+import { type EmulatorSettings, EmulatorSettingsError, mergeSettings, resolveSettings } from './settings.ts';
 import { Store } from './store.ts';
 import type { EmulatorOptions, EmulatorSeed, EmulatorStats, RunningEmulator, SeedResult } from './types.ts';
 import { USER_ROUTES } from './users.ts';
@@ -37,7 +39,7 @@ const MAX_SEED_BYTES = 512 * 1024 * 1024;
 const DEFAULT_SECRET_KEY = 'sk_test_emulator';
 const API_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
-const router = new Router([...USER_ROUTES, ...IDENTIFIER_ROUTES, ...ORGANIZATION_ROUTES]);
+const router = new Router([...USER_ROUTES, ...IDENTIFIER_ROUTES, ...ORGANIZATION_ROUTES, ...INSTANCE_ROUTES]);
 
 interface Reply {
   status: number;
@@ -171,6 +173,13 @@ function bump(record: Record<string, number>, key: string): void {
   record[key] = (record[key] ?? 0) + 1;
 }
 
+/** A refused settings object as a Clerk-style 422 naming the key (POST /__emulator/settings). */
+function settingsProblem(error: EmulatorSettingsError): ClerkApiProblem {
+  return error.reason === 'unknown_key'
+    ? new ClerkApiProblem(422, 'form_param_unknown', 'is unknown', error.message, { paramName: error.key })
+    : new ClerkApiProblem(422, 'form_param_value_invalid', 'is invalid', error.message, { paramName: error.key });
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -180,7 +189,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const host = options.host ?? '127.0.0.1';
   const secretKey = options.secretKey ?? DEFAULT_SECRET_KEY;
   const clock = options.clock ?? Date.now;
-  const store = new Store(clock);
+  const store = new Store(clock, resolveSettings(secretKey, { preset: options.preset, settings: options.settings }));
   let stats = emptyStats();
 
   let faults: FaultSpec | undefined;
@@ -226,6 +235,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     } finally {
       persistIfChanged();
     }
+  };
+  const updateSettings = (partial: unknown): EmulatorSettings => {
+    store.setSettings(mergeSettings(store.settings, partial));
+    return structuredClone(store.settings);
   };
   const reset = (): void => {
     store.clear();
@@ -430,6 +443,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       send(res, { status: 200, body: '{"reset":true}' });
       return;
     }
+    if (path === '/__emulator/settings' && (method === 'GET' || method === 'POST')) {
+      if (method === 'GET') {
+        req.resume();
+        send(res, { status: 200, body: JSON.stringify(store.settings) });
+        return;
+      }
+      const read = await readBody(req, MAX_BODY_BYTES);
+      if (!read.ok) {
+        send(res, read.reply);
+        return;
+      }
+      try {
+        send(res, { status: 200, body: JSON.stringify(updateSettings(parseJson(read.bytes))) });
+      } catch (error) {
+        if (error instanceof EmulatorSettingsError) send(res, errorReply(settingsProblem(error)));
+        else if (error instanceof ClerkApiProblem) send(res, errorReply(error));
+        else throw error;
+      }
+      return;
+    }
     if (method === 'POST' && path === '/__emulator/seed') {
       const read = await readBody(req, MAX_SEED_BYTES);
       if (!read.ok) {
@@ -449,7 +482,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     send(
       res,
       errorReply(
-        notFound('Unknown emulator hook: use GET /__emulator/stats, POST /__emulator/reset or POST /__emulator/seed.'),
+        notFound(
+          'Unknown emulator hook: use GET /__emulator/stats, POST /__emulator/reset, POST /__emulator/seed or GET/POST /__emulator/settings.',
+        ),
       ),
     );
   };
@@ -526,6 +561,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     seed: (input) => seed(input),
     setFaults,
     setRateLimit,
+    settings: () => structuredClone(store.settings),
+    updateSettings: (partial) => updateSettings(partial),
     close: () => {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {

@@ -3,8 +3,10 @@
 // by organization and by user. Only substring queries and non-chronological orderings scan. Mutations go through
 // the helpers here so every index, `updated_at` and the cached user JSON stay consistent.
 
-import type { WireMetadata } from '../clerk/index.ts';
+import type { WireLinkedTo, WireMetadata } from '../clerk/index.ts';
+import { newId } from './ids.ts';
 import { identifierExists } from './problem.ts';
+import { type EmulatorSettings, newInstanceSettings } from './settings.ts';
 import { insertSorted, removeSorted } from './sorted.ts';
 
 export interface IdentRecord {
@@ -12,6 +14,11 @@ export interface IdentRecord {
   value: string;
   verified: boolean;
   reserved: boolean;
+  /**
+   * OAuth/SSO accounts this identifier is linked to (`linked_to` on the wire). Only the seed sets it (the API has no
+   * way to link an account); absent in data files written before it existed, read as [].
+   */
+  linked_to?: WireLinkedTo[];
   created_at: number;
   updated_at: number;
 }
@@ -44,7 +51,10 @@ export interface UserRecord {
   mfa_enabled_at: number | null;
   mfa_disabled_at: number | null;
   banned: boolean;
+  /** Locked by the API (or created locked). Whether the lock still holds depends on `locked_at`: see lockState. */
   locked: boolean;
+  /** When the current lock began (ms); absent in data files written before locks expired. */
+  locked_at?: number | null;
   created_at: number;
   updated_at: number;
   last_sign_in_at: number | null;
@@ -94,6 +104,22 @@ export interface PersistedState {
 
 export class Store {
   readonly clock: () => number;
+  /**
+   * The instance settings every handler reads (password rules, caps, quotas, roles, organization settings). Replaced
+   * whole by `setSettings`, never mutated in place, so a handler may keep a reference for one request.
+   */
+  settings: EmulatorSettings;
+  /**
+   * True only while a seed is applied (`applySeed`: POST /__emulator/seed, `startEmulator({ seed })`,
+   * `RunningEmulator.seed()`). Handlers then skip the instance's caps and quotas (`user_cap`, `password_required`,
+   * the organization membership quota) but still check shapes, formats and uniqueness, so fixtures larger than a
+   * new instance allows can be loaded. Every handler that enforces a cap or quota must test it.
+   */
+  bypassLimits = false;
+  /** The `ins_` id GET /instance answers; new per emulator (not persisted). */
+  readonly instanceId: string;
+  /** When this emulator started: created_at/updated_at of the roles and permissions it lists. */
+  readonly startedAt: number;
   readonly users = new Map<string, UserRecord>();
   /** All users sorted by (created_at, id). */
   readonly usersByCreated: UserRecord[] = [];
@@ -124,8 +150,18 @@ export class Store {
   /** Bumped on every mutation; persistence watches it. */
   version = 0;
 
-  constructor(clock: () => number) {
+  constructor(clock: () => number, settings: EmulatorSettings = newInstanceSettings('sk_test_emulator')) {
     this.clock = clock;
+    this.settings = settings;
+    this.instanceId = newId('ins');
+    this.startedAt = clock();
+  }
+
+  /** Replaces the settings; cached JSON that may depend on them (membership permissions, orderings) is dropped. */
+  setSettings(settings: EmulatorSettings): void {
+    this.settings = settings;
+    this.sortCache.clear();
+    this.membershipJson.clear();
   }
 
   now(): number {
@@ -269,6 +305,21 @@ export class Store {
     }
   }
 
+  /**
+   * Whether the user's lock holds now, and for how many more seconds (ceil; null = until unlocked). A lock lasts
+   * `settings.lockout_duration_seconds` from `locked_at`, read at the time of the request, as on a real instance
+   * where the lock ends on its own (Clerk docs, guides/secure/user-lockout; spec User.lockout_expires_in_seconds).
+   */
+  lockState(user: UserRecord): { locked: boolean; expiresInSeconds: number | null } {
+    if (!user.locked) return { locked: false, expiresInSeconds: null };
+    const duration = this.settings.lockout_duration_seconds;
+    if (duration === null) return { locked: true, expiresInSeconds: null };
+    const remainingMs = (user.locked_at ?? user.updated_at) + duration * 1000 - this.clock();
+    return remainingMs > 0
+      ? { locked: true, expiresInSeconds: Math.ceil(remainingMs / 1000) }
+      : { locked: false, expiresInSeconds: null };
+  }
+
   primaryEmail(user: UserRecord): string | null {
     if (user.primary_email_address_id === null) return null;
     return user.emails.find((email) => email.id === user.primary_email_address_id)?.value ?? null;
@@ -392,7 +443,11 @@ export class Store {
 
   load(state: PersistedState): void {
     this.clear();
-    for (const user of state.users) this.insertUser(user);
+    for (const user of state.users) {
+      // Files written before locks expired have no lock time: the lock counts from the user's last change.
+      if (user.locked && user.locked_at == null) user.locked_at = user.updated_at;
+      this.insertUser(user);
+    }
     for (const org of state.organizations) this.insertOrg(org);
     for (const membership of state.memberships) this.insertMembership(membership);
     for (const [id, createdAt] of state.deletedUsers) this.deletedUsers.set(id, createdAt);

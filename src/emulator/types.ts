@@ -2,6 +2,7 @@
 // (API version 2026-05-12); these types only describe how to start, seed and observe it.
 
 import type { WireCreateUserBody, WireMetadata } from '../clerk/index.ts';
+import type { EmulatorSettings, EmulatorSettingsInput, SettingsPreset } from './settings.ts';
 
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. @default 0 */
@@ -23,8 +24,20 @@ export interface EmulatorOptions {
   faultSeed?: number;
   /** Initial data, loaded after the data file. */
   seed?: EmulatorSeed;
-  /** Clock in ms for ids, timestamps and rate limiting. @default Date.now */
+  /** Clock in ms for ids, timestamps, lock expiry and rate limiting. @default Date.now */
   clock?: () => number;
+  /**
+   * Named settings applied over a new instance's defaults before `settings`: 'new-instance' (the default
+   * behaviour) or 'permissive' (the emulator before it followed a new instance: no password requirement, caps,
+   * quotas, role checks or expiring locks, slugs on).
+   */
+  preset?: SettingsPreset;
+  /**
+   * Instance settings merged over `newInstanceSettings(secretKey)` and the preset (deeply for
+   * `organization_settings`; `roles` replaces the list). Unknown keys and wrong types throw
+   * EmulatorSettingsError (code `emulator_settings_invalid`) naming the key. Not stored in the data file.
+   */
+  settings?: EmulatorSettingsInput;
 }
 
 export interface EmulatorStats {
@@ -56,9 +69,28 @@ export interface EmulatorSeedMembership {
   private_metadata?: WireMetadata;
 }
 
+/** An OAuth account an email is linked to (the wire's `linked_to` entries); `id` defaults to a new `idn_` id. */
+export interface EmulatorSeedLink {
+  /** `oauth_<provider>`, e.g. 'oauth_google' (the spec's IdentificationLink.type pattern). */
+  type: string;
+  id?: string;
+}
+
+/**
+ * A POST /v1/users body, plus one seed-only field: `email_addresses_linked_to`, keyed by one of the user's
+ * `email_address` values, marks that email as linked to OAuth accounts, so its `linked_to` is non-empty and
+ * deleting it is refused (400 delete_linked_identification_disallowed), as for a user who signed up with Google.
+ */
+export type EmulatorSeedUser = WireCreateUserBody & {
+  email_addresses_linked_to?: Record<string, EmulatorSeedLink[]>;
+};
+
 export interface EmulatorSeed {
-  /** POST /v1/users bodies, validated exactly like the endpoint does. */
-  users?: WireCreateUserBody[];
+  /**
+   * POST /v1/users bodies, validated like the endpoint does, except that a seed loads past the instance's caps and
+   * quotas (`user_cap`, `password_required`; the organization membership quota for memberships).
+   */
+  users?: EmulatorSeedUser[];
   organizations?: EmulatorSeedOrganization[];
   memberships?: EmulatorSeedMembership[];
 }
@@ -82,12 +114,22 @@ export interface RunningEmulator {
   resetStats(): void;
   /** Drops all data and stats. */
   reset(): void;
-  /** Adds data; throws a ClerkSyncError carrying Clerk's error code if an item is invalid (earlier items stay). */
+  /**
+   * Adds data, past the instance's caps and quotas (user cap, password requirement, membership quota); throws a
+   * ClerkSyncError carrying Clerk's error code if an item is invalid (earlier items stay).
+   */
   seed(seed: EmulatorSeed): SeedResult;
   /** Replaces the fault spec at runtime (undefined turns faults off) and restarts the PRNG. */
   setFaults(spec: string | undefined, seed?: number): void;
   /** Replaces the rate limit at runtime (undefined turns it off). */
   setRateLimit(spec: string | undefined): void;
+  /** A copy of the instance settings now in force (what GET /__emulator/settings answers). */
+  settings(): EmulatorSettings;
+  /**
+   * Merges a partial settings object into the current settings (as POST /__emulator/settings does) and returns the
+   * result; throws EmulatorSettingsError, changing nothing, for an unknown key or a wrong type. `reset()` keeps them.
+   */
+  updateSettings(partial: EmulatorSettingsInput): EmulatorSettings;
   /** Stops listening, drops open connections, writes the data file. */
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import {
   bodyInvalid,
   ClerkApiProblem,
   identifierExists,
+  lastIdentificationDeletion,
   notFound,
   paramUnknown,
   paramValueInvalid,
@@ -117,39 +118,108 @@ function hashPassword(password: string): string {
   return createHash('sha256').update(`clerk-sync-emulator:${password}`).digest('hex');
 }
 
-function checkPassword(password: string, skipChecks: boolean): void {
+/**
+ * Stand-in for Clerk's breached-password check (HIBP): a few of the most common breached passwords of 8 or more
+ * characters, compared case-insensitively (stricter than an exact match).
+ */
+const BREACHED_PASSWORDS = new Set([
+  'password',
+  'password1',
+  'password12',
+  'password123',
+  'passw0rd',
+  '12345678',
+  '123456789',
+  '1234567890',
+  '11111111',
+  '00000000',
+  '87654321',
+  'qwertyuiop',
+  'qwerty123',
+  'qwerty12',
+  '1q2w3e4r',
+  'iloveyou',
+  'sunshine',
+  'football',
+  'baseball',
+  'princess',
+  'welcome1',
+  'letmein1',
+  'admin123',
+  'abc12345',
+  'trustno1',
+  'changeme',
+]);
+
+function formProblem(code: string, message: string, param: string): ClerkApiProblem {
+  return new ClerkApiProblem(422, code, message, message, { paramName: param });
+}
+
+/**
+ * The instance's password rules (min length, breached list); `skip_password_checks: true` skips them, as in Clerk
+ * (spec POST /users). Wording: Clerk's server messages (a public copy of its apierror helpers; the catalog, clerk-docs
+ * data/api_errors.json, has the codes with empty messages).
+ */
+function checkPassword(store: Store, password: string, skipChecks: boolean): void {
   if (skipChecks) return;
-  if (password.length < 8) {
-    throw new ClerkApiProblem(
-      422,
-      'form_password_length_too_short',
-      'Passwords must be 8 characters or more.',
-      'Passwords must be 8 characters or more.',
-      { paramName: 'password' },
+  const min = store.settings.password_min_length;
+  if ([...password].length < min) {
+    throw formProblem('form_password_length_too_short', `Passwords must be ${min} characters or more.`, 'password');
+  }
+  if (store.settings.password_breached_check && BREACHED_PASSWORDS.has(password.toLowerCase())) {
+    throw formProblem(
+      'form_password_pwned',
+      'Password has been found in an online data breach. For account safety, please use a different password.',
+      'password',
     );
   }
 }
 
-// Clerk's username rules: 4 to 64 characters, letters, digits, `_` and `-`.
-function checkUsername(username: string): void {
+// Clerk's username rules: 4 to 64 characters, letters, digits, `_` and `-`; not all digits unless the instance
+// allows it (catalog: form_username_needs_non_number_char).
+function checkUsername(store: Store, username: string): void {
   if (username.length < 4 || username.length > 64) {
-    throw new ClerkApiProblem(
-      422,
-      'form_username_invalid_length',
-      'Username must be between 4 and 64 characters long.',
-      'Username must be between 4 and 64 characters long.',
-      { paramName: 'username' },
-    );
+    throw formProblem('form_username_invalid_length', 'Username must be between 4 and 64 characters long.', 'username');
   }
   if (!/^[A-Za-z0-9_-]+$/.test(username)) {
-    throw new ClerkApiProblem(
-      422,
+    throw formProblem(
       'form_username_invalid_character',
       'Username can only contain letters, numbers and - or _.',
-      'Username can only contain letters, numbers and - or _.',
-      { paramName: 'username' },
+      'username',
     );
   }
+  if (store.settings.numeric_usernames_refused && /^[0-9]+$/.test(username)) {
+    throw formProblem(
+      'form_username_needs_non_number_char',
+      'Username must contain one non-number character.',
+      'username',
+    );
+  }
+}
+
+/** 422 form_data_missing (catalog UserDataMissing; the long message as real instances send it, param_names in meta). */
+function dataMissing(params: string[]): ClerkApiProblem {
+  return new ClerkApiProblem(
+    422,
+    'form_data_missing',
+    'missing data',
+    `[${params.map((param) => JSON.stringify(param)).join(' ')}] data doesn't match user requirements set for this instance`,
+    { extra: { param_names: params } },
+  );
+}
+
+/** 403 user_quota_exceeded (catalog UserQuotaExceeded), worded per environment like Clerk's server. */
+function userQuotaExceeded(store: Store, cap: number): ClerkApiProblem {
+  const advice =
+    store.settings.environment_type === 'production'
+      ? 'You can remove the user limit by upgrading to a paid plan.'
+      : 'If you need more users, please use a Production instance.';
+  return new ClerkApiProblem(
+    403,
+    'user_quota_exceeded',
+    'user quota exceeded',
+    `You have reached your limit of ${cap} users. ${advice}`,
+  );
 }
 
 function statusList(body: Body, name: string, count: number, param: string): string[] | undefined {
@@ -189,10 +259,19 @@ export function createUser(store: Store, rawBody: unknown): UserRecord {
   if (new Set(emails).size !== emails.length) throw identifierExists('email_address');
   if (new Set(phones).size !== phones.length) throw identifierExists('phone_number');
   const username = str(body, 'username') || null;
-  if (username !== null) checkUsername(username);
+  if (username !== null) checkUsername(store, username);
   const externalId = str(body, 'external_id') || null;
   const password = str(body, 'password') ?? null;
-  if (password !== null) checkPassword(password, body.skip_password_checks === true);
+  if (password !== null) checkPassword(store, password, body.skip_password_checks === true);
+  const hasPassword = password !== null || Boolean(str(body, 'password_digest'));
+  if (
+    store.settings.password_required &&
+    !store.bypassLimits &&
+    !hasPassword &&
+    body.skip_password_requirement !== true
+  ) {
+    throw dataMissing(['password']);
+  }
   const metadata: Record<string, WireMetadata> = {};
   for (const field of METADATA_FIELDS) {
     const value = (body[field] as WireMetadata | undefined) ?? {};
@@ -209,10 +288,11 @@ export function createUser(store: Store, rawBody: unknown): UserRecord {
   for (const phone of phones) store.assertPhoneFree(phone);
   if (username !== null) store.assertUsernameFree(username);
   if (externalId !== null) store.assertExternalIdFree(externalId);
+  const cap = store.settings.user_cap;
+  if (cap !== null && !store.bypassLimits && store.users.size >= cap) throw userQuotaExceeded(store, cap);
 
   const emailRecords = emails.map((email, i) => newIdent(email, emailStatuses?.[i], now));
   const phoneRecords = phones.map((phone, i) => newIdent(phone, phoneStatuses?.[i], now));
-  const hasPassword = password !== null || Boolean(str(body, 'password_digest'));
   const totp = Boolean(str(body, 'totp_secret'));
   const backupCodes = ((body.backup_codes as string[] | undefined) ?? []).length > 0;
   const user: UserRecord = {
@@ -242,6 +322,7 @@ export function createUser(store: Store, rawBody: unknown): UserRecord {
     mfa_disabled_at: null,
     banned: body.banned === true,
     locked: body.locked === true,
+    locked_at: body.locked === true ? now : null,
     created_at: createdAt,
     updated_at: Math.max(now, createdAt),
     last_sign_in_at: null,
@@ -281,8 +362,16 @@ function updateUser(context: HandlerContext): HandlerResult {
   if ('username' in body) {
     username = str(body, 'username') || null;
     if (username !== null) {
-      checkUsername(username);
+      checkUsername(store, username);
       store.assertUsernameFree(username, user);
+    } else if (
+      store.settings.identification_deletion_protected &&
+      user.username !== null &&
+      user.emails.length + user.phones.length === 0
+    ) {
+      // Clearing the username of a user with no email or phone leaves no identification; Clerk's rule for deleting
+      // the last identification (catalog identification_deletion_failed), applied here too: stricter if unsure.
+      throw lastIdentificationDeletion();
     }
   }
   let externalId: string | null | undefined;
@@ -307,7 +396,7 @@ function updateUser(context: HandlerContext): HandlerResult {
   }
   if (str(body, 'profile_image_id')) throw paramValueInvalid('profile_image_id', 'No image was found with this id.');
   const password = str(body, 'password');
-  if (password) checkPassword(password, body.skip_password_checks === true);
+  if (password) checkPassword(store, password, body.skip_password_checks === true);
   const createdAtText = str(body, 'created_at');
   const createdAt = createdAtText ? parseTimestamp('created_at', createdAtText) : undefined;
   const legalText = str(body, 'legal_accepted_at');
@@ -399,11 +488,23 @@ function userMetadata(mode: 'merge' | 'replace') {
   };
 }
 
-function setFlag(flag: 'banned' | 'locked', value: boolean) {
+function setBanned(value: boolean) {
   return (context: HandlerContext): HandlerResult => {
     const { store } = context;
     const user = requireUser(store, context.params.user_id);
-    user[flag] = value;
+    user.banned = value;
+    store.touchUser(user);
+    return okJson(userJson(store, user));
+  };
+}
+
+/** POST /users/{id}/lock starts a new lock (lasting the instance's lockout duration); unlock ends it. */
+function setLocked(value: boolean) {
+  return (context: HandlerContext): HandlerResult => {
+    const { store } = context;
+    const user = requireUser(store, context.params.user_id);
+    user.locked = value;
+    user.locked_at = value ? store.now() : null;
     store.touchUser(user);
     return okJson(userJson(store, user));
   };
@@ -616,10 +717,10 @@ export const USER_ROUTES: RouteDefinition[] = [
   },
   { method: 'PATCH', path: '/users/{user_id}', handler: updateUser },
   { method: 'DELETE', path: '/users/{user_id}', handler: deleteUser },
-  { method: 'POST', path: '/users/{user_id}/ban', handler: setFlag('banned', true) },
-  { method: 'POST', path: '/users/{user_id}/unban', handler: setFlag('banned', false) },
-  { method: 'POST', path: '/users/{user_id}/lock', handler: setFlag('locked', true) },
-  { method: 'POST', path: '/users/{user_id}/unlock', handler: setFlag('locked', false) },
+  { method: 'POST', path: '/users/{user_id}/ban', handler: setBanned(true) },
+  { method: 'POST', path: '/users/{user_id}/unban', handler: setBanned(false) },
+  { method: 'POST', path: '/users/{user_id}/lock', handler: setLocked(true) },
+  { method: 'POST', path: '/users/{user_id}/unlock', handler: setLocked(false) },
   { method: 'POST', path: '/users/ban', handler: bulkBan(true) },
   { method: 'POST', path: '/users/unban', handler: bulkBan(false) },
   { method: 'PATCH', path: '/users/{user_id}/metadata', handler: userMetadata('merge') },

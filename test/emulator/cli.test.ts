@@ -3,7 +3,7 @@
 // the data file written.
 
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -53,6 +53,7 @@ describe('clerk-sync emulator (in-process)', () => {
       { faults: 'bogus=1' },
       { 'fault-seed': '-3' },
       { 'secret-key': ' ' },
+      { preset: 'lenient' },
     ]) {
       await expect(emulatorCommand.run({ values, positionals: [] }, io), JSON.stringify(values)).rejects.toThrow(
         UsageError,
@@ -79,6 +80,86 @@ describe('clerk-sync emulator (in-process)', () => {
   });
 });
 
+describe('clerk-sync emulator --settings and --preset', () => {
+  async function serve(
+    values: Record<string, string>,
+  ): Promise<{ url: string; origin: string; stop: () => Promise<number> }> {
+    const controller = new AbortController();
+    const { io, stdout } = testIO(controller.signal);
+    const line = firstLine(stdout);
+    const exit = emulatorCommand.run({ values: { port: '0', ...values }, positionals: [] }, io);
+    const match = /^listening on ((http:\/\/127\.0\.0\.1:\d+)\/v1)$/.exec(await line);
+    if (!match?.[1] || !match[2]) throw new Error('no listening line');
+    return {
+      url: match[1],
+      origin: match[2],
+      stop: async () => {
+        controller.abort();
+        return exit;
+      },
+    };
+  }
+
+  async function settingsOf(origin: string): Promise<Record<string, unknown>> {
+    return (await (await fetch(`${origin}/__emulator/settings`)).json()) as Record<string, unknown>;
+  }
+
+  it('starts from the preset, then merges the settings file (YAML or JSON)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clerk-sync-emulator-settings-'));
+    directories.push(dir);
+    const yamlFile = join(dir, 'settings.yaml');
+    await writeFile(yamlFile, 'user_cap: 3\norganization_settings:\n  max_allowed_memberships: 20\n');
+    const permissive = await serve({ preset: 'permissive', settings: yamlFile });
+    try {
+      expect(await settingsOf(permissive.origin)).toMatchObject({
+        password_required: false,
+        user_cap: 3,
+        organization_settings: { slug_disabled: false, max_allowed_memberships: 20, creator_role: 'org:admin' },
+      });
+    } finally {
+      expect(await permissive.stop()).toBe(0);
+    }
+    const jsonFile = join(dir, 'settings.json');
+    await writeFile(jsonFile, JSON.stringify({ lockout_duration_seconds: null }));
+    const strict = await serve({ settings: jsonFile });
+    try {
+      expect(await settingsOf(strict.origin)).toMatchObject({
+        password_required: true,
+        lockout_duration_seconds: null,
+      });
+      const response = await fetch(`${strict.url}/users`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk_test_emulator', 'content-type': 'application/json' },
+        body: JSON.stringify({ external_id: 'no-password' }),
+      });
+      expect(response.status).toBe(422);
+    } finally {
+      expect(await strict.stop()).toBe(0);
+    }
+  });
+
+  it('refuses a settings file with an unknown key or a wrong type, naming the file and the key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clerk-sync-emulator-settings-'));
+    directories.push(dir);
+    const { io } = testIO(new AbortController().signal);
+    for (const [content, key] of [
+      ['slugs_disabled: true\n', 'slugs_disabled'],
+      ['organization_settings:\n  max_allowed_memberships: lots\n', 'organization_settings.max_allowed_memberships'],
+    ] as const) {
+      const file = join(dir, `${key}.yaml`);
+      await writeFile(file, content);
+      const run = emulatorCommand.run({ values: { port: '0', settings: file }, positionals: [] }, io);
+      await expect(run).rejects.toMatchObject({ code: 'emulator_settings_invalid', meta: { key } });
+      await expect(emulatorCommand.run({ values: { port: '0', settings: file }, positionals: [] }, io)).rejects.toThrow(
+        `${file}: settings.${key}`,
+      );
+    }
+    await expect(
+      emulatorCommand.run({ values: { port: '0', settings: join(dir, 'missing.yaml') }, positionals: [] }, io),
+    ).rejects.toMatchObject({ code: 'file_error' });
+  });
+});
+
 describe('clerk-sync emulator (built binary)', () => {
   it('prints the listening line, serves, and exits 0 on SIGTERM after saving --data', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'clerk-sync-emulator-cli-'));
@@ -100,7 +181,7 @@ describe('clerk-sync emulator (built binary)', () => {
       const created = await fetch(`${match?.[1]}/users`, {
         method: 'POST',
         headers: { authorization: 'Bearer sk_test_emulator', 'content-type': 'application/json' },
-        body: JSON.stringify({ external_id: 'from-cli' }),
+        body: JSON.stringify({ external_id: 'from-cli', skip_password_requirement: true }),
       });
       expect(created.status).toBe(200);
       expect(created.headers.get('content-type')).toBe('application/json');

@@ -8,7 +8,8 @@ import { emulatorFetch, withEmulator } from '../helpers/emulator.ts';
 import { expectMatchesSpec } from '../helpers/openapi.ts';
 import { firstError, rawRequest, specFetch } from './spec-fetch.ts';
 
-const emu = withEmulator({ secretKey: 'sk_test_errors_suite' });
+// About error shapes, not the password rule (test/emulator/user-rules.test.ts has that).
+const emu = withEmulator({ secretKey: 'sk_test_errors_suite', settings: { password_required: false } });
 
 describe('authentication', () => {
   it('answers 401 without a key, with a malformed header or a wrong key, and counts those requests', async () => {

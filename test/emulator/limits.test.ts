@@ -10,7 +10,8 @@ import { emulatorFetch, withEmulator } from '../helpers/emulator.ts';
 import { firstError, specFetch } from './spec-fetch.ts';
 
 let now = 1_720_000_000_000;
-const emu = withEmulator({ clock: () => now });
+// About rate limits and faults, not the password rule (test/emulator/user-rules.test.ts has that).
+const emu = withEmulator({ clock: () => now, settings: { password_required: false } });
 
 async function createUser(externalId: string): Promise<WireUser> {
   const response = await specFetch(emu, 'POST', '/users', '/users', { external_id: externalId });

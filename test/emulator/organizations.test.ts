@@ -7,7 +7,8 @@ import { withEmulator } from '../helpers/emulator.ts';
 import { firstError, specFetch } from './spec-fetch.ts';
 
 let now = 1_710_000_000_000;
-const emu = withEmulator({ clock: () => now });
+// About organizations, not the password rule (test/emulator/user-rules.test.ts has that).
+const emu = withEmulator({ clock: () => now, settings: { password_required: false } });
 
 async function createUser(externalId: string, extra: Record<string, unknown> = {}): Promise<WireUser> {
   const response = await specFetch(emu, 'POST', '/users', '/users', { external_id: externalId, ...extra });

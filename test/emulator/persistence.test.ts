@@ -91,6 +91,7 @@ describe('data file', () => {
       for (let i = 0; i < 60; i++) {
         await specFetch(emu, 'POST', '/users', '/users', {
           external_id: `busy-${i}`,
+          skip_password_requirement: true,
           public_metadata: { blob: 'y'.repeat(2000) },
         });
         const text = await readFile(dataFile, 'utf8').catch(() => undefined);

@@ -7,7 +7,8 @@ import { isClerkAPIResponseError } from '@clerk/backend/errors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withEmulator } from '../helpers/emulator.ts';
 
-const emu = withEmulator();
+// About @clerk/backend against the emulator, not the password rule (test/emulator/user-rules.test.ts has that).
+const emu = withEmulator({ settings: { password_required: false } });
 let clerk: ReturnType<typeof createClerkClient>;
 
 beforeAll(() => {

@@ -8,7 +8,8 @@ import { firstError, specFetch } from './spec-fetch.ts';
 
 // A fixed clock that only moves when told to: created_at values are exact and ties are deliberate.
 let now = 1_700_000_000_000;
-const emu = withEmulator({ clock: () => now });
+// About the endpoints' behaviour, not the password rule (test/emulator/user-rules.test.ts has that).
+const emu = withEmulator({ clock: () => now, settings: { password_required: false } });
 
 async function createUser(body: Record<string, unknown>): Promise<WireUser> {
   const response = await specFetch(emu, 'POST', '/users', '/users', body);
@@ -290,7 +291,8 @@ describe('updating users', () => {
   });
 
   it('enforces uniqueness on update and ignores the user itself', async () => {
-    const a = await createUser({ external_id: 'uniq-a', username: 'uniq_a' });
+    // An email besides the username: clearing the username must not remove the user's last identification.
+    const a = await createUser({ external_id: 'uniq-a', username: 'uniq_a', email_address: ['uniq-a@example.com'] });
     await createUser({ external_id: 'uniq-b', username: 'uniq_b' });
     const same = await specFetch(emu, 'PATCH', '/users/{user_id}', `/users/${a.id}`, {
       username: 'UNIQ_A',
@@ -580,7 +582,12 @@ describe('email addresses and phone numbers', () => {
   });
 
   it('handles phone numbers with E.164 validation and primary promotion on delete', async () => {
-    const user = await createUser({ external_id: 'phones', phone_number: ['+15555550111'] });
+    // An email too: deleting the last phone number must not remove the user's last identification.
+    const user = await createUser({
+      external_id: 'phones',
+      phone_number: ['+15555550111'],
+      email_address: ['phones@example.com'],
+    });
     const bad = await specFetch(emu, 'POST', '/phone_numbers', '/phone_numbers', {
       user_id: user.id,
       phone_number: '555-0100',

@@ -6,6 +6,8 @@ import { afterAll, beforeAll } from 'vitest';
 import {
   type EmulatorOptions,
   type EmulatorSeed,
+  type EmulatorSettings,
+  type EmulatorSettingsInput,
   type EmulatorStats,
   type RunningEmulator,
   type SeedResult,
@@ -48,6 +50,8 @@ export function withEmulator(options: EmulatorOptions = {}): RunningEmulator {
     seed: (seed: EmulatorSeed): SeedResult => current().seed(seed),
     setFaults: (spec: string | undefined, seed?: number) => current().setFaults(spec, seed),
     setRateLimit: (spec: string | undefined) => current().setRateLimit(spec),
+    settings: (): EmulatorSettings => current().settings(),
+    updateSettings: (partial: EmulatorSettingsInput): EmulatorSettings => current().updateSettings(partial),
     close: () => current().close(),
   };
 }

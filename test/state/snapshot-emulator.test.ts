@@ -30,7 +30,8 @@ function seedUsers(count: number, prefix = 'emp'): WireCreateUserBody[] {
 }
 
 async function setup(seed: Parameters<RunningEmulator['seed']>[0]) {
-  const emulator = await startEmulator({ port: 0, seed });
+  // Thousands of users: more than a development instance holds (user_cap 100), as a production instance would.
+  const emulator = await startEmulator({ port: 0, seed, settings: { user_cap: null } });
   const client = createClerkClient({
     baseUrl: emulator.url,
     secretKey: emulator.secretKey,
