@@ -5,6 +5,7 @@
 
 import type { WireMetadata } from '../clerk/index.ts';
 import { identifierExists } from './problem.ts';
+import { type EmulatorSettings, newInstanceSettings } from './settings.ts';
 import { insertSorted, removeSorted } from './sorted.ts';
 
 export interface IdentRecord {
@@ -59,7 +60,8 @@ export interface UserRecord {
 export interface OrgRecord {
   id: string;
   name: string;
-  slug: string;
+  /** null: created while organization slugs were disabled (the wire answers `slug: null`). */
+  slug: string | null;
   has_image: boolean;
   public_metadata: WireMetadata;
   private_metadata: WireMetadata;
@@ -123,9 +125,14 @@ export class Store {
   readonly sortCache = new Map<string, UserRecord[]>();
   /** Bumped on every mutation; persistence watches it. */
   version = 0;
+  /** The emulated instance's settings; handlers read them here. */
+  settings: EmulatorSettings;
+  /** Set while a seed is applied: caps and quotas are not checked (fixtures may hold more than the API admits). */
+  bypassLimits = false;
 
-  constructor(clock: () => number) {
+  constructor(clock: () => number, settings: EmulatorSettings = newInstanceSettings('sk_test_')) {
     this.clock = clock;
+    this.settings = settings;
   }
 
   now(): number {
@@ -283,15 +290,15 @@ export class Store {
 
   insertOrg(org: OrgRecord): void {
     this.orgs.set(org.id, org);
-    this.orgsBySlug.set(org.slug, org);
+    if (org.slug !== null) this.orgsBySlug.set(org.slug, org);
     insertSorted(this.orgsByCreated, org);
     this.changed();
   }
 
-  setSlug(org: OrgRecord, slug: string): void {
-    this.orgsBySlug.delete(org.slug);
+  setSlug(org: OrgRecord, slug: string | null): void {
+    if (org.slug !== null) this.orgsBySlug.delete(org.slug);
     org.slug = slug;
-    this.orgsBySlug.set(slug, org);
+    if (slug !== null) this.orgsBySlug.set(slug, org);
   }
 
   setOrgCreatedAt(org: OrgRecord, createdAt: number): void {
@@ -305,13 +312,16 @@ export class Store {
       this.removeMembership(membership);
     }
     this.orgs.delete(org.id);
-    this.orgsBySlug.delete(org.slug);
+    if (org.slug !== null) this.orgsBySlug.delete(org.slug);
     removeSorted(this.orgsByCreated, org);
     this.membershipsByOrg.delete(org.id);
     this.changed();
   }
 
-  /** Looks an organization up by id or slug (GET /organizations/{id} accepts both, clerk-api-notes §5.2). */
+  /**
+   * Looks an organization up by id or slug (GET /organizations/{id} accepts both, clerk-api-notes §5.2); an
+   * organization without a slug resolves by id only.
+   */
   findOrg(idOrSlug: string): OrgRecord | undefined {
     return this.orgs.get(idOrSlug) ?? this.orgsBySlug.get(idOrSlug);
   }
