@@ -104,7 +104,7 @@ function minimumPermissionsNeeded(): ClerkApiProblem {
   );
 }
 
-export function findRole(store: Store, key: string): EmulatorRole | undefined {
+function findRole(store: Store, key: string): EmulatorRole | undefined {
   return store.settings.roles.find((role) => role.key === key);
 }
 
@@ -123,7 +123,7 @@ function checkRole(store: Store, role: string): string {
 }
 
 /** The organization's own limit when it sets one, else the instance's; 0 = unlimited (docs organizations/configure). */
-export function membershipLimit(store: Store, org: OrgRecord): number {
+function membershipLimit(store: Store, org: OrgRecord): number {
   return org.max_allowed_memberships > 0
     ? org.max_allowed_memberships
     : store.settings.organization_settings.max_allowed_memberships;
