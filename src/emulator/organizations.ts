@@ -1,5 +1,8 @@
 // Organization and membership endpoints (clerk-api-notes §4, §5). Organizations resolve by id or slug; membership
 // paths key on the user id, not the `orgmem_` id; a duplicate membership is a 400, not a 422 (§8.8).
+// Instance rules come from `store.settings` (a new instance by default): slugs off, a membership quota, roles that
+// must exist, the last admin kept. Codes and messages are those of Clerk's error catalog (clerk/clerk-docs
+// data/api_errors.json, entries named in each helper below).
 
 import { CLERK_API_VERSION, type WireMetadata } from '../clerk/index.ts';
 import { newId, randomSuffix } from './ids.ts';
@@ -16,6 +19,7 @@ import {
 } from './query.ts';
 import { type HandlerContext, type HandlerResult, ok, okJson, type RouteDefinition } from './router.ts';
 import { membershipsPageJson, wireMembership, wireOrganization } from './serialize.ts';
+import type { EmulatorRole } from './settings.ts';
 import type { MembershipRecord, OrgRecord, Store, UserRecord } from './store.ts';
 import { sortBy } from './user-list.ts';
 import { applyMetadata, requireUser } from './users.ts';
@@ -60,12 +64,82 @@ export function requireOrg(store: Store, idOrSlug: string | undefined): OrgRecor
   return org;
 }
 
-// Clerk role keys are namespaced `org:<key>` (org:admin, org:member, custom org:billing_manager…).
-function checkRole(role: string): string {
+/** The permission that makes a role an admin role for the last-admin rule (Clerk's "manage members"). */
+const MANAGE_MEMBERS = 'org:sys_memberships:manage';
+
+/** Catalog OrganizationSlugsDisabled. */
+function slugsDisabled(): ClerkApiProblem {
+  return new ClerkApiProblem(
+    403,
+    'organization_slugs_disabled',
+    'organization slugs not enabled',
+    'This instance does not have slugs enabled for organizations.',
+  );
+}
+
+/** Catalog OrganizationMembershipQuotaExceeded (%d = the organization's limit). */
+function membershipQuotaExceeded(limit: number): ClerkApiProblem {
+  return new ClerkApiProblem(
+    403,
+    'organization_membership_quota_exceeded',
+    'organization membership quota exceeded',
+    `You have reached your limit of ${limit} organization memberships, including outstanding invitations.`,
+  );
+}
+
+/** Catalog OrganizationRoleNotFound (its meta names the parameter). */
+function roleNotFound(): ClerkApiProblem {
+  return new ClerkApiProblem(404, 'resource_not_found', 'not found', 'Organization role not found', {
+    paramName: 'role',
+  });
+}
+
+/** Catalog OrganizationMinimumPermissionsNeeded. */
+function minimumPermissionsNeeded(): ClerkApiProblem {
+  return new ClerkApiProblem(
+    400,
+    'organization_minimum_permissions_needed',
+    'minimum organization permissions needed',
+    'There has to be at least one organization member with the minimum required permissions',
+  );
+}
+
+function findRole(store: Store, key: string): EmulatorRole | undefined {
+  return store.settings.roles.find((role) => role.key === key);
+}
+
+function isAdminRole(store: Store, key: string): boolean {
+  return findRole(store, key)?.permissions.includes(MANAGE_MEMBERS) ?? false;
+}
+
+// Clerk role keys are namespaced `org:<key>` (org:admin, org:member, custom org:billing_manager…); with
+// `unknown_roles_refused` the key must also be one of the instance's roles (GET /organization_roles).
+function checkRole(store: Store, role: string): string {
   if (!/^org:[A-Za-z0-9_:-]+$/.test(role)) {
     throw paramValueInvalid('role', `${role} is not a valid role. Roles look like org:admin or org:member.`);
   }
+  if (store.settings.unknown_roles_refused && findRole(store, role) === undefined) throw roleNotFound();
   return role;
+}
+
+/** The organization's own limit when it sets one, else the instance's; 0 = unlimited (docs organizations/configure). */
+function membershipLimit(store: Store, org: OrgRecord): number {
+  return org.max_allowed_memberships > 0
+    ? org.max_allowed_memberships
+    : store.settings.organization_settings.max_allowed_memberships;
+}
+
+/**
+ * The last-admin rule: a change that takes away the last admin role of an organization (demotion or removal) is
+ * refused. Only the membership endpoints check it: deleting the user (DELETE /users/{id}) or the organization is
+ * not blocked, as neither the catalog nor the docs name a refusal for either.
+ */
+function assertNotLastAdmin(store: Store, membership: MembershipRecord): void {
+  if (!store.settings.last_admin_protected || !isAdminRole(store, membership.role)) return;
+  for (const other of store.membershipsByOrg.get(membership.org_id)?.values() ?? []) {
+    if (other !== membership && isAdminRole(store, other.role)) return;
+  }
+  throw minimumPermissionsNeeded();
 }
 
 function checkSlug(slug: string): string {
@@ -97,13 +171,21 @@ function slugFromName(store: Store, name: string): string {
   return slug;
 }
 
-/** POST /organizations (and the seed). */
-export function createOrganization(store: Store, rawBody: unknown): OrgRecord {
+/**
+ * POST /organizations (and the seed). `keepSlug` (the seed): a fixture's slug is kept while slugs are disabled, as an
+ * organization created before they were turned off (docs organizations/configure: older applications may turn
+ * slugs off later; what Clerk then does with existing slugs is not documented).
+ */
+export function createOrganization(store: Store, rawBody: unknown, options: { keepSlug?: boolean } = {}): OrgRecord {
   const body = checkBody(rawBody ?? {}, CREATE_ORG);
   const name = checkName(body.name as string);
   const slugText = body.slug as string | null | undefined;
-  const slug = slugText ? checkSlug(slugText) : slugFromName(store, name);
-  if (store.orgsBySlug.has(slug)) throw identifierExists('slug');
+  const slugsOff = store.settings.organization_settings.slug_disabled;
+  // Stricter than documented: any string slug (even "") is refused while slugs are off; an absent or null one is not.
+  if (slugsOff && typeof slugText === 'string' && !options.keepSlug) throw slugsDisabled();
+  // Slugs off: no slug at all. Clerk does not document what it answers; null is the harder case for clients.
+  const slug = slugText ? checkSlug(slugText) : slugsOff ? null : slugFromName(store, name);
+  if (slug !== null && store.orgsBySlug.has(slug)) throw identifierExists('slug');
   const max = (body.max_allowed_memberships as number | null | undefined) ?? 0;
   if (max < 0) throw paramValueInvalid('max_allowed_memberships', 'max_allowed_memberships must be 0 or greater.');
   const publicMetadata = (body.public_metadata as WireMetadata | null | undefined) ?? {};
@@ -140,9 +222,12 @@ export function createOrganization(store: Store, rawBody: unknown): OrgRecord {
     created_at: createdAt,
     updated_at: Math.max(now, createdAt),
   };
+  // The creator's role must exist before anything is stored (checked again by addMembership).
+  const creatorRole = store.settings.organization_settings.creator_role;
+  if (creator) checkRole(store, creatorRole);
   store.insertOrg(org);
-  // The creator becomes an admin member (clerk-api-notes §5.3).
-  if (creator) addMembership(store, org, creator, { role: 'org:admin' });
+  // The creator becomes a member with the instance's creator role (spec POST /organizations, `created_by`).
+  if (creator) addMembership(store, org, creator, { role: creatorRole });
   return org;
 }
 
@@ -156,7 +241,7 @@ export function addMembership(
     private_metadata?: WireMetadata | null | undefined;
   },
 ): MembershipRecord {
-  const role = checkRole(input.role);
+  const role = checkRole(store, input.role);
   if (store.findMembership(org.id, user.id)) {
     throw new ClerkApiProblem(
       400,
@@ -165,14 +250,8 @@ export function addMembership(
       `${store.primaryEmail(user) ?? user.id} is already a member of the organization.`,
     );
   }
-  if (org.max_allowed_memberships > 0 && store.membersCount(org.id) >= org.max_allowed_memberships) {
-    throw new ClerkApiProblem(
-      403,
-      'organization_membership_quota_exceeded',
-      'membership quota exceeded',
-      `You have reached the limit of ${org.max_allowed_memberships} members for this organization.`,
-    );
-  }
+  const limit = membershipLimit(store, org);
+  if (!store.bypassLimits && limit > 0 && store.membersCount(org.id) >= limit) throw membershipQuotaExceeded(limit);
   const publicMetadata = input.public_metadata ?? {};
   const privateMetadata = input.private_metadata ?? {};
   checkMetadataSize('public_metadata', publicMetadata);
@@ -209,7 +288,7 @@ function listOrganizations(context: HandlerContext): HandlerResult {
       text !== undefined &&
       org.id.toLowerCase() !== text &&
       !org.name.toLowerCase().includes(text) &&
-      !org.slug.includes(text)
+      !(org.slug?.includes(text) ?? false)
     ) {
       return false;
     }
@@ -248,6 +327,7 @@ function updateOrganization(context: HandlerContext): HandlerResult {
     for (const field of ORG_METADATA_FIELDS) if (field in context.body) throw paramUnknown(field);
   }
   const body = checkBody(context.body ?? {}, legacy ? UPDATE_ORG_LEGACY : UPDATE_ORG);
+  if (store.settings.organization_settings.slug_disabled && typeof body.slug === 'string') throw slugsDisabled();
   const name = typeof body.name === 'string' ? checkName(body.name) : undefined;
   const slug = typeof body.slug === 'string' ? checkSlug(body.slug) : undefined;
   if (slug !== undefined && slug !== org.slug && store.orgsBySlug.has(slug)) throw identifierExists('slug');
@@ -282,7 +362,8 @@ function deleteOrganization(context: HandlerContext): HandlerResult {
   const { store } = context;
   const org = requireOrg(store, context.params.organization_id);
   store.removeOrg(org);
-  return ok({ object: 'organization', id: org.id, slug: org.slug, deleted: true });
+  // DeletedObject's `slug` is an optional string (spec): left out for an organization without one.
+  return ok({ object: 'organization', id: org.id, ...(org.slug === null ? {} : { slug: org.slug }), deleted: true });
 }
 
 function createMembership(context: HandlerContext): HandlerResult {
@@ -427,7 +508,9 @@ function updateMembership(context: HandlerContext): HandlerResult {
   const { store } = context;
   const membership = requireMembership(context);
   const body = checkBody(context.body ?? {}, UPDATE_MEMBERSHIP);
-  membership.role = checkRole(body.role as string);
+  const role = checkRole(store, body.role as string);
+  if (!isAdminRole(store, role)) assertNotLastAdmin(store, membership);
+  membership.role = role;
   store.touchMembership(membership);
   return ok(wireMembership(store, membership));
 }
@@ -444,6 +527,7 @@ function updateMembershipMetadata(context: HandlerContext): HandlerResult {
 function deleteMembership(context: HandlerContext): HandlerResult {
   const { store } = context;
   const membership = requireMembership(context);
+  assertNotLastAdmin(store, membership);
   // Clerk answers with the deleted membership itself, not a DeletedObject (clerk-api-notes §4.5).
   const wire = wireMembership(store, membership);
   store.removeMembership(membership);

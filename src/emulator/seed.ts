@@ -1,16 +1,17 @@
 // Seeding: users are POST /v1/users bodies and go through the same validation as the endpoint, so seeded data is
-// data the API could have produced. Memberships name their organization by slug or id and their user by
-// external_id, id or email. Items are applied in order; the first invalid one stops the seed (earlier ones stay).
-// While a seed runs, `store.bypassLimits` is true: fixtures load past the instance's caps and quotas (user cap,
-// password requirement, membership quota) but not past shape, format or uniqueness checks. A seed user may carry
-// the seed-only `email_addresses_linked_to` (see EmulatorSeedUser), which no API request can set.
+// data the API could have produced. Memberships name their organization by id, slug or (for one without a slug) its
+// unique exact name, and their user by external_id, id or email. Items are applied in order; the first invalid one
+// stops the seed (earlier ones stay). While a seed runs, `store.bypassLimits` is true: fixtures load past the
+// instance's caps and quotas (user cap, password requirement, membership quota) but not past shape, format,
+// uniqueness or role checks. A seed user may carry the seed-only `email_addresses_linked_to` (see EmulatorSeedUser),
+// which no API request can set.
 
 import type { WireLinkedTo, WireMetadata } from '../clerk/index.ts';
 import { newId } from './ids.ts';
 import { addMembership, createOrganization, requireOrg } from './organizations.ts';
 import { bodyInvalid, ClerkApiProblem, notFound, paramValueInvalid } from './problem.ts';
 import { membershipJson, userJson } from './serialize.ts';
-import type { Store, UserRecord } from './store.ts';
+import type { OrgRecord, Store, UserRecord } from './store.ts';
 import type { SeedResult } from './types.ts';
 import { createUser } from './users.ts';
 import { isPlainObject, normalizeEmail } from './validate.ts';
@@ -32,6 +33,14 @@ function list(seed: Record<string, unknown>, name: string): unknown[] {
 
 function findSeedUser(store: Store, key: string): UserRecord | undefined {
   return store.users.get(key) ?? store.usersByExternalId.get(key) ?? store.usersByEmail.get(key.toLowerCase());
+}
+
+function findSeedOrg(store: Store, key: string): OrgRecord {
+  const found = store.findOrg(key);
+  if (found) return found;
+  const named = store.orgsByCreated.filter((org) => org.name === key);
+  if (named.length > 1) throw bodyInvalid(`${named.length} organizations are named ${key}: name it by id or slug.`);
+  return requireOrg(store, named[0]?.id);
 }
 
 const LINKS_FIELD = 'email_addresses_linked_to';
@@ -123,7 +132,7 @@ function applySeedItems(store: Store, seed: unknown): SeedResult {
   });
   list(seed, 'organizations').forEach((body, index) => {
     try {
-      createOrganization(store, body);
+      createOrganization(store, body, { keepSlug: true });
     } catch (error) {
       throw located(error, `organizations[${index}]`);
     }
@@ -134,7 +143,7 @@ function applySeedItems(store: Store, seed: unknown): SeedResult {
       if (!isPlainObject(item) || typeof item.organization !== 'string' || typeof item.user !== 'string') {
         throw bodyInvalid('A seed membership needs string fields organization, user and role.');
       }
-      const org = requireOrg(store, item.organization);
+      const org = findSeedOrg(store, item.organization);
       const user = findSeedUser(store, item.user);
       if (!user) throw notFound(`No user was found with id, external_id or email ${item.user}`);
       addMembership(store, org, user, {

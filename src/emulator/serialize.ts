@@ -156,19 +156,8 @@ export function wireOrganization(store: Store, org: OrgRecord, withMembersCount:
   };
 }
 
-// Permissions of Clerk's two default roles; custom roles carry none in the emulator.
-const ROLE_PERMISSIONS: Record<string, string[]> = {
-  'org:admin': [
-    'org:sys_profile:manage',
-    'org:sys_profile:delete',
-    'org:sys_memberships:read',
-    'org:sys_memberships:manage',
-    'org:sys_domains:read',
-    'org:sys_domains:manage',
-  ],
-  'org:member': ['org:sys_memberships:read'],
-};
-
+// A role the instance does not define (accepted when `unknown_roles_refused` is off) has no permissions and a name
+// made from its key.
 function roleName(role: string): string {
   const key = role.startsWith('org:') ? role.slice(4) : role;
   return key
@@ -182,12 +171,13 @@ export function wireMembership(store: Store, membership: MembershipRecord): Wire
   const org = store.orgs.get(membership.org_id);
   const user = store.users.get(membership.user_id);
   if (!org || !user) throw new InternalError(`emulator membership ${membership.id} points at a missing object`);
+  const role = store.settings.roles.find((item) => item.key === membership.role);
   return {
     id: membership.id,
     object: 'organization_membership',
     role: membership.role,
-    role_name: roleName(membership.role),
-    permissions: ROLE_PERMISSIONS[membership.role] ?? [],
+    role_name: role?.name ?? roleName(membership.role),
+    permissions: role ? [...role.permissions] : [],
     public_metadata: membership.public_metadata,
     private_metadata: membership.private_metadata,
     organization: wireOrganization(store, org, false),

@@ -69,7 +69,8 @@ export interface UserRecord {
 export interface OrgRecord {
   id: string;
   name: string;
-  slug: string;
+  /** null: created while organization slugs were disabled (the wire answers `slug: null`). */
+  slug: string | null;
   has_image: boolean;
   public_metadata: WireMetadata;
   private_metadata: WireMetadata;
@@ -334,15 +335,15 @@ export class Store {
 
   insertOrg(org: OrgRecord): void {
     this.orgs.set(org.id, org);
-    this.orgsBySlug.set(org.slug, org);
+    if (org.slug !== null) this.orgsBySlug.set(org.slug, org);
     insertSorted(this.orgsByCreated, org);
     this.changed();
   }
 
-  setSlug(org: OrgRecord, slug: string): void {
-    this.orgsBySlug.delete(org.slug);
+  setSlug(org: OrgRecord, slug: string | null): void {
+    if (org.slug !== null) this.orgsBySlug.delete(org.slug);
     org.slug = slug;
-    this.orgsBySlug.set(slug, org);
+    if (slug !== null) this.orgsBySlug.set(slug, org);
   }
 
   setOrgCreatedAt(org: OrgRecord, createdAt: number): void {
@@ -356,13 +357,16 @@ export class Store {
       this.removeMembership(membership);
     }
     this.orgs.delete(org.id);
-    this.orgsBySlug.delete(org.slug);
+    if (org.slug !== null) this.orgsBySlug.delete(org.slug);
     removeSorted(this.orgsByCreated, org);
     this.membershipsByOrg.delete(org.id);
     this.changed();
   }
 
-  /** Looks an organization up by id or slug (GET /organizations/{id} accepts both, clerk-api-notes §5.2). */
+  /**
+   * Looks an organization up by id or slug (GET /organizations/{id} accepts both, clerk-api-notes §5.2); an
+   * organization without a slug resolves by id only.
+   */
   findOrg(idOrSlug: string): OrgRecord | undefined {
     return this.orgs.get(idOrSlug) ?? this.orgsBySlug.get(idOrSlug);
   }

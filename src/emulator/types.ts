@@ -53,14 +53,15 @@ export interface EmulatorStats {
 
 export interface EmulatorSeedOrganization {
   name: string;
-  slug: string;
+  /** Kept even while organization slugs are disabled (an organization from before they were turned off). */
+  slug?: string;
   public_metadata?: WireMetadata;
   private_metadata?: WireMetadata;
   max_allowed_memberships?: number;
 }
 
 export interface EmulatorSeedMembership {
-  /** Organization slug or id. */
+  /** Organization id, slug, or the exact name of the one organization so named. */
   organization: string;
   /** User external_id, id or primary email address. */
   user: string;

@@ -1,10 +1,23 @@
 // Raw HTTP tests of organizations and memberships: id-or-slug lookup, list filters and orderings, metadata,
 // membership rules (user-id paths, duplicate = 400, quota), instance-wide listing, cascading deletes.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { WireOrganization, WireOrganizationMembership, WirePage, WireUser } from '../../src/clerk/index.ts';
 import { withEmulator } from '../helpers/emulator.ts';
 import { firstError, specFetch } from './spec-fetch.ts';
+
+// These tests are about slugs: an instance with organization slugs enabled. Until `startEmulator({ settings })`
+// exists (branch emu-users), the new-instance defaults are swapped for this file; then use that option instead.
+vi.mock('../../src/emulator/settings.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/emulator/settings.ts')>();
+  return {
+    ...original,
+    newInstanceSettings: (secretKey: string) => {
+      const settings = original.newInstanceSettings(secretKey);
+      return { ...settings, organization_settings: { ...settings.organization_settings, slug_disabled: false } };
+    },
+  };
+});
 
 let now = 1_710_000_000_000;
 // About organizations, not the password rule (test/emulator/user-rules.test.ts has that).

@@ -32,9 +32,9 @@ describe('data file', () => {
         public_metadata: { a: 1 },
       })
     ).body as WireUser;
-    const org = (
-      await specFetch(first, 'POST', '/organizations', '/organizations', { name: 'Persisted', slug: 'persisted' })
-    ).body as { id: string };
+    const org = (await specFetch(first, 'POST', '/organizations', '/organizations', { name: 'Persisted' })).body as {
+      id: string;
+    };
     await specFetch(
       first,
       'POST',
@@ -60,7 +60,7 @@ describe('data file', () => {
           second,
           'GET',
           '/organizations/{organization_id}/memberships',
-          '/organizations/persisted/memberships',
+          `/organizations/${org.id}/memberships`,
         )
       ).body as WirePage<WireOrganizationMembership>;
       expect(members.data.map((item) => [item.public_user_data?.user_id, item.role])).toEqual([[user.id, 'org:admin']]);

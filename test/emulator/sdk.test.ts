@@ -159,18 +159,20 @@ describe('organizations and memberships through @clerk/backend', () => {
       firstName: 'Olive',
     });
     const member = await clerk.users.createUser({ emailAddress: ['member@acme.test'], externalId: 'sdk-member' });
+    // A new instance has organization slugs off: a slug is refused, an organization without one reads slug null.
+    const withSlug = await apiError(clerk.organizations.createOrganization({ name: 'Acme Inc', slug: 'sdk-acme' }));
+    expect([withSlug.status, withSlug.errors[0]?.code]).toEqual([403, 'organization_slugs_disabled']);
     const org = await clerk.organizations.createOrganization({
       name: 'Acme Inc',
-      slug: 'sdk-acme',
       createdBy: owner.id,
       publicMetadata: { tier: 'gold' },
     });
     expect(org.id).toMatch(/^org_[0-9A-Za-z]{27}$/);
-    expect(org.slug).toBe('sdk-acme');
+    expect(org.slug).toBeNull();
 
-    const bySlug = await clerk.organizations.getOrganization({ slug: 'sdk-acme', includeMembersCount: true });
-    expect(bySlug.id).toBe(org.id);
-    expect(bySlug.membersCount).toBe(1);
+    const byId = await clerk.organizations.getOrganization({ organizationId: org.id, includeMembersCount: true });
+    expect(byId.id).toBe(org.id);
+    expect(byId.membersCount).toBe(1);
 
     const membership = await clerk.organizations.createOrganizationMembership({
       organizationId: org.id,
@@ -216,7 +218,7 @@ describe('organizations and memberships through @clerk/backend', () => {
     expect(instance.totalCount).toBe(2);
 
     const orgs = await clerk.organizations.getOrganizationList({ query: 'acme', includeMembersCount: true });
-    expect(orgs.data.map((item) => item.slug)).toEqual(['sdk-acme']);
+    expect(orgs.data.map((item) => [item.id, item.slug])).toEqual([[org.id, null]]);
     expect(orgs.data[0]?.membersCount).toBe(2);
 
     const removed = await clerk.organizations.deleteOrganizationMembership({
