@@ -1,6 +1,7 @@
 // Raw Backend API requests for the live suite, so a test sees Clerk's exact status and error body, and the sweep
 // that removes what the suite created. Requests are paced client-side on a real instance (its 100-per-10-seconds
-// budget is shared with the application using the key, docs/clerk-api.md) and a 429 is waited out once or twice.
+// budget is shared with the application using the key, docs/clerk-api.md); a 429 is waited out, and there a 404 for
+// a user or organization just made is asked again after a second.
 
 import { CLERK_API_VERSION } from '../../src/clerk/index.ts';
 import { PREFIX } from './target.ts';
@@ -15,6 +16,10 @@ export interface ApiResponse {
 
 const MAX_429_WAITS = 4;
 const MAX_RETRY_AFTER_MS = 30_000;
+// A just-created user or organization can answer 404 for a moment (engram-app/Engram#474, docs/clerk-api.md).
+const MISSING_RETRIES = 3;
+const MISSING_RETRY_MS = 1_000;
+const JUST_CREATED_404 = /^(No user was found with id|Given organization not found)/;
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
@@ -56,6 +61,7 @@ export class ClerkApi {
   }
 
   async #fetch(method: string, url: string, body: unknown, auth: boolean): Promise<ApiResponse> {
+    let missing = 0;
     for (let attempt = 0; ; attempt++) {
       await this.#pace();
       const headers: Record<string, string> = { 'clerk-api-version': CLERK_API_VERSION };
@@ -78,6 +84,12 @@ export class ClerkApi {
       } catch {
         // Not JSON: keep the text.
       }
+      // Only on a real instance (paced): the emulator answers a created object at once, so a 404 there is final.
+      if (response.status === 404 && this.#minGapMs > 0 && missing < MISSING_RETRIES && justCreated404(parsed)) {
+        missing++;
+        await sleep(MISSING_RETRY_MS);
+        continue;
+      }
       return { status: response.status, headers: response.headers, body: parsed, text };
     }
   }
@@ -89,6 +101,12 @@ export class ClerkApi {
     this.#nextAt = Math.max(now, this.#nextAt) + this.#minGapMs;
     if (wait > 0) await sleep(wait);
   }
+}
+
+function justCreated404(body: unknown): boolean {
+  const errors = (body as { errors?: { long_message?: unknown }[] } | null)?.errors;
+  const message = Array.isArray(errors) ? errors[0]?.long_message : undefined;
+  return typeof message === 'string' && JUST_CREATED_404.test(message);
 }
 
 interface SweptUser {
