@@ -13,8 +13,10 @@ import {
   type WireUser,
 } from '../clerk/index.ts';
 import {
+  DEFAULT_ROLES,
   type EmulatorSeedMembership,
   type EmulatorSeedOrganization,
+  type EmulatorSettingsInput,
   type RunningEmulator,
   startEmulator,
 } from '../emulator/index.ts';
@@ -23,6 +25,7 @@ import { createPlan, orgMark, type Plan, type PlanDiagnostic, type PlanOptions }
 import {
   type DesiredState,
   fetchLiveSnapshot,
+  type LiveInstance,
   type LiveOrganization,
   type LiveSnapshot,
   type LiveUser,
@@ -222,10 +225,58 @@ function refusal(outcome: OperationOutcome, titles: Map<string, string>): Rehear
   };
 }
 
+/**
+ * The emulator settings that make the copy behave like the real instance, from what the plan read of it, and what
+ * could not be copied: the Backend API does not expose the password policy or the lockout duration, so those stay a
+ * new instance's defaults (docs/clerk-api.md).
+ */
+export function copiedSettings(instance: LiveInstance): { settings: EmulatorSettingsInput; notCopied: string[] } {
+  const notCopied: string[] = [
+    'instance setting password policy: not readable through the Backend API; the copy requires a password and refuses weak or breached ones, like a new instance',
+    'instance setting lockout duration: not readable through the Backend API; the copy locks for an hour, like a new instance, and copied locks start afresh',
+  ];
+  const environment = instance.environment ?? 'development';
+  if (instance.environment === null) {
+    notCopied.push('instance setting environment: not read; the copy is a development instance (at most 100 users)');
+  }
+  const roles = instance.roles ?? [];
+  if (instance.roles === null) {
+    notCopied.push('instance setting roles: not read; the copy accepts any role');
+  } else if (roles.some((role) => role !== 'org:admin' && role !== 'org:member')) {
+    notCopied.push(
+      "instance setting role permissions: not copied; in the copy only org:admin holds an admin's permissions",
+    );
+  }
+  const admin = DEFAULT_ROLES.find((role) => role.key === 'org:admin');
+  const member = DEFAULT_ROLES.find((role) => role.key === 'org:member');
+  const roleKeys = [...new Set([...roles, instance.creatorRole, 'org:member'])];
+  return {
+    settings: {
+      environment_type: environment,
+      user_cap: environment === 'production' ? null : 100,
+      unknown_roles_refused: instance.roles !== null,
+      roles: roleKeys.map((key) => ({
+        key,
+        name: key,
+        description: null,
+        permissions: [...((key === 'org:admin' ? admin : member)?.permissions ?? [])],
+      })),
+      organization_settings: {
+        slug_disabled: !instance.slugsEnabled,
+        max_allowed_memberships: instance.maxAllowedMemberships,
+        creator_role: instance.creatorRole,
+        domains_default_role: 'org:member',
+      },
+    },
+    notCopied,
+  };
+}
+
 /** Plans, applies and re-plans the manifest on an emulated copy of `live`. */
 export async function rehearsePlan(options: RehearseOptions): Promise<RehearsalReport> {
   const { desired, live, planOptions } = options;
-  const emulator = await startEmulator({ port: 0, secretKey: EMULATOR_KEY });
+  const copied = copiedSettings(live.instance);
+  const emulator = await startEmulator({ port: 0, secretKey: EMULATOR_KEY, settings: copied.settings });
   const client = createClerkClient(
     resolveClientConfig({
       env: { CLERK_SECRET_KEY: EMULATOR_KEY, CLERK_API_URL: emulator.url },
@@ -233,7 +284,7 @@ export async function rehearsePlan(options: RehearseOptions): Promise<RehearsalR
     }),
   );
   try {
-    const notCopied = await copySnapshot(emulator, client, live);
+    const notCopied = [...copied.notCopied, ...(await copySnapshot(emulator, client, live))];
     const managedOrgs = desired.organizations.map((org) => ({ key: org.slug, name: org.name }));
     const read = (): Promise<LiveSnapshot> =>
       fetchLiveSnapshot(client, { managedOrgs, ...(options.signal ? { signal: options.signal } : {}) });
