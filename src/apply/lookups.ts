@@ -14,7 +14,7 @@ import {
   type UserKeyKind,
 } from '../state/index.ts';
 
-/** Clerk's largest page (clerk-api-notes §1); organizations are few, so listing them all is a request or two. */
+/** Clerk's largest page (OpenAPI spec 2026-05-12, LimitParameter); organizations are few, so listing them all is a request or two. */
 const ORG_PAGE = 500;
 
 /** Every live organization, with its mark (GET /organizations returns private metadata), oldest first. */

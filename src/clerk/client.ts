@@ -25,7 +25,7 @@ import { CLERK_API_VERSION } from './wire.ts';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** Query string with arrays as repeated keys (clerk-api-notes §1); undefined values dropped, 0 and false kept. */
+/** Query string with arrays as repeated keys (OpenAPI spec 2026-05-12, LimitParameter); undefined values dropped, 0 and false kept. */
 export function buildQuery(query: Record<string, QueryValue> | undefined): string {
   if (query === undefined) return '';
   const params = new URLSearchParams();

@@ -124,7 +124,7 @@ export function normalizeBaseUrl(raw: string): string {
     });
   }
   let path = url.pathname.replace(/\/+$/, '');
-  // Clerk's /v1 is a path segment, not the dated API version (clerk-api-notes §1); @clerk/backend's apiUrl has none.
+  // Clerk's /v1 is a path segment, not the dated API version (OpenAPI spec 2026-05-12, LimitParameter); @clerk/backend's apiUrl has none.
   if (!path.endsWith('/v1')) path = `${path}/v1`;
   return `${url.origin}${path}`;
 }

@@ -1,9 +1,9 @@
 // Client-side rate limiting: a sliding-window log of the last N request starts, served in FIFO order. A request
 // may start at max(now, oldest of the last N starts + T), so no interval of length T ever holds more than N starts,
 // from the very first request on (a token bucket that starts full lets about 2N through in the first window, and
-// Clerk's limiter algorithm is not documented: clerk-api-notes §0). Plus an adaptive pause: when Clerk answers 429
+// Clerk's limiter algorithm is not documented: docs/clerk-api.md). Plus an adaptive pause: when Clerk answers 429
 // every caller waits until its Retry-After has passed, since Clerk blocks further requests to that endpoint until
-// then (clerk-api-notes §1 Rate limits [docs]). Also the concurrency cap (a FIFO semaphore). Clock and sleep are
+// then (docs/clerk-api.md, rate limit). Also the concurrency cap (a FIFO semaphore). Clock and sleep are
 // injected, so tests run on a fake clock.
 
 import { setTimeout as sleepTimer } from 'node:timers/promises';

@@ -364,7 +364,7 @@ export class Store {
   }
 
   /**
-   * Looks an organization up by id or slug (GET /organizations/{id} accepts both, clerk-api-notes §5.2); an
+   * Looks an organization up by id or slug (GET /organizations/{id} accepts both, OpenAPI spec 2026-05-12, GetOrganization); an
    * organization without a slug resolves by id only.
    */
   findOrg(idOrSlug: string): OrgRecord | undefined {

@@ -12,7 +12,7 @@ import type { LiveInstance } from './model.ts';
 /** Statuses that mean "this instance does not offer this read", not "the read failed". */
 const UNAVAILABLE_STATUSES: ReadonlySet<number> = new Set([402, 403, 404]);
 
-/** The most roles one page returns (the shared `limit` maximum, clerk-api-notes §1). */
+/** The most roles one page returns (the shared `limit` maximum, OpenAPI spec 2026-05-12). */
 const ROLE_PAGE = 500;
 
 /** What a new instance answers (docs: the creator gets `org:admin`); used when the settings cannot be read. */

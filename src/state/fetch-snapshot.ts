@@ -1,6 +1,6 @@
 // Reads the live state clerk-sync manages: every user, the live organizations the declared ones can match (by
 // clerk-sync's mark, slug or exact name, match-organization.ts) and their memberships, and the instance's settings
-// (fetch-instance.ts), in as few requests as the API allows (limit=500 is the maximum page, clerk-api-notes §1
+// (fetch-instance.ts), in as few requests as the API allows (limit=500 is the maximum page, OpenAPI spec 2026-05-12
 // Pagination).
 //
 // Users are walked with the `starting_after` cursor in ascending created_at order (clerk-api-notes §3.1): deep
@@ -391,7 +391,7 @@ function listed(orgs: WireOrganization[], refs: OrganizationRefSets): ManagedOrg
 /**
  * The live organizations that can match the declared ones. Organizations are few: every one is listed (its private
  * metadata holds the mark), unless more than one page exists and each declared key not marked on the first page is
- * found by a slug lookup (GET /organizations/{slug}, clerk-api-notes §5.2) that returns an organization carrying that
+ * found by a slug lookup (GET /organizations/{slug}, OpenAPI spec 2026-05-12, GetOrganization) that returns an organization carrying that
  * mark, in fewer requests than the remaining pages. Only the mark decides there: an unmarked organization with the
  * slug could lose to a marked one on a page not read (match step (a) comes before (b)).
  */
@@ -457,7 +457,7 @@ export async function lookupOrganization(
       { method: 'GET', path: `/organizations/${encodeURIComponent(slug)}`, query },
       context.signal === undefined ? {} : { signal: context.signal },
     );
-    // The path also accepts ids (clerk-api-notes §5.2); only an exact slug match counts.
+    // The path also accepts ids (OpenAPI spec 2026-05-12, GetOrganization); only an exact slug match counts.
     return org.slug === slug ? org : undefined;
   } catch (error) {
     if (typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 404) return undefined;

@@ -78,7 +78,7 @@ export async function findUserByKey(
 }
 
 /**
- * GET /organizations/{slug} (the path accepts slugs, clerk-api-notes §5.2); 404 -> undefined. An organization
+ * GET /organizations/{slug} (the path accepts slugs, OpenAPI spec 2026-05-12, GetOrganization); 404 -> undefined. An organization
  * without a slug (slugs disabled) is never found this way, and a null or empty slug asks nothing.
  */
 export async function findOrganizationBySlug(
