@@ -131,7 +131,7 @@ export interface RawUser {
 
 export interface RawOrganization {
   id: string;
-  slug: string;
+  slug: string | null;
   name: string;
 }
 
@@ -183,7 +183,8 @@ export async function readInstance(target: Target): Promise<InstanceState> {
       rows.push(...page.data);
       if (page.data.length < 500) break;
     }
-    memberships.set(org.slug, rows);
+    // Keyed by slug, or by id where slugs are disabled (slug null).
+    memberships.set(org.slug ?? org.id, rows);
   }
   return { users, organizations, memberships };
 }
