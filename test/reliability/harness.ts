@@ -204,7 +204,7 @@ export function duplicates(values: readonly (string | null)[]): string[] {
 /** Duplicates in the instance: users by external_id, memberships by (org, user), organizations by slug. */
 export function countDuplicates(state: InstanceState): number {
   let count = duplicates(state.users.map((user) => user.external_id)).length;
-  count += duplicates(state.organizations.map((org) => org.slug)).length;
+  count += duplicates(state.organizations.map((org) => org.slug ?? org.id)).length;
   for (const [slug, rows] of state.memberships) {
     count += duplicates(rows.map((row) => `${slug}/${row.public_user_data?.user_id ?? row.id}`)).length;
   }
