@@ -2,7 +2,7 @@
 // timed CLI runs whose peak RSS comes from bench/rss-probe.mjs.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +12,16 @@ export const ROOT = new URL('..', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin', 'clerk-sync.js');
 export const RSS_PROBE = join(ROOT, 'bench', 'rss-probe.mjs');
 export const SECRET_KEY = 'sk_test_emulator';
+/**
+ * The emulator's instance settings for the benchmark: the limits its sizes exceed, lifted; everything else new.
+ * 100k users is a production instance's size (a development one holds 100, and the plan refuses more there), so
+ * GET /instance says production while the key stays sk_test_ for the rate figures; 150 members pass the quota of 5.
+ */
+export const BENCH_SETTINGS = {
+  environment_type: 'production',
+  user_cap: null,
+  organization_settings: { max_allowed_memberships: 0 },
+} as const;
 
 export interface EmulatorStats {
   total: number;
@@ -32,7 +42,19 @@ export interface EmulatorProcess {
 
 /** Starts `clerk-sync emulator --port 0 [--rate-limit ...]` and reads its `listening on` line. */
 export async function startEmulatorProcess(options: { rateLimit?: string } = {}): Promise<EmulatorProcess> {
-  const args = [BIN, 'emulator', '--port', '0', ...(options.rateLimit ? ['--rate-limit', options.rateLimit] : [])];
+  // A new instance otherwise (BENCH_SETTINGS); users are created with skip_password_requirement, so passwords stay required.
+  const settingsDir = mkdtempSync(join(tmpdir(), 'clerk-sync-bench-emu-'));
+  const settingsFile = join(settingsDir, 'settings.json');
+  writeFileSync(settingsFile, JSON.stringify(BENCH_SETTINGS));
+  const args = [
+    BIN,
+    'emulator',
+    '--port',
+    '0',
+    '--settings',
+    settingsFile,
+    ...(options.rateLimit ? ['--rate-limit', options.rateLimit] : []),
+  ];
   // A 100k-user instance is several hundred MB of JS objects in the emulator; give it room.
   const child = spawn(process.execPath, ['--max-old-space-size=4096', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,9 +93,10 @@ export async function startEmulatorProcess(options: { rateLimit?: string } = {})
       await hook('POST', 'reset');
     },
     stats: () => hook<EmulatorStats>('GET', 'stats'),
-    stop: () => {
+    stop: async () => {
       stopping = true;
-      return stopChild(child);
+      await stopChild(child);
+      rmSync(settingsDir, { recursive: true, force: true });
     },
   };
 }

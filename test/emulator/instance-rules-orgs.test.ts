@@ -4,41 +4,23 @@
 // from the settings, and seeds that load past the quota but not past the role check. Codes and messages are those
 // of Clerk's error catalog (clerk/clerk-docs data/api_errors.json).
 
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WireOrganization, WireOrganizationMembership, WirePage, WireUser } from '../../src/clerk/index.ts';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
-import type { EmulatorSettings } from '../../src/emulator/settings.ts';
+import {
+  DEFAULT_ROLES,
+  EmulatorSettingsError,
+  type EmulatorSettingsInput,
+  type RunningEmulator,
+  startEmulator,
+} from '../../src/emulator/index.ts';
 import { emulatorFetch, withEmulator } from '../helpers/emulator.ts';
 import { firstError, specFetch } from './spec-fetch.ts';
 
-// Until `startEmulator({ settings })` exists (branch emu-users), an emulator with other settings is started while
-// `newInstanceSettings` is wrapped to change them; with it, `startWith` becomes `startEmulator({ settings })`.
-const settingsChange = vi.hoisted(() => ({
-  current: undefined as ((settings: EmulatorSettings) => void) | undefined,
-}));
-vi.mock('../../src/emulator/settings.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/emulator/settings.ts')>();
-  return {
-    ...original,
-    newInstanceSettings: (secretKey: string) => {
-      const settings = original.newInstanceSettings(secretKey);
-      settingsChange.current?.(settings);
-      return settings;
-    },
-  };
-});
-
 type Emu = Pick<RunningEmulator, 'origin' | 'secretKey'>;
 
-/** Runs `body` against an emulator whose new-instance settings `change` altered, then closes it. */
-async function withSettings(change: (settings: EmulatorSettings) => void, body: (emu: Emu) => Promise<void>) {
-  settingsChange.current = change;
-  let running: RunningEmulator;
-  try {
-    running = await startEmulator({ port: 0 });
-  } finally {
-    settingsChange.current = undefined;
-  }
+/** Runs `body` against an emulator started with these settings (merged over a new instance's), then closes it. */
+async function withSettings(settings: EmulatorSettingsInput, body: (emu: Emu) => Promise<void>) {
+  const running = await startEmulator({ port: 0, settings });
   try {
     await body(running);
   } finally {
@@ -191,18 +173,13 @@ describe('organization slugs (off on a new instance)', () => {
   });
 
   it('keeps slugs when the instance enables them: given, or made from the name', async () => {
-    await withSettings(
-      (settings) => {
-        settings.organization_settings.slug_disabled = false;
-      },
-      async (target) => {
-        const given = await createOrg({ name: 'Initech', slug: 'initech' }, target);
-        const made = await createOrg({ name: 'Initech' }, target);
-        expect([given.slug, made.slug?.startsWith('initech-')]).toEqual(['initech', true]);
-        const bySlug = await specFetch(target, 'GET', '/organizations/{organization_id}', '/organizations/initech');
-        expect((bySlug.body as WireOrganization).id).toBe(given.id);
-      },
-    );
+    await withSettings({ organization_settings: { slug_disabled: false } }, async (target) => {
+      const given = await createOrg({ name: 'Initech', slug: 'initech' }, target);
+      const made = await createOrg({ name: 'Initech' }, target);
+      expect([given.slug, made.slug?.startsWith('initech-')]).toEqual(['initech', true]);
+      const bySlug = await specFetch(target, 'GET', '/organizations/{organization_id}', '/organizations/initech');
+      expect((bySlug.body as WireOrganization).id).toBe(given.id);
+    });
     // The same requests on a new instance: the slug is refused.
     const refused = await specFetch(emu, 'POST', '/organizations', '/organizations', { name: 'I', slug: 'initech' });
     expect(refused.status).toBe(403);
@@ -252,19 +229,14 @@ describe('membership quota', () => {
     const limited = await createOrg({ name: 'Limited' });
     for (let i = 0; i < 5; i++) expect((await addMember(limited.id, (await createUser()).id)).status).toBe(200);
     expect(firstError(await addMember(limited.id, (await createUser()).id))).toEqual(quotaExceeded(5));
-    await withSettings(
-      (settings) => {
-        settings.organization_settings.max_allowed_memberships = 0;
-      },
-      async (target) => {
-        const org = await createOrg({ name: 'Unlimited' }, target);
-        for (let i = 0; i < 7; i++) {
-          const user = await createUser(target);
-          expect((await addMember(org.id, user.id, 'org:member', target)).status).toBe(200);
-        }
-        expect(await members(org.id, target)).toHaveLength(7);
-      },
-    );
+    await withSettings({ organization_settings: { max_allowed_memberships: 0 } }, async (target) => {
+      const org = await createOrg({ name: 'Unlimited' }, target);
+      for (let i = 0; i < 7; i++) {
+        const user = await createUser(target);
+        expect((await addMember(org.id, user.id, 'org:member', target)).status).toBe(200);
+      }
+      expect(await members(org.id, target)).toHaveLength(7);
+    });
   });
 });
 
@@ -286,13 +258,16 @@ describe('roles must exist', () => {
 
   it("names and permits from the instance's roles: custom roles, and any org: key when unknown roles are accepted", async () => {
     await withSettings(
-      (settings) => {
-        settings.roles.push({
-          key: 'org:billing',
-          name: 'Billing manager',
-          description: null,
-          permissions: ['org:billing:manage', 'org:sys_memberships:read'],
-        });
+      {
+        roles: [
+          ...DEFAULT_ROLES,
+          {
+            key: 'org:billing',
+            name: 'Billing manager',
+            description: null,
+            permissions: ['org:billing:manage', 'org:sys_memberships:read'],
+          },
+        ],
       },
       async (target) => {
         const org = await createOrg({ name: 'Custom' }, target);
@@ -308,46 +283,29 @@ describe('roles must exist', () => {
         expect(admin.permissions).toContain('org:sys_memberships:manage');
       },
     );
-    await withSettings(
-      (settings) => {
-        settings.unknown_roles_refused = false;
-      },
-      async (target) => {
-        const org = await createOrg({ name: 'Open' }, target);
-        const user = await createUser(target);
-        const added = (await addMember(org.id, user.id, 'org:any_thing', target)).body as WireOrganizationMembership;
-        expect([added.role, added.role_name, added.permissions]).toEqual(['org:any_thing', 'Any Thing', []]);
-      },
-    );
+    await withSettings({ unknown_roles_refused: false }, async (target) => {
+      const org = await createOrg({ name: 'Open' }, target);
+      const user = await createUser(target);
+      const added = (await addMember(org.id, user.id, 'org:any_thing', target)).body as WireOrganizationMembership;
+      expect([added.role, added.role_name, added.permissions]).toEqual(['org:any_thing', 'Any Thing', []]);
+    });
   });
 
-  it("gives the creator the instance's creator role, which must exist", async () => {
-    await withSettings(
-      (settings) => {
-        settings.organization_settings.creator_role = 'org:member';
-      },
-      async (target) => {
-        const creator = await createUser(target);
-        const org = await createOrg({ name: 'Member-made', created_by: creator.id }, target);
-        expect((await members(org.id, target)).map((item) => item.role)).toEqual(['org:member']);
-      },
+  it("gives the creator the instance's creator role, which must be one of the instance's roles", async () => {
+    await withSettings({ organization_settings: { creator_role: 'org:member' } }, async (target) => {
+      const creator = await createUser(target);
+      const org = await createOrg({ name: 'Member-made', created_by: creator.id }, target);
+      expect((await members(org.id, target)).map((item) => item.role)).toEqual(['org:member']);
+    });
+    // A creator role that is not one of the instance's roles never reaches a request: the settings are refused,
+    // at start and on update, naming the key (so POST /organizations never meets a missing creator role).
+    await expect(
+      startEmulator({ port: 0, settings: { organization_settings: { creator_role: 'org:gone' } } }),
+    ).rejects.toMatchObject({ key: 'organization_settings.creator_role', reason: 'invalid_value' });
+    expect(() => emu.updateSettings({ organization_settings: { creator_role: 'org:gone' } })).toThrow(
+      EmulatorSettingsError,
     );
-    await withSettings(
-      (settings) => {
-        settings.organization_settings.creator_role = 'org:gone';
-      },
-      async (target) => {
-        const creator = await createUser(target);
-        const refused = await specFetch(target, 'POST', '/organizations', '/organizations', {
-          name: 'Nobody',
-          created_by: creator.id,
-        });
-        expect(refused.status).toBe(404);
-        expect(firstError(refused)).toEqual(ROLE_NOT_FOUND);
-        const list = await specFetch(target, 'GET', '/organizations', '/organizations');
-        expect((list.body as WirePage<WireOrganization>).total_count).toBe(0);
-      },
-    );
+    expect(emu.settings().organization_settings.creator_role).toBe('org:admin');
   });
 });
 
@@ -379,13 +337,16 @@ describe('the last admin', () => {
 
   it('counts any role with the manage-members permission as an admin role', async () => {
     await withSettings(
-      (settings) => {
-        settings.roles.push({
-          key: 'org:owner',
-          name: 'Owner',
-          description: null,
-          permissions: ['org:sys_memberships:manage', 'org:sys_memberships:read'],
-        });
+      {
+        roles: [
+          ...DEFAULT_ROLES,
+          {
+            key: 'org:owner',
+            name: 'Owner',
+            description: null,
+            permissions: ['org:sys_memberships:manage', 'org:sys_memberships:read'],
+          },
+        ],
       },
       async (target) => {
         const [first, second] = [await createUser(target), await createUser(target)];
@@ -422,17 +383,12 @@ describe('the last admin', () => {
     const protectedOwner = await createUser();
     const protectedOrg = await createOrg({ name: 'Protected', created_by: protectedOwner.id });
     expect(firstError(await setRole(protectedOrg.id, protectedOwner.id, 'org:member'))).toEqual(MINIMUM_PERMISSIONS);
-    await withSettings(
-      (settings) => {
-        settings.last_admin_protected = false;
-      },
-      async (target) => {
-        const owner = await createUser(target);
-        const org = await createOrg({ name: 'Unprotected', created_by: owner.id }, target);
-        expect((await setRole(org.id, owner.id, 'org:member', target)).status).toBe(200);
-        expect((await removeMember(org.id, owner.id, target)).status).toBe(200);
-      },
-    );
+    await withSettings({ last_admin_protected: false }, async (target) => {
+      const owner = await createUser(target);
+      const org = await createOrg({ name: 'Unprotected', created_by: owner.id }, target);
+      expect((await setRole(org.id, owner.id, 'org:member', target)).status).toBe(200);
+      expect((await removeMember(org.id, owner.id, target)).status).toBe(200);
+    });
   });
 });
 

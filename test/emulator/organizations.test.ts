@@ -1,27 +1,18 @@
 // Raw HTTP tests of organizations and memberships: id-or-slug lookup, list filters and orderings, metadata,
 // membership rules (user-id paths, duplicate = 400, quota), instance-wide listing, cascading deletes.
 
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WireOrganization, WireOrganizationMembership, WirePage, WireUser } from '../../src/clerk/index.ts';
 import { withEmulator } from '../helpers/emulator.ts';
 import { firstError, specFetch } from './spec-fetch.ts';
 
-// These tests are about slugs: an instance with organization slugs enabled. Until `startEmulator({ settings })`
-// exists (branch emu-users), the new-instance defaults are swapped for this file; then use that option instead.
-vi.mock('../../src/emulator/settings.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/emulator/settings.ts')>();
-  return {
-    ...original,
-    newInstanceSettings: (secretKey: string) => {
-      const settings = original.newInstanceSettings(secretKey);
-      return { ...settings, organization_settings: { ...settings.organization_settings, slug_disabled: false } };
-    },
-  };
-});
-
 let now = 1_710_000_000_000;
-// About organizations, not the password rule (test/emulator/user-rules.test.ts has that).
-const emu = withEmulator({ clock: () => now, settings: { password_required: false } });
+// About organizations on an instance with slugs enabled (lookup by slug, slug checks), not the password rule
+// (test/emulator/user-rules.test.ts has that); test/emulator/instance-rules-orgs.test.ts has slugs disabled.
+const emu = withEmulator({
+  clock: () => now,
+  settings: { password_required: false, organization_settings: { slug_disabled: false } },
+});
 
 async function createUser(externalId: string, extra: Record<string, unknown> = {}): Promise<WireUser> {
   const response = await specFetch(emu, 'POST', '/users', '/users', { external_id: externalId, ...extra });

@@ -131,7 +131,7 @@ export interface RawUser {
 
 export interface RawOrganization {
   id: string;
-  slug: string;
+  slug: string | null;
   name: string;
 }
 
@@ -183,7 +183,8 @@ export async function readInstance(target: Target): Promise<InstanceState> {
       rows.push(...page.data);
       if (page.data.length < 500) break;
     }
-    memberships.set(org.slug, rows);
+    // Keyed by slug, or by id where slugs are disabled (slug null).
+    memberships.set(org.slug ?? org.id, rows);
   }
   return { users, organizations, memberships };
 }
@@ -203,7 +204,7 @@ export function duplicates(values: readonly (string | null)[]): string[] {
 /** Duplicates in the instance: users by external_id, memberships by (org, user), organizations by slug. */
 export function countDuplicates(state: InstanceState): number {
   let count = duplicates(state.users.map((user) => user.external_id)).length;
-  count += duplicates(state.organizations.map((org) => org.slug)).length;
+  count += duplicates(state.organizations.map((org) => org.slug ?? org.id)).length;
   for (const [slug, rows] of state.memberships) {
     count += duplicates(rows.map((row) => `${slug}/${row.public_user_data?.user_id ?? row.id}`)).length;
   }
