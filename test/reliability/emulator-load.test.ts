@@ -7,7 +7,7 @@
 // listed are exactly those created minus those deleted, /users/count agrees, rows match the OpenAPI schema, and no
 // membership is duplicated or points at a deleted user.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,7 +36,13 @@ const agent = new Agent({ keepAlive: true, maxSockets: WORKERS });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'clerk-sync-rel-load-'));
-  emulator = startCli(['emulator', '--port', '0', '--secret-key', SECRET], { cwd: dir, timeoutMs: 600_000 });
+  // Volume (2,000 requests, hundreds of users and members, orgs by slug): an instance with those limits raised.
+  const settings = { user_cap: null, organization_settings: { max_allowed_memberships: 0, slug_disabled: false } };
+  await writeFile(join(dir, 'settings.json'), JSON.stringify(settings));
+  emulator = startCli(['emulator', '--port', '0', '--secret-key', SECRET, '--settings', 'settings.json'], {
+    cwd: dir,
+    timeoutMs: 600_000,
+  });
   let out = '';
   emulator.child.stdout?.on('data', (chunk: string) => {
     out += chunk;
@@ -242,7 +248,9 @@ describe('the emulator under load', () => {
     }
     const liveIds = (): string[] => [...created.keys()].filter((id) => !deleted.has(id));
     // Every bad input once, in order, against one real user; then again at random under load.
-    const victim = await send('POST', '/v1/users', { body: json({ email_address: ['victim@load.test'] }) });
+    const victim = await send('POST', '/v1/users', {
+      body: json({ email_address: ['victim@load.test'], skip_password_requirement: true }),
+    });
     record('create victim', victim);
     created.set((victim.body as { id: string }).id, null);
     for (const bad of BAD) {
@@ -265,6 +273,7 @@ describe('the emulator under load', () => {
             email_address: [`${externalId}@load.test`],
             first_name: `Load ${number}`,
             public_metadata: { n: number },
+            skip_password_requirement: true,
           }),
         });
         record('create user', answer);
