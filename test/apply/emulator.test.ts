@@ -6,11 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyPlan, createJournal } from '../../src/apply/index.ts';
+import { applyPlan, createJournal, findOrganizationByKey } from '../../src/apply/index.ts';
 import {
   type ClerkClient,
   createClerkClient,
-  type WireOrganization,
   type WireOrganizationMembership,
   type WirePage,
   type WireUser,
@@ -49,8 +48,10 @@ afterEach(async () => {
 const usersWith = (externalId: string): Promise<WireUser[]> =>
   client.request<WireUser[]>({ method: 'GET', path: '/users', query: { external_id: [externalId], limit: 10 } });
 
-async function membershipsOf(slug: string): Promise<WireOrganizationMembership[]> {
-  const org = await client.request<WireOrganization>({ method: 'GET', path: `/organizations/${slug}` });
+// A new instance has organization slugs off: the organization is found by clerk-sync's mark (its key).
+async function membershipsOf(key: string): Promise<WireOrganizationMembership[]> {
+  const org = await findOrganizationByKey(client, key);
+  if (org === undefined) throw new Error(`organization ${key} not found`);
   const page = await client.request<WirePage<WireOrganizationMembership>>({
     method: 'GET',
     path: `/organizations/${org.id}/memberships`,
@@ -59,17 +60,29 @@ async function membershipsOf(slug: string): Promise<WireOrganizationMembership[]
   return page.data;
 }
 
-function newUserOps(keys: string[], slug: string): Operation[] {
-  const ops: Operation[] = [
-    {
-      id: `create_organization:${slug}`,
-      type: 'create_organization',
-      org: { slug, organizationId: null },
-      name: 'Acme',
-      slug,
-      dependsOn: [],
-    },
-  ];
+/** A new instance allows 5 members per organization: user i goes to organization `orgKeyOf(i)`. */
+const MEMBERS_PER_ORG = 5;
+const orgKeyOf = (index: number): string => {
+  const group = Math.floor(index / MEMBERS_PER_ORG);
+  return group === 0 ? 'acme' : `acme-${group + 1}`;
+};
+const orgKeysFor = (keys: string[]): string[] => [...new Set(keys.map((_, index) => orgKeyOf(index)))];
+
+/** Every membership of the organizations `keys` were spread over. */
+async function allMembershipsOf(keys: string[]): Promise<WireOrganizationMembership[]> {
+  return (await Promise.all(orgKeysFor(keys).map((key) => membershipsOf(key)))).flat();
+}
+
+function newUserOps(keys: string[]): Operation[] {
+  // Created as on a new instance: without a slug (slugs are off there); each organization's first member is its admin.
+  const ops: Operation[] = orgKeysFor(keys).map((slug, group) => ({
+    id: `create_organization:${slug}`,
+    type: 'create_organization',
+    org: { slug, organizationId: null },
+    name: group === 0 ? 'Acme' : `Acme ${group + 1}`,
+    slug: null,
+    dependsOn: [],
+  }));
   for (const key of keys) {
     ops.push({
       id: `create_user:${key}`,
@@ -85,16 +98,17 @@ function newUserOps(keys: string[], slug: string): Operation[] {
       dependsOn: [],
     });
   }
-  for (const key of keys) {
+  keys.forEach((key, index) => {
+    const slug = orgKeyOf(index);
     ops.push({
       id: `create_membership:${slug}/${key}`,
       type: 'create_membership',
       org: { slug, organizationId: null },
       user: { key, userId: null },
-      role: key.endsWith('0') ? 'org:admin' : 'org:member',
+      role: index % MEMBERS_PER_ORG === 0 ? 'org:admin' : 'org:member',
       dependsOn: [`create_organization:${slug}`, `create_user:${key}`],
     });
-  }
+  });
   return ops;
 }
 
@@ -113,7 +127,7 @@ describe('applyPlan against the emulator', () => {
     );
     const [old1, old2, old3] = old as [WireUser, WireUser, WireUser];
     const ops: Operation[] = [
-      ...newUserOps(['emp-0', 'emp-1', 'emp-2'], 'acme'),
+      ...newUserOps(['emp-0', 'emp-1', 'emp-2']),
       {
         id: 'update_user:old-1',
         type: 'update_user',
@@ -161,7 +175,7 @@ describe('applyPlan against the emulator', () => {
   it('never duplicates a create under resets (some after commit) and 500s', async () => {
     await start('commit-reset=0.3,reset=0.1,500=0.1');
     const keys = Array.from({ length: 20 }, (_, index) => `emp-${index}`);
-    const plan = planOf(newUserOps(keys, 'acme'));
+    const plan = planOf(newUserOps(keys));
     const journal = await createJournal(join(dir, 'journal.jsonl'), plan);
     const first = await applyPlan(plan, {
       client,
@@ -194,7 +208,7 @@ describe('applyPlan against the emulator', () => {
     expect(second.failed + second.skipped).toBe(0);
 
     for (const key of keys) expect(await usersWith(key)).toHaveLength(1);
-    const members = await membershipsOf('acme');
+    const members = await allMembershipsOf(keys);
     expect(members).toHaveLength(keys.length);
     expect(new Set(members.map((m) => m.public_user_data?.user_id)).size).toBe(keys.length);
   });
@@ -202,7 +216,7 @@ describe('applyPlan against the emulator', () => {
   it('an aborted apply converges when re-run with its journal', async () => {
     await start();
     const keys = Array.from({ length: 12 }, (_, index) => `emp-${index}`);
-    const plan = planOf(newUserOps(keys, 'acme'));
+    const plan = planOf(newUserOps(keys));
     const controller = new AbortController();
     let finished = 0;
     const journal = await createJournal(join(dir, 'journal.jsonl'), plan);
@@ -236,6 +250,6 @@ describe('applyPlan against the emulator', () => {
     expect(second.unchanged).toBe(first.done);
     expect(second.done).toBe(first.skipped);
     for (const key of keys) expect(await usersWith(key)).toHaveLength(1);
-    expect(await membershipsOf('acme')).toHaveLength(keys.length);
+    expect(await allMembershipsOf(keys)).toHaveLength(keys.length);
   });
 });

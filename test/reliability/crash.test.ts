@@ -34,7 +34,12 @@ let file: string;
 const totals = { kills: 0, writesBeforeKills: 0, operationsApplied: 0, duplicatesFound: 0 };
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
+  // Volume (kills up to 120 writes in): 150 users, 60+ per org: a production key (no user cap), member limit raised.
+  emulator = await startEmulator({
+    port: 0,
+    secretKey: 'sk_live_reliability_crash',
+    settings: { organization_settings: { max_allowed_memberships: 0 } },
+  });
   target = { url: emulator.url, secretKey: emulator.secretKey };
   dir = await mkdtemp(join(tmpdir(), 'clerk-sync-rel-crash-'));
   manifest = generateManifest({ count: 150, prefix: 'crs', passwordVariable: 'CRASH_PW' });

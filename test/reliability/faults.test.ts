@@ -28,7 +28,12 @@ const PASSWORD = 'Faults-Password-2026!';
 let emulator: RunningEmulator;
 let dir: string;
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
+  // Volume (faults over many writes): 300 users, 100+ per org: a production key (no user cap), member limit raised.
+  emulator = await startEmulator({
+    port: 0,
+    secretKey: 'sk_live_reliability_faults',
+    settings: { organization_settings: { max_allowed_memberships: 0 } },
+  });
   dir = await mkdtemp(join(tmpdir(), 'clerk-sync-rel-faults-'));
 });
 afterAll(async () => {

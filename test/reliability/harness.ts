@@ -131,8 +131,16 @@ export interface RawUser {
 
 export interface RawOrganization {
   id: string;
+  /** null on an instance with organization slugs off (a new one). */
   slug: string | null;
   name: string;
+  private_metadata?: Record<string, unknown> | null;
+}
+
+/** The manifest key of an organization: clerk-sync's mark (private_metadata.clerkSync.key), else its slug. */
+export function orgKey(org: RawOrganization): string | null {
+  const mark = (org.private_metadata?.clerkSync as { key?: unknown } | undefined)?.key;
+  return typeof mark === 'string' ? mark : org.slug;
 }
 
 export interface RawMembership {
@@ -154,7 +162,7 @@ export async function getJson<T>(target: Target, path: string): Promise<T> {
 export interface InstanceState {
   users: RawUser[];
   organizations: RawOrganization[];
-  /** Keyed by organization slug. */
+  /** Keyed by organization key (`orgKey`: clerk-sync's mark, else the slug). */
   memberships: Map<string, RawMembership[]>;
 }
 
@@ -183,8 +191,7 @@ export async function readInstance(target: Target): Promise<InstanceState> {
       rows.push(...page.data);
       if (page.data.length < 500) break;
     }
-    // Keyed by slug, or by id where slugs are disabled (slug null).
-    memberships.set(org.slug ?? org.id, rows);
+    memberships.set(orgKey(org) ?? org.id, rows);
   }
   return { users, organizations, memberships };
 }
@@ -201,10 +208,10 @@ export function duplicates(values: readonly (string | null)[]): string[] {
   return [...repeated];
 }
 
-/** Duplicates in the instance: users by external_id, memberships by (org, user), organizations by slug. */
+/** Duplicates in the instance: users by external_id, memberships by (org, user), organizations by key. */
 export function countDuplicates(state: InstanceState): number {
   let count = duplicates(state.users.map((user) => user.external_id)).length;
-  count += duplicates(state.organizations.map((org) => org.slug ?? org.id)).length;
+  count += duplicates(state.organizations.map(orgKey)).length;
   for (const [slug, rows] of state.memberships) {
     count += duplicates(rows.map((row) => `${slug}/${row.public_user_data?.user_id ?? row.id}`)).length;
   }
@@ -235,12 +242,16 @@ export interface ManifestUser {
 export interface GeneratedManifest {
   yaml: string;
   users: ManifestUser[];
+  /** The organizations' manifest keys. */
+  organizations: string[];
 }
 
 /**
- * A manifest of `count` users over three organizations: each user is in one or two of them (some admins), every
- * 17th is banned, every 23rd locked, all carry public and private metadata; users whose index is a multiple of
- * `passwordEvery` take their password from `${passwordVariable}`.
+ * A manifest of `count` users. Over three organizations by default: each user is in one or two of them (some
+ * admins). With `fitNewInstance` (a new instance allows 5 members per organization), over as many organizations as needed: users go four by four,
+ * the first of each four is its organization's admin, and every fourth is also a member of the next organization, so
+ * none holds more than five. Every 17th user is banned, every 23rd locked, all carry public and private metadata;
+ * users whose index is a multiple of `passwordEvery` take their password from `${passwordVariable}`.
  */
 export function generateManifest(options: {
   count: number;
@@ -248,16 +259,31 @@ export function generateManifest(options: {
   passwordVariable?: string;
   passwordEvery?: number;
   prune?: boolean;
+  fitNewInstance?: boolean;
 }): GeneratedManifest {
   const prefix = options.prefix ?? 'rel';
+  const grouped = options.fitNewInstance === true;
+  const organizations: string[] = grouped
+    ? Array.from({ length: Math.ceil(options.count / 4) }, (_, index) => `org-${String(index).padStart(3, '0')}`)
+    : [...ORG_SLUGS];
   const users: ManifestUser[] = [];
   for (let index = 0; index < options.count; index++) {
     const id = `${prefix}-${String(index).padStart(4, '0')}`;
-    const first = ORG_SLUGS[index % 3] as string;
-    const second = ORG_SLUGS[(index + 1) % 3] as string;
-    // The first user of each organization is an admin, so none is left without one (organization_without_admin).
-    const memberships = [{ org: first, role: index < 3 || index % 10 === 0 ? 'org:admin' : 'org:member' }];
-    if (index % 4 === 0) memberships.push({ org: second, role: 'org:member' });
+    const memberships: { org: string; role: string }[] = [];
+    if (grouped) {
+      const group = Math.floor(index / 4);
+      memberships.push({ org: organizations[group] as string, role: index % 4 === 0 ? 'org:admin' : 'org:member' });
+      if (index % 4 === 0 && organizations.length > 1) {
+        memberships.push({ org: organizations[(group + 1) % organizations.length] as string, role: 'org:member' });
+      }
+    } else {
+      // The first user of each organization is an admin, so none is left without one (organization_without_admin).
+      memberships.push({
+        org: ORG_SLUGS[index % 3] as string,
+        role: index < 3 || index % 10 === 0 ? 'org:admin' : 'org:member',
+      });
+      if (index % 4 === 0) memberships.push({ org: ORG_SLUGS[(index + 1) % 3] as string, role: 'org:member' });
+    }
     const user: ManifestUser = {
       externalId: id,
       emailAddresses: [`${id}@reliability.test`],
@@ -278,18 +304,18 @@ export function generateManifest(options: {
   const manifest = {
     apiVersion: 'clerk-sync/v1',
     settings: { userKey: 'externalId', prune: options.prune ?? false, metadataMode: 'replace' },
-    organizations: ORG_SLUGS.map((slug) => ({ slug, name: `${slug[0]?.toUpperCase()}${slug.slice(1)} Inc` })),
+    organizations: organizations.map((slug) => ({ slug, name: `${slug[0]?.toUpperCase()}${slug.slice(1)} Inc` })),
     users,
   };
-  return { yaml: stringify(manifest), users };
+  return { yaml: stringify(manifest), users, organizations };
 }
 
 /** Differences between the instance and a generated manifest (empty when the instance is exactly the manifest). */
 export function compareWithManifest(state: InstanceState, manifest: GeneratedManifest): string[] {
   const problems: string[] = [];
   const byExternalId = new Map(state.users.map((user) => [user.external_id, user]));
-  const orgBySlug = new Map(state.organizations.map((org) => [org.slug, org]));
-  for (const slug of ORG_SLUGS) if (!orgBySlug.has(slug)) problems.push(`organization ${slug} missing`);
+  const orgByKey = new Map(state.organizations.map((org) => [orgKey(org), org]));
+  for (const key of manifest.organizations) if (!orgByKey.has(key)) problems.push(`organization ${key} missing`);
   const expectedMemberships = new Map<string, string>();
   for (const user of manifest.users) {
     const live = byExternalId.get(user.externalId);

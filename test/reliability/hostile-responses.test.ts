@@ -32,7 +32,7 @@ let hostile: HostileServer;
 let dir: string;
 let file: string;
 let badInputsTried = 0;
-const manifest = generateManifest({ count: 12, prefix: 'hos' });
+const manifest = generateManifest({ count: 12, prefix: 'hos', fitNewInstance: true });
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, secretKey: SECRET });

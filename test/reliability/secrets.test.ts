@@ -34,7 +34,8 @@ function manifest(version: 1 | 2): string {
       password: '${SEC_PASSWORD}',
       privateMetadata: { badge: index },
       ...(index === 3 ? { banned: version === 1 } : {}),
-      memberships: [{ org: 'vault', role: index === 0 ? 'org:admin' : 'org:member' }],
+      // Two organizations of four: a new instance allows 5 members each; the first of each is its admin.
+      memberships: [{ org: index < 4 ? 'vault' : 'safe', role: index % 4 === 0 ? 'org:admin' : 'org:member' }],
     });
   }
   if (version === 2) {
@@ -43,7 +44,10 @@ function manifest(version: 1 | 2): string {
   return stringify({
     apiVersion: 'clerk-sync/v1',
     settings: { userKey: 'externalId', prune: true },
-    organizations: [{ slug: 'vault', name: 'Vault' }],
+    organizations: [
+      { slug: 'vault', name: 'Vault' },
+      { slug: 'safe', name: 'Safe' },
+    ],
     users,
   });
 }
