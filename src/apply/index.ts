@@ -16,7 +16,7 @@ export {
   readJournal,
   startedOperations,
 } from './journal.ts';
-export { findOrganizationByKey, listOrganizations } from './lookups.ts';
+export { findOrganizationByKey } from './lookups.ts';
 export { BULK_BAN_LIMIT, plannedRequests, type RequestKind, requestKindOf, toRequest } from './to-request.ts';
 export * from './types.ts';
 export { buildUndoPlan, type UndoPlan } from './undo.ts';

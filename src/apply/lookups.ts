@@ -3,35 +3,16 @@
 // before trying again. Users and memberships go through the snapshot reader's lookups, organizations by
 // clerk-sync's mark or slug (plan/org-identity.ts); an address is looked up on its user.
 
-import type { ClerkClient, WireOrganization, WirePage, WireUser } from '../clerk/index.ts';
+import type { ClerkClient, WireUser } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
 import { lookUpOrganization, type Operation } from '../plan/index.ts';
 import {
   findMembership,
   findUserByKey,
-  fromWireOrganization,
   type LiveOrganization,
+  listOrganizations,
   type UserKeyKind,
 } from '../state/index.ts';
-
-/** Clerk's largest page (OpenAPI spec 2026-05-12, LimitParameter); organizations are few, so listing them all is a request or two. */
-const ORG_PAGE = 500;
-
-/** Every live organization, with its mark (GET /organizations returns private metadata), oldest first. */
-export async function listOrganizations(
-  client: ClerkClient,
-  options: { signal?: AbortSignal } = {},
-): Promise<LiveOrganization[]> {
-  const out: LiveOrganization[] = [];
-  for (let offset = 0; ; offset += ORG_PAGE) {
-    const page = await client.request<WirePage<WireOrganization>>(
-      { method: 'GET', path: '/organizations', query: { limit: ORG_PAGE, offset, order_by: '+created_at' } },
-      options.signal === undefined ? {} : { signal: options.signal },
-    );
-    for (const org of page.data) out.push(fromWireOrganization(org));
-    if (page.data.length < ORG_PAGE || offset + ORG_PAGE >= page.total_count) return out;
-  }
-}
 
 /**
  * The live organization manifest key `key` names: the one with clerk-sync's mark for it, else the one with that

@@ -8,7 +8,6 @@ import { setMaxListeners } from 'node:events';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
-import { listOrganizations } from '../apply/index.ts';
 import { FileError, UsageError } from '../errors.ts';
 import { SLUG_PATTERN } from '../manifest/schema.ts';
 import { matchOrganizations } from '../plan/index.ts';
@@ -20,6 +19,7 @@ import {
   type LiveOrganization,
   type LiveSnapshot,
   type LiveUser,
+  listOrganizations,
   MANAGED_MARK_KEY,
   MANAGED_MARK_VALUE,
   type MetadataField,

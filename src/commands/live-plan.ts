@@ -8,6 +8,8 @@ import { type Diagnostic, formatDiagnostics, loadValidManifest, type ManifestSou
 import {
   createPlan,
   DEFAULT_PLAN_OPTIONS,
+  type Disclosure,
+  disclosureOf,
   type PlanDiagnostic,
   type PlanOptions,
   type PlanResult,
@@ -27,6 +29,7 @@ export const PLAN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'max-change-ratio': { type: 'string' },
   'allow-mass-change': { type: 'boolean' },
   ignore: { type: 'string', multiple: true },
+  'show-env': { type: 'string', multiple: true },
 };
 
 export const PLAN_OPTIONS_HELP = `Safety options:
@@ -35,7 +38,9 @@ export const PLAN_OPTIONS_HELP = `Safety options:
   --max-change-ratio R  largest share of live users (0..1) a plan may change without --allow-mass-change (default ${DEFAULT_PLAN_OPTIONS.maxChangeRatio})
   --allow-mass-change   lift the --max-change-ratio cap
   --ignore PATH         a field path whose drift is expected (repeatable), like settings.ignore:
-                        firstName, publicMetadata.lastSeenAt`;
+                        firstName, publicMetadata.lastSeenAt
+  --show-env NAME       show values read from \${NAME} in the plan (repeatable); every other value read from
+                        the environment is shown as (from \${NAME}). Never CLERK_SECRET_KEY`;
 
 export function planOptionsFrom(values: OptionValues): PlanOptions {
   const maxDeletes = nonNegativeInteger(values, 'max-deletes');
@@ -125,4 +130,9 @@ export function planOrThrow(desired: DesiredState, live: LiveSnapshot, options: 
     );
   }
   return result;
+}
+
+/** What this run may show of values read from the environment (--show-env). */
+export function disclosureFrom(values: OptionValues, desired: DesiredState): Disclosure {
+  return disclosureOf(desired, stringList(values, 'show-env'));
 }

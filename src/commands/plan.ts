@@ -3,7 +3,7 @@
 
 import { ClerkSyncError, UsageError } from '../errors.ts';
 import { loadManifest } from '../manifest/index.ts';
-import { presentPlan, renderPlanMarkdown, serializePlan } from '../plan/index.ts';
+import { presentPlan, publicPlan, renderPlanMarkdown, serializePlan } from '../plan/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { booleanOption, type CommandDefinition, stringList, stringOption } from './command.ts';
@@ -19,6 +19,7 @@ import {
   githubEnabled,
 } from './github.ts';
 import {
+  disclosureFrom,
   formatPlanDiagnostics,
   loadManifestFromFlags,
   MANIFEST_OPTIONS,
@@ -89,7 +90,9 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
     const { client } = openClient(values, io);
     try {
       const live = await readLiveState(client, desired, io);
-      const { plan, refusals } = planOrThrow(desired, live, planOptions, io);
+      const { plan: computed, refusals } = planOrThrow(desired, live, planOptions, io);
+      // Every output (stdout, --out, the step summary) shows the plan as reviewers may see it.
+      const plan = publicPlan(computed, disclosureFrom(values, desired));
       if (format === 'json') {
         io.stdout.write(serializePlan(plan));
       } else if (format === 'markdown') {

@@ -4,7 +4,7 @@
 // the instance validates differently) and a plan that does not converge. Nothing is sent to the real instance: the
 // only requests it ever saw were the reads that built the snapshot.
 
-import { applyPlan, listOrganizations, type OperationOutcome } from '../apply/index.ts';
+import { applyPlan, type OperationOutcome } from '../apply/index.ts';
 import {
   type ClerkClient,
   createClerkClient,
@@ -29,6 +29,7 @@ import {
   type LiveOrganization,
   type LiveSnapshot,
   type LiveUser,
+  listOrganizations,
 } from '../state/index.ts';
 import { operationTitles } from './apply.ts';
 

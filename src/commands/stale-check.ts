@@ -2,10 +2,10 @@
 // object where a filter exists) and report each one that changed since the plan was made, and each object the plan
 // would create that now exists. Apply refuses a stale plan before sending anything.
 
-import { listOrganizations } from '../apply/index.ts';
 import type { ClerkClient, WireOrganization, WireOrganizationMembership, WirePage, WireUser } from '../clerk/index.ts';
 import { isApiError } from '../errors.ts';
 import { lookUpOrganization, type Operation, type Plan } from '../plan/index.ts';
+import { listOrganizations } from '../state/index.ts';
 
 export interface StaleObject {
   kind: 'user' | 'organization' | 'membership';

@@ -143,6 +143,8 @@ Exit codes: 0 success (whether or not there is anything to undo), 1 error.`,
     const journalDigest = createHash('sha256').update(JSON.stringify(entries)).digest('hex');
     const plan: Plan = {
       formatVersion: PLAN_FORMAT_VERSION,
+      source: { kind: 'undo', journal: journalFile },
+      instance: { apiUrl: null, environment: null },
       fingerprints: {
         manifest: createHash('sha256').update(`undo\n${journalDigest}`).digest('hex'),
         live: createHash('sha256')
@@ -154,6 +156,7 @@ Exit codes: 0 success (whether or not there is anything to undo), 1 error.`,
       operations,
       summary: summarize(operations),
       liveVersions,
+      warnings: [],
     };
     // The same check `apply PLAN` will run, so a plan this command saves is one apply accepts.
     const text = serializePlan(parsePlan(serializePlan(plan)));

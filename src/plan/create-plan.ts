@@ -169,15 +169,19 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   const ordered = sortOperations(operations);
   // What the instance's settings would refuse halfway through an apply (roles, limits, last admin...): refused now.
   errors.push(...instanceChecks(desired, live, ordered, { options, matches: identity.matches }));
+  const refusals = safetyRefusals(ordered, live, options);
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
+    source: { kind: 'manifest', files: [...desired.files] },
+    instance: { apiUrl: live.apiUrl ?? null, environment: live.instance.environment },
     fingerprints: lazyFingerprints(desired, live),
     settings: { userKey: settings.userKey, metadataMode: settings.metadataMode, prune: settings.prune },
     operations: ordered,
     summary: summarize(ordered),
     liveVersions: liveVersionsOf(ordered, live),
+    warnings: refusals.map((refusal) => ({ ...refusal, severity: 'refusal' as const })),
   };
-  return { plan, errors, refusals: safetyRefusals(ordered, live, options) };
+  return { plan, errors, refusals };
 }
 
 function safetyRefusals(operations: Operation[], live: LiveSnapshot, options: PlanOptions): PlanDiagnostic[] {

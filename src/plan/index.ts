@@ -16,4 +16,5 @@ export {
 } from './org-identity.ts';
 export { parsePlan, serializePlan } from './plan-json.ts';
 export { presentPlan } from './present.ts';
+export { type Disclosure, disclosureOf, NOTHING_TO_HIDE, publicPlan, redactText } from './redact.ts';
 export * from './types.ts';

@@ -195,8 +195,15 @@ const operation: Check = (value, path) => {
 };
 
 const versions = recordOf(shape({ updatedAt: num }));
+const sourcePosition = shape({ file: str, line: count, column: count });
 const planShape = shape({
   formatVersion: literal(PLAN_FORMAT_VERSION),
+  source: (value, path) => {
+    if (isRecord(value) && value.kind === 'undo')
+      return shape({ kind: literal('undo'), journal: nonEmptyStr })(value, path);
+    shape({ kind: literal('manifest'), files: arrayOf(nonEmptyStr) })(value, path);
+  },
+  instance: shape({ apiUrl: nullable(nonEmptyStr), environment: literal('development', 'production', null) }),
   fingerprints: shape({ manifest: str, live: str }),
   settings: shape({
     userKey: literal('externalId', 'emailAddress', 'username'),
@@ -215,6 +222,12 @@ const planShape = shape({
     usersTouched: count,
   }),
   liveVersions: shape({ users: versions, organizations: versions, memberships: versions }),
+  warnings: arrayOf(
+    shape(
+      { code: nonEmptyStr, severity: literal('refusal', 'warning'), message: str },
+      { source: sourcePosition, hint: str },
+    ),
+  ),
 });
 
 export function parsePlan(text: string): Plan {

@@ -1,4 +1,4 @@
-// The plan: a versioned JSON artefact (formatVersion 1) that every rendering (text, Ink, Markdown, JSON) and the
+// The plan: a versioned JSON artefact (formatVersion 2) that every rendering (text, Ink, Markdown, JSON) and the
 // executor read. Operations form a union tagged by `type`; every switch over it ends in a `never` check.
 // Documented for users in docs/json-plan.md.
 
@@ -11,7 +11,7 @@ import type {
   UserKeyKind,
 } from '../state/model.ts';
 
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
 
 /** One RFC 6902 operation, as fast-json-patch produces it. */
 export interface JsonPatchOperation {
@@ -282,8 +282,36 @@ export interface PlanSummary {
   usersTouched: number;
 }
 
+/**
+ * What a plan was computed from, so `apply PLAN` can compute it again and refuse anything the file adds: a manifest
+ * (its files, as given, relative to the working directory) or the journal an undo plan restores from.
+ */
+export type PlanSource = { kind: 'manifest'; files: string[] } | { kind: 'undo'; journal: string };
+
+/** The instance the plan was made against, shown to reviewers. */
+export interface PlanInstance {
+  /** The API the live state was read from; null when unknown (tests). */
+  apiUrl: string | null;
+  /** From GET /instance; null when unknown. */
+  environment: 'development' | 'production' | null;
+}
+
+/**
+ * Something a reviewer must see in every rendering (JSON, text, Markdown, annotations). `refusal`: apply refuses the
+ * plan unless the flag named in `hint` is given (mass_delete, mass_change...); `warning`: apply goes ahead.
+ */
+export interface PlanWarning {
+  code: string;
+  severity: 'refusal' | 'warning';
+  message: string;
+  source?: { file: string; line: number; column: number };
+  hint?: string;
+}
+
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
+  source: PlanSource;
+  instance: PlanInstance;
   /** sha256 (hex) of the normalised desired state and of the live snapshot the plan was computed from. */
   fingerprints: { manifest: string; live: string };
   settings: { userKey: UserKeyKind; metadataMode: MetadataMode; prune: boolean };
@@ -292,6 +320,8 @@ export interface Plan {
   summary: PlanSummary;
   /** Only the objects the operations touch. */
   liveVersions: LiveVersions;
+  /** Refusals and warnings, in the order found (safety refusals first). */
+  warnings: PlanWarning[];
 }
 
 /** A problem that prevents a trustworthy plan (ambiguous identity, taken email...). */

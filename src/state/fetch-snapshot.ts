@@ -576,6 +576,7 @@ export async function fetchLiveSnapshot(
     organizations,
     memberships: sortMemberships(liveMemberships),
     instance: { ...settings.instance, userCount: count },
+    apiUrl: client.baseUrl,
     readWarnings: [...settings.warnings, ...context.warnings],
   };
 }

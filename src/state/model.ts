@@ -94,6 +94,17 @@ export interface DesiredState {
   users: DesiredUser[];
   /** The manifest files, in load order (for fingerprints and messages). */
   files: string[];
+  /**
+   * Every manifest string that took a value from the environment (`${VAR}`), resolved: in memory only. Renderings
+   * show these by reference (src/plan/redact.ts); absent when none did.
+   */
+  fromEnvironment?: EnvironmentValue[];
+}
+
+/** A resolved manifest string and the variables it read, e.g. `{ value: 'ops@corp.test', variables: ['DOMAIN'] }`. */
+export interface EnvironmentValue {
+  value: string;
+  variables: string[];
 }
 
 export interface LiveEmailAddress {
@@ -180,6 +191,8 @@ export interface LiveSnapshot {
   organizations: LiveOrganization[];
   memberships: LiveMembership[];
   instance: LiveInstance;
+  /** The API it was read from (shown to reviewers in the plan); absent for snapshots built in memory. */
+  apiUrl?: string;
 }
 
 /**

@@ -168,12 +168,15 @@ export function everyOperation(): Operation[] {
 
 export function planOf(operations: Operation[], fingerprints = { manifest: 'm1', live: 'l1' }): Plan {
   return {
-    formatVersion: 1,
+    formatVersion: 2,
+    source: { kind: 'manifest', files: ['users.yaml'] },
+    instance: { apiUrl: null, environment: null },
     fingerprints,
     settings: { userKey: 'externalId', metadataMode: 'replace', prune: false },
     operations,
     summary: { create: 0, change: 0, delete: 0, byType: {}, usersTouched: 0 },
     liveVersions: { users: {}, organizations: {}, memberships: {} },
+    warnings: [],
   };
 }
 

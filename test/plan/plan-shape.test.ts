@@ -296,7 +296,7 @@ describe('plan JSON', () => {
   it('serializes as 2-space JSON with a trailing newline and round-trips exactly', () => {
     const text = serializePlan(plan());
     expect(text.endsWith('}\n')).toBe(true);
-    expect(text.split('\n')[1]).toBe('  "formatVersion": 1,');
+    expect(text.split('\n')[1]).toBe('  "formatVersion": 2,');
     const parsed = parsePlan(text);
     expect(parsed).toStrictEqual(plan());
     expect(serializePlan(parsed)).toBe(text);
@@ -305,7 +305,7 @@ describe('plan JSON', () => {
   it.each([
     ['not JSON', 'not json {', /not JSON/],
     ['an array', '[]', /must be an object/],
-    ['a newer formatVersion', JSON.stringify({ ...plan(), formatVersion: 2 }), /unsupported plan formatVersion 2/],
+    ['a newer formatVersion', JSON.stringify({ ...plan(), formatVersion: 3 }), /unsupported plan formatVersion 3/],
     ['no formatVersion', JSON.stringify({ ...plan(), formatVersion: undefined }), /formatVersion undefined/],
     [
       'an unknown operation type',
