@@ -13,6 +13,7 @@ import type {
   UpdateMetadataOp,
   UserRef,
 } from '../plan/index.ts';
+import { lowersPrivileges } from '../plan/destructive.ts';
 import type { JsonObject, MetadataField } from '../state/index.ts';
 import type { JournalDone, JournalEntry } from './journal.ts';
 
@@ -218,7 +219,7 @@ function reverse(op: Operation, done: JournalDone | undefined): Reversal {
           user: userRef(op, done),
           membershipId: op.membershipId,
           changes: { role: { before, after } },
-          downgrade: before === 'org:admin' && after !== 'org:admin',
+          downgrade: lowersPrivileges(before, after),
           dependsOn: [],
         },
       };

@@ -18,6 +18,7 @@ import {
   type MetadataMode,
   type SourceRef,
 } from '../state/model.ts';
+import { lowersPrivileges } from './destructive.ts';
 import type { IgnoreRules } from './ignore.ts';
 import { cloneJson, compareStrings, deepEqual, getPath, mergeMetadata, withPath } from './json-values.ts';
 import type {
@@ -559,7 +560,7 @@ function planMemberships(
         user,
         membershipId: current.id,
         changes: { role: { before: current.role, after: membership.role } },
-        downgrade: current.role === 'org:admin' && membership.role !== 'org:admin',
+        downgrade: lowersPrivileges(current.role, membership.role),
         dependsOn: [],
         source: opSource(membershipSource(desired, membership, sources)),
       });

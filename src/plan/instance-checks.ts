@@ -5,6 +5,7 @@
 
 import { didYouMean } from '../manifest/suggest.ts';
 import type { DesiredState, DesiredUser, LiveMembership, LiveSnapshot, SourceRef } from '../state/model.ts';
+import { ADMIN_ROLE } from './destructive.ts';
 import { fieldSourcesOnce, membershipSource } from './diff-user.ts';
 import type { UserMatch } from './identity.ts';
 import { compareStrings } from './json-values.ts';
@@ -18,8 +19,7 @@ import type {
   UserRef,
 } from './types.ts';
 
-/** The role with admin permissions: `org:admin` for now (custom roles' permissions are not read; issue 13). */
-export const ADMIN_ROLE = 'org:admin';
+export { ADMIN_ROLE };
 
 export interface InstanceCheckContext {
   options: Pick<PlanOptions, 'developmentUserCap'>;

@@ -2,55 +2,127 @@
 // the additive work and none of the removals. Within a phase, a stable tie-break by operation id (which embeds the
 // user key / org slug), so the same inputs always give the same order. Also the summary counts.
 
+import { lowersPrivileges, removesMetadata } from './destructive.ts';
 import { compareStrings } from './json-values.ts';
 import type { ChangeKind, Operation, OperationType, PlanSummary } from './types.ts';
 
 interface Phase {
   type: OperationType;
-  /** For update_membership_role only: which direction belongs in this phase. */
-  downgrade?: boolean;
+  /**
+   * For the types split over two phases (update_membership_role, update_metadata): whether this phase holds the
+   * operations that take something away (a downgrade, a removed metadata key), as `takesAway` reads their content.
+   */
+  takesAway?: boolean;
+  /** Removes or restricts something: after every constructive phase, refused with a production key by default. */
+  destructive: boolean;
   why: string;
 }
 
 export const PHASES: readonly Phase[] = [
-  { type: 'create_organization', why: 'memberships in a new organization need it to exist' },
-  { type: 'mark_organization', why: 'an adopted organization gets its identity (the mark) before anything else' },
-  { type: 'update_organization', why: 'harmless renames, before anything refers to the new name' },
-  { type: 'create_user', why: 'new users carry their profile, metadata, ban/lock in the create itself' },
-  { type: 'unban_user', why: 'restoring access is additive and lets later steps be seen by the user' },
-  { type: 'unlock_user', why: 'same as unban: additive' },
-  { type: 'update_user', why: 'profile fields: in place, nothing is lost' },
-  { type: 'add_email_address', why: 'adds before any removal, so a user never loses every address' },
-  { type: 'add_phone_number', why: 'adds before any removal, as for email' },
-  { type: 'set_primary_email_address', why: 'moves primary off an address before it can be removed' },
-  { type: 'set_primary_phone_number', why: 'same as email' },
-  { type: 'update_metadata', why: 'metadata edits (incl. the ownership mark) before memberships that may rely on it' },
-  { type: 'create_membership', why: 'grants access: constructive' },
-  { type: 'update_membership_role', downgrade: false, why: 'upgrades grant access: constructive' },
+  { type: 'create_organization', destructive: false, why: 'memberships in a new organization need it to exist' },
+  {
+    type: 'mark_organization',
+    destructive: false,
+    why: 'an adopted organization gets its identity (the mark) before anything else',
+  },
+  { type: 'update_organization', destructive: false, why: 'harmless renames, before anything refers to the new name' },
+  {
+    type: 'create_user',
+    destructive: false,
+    why: 'new users carry their profile, metadata, ban/lock in the create itself',
+  },
+  {
+    type: 'unban_user',
+    destructive: false,
+    why: 'restoring access is additive and lets later steps be seen by the user',
+  },
+  { type: 'unlock_user', destructive: false, why: 'same as unban: additive' },
+  { type: 'update_user', destructive: false, why: 'profile fields: in place, nothing is lost' },
+  {
+    type: 'add_email_address',
+    destructive: false,
+    why: 'adds before any removal, so a user never loses every address',
+  },
+  { type: 'add_phone_number', destructive: false, why: 'adds before any removal, as for email' },
+  {
+    type: 'set_primary_email_address',
+    destructive: false,
+    why: 'moves primary off an address before it can be removed',
+  },
+  { type: 'set_primary_phone_number', destructive: false, why: 'same as email' },
+  {
+    type: 'update_metadata',
+    takesAway: false,
+    destructive: false,
+    why: 'metadata edits that keep every key (incl. the ownership mark) before memberships that may rely on them',
+  },
+  { type: 'create_membership', destructive: false, why: 'grants access: constructive' },
+  {
+    type: 'update_membership_role',
+    takesAway: false,
+    destructive: false,
+    why: 'promotions (to org:admin) grant access: constructive',
+  },
   // -- destructive from here: everything below removes or restricts something --
-  { type: 'update_membership_role', downgrade: true, why: 'downgrades lower privileges: destructive' },
-  { type: 'remove_email_address', why: 'after adds/set_primary of the same user, so a primary always remains' },
-  { type: 'remove_phone_number', why: 'same as email' },
-  { type: 'delete_membership', why: 'revokes access' },
-  { type: 'ban_user', why: 'locks a user out: after every constructive step so a halted apply bans nobody early' },
-  { type: 'lock_user', why: 'same as ban' },
-  { type: 'delete_user', why: 'irreversible: last of all' },
+  {
+    type: 'update_membership_role',
+    takesAway: true,
+    destructive: true,
+    why: 'downgrades may lower privileges (src/plan/destructive.ts)',
+  },
+  {
+    type: 'update_metadata',
+    takesAway: true,
+    destructive: true,
+    why: 'removing a metadata key or wiping an object loses data, like a ban loses access',
+  },
+  {
+    type: 'remove_email_address',
+    destructive: true,
+    why: 'after adds/set_primary of the same user, so a primary always remains',
+  },
+  { type: 'remove_phone_number', destructive: true, why: 'same as email' },
+  { type: 'delete_membership', destructive: true, why: 'revokes access' },
+  {
+    type: 'ban_user',
+    destructive: true,
+    why: 'locks a user out: after every constructive step so a halted apply bans nobody early',
+  },
+  { type: 'lock_user', destructive: true, why: 'same as ban' },
+  { type: 'delete_user', destructive: true, why: 'irreversible: last of all' },
 ];
 
+/** Whether the operation takes something away, for the types whose phase depends on it; read from its content. */
+function takesAway(op: Operation): boolean | undefined {
+  if (op.type === 'update_membership_role') return lowersPrivileges(op.changes.role.before, op.changes.role.after);
+  if (op.type === 'update_metadata') return removesMetadata(op);
+  return undefined;
+}
+
+// Phases by operation object: the scheduler asks isDestructive over and over, and a metadata operation's answer
+// walks its before-image. Operations are never changed after they are made.
+const phaseCache = new WeakMap<Operation, number>();
+
 export function phaseOf(op: Operation): number {
-  const index = PHASES.findIndex(
-    (phase) =>
-      phase.type === op.type &&
-      (phase.downgrade === undefined || (op.type === 'update_membership_role' && phase.downgrade === op.downgrade)),
+  const cached = phaseCache.get(op);
+  if (cached !== undefined) return cached;
+  const away = takesAway(op);
+  const phase = PHASES.findIndex(
+    (candidate) => candidate.type === op.type && (candidate.takesAway === undefined || candidate.takesAway === away),
   );
-  return index;
+  phaseCache.set(op, phase);
+  return phase;
 }
 
 /** Index of the first destructive phase: operations at or after it remove or restrict something. */
-export const FIRST_DESTRUCTIVE_PHASE = PHASES.findIndex((phase) => phase.downgrade === true);
+export const FIRST_DESTRUCTIVE_PHASE = PHASES.findIndex((phase) => phase.destructive);
 
+/**
+ * Removes or restricts something (deletes, removals, bans, locks, downgrades, removed metadata keys), judged from the
+ * operation's content. An operation of no known phase (not one clerk-sync makes) counts as destructive.
+ */
 export function isDestructive(op: Operation): boolean {
-  return phaseOf(op) >= FIRST_DESTRUCTIVE_PHASE;
+  return PHASES[phaseOf(op)]?.destructive ?? true;
 }
 
 /**

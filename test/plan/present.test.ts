@@ -70,6 +70,14 @@ describe('presentPlan', () => {
         lines: [{ symbol: '~', label: 'firstName', before: '"Ada"', after: '"Adah"' }],
       },
       {
+        id: 'update_membership_role:acme/emp-001',
+        type: 'update_membership_role',
+        kind: 'change',
+        symbol: '~',
+        title: 'change role in acme (downgrade)',
+        lines: [{ symbol: '~', label: 'membership acme', before: 'org:admin', after: 'org:member' }],
+      },
+      {
         id: 'update_metadata:emp-001',
         type: 'update_metadata',
         kind: 'change',
@@ -86,14 +94,6 @@ describe('presentPlan', () => {
             sensitive: true,
           },
         ],
-      },
-      {
-        id: 'update_membership_role:acme/emp-001',
-        type: 'update_membership_role',
-        kind: 'change',
-        symbol: '~',
-        title: 'change role in acme (downgrade)',
-        lines: [{ symbol: '~', label: 'membership acme', before: 'org:admin', after: 'org:member' }],
       },
     ]);
   });
@@ -129,7 +129,8 @@ describe('renderPlanMarkdown', () => {
     const markdown = renderPlanMarkdown(samplePlan());
     const summaryAt = markdown.indexOf('**Plan: 1 to create, 4 to change, 1 to delete.**');
     const tableAt = markdown.indexOf('| Create | Change | Delete | Users touched |');
-    const destructiveAt = markdown.indexOf('#### Destructive changes (2)');
+    // Removing publicMetadata.legacy (replace mode) is destructive, like the downgrade and the deletion.
+    const destructiveAt = markdown.indexOf('#### Destructive changes (3)');
     const detailsAt = markdown.indexOf('<details>');
     expect(summaryAt).toBeGreaterThan(-1);
     expect(tableAt).toBeGreaterThan(summaryAt);
@@ -140,6 +141,7 @@ describe('renderPlanMarkdown', () => {
     expect(markdown).toContain(
       '- `update_membership_role` user emp-001 (alice@acme.test): change role in acme (downgrade)\n',
     );
+    expect(markdown).toContain('- `update_metadata` user emp-001 (alice@acme.test): update metadata (replace)\n');
     expect(markdown).toContain('- `delete_user` user user_9 (emp-009, old@acme.test): delete user');
     expect(markdown.match(/<details>/g)).toHaveLength(4);
     expect(markdown.match(/<\/details>/g)).toHaveLength(4);
