@@ -5,6 +5,7 @@
 // an organization's mark (kept: it only records the organization's manifest key).
 
 import jsonPatch from 'fast-json-patch';
+import { lowersPrivileges } from '../plan/destructive.ts';
 import type {
   JsonPatchOperation,
   MetadataChange,
@@ -13,7 +14,6 @@ import type {
   UpdateMetadataOp,
   UserRef,
 } from '../plan/index.ts';
-import { lowersPrivileges } from '../plan/destructive.ts';
 import type { JsonObject, MetadataField } from '../state/index.ts';
 import type { JournalDone, JournalEntry } from './journal.ts';
 
