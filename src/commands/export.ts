@@ -109,9 +109,12 @@ export function exportKey(user: LiveUser, userKey: UserKeyKind): string | null {
 }
 
 /**
- * One manifest user: the key field first, then the fields in manifest order. Null profile fields and empty address
- * lists are left out (unmanaged); banned/locked only when true; the ownership mark is stripped from private metadata
- * (the planner keeps it on its own, so the exported file still plans to no changes).
+ * One manifest user: the key field first, then the fields in manifest order. Every field the export read is written,
+ * empty ones included (no address: `[]`, no username or name: `null`, `banned: false`, `locked: false`), so the
+ * exported file manages what it exported: a later ban, lock, name or address added in the dashboard is drift. The
+ * external id is the one exception: the manifest has no "none" for it, so a user without one leaves it unmanaged.
+ * The ownership mark is stripped from private metadata (the planner keeps it on its own, so the exported file still
+ * plans to no changes).
  */
 export function exportUser(
   user: LiveUser,
@@ -120,13 +123,11 @@ export function exportUser(
 ): JsonObject {
   const out: JsonObject = {};
   if (user.externalId !== null) out.externalId = user.externalId;
-  const emails = emailsOf(user);
-  if (emails.length > 0) out.emailAddresses = emails;
-  const phones = primaryFirst(user.phoneNumbers, user.primaryPhoneNumberId, (phone) => phone.phoneNumber);
-  if (phones.length > 0) out.phoneNumbers = phones;
-  if (user.username !== null) out.username = user.username;
-  if (user.firstName !== null) out.firstName = user.firstName;
-  if (user.lastName !== null) out.lastName = user.lastName;
+  out.emailAddresses = emailsOf(user);
+  out.phoneNumbers = primaryFirst(user.phoneNumbers, user.primaryPhoneNumberId, (phone) => phone.phoneNumber);
+  out.username = user.username;
+  out.firstName = user.firstName;
+  out.lastName = user.lastName;
   for (const field of settings.metadata) {
     let value: JsonObject = user[field];
     if (field === 'privateMetadata' && isManagedMark(value[MANAGED_MARK_KEY])) {
@@ -135,8 +136,8 @@ export function exportUser(
     }
     out[field] = sortKeys(value);
   }
-  if (user.banned) out.banned = true;
-  if (user.locked) out.locked = true;
+  out.banned = user.banned;
+  out.locked = user.locked;
   if (memberships.length > 0) out.memberships = memberships.map((m) => ({ org: m.org, role: m.role }));
   return out;
 }
@@ -373,6 +374,8 @@ async function writeManifest(
   let head = `# yaml-language-server: $schema=${MANIFEST_SCHEMA_URL}\n`;
   head += `# Exported by clerk-sync export: ${plural(keyed.length, 'user')}, ${plural(organizations.length, 'organization')}.\n`;
   head += '# prune is off: applying this file never deletes a user it does not list. No secrets are exported.\n';
+  head +=
+    '# Every field written is managed, empty ones too (banned: false, firstName: null): delete one to unmanage it.\n';
   head += yaml({
     apiVersion: 'clerk-sync/v1',
     settings: { userKey: settings.userKey, prune: false, metadataMode: 'replace' },
@@ -405,7 +408,9 @@ export const exportCommand: CommandDefinition = {
 
 Writes the live instance as a manifest: organizations by key, users by key with their email addresses and phone
 numbers (primary first), username, names, the metadata kinds asked for, banned/locked, and memberships in the
-exported organizations. An organization's key is the one clerk-sync marked it with, else its slug, else one made
+exported organizations. Empty values are written too (banned: false, locked: false, firstName: null,
+phoneNumbers: []...), so the file manages what it exported: a later ban, lock or name added in the dashboard is
+drift, and apply puts the exported value back. Delete a field from the file to leave it unmanaged. An organization's key is the one clerk-sync marked it with, else its slug, else one made
 from its name. Planning the exported file shows "No changes.", except that organizations with neither a mark nor
 a slug get clerk-sync's mark (they are found by their name). The output is deterministic: the same instance gives
 a byte-identical file. settings.prune is false, so applying it never deletes anyone.

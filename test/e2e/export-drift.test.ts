@@ -190,17 +190,35 @@ describe('export', () => {
       // The ownership mark is not exported.
       privateMetadata: { employeeId: 4700 },
       unsafeMetadata: { theme: 'dark' },
+      banned: false,
+      locked: false,
       memberships: [
         { org: 'acme', role: 'org:admin' },
         { org: 'globex', role: 'org:member' },
       ],
     });
-    // banned/locked only when true; null names left out (unmanaged); {} metadata kept (managed).
-    expect(manifest.users[1]).toMatchObject({ externalId: 'stg-002', banned: true, privateMetadata: {} });
-    expect(manifest.users[1]).not.toHaveProperty('locked');
-    expect(manifest.users[2]).toMatchObject({ externalId: 'stg-003', locked: true, publicMetadata: {} });
-    expect(manifest.users[2]).not.toHaveProperty('lastName');
-    expect(manifest.users[2]).not.toHaveProperty('banned');
+    // Every field is written, empty ones included, so the file manages what it exported: banned/locked false, no
+    // name or username null, no address [], {} metadata.
+    expect(manifest.users[1]).toMatchObject({
+      externalId: 'stg-002',
+      banned: true,
+      locked: false,
+      privateMetadata: {},
+    });
+    expect(manifest.users[2]).toStrictEqual({
+      externalId: 'stg-003',
+      emailAddresses: ['alan@initech.test'],
+      phoneNumbers: [],
+      username: null,
+      firstName: 'Alan',
+      lastName: null,
+      publicMetadata: {},
+      privateMetadata: {},
+      unsafeMetadata: {},
+      banned: false,
+      locked: true,
+      memberships: [{ org: 'initech', role: 'org:admin' }],
+    });
   });
 
   it('is deterministic: two exports (file and stdout) are byte-identical', async () => {
@@ -422,5 +440,49 @@ describe('drift', () => {
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/^::error file=broken\.yaml,line=2,col=\d+,.*title=clerk-sync [a-z_]+::.*userKey/m);
     });
+  });
+});
+
+describe('an exported manifest manages what it exported', () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, seed: seed() });
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+
+  it('a dashboard ban, lock, name, username or phone added after the export is drift', async () => {
+    const exported = await cli(['export', '-o', 'managed.yaml'], { emulator, cwd: dir });
+    expect(exported.code).toBe(0);
+    const clean = await cli(['drift', '-f', 'managed.yaml'], { emulator, cwd: dir });
+    expect(clean.stdout).toContain('No drift');
+    expect(clean.code).toBe(0);
+
+    // Each on a user that had none of it when exported.
+    await api(emulator, 'POST', `/users/${await userId(emulator, 'stg-001')}/ban`);
+    await api(emulator, 'POST', `/users/${await userId(emulator, 'stg-002')}/lock`);
+    const alan = await userId(emulator, 'stg-003');
+    await api(emulator, 'PATCH', `/users/${alan}`, { last_name: 'Turing', username: 'aturing' });
+    await api(emulator, 'POST', '/phone_numbers', {
+      user_id: await userId(emulator, 'stg-019'),
+      phone_number: '+15555550199',
+    });
+
+    const run = await cli(['drift', '-f', 'managed.yaml', '--format', 'json'], { emulator, cwd: dir });
+    expect(run.code, run.stderr).toBe(2);
+    const report = JSON.parse(run.stdout) as {
+      classes: { changed: { subject: { key: string }; entries: { field: string; message: string }[] }[] };
+    };
+    const found = report.classes.changed.flatMap((item) =>
+      item.entries.map((entry) => `${item.subject.key} ${entry.field}: ${entry.message}`),
+    );
+    expect(found.sort()).toStrictEqual([
+      'stg-001 banned: banned is true live; the manifest says false',
+      'stg-002 locked: locked is true live; the manifest says false',
+      'stg-003 lastName: lastName is "Turing" live; the manifest says null',
+      'stg-003 username: username is "aturing" live; the manifest says null',
+      'stg-019 phoneNumbers: phoneNumbers: "+15555550199" is present live; the manifest does not declare it',
+    ]);
   });
 });
