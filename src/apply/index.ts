@@ -19,4 +19,13 @@ export {
 export { findOrganizationByKey } from './lookups.ts';
 export { BULK_BAN_LIMIT, plannedRequests, type RequestKind, requestKindOf, toRequest } from './to-request.ts';
 export * from './types.ts';
-export { buildUndoPlan, type UndoPlan } from './undo.ts';
+export {
+  buildUndoPlan,
+  type CheckedUndoPlan,
+  checkedUndoPlan,
+  journalUserKey,
+  readUndoLive,
+  type UndoCheckOptions,
+  type UndoPlan,
+  undoLiveIds,
+} from './undo.ts';

@@ -2,19 +2,43 @@
 // journalled intent holds the plan operation with its before-images; its `done` line holds the ids it created. What
 // cannot be restored is listed instead: a deleted user (Clerk has no undelete), a created organization (clerk-sync has
 // no operation that deletes organizations), a primary address change (the previous primary's id is not in the plan),
-// an organization's mark (kept: it only records the organization's manifest key).
+// an organization's mark (kept: it only records the organization's manifest key). checkedUndoPlan turns them into a
+// plan checked like any plan against the live state of what it touches (readUndoLive).
 
+import { createHash } from 'node:crypto';
 import jsonPatch from 'fast-json-patch';
+import type { ClerkClient } from '../clerk/index.ts';
+import { ClerkSyncError } from '../errors.ts';
 import { lowersPrivileges } from '../plan/destructive.ts';
-import type {
-  JsonPatchOperation,
-  MetadataChange,
-  Operation,
-  OrgRef,
-  UpdateMetadataOp,
-  UserRef,
+import { liveUserLabel } from '../plan/diff-user.ts';
+import {
+  DEFAULT_PLAN_OPTIONS,
+  type FieldChange,
+  type JsonPatchOperation,
+  type LiveVersions,
+  type MetadataChange,
+  type Operation,
+  type OrgRef,
+  PLAN_FORMAT_VERSION,
+  type Plan,
+  type PlanDiagnostic,
+  type PlanOptions,
+  type PlanWarning,
+  summarize,
+  type UpdateMetadataOp,
+  type UserProfileField,
+  type UserRef,
 } from '../plan/index.ts';
-import type { JsonObject, MetadataField } from '../state/index.ts';
+import { instanceChecks } from '../plan/instance-checks.ts';
+import { compareStrings } from '../plan/json-values.ts';
+import { fetchTouchedSnapshot, type TouchedIds, type TouchedSnapshot } from '../state/fetch-touched.ts';
+import {
+  type JsonObject,
+  type LiveSnapshot,
+  type MetadataField,
+  UNRESTRICTED_INSTANCE,
+  type UserKeyKind,
+} from '../state/index.ts';
 import type { JournalDone, JournalEntry } from './journal.ts';
 
 export interface UndoPlan {
@@ -246,55 +270,402 @@ function reverse(op: Operation, done: JournalDone | undefined): Reversal {
   }
 }
 
+// ---- coalescing: one restoring operation per value ----
+
+/**
+ * The value a setter reversal restores (a user's profile, metadata, ban or lock state, a membership's role, an
+ * organization's name), or null for operations that are not setters.
+ */
+function valueKey(op: Operation): string | null {
+  const user = 'user' in op ? (op.user.userId ?? `key:${op.user.key ?? ''}`) : '';
+  switch (op.type) {
+    case 'update_user':
+      return `profile ${user}`;
+    case 'update_metadata':
+      return `metadata ${user}`;
+    case 'ban_user':
+    case 'unban_user':
+      return `banned ${user}`;
+    case 'lock_user':
+    case 'unlock_user':
+      return `locked ${user}`;
+    case 'update_membership_role':
+      return `role ${op.org.organizationId ?? op.org.slug} ${user}`;
+    case 'update_organization':
+      return `name ${op.org.organizationId ?? op.org.slug}`;
+    default:
+      return null;
+  }
+}
+
+/** Per field: the value now from the newer reversal, the value to restore from the older one. */
+function mergeChanges<T>(
+  newer: Partial<Record<string, FieldChange<T>>>,
+  older: Partial<Record<string, FieldChange<T>>>,
+): Record<string, FieldChange<T>> {
+  const out: Record<string, FieldChange<T>> = {};
+  for (const field of new Set([...Object.keys(newer), ...Object.keys(older)])) {
+    const now = newer[field] ?? older[field];
+    const then = older[field] ?? newer[field];
+    if (now && then) out[field] = { before: now.before, after: then.after };
+  }
+  return out;
+}
+
+/**
+ * Two reversals of one value (several applies in the journal changed it) as one: from the value the newest apply
+ * left to the value before the oldest. Executing both would not do: the executor orders by phase, not by journal
+ * order (a restoring unban runs before a restoring ban), so the last one to run would win.
+ */
+function coalesce(newer: Operation, older: Operation): Operation {
+  if (newer.type === 'update_user' && older.type === 'update_user') {
+    return { ...newer, changes: mergeChanges(newer.changes, older.changes) };
+  }
+  if (newer.type === 'update_metadata' && older.type === 'update_metadata') {
+    const merged = mergeChanges(newer.changes, older.changes);
+    const changes: Partial<Record<MetadataField, MetadataChange>> = {};
+    const body: UpdateMetadataOp['body'] = {};
+    for (const [field, change] of Object.entries(merged) as [MetadataField, FieldChange<JsonObject>][]) {
+      changes[field] = { ...change, patch: toPatch(change.before, change.after) };
+      body[METADATA_BODY_KEY[field]] = change.after;
+    }
+    return { ...newer, changes, body };
+  }
+  if (newer.type === 'update_membership_role' && older.type === 'update_membership_role') {
+    const role = { before: newer.changes.role.before, after: older.changes.role.after };
+    return { ...newer, changes: { role }, downgrade: lowersPrivileges(role.before, role.after) };
+  }
+  if (newer.type === 'update_organization' && older.type === 'update_organization') {
+    return { ...newer, changes: { name: { before: newer.changes.name.before, after: older.changes.name.after } } };
+  }
+  // Ban/unban, lock/unlock: the state before the oldest apply, as the newest position in the plan.
+  return { ...older, ...(newer.source ? { source: newer.source } : {}) };
+}
+
+/** A coalesced setter without the fields it restores to what is already there (A -> B, then B -> A); null if none. */
+function withoutNoOps(op: Operation): Operation | null {
+  switch (op.type) {
+    case 'update_user': {
+      const changes: typeof op.changes = {};
+      for (const [field, change] of Object.entries(op.changes) as [UserProfileField, FieldChange<string | null>][]) {
+        if (change.before !== change.after) changes[field] = change;
+      }
+      return Object.keys(changes).length > 0 ? { ...op, changes } : null;
+    }
+    case 'update_metadata': {
+      const changes: typeof op.changes = {};
+      const body: UpdateMetadataOp['body'] = {};
+      for (const [field, change] of Object.entries(op.changes) as [MetadataField, MetadataChange][]) {
+        if (jsonPatch.compare(change.before, change.after).length === 0) continue;
+        changes[field] = change;
+        const sent = op.body[METADATA_BODY_KEY[field]];
+        if (sent !== undefined) body[METADATA_BODY_KEY[field]] = sent;
+      }
+      return Object.keys(changes).length > 0 ? { ...op, changes, body } : null;
+    }
+    case 'update_membership_role':
+      return op.changes.role.before === op.changes.role.after ? null : op;
+    case 'update_organization':
+      return op.changes.name.before === op.changes.name.after ? null : op;
+    default:
+      return op;
+  }
+}
+
 /**
  * The plan operations that restore, newest first, what the journalled applies changed. Only operations the journal
  * shows as applied count ('done', not 'unchanged'); one whose outcome is unknown (intent without outcome, e.g. the
- * process was killed) is reversed when reversing is harmless either way (a value setter), otherwise listed.
+ * process was killed) is reversed when reversing is harmless either way (a value setter), otherwise listed. Setters
+ * of one value are coalesced (coalesce). With `journal` (the file as named on the command line), each operation's
+ * source is the journal line of the change it reverses, where refusals of the undo plan point.
  */
-export function buildUndoPlan(entries: readonly JournalEntry[]): UndoPlan {
-  const intents = new Map<string, Operation>();
+export function buildUndoPlan(entries: readonly JournalEntry[], options: { journal?: string } = {}): UndoPlan {
+  const intents = new Map<string, { op: Operation; line: number }>();
   const order: { key: string; done: JournalDone | undefined }[] = [];
   const settled = new Set<string>();
   const keyOf = (plan: string, op: string): string => `${plan}\u0000${op}`;
-  for (const entry of entries) {
-    if (entry.kind === 'intent') intents.set(keyOf(entry.plan, entry.op.id), entry.op);
+  // parseJournal drops only a torn last line, so entry i is line i + 1.
+  entries.forEach((entry, index) => {
+    if (entry.kind === 'intent') intents.set(keyOf(entry.plan, entry.op.id), { op: entry.op, line: index + 1 });
     else if (entry.kind === 'done' || entry.kind === 'failed') {
       const key = keyOf(entry.plan, entry.op);
       settled.add(key);
       if (entry.kind === 'done' && entry.status === 'done') order.push({ key, done: entry });
     }
-  }
+  });
   // Intents without any outcome: the request may have taken effect.
-  const uncertain: Operation[] = [];
-  for (const [key, op] of intents) if (!settled.has(key)) uncertain.push(op);
+  const uncertain: { op: Operation; line: number }[] = [];
+  for (const [key, intent] of intents) if (!settled.has(key)) uncertain.push(intent);
 
-  const operations: Operation[] = [];
+  const reversals: { operation: Operation; target: string }[] = [];
+  const byValue = new Map<string, number>();
   const irreversible: string[] = [];
-  const used = new Set<string>();
-  const add = (reversal: Reversal, original: Operation): void => {
+  const add = (reversal: Reversal, original: Operation, line: number): void => {
     if (reversal === null) return;
     if ('irreversible' in reversal) {
       irreversible.push(reversal.irreversible);
       return;
     }
-    const target = original.id.slice(original.id.indexOf(':') + 1);
-    let id = `${reversal.operation.type}:${target}`;
-    for (let n = 2; used.has(id); n += 1) id = `${reversal.operation.type}:${target}#${n}`;
-    used.add(id);
-    operations.push({ ...reversal.operation, id });
+    const { journal } = options;
+    const operation =
+      journal === undefined ? reversal.operation : { ...reversal.operation, source: { file: journal, line } };
+    const value = valueKey(operation);
+    const earlier = value === null ? undefined : byValue.get(value);
+    if (earlier !== undefined) {
+      const newer = reversals[earlier] as { operation: Operation; target: string };
+      newer.operation = coalesce(newer.operation, operation);
+      return;
+    }
+    if (value !== null) byValue.set(value, reversals.length);
+    reversals.push({ operation, target: original.id.slice(original.id.indexOf(':') + 1) });
   };
 
-  for (const op of uncertain.reverse()) {
-    if (SETTERS.has(op.type)) add(reverse(op, undefined), op);
+  for (const { op, line } of uncertain.reverse()) {
+    if (SETTERS.has(op.type)) add(reverse(op, undefined), op, line);
     else
       irreversible.push(
         `${op.id}: the apply stopped while it was being sent; its outcome is unknown: check it by hand`,
       );
   }
   for (const { key, done } of [...order].reverse()) {
-    const op = intents.get(key);
-    if (op === undefined) continue; // done without intent: nothing was sent (e.g. an adopted create found by lookup)
-    add(reverse(op, done), op);
+    const intent = intents.get(key);
+    if (intent === undefined) continue; // done without intent: nothing was sent (e.g. an adopted create found by lookup)
+    add(reverse(intent.op, done), intent.op, intent.line);
+  }
+
+  const operations: Operation[] = [];
+  const used = new Set<string>();
+  for (const reversal of reversals) {
+    const operation = withoutNoOps(reversal.operation);
+    if (operation === null) continue;
+    const { target } = reversal;
+    let id = `${operation.type}:${target}`;
+    for (let n = 2; used.has(id); n += 1) id = `${operation.type}:${target}#${n}`;
+    used.add(id);
+    operations.push({ ...operation, id });
   }
   return { operations, irreversible };
+}
+
+// ---- the checked undo plan: the same checks as any plan ----
+
+/** Hints that say what to do about a refusal of an undo plan (the checks' own hints speak of a manifest). */
+const UNDO_HINTS: Record<string, string> = {
+  last_identification_removal:
+    "The apply being undone added this identifier, and it is now the user's only one (the others were removed since). Give the user another email address, phone number or username first, then run undo again. Clerk refuses to delete a user's last identification (last_required_identification_deletion_failed).",
+  linked_email_removal:
+    'The apply being undone added this address, and it has since been linked to an OAuth/SSO account. Disconnect the account in Clerk first, then run undo again (Clerk: delete_linked_identification_disallowed).',
+  unknown_role:
+    'The role the undo restores is no longer a role of this instance: create it again in the Clerk dashboard, then run undo again (Clerk answers 404 "Organization role not found").',
+  membership_quota_exceeded:
+    "Restoring the membership would pass the organization's member limit: remove a member or raise the organization's limit (max_allowed_memberships) in Clerk, then run undo again.",
+  organization_without_admin:
+    'The undo would leave the organization without an org:admin: give another member the role org:admin first, then run undo again. Clerk refuses to remove or demote the last admin (organization_minimum_permissions_needed).',
+};
+
+export interface UndoCheckOptions {
+  /** The journal as named on the command line: the plan's source and where each operation points. */
+  journal: string;
+  /** Thresholds, as for any plan: exceeding one is a refusal in plan.warnings (apply needs the flag). */
+  planOptions?: Pick<
+    PlanOptions,
+    'maxDeletes' | 'allowMassDelete' | 'maxChangeRatio' | 'allowMassChange' | 'developmentUserCap'
+  >;
+}
+
+export interface CheckedUndoPlan {
+  /** The undo plan: what is still there to restore, its live versions, and its refusals and warnings. */
+  plan: Plan;
+  /** What the instance would refuse (the planner's instance checks): when non-empty, do not save or apply it. */
+  errors: PlanDiagnostic[];
+  /** What cannot be restored automatically, one sentence each (also in plan.warnings). */
+  irreversible: string[];
+}
+
+/** The userKey of the applies the journal records (its header line). */
+export function journalUserKey(entries: readonly JournalEntry[]): UserKeyKind {
+  for (const entry of entries) if (entry.kind === 'header') return entry.userKey;
+  throw new ClerkSyncError(
+    'journal_invalid',
+    'the journal has no header line: it was not written by clerk-sync apply',
+    {
+      hint: 'Pass the journal file `clerk-sync apply` printed at the end of its run.',
+    },
+  );
+}
+
+/**
+ * What an undo of `entries` must read live before checkedUndoPlan: the users and organizations its operations act
+ * on, and the users it deletes (the organizations they leave are checked too).
+ */
+export function undoLiveIds(entries: readonly JournalEntry[]): TouchedIds {
+  const users = new Set<string>();
+  const organizations = new Set<string>();
+  const deletedUsers = new Set<string>();
+  for (const op of buildUndoPlan(entries).operations) {
+    if ('user' in op && op.user.userId !== null) users.add(op.user.userId);
+    if ('org' in op && op.org.organizationId !== null) organizations.add(op.org.organizationId);
+    if (op.type === 'delete_user' && op.user.userId !== null) deletedUsers.add(op.user.userId);
+  }
+  return { users: [...users], organizations: [...organizations], deletedUsers: [...deletedUsers] };
+}
+
+/** Reads what undoLiveIds names; nothing (and no request) when the undo has no operation. */
+export async function readUndoLive(
+  client: ClerkClient,
+  entries: readonly JournalEntry[],
+  options: { signal?: AbortSignal } = {},
+): Promise<TouchedSnapshot> {
+  const ids = undoLiveIds(entries);
+  if (ids.users.length === 0 && ids.organizations.length === 0) {
+    return { ...EMPTY_LIVE, apiUrl: client.baseUrl, readWarnings: [] };
+  }
+  return fetchTouchedSnapshot(client, ids, options);
+}
+
+const EMPTY_LIVE: LiveSnapshot = { users: [], organizations: [], memberships: [], instance: UNRESTRICTED_INSTANCE };
+
+/** The object an operation acts on that is gone live, if any: nothing is left to restore there. */
+function goneTarget(op: Operation, present: ReadonlySet<string>): string | undefined {
+  if ('user' in op && op.user.userId !== null && !present.has(op.user.userId)) return op.user.userId;
+  if ('org' in op && op.org.organizationId !== null && !present.has(op.org.organizationId))
+    return op.org.organizationId;
+  if ((op.type === 'update_membership_role' || op.type === 'delete_membership') && !present.has(op.membershipId))
+    return `membership ${op.membershipId}`;
+  return undefined;
+}
+
+/** updatedAt of every live object the operations act on, keyed by id in sorted order (as a manifest plan's). */
+function liveVersionsOf(operations: readonly Operation[], live: LiveSnapshot): LiveVersions {
+  const pick = (objects: readonly { id: string; updatedAt: number }[], ids: ReadonlySet<string>) => {
+    const out: Record<string, { updatedAt: number }> = {};
+    for (const object of objects.filter((item) => ids.has(item.id)).sort((a, b) => compareStrings(a.id, b.id))) {
+      out[object.id] = { updatedAt: object.updatedAt };
+    }
+    return out;
+  };
+  const users = new Set<string>();
+  const orgs = new Set<string>();
+  const memberships = new Set<string>();
+  for (const op of operations) {
+    if ('user' in op && op.user.userId !== null) users.add(op.user.userId);
+    if ('org' in op && op.org.organizationId !== null) orgs.add(op.org.organizationId);
+    if ('membershipId' in op) memberships.add(op.membershipId);
+  }
+  return {
+    users: pick(live.users, users),
+    organizations: pick(live.organizations, orgs),
+    memberships: pick(live.memberships, memberships),
+  };
+}
+
+/** mass_delete and mass_change, counted as a manifest plan counts them (the instance's user count as the whole). */
+function thresholdRefusals(
+  operations: readonly Operation[],
+  live: LiveSnapshot,
+  options: NonNullable<UndoCheckOptions['planOptions']>,
+): PlanWarning[] {
+  const refusals: PlanWarning[] = [];
+  const deletes = operations.filter((op) => op.type === 'delete_user').length;
+  if (deletes > options.maxDeletes && !options.allowMassDelete) {
+    refusals.push({
+      code: 'mass_delete',
+      severity: 'refusal',
+      message: `the undo plan deletes ${deletes} users, more than the limit of ${options.maxDeletes}`,
+      hint: 'Review the deletions, then apply with a higher --max-deletes or with --allow-mass-delete.',
+    });
+  }
+  const total = Math.max(live.instance.userCount, live.users.length);
+  if (total >= MASS_CHANGE_MIN_USERS && !options.allowMassChange) {
+    const touched = new Set<string>();
+    for (const op of operations) {
+      if (op.type !== 'create_membership' && 'user' in op && op.user.userId !== null) touched.add(op.user.userId);
+    }
+    const ratio = touched.size / total;
+    if (ratio > options.maxChangeRatio) {
+      refusals.push({
+        code: 'mass_change',
+        severity: 'refusal',
+        message: `the undo plan changes or deletes ${touched.size} of ${total} live users (${Math.round(ratio * 100)}%), more than the limit of ${Math.round(options.maxChangeRatio * 100)}%`,
+        hint: 'Review the plan, then apply with a higher --max-change-ratio or with --allow-mass-change.',
+      });
+    }
+  }
+  return refusals;
+}
+
+/** Below this many live users the change-ratio rule stays quiet, as for a manifest plan (create-plan.ts). */
+const MASS_CHANGE_MIN_USERS = 10;
+
+/**
+ * The undo plan of `entries`, checked like any plan against `live` (what readUndoLive read): operations on objects
+ * deleted since are left out (listed as irreversible), the planner's instance checks run on the rest (last
+ * identifier, linked email, unknown role, member limit, last admin), each refusal at the journal line it reverses,
+ * and the thresholds go in plan.warnings. Pure: the same journal and live state give the same plan, so `apply PLAN`
+ * of a saved undo plan can build it again and compare.
+ */
+export function checkedUndoPlan(
+  entries: readonly JournalEntry[],
+  live: LiveSnapshot,
+  options: UndoCheckOptions,
+): CheckedUndoPlan {
+  const planOptions = options.planOptions ?? DEFAULT_PLAN_OPTIONS;
+  const userKey = journalUserKey(entries);
+  const undo = buildUndoPlan(entries, { journal: options.journal });
+  const irreversible = [...undo.irreversible];
+  const present = new Set<string>([
+    ...live.users.map((user) => user.id),
+    ...live.organizations.map((org) => org.id),
+    ...live.memberships.map((membership) => membership.id),
+  ]);
+  const liveUsers = new Map(live.users.map((user) => [user.id, user]));
+  const operations = undo.operations.flatMap((op): Operation[] => {
+    const gone = goneTarget(op, present);
+    if (gone !== undefined) {
+      irreversible.push(`${op.id}: ${gone} no longer exists; nothing to restore`);
+      return [];
+    }
+    // Named as the user is known now (the journal's label may be an address removed since).
+    if (!('user' in op) || op.user.userId === null) return [op];
+    const current = liveUsers.get(op.user.userId);
+    return current ? [{ ...op, user: { ...op.user, label: liveUserLabel(current) } } as Operation] : [op];
+  });
+
+  const errors = instanceChecks(null, live, operations, { options: planOptions, matches: null }).map(
+    (error): PlanDiagnostic => {
+      const hint = UNDO_HINTS[error.code] ?? error.hint;
+      return { ...error, ...(hint === undefined ? {} : { hint }) };
+    },
+  );
+  const liveVersions = liveVersionsOf(operations, live);
+  const journalDigest = createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+  const warnings: PlanWarning[] = [
+    ...thresholdRefusals(operations, live, planOptions),
+    ...irreversible.map(
+      (message): PlanWarning => ({
+        code: 'undo_irreversible',
+        severity: 'warning',
+        message,
+        hint: 'Restore it by hand in the Clerk Dashboard if needed.',
+      }),
+    ),
+  ];
+  const plan: Plan = {
+    formatVersion: PLAN_FORMAT_VERSION,
+    source: { kind: 'undo', journal: options.journal },
+    instance: { apiUrl: live.apiUrl ?? null, environment: live.instance.environment },
+    fingerprints: {
+      manifest: createHash('sha256').update(`undo\n${journalDigest}`).digest('hex'),
+      live: createHash('sha256')
+        .update(`undo\n${journalDigest}\n${JSON.stringify(liveVersions)}`)
+        .digest('hex'),
+    },
+    // replace: the restoring metadata operations carry whole before-images. prune: the plan is not a manifest's.
+    settings: { userKey, metadataMode: 'replace', prune: false },
+    operations,
+    summary: summarize(operations),
+    liveVersions,
+    warnings,
+  };
+  return { plan, errors, irreversible };
 }

@@ -1,61 +1,25 @@
 // clerk-sync undo JOURNAL: turn an apply's journal into a reviewable plan that restores what that apply changed
 // (previous profile values, metadata, roles, ban/lock state; removes what it created), shown like any plan and
-// saved with --out for `clerk-sync apply PLAN`. It reads the current version of every object the plan touches, so
-// applying the saved undo plan later is refused if any of them changed in between (the saved-plan staleness check).
-// What cannot be undone (a deleted user, a created organization) is listed on stderr.
+// saved with --out for `clerk-sync apply PLAN`. It reads the live state of every object the plan touches and runs
+// the same instance checks as plan (last identifier, linked email, unknown role, member limit, last admin): a
+// refusal is printed at the journal line it comes from and nothing is saved (exit 1). The versions it read make
+// applying the saved undo plan later refused if any of those objects changed in between (the staleness check).
+// What cannot be undone (a deleted user, a created organization) is listed on stderr and in the plan's warnings.
 
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { buildUndoPlan, type JournalEntry, readJournal } from '../apply/index.ts';
-import { ClerkSyncError, UsageError } from '../errors.ts';
-import {
-  type LiveVersions,
-  type Operation,
-  PLAN_FORMAT_VERSION,
-  type Plan,
-  parsePlan,
-  presentPlan,
-  serializePlan,
-  summarize,
-} from '../plan/index.ts';
-import { fetchObjectVersions, type ObjectVersionIds } from '../state/index.ts';
+import { checkedUndoPlan, journalUserKey, readJournal, readUndoLive, undoLiveIds } from '../apply/index.ts';
+import { PlanError, UsageError } from '../errors.ts';
+import { NOTHING_TO_HIDE, parsePlan, presentPlan, publicPlan, serializePlan } from '../plan/index.ts';
+import { type LiveSnapshot, UNRESTRICTED_INSTANCE } from '../state/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import type { CommandDefinition } from './command.ts';
 import { stringOption } from './command.ts';
 import { writeFileAtomic } from './files.ts';
+import { formatPlanDiagnostics } from './live-plan.ts';
 import { parseFormat } from './plan.ts';
 
 const FORMATS = ['text', 'json'] as const;
-
-/** Live ids an undo operation acts on, for the version read (and the staleness check of the saved plan). */
-function touchedIds(operations: Operation[]): ObjectVersionIds {
-  const ids: ObjectVersionIds = { users: [], organizations: [], memberships: [] };
-  for (const op of operations) {
-    if ('user' in op && op.user.userId !== null) ids.users.push(op.user.userId);
-    if (op.type === 'update_organization' && op.org.organizationId !== null)
-      ids.organizations.push(op.org.organizationId);
-    if (
-      (op.type === 'update_membership_role' || op.type === 'delete_membership') &&
-      op.org.organizationId !== null &&
-      op.user.userId !== null
-    ) {
-      ids.memberships.push({ orgId: op.org.organizationId, userId: op.user.userId });
-    }
-  }
-  return ids;
-}
-
-function userKeyOf(entries: readonly JournalEntry[]): Plan['settings']['userKey'] {
-  for (const entry of entries) if (entry.kind === 'header') return entry.userKey;
-  throw new ClerkSyncError(
-    'journal_invalid',
-    'the journal has no header line: it was not written by clerk-sync apply',
-    {
-      hint: 'Pass the journal file `clerk-sync apply` printed at the end of its run.',
-    },
-  );
-}
 
 export const undoCommand: CommandDefinition = {
   name: 'undo',
@@ -67,14 +31,22 @@ restores the objects it touched: previous names, metadata, roles, ban/lock state
 and addresses it created are removed. Nothing is changed: save the plan with --out, review it, then run
 \`clerk-sync apply PLAN\`. The current version of each object is recorded, so that apply refuses the plan if any of
 them changed after this command ran. Changes made by others after the original apply are overwritten for the
-fields the undo restores. What cannot be undone (deleted users, created organizations) is listed on stderr.
+fields the undo restores. What cannot be undone (deleted users, created organizations) is listed on stderr and
+in the plan's warnings.
+
+The undo plan passes the same checks as any plan, against the live state of what it touches: it is refused (exit
+1, nothing saved) when the instance would refuse part of it: removing a user's last email address, phone number
+or username (the address the apply added may be the only one left), an address linked to an OAuth/SSO account,
+a role the instance no longer has, more members than an organization allows, an organization left without an
+admin. Each refusal names the journal line of the change it would reverse. Several changes of one value (a name,
+metadata, a role, ban or lock state) in the journal are restored to the value before the oldest one.
 
 Options:
   --out PLAN            save the undo plan to PLAN for \`clerk-sync apply PLAN\`
   --format FORMAT       text (default) or json (the versioned plan, as \`plan --format json\`)
 ${API_OPTIONS_HELP}
 
-Exit codes: 0 success (whether or not there is anything to undo), 1 error.`,
+Exit codes: 0 success (whether or not there is anything to undo), 1 error or refused.`,
   options: {
     ...API_OPTIONS,
     out: { type: 'string' },
@@ -88,93 +60,58 @@ Exit codes: 0 success (whether or not there is anything to undo), 1 error.`,
     }
     const journalFile = positionals[0];
     const entries = await readJournal(resolve(io.cwd, journalFile));
-    const userKey = userKeyOf(entries);
-    const undo = buildUndoPlan(entries);
-    const irreversible = [...undo.irreversible];
+    journalUserKey(entries);
 
-    const liveVersions: LiveVersions = { users: {}, organizations: {}, memberships: {} };
-    let operations = undo.operations;
-    if (operations.length > 0) {
+    let live: LiveSnapshot = { users: [], organizations: [], memberships: [], instance: UNRESTRICTED_INSTANCE };
+    const ids = undoLiveIds(entries);
+    if (ids.users.length > 0 || ids.organizations.length > 0) {
       const { client } = openClient(values, io);
       try {
-        const versions = await fetchObjectVersions(client, touchedIds(operations));
-        const gone = new Set<string>();
-        for (const [id, version] of Object.entries(versions.users)) {
-          if (version === 'deleted') gone.add(id);
-          else liveVersions.users[id] = { updatedAt: version };
-        }
-        for (const [id, version] of Object.entries(versions.organizations)) {
-          if (version === 'deleted') gone.add(id);
-          else liveVersions.organizations[id] = { updatedAt: version };
-        }
-        for (const membership of versions.memberships) {
-          if (membership.membershipId !== null && membership.updatedAt !== 'deleted') {
-            liveVersions.memberships[membership.membershipId] = { updatedAt: membership.updatedAt };
-          }
-        }
-        // An object deleted since the apply has nothing left to restore; keeping its operations would only make
-        // the saved plan stale from the start.
-        operations = operations.filter((op) => {
-          const target =
-            'user' in op && op.user.userId !== null && gone.has(op.user.userId)
-              ? op.user.userId
-              : op.type === 'update_organization' && op.org.organizationId !== null && gone.has(op.org.organizationId)
-                ? op.org.organizationId
-                : undefined;
-          if (target !== undefined) irreversible.push(`${op.id}: ${target} no longer exists; nothing to restore`);
-          return target === undefined;
-        });
-        for (const op of operations) {
-          if (op.type !== 'update_membership_role' && op.type !== 'delete_membership') continue;
-          if (!Object.hasOwn(liveVersions.memberships, op.membershipId)) {
-            irreversible.push(`${op.id}: membership ${op.membershipId} no longer exists; nothing to restore`);
-          }
-        }
-        operations = operations.filter(
-          (op) =>
-            (op.type !== 'update_membership_role' && op.type !== 'delete_membership') ||
-            Object.hasOwn(liveVersions.memberships, op.membershipId),
-        );
+        io.stderr.write(`Reading the live state of what the undo touches from ${client.baseUrl} ...\n`);
+        const read = await readUndoLive(client, entries, { signal: io.signal });
+        for (const warning of read.readWarnings) io.stderr.write(`warning: ${warning}\n`);
+        live = read;
       } finally {
         await client.close();
       }
     }
 
-    const journalDigest = createHash('sha256').update(JSON.stringify(entries)).digest('hex');
-    const plan: Plan = {
-      formatVersion: PLAN_FORMAT_VERSION,
-      source: { kind: 'undo', journal: journalFile },
-      instance: { apiUrl: null, environment: null },
-      fingerprints: {
-        manifest: createHash('sha256').update(`undo\n${journalDigest}`).digest('hex'),
-        live: createHash('sha256')
-          .update(`undo\n${journalDigest}\n${JSON.stringify(liveVersions)}`)
-          .digest('hex'),
-      },
-      // replace: the restoring metadata operations carry whole before-images. prune: the plan is not a manifest's.
-      settings: { userKey, metadataMode: 'replace', prune: false },
-      operations,
-      summary: summarize(operations),
-      liveVersions,
-      warnings: [],
-    };
+    const { plan, errors, irreversible } = checkedUndoPlan(entries, live, { journal: journalFile });
+    if (irreversible.length > 0) {
+      io.stderr.write(`Cannot be undone automatically (${irreversible.length}):\n`);
+      for (const item of irreversible) io.stderr.write(`  ${item}\n`);
+    }
+    if (errors.length > 0) {
+      io.stderr.write(formatPlanDiagnostics(errors, 'error'));
+      const count = errors.length;
+      throw new PlanError(
+        `the undo plan cannot be applied safely: ${count} error${count === 1 ? '' : 's'} (listed above)`,
+        {
+          meta: { codes: [...new Set(errors.map((error) => error.code))] },
+          hint: 'Each error names the journal line of the change it would reverse. Fix the live data as the hint says and run undo again. Nothing was changed, and no undo plan was saved.',
+        },
+      );
+    }
+    // Every output shows the plan as reviewers may see it (no manifest: nothing read from the environment is known).
+    const shown = publicPlan(plan, NOTHING_TO_HIDE);
     // The same check `apply PLAN` will run, so a plan this command saves is one apply accepts.
-    const text = serializePlan(parsePlan(serializePlan(plan)));
+    const text = serializePlan(parsePlan(serializePlan(shown)));
 
     if (format === 'json') {
       io.stdout.write(text);
     } else {
       io.stdout.write(
-        await renderPlanText(presentPlan(plan), {
+        await renderPlanText(presentPlan(shown), {
           color: shouldUseColor(io.stdout, io.env),
           title: `Undo of ${journalFile}:`,
           ...(io.stdout.columns ? { columns: io.stdout.columns } : {}),
         }),
       );
     }
-    if (irreversible.length > 0) {
-      io.stderr.write(`Cannot be undone automatically (${irreversible.length}):\n`);
-      for (const item of irreversible) io.stderr.write(`  ${item}\n`);
+    const refusals = plan.warnings.filter((warning) => warning.severity === 'refusal');
+    if (refusals.length > 0) {
+      io.stderr.write(formatPlanDiagnostics(refusals, 'warning'));
+      io.stderr.write('apply will refuse this plan unless the flags named above are given.\n');
     }
     const out = stringOption(values, 'out');
     if (out !== undefined) {

@@ -1,7 +1,8 @@
 // Plan-time refusals from the instance's settings (issue 13): what a real Clerk instance would refuse halfway through
 // an apply is refused before any write, at the manifest line. Pure: reads the plan's operations, the live snapshot
 // and the desired state. Organizations are resolved through the operations (a live id, or the manifest key of one
-// the plan creates), never by matching slugs here.
+// the plan creates), never by matching slugs here. Plans that do not come from a manifest (undo) pass the same
+// checks without one: each refusal is then placed at its operation's own source (the journal line it reverses).
 
 import { didYouMean } from '../manifest/suggest.ts';
 import type { DesiredState, DesiredUser, LiveMembership, LiveSnapshot, SourceRef } from '../state/model.ts';
@@ -23,13 +24,16 @@ export { ADMIN_ROLE };
 
 export interface InstanceCheckContext {
   options: Pick<PlanOptions, 'developmentUserCap'>;
-  /** Manifest users and the live users they matched: a member that is none of these is unmanaged. */
-  matches: readonly UserMatch[];
+  /**
+   * Manifest users and the live users they matched: a member that is none of these is unmanaged. null for a plan
+   * without a manifest (undo), whose messages do not speak of one.
+   */
+  matches: readonly UserMatch[] | null;
 }
 
 /** Every refusal the instance's settings call for, in a fixed order: roles, organizations, identifiers, user cap. */
 export function instanceChecks(
-  desired: DesiredState,
+  desired: DesiredState | null,
   live: LiveSnapshot,
   operations: readonly Operation[],
   context: InstanceCheckContext,
@@ -56,17 +60,20 @@ function position(ref: SourceRef): Source {
   return { file: ref.file, line: ref.line, column: ref.column };
 }
 
-/** Manifest positions, found only when a refusal needs one (reading a user's fieldSources computes them). */
+/**
+ * Manifest positions, found only when a refusal needs one (reading a user's fieldSources computes them). Without a
+ * manifest, the operation's own source.
+ */
 class Positions {
-  private readonly desired: DesiredState;
+  private readonly desired: DesiredState | null;
   private users: Map<string, DesiredUser> | undefined;
 
-  constructor(desired: DesiredState) {
+  constructor(desired: DesiredState | null) {
     this.desired = desired;
   }
 
   user(key: string | null): DesiredUser | undefined {
-    if (key === null) return undefined;
+    if (key === null || this.desired === null) return undefined;
     this.users ??= new Map(this.desired.users.map((user) => [user.key, user]));
     return this.users.get(key);
   }
@@ -94,7 +101,7 @@ class Positions {
 
   /** The organization's entry under `organizations:`. */
   organization(key: string): Source | undefined {
-    const declared = this.desired.organizations.find((org) => org.slug === key);
+    const declared = this.desired?.organizations.find((org) => org.slug === key);
     return declared ? position(declared.source) : undefined;
   }
 }
@@ -218,10 +225,14 @@ function organizationChecks(
   for (const membership of live.memberships) orgs.get(membership.organizationId)?.live.push(membership);
 
   let managed: Set<string> | undefined;
-  const isManaged = (member: string): boolean => {
-    managed ??= new Set(context.matches.flatMap((match) => (match.live ? [match.live.id] : [])));
-    return member.startsWith('key:') || managed.has(member);
-  };
+  const { matches } = context;
+  const isManaged =
+    matches === null
+      ? null
+      : (member: string): boolean => {
+          managed ??= new Set(matches.flatMap((match) => (match.live ? [match.live.id] : [])));
+          return member.startsWith('key:') || managed.has(member);
+        };
   const limits = new Map(live.organizations.map((org) => [org.id, org.maxAllowedMemberships]));
   const errors: PlanDiagnostic[] = [];
   // Sorted by name, then id: the same inputs in any order give the same errors.
@@ -261,7 +272,7 @@ function membersAfter(changes: OrgChanges): Map<string, string> {
 function membershipQuota(
   changes: OrgChanges,
   limit: number,
-  isManaged: (member: string) => boolean,
+  isManaged: ((member: string) => boolean) | null,
   positions: Positions,
 ): PlanDiagnostic | null {
   const creates = changes.operations.filter((op): op is CreateMembershipOp => op.type === 'create_membership');
@@ -270,19 +281,23 @@ function membershipQuota(
   if (limit <= 0 || creates.length === 0 || peak <= limit) return null;
   const first = creates[Math.max(0, limit - current)] as CreateMembershipOp;
   const after = [...membersAfter(changes).keys()];
-  const unmanaged = after.filter((member) => !isManaged(member)).length;
-  const counted = `${after.length - unmanaged} in the manifest, ${unmanaged} not in the manifest: unmanaged members count too`;
+  // Without a manifest (undo) every member is simply a member.
+  const unmanaged = isManaged === null ? 0 : after.filter((member) => !isManaged(member)).length;
+  const counted =
+    isManaged === null
+      ? ''
+      : `${after.length - unmanaged} in the manifest, ${unmanaged} not in the manifest: unmanaged members count too`;
   if (after.length > limit) {
     return diagnostic(
       'membership_quota_exceeded',
-      `organization "${changes.name}" would have ${plural(after.length, 'member')} after the plan (${counted}), more than its limit of ${limit}; the first one over the limit is user ${userName(first.user)}`,
+      `organization "${changes.name}" would have ${plural(after.length, 'member')} after the plan${counted === '' ? '' : ` (${counted})`}, more than its limit of ${limit}; the first one over the limit is user ${userName(first.user)}`,
       positions.membership(first),
       `Declare at most ${limit} members (including those not in the manifest), or raise the organization's limit (max_allowed_memberships) in Clerk. Clerk refuses the member past the limit (organization_membership_quota_exceeded).`,
     );
   }
   return diagnostic(
     'membership_quota_exceeded',
-    `organization "${changes.name}" has ${plural(current, 'member')} and the plan adds ${creates.length} before it removes any: it would reach ${peak}, more than its limit of ${limit}, at user ${userName(first.user)} (after the plan: ${after.length}; ${counted})`,
+    `organization "${changes.name}" has ${plural(current, 'member')} and the plan adds ${creates.length} before it removes any: it would reach ${peak}, more than its limit of ${limit}, at user ${userName(first.user)} (after the plan: ${after.length}${counted === '' ? '' : `; ${counted}`})`,
     positions.membership(first),
     `Apply in two steps: first the manifest without the new members (removals only), then with them; or raise the organization's limit (max_allowed_memberships) in Clerk. Additions run before removals so that a halted apply removes nothing.`,
   );
