@@ -331,7 +331,7 @@ function organizationAdmin(changes: OrgChanges, positions: Positions): PlanDiagn
     const source =
       op.type === 'update_membership_role' || op.type === 'delete_membership'
         ? positions.membership(op)
-        : positions.organization(changes.name);
+        : (positions.organization(changes.name) ?? fallback(op));
     return diagnostic(
       'organization_without_admin',
       `organization "${changes.name}" would have ${count} and no ${ADMIN_ROLE} after the plan: it takes the role from its last ${losses.length === 1 ? 'admin' : 'admins'} ${who}`,
