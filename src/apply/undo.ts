@@ -314,8 +314,9 @@ function mergeChanges<T>(
 
 /**
  * Two reversals of one value (several applies in the journal changed it) as one: from the value the newest apply
- * left to the value before the oldest. Executing both would not do: the executor orders by phase, not by journal
- * order (a restoring unban runs before a restoring ban), so the last one to run would win.
+ * left to the value before the oldest. One request per value, and what is judged (the checks, isDestructive, the
+ * production guard) is the net change: undoing "add key b" then "remove key b" restores nothing and removes nothing,
+ * where the two reversals alone would be a destructive removal and a re-add.
  */
 function coalesce(newer: Operation, older: Operation): Operation {
   if (newer.type === 'update_user' && older.type === 'update_user') {

@@ -221,5 +221,10 @@ describe('buildUndoPlan: several changes of one value', () => {
     expect(toggled.operations.map((op) => op.id)).toStrictEqual(['unban_user:emp-1']);
     const back = buildUndoPlan(journal([[rename('Ada', 'Adah')], [rename('Adah', 'Ada')]]));
     expect(back.operations).toStrictEqual([]);
+    // Undoing "add b" then "remove b" alone would be a destructive removal of b: the net change is none.
+    const readded = buildUndoPlan(
+      journal([[setMetadata({ a: 1 }, { a: 1, b: 2 })], [setMetadata({ a: 1, b: 2 }, { a: 1 })]]),
+    );
+    expect(readded.operations).toStrictEqual([]);
   });
 });

@@ -92,7 +92,7 @@ describe('buildUndoPlan', () => {
   it('swaps ban/unban and lock/unlock, one operation per state: the state before the oldest change', () => {
     const ids = undo.operations.map((op) => op.id);
     // ban, unban, lock, unlock of emp-1 were applied in that order: before them emp-1 was neither banned nor locked.
-    // Two restoring operations for one state would run in phase order (unban before ban), not journal order.
+    // One restoring operation per state: the net change.
     expect(ids.filter((id) => /^(un)?(ban|lock)_user:/.test(id))).toStrictEqual([
       'unlock_user:emp-1',
       'unban_user:emp-1',
