@@ -124,7 +124,7 @@ function warningSections(presentation: PlanPresentation, budget: number): string
     ) +
     section(
       warnings,
-      `> [!WARNING]\n> ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: apply goes ahead, but read them.`,
+      `> [!WARNING]\n> **${warnings.length} warning${warnings.length === 1 ? '' : 's'}** (apply goes ahead):`,
       'warning',
     )
   );

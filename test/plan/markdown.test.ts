@@ -102,7 +102,7 @@ describe('refusals and warnings come first', () => {
       liveRead: ['GET /instance/organization_settings gave no creator_role: assuming org:admin'],
     });
     const markdown = renderPlanMarkdown(plan);
-    const warningsAt = markdown.indexOf('> 2 warnings: apply goes ahead, but read them.');
+    const warningsAt = markdown.indexOf('> **2 warnings** (apply goes ahead):');
     expect(warningsAt).toBeGreaterThan(markdown.indexOf('refusal[mass_change]'));
     expect(markdown).toContain(
       'warning[inline_password]: user "emp-001" has an inline password (clerk/users.yaml:7:5)\n  hint: Read it from the environment: password: ${EMP_001_PASSWORD}\n',
