@@ -1,5 +1,5 @@
-// GitHub Actions integration: manifest diagnostics (and drift findings) as workflow-command annotations on stdout,
-// and Markdown reports appended to the job summary file. On with `--github`, or automatically when the runner sets
+// GitHub Actions integration: manifest diagnostics, a plan's refusals and warnings (and drift findings) as
+// workflow-command annotations on stdout, and Markdown reports appended to the job summary file. On with `--github`, or automatically when the runner sets
 // GITHUB_ACTIONS=true. Formats: https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 // (`::error file=F,line=L,col=C,title=T::message`; the job summary is the file named by $GITHUB_STEP_SUMMARY).
 
@@ -15,8 +15,9 @@ export const GITHUB_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   github: { type: 'boolean' },
 };
 
-export const GITHUB_OPTIONS_HELP = `  --github              GitHub Actions: manifest errors as annotations, the Markdown report appended to
-                        $GITHUB_STEP_SUMMARY (on by default when GITHUB_ACTIONS=true)`;
+export const GITHUB_OPTIONS_HELP = `  --github              GitHub Actions: manifest errors (and a plan's refusals and warnings) as annotations,
+                        the Markdown report appended to $GITHUB_STEP_SUMMARY (on by default when
+                        GITHUB_ACTIONS=true)`;
 
 /** `--github`, or running under GitHub Actions (the runner sets GITHUB_ACTIONS=true). */
 export function githubEnabled(values: OptionValues, env: Record<string, string | undefined>): boolean {
