@@ -1,7 +1,8 @@
 // GitHub Actions integration: manifest diagnostics, a plan's refusals and warnings (and drift findings) as
 // workflow-command annotations on stdout, and Markdown reports appended to the job summary file. On with `--github`,
 // or automatically when the runner sets GITHUB_ACTIONS=true. Formats:
-// https://docs.github.com/actions/reference/workflow-commands-for-github-actions (`::error file=F,line=L,col=C,title=T::message`; the job summary is the file named by $GITHUB_STEP_SUMMARY).
+// https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+// (`::error file=F,line=L,col=C,title=T::message`; the job summary is the file named by $GITHUB_STEP_SUMMARY).
 
 import { appendFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
