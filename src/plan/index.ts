@@ -15,6 +15,8 @@ export {
   orgMark,
 } from './org-identity.ts';
 export { parsePlan, serializePlan } from './plan-json.ts';
-export { presentPlan } from './present.ts';
+export { describeWarning, operationName, presentPlan } from './present.ts';
 export { type Disclosure, disclosureOf, NOTHING_TO_HIDE, publicPlan, redactText } from './redact.ts';
+export { LIVE_READ_WARNING, type ReviewFindings, withReviewWarnings } from './review-warnings.ts';
+export { oneLine } from './safe-text.ts';
 export * from './types.ts';
