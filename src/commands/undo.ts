@@ -9,7 +9,14 @@
 import { resolve } from 'node:path';
 import { checkedUndoPlan, journalUserKey, readJournal, readUndoLive, undoLiveIds } from '../apply/index.ts';
 import { PlanError, UsageError } from '../errors.ts';
-import { NOTHING_TO_HIDE, parsePlan, presentPlan, publicPlan, serializePlan } from '../plan/index.ts';
+import {
+  NOTHING_TO_HIDE,
+  parsePlan,
+  presentPlan,
+  publicPlan,
+  serializePlan,
+  withReviewWarnings,
+} from '../plan/index.ts';
 import { type LiveSnapshot, UNRESTRICTED_INSTANCE } from '../state/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
@@ -63,6 +70,7 @@ Exit codes: 0 success (whether or not there is anything to undo), 1 error or ref
     journalUserKey(entries);
 
     let live: LiveSnapshot = { users: [], organizations: [], memberships: [], instance: UNRESTRICTED_INSTANCE };
+    let readWarnings: string[] = [];
     const ids = undoLiveIds(entries);
     if (ids.users.length > 0 || ids.organizations.length > 0) {
       const { client } = openClient(values, io);
@@ -71,12 +79,14 @@ Exit codes: 0 success (whether or not there is anything to undo), 1 error or ref
         const read = await readUndoLive(client, entries, { signal: io.signal });
         for (const warning of read.readWarnings) io.stderr.write(`warning: ${warning}\n`);
         live = read;
+        readWarnings = read.readWarnings;
       } finally {
         await client.close();
       }
     }
 
-    const { plan, errors, irreversible } = checkedUndoPlan(entries, live, { journal: journalFile });
+    const checked = checkedUndoPlan(entries, live, { journal: journalFile });
+    const { errors, irreversible } = checked;
     if (irreversible.length > 0) {
       io.stderr.write(`Cannot be undone automatically (${irreversible.length}):\n`);
       for (const item of irreversible) io.stderr.write(`  ${item}\n`);
@@ -92,8 +102,9 @@ Exit codes: 0 success (whether or not there is anything to undo), 1 error or ref
         },
       );
     }
-    // Every output shows the plan as reviewers may see it (no manifest: nothing read from the environment is known).
-    const shown = publicPlan(plan, NOTHING_TO_HIDE);
+    // Reviewers see every refusal and warning in every output, and the plan as they may see it (no manifest: nothing
+    // read from the environment is known).
+    const shown = publicPlan(withReviewWarnings(checked.plan, { liveRead: readWarnings }), NOTHING_TO_HIDE);
     // The same check `apply PLAN` will run, so a plan this command saves is one apply accepts.
     const text = serializePlan(parsePlan(serializePlan(shown)));
 
@@ -108,8 +119,9 @@ Exit codes: 0 success (whether or not there is anything to undo), 1 error or ref
         }),
       );
     }
-    const refusals = plan.warnings.filter((warning) => warning.severity === 'refusal');
-    if (refusals.length > 0) {
+    const refusals = shown.warnings.filter((warning) => warning.severity === 'refusal');
+    // The text plan shows them itself; a JSON document on stdout is often redirected to a file.
+    if (format !== 'text' && refusals.length > 0) {
       io.stderr.write(formatPlanDiagnostics(refusals, 'warning'));
       io.stderr.write('apply will refuse this plan unless the flags named above are given.\n');
     }
