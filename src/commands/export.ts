@@ -410,10 +410,11 @@ Writes the live instance as a manifest: organizations by key, users by key with 
 numbers (primary first), username, names, the metadata kinds asked for, banned/locked, and memberships in the
 exported organizations. Empty values are written too (banned: false, locked: false, firstName: null,
 phoneNumbers: []...), so the file manages what it exported: a later ban, lock or name added in the dashboard is
-drift, and apply puts the exported value back. Delete a field from the file to leave it unmanaged. An organization's key is the one clerk-sync marked it with, else its slug, else one made
-from its name. Planning the exported file shows "No changes.", except that organizations with neither a mark nor
-a slug get clerk-sync's mark (they are found by their name). The output is deterministic: the same instance gives
-a byte-identical file. settings.prune is false, so applying it never deletes anyone.
+drift, and apply puts the exported value back. Delete a field from the file to leave it unmanaged. An
+organization's key is the one clerk-sync marked it with, else its slug, else one made from its name. Planning the
+exported file shows "No changes.", except that organizations with neither a mark nor a slug get clerk-sync's mark
+(they are found by their name). The output is deterministic: the same instance gives a byte-identical file.
+settings.prune is false, so applying it never deletes anyone.
 No secrets are exported: the Clerk API never returns passwords (or their hashes), so none can be.
 
 Options:
