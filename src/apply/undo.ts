@@ -5,6 +5,7 @@
 // an organization's mark (kept: it only records the organization's manifest key).
 
 import jsonPatch from 'fast-json-patch';
+import { ClerkSyncError } from '../errors.ts';
 import type {
   JsonPatchOperation,
   MetadataChange,
@@ -210,6 +211,8 @@ function reverse(op: Operation, done: JournalDone | undefined): Reversal {
     case 'update_membership_role': {
       const before = op.changes.role.after;
       const after = op.changes.role.before;
+      // A role read from the environment is journalled by reference (`(from ${ROLE})`): it may have been admin.
+      const mayBeAdmin = before === 'org:admin' || !before.startsWith('org:');
       return {
         operation: {
           id: '',
@@ -218,7 +221,7 @@ function reverse(op: Operation, done: JournalDone | undefined): Reversal {
           user: userRef(op, done),
           membershipId: op.membershipId,
           changes: { role: { before, after } },
-          downgrade: before === 'org:admin' && after !== 'org:admin',
+          downgrade: mayBeAdmin && after !== 'org:admin',
           dependsOn: [],
         },
       };
@@ -251,6 +254,16 @@ function reverse(op: Operation, done: JournalDone | undefined): Reversal {
  * process was killed) is reversed when reversing is harmless either way (a value setter), otherwise listed.
  */
 export function buildUndoPlan(entries: readonly JournalEntry[]): UndoPlan {
+  if (entries.some((entry) => entry.kind === 'header' && entry.redacted === true)) {
+    throw new ClerkSyncError(
+      'journal_redacted',
+      'this is the public copy of a journal: its private metadata is masked, so it cannot restore',
+      {
+        meta: { redacted: true },
+        hint: 'Pass the journal itself (the same name without .public), kept where apply ran.',
+      },
+    );
+  }
   const intents = new Map<string, Operation>();
   const order: { key: string; done: JournalDone | undefined }[] = [];
   const settled = new Set<string>();

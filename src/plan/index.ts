@@ -16,5 +16,18 @@ export {
 } from './org-identity.ts';
 export { parsePlan, serializePlan } from './plan-json.ts';
 export { presentPlan } from './present.ts';
-export { type Disclosure, disclosureOf, NOTHING_TO_HIDE, publicPlan, redactText } from './redact.ts';
+export {
+  type Disclosure,
+  disclosureOf,
+  hidingAll,
+  maskPrivate,
+  NOTHING_TO_HIDE,
+  PRIVATE_VALUE,
+  publicOperation,
+  publicOperationId,
+  publicPlan,
+  type RedactionOptions,
+  redactText,
+  replaceWholeValue,
+} from './redact.ts';
 export * from './types.ts';
