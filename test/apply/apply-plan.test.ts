@@ -496,7 +496,7 @@ describe('creates', () => {
     });
     const result = await applyPlan(planOf([createUser('emp-1', true)]), options(client, { secrets: () => 'short' }));
     const failure = result.outcomes.find((outcome) => outcome.status === 'failed');
-    expect(failure?.status === 'failed' && failure.error.message).toContain(
+    expect(failure?.status === 'failed' && failure.error?.message).toContain(
       'form_password_length_too_short: [redacted] is too [redacted]',
     );
   });
