@@ -1,6 +1,7 @@
-// GitHub Actions integration: manifest diagnostics (and drift findings) as workflow-command annotations on stdout,
-// and Markdown reports appended to the job summary file. On with `--github`, or automatically when the runner sets
-// GITHUB_ACTIONS=true. Formats: https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+// GitHub Actions integration: manifest diagnostics, a plan's refusals and warnings (and drift findings) as
+// workflow-command annotations on stdout, and Markdown reports appended to the job summary file. On with `--github`,
+// or automatically when the runner sets GITHUB_ACTIONS=true. Formats:
+// https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 // (`::error file=F,line=L,col=C,title=T::message`; the job summary is the file named by $GITHUB_STEP_SUMMARY).
 
 import { appendFile } from 'node:fs/promises';
@@ -8,14 +9,16 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { ClerkSyncError, FileError, ManifestInvalidError } from '../errors.ts';
 import type { Diagnostic } from '../manifest/index.ts';
+import type { PlanWarning } from '../plan/index.ts';
 import type { CliIO, OptionValues } from './command.ts';
 
 export const GITHUB_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   github: { type: 'boolean' },
 };
 
-export const GITHUB_OPTIONS_HELP = `  --github              GitHub Actions: manifest errors as annotations, the Markdown report appended to
-                        $GITHUB_STEP_SUMMARY (on by default when GITHUB_ACTIONS=true)`;
+export const GITHUB_OPTIONS_HELP = `  --github              GitHub Actions: manifest errors (and a plan's refusals and warnings) as annotations,
+                        the Markdown report appended to $GITHUB_STEP_SUMMARY (on by default when
+                        GITHUB_ACTIONS=true)`;
 
 /** `--github`, or running under GitHub Actions (the runner sets GITHUB_ACTIONS=true). */
 export function githubEnabled(values: OptionValues, env: Record<string, string | undefined>): boolean {
@@ -52,27 +55,78 @@ function annotationPath(file: string, options: AnnotationOptions): string {
   return fromRoot.split(sep).join('/');
 }
 
+interface AnnotationFields {
+  command: 'error' | 'warning' | 'notice';
+  code: string;
+  message: string;
+  hint?: string | undefined;
+  file?: string | undefined;
+  line?: number | undefined;
+  column?: number | undefined;
+  endLine?: number | undefined;
+  endColumn?: number | undefined;
+}
+
+/** `::error file=F,line=L,col=C,title=clerk-sync CODE::message`, the hint on a second line of the message. */
+function annotation(fields: AnnotationFields, options: AnnotationOptions): string {
+  const properties: string[] = [];
+  if (fields.file) properties.push(`file=${escapeProperty(annotationPath(fields.file, options))}`);
+  if (fields.line !== undefined && fields.line > 0) properties.push(`line=${fields.line}`);
+  if (fields.column !== undefined && fields.column > 0) properties.push(`col=${fields.column}`);
+  if (fields.endLine !== undefined && fields.endLine > 0) properties.push(`endLine=${fields.endLine}`);
+  // GitHub applies endColumn only to a single-line range.
+  if (fields.endColumn !== undefined && fields.endColumn > 0 && fields.endLine === fields.line)
+    properties.push(`endColumn=${fields.endColumn}`);
+  properties.push(`title=${escapeProperty(`clerk-sync ${fields.code}`)}`);
+  const message = fields.hint ? `${fields.message}\nhint: ${fields.hint}` : fields.message;
+  return `::${fields.command} ${properties.join(',')}::${escapeData(message)}\n`;
+}
+
 /**
  * One workflow command per diagnostic: `::error file=F,line=L,col=C,title=clerk-sync CODE::message`, warnings as
  * `::warning`, anything else as `::notice`. The hint, when there is one, follows the message on a second line.
  */
 export function githubAnnotations(diagnostics: readonly Diagnostic[], options: AnnotationOptions = {}): string {
   return diagnostics
-    .map((diagnostic) => {
-      const command =
-        diagnostic.severity === 'error' ? 'error' : diagnostic.severity === 'warning' ? 'warning' : 'notice';
-      const properties: string[] = [];
-      if (diagnostic.file) properties.push(`file=${escapeProperty(annotationPath(diagnostic.file, options))}`);
-      if (diagnostic.line > 0) properties.push(`line=${diagnostic.line}`);
-      if (diagnostic.column > 0) properties.push(`col=${diagnostic.column}`);
-      if (diagnostic.endLine !== undefined && diagnostic.endLine > 0) properties.push(`endLine=${diagnostic.endLine}`);
-      // GitHub applies endColumn only to a single-line range.
-      if (diagnostic.endColumn !== undefined && diagnostic.endColumn > 0 && diagnostic.endLine === diagnostic.line)
-        properties.push(`endColumn=${diagnostic.endColumn}`);
-      properties.push(`title=${escapeProperty(`clerk-sync ${diagnostic.code}`)}`);
-      const message = diagnostic.hint ? `${diagnostic.message}\nhint: ${diagnostic.hint}` : diagnostic.message;
-      return `::${command} ${properties.join(',')}::${escapeData(message)}\n`;
-    })
+    .map((diagnostic) =>
+      annotation(
+        {
+          command: diagnostic.severity === 'error' ? 'error' : diagnostic.severity === 'warning' ? 'warning' : 'notice',
+          code: diagnostic.code,
+          message: diagnostic.message,
+          hint: diagnostic.hint,
+          file: diagnostic.file,
+          line: diagnostic.line,
+          column: diagnostic.column,
+          endLine: diagnostic.endLine,
+          endColumn: diagnostic.endColumn,
+        },
+        options,
+      ),
+    )
+    .join('');
+}
+
+/**
+ * One workflow command per plan warning: `::error` for a refusal (apply will refuse the plan), `::warning` for the
+ * rest, at its manifest file and line when it has one.
+ */
+export function planWarningAnnotations(warnings: readonly PlanWarning[], options: AnnotationOptions = {}): string {
+  return warnings
+    .map((warning) =>
+      annotation(
+        {
+          command: warning.severity === 'refusal' ? 'error' : 'warning',
+          code: warning.code,
+          message: warning.message,
+          hint: warning.hint,
+          file: warning.source?.file,
+          line: warning.source?.line,
+          column: warning.source?.column,
+        },
+        options,
+      ),
+    )
     .join('');
 }
 

@@ -15,7 +15,7 @@ import {
   type PlanResult,
   redactText,
 } from '../plan/index.ts';
-import { type DesiredState, fetchLiveSnapshot, type LiveSnapshot } from '../state/index.ts';
+import { type DesiredState, type FetchedLiveSnapshot, fetchLiveSnapshot, type LiveSnapshot } from '../state/index.ts';
 import { nonNegativeInteger } from './api-options.ts';
 import { booleanOption, type CliIO, type OptionValues, stringList } from './command.ts';
 import { heapBudget } from './heap-budget.ts';
@@ -83,8 +83,12 @@ export async function loadManifestFromFlags(values: OptionValues, io: CliIO, com
   return loaded;
 }
 
-/** Reads the live state the manifest manages, reporting size and time on stderr. */
-export async function readLiveState(client: ClerkClient, desired: DesiredState, io: CliIO): Promise<LiveSnapshot> {
+/** Reads the live state the manifest manages, reporting size and time on stderr; `readWarnings` go into the plan. */
+export async function readLiveState(
+  client: ClerkClient,
+  desired: DesiredState,
+  io: CliIO,
+): Promise<FetchedLiveSnapshot> {
   const started = Date.now();
   const before = client.stats().requests;
   io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);

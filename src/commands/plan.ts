@@ -3,7 +3,7 @@
 
 import { ClerkSyncError, UsageError } from '../errors.ts';
 import { loadManifest } from '../manifest/index.ts';
-import { presentPlan, publicPlan, renderPlanMarkdown, serializePlan } from '../plan/index.ts';
+import { presentPlan, publicPlan, renderPlanMarkdown, serializePlan, withReviewWarnings } from '../plan/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { booleanOption, type CommandDefinition, stringList, stringOption } from './command.ts';
@@ -15,8 +15,8 @@ import {
   appendStepSummary,
   GITHUB_OPTIONS,
   GITHUB_OPTIONS_HELP,
-  githubAnnotations,
   githubEnabled,
+  planWarningAnnotations,
 } from './github.ts';
 import {
   disclosureFrom,
@@ -86,13 +86,14 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
       load: () => loadManifestFromFlags(values, io, 'plan'),
       reload: async () => (await loadManifest(stringList(values, 'file'), { env: io.env, cwd: io.cwd })).diagnostics,
     });
-    if (github && warnings.length > 0) annotations.write(githubAnnotations(warnings, annotationOptions(io)));
     const { client } = openClient(values, io);
     try {
       const live = await readLiveState(client, desired, io);
-      const { plan: computed, refusals } = planOrThrow(desired, live, planOptions, io);
-      // Every output (stdout, --out, the step summary) shows the plan as reviewers may see it.
-      const plan = publicPlan(computed, disclosureFrom(values, desired));
+      const { plan: computed } = planOrThrow(desired, live, planOptions, io);
+      // Reviewers see every refusal and warning in every output (stdout, --out, annotations, the step summary), and
+      // the plan as they may see it: publicPlan redacts what the command line does not allow to be shown.
+      const reviewed = withReviewWarnings(computed, { manifest: warnings, liveRead: live.readWarnings });
+      const plan = publicPlan(reviewed, disclosureFrom(values, desired));
       if (format === 'json') {
         io.stdout.write(serializePlan(plan));
       } else if (format === 'markdown') {
@@ -106,9 +107,15 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
           }),
         );
       }
-      if (refusals.length > 0) {
+      const refusals = plan.warnings.filter((warning) => warning.severity === 'refusal');
+      // The text plan shows them itself; a JSON or Markdown document on stdout is often redirected to a file.
+      if (format !== 'text' && refusals.length > 0) {
         io.stderr.write(formatPlanDiagnostics(refusals, 'warning'));
         io.stderr.write('apply will refuse this plan unless the flags named above are given.\n');
+      }
+      // After the manifest could be read, planned and redacted: annotations show what every other output shows.
+      if (github && plan.warnings.length > 0) {
+        annotations.write(planWarningAnnotations(plan.warnings, annotationOptions(io)));
       }
       if (booleanOption(values, 'rehearse') && plan.operations.length === 0) {
         io.stderr.write('Rehearsal skipped: the plan has no changes.\n');

@@ -15,7 +15,7 @@ export {
   orgMark,
 } from './org-identity.ts';
 export { parsePlan, serializePlan } from './plan-json.ts';
-export { presentPlan } from './present.ts';
+export { describeWarning, operationName, presentPlan } from './present.ts';
 export {
   type Disclosure,
   disclosureOf,
@@ -30,4 +30,6 @@ export {
   redactText,
   replaceWholeValue,
 } from './redact.ts';
+export { LIVE_READ_WARNING, type ReviewFindings, withReviewWarnings } from './review-warnings.ts';
+export { oneLine } from './safe-text.ts';
 export * from './types.ts';

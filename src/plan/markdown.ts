@@ -1,10 +1,17 @@
-// renderPlanMarkdown: the plan as a pull-request comment. Summary tables first, then the destructive changes a
-// reviewer must not miss, then one <details> block per organization/user with a ```diff block. GitHub refuses
-// comments over 65,536 characters, so the output stops adding blocks before `maxChars` and says how many are left.
+// renderPlanMarkdown: the plan as a pull-request comment (and job summary). First what it is for (manifest,
+// instance), then what apply will refuse and the warnings, then the summary tables with readable operation names,
+// the destructive changes a reviewer must not miss, and one <details> block per organization/user with a ```diff
+// block. GitHub refuses comments over 65,536 characters, so the output stops adding blocks before `maxChars` and
+// says how many are left.
+//
+// The manifest is written by whoever opens the pull request, so nothing it says may become Markdown or HTML: user
+// text goes only into code spans, <code> elements (HTML-escaped) or fenced blocks (fence longer than any backtick
+// run), always on one line (safe-text.ts). Code is where GitHub renders no HTML, link, image or @mention.
 
 import { isDestructive, PHASES } from './order.ts';
-import { presentPlan } from './present.ts';
-import type { Plan, PresentedGroup, PresentedLine } from './types.ts';
+import { describeWarning, operationName, presentPlan } from './present.ts';
+import { oneLine } from './safe-text.ts';
+import type { Plan, PlanPresentation, PlanWarning, PresentedGroup, PresentedLine } from './types.ts';
 
 export interface MarkdownOptions {
   /** Upper bound on the output length. @default 60000 (GitHub's comment limit is 65,536). */
@@ -16,14 +23,32 @@ const DEFAULT_MAX_CHARS = 60_000;
 const FOOTER_RESERVE = 200;
 
 function escapeHtml(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
 }
 
-/** Inline code that survives backticks in the text. */
-function code(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longest + 1);
-  return longest > 0 ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
+function longestRun(text: string, pattern: RegExp): number {
+  return Math.max(0, ...(text.match(pattern) ?? []).map((run) => run.length));
+}
+
+/** Inline code on one line that survives backticks in the text. */
+export function codeSpan(text: string): string {
+  const safe = oneLine(text);
+  if (safe === '') return '` `';
+  const fence = '`'.repeat(longestRun(safe, /`+/g) + 1);
+  // A space on each side lets the text start or end with a backtick; CommonMark strips one of each.
+  return fence.length > 1 || safe.startsWith(' ') ? `${fence} ${safe} ${fence}` : `${fence}${safe}${fence}`;
+}
+
+/** A fenced block of lines (each made one line), fenced longer than any backtick run inside. */
+function fencedBlock(info: string, lines: readonly string[]): string {
+  const text = lines.map(oneLine).join('\n');
+  const fence = '`'.repeat(Math.max(3, longestRun(text, /`{3,}/g) + 1));
+  return `${fence}${info}\n${text}\n${fence}\n`;
 }
 
 function diffLines(line: PresentedLine): string[] {
@@ -43,19 +68,76 @@ function detailsBlock(group: PresentedGroup): string {
     body.push(`@@ ${op.title} @@`);
     for (const line of op.lines) body.push(...diffLines(line));
   }
-  const text = body.join('\n');
-  const longest = Math.max(0, ...(text.match(/`{3,}/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(Math.max(3, longest + 1));
   const count = group.operations.length;
-  const summary = `${group.symbol} ${escapeHtml(group.title)} (${count} change${count === 1 ? '' : 's'})`;
-  return `<details><summary>${summary}</summary>\n\n${fence}diff\n${text}\n${fence}\n\n</details>\n`;
+  const title = `<code>${escapeHtml(oneLine(group.title))}</code>`;
+  const summary = `${group.symbol} ${title} (${count} change${count === 1 ? '' : 's'})`;
+  return `<details><summary>${summary}</summary>\n\n${fencedBlock('diff', body)}\n</details>\n`;
+}
+
+/** Which manifest (or journal) and which instance the plan is for. */
+function subjectLines(plan: Plan): string {
+  const source =
+    plan.source.kind === 'manifest'
+      ? `Manifest: ${plan.source.files.length > 0 ? plan.source.files.map(codeSpan).join(', ') : '(none)'}`
+      : `Undo of the journal ${codeSpan(plan.source.journal)}`;
+  const { apiUrl, environment } = plan.instance;
+  const api = apiUrl === null ? 'an unknown API' : codeSpan(apiUrl);
+  const env =
+    environment === null ? 'environment unknown' : environment === 'production' ? '**production**' : environment;
+  return `${source}  \nInstance: ${api} (${env})\n`;
+}
+
+function warningLines(warning: PlanWarning): string[] {
+  const { headline, hint } = describeWarning(warning);
+  return hint === undefined ? [headline] : [headline, `  hint: ${hint}`];
+}
+
+/**
+ * Refusals, then warnings, each as a fenced block of compiler-style lines, within `budget` characters; what does not
+ * fit is counted.
+ */
+function warningSections(presentation: PlanPresentation, budget: number): string {
+  const refusals = presentation.warnings.filter((warning) => warning.severity === 'refusal');
+  const warnings = presentation.warnings.filter((warning) => warning.severity !== 'refusal');
+  let used = 0;
+  const section = (list: PlanWarning[], heading: string, noun: string): string => {
+    if (list.length === 0) return '';
+    const lines: string[] = [];
+    let shown = 0;
+    for (const warning of list) {
+      const entry = warningLines(warning);
+      const size = entry.join('\n').length + 1;
+      if (shown > 0 && used + size > budget) break;
+      lines.push(...entry);
+      used += size;
+      shown += 1;
+    }
+    const more = list.length - shown;
+    const rest = more > 0 ? `\n… and ${more} more ${noun}${more === 1 ? '' : 's'} (see the JSON plan)\n` : '';
+    return `\n${heading}\n\n${fencedBlock('text', lines)}${rest}`;
+  };
+  return (
+    section(
+      refusals,
+      `> [!CAUTION]\n> **Apply will refuse this plan** unless the flags named in the hints below are given (${refusals.length} refusal${refusals.length === 1 ? '' : 's'}).`,
+      'refusal',
+    ) +
+    section(
+      warnings,
+      `> [!WARNING]\n> **${warnings.length} warning${warnings.length === 1 ? '' : 's'}** (apply goes ahead):`,
+      'warning',
+    )
+  );
 }
 
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   const presentation = presentPlan(plan);
   const { summary } = presentation;
-  let out = `### clerk-sync plan\n\n**${presentation.summaryLine}**\n`;
+  let out = `### clerk-sync plan\n\n${subjectLines(plan)}`;
+  // At most a quarter of the budget, so the plan itself still gets room.
+  out += warningSections(presentation, maxChars / 4);
+  out += `\n**${presentation.summaryLine}**\n`;
   if (presentation.noChanges) return `${out}\nThe live instance already matches the manifest.\n`;
 
   out += `\n| Create | Change | Delete | Users touched |\n|---:|---:|---:|---:|\n`;
@@ -64,7 +146,7 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   // update_membership_role has two phases; each type is listed once.
   for (const type of new Set(PHASES.map((phase) => phase.type))) {
     const count = summary.byType[type];
-    if (count !== undefined) out += `| \`${type}\` | ${count} |\n`;
+    if (count !== undefined) out += `| ${operationName(type)} | ${count} |\n`;
   }
 
   const titles = new Map<string, string>();
@@ -76,7 +158,7 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
     out += `\n#### Destructive changes (${destructive.length})\n\n`;
     let shown = 0;
     for (const op of destructive) {
-      const entry = `- ${code(op.type)} ${escapeHtml(titles.get(op.id) ?? op.id)}\n`;
+      const entry = `- **${operationName(op.type)}**: ${codeSpan(titles.get(op.id) ?? op.id)}\n`;
       // At most half the budget, so the per-user details still get room.
       if (out.length + entry.length + FOOTER_RESERVE > maxChars / 2) break;
       out += entry;

@@ -10,8 +10,10 @@ import type {
   ChangeSymbol,
   JsonPatchOperation,
   Operation,
+  OperationType,
   Plan,
   PlanPresentation,
+  PlanWarning,
   PresentedGroup,
   PresentedLine,
   PresentedOperation,
@@ -190,6 +192,67 @@ function describe(op: Operation): { title: string; lines: PresentedLine[] } {
   }
 }
 
+/** What an operation type does, as a reviewer reads it in a summary table: `Delete user`, `Change role`. */
+export function operationName(type: OperationType): string {
+  switch (type) {
+    case 'create_organization':
+      return 'Create organization';
+    case 'mark_organization':
+      return 'Adopt organization (mark as managed)';
+    case 'update_organization':
+      return 'Rename organization';
+    case 'create_user':
+      return 'Create user';
+    case 'update_user':
+      return 'Change profile';
+    case 'add_email_address':
+      return 'Add email address';
+    case 'set_primary_email_address':
+      return 'Change primary email address';
+    case 'remove_email_address':
+      return 'Remove email address';
+    case 'add_phone_number':
+      return 'Add phone number';
+    case 'set_primary_phone_number':
+      return 'Change primary phone number';
+    case 'remove_phone_number':
+      return 'Remove phone number';
+    case 'update_metadata':
+      return 'Change metadata';
+    case 'ban_user':
+      return 'Ban user';
+    case 'unban_user':
+      return 'Unban user';
+    case 'lock_user':
+      return 'Lock user';
+    case 'unlock_user':
+      return 'Unlock user';
+    case 'create_membership':
+      return 'Add to organization';
+    case 'update_membership_role':
+      return 'Change role';
+    case 'delete_membership':
+      return 'Remove from organization';
+    case 'delete_user':
+      return 'Delete user';
+    default: {
+      const unknown: never = type;
+      throw new Error(`unhandled operation type ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/**
+ * A warning as one line, `warning[inline_password]: ... (clerk/users.yaml:12:5)` (refusals say `refusal[...]`), and
+ * its hint. The severity comes first so no line starts with text a file name controls (a CI runner reads a line that
+ * starts with `::` as a command). Not escaped: each view makes it safe for where it goes.
+ */
+export function describeWarning(warning: PlanWarning): { headline: string; hint?: string } {
+  const where = warning.source ? ` (${warning.source.file}:${warning.source.line}:${warning.source.column})` : '';
+  const headline = `${warning.severity}[${warning.code}]: ${warning.message}${where}`;
+  return warning.hint === undefined ? { headline } : { headline, hint: warning.hint };
+}
+
 export function presentOperation(op: Operation): PresentedOperation {
   const kind = changeKindOf(op.type);
   const { title, lines } = describe(op);
@@ -245,5 +308,10 @@ export function presentPlan(plan: Plan): PlanPresentation {
     summary: plan.summary,
     summaryLine: summaryLine(plan.summary),
     noChanges: plan.operations.length === 0,
+    // Refusals first, whatever order a plan file holds them in.
+    warnings: [
+      ...plan.warnings.filter((warning) => warning.severity === 'refusal'),
+      ...plan.warnings.filter((warning) => warning.severity !== 'refusal'),
+    ],
   };
 }

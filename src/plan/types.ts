@@ -405,4 +405,6 @@ export interface PlanPresentation {
   summary: PlanSummary;
   summaryLine: string;
   noChanges: boolean;
+  /** The plan's refusals and warnings, refusals first: every view shows them with the plan. */
+  warnings: PlanWarning[];
 }

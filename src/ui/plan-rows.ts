@@ -3,7 +3,7 @@
 // as plain lines for plans too large for Ink's layout. One source for the content keeps both outputs identical
 // wherever nothing needs wrapping.
 
-import type { PlanPresentation, PresentedLine } from '../plan/index.ts';
+import { describeWarning, oneLine, type PlanPresentation, type PresentedLine } from '../plan/index.ts';
 import { INK_MAX_PLAN_ROWS } from './output.ts';
 import { GLYPH, paint, SYMBOL_TONE } from './theme.ts';
 
@@ -48,6 +48,7 @@ export function planRows(presentation: PlanPresentation, options: { color: boole
       text: `${paint('No changes.', 'strong', color)} ${NO_CHANGES_EXPLANATION}`,
       gapBefore: gap,
     });
+    rows.push(...warningRows(presentation, color));
     return rows;
   }
   const symbol = (s: keyof typeof SYMBOL_TONE) => paint(s, SYMBOL_TONE[s], color);
@@ -67,6 +68,32 @@ export function planRows(presentation: PlanPresentation, options: { color: boole
     }
   }
   rows.push({ indent: 0, text: paint(presentation.summaryLine, 'strong', color), gapBefore: true });
+  rows.push(...warningRows(presentation, color));
+  return rows;
+}
+
+export const REFUSAL_HEADING = 'Apply will refuse this plan unless the flags named in the hints are given:';
+export const WARNING_HEADING = 'Warnings (apply goes ahead):';
+
+/**
+ * The plan's refusals, then its warnings, after the plan on the same stream, so a saved log shows them with it.
+ * Manifest text in them is shown on one line without control characters (no terminal escape sequences).
+ */
+export function warningRows(presentation: PlanPresentation, color: boolean): PlanRow[] {
+  const rows: PlanRow[] = [];
+  const section = (severity: 'refusal' | 'warning', heading: string) => {
+    const list = presentation.warnings.filter((warning) => warning.severity === severity);
+    if (list.length === 0) return;
+    const tone = severity === 'refusal' ? 'error' : 'warn';
+    rows.push({ indent: 0, text: paint(heading, 'strong', color), gapBefore: true });
+    for (const warning of list) {
+      const { headline, hint } = describeWarning(warning);
+      rows.push({ indent: INDENT, text: paint(oneLine(headline), tone, color) });
+      if (hint !== undefined) rows.push({ indent: INDENT * 2, text: `hint: ${oneLine(hint)}` });
+    }
+  };
+  section('refusal', REFUSAL_HEADING);
+  section('warning', WARNING_HEADING);
   return rows;
 }
 

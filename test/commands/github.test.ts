@@ -13,6 +13,7 @@ import {
   escapeProperty,
   githubAnnotations,
   githubEnabled,
+  planWarningAnnotations,
 } from '../../src/commands/github.ts';
 import { FileError, ManifestInvalidError } from '../../src/errors.ts';
 import type { Diagnostic } from '../../src/manifest/index.ts';
@@ -100,6 +101,48 @@ describe('githubAnnotations', () => {
   it('escape helpers match @actions/core', () => {
     expect(escapeData('a%b\rc\nd:e,f')).toBe('a%25b%0Dc%0Ad:e,f');
     expect(escapeProperty('a%b\rc\nd:e,f')).toBe('a%25b%0Dc%0Ad%3Ae%2Cf');
+  });
+});
+
+describe('planWarningAnnotations', () => {
+  it('makes a refusal an error and a warning a warning, at its file, line and column when it has one', () => {
+    const out = planWarningAnnotations(
+      [
+        {
+          code: 'mass_delete',
+          severity: 'refusal',
+          message: 'the plan deletes 12 users, more than the limit of 10',
+          hint: 'Review the deletions, then raise --max-deletes or pass --allow-mass-delete.',
+        },
+        {
+          code: 'inline_password',
+          severity: 'warning',
+          message: 'user "emp-001" has an inline password',
+          source: { file: 'users.yaml', line: 7, column: 5 },
+        },
+      ],
+      { cwd: '/repo/clerk', workspace: '/repo' },
+    );
+    expect(out.split('\n')).toStrictEqual([
+      '::error title=clerk-sync mass_delete::the plan deletes 12 users, more than the limit of 10%0Ahint: Review the deletions, then raise --max-deletes or pass --allow-mass-delete.',
+      '::warning file=clerk/users.yaml,line=7,col=5,title=clerk-sync inline_password::user "emp-001" has an inline password',
+      '',
+    ]);
+  });
+
+  it('keeps what a manifest says inside one command: no second line, no property of its own', () => {
+    const out = planWarningAnnotations([
+      {
+        code: 'unknown_key',
+        severity: 'warning',
+        message: 'key "x\n::error file=evil.yaml::fake" is unknown',
+        source: { file: 'a,line=1:b.yaml', line: 3, column: 1 },
+        hint: '100%',
+      },
+    ]);
+    expect(out).toBe(
+      '::warning file=a%2Cline=1%3Ab.yaml,line=3,col=1,title=clerk-sync unknown_key::key "x%0A::error file=evil.yaml::fake" is unknown%0Ahint: 100%25\n',
+    );
   });
 });
 

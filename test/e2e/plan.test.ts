@@ -150,12 +150,18 @@ describe('plan output', () => {
     expect(run.code, run.stderr).toBe(0);
     const plan = JSON.parse(run.stdout) as {
       formatVersion: number;
+      source: unknown;
+      instance: unknown;
+      warnings: unknown[];
       fingerprints: { manifest: string; live: string };
       operations: { id: string; type: string; password?: unknown }[];
       summary: { create: number; change: number; delete: number };
       liveVersions: { users: Record<string, { updatedAt: number }> };
     };
-    expect(plan.formatVersion).toBe(1);
+    expect(plan.formatVersion).toBe(2);
+    expect(plan.source).toStrictEqual({ kind: 'manifest', files: ['users.yaml'] });
+    expect(plan.instance).toStrictEqual({ apiUrl: e2e.emulator.url, environment: 'development' });
+    expect(plan.warnings).toStrictEqual([]);
     expect(plan.fingerprints.manifest).toMatch(/^[0-9a-f]{64}$/);
     expect(plan.fingerprints.live).toMatch(/^[0-9a-f]{64}$/);
     // Constructive phases first, the membership removal and the ban last.
@@ -205,6 +211,105 @@ describe('plan output', () => {
     expect(saved).toBe(json.stdout);
     expect(saved).not.toContain(PASSWORD);
     expect(saved).toContain('"variable": "PW"');
+  });
+});
+
+// ---- reviewers see what apply will refuse ----
+
+/** Twelve users clerk-sync manages; the manifest keeps one, so a prune deletes eleven (mass_delete, mass_change). */
+const MANY = {
+  users: Array.from({ length: 12 }, (_, index) => ({
+    external_id: `emp-${index}`,
+    email_address: [`emp${index}@acme.test`],
+    private_metadata: { clerkSync: { managedBy: 'clerk-sync' } },
+  })),
+};
+
+const PRUNE_MOST = `apiVersion: clerk-sync/v1
+settings:
+  prune: true
+users:
+  - externalId: emp-0
+    emailAddresses: [emp0@acme.test]
+    password: Inline-Password-2026!
+`;
+
+describe('plan shows what apply will refuse', () => {
+  it('the JSON plan and --out carry mass_delete and mass_change as refusals, and the manifest warning at its line', async () => {
+    const e2e = await e2eContext({ seed: MANY });
+    const file = await e2e.write('users.yaml', PRUNE_MOST);
+    const run = await e2e.cli(['plan', '-f', file, '--format', 'json', '--out', 'p.json']);
+    expect(run.code, run.stderr).toBe(0);
+    const plan = JSON.parse(run.stdout) as { warnings: { code: string; severity: string; source?: unknown }[] };
+    expect(plan.warnings.map(({ code, severity }) => [severity, code])).toStrictEqual([
+      ['refusal', 'mass_delete'],
+      ['refusal', 'mass_change'],
+      ['warning', 'inline_password'],
+    ]);
+    expect(plan.warnings[0]).toMatchObject({
+      message: 'the plan deletes 11 users, more than the limit of 10',
+      hint: expect.stringContaining('--allow-mass-delete'),
+    });
+    expect(plan.warnings[2]?.source).toStrictEqual({ file: 'users.yaml', line: 7, column: 15 });
+    expect(await readFile(join(e2e.dir, 'p.json'), 'utf8')).toBe(run.stdout);
+    // stdout is a document: the refusal is also said on stderr for whoever runs it.
+    expect(run.stderr).toContain('apply will refuse this plan unless the flags named above are given.');
+    expect(mutatingRequests(e2e.emulator.stats())).toEqual({});
+  });
+
+  it('the Markdown says what it is for and puts the refusals first; --github annotates them and writes the summary', async () => {
+    const e2e = await e2eContext({ seed: MANY });
+    const file = await e2e.write('users.yaml', PRUNE_MOST);
+    const summary = join(e2e.dir, 'summary.md');
+    const run = await e2e.cli(['plan', '-f', file, '--format', 'markdown', '--github'], {
+      env: { GITHUB_STEP_SUMMARY: summary },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const markdown = run.stdout;
+    expect(markdown).toContain(`Manifest: \`users.yaml\`  \nInstance: \`${e2e.emulator.url}\` (development)\n`);
+    const refusal = markdown.indexOf('refusal[mass_delete]: the plan deletes 11 users');
+    expect(refusal).toBeGreaterThan(markdown.indexOf('**Apply will refuse this plan**'));
+    expect(markdown.indexOf('warning[inline_password]')).toBeGreaterThan(refusal);
+    expect(markdown.indexOf('**Plan: 0 to create, 0 to change, 11 to delete.**')).toBeGreaterThan(
+      markdown.indexOf('warning[inline_password]'),
+    );
+    expect(markdown).toContain('| Delete user | 11 |');
+    expect(markdown).not.toContain('delete_user`');
+    // Annotations go to stderr when stdout carries the document; one per plan warning.
+    const annotations = run.stderr.split('\n').filter((line) => line.startsWith('::'));
+    expect(annotations).toStrictEqual([
+      expect.stringMatching(/^::error title=clerk-sync mass_delete::the plan deletes 11 users, .*%0Ahint: /),
+      expect.stringMatching(/^::error title=clerk-sync mass_change::/),
+      expect.stringMatching(/^::warning file=users\.yaml,line=7,col=15,.*title=clerk-sync inline_password::/),
+    ]);
+    expect(await readFile(summary, 'utf8')).toBe(markdown);
+  });
+
+  it('the text plan lists the refusals and warnings after the summary on stdout, and stderr does not repeat them', async () => {
+    const e2e = await e2eContext({ seed: MANY });
+    const file = await e2e.write('users.yaml', PRUNE_MOST);
+    const run = await e2e.cli(['plan', '-f', file, '--github']);
+    expect(run.code, run.stderr).toBe(0);
+    const tail = run.stdout.slice(run.stdout.indexOf('Plan: 0 to create, 0 to change, 11 to delete.'));
+    const lines = tail.split('\n');
+    // In plan order; long lines wrap at the default width of a non-terminal output.
+    expect(lines.slice(0, 5)).toStrictEqual([
+      'Plan: 0 to create, 0 to change, 11 to delete.',
+      '',
+      'Apply will refuse this plan unless the flags named in the hints are given:',
+      '    refusal[mass_delete]: the plan deletes 11 users, more than the limit of 10',
+      '        hint: Review the deletions, then raise --max-deletes or pass --allow-mass-delete.',
+    ]);
+    expect(lines[5]).toMatch(/^ {4}refusal\[mass_change\]: /);
+    const warningsAt = lines.indexOf('Warnings (apply goes ahead):');
+    expect(warningsAt).toBeGreaterThan(5);
+    expect(lines[warningsAt + 1]).toBe(
+      '    warning[inline_password]: password is written in the manifest (users.yaml:7:15)',
+    );
+    expect(run.stderr).not.toContain('mass_delete');
+    // With text on stdout, the annotations go there too (where the runner reads them).
+    expect(run.stdout).toMatch(/^::error title=clerk-sync mass_delete::/m);
+    expect(run.stdout).toMatch(/^::warning file=users\.yaml,line=7,col=15,/m);
   });
 });
 

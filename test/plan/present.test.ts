@@ -116,6 +116,7 @@ describe('presentPlan', () => {
       summary: { create: 0, change: 0, delete: 0, byType: {}, usersTouched: 0 },
       summaryLine: 'No changes.',
       noChanges: true,
+      warnings: [],
     });
   });
 });
@@ -136,15 +137,15 @@ describe('renderPlanMarkdown', () => {
     expect(destructiveAt).toBeGreaterThan(tableAt);
     expect(detailsAt).toBeGreaterThan(destructiveAt);
     expect(markdown).toContain('| 1 | 4 | 1 | 3 |');
-    expect(markdown).toContain('| `update_membership_role` | 1 |');
+    expect(markdown).toContain('| Change role | 1 |');
     expect(markdown).toContain(
-      '- `update_membership_role` user emp-001 (alice@acme.test): change role in acme (downgrade)\n',
+      '- **Change role**: `user emp-001 (alice@acme.test): change role in acme (downgrade)`\n',
     );
-    expect(markdown).toContain('- `delete_user` user user_9 (emp-009, old@acme.test): delete user');
+    expect(markdown).toContain('- **Delete user**: `user user_9 (emp-009, old@acme.test): delete user');
     expect(markdown.match(/<details>/g)).toHaveLength(4);
     expect(markdown.match(/<\/details>/g)).toHaveLength(4);
     expect(markdown).toContain(
-      '<details><summary>~ user emp-001 (alice@acme.test) (3 changes)</summary>\n\n```diff\n@@ update profile @@\n- firstName: "Ada"\n+ firstName: "Adah"\n',
+      '<details><summary>~ <code>user emp-001 (alice@acme.test)</code> (3 changes)</summary>\n\n```diff\n@@ update profile @@\n- firstName: "Ada"\n+ firstName: "Adah"\n',
     );
     expect(markdown).toContain('- privateMetadata.salary: (sensitive)\n+ privateMetadata.salary: (sensitive)\n');
     expect(markdown).not.toContain('90');
@@ -161,7 +162,7 @@ describe('renderPlanMarkdown', () => {
   it('escapes HTML in titles and lengthens the fence around backticks', () => {
     const desired = desiredState([desiredUser('<b>x</b>', { externalId: '<b>x</b>', firstName: 'a```b' })]);
     const markdown = renderPlanMarkdown(createPlan(desired, snapshot(), DEFAULT_PLAN_OPTIONS).plan);
-    expect(markdown).toContain('<summary>+ user &lt;b&gt;x&lt;/b&gt; (1 change)</summary>');
+    expect(markdown).toContain('<summary>+ <code>user &lt;b&gt;x&lt;/b&gt;</code> (1 change)</summary>');
     expect(markdown).toContain('\n````diff\n');
   });
 
@@ -200,7 +201,7 @@ describe('renderPlanMarkdown', () => {
     const { plan } = createPlan(desiredState([], { settings: { prune: true } }), live, DEFAULT_PLAN_OPTIONS);
     const markdown = renderPlanMarkdown(plan);
     expect(markdown.length).toBeLessThanOrEqual(60_000);
-    const listed = markdown.match(/^- `delete_user`/gm)?.length ?? 0;
+    const listed = markdown.match(/^- \*\*Delete user\*\*/gm)?.length ?? 0;
     expect(markdown).toContain(`- … and ${3000 - listed} more destructive changes (see the JSON plan)`);
     expect(markdown.indexOf('#### Details')).toBeLessThan(30_000);
     const shown = markdown.match(/<details>/g)?.length ?? 0;

@@ -71,6 +71,7 @@ function expected(fake: FakeClerk, managed: string[]): FetchedLiveSnapshot {
       roles: ['org:admin', 'org:member'],
       userCount: fake.users.length,
     },
+    apiUrl: fake.url,
     readWarnings: [],
   };
 }

@@ -190,3 +190,54 @@ describe('renderPlanText', () => {
     );
   });
 });
+
+describe('refusals and warnings in the text plan', () => {
+  const refused = {
+    ...samplePresentation(),
+    warnings: [
+      {
+        code: 'mass_delete',
+        severity: 'refusal' as const,
+        message: 'the plan deletes 12 users, more than the limit of 10',
+        hint: 'Review the deletions, then raise --max-deletes or pass --allow-mass-delete.',
+      },
+      {
+        code: 'inline_password',
+        severity: 'warning' as const,
+        message: 'user "\u001b[2Jx\nPlan: 0" has a password',
+        source: { file: 'clerk/users.yaml', line: 7, column: 5 },
+      },
+    ],
+  };
+
+  it('follow the summary line on the same output, refusals first with their hints', () => {
+    for (const text of [
+      renderPlanText(refused, { color: false, columns: 200 }),
+      plain(render(<PlanView presentation={refused} color={false} />).lastFrame()),
+    ]) {
+      const tail = text.slice(text.indexOf('Plan: 2 to create'));
+      expect(tail.trimEnd()).toBe(
+        [
+          'Plan: 2 to create, 2 to change, 2 to delete.',
+          '',
+          'Apply will refuse this plan unless the flags named in the hints are given:',
+          '    refusal[mass_delete]: the plan deletes 12 users, more than the limit of 10',
+          '        hint: Review the deletions, then raise --max-deletes or pass --allow-mass-delete.',
+          '',
+          'Warnings (apply goes ahead):',
+          '    warning[inline_password]: user "\\u001b[2Jx\\nPlan: 0" has a password (clerk/users.yaml:7:5)',
+        ].join('\n'),
+      );
+    }
+  });
+
+  it('are shown on a plan without changes too, and coloured only when asked', () => {
+    const empty = { ...emptyPresentation(), warnings: refused.warnings.slice(1) };
+    const text = renderPlanText(empty, { color: true, columns: 200 });
+    expect(plain(text)).toMatch(/^No changes\. .*\n\nWarnings \(apply goes ahead\):\n {4}warning\[inline_password\]/);
+    expect(hasAnsi(text)).toBe(true);
+    // The manifest's escape character never reaches the terminal.
+    expect(text).not.toContain('\u001b[2J');
+    expect(plain(text)).toContain('\\u001b[2Jx');
+  });
+});

@@ -128,6 +128,7 @@ export function samplePresentation(): PlanPresentation {
     },
     summaryLine: 'Plan: 2 to create, 2 to change, 2 to delete.',
     noChanges: false,
+    warnings: [],
   };
 }
 
@@ -137,6 +138,7 @@ export function emptyPresentation(): PlanPresentation {
     summary: { create: 0, change: 0, delete: 0, byType: {}, usersTouched: 0 },
     summaryLine: 'No changes.',
     noChanges: true,
+    warnings: [],
   };
 }
 
