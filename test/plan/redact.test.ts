@@ -5,6 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { plannedRequests } from '../../src/apply/index.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
 import {
   createPlan,
@@ -170,6 +171,16 @@ users:
     expect(JSON.stringify(shown)).not.toContain('4711');
     // Shown variables are shown: the public metadata value is the canary itself.
     expect(metadata.body.public_metadata).toEqual({ a: CANARY });
+  });
+
+  it('gives dry-run requests (apply --dry-run) that hold no environment value', () => {
+    const { plan, desired } = canaryPlan();
+    expect(JSON.stringify(plannedRequests(plan))).toContain(CANARY);
+    const requests = plannedRequests(publicPlan(plan, disclosureOf(desired, [])));
+    expect(requests).toHaveLength(plan.operations.length);
+    expect(JSON.stringify(requests)).not.toContain(CANARY);
+    expect(JSON.stringify(requests)).not.toContain(DIGITS);
+    expect(JSON.stringify(requests)).toContain('<id of create_user:(from ${CANARY})>');
   });
 
   it('keeps the nulls of a merge body (they delete keys), masking the rest', () => {
