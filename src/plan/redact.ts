@@ -24,11 +24,17 @@ export function disclosureOf(desired: DesiredState, shownVariables: readonly str
   return { fromEnvironment: desired.fromEnvironment ?? [], shownVariables };
 }
 
-/** The same values, none shown: what journals and diagnostics use, whatever --show-env says. */
+const allHidden = new WeakMap<Disclosure, Disclosure>();
+
+/** The same values, none shown: what journals and diagnostics use, whatever --show-env says. Memoised (one hider). */
 export function hidingAll(disclosure: Disclosure): Disclosure {
-  return disclosure.shownVariables.length === 0
-    ? disclosure
-    : { fromEnvironment: disclosure.fromEnvironment, shownVariables: [] };
+  if (disclosure.shownVariables.length === 0) return disclosure;
+  let hidden = allHidden.get(disclosure);
+  if (!hidden) {
+    hidden = { fromEnvironment: disclosure.fromEnvironment, shownVariables: [] };
+    allHidden.set(disclosure, hidden);
+  }
+  return hidden;
 }
 
 /** How much of an operation is made public. */
