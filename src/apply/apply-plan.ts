@@ -6,7 +6,14 @@
 
 import type { ClerkClient, RequestSpec, RetryMode } from '../clerk/index.ts';
 import { ApiError, ClerkSyncError, InternalError, isApiError } from '../errors.ts';
-import { type BanUserOp, isDestructive, type Operation, type Plan, type UnbanUserOp } from '../plan/index.ts';
+import {
+  type BanUserOp,
+  isDestructive,
+  type Operation,
+  type Plan,
+  replaceWholeValue,
+  type UnbanUserOp,
+} from '../plan/index.ts';
 import type { UserKeyKind } from '../state/index.ts';
 import { type Journal, type JournalEntry, planFingerprint } from './journal.ts';
 import { type CreateOp, lookUpCreated } from './lookups.ts';
@@ -276,7 +283,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   function redact(message: string, op: Operation): string {
     if (op.type !== 'create_user' || op.password === undefined) return message;
     const secret = options.secrets(op);
-    return secret ? message.split(secret).join('[redacted]') : message;
+    // Whole words only: a password `short` must not turn the code form_password_length_too_short into ..._too_[redacted].
+    return secret ? replaceWholeValue(message, secret, '[redacted]') : message;
   }
 
   async function fail(op: Operation, error: unknown): Promise<void> {

@@ -11,8 +11,10 @@ export {
   type JournalFailed,
   type JournalHeader,
   type JournalIntent,
+  journalLine,
   parseJournal,
   planFingerprint,
+  publicJournalFile,
   readJournal,
   startedOperations,
 } from './journal.ts';

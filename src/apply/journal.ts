@@ -3,12 +3,25 @@
 // operation (which carries the before-images: previous values, metadata, role, ban/lock state), then what was
 // created, so `undo` can build a restoring plan and a re-run of the same plan can skip what is already done.
 // A process killed mid-write leaves a torn last line: reading ignores it, and reopening cuts it off before appending.
+// No line holds a value read from the environment: ids and the values undo does not send back name them by reference
+// (`(from ${NAME})`); before-images and private metadata stay, for undo, in this local file (mode 0600). Beside it,
+// `<name>.public.jsonl` gets the same lines with every private metadata value masked: the copy to share or upload.
 
 import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FileError } from '../errors.ts';
-import type { Operation, OperationType, Plan } from '../plan/index.ts';
+import {
+  type Disclosure,
+  hidingAll,
+  NOTHING_TO_HIDE,
+  type Operation,
+  type OperationType,
+  type Plan,
+  publicOperation,
+  publicOperationId,
+  redactText,
+} from '../plan/index.ts';
 import type { UserKeyKind } from '../state/index.ts';
 import type { CreatedObjectKind } from './types.ts';
 
@@ -23,6 +36,8 @@ export interface JournalHeader {
   startedAt: string;
   userKey: UserKeyKind;
   operations: number;
+  /** Set in the public copy: private metadata is masked there, so undo refuses it. */
+  redacted?: true;
 }
 
 /** Written (and fsync'd) before the first mutating request of an operation. `op` is the plan's operation verbatim. */
@@ -137,7 +152,11 @@ export async function readJournal(file: string): Promise<JournalEntry[]> {
  * Operations of `plan` that an earlier apply recorded in `file` (intent, done or failed): what an interrupted run
  * of the same plan already began. A missing file means none; an unreadable or corrupt one is an error.
  */
-export async function startedOperations(file: string, plan: Plan): Promise<Set<string>> {
+export async function startedOperations(
+  file: string,
+  plan: Plan,
+  disclosure: Disclosure = NOTHING_TO_HIDE,
+): Promise<Set<string>> {
   let entries: JournalEntry[];
   try {
     entries = await readJournal(file);
@@ -146,10 +165,12 @@ export async function startedOperations(file: string, plan: Plan): Promise<Set<s
     throw error;
   }
   const fingerprint = planFingerprint(plan);
+  const ids = idsByJournalId(plan, disclosure);
   const started = new Set<string>();
-  for (const entry of entries) {
-    if (entry.kind === 'header' || entry.plan !== fingerprint) continue;
-    started.add(entry.kind === 'intent' ? entry.op.id : entry.op);
+  for (const read of entries) {
+    if (read.kind === 'header' || read.plan !== fingerprint) continue;
+    const entry = withPlanIds(read, ids);
+    if (entry.kind !== 'header') started.add(entry.kind === 'intent' ? entry.op.id : entry.op);
   }
   return started;
 }
@@ -204,28 +225,96 @@ async function writeAll(file: string, text: string): Promise<void> {
 
 export interface CreateJournalOptions {
   now?: () => number;
+  /** The values the plan's manifest read from the environment (its shown variables are ignored: never shown here). */
+  disclosure?: Disclosure;
+}
+
+/** Where the public copy of `file` is written: `journal.jsonl` -> `journal.public.jsonl`. */
+export function publicJournalFile(file: string): string {
+  return file.endsWith('.jsonl') ? `${file.slice(0, -'.jsonl'.length)}.public.jsonl` : `${file}.public.jsonl`;
+}
+
+const KEPT = { privateMetadata: 'keep', beforeImages: 'keep' } as const;
+const PUBLIC = { privateMetadata: 'mask', beforeImages: 'redact' } as const;
+
+/**
+ * An entry as a journal line holds it: the journal's own (`kept`: before-images and private metadata as they are,
+ * for undo) or the public copy's. Environment values are named by reference in both.
+ */
+export function journalLine(entry: JournalEntry, disclosure: Disclosure, form: 'kept' | 'public'): JournalEntry {
+  const hidden = hidingAll(disclosure);
+  switch (entry.kind) {
+    case 'header':
+      return form === 'public' ? { ...entry, redacted: true } : entry;
+    case 'intent':
+      return { ...entry, op: publicOperation(entry.op, hidden, form === 'public' ? PUBLIC : KEPT) };
+    case 'done':
+      return { ...entry, op: publicOperationId(entry.op, hidden) };
+    case 'failed':
+      return {
+        ...entry,
+        op: publicOperationId(entry.op, hidden),
+        error: { ...entry.error, message: redactText(entry.error.message, hidden) },
+      };
+    default: {
+      const unknown: never = entry;
+      return unknown;
+    }
+  }
+}
+
+/** The plan's own ids by the ids its journal lines carry, to read an earlier run of it back. */
+function idsByJournalId(plan: Plan, disclosure: Disclosure): Map<string, string> {
+  const hidden = hidingAll(disclosure);
+  return new Map(plan.operations.map((op) => [publicOperationId(op.id, hidden), op.id]));
+}
+
+/** An entry of `plan` read back, with the plan's own operation ids. */
+function withPlanIds(entry: JournalEntry, ids: ReadonlyMap<string, string>): JournalEntry {
+  if (entry.kind === 'header') return entry;
+  if (entry.kind === 'intent') {
+    const id = ids.get(entry.op.id);
+    return id === undefined ? entry : { ...entry, op: { ...entry.op, id } };
+  }
+  return { ...entry, op: ids.get(entry.op) ?? entry.op };
 }
 
 /**
- * Opens (creating directories as needed) the journal for applying `plan` and writes its header line. Existing
- * entries are kept and exposed as `previous`, so a re-run of the same plan can resume.
+ * Opens (creating directories as needed) the journal for applying `plan` and its public copy, and writes the header
+ * line. Existing entries are kept and exposed as `previous` (with the plan's own ids), so a re-run of the same plan
+ * can resume.
  */
 export async function createJournal(file: string, plan: Plan, options: CreateJournalOptions = {}): Promise<Journal> {
   const now = options.now ?? Date.now;
+  const disclosure = hidingAll(options.disclosure ?? NOTHING_TO_HIDE);
+  const publicFile = publicJournalFile(file);
   let handle: FileHandle;
+  let publicHandle: FileHandle;
   try {
     await mkdir(dirname(file), { recursive: true });
   } catch (error) {
     throw fileError('create the directory of', file, error);
   }
-  const previous = await prepareExisting(file);
+  const fingerprint = planFingerprint(plan);
+  const ids = idsByJournalId(plan, disclosure);
+  const previous = (await prepareExisting(file)).map((entry) =>
+    entry.plan === fingerprint ? withPlanIds(entry, ids) : entry,
+  );
+  await prepareExisting(publicFile);
   try {
     handle = await open(file, 'a', 0o600);
   } catch (error) {
     throw fileError('open', file, error);
   }
+  try {
+    publicHandle = await open(publicFile, 'a', 0o644);
+  } catch (error) {
+    await handle.close();
+    throw fileError('open', publicFile, error);
+  }
 
   let pending: string[] = [];
+  let publicPending: string[] = [];
   let waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   let flushing: Promise<void> | undefined;
   let closed = false;
@@ -233,12 +322,16 @@ export async function createJournal(file: string, plan: Plan, options: CreateJou
   const flushLoop = async (): Promise<void> => {
     while (pending.length > 0) {
       const lines = pending;
+      const publicLines = publicPending;
       const batch = waiters;
       pending = [];
+      publicPending = [];
       waiters = [];
       try {
         await handle.write(lines.join(''));
         await handle.sync();
+        // The copy for sharing is not what undo or a resumed run reads: written, not synced per batch.
+        await publicHandle.write(publicLines.join(''));
         for (const waiter of batch) waiter.resolve();
       } catch (error) {
         const failure = fileError('write', file, error);
@@ -250,7 +343,8 @@ export async function createJournal(file: string, plan: Plan, options: CreateJou
 
   const write = (entry: JournalEntry): Promise<void> => {
     if (closed) return Promise.reject(fileError('write', file, new Error('journal is closed')));
-    pending.push(`${JSON.stringify(entry)}\n`);
+    pending.push(`${JSON.stringify(journalLine(entry, disclosure, 'kept'))}\n`);
+    publicPending.push(`${JSON.stringify(journalLine(entry, disclosure, 'public'))}\n`);
     const written = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
     // Start after the current tick so every line written in it joins one write + fsync.
     flushing ??= Promise.resolve().then(flushLoop);
@@ -266,13 +360,14 @@ export async function createJournal(file: string, plan: Plan, options: CreateJou
       await flushing;
       closed = true;
       await handle.close();
+      await publicHandle.close();
     },
   };
   try {
     await write({
       kind: 'header',
       version: JOURNAL_VERSION,
-      plan: planFingerprint(plan),
+      plan: fingerprint,
       startedAt: new Date(now()).toISOString(),
       userKey: plan.settings.userKey,
       operations: plan.operations.length,

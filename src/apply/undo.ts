@@ -243,6 +243,7 @@ function reverse(op: Operation, done: JournalDone | undefined): Reversal {
           user: userRef(op, done),
           membershipId: op.membershipId,
           changes: { role: { before, after } },
+          // A role journalled by reference (`(from ${ROLE})`) is not org:admin: leaving it counts as a downgrade.
           downgrade: lowersPrivileges(before, after),
           dependsOn: [],
         },
@@ -381,6 +382,16 @@ function withoutNoOps(op: Operation): Operation | null {
  * source is the journal line of the change it reverses, where refusals of the undo plan point.
  */
 export function buildUndoPlan(entries: readonly JournalEntry[], options: { journal?: string } = {}): UndoPlan {
+  if (entries.some((entry) => entry.kind === 'header' && entry.redacted === true)) {
+    throw new ClerkSyncError(
+      'journal_redacted',
+      'this is the public copy of a journal: its private metadata is masked, so it cannot restore',
+      {
+        meta: { redacted: true },
+        hint: 'Pass the journal itself (the same name without .public), kept where apply ran.',
+      },
+    );
+  }
   const intents = new Map<string, { op: Operation; line: number }>();
   const order: { key: string; done: JournalDone | undefined }[] = [];
   const settled = new Set<string>();

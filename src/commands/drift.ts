@@ -1,6 +1,7 @@
 // clerk-sync drift: a read-only plan that speaks of what changed live outside the manifest, in five classes
 // (changed, missing, unmanaged, membership, lock). Exit 2 when a class listed in --fail-on has drift; drift in the
 // other classes is reported as a warning. Under GitHub Actions the Markdown report goes to the job summary.
+// Values read from the environment are named by reference (`(from ${NAME})`) in every format unless --show-env.
 
 import { UsageError } from '../errors.ts';
 import { type Diagnostic, loadManifest } from '../manifest/index.ts';
@@ -11,6 +12,8 @@ import {
   type DriftReport,
   driftedClasses,
   driftSummaryLine,
+  publicDriftReport,
+  publicPlan,
   renderDriftMarkdown,
 } from '../plan/index.ts';
 import { shouldUseColor } from '../ui/index.ts';
@@ -26,7 +29,14 @@ import {
   githubAnnotations,
   githubEnabled,
 } from './github.ts';
-import { loadManifestFromFlags, MANIFEST_OPTIONS, planOptionsFrom, planOrThrow, readLiveState } from './live-plan.ts';
+import {
+  disclosureFrom,
+  loadManifestFromFlags,
+  MANIFEST_OPTIONS,
+  planOptionsFrom,
+  planOrThrow,
+  readLiveState,
+} from './live-plan.ts';
 import { parseFormat } from './plan.ts';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
@@ -155,6 +165,8 @@ Options:
                         classes is reported as a warning. none: never exit 2.
   --ignore PATH         a field path whose drift is expected (repeatable), like settings.ignore:
                         firstName, publicMetadata.lastSeenAt, memberships
+  --show-env NAME       show values read from \${NAME} (repeatable); every other value read from the
+                        environment is shown as (from \${NAME})
 ${GITHUB_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
@@ -164,6 +176,7 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
     ...API_OPTIONS,
     ...GITHUB_OPTIONS,
     ignore: { type: 'string', multiple: true },
+    'show-env': { type: 'string', multiple: true },
     format: { type: 'string' },
     'fail-on': { type: 'string', multiple: true },
   },
@@ -188,7 +201,9 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
       const live = await readLiveState(client, desired, io);
       // Safety refusals (mass change...) only matter to apply; drift reports whatever the plan holds.
       const { plan } = planOrThrow(desired, live, { ...planOptions, allowMassChange: true, allowMassDelete: true }, io);
-      report = classifyDrift(plan, desired, live);
+      // Every format (and the annotations and step summary) is made from the public plan.
+      const disclosure = disclosureFrom(values, desired);
+      report = publicDriftReport(classifyDrift(publicPlan(plan, disclosure), desired, live), disclosure);
     } finally {
       await client.close();
     }

@@ -13,6 +13,7 @@ import {
   type PlanDiagnostic,
   type PlanOptions,
   type PlanResult,
+  redactText,
 } from '../plan/index.ts';
 import { type DesiredState, type FetchedLiveSnapshot, fetchLiveSnapshot, type LiveSnapshot } from '../state/index.ts';
 import { nonNegativeInteger } from './api-options.ts';
@@ -121,7 +122,15 @@ export function formatPlanDiagnostics(diagnostics: PlanDiagnostic[], severity: '
 
 /** Plans, and refuses (PlanError) when the planner found errors; refusals are returned for the caller to judge. */
 export function planOrThrow(desired: DesiredState, live: LiveSnapshot, options: PlanOptions, io: CliIO): PlanResult {
-  const result = createPlan(desired, live, options);
+  const computed = createPlan(desired, live, options);
+  // Diagnostics never show a value read from the environment, whatever --show-env says.
+  const hidden = disclosureOf(desired, []);
+  const named = (diagnostic: PlanDiagnostic): PlanDiagnostic => ({
+    ...diagnostic,
+    message: redactText(diagnostic.message, hidden),
+    ...(diagnostic.hint === undefined ? {} : { hint: redactText(diagnostic.hint, hidden) }),
+  });
+  const result = { ...computed, errors: computed.errors.map(named), refusals: computed.refusals.map(named) };
   if (result.errors.length > 0) {
     io.stderr.write(formatPlanDiagnostics(result.errors, 'error'));
     const count = result.errors.length;

@@ -3,7 +3,14 @@
 
 import { ClerkSyncError, UsageError } from '../errors.ts';
 import { loadManifest } from '../manifest/index.ts';
-import { presentPlan, publicPlan, renderPlanMarkdown, serializePlan, withReviewWarnings } from '../plan/index.ts';
+import {
+  presentPlan,
+  publicPlan,
+  redactText,
+  renderPlanMarkdown,
+  serializePlan,
+  withReviewWarnings,
+} from '../plan/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { booleanOption, type CommandDefinition, stringList, stringOption } from './command.ts';
@@ -93,7 +100,8 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
       // Reviewers see every refusal and warning in every output (stdout, --out, annotations, the step summary), and
       // the plan as they may see it: publicPlan redacts what the command line does not allow to be shown.
       const reviewed = withReviewWarnings(computed, { manifest: warnings, liveRead: live.readWarnings });
-      const plan = publicPlan(reviewed, disclosureFrom(values, desired));
+      const disclosure = disclosureFrom(values, desired);
+      const plan = publicPlan(reviewed, disclosure);
       if (format === 'json') {
         io.stdout.write(serializePlan(plan));
       } else if (format === 'markdown') {
@@ -124,7 +132,7 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
           `Rehearsing on an emulated copy of the ${live.users.length} users, ${live.organizations.length} organizations and ${live.memberships.length} memberships read ...\n`,
         );
         const report = await rehearsePlan({ desired, live, planOptions, signal: io.signal });
-        io.stderr.write(formatRehearsal(report));
+        io.stderr.write(redactText(formatRehearsal(report), disclosure));
         if (!rehearsalPassed(report)) {
           throw new ClerkSyncError('rehearsal_failed', 'the rehearsal on an emulated copy failed (details above)', {
             meta: { refused: report.refused.map((item) => item.id), remaining: report.remaining.length },

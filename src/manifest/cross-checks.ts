@@ -2,6 +2,7 @@
 // identical settings across files, the user key on every user, duplicates across users and files (keys, emails,
 // usernames, phones, organization slugs), memberships of undeclared organizations, the reserved `clerkSync`
 // private-metadata key (clerk-sync's ownership mark), the 8 KB metadata cap, and where each password comes from.
+// A message names a value read from the environment by its reference (`(from ${NAME})`), never by the value.
 // Defensive about types: files with schema errors are still cross-checked, so all errors show at once.
 
 import { isScalar, type Node } from 'yaml';
@@ -20,6 +21,7 @@ import {
   type SourceRef,
   type UserKeyKind,
 } from '../state/model.ts';
+import { type EnvironmentName, environmentNames, environmentValues } from './environment.ts';
 import type { LinePositions } from './line-starts.ts';
 import {
   diagnosticAt,
@@ -120,6 +122,8 @@ class Checker {
   private readonly userFile: number[] = [];
   private readonly userItem: number[] = [];
   private readonly files: readonly ParsedFile[];
+  /** Names of the values read from the environment, made when a message first needs one. */
+  private names: Map<string, EnvironmentName> | undefined;
 
   constructor(files: readonly ParsedFile[]) {
     this.files = files;
@@ -157,12 +161,24 @@ class Checker {
     };
   }
 
-  error(file: ParsedFile, span: Span, fields: { code: string; message: string; hint?: string }): void {
+  error(file: ParsedFile, span: Span, fields: Fields & { concealed?: boolean }): void {
     this.diagnostics.push(diagnosticAt(file, span, { severity: 'error', ...fields }));
   }
 
-  warning(file: ParsedFile, span: Span, fields: { code: string; message: string; hint?: string }): void {
+  warning(file: ParsedFile, span: Span, fields: Fields & { concealed?: boolean }): void {
     this.diagnostics.push(diagnosticAt(file, span, { severity: 'warning', ...fields }));
+  }
+
+  /** A manifest value as a message shows it: quoted, or by its reference when it was read from the environment. */
+  shown(value: string): string {
+    this.names ??= environmentNames(environmentValues(this.files));
+    return this.names.get(value)?.reference ?? JSON.stringify(value);
+  }
+
+  /** Whether a message may quote `value` (it was not read from the environment). */
+  private quotable(value: string): boolean {
+    this.names ??= environmentNames(environmentValues(this.files));
+    return !this.names.has(value);
   }
 
   checkOrganizations(): void {
@@ -177,7 +193,7 @@ class Checker {
         if (earlier) {
           this.error(file, spanAt(file, ['organizations', String(index), 'slug']), {
             code: 'duplicate_organization',
-            message: `organization "${entry.slug}" is declared twice: here and at ${where(earlier)}`,
+            message: `organization ${this.shown(entry.slug)} is declared twice: here and at ${where(earlier)}`,
             hint: 'Keep one declaration.',
           });
           return;
@@ -238,7 +254,7 @@ class Checker {
         const keyField = this.settings.userKey === 'emailAddress' ? 'emailAddresses' : this.settings.userKey;
         fields = {
           code: 'duplicate_user',
-          message: `user "${value}" is declared twice: here and at ${there()}`,
+          message: `user ${this.shown(value)} is declared twice: here and at ${there()}`,
           hint: `The user key (${keyField}) must be unique across all manifest files; merge the two entries.`,
         };
         break;
@@ -246,7 +262,7 @@ class Checker {
       case 'externalId':
         fields = {
           code: 'duplicate_external_id',
-          message: `externalId "${value}" is also given to the user at ${there()}`,
+          message: `externalId ${this.shown(value)} is also given to the user at ${there()}`,
           hint: 'Clerk requires external IDs to be unique.',
         };
         break;
@@ -256,8 +272,8 @@ class Checker {
         fields = {
           code: 'duplicate_email',
           message: sameUser
-            ? `email address "${value}" is listed twice for this user (emails compare case-insensitively)`
-            : `email address "${value}" is also given to the user at ${there()}`,
+            ? `email address ${this.shown(value)} is listed twice for this user (emails compare case-insensitively)`
+            : `email address ${this.shown(value)} is also given to the user at ${there()}`,
           hint: 'An email address belongs to one user only.',
         };
         break;
@@ -265,15 +281,15 @@ class Checker {
         fields = {
           code: 'duplicate_phone',
           message: sameUser
-            ? `phone number "${value}" is listed twice for this user`
-            : `phone number "${value}" is also given to the user at ${there()}`,
+            ? `phone number ${this.shown(value)} is listed twice for this user`
+            : `phone number ${this.shown(value)} is also given to the user at ${there()}`,
           hint: 'A phone number belongs to one user only.',
         };
         break;
       case 'username':
         fields = {
           code: 'duplicate_username',
-          message: `username "${value}" is also given to the user at ${there()}`,
+          message: `username ${this.shown(value)} is also given to the user at ${there()}`,
           hint: 'Usernames are unique in Clerk.',
         };
         break;
@@ -438,7 +454,14 @@ class Checker {
       if (!this.orgSlugs.has(slug)) {
         this.error(file, spanAt(file, [...base, 'memberships', String(position), 'org']), {
           code: 'unknown_organization',
-          message: `membership of organization "${slug}", which is not declared under organizations${didYouMean(slug, this.orgSlugs.keys())}`,
+          message: `membership of organization ${this.shown(slug)}, which is not declared under organizations${
+            this.quotable(slug)
+              ? didYouMean(
+                  slug,
+                  [...this.orgSlugs.keys()].filter((known) => this.quotable(known)),
+                )
+              : ''
+          }`,
           hint: 'Declare the organization (slug and name) under organizations: clerk-sync manages memberships only in the organizations it manages.',
         });
       }
@@ -446,7 +469,7 @@ class Checker {
       if (earlier !== undefined) {
         this.error(file, spanAt(file, [...base, 'memberships', String(position), 'org']), {
           code: 'duplicate_membership',
-          message: `membership of "${slug}" is listed twice for this user (first at ${where(positions.at(start)[`memberships.${earlier}`] ?? userRef)})`,
+          message: `membership of ${this.shown(slug)} is listed twice for this user (first at ${where(positions.at(start)[`memberships.${earlier}`] ?? userRef)})`,
           hint: 'A user has one role per organization: keep one entry.',
         });
         continue;
@@ -497,6 +520,7 @@ class Checker {
     if (interpolation && interpolation.problems.length > 0) return undefined;
     if (!interpolation || interpolation.variables.length === 0) {
       this.warning(file, span(), {
+        concealed: true,
         code: 'inline_password',
         message: 'password is written in the manifest',
         hint: `Write password: \${VAR} and set VAR in the environment (a CI secret), so the password stays out of git.`,
@@ -505,6 +529,7 @@ class Checker {
     }
     if (!interpolation.single) {
       this.error(file, span(), {
+        concealed: true,
         code: 'invalid_password_reference',
         message: `password must be either one \${VAR} reference (optionally \${VAR:-default}) or a literal, not a mix`,
         hint: 'Put the whole password in the environment variable.',
@@ -644,12 +669,14 @@ export function buildDesiredState(
   const checker = new Checker(files);
   checker.checkOrganizations();
   checker.checkUsers();
+  const fromEnvironment = environmentValues(files);
   return {
     desired: {
       settings: checker.settings,
       organizations: checker.organizations,
       users: checker.users,
       files: [...fileNames],
+      ...(fromEnvironment.length === 0 ? {} : { fromEnvironment }),
     },
     diagnostics: checker.diagnostics,
   };

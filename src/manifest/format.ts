@@ -1,6 +1,7 @@
 // Diagnostics as text for people (compiler-like: `file:line:col: error[code]: message`, the source line quoted
 // with a caret under the column, then the hint) and as a stable JSON array for editors and CI annotations.
-// The quoted line is the source as written, so a secret that interpolation filled in is never shown.
+// The quoted line is the source as written, so a secret that interpolation filled in is never shown; the span of a
+// concealed diagnostic (a password written in the manifest) is masked wherever its line is quoted.
 
 import type { Diagnostic, ManifestSource } from './types.ts';
 
@@ -46,6 +47,50 @@ function lineOf(lines: Map<string, string[]>, sources: readonly ManifestSource[]
 /** Longest quoted source line: a minified or generated file must not flood the terminal. */
 const MAX_QUOTE = 200;
 
+/** What stands for a concealed span: fixed, so the quote does not tell the password's length. */
+const MASK = '********';
+
+/** 1-based column ranges [start, end) of `line` that concealed diagnostics cover, sorted, not overlapping. */
+function concealedRanges(concealed: readonly Diagnostic[], file: string, line: number, length: number) {
+  const ranges: { start: number; end: number }[] = [];
+  for (const diagnostic of concealed) {
+    if (diagnostic.file !== file) continue;
+    const endLine = diagnostic.endLine ?? diagnostic.line;
+    if (line < diagnostic.line || line > endLine) continue;
+    const start = line === diagnostic.line ? diagnostic.column : 1;
+    const end = line === endLine && diagnostic.endColumn !== undefined ? diagnostic.endColumn : length + 1;
+    if (end > start) ranges.push({ start, end });
+  }
+  ranges.sort((a, b) => a.start - b.start);
+  const merged: { start: number; end: number }[] = [];
+  for (const range of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && range.start <= last.end) last.end = Math.max(last.end, range.end);
+    else merged.push({ ...range });
+  }
+  return merged;
+}
+
+/** The line with each range replaced by MASK, and where a column of the line lands in the masked text. */
+function maskLine(text: string, ranges: readonly { start: number; end: number }[]) {
+  let out = '';
+  let from = 1;
+  for (const range of ranges) {
+    out += text.slice(from - 1, range.start - 1) + MASK;
+    from = range.end;
+  }
+  out += text.slice(from - 1);
+  const column = (original: number): number => {
+    let shift = 0;
+    for (const range of ranges) {
+      if (original >= range.end) shift += MASK.length - (range.end - range.start);
+      else if (original > range.start) return range.start + shift;
+    }
+    return original + shift;
+  };
+  return { text: out, column };
+}
+
 export function formatDiagnostics(
   diagnostics: Diagnostic[],
   sources: ManifestSource[],
@@ -54,6 +99,7 @@ export function formatDiagnostics(
   const paint = (style: keyof typeof ANSI, text: string): string =>
     options.color ? `${ANSI[style]}${text}${ANSI.reset}` : text;
   const lines = new Map<string, string[]>();
+  const concealed = diagnostics.filter((diagnostic) => diagnostic.concealed);
   let out = '';
   for (const diagnostic of sortDiagnostics(diagnostics)) {
     const label =
@@ -61,15 +107,22 @@ export function formatDiagnostics(
         ? paint('red', `error[${diagnostic.code}]`)
         : paint('yellow', `warning[${diagnostic.code}]`);
     out += `${paint('bold', `${diagnostic.file}:${diagnostic.line}:${diagnostic.column}:`)} ${label}: ${diagnostic.message}\n`;
-    const text = lineOf(lines, sources, diagnostic.file, diagnostic.line);
-    if (text !== undefined && text.trim() !== '' && diagnostic.column - 1 <= MAX_QUOTE) {
+    const source = lineOf(lines, sources, diagnostic.file, diagnostic.line);
+    const masked =
+      source === undefined
+        ? undefined
+        : maskLine(source, concealedRanges(concealed, diagnostic.file, diagnostic.line, source.length));
+    const text = masked?.text;
+    const column = masked ? masked.column(diagnostic.column) : diagnostic.column;
+    if (text !== undefined && text.trim() !== '' && column - 1 <= MAX_QUOTE) {
       const quoted = text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}...` : text;
       const gutter = String(diagnostic.line);
       const pad = ' '.repeat(gutter.length);
       // Keep tabs in the prefix so the caret lines up under tab-indented text.
-      const prefix = text.slice(0, diagnostic.column - 1).replaceAll(/[^\t]/g, ' ');
+      const prefix = text.slice(0, column - 1).replaceAll(/[^\t]/g, ' ');
       const sameLine = diagnostic.endLine === diagnostic.line && diagnostic.endColumn !== undefined;
-      const width = sameLine ? Math.max(1, Math.min((diagnostic.endColumn ?? 0) - diagnostic.column, MAX_QUOTE)) : 1;
+      const endColumn = sameLine && masked ? masked.column(diagnostic.endColumn ?? 0) : (diagnostic.endColumn ?? 0);
+      const width = sameLine ? Math.max(1, Math.min(endColumn - column, MAX_QUOTE)) : 1;
       out += `${paint('cyan', ` ${gutter} |`)} ${quoted}\n`;
       out += `${paint('cyan', ` ${pad} |`)} ${prefix}${paint(diagnostic.severity === 'error' ? 'red' : 'yellow', '^'.repeat(width))}\n`;
     }

@@ -47,7 +47,10 @@ export interface Span {
   end: number;
 }
 
-type DiagnosticFields = Pick<Diagnostic, 'severity' | 'code' | 'message'> & { hint?: string | undefined };
+type DiagnosticFields = Pick<Diagnostic, 'severity' | 'code' | 'message'> & {
+  hint?: string | undefined;
+  concealed?: boolean;
+};
 
 /** 1-based line and column of an offset. */
 export function positionOf(lineCounter: LinePositions, offset: number): { line: number; column: number } {
@@ -74,6 +77,7 @@ export function diagnosticAt(
     message: fields.message,
   };
   if (fields.hint !== undefined) diagnostic.hint = fields.hint;
+  if (fields.concealed) diagnostic.concealed = true;
   return diagnostic;
 }
 

@@ -114,9 +114,10 @@ function convertString(state: ConvertState, node: Scalar, raw: string): string {
         problemSpan,
         problem.code,
         problem.message,
-        problem.code === 'unset_variable'
-          ? `Set the variable, or give a default: \${NAME:-default}.`
-          : 'Write $${ for a literal ${.',
+        problem.hint ??
+          (problem.code === 'unset_variable'
+            ? `Set the variable, or give a default: \${NAME:-default}.`
+            : 'Write $${ for a literal ${.'),
       );
     }
     if (result.value.length > LIMITS.stringLength) {

@@ -239,6 +239,13 @@ function showValue(file: ParsedFile, path: readonly string[], value: unknown): {
   return { shown: kindOf(value), secret: false };
 }
 
+/** The scalar is written as exactly one `${VAR}`, without a default: quoting it shows nothing secret. */
+function plainReference(file: ParsedFile, node: unknown): boolean {
+  if (!isScalar(node)) return false;
+  const result = file.interpolated.get(node);
+  return result?.single === true && result.template === String(node.value);
+}
+
 /** Validates one file's data against MANIFEST_SCHEMA; one diagnostic per problem. */
 export function checkSchema(file: ParsedFile): Diagnostic[] {
   const validate = manifestValidator();
@@ -259,7 +266,9 @@ export function checkSchema(file: ParsedFile): Diagnostic[] {
     }
     const { shown, secret } = showValue(file, path, error.data);
     const problem = describe(error, { file, path, shown, secret });
-    diagnostics.push(diagnosticAt(file, span, { severity: 'error', ...problem }));
+    // A password is never quoted as written, unless it is written as one plain ${VAR} (no default).
+    const concealed = path[path.length - 1] === 'password' && !plainReference(file, node);
+    diagnostics.push(diagnosticAt(file, span, { severity: 'error', ...problem, ...(concealed ? { concealed } : {}) }));
   }
   return diagnostics;
 }

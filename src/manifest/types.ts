@@ -22,6 +22,8 @@ export interface Diagnostic {
   message: string;
   /** What to do about it. */
   hint?: string;
+  /** The span holds a secret (a password): wherever its line is quoted, the span is masked. Not in JSON output. */
+  concealed?: boolean;
 }
 
 export interface ManifestResult {

@@ -6,6 +6,7 @@ import type { DesiredState, JsonObject, JsonValue, LiveSnapshot, MetadataField }
 import { hasManagedMark, liveUserLabel } from './diff-user.ts';
 import { matchUsers } from './identity.ts';
 import { compareStrings, pointerSegments, valueAt } from './json-values.ts';
+import { type Disclosure, redactText } from './redact.ts';
 import type { JsonPatchOperation, Operation, Plan, UserRef } from './types.ts';
 
 export const DRIFT_FORMAT_VERSION = 1;
@@ -366,6 +367,31 @@ export function classifyDrift(plan: Plan, desired: DesiredState, live: LiveSnaps
   }
   const total = DRIFT_CLASSES.reduce((sum, drift) => sum + byClass[drift], 0);
   return { formatVersion: DRIFT_FORMAT_VERSION, classes, summary: { byClass, total, subjects: subjects.size } };
+}
+
+/**
+ * The report as every output shows it: values read from the environment named by their reference, also where a
+ * live value equals one. Classify a public plan (publicPlan), then pass the report through this.
+ */
+export function publicDriftReport(report: DriftReport, disclosure: Disclosure): DriftReport {
+  const text = (value: string): string => redactText(value, disclosure);
+  const classes = emptyClasses<DriftItem[]>(() => []);
+  for (const drift of DRIFT_CLASSES) {
+    classes[drift] = report.classes[drift].map((item) => ({
+      subject: {
+        ...item.subject,
+        key: item.subject.key === null ? null : text(item.subject.key),
+        title: text(item.subject.title),
+      },
+      entries: item.entries.map((entry) => ({
+        ...entry,
+        ...(entry.live === undefined ? {} : { live: text(entry.live) }),
+        ...(entry.manifest === undefined ? {} : { manifest: text(entry.manifest) }),
+        message: text(entry.message),
+      })),
+    }));
+  }
+  return { ...report, classes };
 }
 
 /** The classes of `report` that have drift, in DRIFT_CLASSES order. */

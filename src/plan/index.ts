@@ -16,7 +16,20 @@ export {
 } from './org-identity.ts';
 export { parsePlan, serializePlan } from './plan-json.ts';
 export { describeWarning, operationName, presentPlan } from './present.ts';
-export { type Disclosure, disclosureOf, NOTHING_TO_HIDE, publicPlan, redactText } from './redact.ts';
+export {
+  type Disclosure,
+  disclosureOf,
+  hidingAll,
+  maskPrivate,
+  NOTHING_TO_HIDE,
+  PRIVATE_VALUE,
+  publicOperation,
+  publicOperationId,
+  publicPlan,
+  type RedactionOptions,
+  redactText,
+  replaceWholeValue,
+} from './redact.ts';
 export { LIVE_READ_WARNING, type ReviewFindings, withReviewWarnings } from './review-warnings.ts';
 export { oneLine } from './safe-text.ts';
 export * from './types.ts';

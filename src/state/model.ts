@@ -105,6 +105,8 @@ export interface DesiredState {
 export interface EnvironmentValue {
   value: string;
   variables: string[];
+  /** The string as the manifest writes it, references as `${NAME}` (defaults left out), e.g. `ops@${DOMAIN}`. */
+  template?: string;
 }
 
 export interface LiveEmailAddress {

@@ -489,6 +489,17 @@ describe('creates', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('redacts the password as a whole word only, never inside an error code', async () => {
+    const client = createFakeClient((spec) => {
+      throw apiError(spec, 422, 'form_password_length_too_short', 'form_password_length_too_short: short is too short');
+    });
+    const result = await applyPlan(planOf([createUser('emp-1', true)]), options(client, { secrets: () => 'short' }));
+    const failure = result.outcomes.find((outcome) => outcome.status === 'failed');
+    expect(failure?.status === 'failed' && failure.error?.message).toContain(
+      'form_password_length_too_short: [redacted] is too [redacted]',
+    );
+  });
 });
 
 describe('journal', () => {
