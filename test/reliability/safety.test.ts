@@ -137,10 +137,10 @@ describe('with a development key', () => {
     emulator.seed({ users: ['a', 'b', 'c', 'd', 'e'].map((id) => seedUser(`stray-${id}`, true)) });
     const file = await writeManifest('deletes.yaml', [{ externalId: 'only-1' }], true);
     await expectRefused(apply(file, '--max-deletes', '3'), 'mass_delete');
-    // plan shows the plan and warns, it does not refuse.
+    // plan shows the plan and lists the refusal with it (stdout), it does not refuse.
     const plan = await runCli(['plan', '-f', file, '--max-deletes', '3'], { cwd: dir, target });
     expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stderr).toContain('mass_delete');
+    expect(plan.stdout).toContain('mass_delete');
     expect((await readInstance(target)).users).toHaveLength(5);
 
     const run = await apply(file, '--max-deletes', '3', '--allow-mass-delete');
