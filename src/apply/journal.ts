@@ -204,6 +204,8 @@ async function writeAll(file: string, text: string): Promise<void> {
 
 export interface CreateJournalOptions {
   now?: () => number;
+  /** The plan's identity in the journal (ApplyOptions.planId). @default planFingerprint(plan) */
+  planId?: string;
 }
 
 /**
@@ -272,7 +274,7 @@ export async function createJournal(file: string, plan: Plan, options: CreateJou
     await write({
       kind: 'header',
       version: JOURNAL_VERSION,
-      plan: planFingerprint(plan),
+      plan: options.planId ?? planFingerprint(plan),
       startedAt: new Date(now()).toISOString(),
       userKey: plan.settings.userKey,
       operations: plan.operations.length,
