@@ -3,7 +3,7 @@
 // changed since it was made). One apply at a time per instance and per journal. Plans go to stdout, progress to
 // stderr; every rendering is made from publicPlan.
 
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   type ApplyResult,
   acquireLock,
@@ -223,7 +223,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
       await lock(instanceLockFile(client.baseUrl, secretKey), `the instance ${client.baseUrl}`);
       let journalFile = saved === undefined ? undefined : journalFileFor(values, saved);
       if (journalFile !== undefined)
-        await lock(journalLockFile(join(io.cwd, journalFile)), `the journal ${journalFile}`);
+        await lock(journalLockFile(resolve(io.cwd, journalFile)), `the journal ${journalFile}`);
       const prepared =
         saved === undefined
           ? await prepareFromManifest(loaded as LoadedManifest, values, io, opened)
@@ -234,7 +234,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
               client,
               secretKey,
               planOptions: planOptionsFrom(values),
-              journalPath: join(io.cwd, journalFile as string),
+              journalPath: resolve(io.cwd, journalFile as string),
             });
       const { plan, disclosure } = prepared;
       // A dry run sends nothing, so it is allowed against production too: it is how one reviews such a plan.
@@ -271,10 +271,10 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
 
       if (journalFile === undefined) {
         journalFile = journalFileFor(values, plan);
-        await lock(journalLockFile(join(io.cwd, journalFile)), `the journal ${journalFile}`);
+        await lock(journalLockFile(resolve(io.cwd, journalFile)), `the journal ${journalFile}`);
       }
       const planId = prepared.planId === undefined ? {} : { planId: prepared.planId };
-      const journal = await createJournal(join(io.cwd, journalFile), plan, planId);
+      const journal = await createJournal(resolve(io.cwd, journalFile), plan, planId);
       const titles = operationTitles(shown);
       const progress = await createApplyProgress({
         stream: io.stderr,
