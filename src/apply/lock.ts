@@ -42,10 +42,13 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The instance lock's file: one per API URL and secret key, under the system's temporary directory. */
+/**
+ * The instance lock's file: one per API URL and secret key, in the system's temporary directory itself (no
+ * directory of ours to create, share or leave behind).
+ */
 export function instanceLockFile(apiUrl: string, secretKey: string, directory = tmpdir()): string {
   const name = sha256(`${sha256(apiUrl)}\n${sha256(secretKey)}`).slice(0, 32);
-  return join(directory, 'clerk-sync-locks', `instance-${name}.lock`);
+  return join(directory, `clerk-sync-instance-${name}.lock`);
 }
 
 /** The journal's lock file: next to it. */

@@ -19,11 +19,13 @@ import { isProductionKey } from '../clerk/index.ts';
 import { ApplyFailedError, ClerkSyncError, PlanRefusedError, UsageError } from '../errors.ts';
 import { loadManifest } from '../manifest/index.ts';
 import {
+  type Disclosure,
   type Plan,
   type PlanDiagnostic,
   parsePlan,
   presentPlan,
   publicPlan,
+  redactText,
   renderPlanMarkdown,
 } from '../plan/index.ts';
 import {
@@ -85,10 +87,10 @@ function journalFileFor(values: OptionValues, plan: Plan): string {
 }
 
 /** The refusals that stop an apply before anything is shown; the production guard waits for a dry run. */
-function refuse(io: CliIO, refusals: readonly PlanDiagnostic[]): void {
+function refuse(io: CliIO, refusals: readonly PlanDiagnostic[], disclosure: Disclosure): void {
   const [first] = refusals;
   if (first === undefined) return;
-  io.stderr.write(formatPlanDiagnostics([...refusals], 'error'));
+  io.stderr.write(redactText(formatPlanDiagnostics([...refusals], 'error'), disclosure));
   throw new PlanRefusedError(first.code, 'the plan was refused by a safety rule (listed above); nothing was changed', {
     hint: first.hint ?? 'See the flags named above.',
   });
@@ -241,6 +243,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
       refuse(
         io,
         prepared.refusals.filter((refusal) => refusal.code !== 'production_destructive'),
+        disclosure,
       );
       // What every output shows; `plan` (real values) is what executes.
       const shown = publicPlan(plan, disclosure);
@@ -260,7 +263,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
       }
       const production = prepared.refusals.find((refusal) => refusal.code === 'production_destructive');
       if (production) {
-        throw new PlanRefusedError(production.code, production.message, {
+        throw new PlanRefusedError(production.code, redactText(production.message, disclosure), {
           ...(production.hint === undefined ? {} : { hint: production.hint }),
         });
       }
@@ -275,7 +278,11 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
       }
       const planId = prepared.planId === undefined ? {} : { planId: prepared.planId };
       const journal = await createJournal(resolve(io.cwd, journalFile), plan, planId);
-      const titles = operationTitles(shown);
+      // Shown titles, keyed by the executed operations' ids (publicPlan keeps the order).
+      const shownTitles = operationTitles(shown);
+      const titles = new Map(
+        plan.operations.map((op, index) => [op.id, shownTitles.get(shown.operations[index]?.id ?? op.id) ?? op.id]),
+      );
       const progress = await createApplyProgress({
         stream: io.stderr,
         color: shouldUseColor(io.stderr, io.env),
@@ -331,7 +338,7 @@ async function verify(
   values: OptionValues,
   io: CliIO,
   opened: OpenedClient,
-  disclosure: PreparedApply['disclosure'],
+  disclosure: Disclosure,
   color: boolean,
 ): Promise<void> {
   io.stderr.write('Verifying: reading the live state again ...\n');

@@ -106,7 +106,7 @@ describe('acquireLock', () => {
   it('names instance locks by a hash of the URL and the key, never the key itself', () => {
     const key = 'sk_live_abcdefghijklmnop';
     const file = instanceLockFile('https://api.clerk.com/v1', key, dir);
-    expect(file.startsWith(join(dir, 'clerk-sync-locks'))).toBe(true);
+    expect(file.startsWith(join(dir, 'clerk-sync-instance-'))).toBe(true);
     expect(file).not.toContain(key);
     expect(file).not.toContain('abcdefghijklmnop');
     expect(instanceLockFile('https://api.clerk.com/v1', key, dir)).toBe(file);
