@@ -3,7 +3,7 @@
 // the file must be one of those, and apply executes the recomputed operations, never the file's. The guards
 // (src/plan/guards.ts) are decided from the recomputed operations, what is live now and this command line.
 
-import { resolve } from 'node:path';
+import { isAbsolute, normalize, resolve } from 'node:path';
 import {
   buildUndoPlan,
   type JournalEntry,
@@ -125,9 +125,29 @@ async function resumed(context: SavedPlanContext): Promise<ReadonlySet<string>> 
 
 // ---- a manifest's plan ----
 
+/**
+ * The file names which files apply reads (and whose lines a manifest error would quote): on its word, only
+ * *.yaml / *.yml files under the working directory.
+ */
+function refuseUnsafeFiles(files: readonly string[]): void {
+  const unsafe = files.filter(
+    (file) =>
+      isAbsolute(file) ||
+      normalize(file).split(/[\\/]/)[0] === '..' ||
+      !/\.ya?ml$/i.test(file),
+  );
+  if (unsafe.length === 0) return;
+  throw new PlanRefusedError(
+    'plan_source_refused',
+    `the saved plan names manifest files apply does not read on a plan file's word: ${unsafe.map(printable).join(', ')} (only *.yaml and *.yml files under the working directory)`,
+    { hint: 'Pass the manifest the plan was made from with -f FILE.' },
+  );
+}
+
 async function fromManifest(context: SavedPlanContext, files: readonly string[]): Promise<PreparedApply> {
   const { saved, values, io, client } = context;
   const given = stringList(values, 'file');
+  if (given.length === 0) refuseUnsafeFiles(files);
   const manifest = given.length > 0 ? given : files;
   if (manifest.length === 0) {
     throw new UsageError('the saved plan names no manifest file to plan again from', {

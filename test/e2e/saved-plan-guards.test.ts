@@ -223,6 +223,20 @@ describe('apply PLAN refuses a file that holds anything its inputs do not give',
     await expectRefused(e2e, 'plan_manifest_changed');
   });
 
+  it('manifest files it names outside the working directory, or that are not YAML, are not read', async () => {
+    const { e2e, plan } = await savedAlicePlan();
+    await e2e.write('.env', 'CLERK_SECRET_KEY=sk_live_canary\n');
+    for (const files of [['/etc/hostname'], ['../users.yaml'], ['.env']]) {
+      await writePlan(e2e, 'p.json', { ...plan, source: { kind: 'manifest', files } });
+      const stderr = await expectRefused(e2e, 'plan_source_refused');
+      expect(stderr).not.toContain('sk_live_canary');
+      expect(stderr).not.toContain('Reading live state');
+    }
+    // -f says which manifest to read instead.
+    const run = await e2e.cli(['apply', 'p.json', '-f', 'users.yaml', '--auto-approve']);
+    expect(run.code, run.stderr).toBe(0);
+  });
+
   it('a falsified summary is not what is printed: the summary comes from what executes', async () => {
     const e2e = await e2eContext({ seed: { users: prunable(2) } });
     const file = await e2e.write('prune.yaml', PRUNE_ALL);
