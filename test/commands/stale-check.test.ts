@@ -67,7 +67,7 @@ describe('staleInSnapshot: a manifest plan against the live state read to plan i
   const saved = {
     ...planOf([ban('emp-1'), ban('emp-2'), createCarol]),
     liveVersions: {
-      users: { user_emp-1: { updatedAt: 100 }, user_emp-2: { updatedAt: 100 } },
+      users: { 'user_emp-1': { updatedAt: 100 }, 'user_emp-2': { updatedAt: 100 } },
       organizations: { org_gone: { updatedAt: 5 } },
       memberships: {},
     },
