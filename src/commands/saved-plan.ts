@@ -131,10 +131,7 @@ async function resumed(context: SavedPlanContext): Promise<ReadonlySet<string>> 
  */
 function refuseUnsafeFiles(files: readonly string[]): void {
   const unsafe = files.filter(
-    (file) =>
-      isAbsolute(file) ||
-      normalize(file).split(/[\\/]/)[0] === '..' ||
-      !/\.ya?ml$/i.test(file),
+    (file) => isAbsolute(file) || normalize(file).split(/[\\/]/)[0] === '..' || !/\.ya?ml$/i.test(file),
   );
   if (unsafe.length === 0) return;
   throw new PlanRefusedError(

@@ -48,8 +48,13 @@ function asBeforeStarted(saved: Operation, recomputed: Operation, started: Reado
   ) {
     out = { ...out, org: saved.org } as Operation;
   }
-  const pending = saved.dependsOn.filter((id) => !started.has(id));
-  if (pending.length < saved.dependsOn.length && sameList(pending, out.dependsOn)) {
+  // A started create may or may not have taken effect: what it waited for is still awaited, or no longer.
+  const now = out.dependsOn;
+  if (
+    !sameList(now, saved.dependsOn) &&
+    now.every((id) => saved.dependsOn.includes(id)) &&
+    saved.dependsOn.every((id) => now.includes(id) || started.has(id))
+  ) {
     out = { ...out, dependsOn: saved.dependsOn };
   }
   return out;

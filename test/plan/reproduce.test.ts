@@ -89,6 +89,15 @@ describe('compareOperations', () => {
       { id: createUser.id, kind: 'not_produced' },
       { id: join.id, kind: 'differs' },
     ]);
+    // A started create that never reached the instance: the membership still waits for it.
+    const waiting: Operation = { ...now, user: join.user, dependsOn: ['create_user:emp-3'] };
+    expect(compareOperations(saved, full([createUser, waiting]), started).mismatches).toStrictEqual([]);
+    // A dependency the saved operation does not have is no resumed one.
+    const extra: Operation = { ...now, dependsOn: ['create_user:emp-9'] };
+    expect(compareOperations(saved, full([extra]), started).mismatches).toContainEqual({
+      id: join.id,
+      kind: 'differs',
+    });
     // The user of another key is no resolved reference.
     const other = { ...now, user: { key: 'emp-4', userId: 'user_new' } } as Operation;
     expect(compareOperations(saved, full([other]), started).mismatches).toStrictEqual([
