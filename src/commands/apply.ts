@@ -67,7 +67,7 @@ import {
   planOrThrow,
   readLiveState,
 } from './live-plan.ts';
-import { type PreparedApply, prepareSavedPlan, secretsFromManifest } from './saved-plan.ts';
+import { type PreparedApply, prepareSavedPlan, printable, secretsFromManifest } from './saved-plan.ts';
 
 export function operationTitles(plan: Plan): Map<string, string> {
   const titles = new Map<string, string>();
@@ -247,7 +247,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
       );
       // What every output shows; `plan` (real values) is what executes.
       const shown = publicPlan(plan, disclosure);
-      const title = plan.source.kind === 'undo' ? { title: `Undo of ${plan.source.journal}:` } : {};
+      const title = plan.source.kind === 'undo' ? { title: `Undo of ${printable(plan.source.journal)}:` } : {};
       io.stdout.write(
         await renderPlanText(presentPlan(shown), {
           color,

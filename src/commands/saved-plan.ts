@@ -68,7 +68,7 @@ export function secretsFromManifest(desired: DesiredState): SecretResolver {
 }
 
 /** An id read from a file, safe on one line of a log (a CI runner reads workflow commands from output lines). */
-function printable(text: string): string {
+export function printable(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
@@ -81,7 +81,15 @@ function recomputedOf(plan: Plan, disclosure: Disclosure): Recomputed[] {
 function refuseMismatches(io: CliIO, mismatches: OperationMismatch[], stale: StaleObject[], where: string): void {
   const listed = mismatches.map((mismatch) => ({ ...mismatch, id: printable(mismatch.id) }));
   if (stale.length > 0) {
-    io.stderr.write(formatStaleObjects(stale.map((object) => ({ ...object, id: printable(object.id) }))));
+    io.stderr.write(
+      formatStaleObjects(
+        stale.map((object) => ({
+          ...object,
+          id: printable(object.id),
+          ...(object.label === undefined ? {} : { label: printable(object.label) }),
+        })),
+      ),
+    );
     io.stderr.write(formatMismatches(listed));
     throw new PlanRefusedError(
       'stale_plan',
@@ -151,13 +159,15 @@ async function fromManifest(context: SavedPlanContext, files: readonly string[])
       hint: 'Pass the manifest it was made from with -f FILE.',
     });
   }
-  io.stderr.write(`Planning again from the manifest the saved plan was made from (${manifest.join(', ')}) ...\n`);
+  io.stderr.write(
+    `Planning again from the manifest the saved plan was made from (${manifest.map(printable).join(', ')}) ...\n`,
+  );
   const loaded = await loadManifestFromFlags({ ...values, file: [...manifest] }, io, 'apply');
   const { desired } = loaded;
   if (fingerprintDesired(desired) !== saved.fingerprints.manifest) {
     throw new PlanRefusedError(
       'plan_manifest_changed',
-      `the manifest (${manifest.join(', ')}) is not the one the saved plan was made from; nothing was sent`,
+      `the manifest (${manifest.map(printable).join(', ')}) is not the one the saved plan was made from; nothing was sent`,
       {
         meta: { files: [...manifest] },
         hint: 'The manifest files, or the environment values they read, changed since `clerk-sync plan --out`. Make the plan again from the manifest as it is now, review it, and apply that.',
@@ -317,7 +327,7 @@ async function usersToDelete(
 
 async function fromUndo(context: SavedPlanContext, journal: string): Promise<PreparedApply> {
   const { saved, io, client } = context;
-  io.stderr.write(`Building the undo of ${journal} again from the journal ...\n`);
+  io.stderr.write(`Building the undo of ${printable(journal)} again from the journal ...\n`);
   const entries = await readJournal(resolve(io.cwd, journal));
   const userKey = userKeyOf(entries);
   const derived = buildUndoPlan(entries).operations;
