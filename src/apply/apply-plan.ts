@@ -56,6 +56,11 @@ export interface ApplyOptions {
    * @default 200
    */
   retryBaseMs?: number;
+  /**
+   * The plan's identity in the journal. @default planFingerprint(plan). A saved plan executes its re-plan under
+   * the saved file's identity, so each resumed run finds what earlier runs of that file did.
+   */
+  planId?: string;
 }
 
 /** Attempts per operation for apply's own retries (creates with unknown outcome, read-after-write 404s, 409). */
@@ -135,7 +140,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const startedAt = now();
   const concurrency = Math.max(1, Math.floor(options.concurrency));
   const retryBaseMs = options.retryBaseMs ?? 200;
-  const fingerprint = planFingerprint(plan);
+  const fingerprint = options.planId ?? planFingerprint(plan);
   const operations = plan.operations;
   const requestsBefore = client.stats().requests;
 

@@ -18,6 +18,15 @@ export {
   readJournal,
   startedOperations,
 } from './journal.ts';
+export {
+  type AcquireOptions,
+  acquireLock,
+  type HeldLock,
+  instanceLockFile,
+  journalLockFile,
+  type LockHolder,
+  processIsRunning,
+} from './lock.ts';
 export { findOrganizationByKey } from './lookups.ts';
 export { BULK_BAN_LIMIT, plannedRequests, type RequestKind, requestKindOf, toRequest } from './to-request.ts';
 export * from './types.ts';

@@ -227,6 +227,8 @@ export interface CreateJournalOptions {
   now?: () => number;
   /** The values the plan's manifest read from the environment (its shown variables are ignored: never shown here). */
   disclosure?: Disclosure;
+  /** The plan's identity in the journal (ApplyOptions.planId). @default planFingerprint(plan) */
+  planId?: string;
 }
 
 /** Where the public copy of `file` is written: `journal.jsonl` -> `journal.public.jsonl`. */
@@ -295,7 +297,7 @@ export async function createJournal(file: string, plan: Plan, options: CreateJou
   } catch (error) {
     throw fileError('create the directory of', file, error);
   }
-  const fingerprint = planFingerprint(plan);
+  const fingerprint = options.planId ?? planFingerprint(plan);
   const ids = idsByJournalId(plan, disclosure);
   const previous = (await prepareExisting(file)).map((entry) =>
     entry.plan === fingerprint ? withPlanIds(entry, ids) : entry,

@@ -1,27 +1,35 @@
 // clerk-sync apply: execute a plan, from a manifest (plan, show, confirm, execute, verify) or from a saved plan
-// (refused when anything it touches changed since it was made). Plans go to stdout, progress to stderr.
+// (computed again from its recorded inputs; refused when the file holds anything else, or anything it touches
+// changed since it was made). One apply at a time per instance and per journal. Plans go to stdout, progress to
+// stderr; every rendering is made from publicPlan.
 
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   type ApplyResult,
+  acquireLock,
   applyPlan,
   createJournal,
+  type HeldLock,
+  instanceLockFile,
+  journalLockFile,
+  type OperationOutcome,
   planFingerprint,
   plannedRequests,
-  startedOperations,
 } from '../apply/index.ts';
 import { isProductionKey } from '../clerk/index.ts';
-import { ApplyFailedError, ClerkSyncError, ConfigError, PlanRefusedError, UsageError } from '../errors.ts';
+import { ApplyFailedError, ClerkSyncError, PlanRefusedError, UsageError } from '../errors.ts';
 import { loadManifest } from '../manifest/index.ts';
 import {
-  type CreateUserOp,
-  isDestructive,
+  type Disclosure,
   type Plan,
+  type PlanDiagnostic,
   parsePlan,
   presentPlan,
+  publicPlan,
+  redactText,
   renderPlanMarkdown,
+  withReviewWarnings,
 } from '../plan/index.ts';
-import type { DesiredState } from '../state/index.ts';
 import {
   confirm,
   createApplyProgress,
@@ -30,7 +38,7 @@ import {
   renderPlanText,
   shouldUseColor,
 } from '../ui/index.ts';
-import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
+import { API_OPTIONS, API_OPTIONS_HELP, type OpenedClient, openClient } from './api-options.ts';
 import {
   booleanOption,
   type CliIO,
@@ -46,11 +54,13 @@ import {
   appendStepSummary,
   GITHUB_OPTIONS,
   GITHUB_OPTIONS_HELP,
-  githubAnnotations,
   githubEnabled,
+  planWarningAnnotations,
 } from './github.ts';
 import {
+  disclosureFrom,
   formatPlanDiagnostics,
+  type LoadedManifest,
   loadManifestFromFlags,
   MANIFEST_OPTIONS,
   PLAN_OPTIONS,
@@ -59,7 +69,7 @@ import {
   planOrThrow,
   readLiveState,
 } from './live-plan.ts';
-import { findStaleObjects, formatStaleObjects } from './stale-check.ts';
+import { type PreparedApply, prepareSavedPlan, printable, secretsFromManifest } from './saved-plan.ts';
 
 export function operationTitles(plan: Plan): Map<string, string> {
   const titles = new Map<string, string>();
@@ -67,38 +77,6 @@ export function operationTitles(plan: Plan): Map<string, string> {
     for (const op of group.operations) titles.set(op.id, `${group.title}: ${op.title}`);
   }
   return titles;
-}
-
-type SecretResolver = (op: CreateUserOp) => string | undefined;
-
-function secretsFromManifest(desired: DesiredState): SecretResolver {
-  const byKey = new Map(desired.users.map((user) => [user.key, user.password?.value]));
-  return (op) => (op.user.key === null ? undefined : byKey.get(op.user.key));
-}
-
-/** A saved plan carries only where each password comes from; read those variables now, before any request. */
-function secretsFromEnvironment(plan: Plan, io: CliIO): SecretResolver {
-  const missing: string[] = [];
-  const values = new Map<string, string>();
-  for (const op of plan.operations) {
-    if (op.type !== 'create_user' || op.password === undefined) continue;
-    if (op.password.kind === 'inline') {
-      missing.push(`${op.user.key}: the password was written inline in the manifest`);
-      continue;
-    }
-    const value = io.env[op.password.variable];
-    if (value === undefined || value === '') missing.push(`${op.user.key}: $${op.password.variable} is not set`);
-    else values.set(op.id, value);
-  }
-  if (missing.length > 0) {
-    throw new ConfigError(
-      `cannot apply the saved plan: passwords are missing for ${missing.length} user(s):\n  ${missing.join('\n  ')}`,
-      {
-        hint: 'Set the variables the manifest names (password: ${VAR}), or apply from the manifest with -f. A default written as ${VAR:-default} is not kept in the plan file: it is a password.',
-      },
-    );
-  }
-  return (op) => values.get(op.id);
 }
 
 /**
@@ -110,15 +88,53 @@ function journalFileFor(values: OptionValues, plan: Plan): string {
   return stringOption(values, 'journal') ?? join('.clerk-sync', `journal-${planFingerprint(plan).slice(0, 12)}.jsonl`);
 }
 
-function refuseUnlessAllowed(plan: Plan, secretKey: string, allowProduction: boolean): void {
-  if (!isProductionKey(secretKey) || allowProduction) return;
-  const destructive = plan.operations.filter(isDestructive);
-  if (destructive.length === 0) return;
-  throw new PlanRefusedError(
-    'production_destructive',
-    `refusing ${destructive.length} destructive operation(s) (${[...new Set(destructive.map((op) => op.type))].join(', ')}) against a production instance (sk_live_ key)`,
-    { hint: 'Review the plan, then re-run with --allow-production.' },
+/** The refusals that stop an apply before anything is shown; the production guard waits for a dry run. */
+function refuse(io: CliIO, refusals: readonly PlanDiagnostic[], disclosure: Disclosure): void {
+  const [first] = refusals;
+  if (first === undefined) return;
+  io.stderr.write(redactText(formatPlanDiagnostics([...refusals], 'error'), disclosure));
+  throw new PlanRefusedError(first.code, 'the plan was refused by a safety rule (listed above); nothing was changed', {
+    hint: first.hint ?? 'See the flags named above.',
+  });
+}
+
+/** `apply -f`: the plan of the manifest against the live state now. */
+async function prepareFromManifest(
+  loaded: LoadedManifest,
+  values: OptionValues,
+  io: CliIO,
+  opened: OpenedClient,
+): Promise<PreparedApply> {
+  const live = await readLiveState(opened.client, loaded.desired, io);
+  const result = planOrThrow(
+    loaded.desired,
+    live,
+    { ...planOptionsFrom(values), productionKey: isProductionKey(opened.secretKey) },
+    io,
   );
+  return {
+    plan: result.plan,
+    loaded,
+    disclosure: disclosureFrom(values, loaded.desired),
+    secrets: secretsFromManifest(loaded.desired),
+    refusals: result.refusals,
+  };
+}
+
+/** An outcome as shown: Clerk's messages and skip reasons quote values, some read from the environment. */
+function redactOutcome(outcome: OperationOutcome, disclosure: Disclosure): OperationOutcome {
+  return {
+    ...outcome,
+    ...(outcome.error === undefined
+      ? {}
+      : { error: { ...outcome.error, message: redactText(outcome.error.message, disclosure) } }),
+    ...(outcome.reason === undefined ? {} : { reason: redactText(outcome.reason, disclosure) }),
+  };
+}
+
+/** What the lock files say holds them. */
+function commandLine(planFile: string | undefined, files: readonly string[]): string {
+  return `clerk-sync apply ${planFile ?? files.map((file) => `-f ${file}`).join(' ')}`;
 }
 
 async function confirmOrRefuse(io: CliIO, autoApprove: boolean): Promise<boolean> {
@@ -146,11 +162,16 @@ function summarize(result: ApplyResult): string {
 export const applyCommand: CommandDefinition = {
   name: 'apply',
   summary: 'execute a plan: from a manifest (-f) or a saved plan file',
-  help: `Usage: clerk-sync apply (-f FILE... | PLAN) [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE]
+  help: `Usage: clerk-sync apply (-f FILE... | PLAN [-f FILE...]) [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE]
 
 From a manifest: plans, shows the plan, asks for "yes", applies, then plans again to verify nothing is left.
-From a saved plan (clerk-sync plan --out PLAN): re-reads every object the plan touches and refuses if any changed
-since the plan was made (nothing is sent); passwords are read from the variables the manifest named.
+From a saved plan (clerk-sync plan --out PLAN): a plan file is not trusted. Apply plans again from the manifest
+files the plan names (-f moves them) and the live state now, and refuses, sending nothing, when the manifest
+changed (plan_manifest_changed), when an object the plan read changed since (stale_plan), or when the file holds
+anything the re-plan does not give (plan_not_reproducible); it executes the re-plan. An undo plan is derived again
+from its journal. The safety guards (--max-deletes, --max-change-ratio, --allow-production, managed objects only)
+are those of this command line, decided from the operations and the live state.
+One apply at a time per instance and per journal: a second one is refused (apply_locked), naming the holder.
 
 Options:
   -f, --file FILE         manifest file or directory (repeatable)
@@ -159,7 +180,6 @@ Options:
   --continue-on-error     keep applying independent operations after a failure
   --journal FILE          append-only journal of the run (default .clerk-sync/journal-<plan>.jsonl);
                           \`clerk-sync undo FILE\` builds a plan that restores what it touched
-  --allow-production      allow destructive operations with an sk_live_ key
   --skip-verify           do not re-read and re-plan after applying
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
@@ -174,7 +194,6 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
     'auto-approve': { type: 'boolean' },
     'continue-on-error': { type: 'boolean' },
     journal: { type: 'string' },
-    'allow-production': { type: 'boolean' },
     'skip-verify': { type: 'boolean' },
     ...GITHUB_OPTIONS,
   },
@@ -183,14 +202,15 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
     const files = stringList(values, 'file');
     if (positionals.length > 1) throw new UsageError(`apply takes at most one saved plan, got ${positionals.length}`);
     const planFile = positionals[0];
-    if ((planFile === undefined) === (files.length === 0)) {
-      throw new UsageError('apply needs either -f FILE (a manifest) or PLAN (a saved plan), not both or neither');
+    if (planFile === undefined && files.length === 0) {
+      throw new UsageError('apply needs either -f FILE (a manifest) or PLAN (a saved plan)');
     }
-    const planOptions = planOptionsFrom(values);
+    const dryRun = booleanOption(values, 'dry-run');
     const color = shouldUseColor(io.stdout, io.env);
     const github = githubEnabled(values, io.env);
+    const saved = planFile === undefined ? undefined : parsePlan(await readTextFile(io.cwd, planFile, 'saved plan'));
     const loaded =
-      planFile === undefined
+      saved === undefined
         ? await annotateManifestErrors({
             enabled: github,
             io,
@@ -199,75 +219,83 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
             reload: async () => (await loadManifest(files, { env: io.env, cwd: io.cwd })).diagnostics,
           })
         : undefined;
-    if (github && loaded && loaded.warnings.length > 0) {
-      io.stdout.write(githubAnnotations(loaded.warnings, annotationOptions(io)));
-    }
-    const { client, secretKey, concurrency } = openClient(values, io);
+    const opened = openClient(values, io);
+    const { client, secretKey, concurrency } = opened;
+    const locks: HeldLock[] = [];
+    // A dry run sends nothing: it neither waits for nor blocks a running apply.
+    const lock = async (file: string, what: string): Promise<void> => {
+      if (dryRun) return;
+      const warn = (message: string): void => {
+        io.stderr.write(message);
+      };
+      locks.push(await acquireLock(file, { command: commandLine(planFile, files), what, warn }));
+    };
     try {
-      let plan: Plan;
-      let secrets: SecretResolver;
-      if (loaded) {
-        const live = await readLiveState(client, loaded.desired, io);
-        const result = planOrThrow(loaded.desired, live, planOptions, io);
-        if (result.refusals.length > 0) {
-          io.stderr.write(formatPlanDiagnostics(result.refusals, 'error'));
-          throw new PlanRefusedError(
-            result.refusals[0]?.code ?? 'plan_refused',
-            'the plan was refused by a safety rule (listed above); nothing was changed',
-            {
-              hint: result.refusals[0]?.hint ?? 'See the flags named above.',
-            },
-          );
-        }
-        plan = result.plan;
-        secrets = secretsFromManifest(loaded.desired);
-      } else {
-        plan = parsePlan(await readTextFile(io.cwd, planFile as string, 'saved plan'));
-        io.stderr.write(
-          `Checking that the ${Object.keys(plan.liveVersions.users).length + Object.keys(plan.liveVersions.organizations).length + Object.keys(plan.liveVersions.memberships).length} objects the plan read are unchanged ...\n`,
-        );
-        // Operations an interrupted apply of this same plan began: the objects they act on changed by our hand.
-        const started = await startedOperations(join(io.cwd, journalFileFor(values, plan)), plan);
-        if (started.size > 0) {
-          io.stderr.write(`Resuming: the journal shows ${started.size} operation(s) of this plan already started.\n`);
-        }
-        const stale = await findStaleObjects(client, plan, started);
-        if (stale.length > 0) {
-          io.stderr.write(formatStaleObjects(stale));
-          throw new PlanRefusedError(
-            'stale_plan',
-            `the saved plan is stale: ${stale.length} object(s) changed since it was made; nothing was sent`,
-            {
-              meta: { objects: stale.map((object) => object.id) },
-              hint: 'Run `clerk-sync plan --out PLAN` again, review it, and apply the new plan.',
-            },
-          );
-        }
-        secrets = secretsFromEnvironment(plan, io);
+      // Taken before the live state is read: a plan made while another apply changes the instance is stale.
+      await lock(instanceLockFile(client.baseUrl, secretKey), `the instance ${client.baseUrl}`);
+      let journalFile = saved === undefined ? undefined : journalFileFor(values, saved);
+      if (journalFile !== undefined)
+        await lock(journalLockFile(resolve(io.cwd, journalFile)), `the journal ${journalFile}`);
+      const prepared =
+        saved === undefined
+          ? await prepareFromManifest(loaded as LoadedManifest, values, io, opened)
+          : await prepareSavedPlan({
+              saved,
+              values,
+              io,
+              client,
+              secretKey,
+              planOptions: planOptionsFrom(values),
+              journalPath: resolve(io.cwd, journalFile as string),
+            });
+      const { plan, disclosure } = prepared;
+      // A dry run sends nothing, so it is allowed against production too: it is how one reviews such a plan.
+      refuse(
+        io,
+        prepared.refusals.filter((refusal) => refusal.code !== 'production_destructive'),
+        disclosure,
+      );
+      // What every output shows; `plan` (real values) is what executes.
+      const shown = publicPlan(withReviewWarnings(plan, { manifest: prepared.loaded?.warnings ?? [] }), disclosure);
+      if (github && shown.warnings.length > 0) {
+        io.stdout.write(planWarningAnnotations(shown.warnings, annotationOptions(io)));
       }
-
+      const title = plan.source.kind === 'undo' ? { title: `Undo of ${printable(plan.source.journal)}:` } : {};
       io.stdout.write(
-        await renderPlanText(presentPlan(plan), {
+        await renderPlanText(presentPlan(shown), {
           color,
+          ...title,
           ...(io.stdout.columns ? { columns: io.stdout.columns } : {}),
         }),
       );
       if (plan.operations.length === 0) return 0;
-      // A dry run sends nothing, so it is allowed against production too: it is how one reviews such a plan.
-      if (booleanOption(values, 'dry-run')) {
-        io.stdout.write(await renderDryRun(plannedRequests(plan), { color }));
+      if (dryRun) {
+        io.stdout.write(await renderDryRun(plannedRequests(shown), { color }));
         io.stdout.write('\nDry run: no change was sent.\n');
         return 0;
       }
-      refuseUnlessAllowed(plan, secretKey, booleanOption(values, 'allow-production'));
+      const production = prepared.refusals.find((refusal) => refusal.code === 'production_destructive');
+      if (production) {
+        throw new PlanRefusedError(production.code, redactText(production.message, disclosure), {
+          ...(production.hint === undefined ? {} : { hint: production.hint }),
+        });
+      }
       if (!(await confirmOrRefuse(io, booleanOption(values, 'auto-approve')))) {
         io.stdout.write('Apply cancelled. Nothing was changed.\n');
         return 1;
       }
 
-      const journalFile = journalFileFor(values, plan);
-      const journal = await createJournal(join(io.cwd, journalFile), plan);
-      const titles = operationTitles(plan);
+      if (journalFile === undefined) {
+        journalFile = journalFileFor(values, plan);
+        await lock(journalLockFile(resolve(io.cwd, journalFile)), `the journal ${journalFile}`);
+      }
+      const planId = prepared.planId === undefined ? {} : { planId: prepared.planId };
+      const journal = await createJournal(resolve(io.cwd, journalFile), plan, { ...planId, disclosure });
+      // Shown titles, keyed by the executed operations' ids (publicPlan keeps the order).
+      const shownTitles = operationTitles(shown);
+      const titles = new Map(
+        plan.operations.map((op, index) => [op.id, shownTitles.get(shown.operations[index]?.id ?? op.id) ?? op.id]),
+      );
       const progress = await createApplyProgress({
         stream: io.stderr,
         color: shouldUseColor(io.stderr, io.env),
@@ -281,18 +309,27 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
           userKey: plan.settings.userKey,
           concurrency: Math.max(concurrency, 1),
           continueOnError: booleanOption(values, 'continue-on-error'),
-          secrets,
+          secrets: prepared.secrets,
           journal,
-          onEvent: (event) => progress.onEvent(event),
+          onEvent: (event) =>
+            progress.onEvent(
+              event.type === 'operation' ? { ...event, outcome: redactOutcome(event.outcome, disclosure) } : event,
+            ),
           signal: io.signal,
+          ...planId,
         });
       } finally {
         progress.finish();
         await journal.close();
       }
-      io.stdout.write(await renderApplySummary(result, { color, titles }));
+      io.stdout.write(
+        await renderApplySummary(
+          { ...result, outcomes: result.outcomes.map((outcome) => redactOutcome(outcome, disclosure)) },
+          { color, titles },
+        ),
+      );
       if (github) {
-        await appendStepSummary(io.env, `${renderPlanMarkdown(plan)}\n**Apply:** ${summarize(result)}.\n`);
+        await appendStepSummary(io.env, `${renderPlanMarkdown(shown)}\n**Apply:** ${summarize(result)}.\n`);
       }
       io.stderr.write(`Journal: ${journalFile} (undo with: clerk-sync undo ${journalFile})\n`);
       if (io.signal.aborted) {
@@ -305,33 +342,48 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
           hint: 'Fix the causes listed above and run apply again; what succeeded is not repeated.',
         });
       }
-
-      if (loaded && !booleanOption(values, 'skip-verify')) {
-        io.stderr.write('Verifying: reading the live state again ...\n');
-        const after = await readLiveState(client, loaded.desired, io);
-        const second = planOrThrow(
-          loaded.desired,
-          after,
-          { ...planOptions, allowMassDelete: true, allowMassChange: true },
-          io,
-        );
-        if (second.plan.operations.length > 0) {
-          io.stdout.write(
-            await renderPlanText(presentPlan(second.plan), { color, title: 'Still different after apply:' }),
-          );
-          throw new ClerkSyncError(
-            'verify_failed',
-            `verification failed: ${second.plan.operations.length} operation(s) still planned after apply`,
-            {
-              hint: 'The API normalised a value differently than the manifest states it (this would show as perpetual drift). Adjust the manifest to the value shown, or report it if it looks like a clerk-sync bug.',
-            },
-          );
-        }
-        io.stdout.write('Verified: the live state matches the manifest.\n');
+      if (prepared.loaded && !booleanOption(values, 'skip-verify')) {
+        await verify(prepared.loaded, values, io, opened, disclosure, color);
       }
       return 0;
     } finally {
+      for (const held of locks.reverse()) await held.release();
       await client.close();
     }
   },
 };
+
+/** Reads the live state again and plans once more: anything left would show as perpetual drift. */
+async function verify(
+  loaded: LoadedManifest,
+  values: OptionValues,
+  io: CliIO,
+  opened: OpenedClient,
+  disclosure: Disclosure,
+  color: boolean,
+): Promise<void> {
+  io.stderr.write('Verifying: reading the live state again ...\n');
+  const after = await readLiveState(opened.client, loaded.desired, io);
+  const second = planOrThrow(
+    loaded.desired,
+    after,
+    { ...planOptionsFrom(values), allowMassDelete: true, allowMassChange: true },
+    io,
+  );
+  if (second.plan.operations.length > 0) {
+    io.stdout.write(
+      await renderPlanText(presentPlan(publicPlan(second.plan, disclosure)), {
+        color,
+        title: 'Still different after apply:',
+      }),
+    );
+    throw new ClerkSyncError(
+      'verify_failed',
+      `verification failed: ${second.plan.operations.length} operation(s) still planned after apply`,
+      {
+        hint: 'The API normalised a value differently than the manifest states it (this would show as perpetual drift). Adjust the manifest to the value shown, or report it if it looks like a clerk-sync bug.',
+      },
+    );
+  }
+  io.stdout.write('Verified: the live state matches the manifest.\n');
+}

@@ -2,7 +2,7 @@
 // Prints progress and warnings on stderr; returns data, prints no plan.
 
 import type { ParseArgsConfig } from 'node:util';
-import type { ClerkClient } from '../clerk/index.ts';
+import { type ClerkClient, isProductionKey } from '../clerk/index.ts';
 import { PlanError, UsageError } from '../errors.ts';
 import { type Diagnostic, formatDiagnostics, loadValidManifest, type ManifestSource } from '../manifest/index.ts';
 import {
@@ -29,6 +29,7 @@ export const PLAN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'allow-mass-delete': { type: 'boolean' },
   'max-change-ratio': { type: 'string' },
   'allow-mass-change': { type: 'boolean' },
+  'allow-production': { type: 'boolean' },
   ignore: { type: 'string', multiple: true },
   'show-env': { type: 'string', multiple: true },
 };
@@ -38,6 +39,8 @@ export const PLAN_OPTIONS_HELP = `Safety options:
   --allow-mass-delete   lift the --max-deletes cap
   --max-change-ratio R  largest share of live users (0..1) a plan may change without --allow-mass-change (default ${DEFAULT_PLAN_OPTIONS.maxChangeRatio})
   --allow-mass-change   lift the --max-change-ratio cap
+  --allow-production    allow destructive operations (deletes, removals, bans, locks, downgrades, metadata
+                        wipes) with an sk_live_ key
   --ignore PATH         a field path whose drift is expected (repeatable), like settings.ignore:
                         firstName, publicMetadata.lastSeenAt
   --show-env NAME       show values read from \${NAME} in the plan (repeatable); every other value read from
@@ -59,6 +62,7 @@ export function planOptionsFrom(values: OptionValues): PlanOptions {
     allowMassDelete: booleanOption(values, 'allow-mass-delete'),
     maxChangeRatio,
     allowMassChange: booleanOption(values, 'allow-mass-change'),
+    allowProduction: booleanOption(values, 'allow-production'),
     ignore: stringList(values, 'ignore'),
     developmentUserCap: DEFAULT_PLAN_OPTIONS.developmentUserCap,
   };
@@ -120,9 +124,14 @@ export function formatPlanDiagnostics(diagnostics: PlanDiagnostic[], severity: '
     .join('');
 }
 
-/** Plans, and refuses (PlanError) when the planner found errors; refusals are returned for the caller to judge. */
+/**
+ * Plans, and refuses (PlanError) when the planner found errors; refusals (src/plan/guards.ts) are returned for the
+ * caller to judge. The production guard reads the key from CLERK_SECRET_KEY, as the client does, unless the
+ * options say.
+ */
 export function planOrThrow(desired: DesiredState, live: LiveSnapshot, options: PlanOptions, io: CliIO): PlanResult {
-  const computed = createPlan(desired, live, options);
+  const productionKey = options.productionKey ?? isProductionKey((io.env.CLERK_SECRET_KEY ?? '').trim());
+  const computed = createPlan(desired, live, { ...options, productionKey });
   // Diagnostics never show a value read from the environment, whatever --show-env says.
   const hidden = disclosureOf(desired, []);
   const named = (diagnostic: PlanDiagnostic): PlanDiagnostic => ({

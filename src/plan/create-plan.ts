@@ -20,6 +20,7 @@ import {
   planUpdateUser,
   type UserDiffContext,
 } from './diff-user.ts';
+import { guardRefusals, snapshotFacts, thresholdsOf } from './guards.ts';
 import { matchUsers } from './identity.ts';
 import { parseIgnore } from './ignore.ts';
 import { instanceChecks } from './instance-checks.ts';
@@ -45,9 +46,6 @@ export const DEFAULT_PLAN_OPTIONS: PlanOptions = Object.freeze({
   ignore: [],
   developmentUserCap: 100,
 });
-
-/** Below this many live users the change-ratio rule stays quiet: 3 of 5 users is not a mass change. */
-const MASS_CHANGE_MIN_USERS = 10;
 
 export function createPlan(desired: DesiredState, live: LiveSnapshot, options: PlanOptions): PlanResult {
   const { settings } = desired;
@@ -169,7 +167,19 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   const ordered = sortOperations(operations);
   // What the instance's settings would refuse halfway through an apply (roles, limits, last admin...): refused now.
   errors.push(...instanceChecks(desired, live, ordered, { options, matches: identity.matches }));
-  const refusals = safetyRefusals(ordered, live, options);
+  const refusals = guardRefusals(
+    ordered,
+    snapshotFacts({
+      desired,
+      live,
+      claimedUsers: identity.claimedLiveUsers,
+      declaredOrganizationIds: new Map(
+        orgIdentity.matches.flatMap(({ desired: org, live: match }) => (match ? [[org.slug, match.id] as const] : [])),
+      ),
+      productionKey: options.productionKey ?? false,
+    }),
+    thresholdsOf(options),
+  );
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
     source: { kind: 'manifest', files: [...desired.files] },
@@ -182,36 +192,6 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     warnings: refusals.map((refusal) => ({ ...refusal, severity: 'refusal' as const })),
   };
   return { plan, errors, refusals };
-}
-
-function safetyRefusals(operations: Operation[], live: LiveSnapshot, options: PlanOptions): PlanDiagnostic[] {
-  const refusals: PlanDiagnostic[] = [];
-  const deletes = operations.filter((op) => op.type === 'delete_user').length;
-  if (deletes > options.maxDeletes && !options.allowMassDelete) {
-    refusals.push({
-      code: 'mass_delete',
-      message: `the plan deletes ${deletes} users, more than the limit of ${options.maxDeletes}`,
-      hint: 'Review the deletions, then raise --max-deletes or pass --allow-mass-delete.',
-    });
-  }
-  if (live.users.length >= MASS_CHANGE_MIN_USERS && !options.allowMassChange) {
-    // Adding a membership rewrites nothing a user had, and it is what a re-run after an interrupted apply mostly
-    // does (users were created, their memberships were not yet): it does not count as changing the user.
-    const touched = new Set<string>();
-    for (const op of operations) {
-      if (op.type === 'create_membership') continue;
-      if ('user' in op && op.user.userId !== null) touched.add(op.user.userId);
-    }
-    const ratio = touched.size / live.users.length;
-    if (ratio > options.maxChangeRatio) {
-      refusals.push({
-        code: 'mass_change',
-        message: `the plan changes or deletes ${touched.size} of ${live.users.length} live users (${Math.round(ratio * 100)}%), more than the limit of ${Math.round(options.maxChangeRatio * 100)}%`,
-        hint: 'Review the plan, then raise --max-change-ratio or pass --allow-mass-change.',
-      });
-    }
-  }
-  return refusals;
 }
 
 /** updatedAt of every live object an operation touches, keyed by id in sorted order (stable JSON). */

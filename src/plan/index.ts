@@ -1,8 +1,17 @@
 // Public surface of the planner: pure functions from (desired state, live snapshot) to a Plan, and from a Plan to
 // its JSON file, its display model and its Markdown rendering.
 
-export { createPlan, DEFAULT_PLAN_OPTIONS } from './create-plan.ts';
+export { createPlan, DEFAULT_PLAN_OPTIONS, fingerprintDesired } from './create-plan.ts';
 export * from './drift.ts';
+export {
+  carriesManagedMark,
+  type DeclaredFacts,
+  type GuardThresholds,
+  guardRefusals,
+  type LiveFacts,
+  MASS_CHANGE_MIN_USERS,
+  thresholdsOf,
+} from './guards.ts';
 export { type MarkdownOptions, renderPlanMarkdown } from './markdown.ts';
 export { isDestructive, summarize, summaryLine } from './order.ts';
 export {

@@ -349,13 +349,17 @@ export interface PlanOptions {
    * @default 100 (Clerk docs, "Managing environments")
    */
   developmentUserCap: number;
+  /** Destructive operations are allowed with a production key (--allow-production). @default false */
+  allowProduction?: boolean;
+  /** The secret key is a production one (sk_live_): destructive operations need allowProduction. @default false */
+  productionKey?: boolean;
 }
 
 export interface PlanResult {
   plan: Plan;
   /** Errors: when non-empty the plan must not be applied. */
   errors: PlanDiagnostic[];
-  /** Safety refusals (mass delete...) that an explicit flag can lift. */
+  /** Safety refusals (src/plan/guards.ts): mass delete, production key, changes outside what the manifest manages. */
   refusals: PlanDiagnostic[];
 }
 

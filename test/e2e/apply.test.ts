@@ -309,7 +309,8 @@ describe('apply a saved plan', () => {
     expect((await e2e.cli(['plan', '-f', file, '--out', 'p.json'], { env: { PW: PASSWORD } })).code).toBe(0);
     const run = await e2e.cli(['apply', 'p.json', '--auto-approve']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('emp-003: $PW is not set');
+    // The plan is made again from the manifest, which names the variable and its line.
+    expect(run.stderr).toContain('users.yaml:18:15: error[unset_variable]: environment variable PW is not set');
     expect(mutatingRequests(e2e.emulator.stats())).toEqual({});
   });
 });

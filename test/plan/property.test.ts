@@ -367,6 +367,10 @@ describe('plan, execute, re-plan', () => {
         }
         planned += 1;
         if (first.plan.operations.length > 0) withOperations += 1;
+        // The guards that keep an apply on managed objects (src/plan/guards.ts) never refuse what the planner makes.
+        expect(first.refusals.map((refusal) => refusal.code)).not.toContain('unmanaged_delete');
+        expect(first.refusals.map((refusal) => refusal.code)).not.toContain('undeclared_user');
+        expect(first.refusals.map((refusal) => refusal.code)).not.toContain('undeclared_organization');
         const { state } = executePlan(first.plan, live);
         expectSatisfies(desired, live, state);
         const second = createPlan(desired, state, options);

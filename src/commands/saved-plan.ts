@@ -1,0 +1,428 @@
+// `apply PLAN`: a saved plan is not a trusted program. The plan is computed again from its own recorded inputs (the
+// manifest files it names and the live state now, or the journal an undo plan restores from); every operation in
+// the file must be one of those, and apply executes the recomputed operations, never the file's. The guards
+// (src/plan/guards.ts) are decided from the recomputed operations, what is live now and this command line.
+
+import { isAbsolute, normalize, resolve } from 'node:path';
+import {
+  checkedUndoPlan,
+  type JournalEntry,
+  planFingerprint,
+  readJournal,
+  readUndoLive,
+  type SecretResolver,
+  startedOperations,
+} from '../apply/index.ts';
+import { type ClerkClient, isProductionKey, type WireUser } from '../clerk/index.ts';
+import { ClerkSyncError, PlanError, PlanRefusedError, UsageError } from '../errors.ts';
+import {
+  carriesManagedMark,
+  type Disclosure,
+  fingerprintDesired,
+  guardRefusals,
+  NOTHING_TO_HIDE,
+  type Operation,
+  PLAN_FORMAT_VERSION,
+  type Plan,
+  type PlanDiagnostic,
+  type PlanOptions,
+  publicPlan,
+  summarize,
+  thresholdsOf,
+} from '../plan/index.ts';
+import { compareOperations, formatMismatches, type OperationMismatch, type Recomputed } from '../plan/reproduce.ts';
+import { type DesiredState, FILTER_BATCH, fetchObjectVersions, type ObjectVersionIds } from '../state/index.ts';
+import type { CliIO, OptionValues } from './command.ts';
+import { stringList } from './command.ts';
+import {
+  disclosureFrom,
+  formatPlanDiagnostics,
+  type LoadedManifest,
+  loadManifestFromFlags,
+  planOrThrow,
+  readLiveState,
+} from './live-plan.ts';
+import { findStaleObjects, formatStaleObjects, type StaleObject, staleInSnapshot } from './stale-check.ts';
+
+/** What apply executes and how it shows it. */
+export interface PreparedApply {
+  /** The plan to execute: computed by this run, with real values. */
+  plan: Plan;
+  /** The manifest it was computed from (absent for an undo plan): the verify step plans it again. */
+  loaded?: LoadedManifest;
+  /** What renderings may show (publicPlan). */
+  disclosure: Disclosure;
+  secrets: SecretResolver;
+  /** Every guard's refusal for executing `plan` now. */
+  refusals: PlanDiagnostic[];
+  /** The plan's identity in its journal: the saved file's, so a resumed run finds what earlier runs did. */
+  planId?: string;
+}
+
+export interface SavedPlanContext {
+  saved: Plan;
+  values: OptionValues;
+  io: CliIO;
+  client: ClerkClient;
+  secretKey: string;
+  planOptions: PlanOptions;
+  /** Absolute path of this saved plan's journal: what an interrupted apply of it already started. */
+  journalPath: string;
+}
+
+export function secretsFromManifest(desired: DesiredState): SecretResolver {
+  const byKey = new Map(desired.users.map((user) => [user.key, user.password?.value]));
+  return (op) => (op.user.key === null ? undefined : byKey.get(op.user.key));
+}
+
+/** An id read from a file, safe on one line of a log (a CI runner reads workflow commands from output lines). */
+export function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** Each recomputed operation with the forms a file may hold it in: as shown (publicPlan), all hidden, in full. */
+function recomputedOf(plan: Plan, disclosure: Disclosure): Recomputed[] {
+  const shown = publicPlan(plan, disclosure).operations;
+  // A plan saved without this run's --show-env hides every value read from the environment.
+  const hidden =
+    disclosure.shownVariables.length === 0 ? shown : publicPlan(plan, { ...disclosure, shownVariables: [] }).operations;
+  return plan.operations.map((op, index) => ({ op, views: [shown[index] ?? op, hidden[index] ?? op, op] }));
+}
+
+function refuseMismatches(io: CliIO, mismatches: OperationMismatch[], stale: StaleObject[], where: string): void {
+  const listed = mismatches.map((mismatch) => ({ ...mismatch, id: printable(mismatch.id) }));
+  if (stale.length > 0) {
+    io.stderr.write(
+      formatStaleObjects(
+        stale.map((object) => ({
+          ...object,
+          id: printable(object.id),
+          ...(object.label === undefined ? {} : { label: printable(object.label) }),
+        })),
+      ),
+    );
+    io.stderr.write(formatMismatches(listed));
+    throw new PlanRefusedError(
+      'stale_plan',
+      `the saved plan is stale: ${stale.length} object(s) changed since it was made; nothing was sent`,
+      {
+        meta: { objects: stale.map((object) => printable(object.id)) },
+        hint: 'Run `clerk-sync plan --out PLAN` again, review it, and apply the new plan.',
+      },
+    );
+  }
+  if (listed.length === 0) return;
+  io.stderr.write(formatMismatches(listed));
+  const foreign = listed.filter((mismatch) => mismatch.kind !== 'missing');
+  if (foreign.length > 0) {
+    throw new PlanRefusedError(
+      'plan_not_reproducible',
+      `the saved plan holds ${foreign.length} operation(s) that ${where} do not give now (listed above): it was edited, or the instance changed since; nothing was sent`,
+      {
+        meta: { operations: foreign.map((mismatch) => mismatch.id) },
+        hint: 'Apply only plan files written by `clerk-sync plan --out` (or `undo --out`), unedited, against the instance they were made for. Make the plan again, review it, and apply that.',
+      },
+    );
+  }
+  throw new PlanRefusedError(
+    'stale_plan',
+    `the saved plan is stale: ${listed.length} operation(s) are needed now that it does not hold; nothing was sent`,
+    {
+      meta: { operations: listed.map((mismatch) => mismatch.id) },
+      hint: 'Run `clerk-sync plan --out PLAN` again, review it, and apply the new plan.',
+    },
+  );
+}
+
+async function resumed(context: SavedPlanContext): Promise<ReadonlySet<string>> {
+  const started = await startedOperations(context.journalPath, context.saved);
+  if (started.size > 0) {
+    context.io.stderr.write(`Resuming: the journal shows ${started.size} operation(s) of this plan already started.\n`);
+  }
+  return started;
+}
+
+// ---- a manifest's plan ----
+
+/**
+ * The file names which files apply reads (and whose lines a manifest error would quote): on its word, only
+ * *.yaml / *.yml files under the working directory.
+ */
+function refuseUnsafeFiles(files: readonly string[]): void {
+  const unsafe = files.filter(
+    (file) => isAbsolute(file) || normalize(file).split(/[\\/]/)[0] === '..' || !/\.ya?ml$/i.test(file),
+  );
+  if (unsafe.length === 0) return;
+  throw new PlanRefusedError(
+    'plan_source_refused',
+    `the saved plan names manifest files apply does not read on a plan file's word: ${unsafe.map(printable).join(', ')} (only *.yaml and *.yml files under the working directory)`,
+    { hint: 'Pass the manifest the plan was made from with -f FILE.' },
+  );
+}
+
+async function fromManifest(context: SavedPlanContext, files: readonly string[]): Promise<PreparedApply> {
+  const { saved, values, io, client } = context;
+  const given = stringList(values, 'file');
+  if (given.length === 0) refuseUnsafeFiles(files);
+  const manifest = given.length > 0 ? given : files;
+  if (manifest.length === 0) {
+    throw new UsageError('the saved plan names no manifest file to plan again from', {
+      hint: 'Pass the manifest it was made from with -f FILE.',
+    });
+  }
+  io.stderr.write(
+    `Planning again from the manifest the saved plan was made from (${manifest.map(printable).join(', ')}) ...\n`,
+  );
+  const loaded = await loadManifestFromFlags({ ...values, file: [...manifest] }, io, 'apply');
+  const { desired } = loaded;
+  if (fingerprintDesired(desired) !== saved.fingerprints.manifest) {
+    throw new PlanRefusedError(
+      'plan_manifest_changed',
+      `the manifest (${manifest.map(printable).join(', ')}) is not the one the saved plan was made from; nothing was sent`,
+      {
+        meta: { files: [...manifest] },
+        hint: 'The manifest files, or the environment values they read, changed since `clerk-sync plan --out`. Make the plan again from the manifest as it is now, review it, and apply that.',
+      },
+    );
+  }
+  const live = await readLiveState(client, desired, io);
+  const result = planOrThrow(
+    desired,
+    live,
+    { ...context.planOptions, productionKey: isProductionKey(context.secretKey) },
+    io,
+  );
+  const disclosure = disclosureFrom(values, desired);
+  const started = await resumed(context);
+  const recomputed = recomputedOf(result.plan, disclosure);
+  // Moved files keep their content (the fingerprint says so) but not their names in the operations' positions.
+  const moved = given.length > 0 && given.join('\n') !== files.join('\n');
+  const comparable = moved ? withoutPositions(recomputed) : recomputed;
+  const savedOps = moved ? saved.operations.map(withoutPosition) : saved.operations;
+  const { mismatches } = compareOperations(savedOps, comparable, started);
+  const stale = staleInSnapshot(saved, live, desired.settings.userKey, started);
+  refuseMismatches(io, mismatches, stale, 'the manifest and the live state');
+  return {
+    plan: result.plan,
+    loaded,
+    disclosure,
+    secrets: secretsFromManifest(desired),
+    refusals: result.refusals,
+    planId: planFingerprint(saved),
+  };
+}
+
+function withoutPosition(op: Operation): Operation {
+  const { source: _source, ...rest } = op;
+  return rest as Operation;
+}
+
+function withoutPositions(recomputed: Recomputed[]): Recomputed[] {
+  return recomputed.map(({ op, views }) => ({ op, views: views.map(withoutPosition) }));
+}
+
+// ---- an undo plan ----
+
+function userKeyOf(entries: readonly JournalEntry[]): Plan['settings']['userKey'] {
+  for (const entry of entries) if (entry.kind === 'header') return entry.userKey;
+  throw new ClerkSyncError(
+    'journal_invalid',
+    'the journal has no header line: it was not written by clerk-sync apply',
+    {
+      hint: 'Pass the journal file `clerk-sync apply` printed at the end of its run.',
+    },
+  );
+}
+
+/** Live ids an undo operation acts on, as `clerk-sync undo` reads their versions. */
+function touchedIds(operations: readonly Operation[]): ObjectVersionIds {
+  const ids: ObjectVersionIds = { users: [], organizations: [], memberships: [] };
+  for (const op of operations) {
+    if ('user' in op && op.user.userId !== null) ids.users.push(op.user.userId);
+    if (op.type === 'update_organization' && op.org.organizationId !== null)
+      ids.organizations.push(op.org.organizationId);
+    if (
+      (op.type === 'update_membership_role' || op.type === 'delete_membership') &&
+      op.org.organizationId !== null &&
+      op.user.userId !== null
+    ) {
+      ids.memberships.push({ orgId: op.org.organizationId, userId: op.user.userId });
+    }
+  }
+  return ids;
+}
+
+/**
+ * Of the undo operations the file leaves out, those `clerk-sync undo` leaves out too: their object is gone since
+ * (nothing left to restore). Returns the others.
+ */
+async function notGone(client: ClerkClient, left: readonly Operation[]): Promise<Operation[]> {
+  if (left.length === 0) return [];
+  const versions = await fetchObjectVersions(client, touchedIds(left));
+  const memberships = new Map(
+    versions.memberships.map((membership) => [`${membership.orgId}\u0000${membership.userId}`, membership]),
+  );
+  return left.filter((op) => {
+    if ('user' in op && op.user.userId !== null && versions.users[op.user.userId] === 'deleted') return false;
+    if (
+      op.type === 'update_organization' &&
+      op.org.organizationId !== null &&
+      versions.organizations[op.org.organizationId] === 'deleted'
+    )
+      return false;
+    if (
+      (op.type === 'update_membership_role' || op.type === 'delete_membership') &&
+      op.org.organizationId !== null &&
+      op.user.userId !== null
+    ) {
+      const current = memberships.get(`${op.org.organizationId}\u0000${op.user.userId}`);
+      if (current === undefined || current.membershipId !== op.membershipId) return false;
+    }
+    return true;
+  });
+}
+
+/** Objects an operation must have read (liveVersions): the staleness check needs each one's version. */
+function unversioned(saved: Plan, operations: readonly Operation[]): string[] {
+  const missing: string[] = [];
+  for (const op of operations) {
+    if ('user' in op && op.user.userId !== null && !Object.hasOwn(saved.liveVersions.users, op.user.userId))
+      missing.push(op.id);
+    else if (
+      op.type === 'update_organization' &&
+      op.org.organizationId !== null &&
+      !Object.hasOwn(saved.liveVersions.organizations, op.org.organizationId)
+    )
+      missing.push(op.id);
+    else if (
+      (op.type === 'update_membership_role' || op.type === 'delete_membership') &&
+      !Object.hasOwn(saved.liveVersions.memberships, op.membershipId)
+    )
+      missing.push(op.id);
+  }
+  return missing;
+}
+
+async function userCount(client: ClerkClient): Promise<number> {
+  const count = await client.request<{ total_count?: unknown }>({ method: 'GET', path: '/users/count' });
+  if (typeof count.total_count !== 'number') {
+    throw new ClerkSyncError('api_response_invalid', 'GET /users/count answered without a total_count', {
+      hint: 'Check --api-url: it must point at the Clerk Backend API.',
+    });
+  }
+  return count.total_count;
+}
+
+/** Whether each user a delete targets exists and carries clerk-sync's mark, read now. */
+async function usersToDelete(
+  client: ClerkClient,
+  operations: readonly Operation[],
+): Promise<Map<string, { managed: boolean }>> {
+  const ids = [
+    ...new Set(operations.flatMap((op) => (op.type === 'delete_user' && op.user.userId ? [op.user.userId] : []))),
+  ];
+  const found = new Map<string, { managed: boolean }>();
+  for (let index = 0; index < ids.length; index += FILTER_BATCH) {
+    const batch = ids.slice(index, index + FILTER_BATCH);
+    const users = await client.request<WireUser[]>({
+      method: 'GET',
+      path: '/users',
+      query: { user_id: batch, limit: batch.length },
+    });
+    for (const user of users) {
+      if (batch.includes(user.id)) found.set(user.id, { managed: carriesManagedMark(user.private_metadata ?? {}) });
+    }
+  }
+  return found;
+}
+
+async function fromUndo(context: SavedPlanContext, journal: string): Promise<PreparedApply> {
+  const { saved, io, client } = context;
+  io.stderr.write(`Building the undo of ${printable(journal)} again from the journal ...\n`);
+  const entries = await readJournal(resolve(io.cwd, journal));
+  const userKey = userKeyOf(entries);
+  // The same checks the undo command ran (last identification, last admin, roles...), against the state now.
+  const checked = checkedUndoPlan(entries, await readUndoLive(client, entries, { signal: io.signal }), {
+    journal,
+    planOptions: context.planOptions,
+  });
+  if (checked.errors.length > 0) {
+    io.stderr.write(formatPlanDiagnostics(checked.errors, 'error'));
+    throw new PlanError(
+      `the undo plan cannot be applied safely now: ${checked.errors.length} error(s) (listed above); nothing was sent`,
+      {
+        meta: { codes: [...new Set(checked.errors.map((error) => error.code))] },
+        hint: 'Each error names the journal line of the change it would reverse. Fix the live data as the hint says, run undo again and apply the new plan.',
+      },
+    );
+  }
+  const derived = checked.plan.operations;
+  const skeleton: Plan = {
+    formatVersion: PLAN_FORMAT_VERSION,
+    source: { kind: 'undo', journal },
+    instance: { apiUrl: client.baseUrl, environment: saved.instance.environment },
+    fingerprints: saved.fingerprints,
+    // replace: the restoring metadata operations carry whole before-images. prune: the plan is not a manifest's.
+    settings: { userKey, metadataMode: 'replace', prune: false },
+    operations: derived,
+    summary: summarize(derived),
+    liveVersions: saved.liveVersions,
+    warnings: [],
+  };
+  const started = await resumed(context);
+  const recomputed = recomputedOf(skeleton, NOTHING_TO_HIDE);
+  const { mismatches, matched, missing } = compareOperations(saved.operations, recomputed, started);
+  // The undo command leaves out what restores an object deleted since; any other omission is refused.
+  const stillThere = await notGone(client, missing);
+  const shownIds = new Map(recomputed.map(({ op, views }) => [op, (views[0] ?? op).id]));
+  const refusedMissing = new Set(stillThere.map((op) => shownIds.get(op)));
+  const refused = mismatches.filter((mismatch) => mismatch.kind !== 'missing' || refusedMissing.has(mismatch.id));
+  const executedIds = new Set(matched.map((op) => op.id));
+  const executed = matched.map((op) => ({ ...op, dependsOn: op.dependsOn.filter((id) => executedIds.has(id)) }));
+  const unread = unversioned(
+    saved,
+    executed.filter((op) => !started.has(op.id)),
+  );
+  refused.push(...unread.map((id) => ({ id, kind: 'differs' as const })));
+  const stale =
+    refused.length > 0 ? [] : await findStaleObjects(client, { ...skeleton, operations: executed }, started);
+  refuseMismatches(io, refused, stale, 'the journal');
+
+  const facts = await usersToDelete(client, executed);
+  const refusals = guardRefusals(
+    executed,
+    {
+      userCount: await userCount(client),
+      user: (id) => facts.get(id),
+      productionKey: isProductionKey(context.secretKey),
+      declared: null,
+    },
+    thresholdsOf(context.planOptions),
+  );
+  const plan: Plan = {
+    ...skeleton,
+    operations: executed,
+    summary: summarize(executed),
+    warnings: refusals.map((refusal) => ({ ...refusal, severity: 'refusal' as const })),
+  };
+  // Undo never creates users, so no password is ever needed.
+  return { plan, disclosure: NOTHING_TO_HIDE, secrets: () => undefined, refusals, planId: planFingerprint(saved) };
+}
+
+/** Recomputes a saved plan from its recorded inputs, refusing anything the file holds that they do not give. */
+export async function prepareSavedPlan(context: SavedPlanContext): Promise<PreparedApply> {
+  const { source } = context.saved;
+  switch (source.kind) {
+    case 'manifest':
+      return fromManifest(context, source.files);
+    case 'undo':
+      if (stringList(context.values, 'file').length > 0) {
+        throw new UsageError('an undo plan is made from a journal, not a manifest: drop -f');
+      }
+      return fromUndo(context, source.journal);
+    default: {
+      const unreachable: never = source;
+      return unreachable;
+    }
+  }
+}
