@@ -637,8 +637,8 @@ export function checkedUndoPlan(
       irreversible.push(`${op.id}: ${gone} no longer exists; nothing to restore`);
       return [];
     }
-    // Named as the user is known now (the journal's label may be an address removed since).
-    if (!('user' in op) || op.user.userId === null) return [op];
+    // Named as the journal names it (values read from the environment by reference there); as known now otherwise.
+    if (!('user' in op) || op.user.userId === null || op.user.label !== undefined) return [op];
     const current = liveUsers.get(op.user.userId);
     return current ? [{ ...op, user: { ...op.user, label: liveUserLabel(current) } } as Operation] : [op];
   });

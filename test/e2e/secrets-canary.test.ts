@@ -10,6 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliResult, type E2eContext, e2eContext, mutatingRequests } from '../helpers/cli.ts';
+import { emulatorFetch } from '../helpers/emulator.ts';
 
 const CANARY = `cnry${randomBytes(8).toString('hex')}`;
 const DIGITS = String(100_000_000 + (randomBytes(4).readUInt32BE() % 900_000_000));
@@ -144,6 +145,27 @@ describe('a canary read from the environment never appears in any output', () =>
     expect(runs[3]?.stdout).toMatch(/^::error file=users\.yaml/m);
     expect(await readFile(join(e2e.dir, 'drift-summary.md'), 'utf8')).toContain('(from v${CANARY})');
     await expectNoCanary(e2e, runs);
+  });
+
+  it('apply: a dry run, and a saved plan applied with --github and a journal', async () => {
+    const e2e = await context();
+    const github = { ...ENV, GITHUB_STEP_SUMMARY: join(e2e.dir, 'apply-summary.md') };
+    const dryRun = await e2e.cli(['apply', '-f', 'users.yaml', '--dry-run'], { env: ENV });
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain('(from ${CANARY})');
+    const plan = await e2e.cli(['plan', '-f', 'users.yaml', '--out', 'plan.json'], { env: ENV });
+    const apply = await e2e.cli(['apply', 'plan.json', '--auto-approve', '--github', '--journal', 'j.jsonl'], {
+      env: github,
+    });
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(apply.stdout).toContain('Verified: the live state matches the manifest.');
+    expect(await readFile(join(e2e.dir, 'apply-summary.md'), 'utf8')).toContain('(from u${CANARY})');
+    // The values did reach the instance: they are shown by reference, not kept from it.
+    const users = (await emulatorFetch(e2e.emulator, 'GET', '/users?limit=10')).body as { first_name: string | null }[];
+    expect(users.map((user) => user.first_name)).toContain(CANARY);
+    const undo = await e2e.cli(['undo', 'j.jsonl', '--out', 'undo.json'], { env: ENV });
+    expect(undo.code, undo.stderr).toBe(0);
+    await expectNoCanary(e2e, [dryRun, plan, apply, undo]);
   });
 
   it('shows the value where the command line allows its variable, and only there', async () => {

@@ -45,9 +45,10 @@ describe('undo runs the instance checks', () => {
     e2e.emulator.resetStats();
     const undo = await e2e.cli(['undo', 'j1.jsonl', '--out', 'u.json']);
     expect(undo.code).toBe(1);
-    // j1.jsonl line 2 is the intent of add_email_address (line 1 is the header).
+    // j1.jsonl line 2 is the intent of add_email_address (line 1 is the header). The user is named as the journal
+    // names it (a live label could be a value a manifest read from the environment).
     expect(undo.stderr).toMatch(
-      /^j1\.jsonl:2:1: error\[last_identification_removal\]: user "emp-001" \(new@acme\.test\) would be left with no email address, phone number or username/m,
+      /^j1\.jsonl:2:1: error\[last_identification_removal\]: user "emp-001" \(old@acme\.test\) would be left with no email address, phone number or username/m,
     );
     expect(undo.stderr).toContain('hint: The apply being undone added this identifier');
     expect(undo.stderr).toContain('code: plan_invalid');
