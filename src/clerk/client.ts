@@ -19,11 +19,26 @@ import type {
   RequestSpec,
   RetryMode,
 } from './request.ts';
-import { type Failure, interpretResponse, type Outcome, toApiError, unreachableFailure } from './response.ts';
+import {
+  deadlineFailure,
+  type Failure,
+  interpretResponse,
+  type Outcome,
+  oversizeFailure,
+  toApiError,
+  unreachableFailure,
+} from './response.ts';
 import { DEFAULT_MAX_ATTEMPTS, retryAfterMs, retryPolicy } from './retry-policy.ts';
 import { CLERK_API_VERSION } from './wire.ts';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** A 500-user page streams in seconds; two minutes leaves room for slow links and still ends a trickled body. */
+export const DEFAULT_DEADLINE_MS = 120_000;
+/**
+ * A 500-user page is at most ~500 x (8 KB of metadata, Clerk's documented limit, plus ~4 KB of other fields) = 6 MB;
+ * 64 MiB is ten times that, and small enough that the text and its parse fit in any heap.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /** Query string with arrays as repeated keys (OpenAPI spec 2026-05-12, LimitParameter); undefined values dropped, 0 and false kept. */
 export function buildQuery(query: Record<string, QueryValue> | undefined): string {
@@ -53,6 +68,27 @@ function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
+/** The body as text, or undefined once more than `limit` bytes arrived (the rest is not read). */
+async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+function contentLength(headers: Dispatcher.ResponseData['headers']): number | undefined {
+  const value = headers['content-length'];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
 export function createClerkClient(config: ClientConfig): ClerkClient {
   const base = new URL(config.baseUrl);
   const origin = base.origin;
@@ -62,6 +98,8 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
   const random = config.random ?? Math.random;
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxAttempts = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const deadlineMs = config.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const poolOptions = {
     connections: config.concurrency,
     headersTimeout: timeoutMs,
@@ -97,7 +135,13 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
   }
 
   async function sendOnce(spec: RequestSpec, signal: AbortSignal | undefined): Promise<Outcome> {
+    if (signal?.aborted) throw abortReason(signal);
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    // One deadline for headers and body: undici's timeouts bound each silence, not a body trickled byte by byte.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), deadlineMs);
+    const stop = (): void => deadline.abort();
+    signal?.addEventListener('abort', stop, { once: true });
     try {
       const response = await dispatcher.request({
         origin,
@@ -105,13 +149,23 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
         path: `${prefix}${spec.path}${buildQuery(spec.query)}`,
         headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body }),
-        ...(signal === undefined ? {} : { signal }),
+        signal: deadline.signal,
       });
-      const text = await response.body.text();
+      const announced = contentLength(response.headers);
+      if (announced !== undefined && announced > maxBodyBytes) {
+        response.body.destroy();
+        return { ok: false, failure: oversizeFailure(response.statusCode, maxBodyBytes, announced) };
+      }
+      const text = await readCapped(response.body, maxBodyBytes);
+      if (text === undefined) return { ok: false, failure: oversizeFailure(response.statusCode, maxBodyBytes) };
       return interpretResponse({ status: response.statusCode, headers: response.headers, text });
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
+      if (deadline.signal.aborted) return { ok: false, failure: deadlineFailure(deadlineMs, reached) };
       return { ok: false, failure: unreachableFailure(error, reached) };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
     }
   }
 
@@ -140,9 +194,10 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
       if (outcome.ok) return outcome.value as T;
       const failure = outcome.failure;
       if (failure.status === 429) counters.rateLimited += 1;
-      const decision = mayRetry(spec.method, failure.status, mode)
-        ? retryPolicy(failure, attemptNo, { maxAttempts, maxWaitMs: config.maxWaitMs, random, now })
-        : 'stop';
+      const decision =
+        !failure.final && mayRetry(spec.method, failure.status, mode)
+          ? retryPolicy(failure, attemptNo, { maxAttempts, maxWaitMs: config.maxWaitMs, random, now })
+          : 'stop';
       if (decision === 'stop') throw finalError(spec, failure, attemptNo);
       if (failure.status === 429) {
         limiter.pause(decision);

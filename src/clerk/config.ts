@@ -27,8 +27,12 @@ export interface ClientConfig {
   maxWaitMs: number;
   /** Attempts per logical request, the first included. @default 6 */
   maxAttempts?: number;
-  /** Headers and body timeout of one attempt. @default 30_000 */
+  /** Headers and body timeout of one attempt (the longest silence between two chunks). @default 30_000 */
   timeoutMs?: number;
+  /** Total deadline of one attempt, headers and body together: a body trickled byte by byte still ends. @default 120_000 */
+  deadlineMs?: number;
+  /** Largest response body read; a longer one is aborted as it streams. @default 64 MiB */
+  maxBodyBytes?: number;
   /** Injected for tests: clock (ms), sleep and jitter source. */
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;

@@ -6,7 +6,13 @@ import { ApiError } from '../errors.ts';
 import { redactSecret } from './config.ts';
 import type { HttpMethod } from './request.ts';
 
-export type FailureKind = 'api_error' | 'api_response_invalid' | 'api_unreachable' | 'api_rate_limited';
+export type FailureKind =
+  | 'api_error'
+  | 'api_response_invalid'
+  | 'api_unreachable'
+  | 'api_rate_limited'
+  /** An answer beyond the client's bounds (body size cap, request deadline). */
+  | 'live_response_invalid';
 
 /** One failed attempt, before it becomes an ApiError (the final error also knows how many attempts were made). */
 export interface Failure {
@@ -21,6 +27,8 @@ export interface Failure {
   /** Raw Retry-After header. */
   retryAfter?: string;
   cause?: unknown;
+  /** Never retried, whatever the status: the same request would get the same answer (a body over the size cap). */
+  final?: boolean;
 }
 
 export interface RawResponse {
@@ -137,7 +145,30 @@ export function unreachableFailure(cause: unknown, origin: string): Failure {
   };
 }
 
+/** A Failure for a body longer than the cap: never retried, the same request would get it again. */
+export function oversizeFailure(status: number, limit: number, announced?: number): Failure {
+  const size = announced === undefined ? `more than ${limit} bytes` : `${announced} bytes (Content-Length)`;
+  return {
+    kind: 'live_response_invalid',
+    status,
+    detail: `${status} with a body of ${size}, over the ${limit}-byte limit of one response`,
+    final: true,
+  };
+}
+
+/** A Failure for an attempt that did not complete (headers and body) within the request deadline. */
+export function deadlineFailure(deadlineMs: number, origin: string): Failure {
+  return {
+    kind: 'live_response_invalid',
+    status: 0,
+    detail: `no complete response from ${origin} within the ${deadlineMs >= 1000 ? `${Math.round(deadlineMs / 1000)} s` : `${deadlineMs} ms`} deadline of one request`,
+  };
+}
+
 export function hintFor(failure: Failure): string | undefined {
+  if (failure.kind === 'live_response_invalid') {
+    return 'Clerk answers a 500-user page in a few MB and seconds: something between clerk-sync and Clerk (--api-url / CLERK_API_URL, a proxy) sent an endless or trickled answer.';
+  }
   if (failure.kind === 'api_unreachable') {
     return 'Check the network, the API URL (--api-url / CLERK_API_URL) and any proxy (HTTPS_PROXY, NO_PROXY); run again when Clerk is reachable.';
   }

@@ -335,6 +335,82 @@ describe('hostile responses', () => {
   });
 });
 
+describe('bounds on what a server can send', () => {
+  it('aborts a body streaming past the size cap as live_response_invalid, without retrying or reading the rest', async () => {
+    let written = 0;
+    let closed = false;
+    const server = await serve((_req, res) => {
+      // No Content-Length: the body is endless, 16 KB a chunk, until the client hangs up.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.on('close', () => {
+        closed = true;
+      });
+      const chunk = `[${'"x",'.repeat(4096)}`;
+      const pump = (): void => {
+        while (!closed && written < 64 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    const error = await failure(
+      client(server.url, { maxBodyBytes: 100_000 }).request({ method: 'GET', path: '/users' }),
+    );
+    expect(error.code).toBe('live_response_invalid');
+    expect(error.message).toContain('over the 100000-byte limit');
+    expect(error.hint).toContain('endless or trickled');
+    expect(server.requests).toHaveLength(1);
+    expect(written).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('refuses a Content-Length over the cap before reading the body', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(2 * 1024 ** 3) });
+      res.write('[');
+    });
+    const error = await failure(client(server.url, { maxBodyBytes: 1000 }).request({ method: 'GET', path: '/users' }));
+    expect(error.code).toBe('live_response_invalid');
+    expect(error.message).toContain('2147483648 bytes (Content-Length)');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('ends a body trickled one byte at a time at the request deadline, retried per the policy', async () => {
+    const timers: NodeJS.Timeout[] = [];
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Each byte comes well within the idle timeout, so only a total deadline ends the answer.
+      timers.push(setInterval(() => res.write(' '), 20));
+    });
+    const started = Date.now();
+    const error = await failure(
+      client(server.url, { timeoutMs: 1000, deadlineMs: 200, maxAttempts: 2 }).request({
+        method: 'GET',
+        path: '/users',
+      }),
+    );
+    for (const timer of timers) clearInterval(timer);
+    expect(error.code).toBe('live_response_invalid');
+    expect(error.status).toBe(0);
+    expect(error.message).toContain('within the 200 ms deadline');
+    expect(server.requests).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('keeps the caller abort distinct from the deadline', async () => {
+    const server = await serve(() => {
+      // hold the request until aborted
+    });
+    const controller = new AbortController();
+    const pending = client(server.url, { deadlineMs: 60_000 }).request(
+      { method: 'GET', path: '/users' },
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(new Error('user interrupted')), 20);
+    await expect(pending).rejects.toThrow('user interrupted');
+  });
+});
+
 describe('secret key hygiene', () => {
   it('never puts the secret key in messages, meta, body, hint, stack or cause, even when the server echoes it', async () => {
     const server = await serve((req, res, _body, index) => {
