@@ -7,6 +7,7 @@
 
 import type { ClerkClient, QueryValue } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
+import { countProblem, readBeyondCount, readMargin } from './from-wire.ts';
 import type { LiveInstance } from './model.ts';
 
 /** Statuses that mean "this instance does not offer this read", not "the read failed". */
@@ -125,6 +126,8 @@ async function readOrganizationSettings(reader: Reader, warnings: string[]): Pro
 async function readRoles(reader: Reader, warnings: string[]): Promise<string[] | null> {
   const keys = new Set<string>();
   // Oldest first: a role created during the read goes to the end and shifts no offset.
+  // The first page's total: later pages may not raise it forever.
+  let counted: number | undefined;
   for (let offset = 0; ; offset += ROLE_PAGE) {
     const answer = await optionalGet(reader, '/organization_roles', {
       limit: ROLE_PAGE,
@@ -137,9 +140,14 @@ async function readRoles(reader: Reader, warnings: string[]): Promise<string[] |
       );
       return null;
     }
-    const { data, total_count: total } = answer.body;
-    if (!Array.isArray(data) || typeof total !== 'number') {
-      throw invalid('GET /organization_roles', 'not a {data, total_count} list');
+    const { data, total_count: announced } = answer.body;
+    if (!Array.isArray(data)) throw invalid('GET /organization_roles', 'not a {data, total_count} list');
+    const problem = countProblem(announced);
+    if (problem !== undefined) throw invalid('GET /organization_roles', problem);
+    const total = announced as number;
+    counted ??= total;
+    if (keys.size + data.length > counted + readMargin(counted)) {
+      throw readBeyondCount('GET /organization_roles', keys.size + data.length, counted);
     }
     const before = keys.size;
     for (const role of data) {

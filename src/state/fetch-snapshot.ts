@@ -23,10 +23,13 @@ import type {
 import { LiveStateError } from '../errors.ts';
 import { fetchInstanceSettings } from './fetch-instance.ts';
 import {
+  countProblem,
   fromCheckedWireMembership,
   fromCheckedWireUser,
   fromWireOrganization,
   orgMarkKey,
+  readBeyondCount,
+  readMargin,
   wireMembershipProblem,
   wireOrganizationProblem,
   wireUserProblem,
@@ -76,6 +79,8 @@ interface Context {
   report: (progress: SnapshotProgress) => void;
   /** Shared by the parallel user walks: once one finds the cursor unusable, the others stop trying it. */
   cursor: { usable: boolean };
+  /** Users the walks kept so far, and the most they may keep: the count at the start plus readMargin. */
+  userBudget: { read: number; counted: number };
   warnings: string[];
 }
 
@@ -102,7 +107,10 @@ async function getUsers(context: Context, query: Record<string, QueryValue>): Pr
   const page = await get<unknown>(context, '/users', query);
   if (!Array.isArray(page)) throw invalid('GET /users');
   // Rows are checked before the cursor walk reads their id and created_at.
-  for (const row of page) if (wireUserProblem(row) !== undefined) throw invalid('GET /users', wireUserProblem(row));
+  for (const row of page) {
+    const problem = wireUserProblem(row);
+    if (problem !== undefined) throw invalid('GET /users', problem);
+  }
   return page as WireUser[];
 }
 
@@ -113,14 +121,11 @@ function rowCheckFor(path: string): (row: unknown) => string | undefined {
 
 async function getPage<T>(context: Context, path: string, query: Record<string, QueryValue>): Promise<WirePage<T>> {
   const page = await get<unknown>(context, path, query);
-  if (
-    typeof page !== 'object' ||
-    page === null ||
-    !Array.isArray((page as WirePage<T>).data) ||
-    typeof (page as WirePage<T>).total_count !== 'number'
-  ) {
+  if (typeof page !== 'object' || page === null || !Array.isArray((page as WirePage<T>).data)) {
     throw invalid(`GET ${path}`);
   }
+  const countIssue = countProblem((page as WirePage<T>).total_count);
+  if (countIssue !== undefined) throw invalid(`GET ${path}`, countIssue);
   const check = rowCheckFor(path);
   for (const row of (page as WirePage<unknown>).data) {
     const problem = check(row);
@@ -242,10 +247,14 @@ async function walkRange(
     refused = undefined;
     let added = 0;
     let fresh = 0;
+    const budget = context.userBudget;
+    const limit = budget.counted + readMargin(budget.counted);
     for (const user of page) {
       if (seen.has(user.id)) continue;
       seen.add(user.id);
       added += 1;
+      // Each walk reads at most every user, and all walks together keep at most every user: the pages must end.
+      if (seen.size > limit) throw readBeyondCount('GET /users', seen.size, budget.counted);
       if (last === undefined || user.created_at > last) {
         last = user.created_at;
         atLast = 1;
@@ -256,6 +265,8 @@ async function walkRange(
       if (inRange(user, range)) {
         users.push(fromCheckedWireUser(user));
         fresh += 1;
+        budget.read += 1;
+        if (budget.read > limit) throw readBeyondCount('GET /users', budget.read, budget.counted);
       }
     }
     onPage(fresh);
@@ -279,7 +290,9 @@ async function walkRange(
 /** GET /users/count. */
 async function countUsers(context: Context): Promise<number> {
   const count = await get<WireTotalCount>(context, '/users/count', {});
-  if (typeof count?.total_count !== 'number') throw invalid('GET /users/count');
+  if (typeof count !== 'object' || count === null) throw invalid('GET /users/count');
+  const problem = countProblem(count.total_count);
+  if (problem !== undefined) throw invalid('GET /users/count', problem);
   return count.total_count;
 }
 
@@ -311,6 +324,7 @@ async function checkUserCount(context: Context, read: number, counted: number): 
 
 async function fetchUsers(context: Context): Promise<{ users: LiveUser[]; count: number }> {
   const total = await countUsers(context);
+  context.userBudget.counted = total;
   let done = 0;
   const onPage = (n: number): void => {
     done += n;
@@ -435,6 +449,7 @@ export async function listOrganizations(
     signal: options.signal,
     report: () => undefined,
     cursor: { usable: true },
+    userBudget: { read: 0, counted: 0 },
     warnings: [],
   };
   const all = await fetchAllPages<WireOrganization>(
@@ -553,6 +568,7 @@ export async function fetchLiveSnapshot(
     signal: options.signal,
     report: options.onProgress ?? (() => undefined),
     cursor: { usable: true },
+    userBudget: { read: 0, counted: 0 },
     warnings: [],
   };
   const refs = organizationRefSets(options.managedOrgs);

@@ -15,7 +15,14 @@ import type {
 import { LiveStateError } from '../errors.ts';
 import { fetchInstanceSettings } from './fetch-instance.ts';
 import { PAGE_SIZE, sortMemberships } from './fetch-snapshot.ts';
-import { fromWireMembership, fromWireOrganization, fromWireUser } from './from-wire.ts';
+import {
+  countProblem,
+  fromWireMembership,
+  fromWireOrganization,
+  fromWireUser,
+  readBeyondCount,
+  readMargin,
+} from './from-wire.ts';
 import { FILTER_BATCH } from './lookups.ts';
 import type { LiveOrganization, LiveSnapshot, LiveUser } from './model.ts';
 import { mapLimit } from './parallel.ts';
@@ -59,13 +66,24 @@ function isNotFound(error: unknown): boolean {
 async function allPages<T>(client: ClerkClient, path: string, signal: AbortSignal | undefined): Promise<T[]> {
   const items: T[] = [];
   try {
+    // The first page's total: later pages may not raise it forever.
+    let counted: number | undefined;
     for (let offset = 0; ; offset += PAGE_SIZE) {
       const page = await request<WirePage<T>>(client, path, { limit: PAGE_SIZE, offset }, signal);
-      if (!Array.isArray(page?.data) || typeof page.total_count !== 'number') {
-        throw new LiveStateError('live_response_invalid', `the API answered GET ${path} with an unexpected shape`, {
-          meta: { request: `GET ${path}` },
-          hint: 'Check that --api-url / CLERK_API_URL points at the Clerk Backend API.',
-        });
+      const problem = Array.isArray(page?.data) ? countProblem(page.total_count) : 'not a {data, total_count} list';
+      if (problem !== undefined) {
+        throw new LiveStateError(
+          'live_response_invalid',
+          `the API answered GET ${path} with an unexpected shape: ${problem}`,
+          {
+            meta: { request: `GET ${path}` },
+            hint: 'Check that --api-url / CLERK_API_URL points at the Clerk Backend API.',
+          },
+        );
+      }
+      counted ??= page.total_count;
+      if (items.length + page.data.length > counted + readMargin(counted)) {
+        throw readBeyondCount(`GET ${path}`, items.length + page.data.length, counted);
       }
       items.push(...page.data);
       if (page.data.length < PAGE_SIZE || offset + page.data.length >= page.total_count) return items;
@@ -116,11 +134,16 @@ async function readObjects(
 
 async function countUsers(client: ClerkClient, signal: AbortSignal | undefined): Promise<number> {
   const count = await request<WireTotalCount>(client, '/users/count', {}, signal);
-  if (typeof count?.total_count !== 'number') {
-    throw new LiveStateError('live_response_invalid', 'the API answered GET /users/count with an unexpected shape', {
-      meta: { request: 'GET /users/count' },
-      hint: 'Check that --api-url / CLERK_API_URL points at the Clerk Backend API.',
-    });
+  const problem = countProblem(count?.total_count);
+  if (problem !== undefined) {
+    throw new LiveStateError(
+      'live_response_invalid',
+      `the API answered GET /users/count with an unexpected shape: ${problem}`,
+      {
+        meta: { request: 'GET /users/count' },
+        hint: 'Check that --api-url / CLERK_API_URL points at the Clerk Backend API.',
+      },
+    );
   }
   return count.total_count;
 }

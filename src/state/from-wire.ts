@@ -106,6 +106,62 @@ const MEMBERSHIP_RULES = rules({ id: 'string', role: 'string', updated_at: 'numb
 const ID_RULES = rules({ id: 'string' });
 
 /**
+ * Deepest metadata nesting read from the API. Clerk documents a size limit (8 KB, docs guides/users/extending) but no
+ * nesting limit, and 8 KB holds ~4,000 levels; 64 is twice what a manifest can declare (LIMITS.depth 32) and far
+ * below the depth at which the planner's recursive comparison would exhaust the stack.
+ */
+export const MAX_METADATA_DEPTH = 64;
+
+/** Why a metadata value nests deeper than MAX_METADATA_DEPTH (the object itself is level 1); walked without recursion. */
+export function metadataDepthProblem(field: string, value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const stack: [object, number][] = [[value, 1]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [node, depth] = next;
+    if (depth > MAX_METADATA_DEPTH) return `${field} is nested deeper than ${MAX_METADATA_DEPTH} levels`;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Largest count accepted from the API (`total_count`, GET /users/count): far above any Clerk instance, small enough
+ * that what is sized from it (page offsets, progress) stays small.
+ */
+export const MAX_LIVE_COUNT = 100_000_000;
+
+/** Why a count from the API is unusable (not a non-negative integer, or absurdly large), or undefined. */
+export function countProblem(value: unknown, field = 'total_count'): string | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    return `${field} is not a non-negative integer (${JSON.stringify(value) ?? String(value)})`;
+  }
+  return value > MAX_LIVE_COUNT ? `${field} ${value} is over the ${MAX_LIVE_COUNT} this tool accepts` : undefined;
+}
+
+/**
+ * How many objects a paginated read may return beyond the count read at its start: those created while it runs.
+ * Two 500-row pages or a tenth, whichever is more.
+ */
+export function readMargin(counted: number): number {
+  return Math.max(1000, Math.ceil(counted / 10));
+}
+
+/** A paginated read that returned more than its start's count allows: a server sending fresh pages forever. */
+export function readBeyondCount(request: string, read: number, counted: number): LiveStateError {
+  const limit = counted + readMargin(counted);
+  return new LiveStateError(
+    'live_response_invalid',
+    `${request} returned more than ${limit} objects, but the count at the start of the read was ${counted}: the pages do not end`,
+    {
+      meta: { request, read, counted, limit },
+      hint: 'Nothing was changed. Check that --api-url / CLERK_API_URL points at the Clerk Backend API; if objects are being created in bulk, run again when that is done.',
+    },
+  );
+}
+
+/**
  * Why a value is not a usable User row (a proxy, a mock or a broken API can answer anything with a 200), or
  * undefined when it is. Checks what the mapping reads, so a bad row becomes live_response_invalid, not a TypeError.
  */
@@ -114,7 +170,10 @@ export function wireUserProblem(value: unknown): string | undefined {
   if (problem !== undefined || !isRecord(value)) return problem;
   return (
     listProblem(value.email_addresses, 'email_addresses', EMAIL_RULES) ??
-    listProblem(value.phone_numbers, 'phone_numbers', PHONE_RULES)
+    listProblem(value.phone_numbers, 'phone_numbers', PHONE_RULES) ??
+    metadataDepthProblem('public_metadata', value.public_metadata) ??
+    metadataDepthProblem('private_metadata', value.private_metadata) ??
+    metadataDepthProblem('unsafe_metadata', value.unsafe_metadata)
   );
 }
 
