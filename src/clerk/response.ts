@@ -147,11 +147,11 @@ export function unreachableFailure(cause: unknown, origin: string): Failure {
 
 /** A Failure for a body longer than the cap: never retried, the same request would get it again. */
 export function oversizeFailure(status: number, limit: number, announced?: number): Failure {
-  const size = announced === undefined ? `more than ${limit} bytes` : `${announced} bytes (Content-Length)`;
+  const size = announced === undefined ? 'a body' : `a body of ${announced} bytes (Content-Length)`;
   return {
     kind: 'live_response_invalid',
     status,
-    detail: `${status} with a body of ${size}, over the ${limit}-byte limit of one response`,
+    detail: `${status} with ${size} over the ${limit}-byte limit of one response`,
     final: true,
   };
 }

@@ -358,7 +358,7 @@ describe('bounds on what a server can send', () => {
       client(server.url, { maxBodyBytes: 100_000 }).request({ method: 'GET', path: '/users' }),
     );
     expect(error.code).toBe('live_response_invalid');
-    expect(error.message).toContain('over the 100000-byte limit');
+    expect(error.message).toContain('200 with a body over the 100000-byte limit');
     expect(error.hint).toContain('endless or trickled');
     expect(server.requests).toHaveLength(1);
     expect(written).toBeLessThan(16 * 1024 * 1024);
@@ -371,7 +371,7 @@ describe('bounds on what a server can send', () => {
     });
     const error = await failure(client(server.url, { maxBodyBytes: 1000 }).request({ method: 'GET', path: '/users' }));
     expect(error.code).toBe('live_response_invalid');
-    expect(error.message).toContain('2147483648 bytes (Content-Length)');
+    expect(error.message).toContain('a body of 2147483648 bytes (Content-Length) over the 1000-byte limit');
     expect(server.requests).toHaveLength(1);
   });
 
