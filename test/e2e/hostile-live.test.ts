@@ -2,9 +2,10 @@
 // 2,000 levels deep (4 KB, within Clerk's 8 KB) is refused as live_response_invalid, never a stack overflow in plan.
 
 import { describe, expect, it } from 'vitest';
+import type { WireJson } from '../../src/clerk/wire.ts';
 import { e2eContext } from '../helpers/cli.ts';
 
-function deepArray(depth: number): unknown {
+function deepArray(depth: number): WireJson {
   return JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
 }
 
