@@ -60,6 +60,30 @@ users:
     expect(again.stdout).toContain('No changes');
   });
 
+  it('a created user keeps them, applied from a saved plan', async () => {
+    const e2e = await e2eContext({ seed: SEED });
+    const file = await e2e.write(
+      'users.yaml',
+      `apiVersion: clerk-sync/v1
+settings: { metadataMode: merge }
+users:
+  - externalId: emp-003
+    emailAddresses: [cy@acme.test]
+    publicMetadata: { __proto__: { admin: true }, constructor: { name: c } }
+`,
+    );
+    const saved = await e2e.cli(['plan', '-f', file, '--out', 'p.json']);
+    expect(saved.code, saved.stderr).toBe(0);
+    const applied = await e2e.cli(['apply', 'p.json', '--auto-approve']);
+    expect(applied.code, applied.stderr + applied.stdout).toBe(0);
+    expect(JSON.parse(await metadataOf(e2e.emulator, 'emp-003')).public).toBeDefined();
+    expect(await metadataOf(e2e.emulator, 'emp-003')).toContain(
+      '"public":{"__proto__":{"admin":true},"constructor":{"name":"c"}}',
+    );
+    const again = await e2e.cli(['plan', '-f', file, '--detailed-exitcode']);
+    expect(again.code, again.stdout).toBe(0);
+  });
+
   it('replace mode: stored as written, verified, exported with the keys, and the export plans to no changes', async () => {
     const e2e = await e2eContext({ seed: SEED });
     const file = await e2e.write(
