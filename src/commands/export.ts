@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { FileError, UsageError } from '../errors.ts';
 import { SLUG_PATTERN } from '../manifest/schema.ts';
 import { matchOrganizations } from '../plan/index.ts';
+import { setOwn } from '../plan/json-values.ts';
 import {
   fetchLiveSnapshot,
   type JsonObject,
@@ -57,7 +58,7 @@ function sortKeys(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (typeof value === 'object' && value !== null) {
     const out: JsonObject = {};
-    for (const key of Object.keys(value).sort(compareStrings)) out[key] = sortKeys(value[key] as JsonValue);
+    for (const key of Object.keys(value).sort(compareStrings)) setOwn(out, key, sortKeys(value[key] as JsonValue));
     return out;
   }
   return value;
@@ -73,7 +74,7 @@ function escapeInterpolation(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(escapeInterpolation);
   if (typeof value === 'object' && value !== null) {
     const out: JsonObject = {};
-    for (const [key, item] of Object.entries(value)) out[key] = escapeInterpolation(item);
+    for (const [key, item] of Object.entries(value)) setOwn(out, key, escapeInterpolation(item));
     return out;
   }
   return value;

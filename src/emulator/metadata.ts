@@ -14,12 +14,15 @@ export function mergeMetadata(target: WireMetadata, patch: WireMetadata): WireMe
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) {
       delete result[key];
-    } else if (isObject(value)) {
-      const current = result[key];
-      result[key] = mergeMetadata(isObject(current) ? current : {}, value);
     } else {
-      result[key] = value;
+      const current = Object.hasOwn(result, key) ? result[key] : undefined;
+      setOwn(result, key, isObject(value) ? mergeMetadata(isObject(current) ? current : {}, value) : value);
     }
   }
   return result;
+}
+
+/** A key `__proto__` is data, as JSON.parse makes it from a request body, not the prototype. */
+function setOwn(target: WireMetadata, key: string, value: WireJson): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -72,7 +72,11 @@ function resolvePlain(text: string): string | number | boolean | null {
   if (BOOL.test(text)) return text[0] === 't' || text[0] === 'T';
   if (SPECIAL_NUMBER.test(text)) outside();
   if (INT.test(text)) return Number(text);
-  if (FLOAT.test(text)) return Number.parseFloat(text);
+  if (FLOAT.test(text)) {
+    // Past the double range (1e999) the full reader reports number_out_of_range.
+    const value = Number.parseFloat(text);
+    return Number.isFinite(value) ? value : outside();
+  }
   return text;
 }
 
@@ -83,6 +87,15 @@ function withNode(nodes: Map<number, Scalar> | undefined, index: number, node: S
 }
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** A key `__proto__` is data, as JSON.parse makes it: assigning it would set the object's prototype instead. */
+function setKey(map: Record<string, Json>, key: string, value: Json): void {
+  if (key === '__proto__') {
+    Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    map[key] = value;
+  }
+}
 
 /** Nesting past the manifest limit leaves the subset: the yaml package path reports `too_deep`. */
 const MAX_DEPTH = LIMITS.depth;
@@ -252,7 +265,7 @@ class Reader {
     let key = this.keyCache[slot];
     if (key === undefined || key.length !== length || !holdsAt(this.text, key, at)) {
       key = this.text.slice(at, colon - 1);
-      if ((inTable(MAYBE_WORD, key.charCodeAt(0)) && KEY_WORDS.test(key)) || key === '__proto__') outside();
+      if (inTable(MAYBE_WORD, key.charCodeAt(0)) && KEY_WORDS.test(key)) outside();
       this.keyCache[slot] = key;
     }
     if (Object.hasOwn(keys, key)) outside();
@@ -319,7 +332,7 @@ class Reader {
         value = this.inlineValue(column);
         next = this.endOfLine(this.end);
       }
-      map[key] = value;
+      setKey(map, key, value);
       if (offsets) {
         offsets.push(at, colon - 1, this.start, this.end);
         if (this.node) nodes = withNode(nodes, index, this.node);
@@ -533,7 +546,7 @@ class Reader {
           const colon = this.keyAt(column);
           if (colon < 0) outside();
           const key = this.keyText(column, colon, map);
-          map[key] = this.flowValue(this.skipSpaces(colon));
+          setKey(map, key, this.flowValue(this.skipSpaces(colon)));
           offsets?.push(column, colon - 1, this.start, this.end);
         } else {
           (list as Json[]).push(this.flowValue(column));

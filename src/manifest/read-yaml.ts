@@ -132,6 +132,64 @@ function convertString(state: ConvertState, node: Scalar, raw: string): string {
   return result.value;
 }
 
+/** A plain scalar written as an integer (decimal, 0x or 0o; YAML 1.2 core schema). */
+const INTEGER_FORM = /^[-+]?(?:[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)$/;
+/** A plain scalar written as a decimal number (not .inf or .nan, which invalid_value reports). */
+const NUMBER_FORM = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+
+/**
+ * Numbers JSON would not carry as written: a literal past the double range becomes Infinity (JSON.stringify sends
+ * null), and an integer past 2^53 is rounded to its nearest double (123456789012345678 -> ...680). Reported here.
+ */
+function numberRefused(state: ConvertState, node: Scalar, value: number): boolean {
+  const source = typeof node.source === 'string' ? node.source : '';
+  if (!Number.isFinite(value) && NUMBER_FORM.test(source)) {
+    report(
+      state,
+      spanOf(node),
+      'number_out_of_range',
+      `the number ${source} is beyond the range of a JSON number (it would be stored as null)`,
+      'Write a smaller number, or quote it to keep it as text.',
+    );
+    return true;
+  }
+  if (Math.abs(value) > Number.MAX_SAFE_INTEGER && INTEGER_FORM.test(source)) {
+    report(
+      state,
+      spanOf(node),
+      'integer_too_large',
+      `the integer ${source} is beyond 2^53 - 1 in magnitude and would be rounded to ${value}`,
+      `Quote it to keep every digit as text: "${source}".`,
+    );
+    return true;
+  }
+  return false;
+}
+
+/** A `%YAML` directive other than 1.2 would switch the schema (YAML 1.1 reads `yes` as true, `0123` as 83). */
+function refuseYamlVersion(file: ParsedFile, tokens: readonly CST.Token[]): boolean {
+  let refused = false;
+  for (const token of tokens) {
+    if (token.type !== 'directive') continue;
+    const match = /^%YAML[ \t]+(\S*)/.exec(token.source);
+    if (!match || match[1] === '1.2') continue;
+    refused = true;
+    file.diagnostics.push(
+      diagnosticAt(
+        file,
+        { start: token.offset, end: token.offset + token.source.length },
+        {
+          severity: 'error',
+          code: 'yaml_version',
+          message: `manifests are read as YAML 1.2 (core schema); the directive ${JSON.stringify(token.source)} is not supported`,
+          hint: 'Remove the %YAML line, and quote values such as yes, no, on, off or 0123 that must stay text.',
+        },
+      ),
+    );
+  }
+  return refused;
+}
+
 function convert(state: ConvertState, node: Node | null | undefined, depth: number): unknown {
   if (state.fatal) return null;
   if (node === null || node === undefined) return null;
@@ -178,6 +236,7 @@ function convert(state: ConvertState, node: Node | null | undefined, depth: numb
     const value: unknown = node.value;
     if (typeof value === 'string') return convertString(state, node, value);
     if (value === null || typeof value === 'boolean') return value;
+    if (typeof value === 'number' && numberRefused(state, node, value)) return null;
     if (typeof value === 'number' && Number.isFinite(value)) return value;
     report(
       state,
@@ -283,6 +342,7 @@ export function readYaml(
     );
     return file;
   }
+  if (refuseYamlVersion(file, tokens)) return file;
   // Composition as in yaml's parseDocument, on the tokens already checked. uniqueKeys reports duplicate keys.
   const composer = new Composer({ uniqueKeys: true, strict: true, prettyErrors: false });
   for (const composed of composer.compose(tokens, true, text.length)) {

@@ -8,6 +8,23 @@ export function isJsonObject(value: JsonValue | undefined): value is JsonObject 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * `object[key]` if it is the object's own key, else undefined: a plain read of an absent `__proto__` or
+ * `constructor` would find Object.prototype or Object instead of nothing.
+ */
+export function ownValue(object: JsonObject, key: string): JsonValue | undefined {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
+/** `object[key] = value`, where a key `__proto__` becomes data (as JSON.parse makes it) instead of the prototype. */
+export function setOwn(object: JsonObject, key: string, value: JsonValue): void {
+  if (key === '__proto__') {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    object[key] = value;
+  }
+}
+
 export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined || a === null || b === null) return false;
@@ -50,10 +67,10 @@ export function mergeMetadata(target: JsonObject, patch: JsonObject): JsonObject
     if (value === null) {
       delete out[key];
     } else if (isJsonObject(value)) {
-      const current = out[key];
-      out[key] = mergeMetadata(isJsonObject(current) ? current : {}, value);
+      const current = ownValue(out, key);
+      setOwn(out, key, mergeMetadata(isJsonObject(current) ? current : {}, value));
     } else {
-      out[key] = cloneJson(value);
+      setOwn(out, key, cloneJson(value));
     }
   }
   return out;
@@ -151,7 +168,7 @@ export function getPath(object: JsonObject, path: string[]): JsonValue | undefin
   let current: JsonValue | undefined = object;
   for (const segment of path) {
     if (!isJsonObject(current)) return undefined;
-    current = current[segment];
+    current = ownValue(current, segment);
   }
   return current;
 }
@@ -167,10 +184,10 @@ export function withPath(object: JsonObject, path: string[], value: JsonValue | 
     if (value === undefined && !Object.hasOwn(object, head)) return object;
     const out: JsonObject = { ...object };
     if (value === undefined) delete out[head];
-    else out[head] = cloneJson(value);
+    else setOwn(out, head, cloneJson(value));
     return out;
   }
-  const child = object[head];
+  const child = ownValue(object, head);
   if (child === undefined) {
     return value === undefined ? object : { ...object, [head]: withPath({}, rest, value) };
   }
@@ -192,7 +209,7 @@ export function valueAt(root: JsonValue, segments: string[]): JsonValue | undefi
   let current: JsonValue | undefined = root;
   for (const segment of segments) {
     if (Array.isArray(current)) current = current[Number(segment)];
-    else if (isJsonObject(current)) current = current[segment];
+    else if (isJsonObject(current)) current = ownValue(current, segment);
     else return undefined;
   }
   return current;

@@ -82,7 +82,8 @@ function shape(required: Record<string, Check>, optional: Record<string, Check> 
     }
     for (const [key, item] of Object.entries(value)) {
       if (Object.hasOwn(required, key)) continue;
-      const check = optional[key];
+      // Own keys only: `constructor` or `toString` must not find Object.prototype's and pass as a known field.
+      const check = Object.hasOwn(optional, key) ? optional[key] : undefined;
       if (!check) fail(`${path}.${key}`, 'absent (unknown field)');
       check(item, `${path}.${key}`);
     }

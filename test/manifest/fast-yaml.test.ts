@@ -1,6 +1,7 @@
 // The fast reader must agree with the yaml package wherever it accepts a file: same JSON value, same start offset
 // for every node (SourceRefs come from them), and no yaml error the full reader would have reported. Checked on
-// every fixture and example, on hand-written edge cases, and on random line soups (fast-check).
+// every fixture and example, on hand-written edge cases, and on random line soups (fast-check). The random runs use a
+// fixed seed and a size that keeps the file near a second; FUZZ_RUNS=100000 (and FUZZ_SEED) run them longer.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,13 +9,29 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { buildDesiredState } from '../../src/manifest/cross-checks.ts';
 import { readFastYaml } from '../../src/manifest/fast-yaml.ts';
+import { sortDiagnostics } from '../../src/manifest/format.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
 import { LineStarts } from '../../src/manifest/line-starts.ts';
 import { type FastPositions, locate, spanOf } from '../../src/manifest/positions.ts';
 import { readYaml } from '../../src/manifest/read-yaml.ts';
+import { checkSchema } from '../../src/manifest/schema-check.ts';
+import type { ManifestResult, ManifestSource } from '../../src/manifest/types.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Random runs: a fixed seed and a size for the suite; FUZZ_RUNS and FUZZ_SEED on demand. */
+const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 0) || undefined;
+const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20261123);
+
+/** fast-check options for a property that runs `base` times in the suite, scaled up with FUZZ_RUNS. */
+function fuzz(base: number): { numRuns: number; seed: number } {
+  return { numRuns: FUZZ_RUNS === undefined ? base : Math.max(base, FUZZ_RUNS), seed: FUZZ_SEED };
+}
+
+/** The suite's 30 s per test, or about a millisecond per run more on demand. */
+const FUZZ_TIMEOUT = FUZZ_RUNS === undefined ? undefined : 30_000 + FUZZ_RUNS * 2;
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -62,6 +79,25 @@ function fastStarts(value: unknown, start: number, positions: FastPositions, out
   return out;
 }
 
+/**
+ * JSON text in key order, -0 kept apart from 0, and any object that is not a plain one marked: toStrictEqual
+ * cannot compare objects holding a `constructor` key (it compares that key as the objects' class).
+ */
+function exactJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (Object.is(item, -0)) return '(-0)';
+    if (
+      typeof item === 'object' &&
+      item !== null &&
+      !Array.isArray(item) &&
+      Object.getPrototypeOf(item) !== Object.prototype
+    ) {
+      return '(not a plain object)';
+    }
+    return item;
+  });
+}
+
 /** 'declined' when the fast reader declines; otherwise checks (via expect) that it agrees with the yaml package. */
 function compare(text: string): 'fast' | 'declined' {
   // Every container recorded, to compare every offset.
@@ -70,8 +106,11 @@ function compare(text: string): 'fast' | 'declined' {
   const full = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false });
   expect(full.errors.map((error) => error.code)).toEqual([]);
   expect(full.warnings.map((warning) => warning.code)).toEqual([]);
-  // The full reader's value: the yaml package's, converted and interpolated by read-yaml.ts.
-  expect(fast.value).toStrictEqual(readYaml({ file: 'x.yaml', text }, {}).value);
+  // The full reader's value: the yaml package's, converted and interpolated by read-yaml.ts; a file the fast
+  // reader accepts has nothing for the full reader to report (a number past the double range, say).
+  const fullValue = readYaml({ file: 'x.yaml', text }, {});
+  expect(fullValue.diagnostics.map((diagnostic) => diagnostic.code)).toEqual([]);
+  expect(exactJson(fast.value)).toBe(exactJson(fullValue.value));
   expect(fastStarts(fast.value, fast.positions.root.start, fast.positions)).toStrictEqual(starts(full.contents));
   // And as the checks read them: recorded two levels deep, deeper ones found by reading an item again.
   const fastFile = readYaml({ file: 'x.yaml', text }, {}, { fast: true });
@@ -147,75 +186,99 @@ describe('readFastYaml', () => {
     expect(compare(text)).toBe('fast');
   });
 
-  it('agrees with the yaml package on random documents of nested mappings, lists and tricky scalars', () => {
-    const scalarText = fc.constantFrom(
-      'x',
-      'org:admin',
-      '"a b"',
-      "'c''d'",
-      '12',
-      '-3',
-      '1.5',
-      '1e3',
-      'true',
-      'Null',
-      '~',
-      '.inf',
-      '0x1F',
-      'a # c',
-      'a#b',
-      '"\\t"',
-      '- y',
-      '',
-      '&a x',
-      '*a',
-      '@x',
-      'yes',
-      'a: b',
-      '"é"',
-      '{ k: v }',
-      '[1, [2, {a: b}]]',
-    );
-    type Tree = { kind: 'scalar'; text: string } | { kind: 'map' | 'seq' | 'flow'; items: [string, Tree][] };
-    const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
-      tree: fc.oneof(
-        { depthSize: 'small', withCrossShrink: true },
-        scalarText.map((text): Tree => ({ kind: 'scalar', text })),
-        fc
-          .tuple(
-            fc.constantFrom<'map' | 'seq' | 'flow'>('map', 'seq', 'flow'),
-            fc.array(fc.tuple(fc.constantFrom('a', 'b', 'key', 'k_2', 'true'), tie('tree')), { maxLength: 4 }),
-          )
-          .map(([kind, items]): Tree => ({ kind, items })),
-      ),
-    }));
-    const flow = (node: Tree): string =>
-      node.kind === 'scalar' ? node.text : `{ ${node.items.map(([key, item]) => `${key}: ${flow(item)}`).join(', ')} }`;
-    const block = (node: Tree, indent: string): string => {
-      if (node.kind === 'scalar' || node.kind === 'flow' || node.items.length === 0) return ` ${flow(node)}\n`;
-      const lines = node.items.map(([key, item]) => {
-        const head = node.kind === 'map' ? `${key}:` : '-';
-        return `${indent}${head}${block(item, `${indent}  `)}`;
-      });
-      return `\n${lines.join('')}`;
-    };
-    let accepted = 0;
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.constantFrom('a', 'users', 'b'), tree), { minLength: 1, maxLength: 4 }),
-        fc.boolean(),
-        (entries, comments) => {
-          const text = entries
-            .map(([key, node]) => `${key}:${block(node, '  ')}${comments ? '# note\n\n' : ''}`)
-            .join('');
-          if (compare(text) === 'fast') accepted += 1;
-        },
-      ),
-      { numRuns: 2000, seed: 20261123 },
-    );
-    // The documents must exercise the reader, not only its refusals.
-    expect(accepted).toBeGreaterThan(200);
-  });
+  it(
+    'agrees with the yaml package on random documents of nested mappings, lists and tricky scalars',
+    () => {
+      const scalarText = fc.constantFrom(
+        'x',
+        'org:admin',
+        '"a b"',
+        "'c''d'",
+        '12',
+        '-3',
+        '1.5',
+        '1e3',
+        'true',
+        'Null',
+        '~',
+        '.inf',
+        '0x1F',
+        'a # c',
+        'a#b',
+        '"\\t"',
+        '- y',
+        '',
+        '&a x',
+        '*a',
+        '@x',
+        'yes',
+        'a: b',
+        '"é"',
+        '{ k: v }',
+        '[1, [2, {a: b}]]',
+        // Numbers at the edges: past the double range, past 2^53, YAML 1.1 octal and booleans.
+        '1e999',
+        '-1e400',
+        '2e308',
+        '1e308',
+        '123456789012345678',
+        '9007199254740993',
+        '9007199254740991',
+        '-0',
+        '0123',
+        'on',
+        '{ __proto__: 1 }',
+      );
+      type Tree = { kind: 'scalar'; text: string } | { kind: 'map' | 'seq' | 'flow'; items: [string, Tree][] };
+      const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
+        tree: fc.oneof(
+          { depthSize: 'small', withCrossShrink: true },
+          scalarText.map((text): Tree => ({ kind: 'scalar', text })),
+          fc
+            .tuple(
+              fc.constantFrom<'map' | 'seq' | 'flow'>('map', 'seq', 'flow'),
+              fc.array(
+                fc.tuple(
+                  fc.constantFrom('a', 'b', 'key', 'k_2', 'true', '__proto__', 'constructor', 'prototype'),
+                  tie('tree'),
+                ),
+                { maxLength: 4 },
+              ),
+            )
+            .map(([kind, items]): Tree => ({ kind, items })),
+        ),
+      }));
+      const flow = (node: Tree): string =>
+        node.kind === 'scalar'
+          ? node.text
+          : `{ ${node.items.map(([key, item]) => `${key}: ${flow(item)}`).join(', ')} }`;
+      const block = (node: Tree, indent: string): string => {
+        if (node.kind === 'scalar' || node.kind === 'flow' || node.items.length === 0) return ` ${flow(node)}\n`;
+        const lines = node.items.map(([key, item]) => {
+          const head = node.kind === 'map' ? `${key}:` : '-';
+          return `${indent}${head}${block(item, `${indent}  `)}`;
+        });
+        return `\n${lines.join('')}`;
+      };
+      let accepted = 0;
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.constantFrom('a', 'users', 'b'), tree), { minLength: 1, maxLength: 4 }),
+          fc.boolean(),
+          (entries, comments) => {
+            const text = entries
+              .map(([key, node]) => `${key}:${block(node, '  ')}${comments ? '# note\n\n' : ''}`)
+              .join('');
+            if (compare(text) === 'fast') accepted += 1;
+          },
+        ),
+        fuzz(2500),
+      );
+      // The documents must exercise the reader, not only its refusals.
+      expect(accepted).toBeGreaterThan(250);
+    },
+    FUZZ_TIMEOUT,
+  );
 
   it('interpolates like the full reader and keeps the password variable; declines unset variables', () => {
     const text = 'apiVersion: clerk-sync/v1\nusers:\n  - externalId: "${PREFIX}-1"\n    password: ${PW}\n';
@@ -253,6 +316,91 @@ describe('readFastYaml', () => {
       ['invalid_role', 8, 28, 8, 33],
     ]);
   });
+});
+
+/** parseManifest's stages with the yaml package only: what every manifest would give without the fast reader. */
+function parseFull(sources: ManifestSource[], env: Record<string, string>): ManifestResult {
+  const files = sources.map((source) => readYaml(source, env));
+  const diagnostics = files.flatMap((file) => file.diagnostics);
+  const usable = files.filter((file) => file.value !== undefined);
+  for (const file of usable) diagnostics.push(...checkSchema(file));
+  const built = buildDesiredState(
+    usable,
+    sources.map((source) => source.file),
+  );
+  diagnostics.push(...built.diagnostics);
+  const valid = usable.length === files.length && !diagnostics.some((d) => d.severity === 'error');
+  return { desired: valid ? built.desired : undefined, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+describe('parseManifest with the fast reader against the yaml package alone', () => {
+  it(
+    'gives the same users, sources and diagnostics (code, line, column, message) on random manifests',
+    () => {
+      // Mostly valid values, so that both outcomes are common: a clean manifest and a refused one.
+      const rarely = (good: fc.Arbitrary<string>, bad: fc.Arbitrary<string>) =>
+        fc.oneof({ arbitrary: good, weight: 12 }, { arbitrary: bad, weight: 1 });
+      const scalar = rarely(
+        fc.constantFrom(
+          'x',
+          '"q"',
+          '12',
+          '1.5',
+          'true',
+          '~',
+          '9007199254740991',
+          'yes',
+          '0123',
+          '"${PW}"',
+          '[1, 2]',
+          '{ k: v }',
+        ),
+        fc.constantFrom('1e999', '-1e400', '123456789012345678', '.nan', '"${UNSET}"', '"a${{"'),
+      );
+      const key = fc.constantFrom('team', '__proto__', 'constructor', 'prototype', 'k_2');
+      const metadata = fc.array(fc.tuple(key, scalar, fc.boolean()), { maxLength: 4 });
+      const field = rarely(fc.constantFrom('firstName', 'lastName', 'username'), fc.constant('fristName'));
+      const name = rarely(fc.constantFrom('ada', '"Ada L"', 'yes', '"${PW}"'), fc.constantFrom('12', '"${UNSET}"'));
+      const user = fc.record({ metadata, field, value: name });
+      const env = { PW: 'correct horse battery staple' };
+      let clean = 0;
+      const options = fuzz(300);
+      fc.assert(
+        fc.property(fc.array(user, { minLength: 1, maxLength: 4 }), fc.boolean(), (users, merge) => {
+          const lines = ['apiVersion: clerk-sync/v1'];
+          if (merge) lines.push('settings: { metadataMode: merge }');
+          lines.push('users:');
+          users.forEach((entry, index) => {
+            lines.push(`  - externalId: u-${index}`, `    emailAddresses: [u${index}@acme.test]`);
+            lines.push(`    ${entry.field}: ${entry.value}`);
+            if (entry.metadata.length > 0) lines.push('    publicMetadata:');
+            // Keys may repeat: duplicate_key is one of the diagnostics compared.
+            for (const [name, value, nested] of entry.metadata) {
+              lines.push(nested ? `      ${name}:\n        inner: ${value}` : `      ${name}: ${value}`);
+            }
+          });
+          const text = `${lines.join('\n')}\n`;
+          const sources = [{ file: 'm.yaml', text }];
+          const fast = parseManifest(sources, { env });
+          const full = parseFull(sources, env);
+          const shown = (result: ManifestResult) =>
+            result.diagnostics.map((d) => [d.code, d.line, d.column, d.endLine, d.endColumn, d.message]);
+          expect(shown(fast), text).toStrictEqual(shown(full));
+          expect(exactJson(fast.desired), text).toBe(exactJson(full.desired));
+          expect(
+            fast.desired?.users.map((u) => [u.source, u.fieldSources]),
+            text,
+          ).toStrictEqual(full.desired?.users.map((u) => [u.source, u.fieldSources]));
+          if (fast.desired) clean += 1;
+        }),
+        options,
+      );
+      // Both outcomes must be exercised: valid manifests and refused ones.
+      expect(clean).toBeGreaterThan(options.numRuns / 20);
+      expect(clean).toBeLessThan(options.numRuns * 0.9);
+    },
+    FUZZ_TIMEOUT,
+  );
 });
 
 describe('field positions of fast-read users', () => {

@@ -4,8 +4,17 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, canonicalSha256, deepEqual, sha256Hex } from '../../src/plan/json-values.ts';
-import type { JsonValue } from '../../src/state/index.ts';
+import {
+  canonicalJson,
+  canonicalSha256,
+  deepEqual,
+  getPath,
+  mergeMetadata,
+  sha256Hex,
+  valueAt,
+  withPath,
+} from '../../src/plan/json-values.ts';
+import type { JsonObject, JsonValue } from '../../src/state/index.ts';
 
 /** The canonical form, written the obvious way: sorted keys (in string order, integer-like keys too). */
 function reference(value: unknown): string {
@@ -72,5 +81,42 @@ describe('deepEqual', () => {
     expect(deepEqual({}, [])).toBe(false);
     expect(deepEqual({ 0: 'x' } as JsonValue, ['x'])).toBe(false);
     expect(deepEqual(null, undefined)).toBe(false);
+  });
+});
+
+describe('keys named __proto__, constructor and prototype (issue 15)', () => {
+  const parse = (text: string): JsonObject => JSON.parse(text) as JsonObject;
+
+  it('mergeMetadata adds, merges and deletes them as own keys, like any other key', () => {
+    const added = mergeMetadata(
+      parse('{"a":1}'),
+      parse('{"__proto__":{"admin":true},"constructor":"c","prototype":[1]}'),
+    );
+    expect(JSON.stringify(added)).toBe('{"a":1,"__proto__":{"admin":true},"constructor":"c","prototype":[1]}');
+    expect(Object.getPrototypeOf(added)).toBe(Object.prototype);
+    const merged = mergeMetadata(parse('{"__proto__":{"x":1}}'), parse('{"__proto__":{"y":2}}'));
+    expect(JSON.stringify(merged)).toBe('{"__proto__":{"x":1,"y":2}}');
+    // A nested object under an absent key starts empty, not from Object.prototype's own properties.
+    expect(JSON.stringify(mergeMetadata({}, parse('{"constructor":{"name":"n"}}')))).toBe(
+      '{"constructor":{"name":"n"}}',
+    );
+    expect(JSON.stringify(mergeMetadata(parse('{"__proto__":1,"b":2}'), parse('{"__proto__":null}')))).toBe('{"b":2}');
+  });
+
+  it('getPath, valueAt and withPath read and write only own keys', () => {
+    expect(getPath({}, ['__proto__'])).toBeUndefined();
+    expect(getPath({}, ['constructor'])).toBeUndefined();
+    expect(valueAt({ a: {} }, ['a', '__proto__'])).toBeUndefined();
+    expect(getPath(parse('{"__proto__":{"k":1}}'), ['__proto__', 'k'])).toBe(1);
+    const written = withPath({}, ['__proto__', 'k'], 1);
+    expect(JSON.stringify(written)).toBe('{"__proto__":{"k":1}}');
+    expect(JSON.stringify(withPath({ a: 1 }, ['__proto__'], 2))).toBe('{"a":1,"__proto__":2}');
+    expect(withPath({ a: 1 }, ['constructor', 'x'], undefined)).toStrictEqual({ a: 1 });
+  });
+
+  it('deepEqual and canonicalJson see them', () => {
+    expect(deepEqual(parse('{"__proto__":{"a":1}}'), {})).toBe(false);
+    expect(deepEqual(parse('{"__proto__":{"a":1}}'), parse('{"__proto__":{"a":1}}'))).toBe(true);
+    expect(canonicalJson(parse('{"b":1,"__proto__":2}'))).toBe('{"__proto__":2,"b":1}');
   });
 });

@@ -337,6 +337,14 @@ describe('plan JSON', () => {
       /operations\[0\]\.extra must be absent/,
     ],
     [
+      'an unknown field named like an Object.prototype property',
+      JSON.stringify({
+        ...plan(),
+        operations: [{ id: 'b', type: 'ban_user', dependsOn: [], user: { key: 'k', userId: 'u' }, constructor: 1 }],
+      }),
+      /operations\[0\]\.constructor must be absent/,
+    ],
+    [
       'a dangling dependency',
       JSON.stringify({
         ...plan(),
