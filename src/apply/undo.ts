@@ -142,7 +142,7 @@ function reverse(op: Operation, done: JournalDone | undefined): Reversal {
       if (created === undefined) return missingId(op);
       const user = userRef(op, done, created);
       return {
-        operation: { id: '', type: 'delete_user', user, label: describeUser(user), reason: 'prune', dependsOn: [] },
+        operation: { id: '', type: 'delete_user', user, label: describeUser(user), reason: 'undo', dependsOn: [] },
       };
     }
     case 'update_user': {

@@ -155,6 +155,17 @@ async function confirmOrRefuse(io: CliIO, autoApprove: boolean): Promise<boolean
   });
 }
 
+/** A saved plan is JSON; a YAML manifest given in its place (`apply users.yaml`) is named as one, with the fix. */
+function parseSavedPlan(planFile: string, text: string): Plan {
+  const yamlName = /\.ya?ml$/i.test(planFile);
+  if (!text.trimStart().startsWith('{') && (yamlName || /^apiVersion\s*:/m.test(text))) {
+    throw new UsageError(`${printable(planFile)} looks like a manifest, not a saved plan`, {
+      hint: `Apply a manifest with -f: \`clerk-sync apply -f ${printable(planFile)}\`. A saved plan is the JSON file \`clerk-sync plan --out PLAN\` writes.`,
+    });
+  }
+  return parsePlan(text);
+}
+
 function summarize(result: ApplyResult): string {
   return `${result.done} applied, ${result.unchanged} already in place, ${result.failed} failed, ${result.skipped} skipped`;
 }
@@ -208,7 +219,8 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
     const dryRun = booleanOption(values, 'dry-run');
     const color = shouldUseColor(io.stdout, io.env);
     const github = githubEnabled(values, io.env);
-    const saved = planFile === undefined ? undefined : parsePlan(await readTextFile(io.cwd, planFile, 'saved plan'));
+    const saved =
+      planFile === undefined ? undefined : parseSavedPlan(planFile, await readTextFile(io.cwd, planFile, 'saved plan'));
     const loaded =
       saved === undefined
         ? await annotateManifestErrors({
