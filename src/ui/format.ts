@@ -29,7 +29,7 @@ export function plural(count: number, noun: string): string {
 export function formatStatus(stats: ProgressStats): string {
   const parts = [`${stats.done + stats.unchanged}/${stats.total} done`, `${stats.failed} failed`];
   if (stats.skipped > 0) parts.push(`${stats.skipped} skipped`);
-  parts.push(`${formatRate(stats.requestsPerSecond)} req/s`);
+  if (stats.requestsPerSecond !== undefined) parts.push(`${formatRate(stats.requestsPerSecond)} req/s`);
   if (stats.waitingMs > 0) parts.push(`rate limited, resuming in ${formatDuration(stats.waitingMs)}`);
   if (stats.etaMs !== undefined && stats.remaining > 0) parts.push(`ETA ${formatDuration(stats.etaMs)}`);
   return parts.join(', ');
