@@ -16,6 +16,7 @@ import {
   publicPlan,
   renderDriftMarkdown,
 } from '../plan/index.ts';
+import { plural } from '../plural.ts';
 import { shouldUseColor } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { type CommandDefinition, type OptionValues, stringList, stringOption } from './command.ts';
@@ -228,9 +229,7 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
     const warned = drifted.filter((drift) => !failOn.includes(drift));
     for (const drift of warned) {
       const count = report.summary.byClass[drift];
-      io.stderr.write(
-        `warning: ${count} ${drift} drift finding${count === 1 ? '' : 's'} (not in --fail-on, so not failing)\n`,
-      );
+      io.stderr.write(`warning: ${plural(count, `${drift} drift finding`)} (not in --fail-on, so not failing)\n`);
     }
     return failing.length > 0 ? 2 : 0;
   },

@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { FileError, UsageError } from '../errors.ts';
 import { SLUG_PATTERN } from '../manifest/schema.ts';
 import { matchOrganizations } from '../plan/index.ts';
+import { plural } from '../plural.ts';
 import {
   fetchLiveSnapshot,
   type JsonObject,
@@ -42,10 +43,6 @@ export interface ExportSettings {
   userKey: UserKeyKind;
   /** Metadata kinds written for every user (even when `{}`, so they are managed). */
   metadata: readonly MetadataField[];
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 function compareStrings(a: string, b: string): number {

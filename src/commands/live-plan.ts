@@ -17,6 +17,7 @@ import {
   type PlanResult,
   redactText,
 } from '../plan/index.ts';
+import { plural } from '../plural.ts';
 import { type DesiredState, type FetchedLiveSnapshot, fetchLiveSnapshot, type LiveSnapshot } from '../state/index.ts';
 import { nonNegativeInteger } from './api-options.ts';
 import { booleanOption, type CliIO, type OptionValues, stringList } from './command.ts';
@@ -142,7 +143,7 @@ export async function readLiveState(
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const requests = client.stats().requests - before;
   io.stderr.write(
-    `Read ${live.users.length} users, ${live.organizations.length} managed organizations, ${live.memberships.length} memberships in ${seconds}s (${requests} requests).\n`,
+    `Read ${plural(live.users.length, 'user')}, ${plural(live.organizations.length, 'managed organization')}, ${plural(live.memberships.length, 'membership')} in ${seconds}s (${plural(requests, 'request')}).\n`,
   );
   return live;
 }
@@ -178,13 +179,10 @@ export function planOrThrow(desired: DesiredState, live: LiveSnapshot, options: 
   if (result.errors.length > 0) {
     io.stderr.write(formatPlanDiagnostics(result.errors, 'error'));
     const count = result.errors.length;
-    throw new PlanError(
-      `the manifest cannot be planned safely: ${count} error${count === 1 ? '' : 's'} (listed above)`,
-      {
-        meta: { codes: [...new Set(result.errors.map((error) => error.code))] },
-        hint: 'Fix the manifest (or the live data it conflicts with) and plan again. Nothing was changed.',
-      },
-    );
+    throw new PlanError(`the manifest cannot be planned safely: ${plural(count, 'error')} (listed above)`, {
+      meta: { codes: [...new Set(result.errors.map((error) => error.code))] },
+      hint: 'Fix the manifest (or the live data it conflicts with) and plan again. Nothing was changed.',
+    });
   }
   return result;
 }

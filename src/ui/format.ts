@@ -20,10 +20,7 @@ export function formatRate(perSecond: number): string {
   return perSecond < 10 ? perSecond.toFixed(1) : String(Math.round(perSecond));
 }
 
-/** `1 operation`, `3 operations`. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
+export { plural } from '../plural.ts';
 
 /** `1200/2000 done, 0 failed, 48 req/s, ETA 16s`: the counts of a progress status line. */
 export function formatStatus(stats: ProgressStats): string {

@@ -62,6 +62,14 @@ describe('a new user', () => {
     );
   });
 
+  it('counts one thing in the singular: "Read 1 user", not "1 users"', async () => {
+    const e2e = await e2eContext();
+    const file = await e2e.write('one.yaml', MANIFEST.split('  - externalId: emp-002')[0] ?? '');
+    expect((await e2e.cli(['apply', '-f', file, '--auto-approve'], { env: PASSWORDS })).code).toBe(0);
+    const plan = await e2e.cli(['plan', '-f', file]);
+    expect(plan.stderr).toMatch(/Read 1 user, 0 managed organizations, 0 memberships in [\d.]+s \(\d+ requests\)/);
+  });
+
   it('--ignore is checked like settings.ignore', async () => {
     const e2e = await e2eContext();
     const file = await e2e.write('users.yaml', MANIFEST);
