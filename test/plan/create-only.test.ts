@@ -52,7 +52,10 @@ describe('unset password variables', () => {
   });
 
   it('a set variable is used as before; a default or a mix is not deferred', () => {
-    const desired = load(users(1, () => '${SEED_PASSWORD}'), { SEED_PASSWORD: 'Seed-Password-2026!' });
+    const desired = load(
+      users(1, () => '${SEED_PASSWORD}'),
+      { SEED_PASSWORD: 'Seed-Password-2026!' },
+    );
     expect(desired.users[0]?.password).toEqual({
       source: { kind: 'env', variable: 'SEED_PASSWORD' },
       value: 'Seed-Password-2026!',
