@@ -173,7 +173,9 @@ function summarize(result: ApplyResult): string {
 export const applyCommand: CommandDefinition = {
   name: 'apply',
   summary: 'execute a plan: from a manifest (-f) or a saved plan file',
-  help: `Usage: clerk-sync apply (-f FILE... | PLAN [-f FILE...]) [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE]
+  help: `Usage: clerk-sync apply -f FILE... [apply options] [safety options] [API options]
+       clerk-sync apply PLAN [-f FILE...] [apply options] [safety options] [API options]
+Apply options: [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE] [--skip-verify] [--github]
 
 From a manifest: plans, shows the plan, asks for "yes", applies, then plans again to verify nothing is left.
 From a saved plan (clerk-sync plan --out PLAN): a plan file is not trusted. Apply plans again from the manifest
@@ -184,7 +186,7 @@ from its journal. The safety guards (--max-deletes, --max-change-ratio, --allow-
 are those of this command line, decided from the operations and the live state.
 One apply at a time per instance and per journal: a second one is refused (apply_locked), naming the holder.
 
-Options:
+Apply options:
   -f, --file FILE         manifest file or directory (repeatable)
   --dry-run               show the plan and the exact requests it would send; send no change
   --auto-approve          do not ask for confirmation (required when not in a terminal)

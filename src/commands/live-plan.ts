@@ -12,6 +12,7 @@ import {
   DEFAULT_PLAN_OPTIONS,
   type Disclosure,
   disclosureOf,
+  MASS_CHANGE_MIN_USERS,
   type PlanDiagnostic,
   type PlanOptions,
   type PlanResult,
@@ -40,7 +41,8 @@ export const PLAN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
 export const PLAN_OPTIONS_HELP = `Safety options:
   --max-deletes N       most users a plan may delete (prune) without --allow-mass-delete (default ${DEFAULT_PLAN_OPTIONS.maxDeletes})
   --allow-mass-delete   lift the --max-deletes cap
-  --max-change-ratio R  largest share of live users (0..1) a plan may change without --allow-mass-change (default ${DEFAULT_PLAN_OPTIONS.maxChangeRatio})
+  --max-change-ratio R  largest share of live users (0..1) a plan may change without --allow-mass-change (default
+                        ${DEFAULT_PLAN_OPTIONS.maxChangeRatio}); applies from ${MASS_CHANGE_MIN_USERS} live users up (smaller instances are not checked)
   --allow-mass-change   lift the --max-change-ratio cap
   --allow-production    allow destructive operations (deletes, removals, bans, locks, downgrades, metadata
                         wipes) with an sk_live_ key
