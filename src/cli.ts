@@ -21,9 +21,17 @@ Environment: CLERK_SECRET_KEY (required for commands that talk to Clerk), CLERK_
 
 function defaultIO(): CliIO {
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts += 1;
+    // The first stops starting work (commands listen to the abort); a second exits at once, as a shell reports it.
+    if (interrupts > 1) process.exit(signal === 'SIGTERM' ? 143 : 130);
+    controller.abort();
+  };
+  // `on`, not `once`: with no listener of ours left, Ink's exit hook (signal-exit) re-raises the signal and the
+  // process dies at the first Ctrl-C, printing nothing.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return {
     stdout: process.stdout,
     stderr: process.stderr,

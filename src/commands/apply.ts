@@ -316,6 +316,12 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
         total: plan.operations.length,
         titles,
       });
+      opened.routeLog((line) => progress.log(line));
+      const onInterrupt = (): void =>
+        progress.log(
+          'Interrupted: no new requests start; those in flight finish, then what was done is listed. Press Ctrl-C again to exit at once.',
+        );
+      io.signal.addEventListener('abort', onInterrupt, { once: true });
       let result: ApplyResult;
       try {
         result = await applyPlan(plan, {
@@ -333,6 +339,8 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
           ...planId,
         });
       } finally {
+        io.signal.removeEventListener('abort', onInterrupt);
+        opened.routeLog(undefined);
         progress.finish();
         await journal.close();
       }
