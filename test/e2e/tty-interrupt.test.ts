@@ -1,7 +1,8 @@
 // Ctrl-C during `clerk-sync apply` on a terminal (a pseudo-terminal made by `script`, util-linux): the first stops
 // starting work, lets the requests in flight finish, prints what was done, the journal and how to resume, and exits
 // 1; a second exits at once (130). Without a terminal this was always so; on one, Ink's exit hook used to turn the
-// first Ctrl-C into an immediate, silent exit 130. Everything is polled for (no fixed sleeps decide an outcome).
+// first Ctrl-C into an immediate, silent exit 130. And `-v` there: request lines go above the live display, which
+// leaves no stale copy behind. Everything is polled for (no fixed sleeps decide an outcome).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, readFile } from 'node:fs/promises';
@@ -21,12 +22,17 @@ ${Array.from({ length: USERS }, (_, n) => `  - { externalId: emp-${n}, emailAddr
 
 interface Terminal {
   screen(): string;
+  /** Everything written, escape sequences included. */
+  raw(): string;
   /** Ctrl-C as a terminal sends it: the pseudo-terminal turns it into SIGINT for the foreground processes. */
   interrupt(): void;
   close(): Promise<void>;
 }
 
-async function startApply(e2e: E2eContext): Promise<Terminal> {
+async function startApply(
+  e2e: E2eContext,
+  args = ['--auto-approve', '--rate-limit', '4/1s', '--concurrency', '2'],
+): Promise<Terminal> {
   await e2e.write('users.yaml', MANIFEST);
   const env = { ...cliEnv(e2e.env), TERM: 'xterm' };
   const exports = Object.entries(env)
@@ -41,7 +47,7 @@ ${exports}
 cd ${quote(e2e.dir)}
 # The shell waits for the CLI through Ctrl-C and records how it exited.
 trap 'true' INT
-${quote(process.execPath)} ${quote(BIN)} apply -f users.yaml --auto-approve --rate-limit 4/1s --concurrency 2
+${quote(process.execPath)} ${quote(BIN)} apply -f users.yaml ${args.map(quote).join(' ')}
 echo $? > rc.txt
 `,
   );
@@ -61,6 +67,7 @@ echo $? > rc.txt
   const exited = new Promise<void>((resolveExit) => child.on('close', () => resolveExit()));
   return {
     screen: () => output.replace(ANSI, ''),
+    raw: () => output,
     interrupt: () => child.stdin?.write('\u0003'),
     async close() {
       child.stdin?.end();
@@ -119,6 +126,60 @@ describe('Ctrl-C during apply on a terminal', () => {
       await waitFor(() => terminal.screen().includes('Interrupted: no new requests start'), 'the first Ctrl-C');
       terminal.interrupt();
       expect(await exitCode(e2e)).toBe(130);
+    } finally {
+      await terminal.close();
+    }
+  }, 120_000);
+});
+
+/**
+ * What a terminal shows after `raw` is written to it, for the sequences Ink draws with (erase line, cursor up, cursor
+ * to a column, newline); colours and modes are dropped. Enough to see a frame left behind that should have been
+ * erased.
+ */
+function shown(raw: string): string[] {
+  const lines: string[] = [''];
+  let row = 0;
+  let column = 0;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal control sequences.
+  const tokens = raw.match(/\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007|\r|\n|[^\u001b\r\n]+/g) ?? [];
+  for (const token of tokens) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal control sequences.
+    const csi = /^\u001b\[([0-9;?]*)([A-Za-z])$/.exec(token);
+    if (csi) {
+      const count = Number(csi[1] || '1');
+      if (csi[2] === 'K') lines[row] = '';
+      else if (csi[2] === 'A') row = Math.max(0, row - count);
+      else if (csi[2] === 'G') column = count - 1;
+      continue;
+    }
+    if (token.startsWith('\u001b')) continue;
+    if (token === '\r') column = 0;
+    else if (token === '\n') {
+      row += 1;
+      column = 0;
+      lines[row] ??= '';
+    } else {
+      const line = (lines[row] ?? '').padEnd(column);
+      lines[row] = line.slice(0, column) + token + line.slice(column + token.length);
+      column += token.length;
+    }
+  }
+  return lines;
+}
+
+describe('-v during apply on a terminal', () => {
+  it('writes each request line above the live display, leaving no stale copy of it', async () => {
+    const e2e = await e2eContext();
+    const terminal = await startApply(e2e, ['--auto-approve', '-v', '--rate-limit', '20/1s', '--concurrency', '2']);
+    try {
+      expect(await exitCode(e2e)).toBe(0);
+      await waitFor(() => terminal.screen().includes('Verified: the live state matches the manifest.'), 'verify');
+      const screen = shown(terminal.raw());
+      const http = screen.filter((line) => /\[http\] POST \S*\/users -> 200/.test(line));
+      expect(http).toHaveLength(USERS);
+      // Only the final frame of the live display is left on the screen: one status line with the bar.
+      expect(screen.filter((line) => line.includes('░') || line.includes('█'))).toHaveLength(1);
     } finally {
       await terminal.close();
     }
