@@ -201,7 +201,14 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
     try {
       const live = await readLiveState(client, desired, io);
       // Safety refusals (mass change...) only matter to apply; drift reports whatever the plan holds.
-      const { plan } = planOrThrow(desired, live, { ...planOptions, allowMassChange: true, allowMassDelete: true }, io);
+      // Drift creates nothing: a missing user whose password variable is unset is drift, not an error.
+      const { plan } = planOrThrow(
+        desired,
+        live,
+        { ...planOptions, allowMassChange: true, allowMassDelete: true },
+        io,
+        ['unset_variable'],
+      );
       // Every format (and the annotations and step summary) is made from the public plan.
       const disclosure = disclosureFrom(values, desired);
       report = publicDriftReport(classifyDrift(publicPlan(plan, disclosure), desired, live), disclosure);

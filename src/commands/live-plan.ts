@@ -167,7 +167,14 @@ export function formatPlanDiagnostics(diagnostics: PlanDiagnostic[], severity: '
  * caller to judge. The production guard reads the key from CLERK_SECRET_KEY, as the client does, unless the
  * options say.
  */
-export function planOrThrow(desired: DesiredState, live: LiveSnapshot, options: PlanOptions, io: CliIO): PlanResult {
+export function planOrThrow(
+  desired: DesiredState,
+  live: LiveSnapshot,
+  options: PlanOptions,
+  io: CliIO,
+  /** Error codes that do not matter to the caller (drift creates nothing, so needs no unset password). */
+  tolerated: readonly string[] = [],
+): PlanResult {
   const productionKey = options.productionKey ?? isProductionKey((io.env.CLERK_SECRET_KEY ?? '').trim());
   const computed = createPlan(desired, live, { ...options, productionKey });
   // Diagnostics never show a value read from the environment, whatever --show-env says.
@@ -177,7 +184,8 @@ export function planOrThrow(desired: DesiredState, live: LiveSnapshot, options: 
     message: redactText(diagnostic.message, hidden),
     ...(diagnostic.hint === undefined ? {} : { hint: redactText(diagnostic.hint, hidden) }),
   });
-  const result = { ...computed, errors: computed.errors.map(named), refusals: computed.refusals.map(named) };
+  const errors = computed.errors.filter((error) => !tolerated.includes(error.code)).map(named);
+  const result = { ...computed, errors, refusals: computed.refusals.map(named) };
   if (result.errors.length > 0) {
     io.stderr.write(formatPlanDiagnostics(result.errors, 'error'));
     const count = result.errors.length;

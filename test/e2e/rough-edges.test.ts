@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { e2eContext, mutatingRequests } from '../helpers/cli.ts';
+import { emulatorFetch } from '../helpers/emulator.ts';
 
 const MANIFEST = `apiVersion: clerk-sync/v1
 settings:
@@ -60,6 +61,13 @@ describe('a new user', () => {
     expect(creating.stderr).toContain(
       'more.yaml:15:15: error[unset_variable]: environment variable SEED_PASSWORD is not set: the passwords of the 3 users this plan creates (emp-003, emp-004, emp-005)',
     );
+    // A user deleted live is drift (missing), not an error about the password drift would never send.
+    const [bob] = (await emulatorFetch(e2e.emulator, 'GET', '/users?external_id=emp-002')).body as { id: string }[];
+    expect((await emulatorFetch(e2e.emulator, 'DELETE', `/users/${bob?.id}`)).status).toBe(200);
+    const drift = await e2e.cli(['drift', '-f', file]);
+    expect(drift.stderr).not.toContain('error');
+    expect(drift.code).toBe(2);
+    expect(drift.stdout).toContain('user emp-002 is declared in the manifest but does not exist live');
   });
 
   it('counts one thing in the singular: "Read 1 user", not "1 users"', async () => {
