@@ -21,9 +21,17 @@ Environment: CLERK_SECRET_KEY (required for commands that talk to Clerk), CLERK_
 
 function defaultIO(): CliIO {
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts += 1;
+    // The first stops starting work (commands listen to the abort); a second exits at once, as a shell reports it.
+    if (interrupts > 1) process.exit(signal === 'SIGTERM' ? 143 : 130);
+    controller.abort();
+  };
+  // `on`, not `once`: with no listener of ours left, Ink's exit hook (signal-exit) re-raises the signal and the
+  // process dies at the first Ctrl-C, printing nothing.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -55,7 +63,30 @@ function parseCommandArgs(command: CommandDefinition, argv: string[]) {
   } catch (error) {
     // node:util parseArgs throws TypeError with codes like ERR_PARSE_ARGS_UNKNOWN_OPTION; its message names the flag.
     const message = error instanceof Error ? error.message : String(error);
+    const manifest =
+      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && manifestGiven(command, argv);
+    if (manifest) {
+      throw new UsageError(`${command.name} reads manifests with -f, not as an argument: "${manifest}"`, {
+        hint: `Run \`clerk-sync ${command.name} -f ${manifest}\` (-f is repeatable; a directory means its *.yaml files).`,
+      });
+    }
     throw new UsageError(message, { hint: `Run \`clerk-sync ${command.name} --help\` for usage.` });
+  }
+}
+
+/** The first positional argument of a command that takes manifests with -f only (`plan users.yaml`). */
+function manifestGiven(command: CommandDefinition, argv: string[]): string | false {
+  if (command.options.file === undefined) return false;
+  try {
+    const { positionals } = parseArgs({
+      args: argv,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return positionals[0] ?? false;
+  } catch {
+    return false;
   }
 }
 

@@ -31,6 +31,7 @@ import {
 } from '../plan/index.ts';
 import { instanceChecks } from '../plan/instance-checks.ts';
 import { compareStrings } from '../plan/json-values.ts';
+import { plural } from '../plural.ts';
 import { fetchTouchedSnapshot, type TouchedIds, type TouchedSnapshot } from '../state/fetch-touched.ts';
 import {
   type JsonObject,
@@ -142,7 +143,7 @@ function reverse(op: Operation, done: JournalDone | undefined): Reversal {
       if (created === undefined) return missingId(op);
       const user = userRef(op, done, created);
       return {
-        operation: { id: '', type: 'delete_user', user, label: describeUser(user), reason: 'prune', dependsOn: [] },
+        operation: { id: '', type: 'delete_user', user, label: describeUser(user), reason: 'undo', dependsOn: [] },
       };
     }
     case 'update_user': {
@@ -583,7 +584,7 @@ function thresholdRefusals(
     refusals.push({
       code: 'mass_delete',
       severity: 'refusal',
-      message: `the undo plan deletes ${deletes} users, more than the limit of ${options.maxDeletes}`,
+      message: `the undo plan deletes ${plural(deletes, 'user')}, more than the limit of ${options.maxDeletes}`,
       hint: 'Review the deletions, then apply with a higher --max-deletes or with --allow-mass-delete.',
     });
   }

@@ -57,6 +57,8 @@ export interface OpenedClient {
   client: ClerkClient;
   secretKey: string;
   concurrency: number;
+  /** Where --verbose lines go until reset (undefined): a live progress display writes them above itself. */
+  routeLog(sink: ((line: string) => void) | undefined): void;
 }
 
 export function openClient(values: OptionValues, io: CliIO): OpenedClient {
@@ -76,11 +78,22 @@ export function openClient(values: OptionValues, io: CliIO): OpenedClient {
     },
   });
   const client = createClerkClient(config);
+  const toStderr = (line: string): void => {
+    io.stderr.write(`${line}\n`);
+  };
+  let log = toStderr;
   if (values.verbose === true) {
-    for (const line of describeClientConfig(config)) io.stderr.write(`${line}\n`);
-    client.subscribe?.((event) => io.stderr.write(`${describeClientEvent(event)}\n`));
+    for (const line of describeClientConfig(config)) log(line);
+    client.subscribe?.((event) => log(describeClientEvent(event)));
   }
-  return { client, secretKey: config.secretKey, concurrency: config.concurrency };
+  return {
+    client,
+    secretKey: config.secretKey,
+    concurrency: config.concurrency,
+    routeLog: (sink) => {
+      log = sink ?? toStderr;
+    },
+  };
 }
 
 function perWindow(requests: number, windowMs: number): string {

@@ -155,6 +155,17 @@ async function confirmOrRefuse(io: CliIO, autoApprove: boolean): Promise<boolean
   });
 }
 
+/** A saved plan is JSON; a YAML manifest given in its place (`apply users.yaml`) is named as one, with the fix. */
+function parseSavedPlan(planFile: string, text: string): Plan {
+  const yamlName = /\.ya?ml$/i.test(planFile);
+  if (!text.trimStart().startsWith('{') && (yamlName || /^apiVersion\s*:/m.test(text))) {
+    throw new UsageError(`${printable(planFile)} looks like a manifest, not a saved plan`, {
+      hint: `Apply a manifest with -f: \`clerk-sync apply -f ${printable(planFile)}\`. A saved plan is the JSON file \`clerk-sync plan --out PLAN\` writes.`,
+    });
+  }
+  return parsePlan(text);
+}
+
 function summarize(result: ApplyResult): string {
   return `${result.done} applied, ${result.unchanged} already in place, ${result.failed} failed, ${result.skipped} skipped`;
 }
@@ -162,7 +173,9 @@ function summarize(result: ApplyResult): string {
 export const applyCommand: CommandDefinition = {
   name: 'apply',
   summary: 'execute a plan: from a manifest (-f) or a saved plan file',
-  help: `Usage: clerk-sync apply (-f FILE... | PLAN [-f FILE...]) [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE]
+  help: `Usage: clerk-sync apply -f FILE... [apply options] [safety options] [API options]
+       clerk-sync apply PLAN [-f FILE...] [apply options] [safety options] [API options]
+Apply options: [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE] [--skip-verify] [--github]
 
 From a manifest: plans, shows the plan, asks for "yes", applies, then plans again to verify nothing is left.
 From a saved plan (clerk-sync plan --out PLAN): a plan file is not trusted. Apply plans again from the manifest
@@ -173,7 +186,7 @@ from its journal. The safety guards (--max-deletes, --max-change-ratio, --allow-
 are those of this command line, decided from the operations and the live state.
 One apply at a time per instance and per journal: a second one is refused (apply_locked), naming the holder.
 
-Options:
+Apply options:
   -f, --file FILE         manifest file or directory (repeatable)
   --dry-run               show the plan and the exact requests it would send; send no change
   --auto-approve          do not ask for confirmation (required when not in a terminal)
@@ -208,7 +221,8 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
     const dryRun = booleanOption(values, 'dry-run');
     const color = shouldUseColor(io.stdout, io.env);
     const github = githubEnabled(values, io.env);
-    const saved = planFile === undefined ? undefined : parsePlan(await readTextFile(io.cwd, planFile, 'saved plan'));
+    const saved =
+      planFile === undefined ? undefined : parseSavedPlan(planFile, await readTextFile(io.cwd, planFile, 'saved plan'));
     const loaded =
       saved === undefined
         ? await annotateManifestErrors({
@@ -302,6 +316,12 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
         total: plan.operations.length,
         titles,
       });
+      opened.routeLog((line) => progress.log(line));
+      const onInterrupt = (): void =>
+        progress.log(
+          'Interrupted: no new requests start; those in flight finish, then what was done is listed. Press Ctrl-C again to exit at once.',
+        );
+      io.signal.addEventListener('abort', onInterrupt, { once: true });
       let result: ApplyResult;
       try {
         result = await applyPlan(plan, {
@@ -319,6 +339,8 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
           ...planId,
         });
       } finally {
+        io.signal.removeEventListener('abort', onInterrupt);
+        opened.routeLog(undefined);
         progress.finish();
         await journal.close();
       }

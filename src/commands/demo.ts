@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { WireOrganization } from '../clerk/index.ts';
 import { startEmulator } from '../emulator/index.ts';
@@ -44,9 +45,24 @@ Options:
     const say = (text: string): void => {
       io.stdout.write(io.stdout.isTTY ? `\n\u001b[1m== ${text}\u001b[0m\n` : `\n== ${text}\n`);
     };
-    const step = async (title: string, argv: string[], expected: number[]): Promise<number> => {
+    const keep = values.keep === true;
+    // Step 2 showed the plan; apply shows it again before applying: here its summary line stands for it. Journals
+    // live in the temporary directory, removed at the end unless --keep: they are not named as if they stayed.
+    const journalIO: CliIO = {
+      ...stepIO,
+      stderr: rewriting(io.stderr, (text) =>
+        !keep && text.startsWith('Journal: ')
+          ? "Journal: in the demo's temporary directory, removed when the demo ends (`clerk-sync demo --keep` keeps it)\n"
+          : text,
+      ),
+    };
+    const applyIO: CliIO = {
+      ...journalIO,
+      stdout: rewriting(io.stdout, (text) => (/^Plan: /m.test(text) ? shortPlan(text) : text)),
+    };
+    const step = async (title: string, argv: string[], expected: number[], stepIo = stepIO): Promise<number> => {
       say(`${title}\n$ clerk-sync ${argv.map((arg) => (arg.includes(' ') ? `'${arg}'` : arg)).join(' ')}`);
-      const code = await main(argv, stepIO);
+      const code = await main(argv, stepIo);
       if (!expected.includes(code)) {
         throw new ClerkSyncError(
           'demo_failed',
@@ -59,7 +75,8 @@ Options:
       io.stdout.write(`clerk-sync demo: an emulated Clerk instance is listening on ${emulator.url}\n`);
       await step('1. Validate the manifest (offline)', ['validate', '-f', EXAMPLE], [0]);
       await step('2. Plan against the empty instance', ['plan', '-f', EXAMPLE], [0]);
-      await step('3. Apply it', ['apply', '-f', EXAMPLE, '--auto-approve'], [0]);
+      const journal = (name: string): string[] => ['--journal', join(workdir, name)];
+      await step('3. Apply it', ['apply', '-f', EXAMPLE, '--auto-approve', ...journal('apply.jsonl')], [0], applyIO);
       await step('4. Plan again: nothing left to do', ['plan', '-f', EXAMPLE, '--detailed-exitcode'], [0]);
       const exported = join(workdir, 'exported.yaml');
       await step(
@@ -72,7 +89,12 @@ Options:
       say('7. Someone edits users in the dashboard (simulated with direct API calls)');
       await driftOutsideManifest(emulator.url, emulator.secretKey, io);
       await step('8. drift catches it (exit code 2)', ['drift', '-f', EXAMPLE], [2]);
-      await step('9. apply puts it back', ['apply', '-f', EXAMPLE, '--auto-approve'], [0]);
+      await step(
+        '9. apply puts it back',
+        ['apply', '-f', EXAMPLE, '--auto-approve', ...journal('repair.jsonl')],
+        [0],
+        journalIO,
+      );
 
       say('Done. To use clerk-sync with a real instance');
       io.stdout.write(
@@ -85,14 +107,34 @@ Options:
           '',
         ].join('\n'),
       );
-      if (values.keep === true) io.stdout.write(`Kept: ${workdir}\n`);
+      if (keep) io.stdout.write(`Kept: ${workdir}\n`);
       return 0;
     } finally {
       await emulator.close();
-      if (values.keep !== true) await rm(workdir, { recursive: true, force: true });
+      if (!keep) await rm(workdir, { recursive: true, force: true });
     }
   },
 };
+
+/** A plan text reduced to its summary line (`Plan: 54 to create, ...`): the whole plan was shown one step before. */
+function shortPlan(text: string): string {
+  const summary = text.split('\n').find((line) => line.startsWith('Plan: ')) ?? '';
+  return `(the plan shown in step 2)\n${summary}\n`;
+}
+
+/** `stream`, with each write passed through `rewrite` first; a terminal stays one (colour, width). */
+function rewriting(stream: CliIO['stdout'], rewrite: (text: string) => string): CliIO['stdout'] {
+  const out = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      stream.write(rewrite(chunk.toString()));
+      done();
+    },
+  });
+  return Object.assign(out, {
+    ...(stream.isTTY === undefined ? {} : { isTTY: stream.isTTY }),
+    ...(stream.columns === undefined ? {} : { columns: stream.columns }),
+  });
+}
 
 /** Three edits an admin might make by hand: rename a user, unban one the manifest keeps banned, promote a member. */
 async function driftOutsideManifest(apiUrl: string, secretKey: string, io: CliIO): Promise<void> {

@@ -16,6 +16,7 @@ import {
   publicPlan,
   renderDriftMarkdown,
 } from '../plan/index.ts';
+import { plural } from '../plural.ts';
 import { shouldUseColor } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { type CommandDefinition, type OptionValues, stringList, stringOption } from './command.ts';
@@ -200,7 +201,14 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
     try {
       const live = await readLiveState(client, desired, io);
       // Safety refusals (mass change...) only matter to apply; drift reports whatever the plan holds.
-      const { plan } = planOrThrow(desired, live, { ...planOptions, allowMassChange: true, allowMassDelete: true }, io);
+      // Drift creates nothing: a missing user whose password variable is unset is drift, not an error.
+      const { plan } = planOrThrow(
+        desired,
+        live,
+        { ...planOptions, allowMassChange: true, allowMassDelete: true },
+        io,
+        ['unset_variable'],
+      );
       // Every format (and the annotations and step summary) is made from the public plan.
       const disclosure = disclosureFrom(values, desired);
       report = publicDriftReport(classifyDrift(publicPlan(plan, disclosure), desired, live), disclosure);
@@ -228,9 +236,7 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
     const warned = drifted.filter((drift) => !failOn.includes(drift));
     for (const drift of warned) {
       const count = report.summary.byClass[drift];
-      io.stderr.write(
-        `warning: ${count} ${drift} drift finding${count === 1 ? '' : 's'} (not in --fail-on, so not failing)\n`,
-      );
+      io.stderr.write(`warning: ${plural(count, `${drift} drift finding`)} (not in --fail-on, so not failing)\n`);
     }
     return failing.length > 0 ? 2 : 0;
   },

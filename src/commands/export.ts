@@ -12,6 +12,7 @@ import { FileError, UsageError } from '../errors.ts';
 import { SLUG_PATTERN } from '../manifest/schema.ts';
 import { matchOrganizations } from '../plan/index.ts';
 import { setOwn } from '../plan/json-values.ts';
+import { plural } from '../plural.ts';
 import {
   fetchLiveSnapshot,
   type JsonObject,
@@ -43,10 +44,6 @@ export interface ExportSettings {
   userKey: UserKeyKind;
   /** Metadata kinds written for every user (even when `{}`, so they are managed). */
   metadata: readonly MetadataField[];
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 function compareStrings(a: string, b: string): number {

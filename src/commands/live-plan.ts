@@ -5,16 +5,20 @@ import type { ParseArgsConfig } from 'node:util';
 import { type ClerkClient, isProductionKey } from '../clerk/index.ts';
 import { PlanError, UsageError } from '../errors.ts';
 import { type Diagnostic, formatDiagnostics, loadValidManifest, type ManifestSource } from '../manifest/index.ts';
+import { IGNORE_PATTERN } from '../manifest/schema.ts';
+import { didYouMean } from '../manifest/suggest.ts';
 import {
   createPlan,
   DEFAULT_PLAN_OPTIONS,
   type Disclosure,
   disclosureOf,
+  MASS_CHANGE_MIN_USERS,
   type PlanDiagnostic,
   type PlanOptions,
   type PlanResult,
   redactText,
 } from '../plan/index.ts';
+import { plural } from '../plural.ts';
 import { type DesiredState, type FetchedLiveSnapshot, fetchLiveSnapshot, type LiveSnapshot } from '../state/index.ts';
 import { nonNegativeInteger } from './api-options.ts';
 import { booleanOption, type CliIO, type OptionValues, stringList } from './command.ts';
@@ -37,7 +41,8 @@ export const PLAN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
 export const PLAN_OPTIONS_HELP = `Safety options:
   --max-deletes N       most users a plan may delete (prune) without --allow-mass-delete (default ${DEFAULT_PLAN_OPTIONS.maxDeletes})
   --allow-mass-delete   lift the --max-deletes cap
-  --max-change-ratio R  largest share of live users (0..1) a plan may change without --allow-mass-change (default ${DEFAULT_PLAN_OPTIONS.maxChangeRatio})
+  --max-change-ratio R  largest share of live users (0..1) a plan may change without --allow-mass-change (default
+                        ${DEFAULT_PLAN_OPTIONS.maxChangeRatio}); applies from ${MASS_CHANGE_MIN_USERS} live users up (smaller instances are not checked)
   --allow-mass-change   lift the --max-change-ratio cap
   --allow-production    allow destructive operations (deletes, removals, bans, locks, downgrades, metadata
                         wipes) with an sk_live_ key
@@ -45,6 +50,39 @@ export const PLAN_OPTIONS_HELP = `Safety options:
                         firstName, publicMetadata.lastSeenAt
   --show-env NAME       show values read from \${NAME} in the plan (repeatable); every other value read from
                         the environment is shown as (from \${NAME}). Never CLERK_SECRET_KEY`;
+
+/** The user fields an ignore path may name (IGNORE_PATTERN; only metadata fields take a dotted path). */
+const IGNORE_FIELDS = [
+  'externalId',
+  'emailAddresses',
+  'phoneNumbers',
+  'username',
+  'firstName',
+  'lastName',
+  'banned',
+  'locked',
+  'memberships',
+  'publicMetadata',
+  'privateMetadata',
+  'unsafeMetadata',
+];
+
+/** --ignore paths, checked like settings.ignore: a misspelt path would silently ignore nothing. */
+export function ignorePaths(values: OptionValues): string[] {
+  const paths = stringList(values, 'ignore');
+  const pattern = new RegExp(IGNORE_PATTERN);
+  for (const path of paths) {
+    if (pattern.test(path)) continue;
+    const head = path.split('.')[0] ?? path;
+    throw new UsageError(
+      `--ignore ${JSON.stringify(path)} does not name a user field${didYouMean(head, IGNORE_FIELDS)}`,
+      {
+        hint: `Use one of ${IGNORE_FIELDS.join(', ')}; only the metadata fields take a dotted path (publicMetadata.lastSeenAt).`,
+      },
+    );
+  }
+  return paths;
+}
 
 export function planOptionsFrom(values: OptionValues): PlanOptions {
   const maxDeletes = nonNegativeInteger(values, 'max-deletes');
@@ -63,7 +101,7 @@ export function planOptionsFrom(values: OptionValues): PlanOptions {
     maxChangeRatio,
     allowMassChange: booleanOption(values, 'allow-mass-change'),
     allowProduction: booleanOption(values, 'allow-production'),
-    ignore: stringList(values, 'ignore'),
+    ignore: ignorePaths(values),
     developmentUserCap: DEFAULT_PLAN_OPTIONS.developmentUserCap,
   };
 }
@@ -107,7 +145,7 @@ export async function readLiveState(
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const requests = client.stats().requests - before;
   io.stderr.write(
-    `Read ${live.users.length} users, ${live.organizations.length} managed organizations, ${live.memberships.length} memberships in ${seconds}s (${requests} requests).\n`,
+    `Read ${plural(live.users.length, 'user')}, ${plural(live.organizations.length, 'managed organization')}, ${plural(live.memberships.length, 'membership')} in ${seconds}s (${plural(requests, 'request')}).\n`,
   );
   return live;
 }
@@ -129,7 +167,14 @@ export function formatPlanDiagnostics(diagnostics: PlanDiagnostic[], severity: '
  * caller to judge. The production guard reads the key from CLERK_SECRET_KEY, as the client does, unless the
  * options say.
  */
-export function planOrThrow(desired: DesiredState, live: LiveSnapshot, options: PlanOptions, io: CliIO): PlanResult {
+export function planOrThrow(
+  desired: DesiredState,
+  live: LiveSnapshot,
+  options: PlanOptions,
+  io: CliIO,
+  /** Error codes that do not matter to the caller (drift creates nothing, so needs no unset password). */
+  tolerated: readonly string[] = [],
+): PlanResult {
   const productionKey = options.productionKey ?? isProductionKey((io.env.CLERK_SECRET_KEY ?? '').trim());
   const computed = createPlan(desired, live, { ...options, productionKey });
   // Diagnostics never show a value read from the environment, whatever --show-env says.
@@ -139,17 +184,15 @@ export function planOrThrow(desired: DesiredState, live: LiveSnapshot, options: 
     message: redactText(diagnostic.message, hidden),
     ...(diagnostic.hint === undefined ? {} : { hint: redactText(diagnostic.hint, hidden) }),
   });
-  const result = { ...computed, errors: computed.errors.map(named), refusals: computed.refusals.map(named) };
+  const errors = computed.errors.filter((error) => !tolerated.includes(error.code)).map(named);
+  const result = { ...computed, errors, refusals: computed.refusals.map(named) };
   if (result.errors.length > 0) {
     io.stderr.write(formatPlanDiagnostics(result.errors, 'error'));
     const count = result.errors.length;
-    throw new PlanError(
-      `the manifest cannot be planned safely: ${count} error${count === 1 ? '' : 's'} (listed above)`,
-      {
-        meta: { codes: [...new Set(result.errors.map((error) => error.code))] },
-        hint: 'Fix the manifest (or the live data it conflicts with) and plan again. Nothing was changed.',
-      },
-    );
+    throw new PlanError(`the manifest cannot be planned safely: ${plural(count, 'error')} (listed above)`, {
+      meta: { codes: [...new Set(result.errors.map((error) => error.code))] },
+      hint: 'Fix the manifest (or the live data it conflicts with) and plan again. Nothing was changed.',
+    });
   }
   return result;
 }

@@ -11,6 +11,7 @@ import {
   serializePlan,
   withReviewWarnings,
 } from '../plan/index.ts';
+import { plural } from '../plural.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { booleanOption, type CommandDefinition, stringList, stringOption } from './command.ts';
@@ -129,7 +130,7 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
         io.stderr.write('Rehearsal skipped: the plan has no changes.\n');
       } else if (booleanOption(values, 'rehearse')) {
         io.stderr.write(
-          `Rehearsing on an emulated copy of the ${live.users.length} users, ${live.organizations.length} organizations and ${live.memberships.length} memberships read ...\n`,
+          `Rehearsing on an emulated copy of the ${plural(live.users.length, 'user')}, ${plural(live.organizations.length, 'organization')} and ${plural(live.memberships.length, 'membership')} read ...\n`,
         );
         const report = await rehearsePlan({ desired, live, planOptions, signal: io.signal });
         io.stderr.write(redactText(formatRehearsal(report), disclosure));

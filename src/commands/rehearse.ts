@@ -22,6 +22,7 @@ import {
 } from '../emulator/index.ts';
 import { isClerkSyncError } from '../errors.ts';
 import { createPlan, orgMark, type Plan, type PlanDiagnostic, type PlanOptions } from '../plan/index.ts';
+import { plural } from '../plural.ts';
 import {
   type DesiredState,
   fetchLiveSnapshot,
@@ -341,8 +342,6 @@ function remainingTitles(plan: Plan): string[] {
 export function rehearsalPassed(report: RehearsalReport): boolean {
   return report.refused.length === 0 && report.planErrors.length === 0 && report.remaining.length === 0;
 }
-
-const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 /** The report for stderr: one summary sentence, then each refusal, leftover operation or copy problem. */
 export function formatRehearsal(report: RehearsalReport): string {

@@ -17,6 +17,7 @@ import {
   serializePlan,
   withReviewWarnings,
 } from '../plan/index.ts';
+import { plural } from '../plural.ts';
 import { type LiveSnapshot, UNRESTRICTED_INSTANCE } from '../state/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
@@ -94,13 +95,10 @@ Exit codes: 0 success (whether or not there is anything to undo), 1 error or ref
     if (errors.length > 0) {
       io.stderr.write(formatPlanDiagnostics(errors, 'error'));
       const count = errors.length;
-      throw new PlanError(
-        `the undo plan cannot be applied safely: ${count} error${count === 1 ? '' : 's'} (listed above)`,
-        {
-          meta: { codes: [...new Set(errors.map((error) => error.code))] },
-          hint: 'Each error names the journal line of the change it would reverse. Fix the live data as the hint says and run undo again. Nothing was changed, and no undo plan was saved.',
-        },
-      );
+      throw new PlanError(`the undo plan cannot be applied safely: ${plural(count, 'error')} (listed above)`, {
+        meta: { codes: [...new Set(errors.map((error) => error.code))] },
+        hint: 'Each error names the journal line of the change it would reverse. Fix the live data as the hint says and run undo again. Nothing was changed, and no undo plan was saved.',
+      });
     }
     // Reviewers see every refusal and warning in every output, and the plan as they may see it (no manifest: nothing
     // read from the environment is known).

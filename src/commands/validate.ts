@@ -4,15 +4,12 @@
 
 import { UsageError } from '../errors.ts';
 import { diagnosticsToGithub, diagnosticsToJson, formatDiagnostics, loadManifest } from '../manifest/index.ts';
+import { plural } from '../plural.ts';
 import type { DesiredState } from '../state/model.ts';
 import { booleanOption, type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
 
 const FORMATS = ['text', 'json'] as const;
 type Format = (typeof FORMATS)[number];
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
 
 function summary(desired: DesiredState): string {
   const files = desired.files.length <= 3 ? desired.files.join(', ') : `${desired.files.length} files`;

@@ -22,6 +22,7 @@ import {
   type UserKeyKind,
 } from '../state/model.ts';
 import { type EnvironmentName, environmentNames, environmentValues } from './environment.ts';
+import { deferredVariable } from './interpolate.ts';
 import type { LinePositions } from './line-starts.ts';
 import {
   diagnosticAt,
@@ -516,6 +517,9 @@ class Checker {
     const node: Node | undefined = file.interpolated.size > 0 ? locate(file, [...base, 'password'])?.node : undefined;
     const interpolation = isScalar(node) ? file.interpolated.get(node) : undefined;
     const span = (): Span => spanAt(file, [...base, 'password']);
+    // Create-only: an unset ${VAR} is reported by the plan that creates the user (parse-manifest.ts defers it).
+    const deferred = interpolation ? deferredVariable(interpolation) : undefined;
+    if (deferred !== undefined) return { source: { kind: 'env', variable: deferred }, value: '', unset: true };
     // An unset or malformed reference was already reported; the value is incomplete.
     if (interpolation && interpolation.problems.length > 0) return undefined;
     if (!interpolation || interpolation.variables.length === 0) {

@@ -3,6 +3,7 @@
 // The quoted line is the source as written, so a secret that interpolation filled in is never shown; the span of a
 // concealed diagnostic (a password written in the manifest) is masked wherever its line is quoted.
 
+import { plural } from '../plural.ts';
 import type { Diagnostic, ManifestSource } from './types.ts';
 
 function compare(a: Diagnostic, b: Diagnostic): number {
@@ -17,10 +18,6 @@ function compare(a: Diagnostic, b: Diagnostic): number {
 /** Sorted by file, then line, then column (errors before warnings at one place). Does not mutate its input. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(compare);
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 const ANSI = {

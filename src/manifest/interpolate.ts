@@ -110,3 +110,14 @@ export function interpolate(text: string, env: Readonly<Record<string, string | 
   }
   return { value, variables, single: references === 1 && !literalText && problems.length === 0, problems, template };
 }
+
+/**
+ * The variable of a value written as one plain `${VAR}` whose only problem is that VAR is unset: for a create-only
+ * field (a password) that is an error only when the plan creates the user, so the reader defers it.
+ */
+export function deferredVariable(result: InterpolationResult): string | undefined {
+  const [name] = result.variables;
+  if (result.variables.length !== 1 || result.template !== `\${${name}}` || result.problems.length === 0)
+    return undefined;
+  return result.problems.every((problem) => problem.code === 'unset_variable') ? name : undefined;
+}

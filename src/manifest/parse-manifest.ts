@@ -2,8 +2,11 @@
 // process; the environment for `${VAR}` is a parameter. Stages: YAML (per file), JSON Schema (per file), then
 // cross-checks and normalisation over all files together (one manifest).
 
+import { isScalar } from 'yaml';
 import { buildDesiredState } from './cross-checks.ts';
 import { sortDiagnostics } from './format.ts';
+import { deferredVariable } from './interpolate.ts';
+import { locate, type ParsedFile, positionOf, spanOf } from './positions.ts';
 import { readYaml } from './read-yaml.ts';
 import { checkSchema } from './schema-check.ts';
 import type { Diagnostic, ManifestResult, ManifestSource, ParseOptions } from './types.ts';
@@ -38,6 +41,7 @@ function parseAll(
   tryFast: boolean,
 ): { result: ManifestResult; diagnostics: Diagnostic[]; usedFast: boolean } {
   const files = sources.map((source) => readYaml(source, options.env, { fast: tryFast }));
+  for (const file of files) deferUnsetPasswords(file);
   const diagnostics: Diagnostic[] = files.flatMap((file) => file.diagnostics);
   const usable = files.filter((file) => file.value !== undefined);
   for (const file of usable) diagnostics.push(...checkSchema(file));
@@ -52,4 +56,36 @@ function parseAll(
     diagnostics,
     usedFast: files.some((file) => file.fast !== undefined),
   };
+}
+
+/**
+ * Passwords are create-only: an unset `${VAR}` in one is not a manifest error (a nightly drift job needs no seed
+ * secrets); cross-checks.ts marks the password unset and the plan refuses to create such users, in one error.
+ */
+function deferUnsetPasswords(file: ParsedFile): void {
+  const value = file.value as { users?: unknown } | null | undefined;
+  if (file.interpolated.size === 0 || typeof value !== 'object' || value === null || !Array.isArray(value.users)) {
+    return;
+  }
+  const deferred: { start: string; end: string }[] = [];
+  const at = (line: number, column: number): string =>
+    `${String(line).padStart(9, '0')}:${String(column).padStart(9, '0')}`;
+  value.users.forEach((user: unknown, index) => {
+    if (typeof user !== 'object' || user === null || typeof (user as { password?: unknown }).password !== 'string') {
+      return;
+    }
+    const node = locate(file, ['users', String(index), 'password'])?.node;
+    const result = isScalar(node) ? file.interpolated.get(node) : undefined;
+    if (!result || deferredVariable(result) === undefined) return;
+    const span = spanOf(node);
+    const start = positionOf(file.lineCounter, span.start);
+    const end = positionOf(file.lineCounter, span.end);
+    deferred.push({ start: at(start.line, start.column), end: at(end.line, end.column) });
+  });
+  if (deferred.length === 0) return;
+  file.diagnostics = file.diagnostics.filter((diagnostic) => {
+    if (diagnostic.code !== 'unset_variable') return true;
+    const where = at(diagnostic.line, diagnostic.column);
+    return !deferred.some((span) => where >= span.start && where <= span.end);
+  });
 }

@@ -21,7 +21,7 @@ import {
   type UserDiffContext,
 } from './diff-user.ts';
 import { guardRefusals, snapshotFacts, thresholdsOf } from './guards.ts';
-import { matchUsers } from './identity.ts';
+import { matchUsers, type UserMatch } from './identity.ts';
 import { parseIgnore } from './ignore.ts';
 import { instanceChecks } from './instance-checks.ts';
 import { canonicalSha256, compareStrings, sha256Lines } from './json-values.ts';
@@ -123,6 +123,9 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
       });
     }
   }
+
+  const unsetPasswords = unsetPasswordError(identity.matches);
+  if (unsetPasswords) errors.push(unsetPasswords);
 
   const liveMembershipsByUser = new Map<string, LiveMembership[]>();
   for (const membership of live.memberships) {
@@ -298,4 +301,32 @@ export function fingerprintLive(live: LiveSnapshot): string {
   add('organization', live.organizations);
   add('membership', live.memberships);
   return sha256Lines(lines);
+}
+
+/** Users listed by name in one error, at most this many (the count says the rest). */
+const LISTED_USERS = 10;
+
+/**
+ * Passwords are create-only, so an unset `password: ${VAR}` matters only for a user this plan creates: one error
+ * for all of them, naming the users and the variables (never a value).
+ */
+function unsetPasswordError(matches: readonly UserMatch[]): PlanDiagnostic | undefined {
+  const created = matches.filter(({ desired, live }) => !live && desired.password?.unset === true);
+  const [first] = created;
+  if (first === undefined) return undefined;
+  const variables = [
+    ...new Set(
+      created.map(({ desired }) => (desired.password?.source.kind === 'env' ? desired.password.source.variable : '')),
+    ),
+  ];
+  const names = created.slice(0, LISTED_USERS).map(({ desired }) => desired.key);
+  const more = created.length > LISTED_USERS ? ` and ${created.length - LISTED_USERS} more` : '';
+  const source = fieldSourcesOnce(first.desired)()?.password ?? first.desired.source;
+  const whose = created.length === 1 ? 'the password of the user' : `the passwords of the ${created.length} users`;
+  return {
+    code: 'unset_variable',
+    message: `environment variable${variables.length === 1 ? '' : 's'} ${variables.join(', ')} ${variables.length === 1 ? 'is' : 'are'} not set: ${whose} this plan creates (${names.join(', ')}${more})`,
+    source: { file: source.file, line: source.line, column: source.column },
+    hint: 'Set them: a password is sent only when a user is created, so plans that create no user do not need them.',
+  };
 }

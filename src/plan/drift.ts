@@ -2,6 +2,7 @@
 // manifest, per user/organization and field ("firstName is "Amazing Grace" live; the manifest says "Grace""), in five
 // classes a CI job can gate on separately. Pure: built from a Plan plus the desired and live states it came from.
 
+import { plural } from '../plural.ts';
 import type { DesiredState, JsonObject, JsonValue, LiveSnapshot, MetadataField } from '../state/model.ts';
 import { hasManagedMark, liveUserLabel } from './diff-user.ts';
 import { matchUsers } from './identity.ts';
@@ -404,7 +405,7 @@ export function driftSummaryLine(report: DriftReport): string {
   const { byClass, total, subjects } = report.summary;
   if (total === 0) return 'No drift.';
   const parts = driftedClasses(report).map((drift) => `${byClass[drift]} ${drift}`);
-  return `Drift: ${parts.join(', ')} (${total} finding${total === 1 ? '' : 's'} on ${subjects} user${subjects === 1 ? '' : 's'}/organization${subjects === 1 ? '' : 's'}).`;
+  return `Drift: ${parts.join(', ')} (${plural(total, 'finding')} on ${plural(subjects, 'user/organization', 'users/organizations')}).`;
 }
 
 // ---- Markdown (CI job summaries, PR comments) ----

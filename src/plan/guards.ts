@@ -2,6 +2,7 @@
 // them. Each is decided from the operations' content, what is live now and this command line's thresholds, never
 // from counts, flags or summaries a plan file carries. Pure: no I/O.
 
+import { plural } from '../plural.ts';
 import type { DesiredState, JsonObject, LiveSnapshot, LiveUser } from '../state/model.ts';
 import { hasManagedMark } from './diff-user.ts';
 import { isDestructive } from './order.ts';
@@ -126,7 +127,7 @@ function massDelete(operations: readonly Operation[], limits: GuardThresholds): 
   return [
     {
       code: 'mass_delete',
-      message: `the plan deletes ${deletes} users, more than the limit of ${limits.maxDeletes}`,
+      message: `the plan deletes ${plural(deletes, 'user')}, more than the limit of ${limits.maxDeletes}`,
       hint: 'Review the deletions, then raise --max-deletes or pass --allow-mass-delete.',
     },
   ];

@@ -5,6 +5,7 @@
 // checks without one: each refusal is then placed at its operation's own source (the journal line it reverses).
 
 import { didYouMean } from '../manifest/suggest.ts';
+import { plural } from '../plural.ts';
 import type { DesiredState, DesiredUser, LiveMembership, LiveSnapshot, SourceRef } from '../state/model.ts';
 import { ADMIN_ROLE } from './destructive.ts';
 import { fieldSourcesOnce, membershipSource } from './diff-user.ts';
@@ -113,10 +114,6 @@ function fallback(op: Operation): Source | undefined {
 function userName(user: UserRef): string {
   const name = user.key ?? user.userId ?? '?';
   return user.label !== undefined && user.label !== name ? `"${name}" (${user.label})` : `"${name}"`;
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 // ---- roles ----

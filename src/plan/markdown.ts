@@ -8,6 +8,7 @@
 // text goes only into code spans, <code> elements (HTML-escaped) or fenced blocks (fence longer than any backtick
 // run), always on one line (safe-text.ts). Code is where GitHub renders no HTML, link, image or @mention.
 
+import { plural } from '../plural.ts';
 import { isDestructive, PHASES } from './order.ts';
 import { describeWarning, operationName, presentPlan } from './present.ts';
 import { oneLine } from './safe-text.ts';
@@ -70,7 +71,7 @@ function detailsBlock(group: PresentedGroup): string {
   }
   const count = group.operations.length;
   const title = `<code>${escapeHtml(oneLine(group.title))}</code>`;
-  const summary = `${group.symbol} ${title} (${count} change${count === 1 ? '' : 's'})`;
+  const summary = `${group.symbol} ${title} (${plural(count, 'change')})`;
   return `<details><summary>${summary}</summary>\n\n${fencedBlock('diff', body)}\n</details>\n`;
 }
 
@@ -113,20 +114,15 @@ function warningSections(presentation: PlanPresentation, budget: number): string
       shown += 1;
     }
     const more = list.length - shown;
-    const rest = more > 0 ? `\n… and ${more} more ${noun}${more === 1 ? '' : 's'} (see the JSON plan)\n` : '';
+    const rest = more > 0 ? `\n… and ${plural(more, `more ${noun}`)} (see the JSON plan)\n` : '';
     return `\n${heading}\n\n${fencedBlock('text', lines)}${rest}`;
   };
   return (
     section(
       refusals,
-      `> [!CAUTION]\n> **Apply will refuse this plan** unless the flags named in the hints below are given (${refusals.length} refusal${refusals.length === 1 ? '' : 's'}).`,
+      `> [!CAUTION]\n> **Apply will refuse this plan** unless the flags named in the hints below are given (${plural(refusals.length, 'refusal')}).`,
       'refusal',
-    ) +
-    section(
-      warnings,
-      `> [!WARNING]\n> **${warnings.length} warning${warnings.length === 1 ? '' : 's'}** (apply goes ahead):`,
-      'warning',
-    )
+    ) + section(warnings, `> [!WARNING]\n> **${plural(warnings.length, 'warning')}** (apply goes ahead):`, 'warning')
   );
 }
 

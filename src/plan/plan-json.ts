@@ -179,7 +179,7 @@ const OPERATION_FIELDS: Record<OperationType, { required: Record<string, Check>;
     },
   },
   delete_membership: { required: { org: orgRef, user: userRef, membershipId: nonEmptyStr, role: str } },
-  delete_user: { required: { user: userRef, label: str, reason: literal('prune') } },
+  delete_user: { required: { user: userRef, label: str, reason: literal('prune', 'undo') } },
 };
 
 const OPERATION_TYPES = Object.keys(OPERATION_FIELDS) as OperationType[];

@@ -182,7 +182,10 @@ function describe(op: Operation): { title: string; lines: PresentedLine[] } {
       };
     case 'delete_user':
       return {
-        title: 'delete user (prune: managed by clerk-sync, not in the manifest)',
+        title:
+          op.reason === 'undo'
+            ? 'delete user (undo: created by the apply this journal records)'
+            : 'delete user (prune: managed by clerk-sync, not in the manifest)',
         lines: [line('-', 'user', { before: json(op.label) })],
       };
     default: {

@@ -232,7 +232,8 @@ export interface DeleteUserOp extends OperationBase {
   user: UserRef;
   /** What identifies the user to a reviewer (primary email, username or external id). */
   label: string;
-  reason: 'prune';
+  /** prune: managed by clerk-sync, not in the manifest; undo: created by the apply an undo plan reverts. */
+  reason: 'prune' | 'undo';
 }
 
 export type Operation =

@@ -30,6 +30,8 @@ export interface DesiredPassword {
   source: PasswordSource;
   /** The resolved value, present only in memory while a manifest is loaded. */
   value: string;
+  /** The variable is unset (value ''): an error only for a plan that creates the user (passwords are create-only). */
+  unset?: true;
 }
 
 export interface DesiredMembership {

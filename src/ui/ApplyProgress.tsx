@@ -65,7 +65,7 @@ export function ApplyProgress(props: ApplyProgressProps) {
   ];
   if (stats.skipped > 0) parts.push(paint(`${stats.skipped} skipped`, 'warn', color));
   parts.push(`${stats.remaining} remaining`);
-  parts.push(`${formatRate(stats.requestsPerSecond)} req/s`);
+  if (stats.requestsPerSecond !== undefined) parts.push(`${formatRate(stats.requestsPerSecond)} req/s`);
   if (stats.etaMs !== undefined && stats.remaining > 0) parts.push(`ETA ${formatDuration(stats.etaMs)}`);
   return (
     <Box flexDirection="column">

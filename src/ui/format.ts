@@ -20,16 +20,13 @@ export function formatRate(perSecond: number): string {
   return perSecond < 10 ? perSecond.toFixed(1) : String(Math.round(perSecond));
 }
 
-/** `1 operation`, `3 operations`. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
+export { plural } from '../plural.ts';
 
 /** `1200/2000 done, 0 failed, 48 req/s, ETA 16s`: the counts of a progress status line. */
 export function formatStatus(stats: ProgressStats): string {
   const parts = [`${stats.done + stats.unchanged}/${stats.total} done`, `${stats.failed} failed`];
   if (stats.skipped > 0) parts.push(`${stats.skipped} skipped`);
-  parts.push(`${formatRate(stats.requestsPerSecond)} req/s`);
+  if (stats.requestsPerSecond !== undefined) parts.push(`${formatRate(stats.requestsPerSecond)} req/s`);
   if (stats.waitingMs > 0) parts.push(`rate limited, resuming in ${formatDuration(stats.waitingMs)}`);
   if (stats.etaMs !== undefined && stats.remaining > 0) parts.push(`ETA ${formatDuration(stats.etaMs)}`);
   return parts.join(', ');

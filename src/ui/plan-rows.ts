@@ -31,7 +31,9 @@ export function lineValue(line: PresentedLine): string {
   }
   if (line.symbol === '-') {
     const value = before ?? after;
-    return value === undefined ? '' : ` (${value})`;
+    if (value === undefined) return '';
+    // A marker is parenthesised already (`(sensitive)`, `(from ${VAR})`); values are JSON, never bare `(`.
+    return value.startsWith('(') && value.endsWith(')') ? ` ${value}` : ` (${value})`;
   }
   const value = after ?? before;
   return value === undefined ? '' : `: ${value}`;

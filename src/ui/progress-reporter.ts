@@ -3,8 +3,8 @@
 // PLAIN_INTERVAL_MS or per 10% of the operations, plus the noteworthy lines: a 100k-operation run writes a few
 // hundred lines, never one per request.
 
-import { render } from 'ink';
-import { createElement } from 'react';
+import { render, useStdout } from 'ink';
+import { createElement, type ReactNode, useEffect } from 'react';
 import type { ApplyEvent } from '../apply/types.ts';
 import { ApplyProgress } from './ApplyProgress.tsx';
 import { describeOutcome, formatStatus } from './format.ts';
@@ -38,6 +38,8 @@ export interface ApplyProgressOptions {
 
 export interface ApplyProgressReporter {
   onEvent(event: ApplyEvent): void;
+  /** Writes one line (a --verbose request, a notice) above the live display, which is drawn again below it. */
+  log(line: string): void;
   /** Writes the final state and releases the terminal. Idempotent. */
   finish(): void;
 }
@@ -99,6 +101,9 @@ function plainProgress(options: ApplyProgressOptions, now: () => number): ApplyP
         writeStatus(at);
       }
     },
+    log(line) {
+      options.stream.write(`${line}\n`);
+    },
     finish() {
       if (finished) return;
       finished = true;
@@ -107,9 +112,26 @@ function plainProgress(options: ApplyProgressOptions, now: () => number): ApplyP
   };
 }
 
+/** Hands Ink's own writer out: it clears the live frame, writes, and draws the frame again (no stale copy). */
+function WriteBridge(props: { onWriter: (write: (data: string) => void) => void; children?: ReactNode }) {
+  const { write } = useStdout();
+  const { onWriter } = props;
+  useEffect(() => onWriter(write), [onWriter, write]);
+  return props.children;
+}
+
 function inkProgress(options: ApplyProgressOptions, now: () => number): ApplyProgressReporter {
   let state: ProgressState = initialProgress({ total: options.total, startedAt: now() });
-  const view = () => createElement(ApplyProgress, { state, now: now(), color: options.color, titles: options.titles });
+  let write: ((data: string) => void) | undefined;
+  const onWriter = (writer: (data: string) => void): void => {
+    write = writer;
+  };
+  const view = () =>
+    createElement(
+      WriteBridge,
+      { onWriter },
+      createElement(ApplyProgress, { state, now: now(), color: options.color, titles: options.titles }),
+    );
   const instance = render(view(), {
     // Ink is typed for process streams; createApplyProgress checked this one is a TTY with `on` (resize events).
     stdout: withUsableSize(options.stream) as NodeJS.WriteStream,
@@ -132,6 +154,10 @@ function inkProgress(options: ApplyProgressOptions, now: () => number): ApplyPro
       if (finished) return;
       state = reduceProgress(state, event, now());
       if (state.lines.length !== renderedLines || now() - lastRenderAt >= TTY_RERENDER_MS) redraw();
+    },
+    log(line) {
+      if (finished || write === undefined) options.stream.write(`${line}\n`);
+      else write(`${line}\n`);
     },
     finish() {
       if (finished) return;

@@ -51,8 +51,9 @@ export interface ProgressStats {
   finished: number;
   remaining: number;
   requests: number;
-  requestsPerSecond: number;
-  /** Undefined until an operation has finished (no rate to extrapolate from). */
+  /** Undefined during the first second (a rate measured over less says nothing about the next minute). */
+  requestsPerSecond: number | undefined;
+  /** Undefined until an operation has finished and a second has passed (no rate to extrapolate from). */
   etaMs: number | undefined;
   elapsedMs: number;
   /** Remaining rate-limit pause, 0 when not waiting. */
@@ -150,11 +151,13 @@ export function progressStats(state: ProgressState, now: number): ProgressStats 
     }
   }
   // Divide by the time the counted buckets actually cover: from the start of the oldest counted second (or the start
-  // of the run, if later) to now. At least one second, so the first burst does not read as thousands per second.
+  // of the run, if later) to now. No rate before a whole second: the first burst is not a rate (3 requests in 0.0 s
+  // are neither 1 nor 3,000 per second).
   const windowStart = Math.max(state.startedAt, (second - RATE_WINDOW_SECONDS + 1) * 1000);
-  const spanSeconds = Math.max(1, (now - windowStart) / 1000);
-  const requestsPerSecond = requests / spanSeconds;
-  const operationsPerSecond = operations / spanSeconds;
+  const spanSeconds = (now - windowStart) / 1000;
+  const measured = spanSeconds >= 1;
+  const requestsPerSecond = measured ? requests / spanSeconds : undefined;
+  const operationsPerSecond = measured ? operations / spanSeconds : 0;
   const waitingMs = state.waitUntil !== undefined ? Math.max(0, state.waitUntil - now) : 0;
   let etaMs: number | undefined;
   if (remaining === 0) etaMs = 0;

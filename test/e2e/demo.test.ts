@@ -60,6 +60,12 @@ describe('clerk-sync demo', () => {
       // Steps 4 and 6 both print the empty plan.
       expect(stdout.match(/^No changes\./gm)?.length).toBeGreaterThanOrEqual(2);
       expect(stdout).toContain('Verified: the live state matches the manifest.');
+      // The plan is shown once (step 2); apply stands for it with its summary line.
+      expect(stdout.match(/^ {4}\+ create user$/gm)?.length).toBe(25);
+      expect(stdout).toContain('(the plan shown in step 2)\nPlan: 54 to create, 0 to change, 0 to delete.');
+      // Journals are not named as if they outlived the demo's temporary directory.
+      expect(stderr).not.toMatch(/Journal: \S*journal/);
+      expect(stderr).toContain("Journal: in the demo's temporary directory, removed when the demo ends");
 
       expect(child.pid).toBeDefined();
       expect(processGroupAlive(child.pid as number)).toBe(false);

@@ -120,7 +120,7 @@ describe('plan output', () => {
       "
     `);
     expect(run.stdout).not.toContain(PASSWORD);
-    expect(run.stderr).toMatch(/Read 3 users, 1 managed organizations, 2 memberships in [\d.]+s \(\d+ requests\)/);
+    expect(run.stderr).toMatch(/Read 3 users, 1 managed organization, 2 memberships in [\d.]+s \(\d+ requests\)/);
     expect(mutatingRequests(e2e.emulator.stats())).toEqual({});
   });
 

@@ -108,6 +108,12 @@ describe('lineValue', () => {
     );
     expect(lineValue({ symbol: '+', label: 'banned' })).toBe('');
   });
+
+  it('does not wrap a removed masked value in a second pair of parentheses', () => {
+    const removed = { symbol: '-', label: 'privateMetadata.token', before: '(sensitive)', sensitive: true } as const;
+    expect(lineValue(removed)).toBe(' (sensitive)');
+    expect(lineValue({ symbol: '-', label: 'firstName', before: '(from ${NAME})' })).toBe(' (from ${NAME})');
+  });
 });
 
 describe('renderPlanText', () => {

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ApplyEvent } from '../../src/apply/types.ts';
+import { formatStatus } from '../../src/ui/format.ts';
 import {
   initialProgress,
   LIST_EACH_MAX_TOTAL,
@@ -72,10 +73,18 @@ describe('reduceProgress', () => {
     expect(state.buckets.length).toBeLessThanOrEqual(RATE_WINDOW_SECONDS + 1);
   });
 
-  it('does not report a huge rate in the first second', () => {
-    let state = initialProgress({ total: 100, startedAt: 0 });
-    for (let i = 0; i < 30; i++) state = reduceProgress(state, request, 10);
-    expect(progressStats(state, 20).requestsPerSecond).toBe(30);
+  it('reports no rate and no ETA before a whole second: a short apply is not "1.0 req/s"', () => {
+    let state = initialProgress({ total: 4, startedAt: 0 });
+    for (let i = 0; i < 3; i++) state = reduceProgress(state, request, 10 + i);
+    state = reduceProgress(state, { type: 'operation', outcome: done('a') }, 15);
+    const early = progressStats(state, 40);
+    expect(early.requestsPerSecond).toBeUndefined();
+    expect(early.etaMs).toBeUndefined();
+    expect(formatStatus(early)).toBe('1/4 done, 0 failed');
+    // From a whole second on, the rate is what was sent over the time measured.
+    const measured = progressStats(state, 1500);
+    expect(measured.requestsPerSecond).toBe(2);
+    expect(formatStatus(measured)).toBe('1/4 done, 0 failed, 2.0 req/s, ETA 4.5s');
   });
 
   it('reports the remaining rate-limit wait, adds it to the ETA, and clears it once requests flow again', () => {
