@@ -28,7 +28,7 @@ import {
   toApiError,
   unreachableFailure,
 } from './response.ts';
-import { DEFAULT_MAX_ATTEMPTS, retryAfterMs, retryPolicy } from './retry-policy.ts';
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RATE_LIMITED_ATTEMPTS, retryAfterMs, retryPolicy } from './retry-policy.ts';
 import { CLERK_API_VERSION } from './wire.ts';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -98,6 +98,7 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
   const random = config.random ?? Math.random;
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxAttempts = config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxRateLimited = config.maxRateLimitedAttempts ?? DEFAULT_MAX_RATE_LIMITED_ATTEMPTS;
   const deadlineMs = config.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const poolOptions = {
@@ -187,6 +188,8 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
     }
     const mode = options.retry ?? 'safe';
     const signal = options.signal;
+    // A 429 is a refusal before any work, and others may hold the budget: it has its own, larger attempt count.
+    const failures = { rateLimited: 0, other: 0 };
     for (let attemptNo = 1; ; attemptNo += 1) {
       const outcome = await attempt(spec, signal);
       const status = outcome.ok ? 200 : outcome.failure.status;
@@ -194,9 +197,17 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
       if (outcome.ok) return outcome.value as T;
       const failure = outcome.failure;
       if (failure.status === 429) counters.rateLimited += 1;
+      const limited = failure.status === 429;
+      if (limited) failures.rateLimited += 1;
+      else failures.other += 1;
       const decision =
         !failure.final && mayRetry(spec.method, failure.status, mode)
-          ? retryPolicy(failure, attemptNo, { maxAttempts, maxWaitMs: config.maxWaitMs, random, now })
+          ? retryPolicy(failure, limited ? failures.rateLimited : failures.other, {
+              maxAttempts: limited ? maxRateLimited : maxAttempts,
+              maxWaitMs: config.maxWaitMs,
+              random,
+              now,
+            })
           : 'stop';
       if (decision === 'stop') throw finalError(spec, failure, attemptNo);
       if (failure.status === 429) {

@@ -27,6 +27,8 @@ export interface ClientConfig {
   maxWaitMs: number;
   /** Attempts per logical request, the first included. @default 6 */
   maxAttempts?: number;
+  /** Attempts answered 429 a request may make (each waits Retry-After). @default 20 */
+  maxRateLimitedAttempts?: number;
   /** Headers and body timeout of one attempt (the longest silence between two chunks). @default 30_000 */
   timeoutMs?: number;
   /** Total deadline of one attempt, headers and body together: a body trickled byte by byte still ends. @default 120_000 */

@@ -28,6 +28,11 @@ export interface RetryPolicyOptions {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 6;
+/**
+ * Attempts a request may make while answered 429: each waits Retry-After, and with several clients (or several of our
+ * own requests) contending for one window, 6 losses in a row are likely enough to fail real runs.
+ */
+export const DEFAULT_MAX_RATE_LIMITED_ATTEMPTS = 20;
 
 /** 429 (rate limited), transient server errors, and 0 (connection error or timeout: no response). */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([0, 429, 500, 502, 503, 504]);

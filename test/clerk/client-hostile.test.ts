@@ -261,11 +261,22 @@ describe('hostile responses', () => {
     const server = await serve((_req, res) =>
       json(res, 429, clerkError('too_many_requests', 'Too many requests'), { 'retry-after': '1' }),
     );
-    const error = await failure(client(server.url, { maxAttempts: 4 }).request({ method: 'GET', path: '/users' }));
+    const error = await failure(
+      client(server.url, { maxRateLimitedAttempts: 4 }).request({ method: 'GET', path: '/users' }),
+    );
     expect(error.code).toBe('api_rate_limited');
     expect(error.message).toContain('after 4 attempts');
     expect(error.hint).toContain('--rate-limit');
     expect(server.requests).toHaveLength(4);
+  });
+
+  it('counts 429s apart from other failures: seven in a row do not exhaust the 6 attempts a failure gets', async () => {
+    const server = await serve((_req, res, _body, index) => {
+      if (index < 7) json(res, 429, clerkError('too_many_requests', 'Too many requests'), { 'retry-after': '0' });
+      else json(res, 200, []);
+    });
+    await expect(client(server.url).request({ method: 'GET', path: '/users' })).resolves.toEqual([]);
+    expect(server.requests).toHaveLength(8);
   });
 
   it('retries a GET through connection resets, but not a POST (its outcome is unknown)', async () => {
