@@ -1,0 +1,67 @@
+// Manifests the size cap admits are read in time and memory linear in their size (issue 15): duplicate keys are
+// found with one Map per mapping, not by comparing each key with every key before it, and a file the fast reader
+// read is not parsed again by the yaml package (~65 bytes of heap per byte of manifest) when it has diagnostics.
+
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Composer, Parser } from 'yaml';
+import { parseManifest } from '../../src/manifest/index.ts';
+import { duplicateKeyOffsets } from '../../src/manifest/read-yaml.ts';
+
+const USER = 'apiVersion: clerk-sync/v1\nusers:\n  - externalId: u1\n    emailAddresses: [u1@example.test]\n';
+
+/** Where the yaml package's own uniqueKeys check reports duplicate keys. */
+function yamlDuplicates(text: string): number[] {
+  const composer = new Composer({ uniqueKeys: true });
+  const [document] = Array.from(composer.compose(new Parser().parse(text), true, text.length));
+  return (document?.errors ?? []).filter((error) => error.code === 'DUPLICATE_KEY').map((error) => error.pos[0]);
+}
+
+function ownDuplicates(text: string): number[] {
+  const composer = new Composer({ uniqueKeys: false });
+  const [document] = Array.from(composer.compose(new Parser().parse(text), true, text.length));
+  return duplicateKeyOffsets(document?.contents ?? null);
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('duplicate keys', () => {
+  it('are the ones the yaml package finds, at the same offsets', () => {
+    for (const text of [
+      'a: 1\nb: 2\na: 3\n',
+      'a: 1\n"a": 2\n\'a\': 3\n',
+      '1: x\n"1": y\n1: z\n',
+      'true: x\nTrue: y\n',
+      '{ a: 1, b: { c: 1, c: 2 }, a: 2 }\n',
+      'l:\n  - k: 1\n    k: 2\n  - k: 1\n',
+      '.nan: 1\n.NaN: 2\n',
+      '? [a]\n: 1\n? [a]\n: 2\n',
+      'x: &k key\n*k : 1\nkey: 2\n',
+      ': 1\n: 2\n',
+    ]) {
+      expect(ownDuplicates(text), text).toEqual(yamlDuplicates(text));
+    }
+  });
+
+  it('in a mapping of 100,000 keys are reported once, at the repeated key', () => {
+    // The yaml package's check took 75 s on this mapping (each key compared with every key before it).
+    const keys = Array.from({ length: 100_000 }, (_, index) => `      key${index}: v\n`);
+    keys[99_999] = '      key5: v\n';
+    const text = `${USER}    publicMetadata:\n${keys.join('')}`;
+    const duplicates = parseManifest([{ file: 'x.yaml', text }], { env: {} }).diagnostics.filter(
+      (diagnostic) => diagnostic.code === 'duplicate_key',
+    );
+    expect(duplicates).toMatchObject([{ line: 100_005, column: 7, message: 'duplicate key "key5" in this mapping' }]);
+  });
+});
+
+describe('a large manifest with a diagnostic', () => {
+  it('is read once, by the fast reader, when it is in its subset', () => {
+    const parse = vi.spyOn(Parser.prototype, 'parse');
+    const text = `${USER}    publicMetadata:\n      list:\n${'        - x\n'.repeat(5000)}`;
+    const result = parseManifest([{ file: 'x.yaml', text }], { env: {} });
+    expect(result.diagnostics).toMatchObject([{ code: 'metadata_too_large', line: 5, column: 5 }]);
+    expect(parse).not.toHaveBeenCalled();
+  });
+});
