@@ -1,10 +1,15 @@
 // Manifests the size cap admits are read in time and memory linear in their size (issue 15): duplicate keys are
 // found with one Map per mapping, not by comparing each key with every key before it, and a file the fast reader
 // read is not parsed again by the yaml package (~65 bytes of heap per byte of manifest) when it has diagnostics.
+// A named pipe is read without blocking the process (the signal ends the wait); a device is refused.
 
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Composer, Parser } from 'yaml';
-import { parseManifest } from '../../src/manifest/index.ts';
+import { loadManifest, parseManifest } from '../../src/manifest/index.ts';
 import { duplicateKeyOffsets } from '../../src/manifest/read-yaml.ts';
 
 const USER = 'apiVersion: clerk-sync/v1\nusers:\n  - externalId: u1\n    emailAddresses: [u1@example.test]\n';
@@ -63,5 +68,56 @@ describe('a large manifest with a diagnostic', () => {
     const result = parseManifest([{ file: 'x.yaml', text }], { env: {} });
     expect(result.diagnostics).toMatchObject([{ code: 'metadata_too_large', line: 5, column: 5 }]);
     expect(parse).not.toHaveBeenCalled();
+  });
+});
+
+describe('files that are not regular files', () => {
+  it('a named pipe with no writer: the signal ends the wait with a diagnostic', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clerk-sync-fifo-'));
+    try {
+      execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      const result = await loadManifest(['pipe.yaml'], { env: {}, cwd: dir, signal: controller.signal });
+      expect(result.diagnostics).toMatchObject([
+        { file: 'pipe.yaml', code: 'file_unreadable', message: 'reading pipe.yaml was interrupted' },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  it('a device is refused, not read', async () => {
+    const result = await loadManifest(['/dev/null'], { env: {}, cwd: '/' });
+    expect(result.diagnostics).toMatchObject([
+      { file: '/dev/null', code: 'file_unreadable', message: expect.stringContaining('not a regular file') },
+    ]);
+  });
+
+  it('the built CLI exits on the first SIGTERM while it waits for a pipe writer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clerk-sync-fifo-'));
+    try {
+      execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
+      const child = spawn(process.execPath, [join(process.cwd(), 'bin/clerk-sync.js'), 'validate', '-f', 'pipe.yaml'], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      for (const stream of [child.stdout, child.stderr]) {
+        stream.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+        });
+      }
+      const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+      await new Promise((resolveWait) => setTimeout(resolveWait, 1000));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      expect(code).toBe(1);
+      expect(output).toContain('reading pipe.yaml was interrupted');
+    } finally {
+      await rm(dir, { recursive: true });
+    }
   });
 });
