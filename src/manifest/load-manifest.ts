@@ -64,14 +64,18 @@ export function invalidUtf8Offset(bytes: Uint8Array): number {
 
 function lineAndColumn(bytes: Uint8Array, offset: number): { line: number; column: number } {
   let line = 1;
-  let lineStart = 0;
+  let column = 1;
   for (let index = 0; index < offset; index += 1) {
-    if (bytes[index] === 0x0a) {
+    const byte = bytes[index] as number;
+    if (byte === 0x0a) {
       line += 1;
-      lineStart = index + 1;
+      column = 1;
+      // Columns count characters: a UTF-8 continuation byte (10xxxxxx) is part of the character before it.
+    } else if ((byte & 0xc0) !== 0x80) {
+      column += 1;
     }
   }
-  return { line, column: offset - lineStart + 1 };
+  return { line, column };
 }
 
 /** Decodes a file's bytes as UTF-8 text, or explains why it is not a text manifest. */

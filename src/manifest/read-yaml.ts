@@ -20,6 +20,7 @@ import {
 } from 'yaml';
 import { readFastYaml } from './fast-yaml.ts';
 import { interpolate } from './interpolate.ts';
+import { charColumns } from './line-starts.ts';
 import { diagnosticAt, keyString, type ParsedFile, type Span, spanOf } from './positions.ts';
 import { LIMITS, type ManifestSource } from './types.ts';
 
@@ -287,12 +288,13 @@ export function readYaml(
   const text = source.text;
   const fast = options.fast ? readFastYaml(text, env) : undefined;
   if (fast !== undefined) {
-    file.lineCounter = fast.lines;
+    file.lineCounter = charColumns(fast.lines, text);
     file.fast = fast.positions;
     file.value = fast.value;
     file.interpolated = fast.interpolated;
     return file;
   }
+  file.lineCounter = charColumns(lineCounter, text);
   const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
   const deepAt = cstDepthOffset(tokens);
   if (deepAt !== undefined) {

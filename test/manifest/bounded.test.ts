@@ -4,12 +4,12 @@
 // A named pipe is read without blocking the process (the signal ends the wait); a device is refused.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Composer, Parser } from 'yaml';
-import { loadManifest, parseManifest } from '../../src/manifest/index.ts';
+import { formatDiagnostics, loadManifest, parseManifest } from '../../src/manifest/index.ts';
 import { duplicateKeyOffsets } from '../../src/manifest/read-yaml.ts';
 
 const USER = 'apiVersion: clerk-sync/v1\nusers:\n  - externalId: u1\n    emailAddresses: [u1@example.test]\n';
@@ -116,6 +116,46 @@ describe('files that are not regular files', () => {
       clearTimeout(timer);
       expect(code).toBe(1);
       expect(output).toContain('reading pipe.yaml was interrupted');
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+});
+
+describe('columns', () => {
+  const LINE = '  - { externalId: "😀😀", emailAddresses: [u1@example.test], fristName: x }\n';
+  const column = Array.from(LINE).indexOf('f') + 1;
+
+  it('count characters, not UTF-16 units, in the fast reader and the yaml package paths', () => {
+    const head = 'apiVersion: clerk-sync/v1\nusers:\n';
+    // A tab in a comment keeps the file away from the fast reader.
+    for (const text of [`${head}${LINE}`, `${head}# \t\n${LINE}`]) {
+      const result = parseManifest([{ file: 'x.yaml', text }], { env: {} });
+      expect(result.diagnostics, text).toMatchObject([
+        { code: 'unknown_field', line: text.includes('\t') ? 4 : 3, column },
+      ]);
+    }
+    const syntax = parseManifest([{ file: 'x.yaml', text: `${head}  - externalId: "😀😀😀" x\n` }], { env: {} });
+    expect(syntax.diagnostics[0]).toMatchObject({ code: 'yaml_syntax', line: 3, column: 23 });
+  });
+
+  it('put the caret under the character the column names, wide characters taking two terminal cells', () => {
+    const line = '  - { externalId: "😀日本", emailAddresses: [u1@example.test], fristName: x }\n';
+    const text = `apiVersion: clerk-sync/v1\nusers:\n${line}`;
+    const result = parseManifest([{ file: 'x.yaml', text }], { env: {} });
+    const charColumn = Array.from(line).indexOf('f') + 1;
+    expect(result.diagnostics).toMatchObject([{ code: 'unknown_field', column: charColumn }]);
+    const caretLine = formatDiagnostics(result.diagnostics, [{ file: 'x.yaml', text }]).split('\n')[2] ?? '';
+    // One emoji and two CJK characters before the key: three cells more than characters.
+    expect(caretLine).toBe(`   | ${' '.repeat(charColumn - 1 + 3)}${'^'.repeat('fristName'.length)}`);
+  });
+
+  it('of a byte that is not UTF-8 count the characters before it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clerk-sync-cols-'));
+    try {
+      await writeFile(join(dir, 'x.yaml'), Buffer.from([0x61, 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80, 0xff]));
+      const result = await loadManifest(['x.yaml'], { env: {}, cwd: dir });
+      expect(result.diagnostics).toMatchObject([{ code: 'not_text', line: 1, column: 4 }]);
     } finally {
       await rm(dir, { recursive: true });
     }
