@@ -17,8 +17,10 @@ import {
   type ParsedNode,
   Parser,
   type Scalar,
+  type YAMLError,
 } from 'yaml';
 import { readFastYaml } from './fast-yaml.ts';
+import { findIndentationProblem, type IndentationProblem } from './indentation.ts';
 import { interpolate } from './interpolate.ts';
 import { charColumns } from './line-starts.ts';
 import { diagnosticAt, keyString, type ParsedFile, type Span, spanOf } from './positions.ts';
@@ -227,6 +229,22 @@ function convert(state: ConvertState, node: Node | null | undefined, depth: numb
 }
 
 /**
+ * The one indentation problem that stands for the yaml package's syntax errors, when the first of them is on the
+ * problem's line or the line before it (yaml reports an over-indented line at the end of the line above, an
+ * under-indented one at column 1, and may cascade): the errors after it are follow-ons of the same line.
+ */
+function indentationError(text: string, errors: readonly YAMLError[]): IndentationProblem | undefined {
+  const structural = errors.filter((error) => error.code !== 'DUPLICATE_KEY');
+  if (structural.length === 0) return undefined;
+  const first = Math.min(...structural.map((error) => error.pos[0]));
+  const problem = findIndentationProblem(text);
+  if (!problem) return undefined;
+  const lineAfter = text.indexOf('\n', text.indexOf('\n', first) + 1);
+  const limit = lineAfter < 0 || text.indexOf('\n', first) < 0 ? text.length : lineAfter;
+  return problem.start <= limit ? problem : undefined;
+}
+
+/**
  * Start offsets of the keys that repeat a key before them in the same mapping, as yaml's uniqueKeys finds them
  * (scalar keys with equal values: `1` and `"1"` differ, `true` and `True` do not), with one Map per mapping.
  */
@@ -342,7 +360,18 @@ export function readYaml(
     pos: [offset, offset + 1] as const,
   }));
   const errors = [...document.errors, ...duplicates];
-  for (const error of errors) {
+  const indentation = indentationError(text, document.errors);
+  if (indentation) {
+    structural = true;
+    file.diagnostics.push(
+      diagnosticAt(
+        file,
+        { start: indentation.start, end: indentation.end },
+        { severity: 'error', code: 'yaml_syntax', message: indentation.message, hint: indentation.hint },
+      ),
+    );
+  }
+  for (const error of indentation ? duplicates : errors) {
     const [start, end] = error.pos;
     const duplicate = error.code === 'DUPLICATE_KEY';
     if (!duplicate) structural = true;
