@@ -97,13 +97,14 @@ function concealedRanges(concealed: readonly Diagnostic[], file: string, line: n
  * of the line lands in the masked characters.
  */
 function maskLine(chars: readonly string[], ranges: readonly { start: number; end: number }[]) {
-  const out: string[] = [];
+  // concat, not push(...): a minified line has more characters than a call may take arguments.
+  let out: string[] = [];
   let from = 1;
   for (const range of ranges) {
-    out.push(...chars.slice(from - 1, range.start - 1), ...MASK);
+    out = out.concat(chars.slice(from - 1, range.start - 1), Array.from(MASK));
     from = range.end;
   }
-  out.push(...chars.slice(from - 1));
+  out = out.concat(chars.slice(from - 1));
   const column = (original: number): number => {
     let shift = 0;
     for (const range of ranges) {
@@ -123,6 +124,7 @@ export function formatDiagnostics(
   const paint = (style: keyof typeof ANSI, text: string): string =>
     options.color ? `${ANSI[style]}${text}${ANSI.reset}` : text;
   const lines = new Map<string, string[]>();
+  const charsOf = new Map<string, string[]>();
   const concealed = diagnostics.filter((diagnostic) => diagnostic.concealed);
   let out = '';
   for (const diagnostic of sortDiagnostics(diagnostics)) {
@@ -132,7 +134,13 @@ export function formatDiagnostics(
         : paint('yellow', `warning[${diagnostic.code}]`);
     out += `${paint('bold', `${diagnostic.file}:${diagnostic.line}:${diagnostic.column}:`)} ${label}: ${diagnostic.message}\n`;
     const source = lineOf(lines, sources, diagnostic.file, diagnostic.line);
-    const sourceChars = source === undefined ? undefined : Array.from(source);
+    // Split once per line (a minified file's one line may carry many diagnostics).
+    const lineKey = `${diagnostic.line}:${diagnostic.file}`;
+    let sourceChars = source === undefined ? undefined : charsOf.get(lineKey);
+    if (source !== undefined && sourceChars === undefined) {
+      sourceChars = Array.from(source);
+      charsOf.set(lineKey, sourceChars);
+    }
     const masked =
       sourceChars === undefined
         ? undefined

@@ -236,7 +236,7 @@ function convert(state: ConvertState, node: Node | null | undefined, depth: numb
 function indentationError(text: string, errors: readonly YAMLError[]): IndentationProblem | undefined {
   const structural = errors.filter((error) => error.code !== 'DUPLICATE_KEY');
   if (structural.length === 0) return undefined;
-  const first = Math.min(...structural.map((error) => error.pos[0]));
+  const first = structural.reduce((least, error) => Math.min(least, error.pos[0]), Number.POSITIVE_INFINITY);
   const problem = findIndentationProblem(text);
   if (!problem) return undefined;
   const lineAfter = text.indexOf('\n', text.indexOf('\n', first) + 1);
