@@ -118,7 +118,7 @@ export async function loadManifestFromFlags(values: OptionValues, io: CliIO, com
   if (files.length === 0) {
     throw new UsageError(`${command} needs a manifest: -f FILE (repeatable; a directory means its *.yaml files)`);
   }
-  const loaded = await loadValidManifest(files, { env: io.env, cwd: io.cwd });
+  const loaded = await loadValidManifest(files, { env: io.env, cwd: io.cwd, signal: io.signal });
   if (loaded.warnings.length > 0) {
     io.stderr.write(formatDiagnostics(loaded.warnings, loaded.sources));
   }

@@ -59,7 +59,7 @@ Exit codes: 0 valid (warnings allowed), 1 invalid.`,
     if (files.length === 0) {
       throw new UsageError('validate needs a manifest: -f FILE (repeatable; a directory means its *.yaml files)');
     }
-    const result = await loadManifest(files, { env: io.env, cwd: io.cwd });
+    const result = await loadManifest(files, { env: io.env, cwd: io.cwd, signal: io.signal });
     const valid = result.desired !== undefined;
     if (format === 'json') {
       io.stdout.write(diagnosticsToJson(result.diagnostics));

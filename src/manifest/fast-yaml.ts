@@ -5,8 +5,8 @@
 // of offsets per mapping and list (FastPositions) for positions.ts. Anything outside the subset (anchors, tags,
 // block scalars, multi-line scalars or flow collections, duplicate keys, tabs, CR line ends, `---`, odd
 // indentation) or anything the full reader would report (a bad `${`, a string over the limit, nesting too deep)
-// makes it answer undefined, and the caller parses the file with the yaml package instead. A manifest with any
-// diagnostic is read again the full way (parse-manifest.ts), so every message comes from one implementation.
+// makes it answer undefined, and the caller parses the file with the yaml package instead. Its start offsets are the
+// yaml package's; an end offset of a mapping or list can differ (comments and blank lines after it).
 
 import { Scalar } from 'yaml';
 import { type InterpolationResult, interpolate } from './interpolate.ts';

@@ -41,6 +41,27 @@ function lineOf(lines: Map<string, string[]>, sources: readonly ManifestSource[]
   return split[line - 1];
 }
 
+/**
+ * Terminal cells a character takes: 2 for emoji and other characters past U+FFFF and for East Asian wide ranges
+ * (Unicode UAX #11: Hangul Jamo, CJK, Hangul syllables, compatibility ideographs, fullwidth forms), else 1.
+ */
+function cellWidth(char: string): number {
+  const code = char.codePointAt(0) ?? 0;
+  if (code > 0xffff) return 2;
+  if (
+    (code >= 0x1100 && code <= 0x115f) ||
+    (code >= 0x2e80 && code <= 0xa4cf) ||
+    (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xfe30 && code <= 0xfe4f) ||
+    (code >= 0xff00 && code <= 0xff60) ||
+    (code >= 0xffe0 && code <= 0xffe6)
+  ) {
+    return 2;
+  }
+  return 1;
+}
+
 /** Longest quoted source line: a minified or generated file must not flood the terminal. */
 const MAX_QUOTE = 200;
 
@@ -68,15 +89,19 @@ function concealedRanges(concealed: readonly Diagnostic[], file: string, line: n
   return merged;
 }
 
-/** The line with each range replaced by MASK, and where a column of the line lands in the masked text. */
-function maskLine(text: string, ranges: readonly { start: number; end: number }[]) {
-  let out = '';
+/**
+ * The line's characters (code points, as columns count them) with each range replaced by MASK, and where a column
+ * of the line lands in the masked characters.
+ */
+function maskLine(chars: readonly string[], ranges: readonly { start: number; end: number }[]) {
+  // concat, not push(...): a minified line has more characters than a call may take arguments.
+  let out: string[] = [];
   let from = 1;
   for (const range of ranges) {
-    out += text.slice(from - 1, range.start - 1) + MASK;
+    out = out.concat(chars.slice(from - 1, range.start - 1), Array.from(MASK));
     from = range.end;
   }
-  out += text.slice(from - 1);
+  out = out.concat(chars.slice(from - 1));
   const column = (original: number): number => {
     let shift = 0;
     for (const range of ranges) {
@@ -85,7 +110,7 @@ function maskLine(text: string, ranges: readonly { start: number; end: number }[
     }
     return original + shift;
   };
-  return { text: out, column };
+  return { chars: out, column };
 }
 
 export function formatDiagnostics(
@@ -96,6 +121,7 @@ export function formatDiagnostics(
   const paint = (style: keyof typeof ANSI, text: string): string =>
     options.color ? `${ANSI[style]}${text}${ANSI.reset}` : text;
   const lines = new Map<string, string[]>();
+  const charsOf = new Map<string, string[]>();
   const concealed = diagnostics.filter((diagnostic) => diagnostic.concealed);
   let out = '';
   for (const diagnostic of sortDiagnostics(diagnostics)) {
@@ -105,18 +131,28 @@ export function formatDiagnostics(
         : paint('yellow', `warning[${diagnostic.code}]`);
     out += `${paint('bold', `${diagnostic.file}:${diagnostic.line}:${diagnostic.column}:`)} ${label}: ${diagnostic.message}\n`;
     const source = lineOf(lines, sources, diagnostic.file, diagnostic.line);
+    // Split once per line (a minified file's one line may carry many diagnostics).
+    const lineKey = `${diagnostic.line}:${diagnostic.file}`;
+    let sourceChars = source === undefined ? undefined : charsOf.get(lineKey);
+    if (source !== undefined && sourceChars === undefined) {
+      sourceChars = Array.from(source);
+      charsOf.set(lineKey, sourceChars);
+    }
     const masked =
-      source === undefined
+      sourceChars === undefined
         ? undefined
-        : maskLine(source, concealedRanges(concealed, diagnostic.file, diagnostic.line, source.length));
-    const text = masked?.text;
+        : maskLine(sourceChars, concealedRanges(concealed, diagnostic.file, diagnostic.line, sourceChars.length));
+    const chars = masked?.chars;
     const column = masked ? masked.column(diagnostic.column) : diagnostic.column;
-    if (text !== undefined && text.trim() !== '' && column - 1 <= MAX_QUOTE) {
-      const quoted = text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}...` : text;
+    if (chars !== undefined && chars.join('').trim() !== '' && column - 1 <= MAX_QUOTE) {
+      const quoted = chars.length > MAX_QUOTE ? `${chars.slice(0, MAX_QUOTE).join('')}...` : chars.join('');
       const gutter = String(diagnostic.line);
       const pad = ' '.repeat(gutter.length);
       // Keep tabs in the prefix so the caret lines up under tab-indented text.
-      const prefix = text.slice(0, column - 1).replaceAll(/[^\t]/g, ' ');
+      const prefix = chars
+        .slice(0, column - 1)
+        .map((char) => (char === '\t' ? char : ' '.repeat(cellWidth(char))))
+        .join('');
       const sameLine = diagnostic.endLine === diagnostic.line && diagnostic.endColumn !== undefined;
       const endColumn = sameLine && masked ? masked.column(diagnostic.endColumn ?? 0) : (diagnostic.endColumn ?? 0);
       const width = sameLine ? Math.max(1, Math.min(endColumn - column, MAX_QUOTE)) : 1;

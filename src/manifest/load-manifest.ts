@@ -3,7 +3,9 @@
 // hands the texts to the pure parseManifest. A missing or unreadable file is a diagnostic too, never a stack trace.
 
 import { isUtf8 } from 'node:buffer';
+import { constants, openSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ManifestInvalidError } from '../errors.ts';
 import type { DesiredState } from '../state/model.ts';
@@ -62,14 +64,18 @@ export function invalidUtf8Offset(bytes: Uint8Array): number {
 
 function lineAndColumn(bytes: Uint8Array, offset: number): { line: number; column: number } {
   let line = 1;
-  let lineStart = 0;
+  let column = 1;
   for (let index = 0; index < offset; index += 1) {
-    if (bytes[index] === 0x0a) {
+    const byte = bytes[index] as number;
+    if (byte === 0x0a) {
       line += 1;
-      lineStart = index + 1;
+      column = 1;
+      // Columns count characters: a UTF-8 continuation byte (10xxxxxx) is part of the character before it.
+    } else if ((byte & 0xc0) !== 0x80) {
+      column += 1;
     }
   }
-  return { line, column: offset - lineStart + 1 };
+  return { line, column };
 }
 
 /** Decodes a file's bytes as UTF-8 text, or explains why it is not a text manifest. */
@@ -106,6 +112,52 @@ export function decodeManifestBytes(file: string, bytes: Uint8Array): ManifestSo
   // A byte-order mark would shift every column of the first line.
   if (text.startsWith('\uFEFF')) text = text.slice(1);
   return { file, text };
+}
+
+type ReadOutcome = Uint8Array | 'too_large' | 'interrupted' | 'not_a_file';
+
+/**
+ * A named pipe (or /dev/fd/N of a shell's process substitution): opened without blocking, and read by the event
+ * loop, not a thread-pool thread (a blocking open waits for a writer, and nothing, not even SIGTERM, ended that
+ * wait). On Linux a reader that never had a writer sees no hang-up, so this waits for one; the signal ends it.
+ */
+async function readPipe(path: string, signal: AbortSignal | undefined): Promise<ReadOutcome> {
+  if (signal?.aborted) return 'interrupted';
+  // O_NONBLOCK: the open returns at once, writer or not; the socket owns (and closes) the descriptor.
+  const socket = new Socket({
+    fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK),
+    readable: true,
+    writable: false,
+  });
+  return new Promise<ReadOutcome>((resolvePipe, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const finish = (outcome: ReadOutcome | Error): void => {
+      signal?.removeEventListener('abort', onAbort);
+      socket.removeAllListeners();
+      socket.on('error', () => {});
+      socket.destroy();
+      if (outcome instanceof Error) reject(outcome);
+      else resolvePipe(outcome);
+    };
+    const onAbort = (): void => finish('interrupted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > LIMITS.fileBytes) finish('too_large');
+      else chunks.push(chunk);
+    });
+    socket.on('end', () => finish(new Uint8Array(Buffer.concat(chunks, total))));
+    socket.on('error', (error) => finish(error));
+  });
+}
+
+async function readFileOrPipe(path: string, signal: AbortSignal | undefined): Promise<ReadOutcome> {
+  const info = await stat(path);
+  if (info.isFIFO()) return readPipe(path, signal);
+  // A device or socket: reading one may never end (/dev/zero, a terminal) or never start.
+  if (!info.isFile()) return 'not_a_file';
+  return readCapped(path);
 }
 
 async function readCapped(path: string): Promise<Uint8Array | 'too_large'> {
@@ -199,9 +251,9 @@ export async function loadManifest(
   const files = await expandPaths(paths, options.cwd, diagnostics);
   const sources: ManifestSource[] = [];
   for (const file of files) {
-    let bytes: Uint8Array | 'too_large';
+    let bytes: ReadOutcome;
     try {
-      bytes = await readCapped(resolve(options.cwd, file));
+      bytes = await readFileOrPipe(resolve(options.cwd, file), options.signal);
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
       diagnostics.push(
@@ -209,6 +261,21 @@ export async function loadManifest(
           file,
           missing ? 'file_not_found' : 'file_unreadable',
           `cannot read ${file}: ${errnoText(error)}`,
+        ),
+      );
+      continue;
+    }
+    if (bytes === 'interrupted') {
+      diagnostics.push(fileDiagnostic(file, 'file_unreadable', `reading ${file} was interrupted`));
+      continue;
+    }
+    if (bytes === 'not_a_file') {
+      diagnostics.push(
+        fileDiagnostic(
+          file,
+          'file_unreadable',
+          `cannot read ${file}: not a regular file or a pipe (a device or a socket)`,
+          'Pass a manifest file, a directory of them, or a pipe (e.g. -f <(generate-manifest)).',
         ),
       );
       continue;

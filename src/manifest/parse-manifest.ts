@@ -28,19 +28,14 @@ export function parseManifest(sources: ManifestSource[], options: ParseOptions):
       ],
     };
   }
-  const fast = parseAll(sources, options, true);
-  // The fast reader only serves clean manifests: with any diagnostic, every file is read again by the yaml
-  // package, so all messages and positions come from one implementation.
-  if (fast.diagnostics.length === 0 || !fast.usedFast) return fast.result;
-  return parseAll(sources, options, false).result;
+  // A file the fast reader read keeps its data and positions even when the manifest has diagnostics: reading it
+  // again with the yaml package cost ~65 bytes of heap per byte (a 16 MB list: 1.6 GB, 17 s), so the size cap
+  // would admit files that exhaust the heap. Its start offsets are the yaml package's (fast-yaml.test.ts).
+  return parseAll(sources, options);
 }
 
-function parseAll(
-  sources: ManifestSource[],
-  options: ParseOptions,
-  tryFast: boolean,
-): { result: ManifestResult; diagnostics: Diagnostic[]; usedFast: boolean } {
-  const files = sources.map((source) => readYaml(source, options.env, { fast: tryFast }));
+function parseAll(sources: ManifestSource[], options: ParseOptions): ManifestResult {
+  const files = sources.map((source) => readYaml(source, options.env, { fast: true }));
   for (const file of files) deferUnsetPasswords(file);
   const diagnostics: Diagnostic[] = files.flatMap((file) => file.diagnostics);
   const usable = files.filter((file) => file.value !== undefined);
@@ -51,11 +46,7 @@ function parseAll(
   );
   diagnostics.push(...built.diagnostics);
   const valid = usable.length === files.length && !diagnostics.some((diagnostic) => diagnostic.severity === 'error');
-  return {
-    result: { desired: valid ? built.desired : undefined, diagnostics: sortDiagnostics(diagnostics) },
-    diagnostics,
-    usedFast: files.some((file) => file.fast !== undefined),
-  };
+  return { desired: valid ? built.desired : undefined, diagnostics: sortDiagnostics(diagnostics) };
 }
 
 /**

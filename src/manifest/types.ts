@@ -40,6 +40,8 @@ export interface ParseOptions {
 export interface LoadOptions extends ParseOptions {
   /** Relative paths are resolved against this directory; messages keep them as given. */
   cwd: string;
+  /** Ends a read that waits (a named pipe with no writer yet): the file gets a diagnostic. */
+  signal?: AbortSignal;
 }
 
 /** Hard limits: past them a manifest is rejected with a diagnostic, never a crash or a hang. */
