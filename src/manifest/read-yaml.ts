@@ -372,6 +372,21 @@ export function readYaml(
     return file;
   }
   file.lineCounter = charColumns(lineCounter, text);
+  if (text.length > LIMITS.fullReaderBytes) {
+    file.diagnostics.push(
+      diagnosticAt(
+        file,
+        { start: 0, end: 0 },
+        {
+          severity: 'error',
+          code: 'file_too_large',
+          message: `the file is larger than ${LIMITS.fullReaderBytes / 1024 / 1024} MB and uses YAML the fast reader does not read (tabs, CR line ends, a byte order mark, or another construct): reading it in full would need about 100 times its size in memory`,
+          hint: 'Split the manifest into several files (pass a directory), or save it with LF line ends and spaces instead of tabs.',
+        },
+      ),
+    );
+    return file;
+  }
   const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
   const deepAt = cstDepthOffset(tokens);
   if (deepAt !== undefined) {

@@ -71,6 +71,26 @@ describe('a large manifest with a diagnostic', () => {
   });
 });
 
+describe('a large manifest the fast reader cannot read', () => {
+  it('over the full reader limit (17 MB with CR line ends) is refused at once, not parsed into ~1.7 GB', () => {
+    const parse = vi.spyOn(Parser.prototype, 'parse');
+    const user = (index: number): string => `  - externalId: u${index}\r\n    firstName: User ${index}\r\n`;
+    const lines: string[] = ['apiVersion: clerk-sync/v1\r\nusers:\r\n'];
+    let length = lines[0]?.length ?? 0;
+    for (let index = 0; length <= 17 * 1024 * 1024; index += 1) {
+      const line = user(index);
+      lines.push(line);
+      length += line.length;
+    }
+    const result = parseManifest([{ file: 'crlf.yaml', text: lines.join('') }], { env: {} });
+    expect(result.desired).toBeUndefined();
+    expect(result.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.line])).toStrictEqual([
+      ['file_too_large', 1],
+    ]);
+    expect(parse).not.toHaveBeenCalled();
+  });
+});
+
 describe('files that are not regular files', () => {
   it('a named pipe with no writer: the signal ends the wait with a diagnostic', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'clerk-sync-fifo-'));
