@@ -15,7 +15,7 @@ import {
   DEFAULT_PLAN_OPTIONS,
   type FieldChange,
   type JsonPatchOperation,
-  type LiveVersions,
+  liveVersionsOf,
   type MetadataChange,
   type Operation,
   type OrgRef,
@@ -30,7 +30,6 @@ import {
   type UserRef,
 } from '../plan/index.ts';
 import { instanceChecks } from '../plan/instance-checks.ts';
-import { compareStrings } from '../plan/json-values.ts';
 import { plural } from '../plural.ts';
 import { fetchTouchedSnapshot, type TouchedIds, type TouchedSnapshot } from '../state/fetch-touched.ts';
 import {
@@ -546,30 +545,6 @@ function goneTarget(op: Operation, present: ReadonlySet<string>): string | undef
   if ((op.type === 'update_membership_role' || op.type === 'delete_membership') && !present.has(op.membershipId))
     return `membership ${op.membershipId}`;
   return undefined;
-}
-
-/** updatedAt of every live object the operations act on, keyed by id in sorted order (as a manifest plan's). */
-function liveVersionsOf(operations: readonly Operation[], live: LiveSnapshot): LiveVersions {
-  const pick = (objects: readonly { id: string; updatedAt: number }[], ids: ReadonlySet<string>) => {
-    const out: Record<string, { updatedAt: number }> = {};
-    for (const object of objects.filter((item) => ids.has(item.id)).sort((a, b) => compareStrings(a.id, b.id))) {
-      out[object.id] = { updatedAt: object.updatedAt };
-    }
-    return out;
-  };
-  const users = new Set<string>();
-  const orgs = new Set<string>();
-  const memberships = new Set<string>();
-  for (const op of operations) {
-    if ('user' in op && op.user.userId !== null) users.add(op.user.userId);
-    if ('org' in op && op.org.organizationId !== null) orgs.add(op.org.organizationId);
-    if ('membershipId' in op) memberships.add(op.membershipId);
-  }
-  return {
-    users: pick(live.users, users),
-    organizations: pick(live.organizations, orgs),
-    memberships: pick(live.memberships, memberships),
-  };
 }
 
 /** mass_delete and mass_change, counted as a manifest plan counts them (the instance's user count as the whole). */

@@ -5,8 +5,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { type ClerkClient, isProductionKey } from '../clerk/index.ts';
 import { PlanError, UsageError } from '../errors.ts';
 import { type Diagnostic, formatDiagnostics, loadValidManifest, type ManifestSource } from '../manifest/index.ts';
-import { IGNORE_PATTERN } from '../manifest/schema.ts';
-import { didYouMean } from '../manifest/suggest.ts';
+import { IGNORE_PATTERN, ignorePathProblem } from '../manifest/schema.ts';
 import {
   createPlan,
   DEFAULT_PLAN_OPTIONS,
@@ -51,35 +50,14 @@ export const PLAN_OPTIONS_HELP = `Safety options:
   --show-env NAME       show values read from \${NAME} in the plan (repeatable); every other value read from
                         the environment is shown as (from \${NAME}). Never CLERK_SECRET_KEY`;
 
-/** The user fields an ignore path may name (IGNORE_PATTERN; only metadata fields take a dotted path). */
-const IGNORE_FIELDS = [
-  'externalId',
-  'emailAddresses',
-  'phoneNumbers',
-  'username',
-  'firstName',
-  'lastName',
-  'banned',
-  'locked',
-  'memberships',
-  'publicMetadata',
-  'privateMetadata',
-  'unsafeMetadata',
-];
-
 /** --ignore paths, checked like settings.ignore: a misspelt path would silently ignore nothing. */
 export function ignorePaths(values: OptionValues): string[] {
   const paths = stringList(values, 'ignore');
   const pattern = new RegExp(IGNORE_PATTERN);
   for (const path of paths) {
     if (pattern.test(path)) continue;
-    const head = path.split('.')[0] ?? path;
-    throw new UsageError(
-      `--ignore ${JSON.stringify(path)} does not name a user field${didYouMean(head, IGNORE_FIELDS)}`,
-      {
-        hint: `Use one of ${IGNORE_FIELDS.join(', ')}; only the metadata fields take a dotted path (publicMetadata.lastSeenAt).`,
-      },
-    );
+    const { message, hint } = ignorePathProblem(`--ignore ${JSON.stringify(path)}`, path);
+    throw new UsageError(message, { hint });
   }
   return paths;
 }

@@ -7,6 +7,7 @@ import { isScalar } from 'yaml';
 import { diagnosticAt, locate, type ParsedFile, pointerSegments, spanAt } from './positions.ts';
 import {
   IGNORE_PATTERN,
+  ignorePathProblem,
   MANIFEST_SCHEMA,
   PHONE_PATTERN,
   ROLE_PATTERN,
@@ -123,28 +124,8 @@ function patternProblem(error: ErrorObject, context: ErrorContext): { code: stri
         code: 'invalid_slug',
         message: `organization slug ${context.shown} may only contain lower-case letters, digits and "-"`,
       };
-    case IGNORE_PATTERN: {
-      const head = value.split('.')[0] ?? value;
-      const fields = [
-        'externalId',
-        'emailAddresses',
-        'phoneNumbers',
-        'username',
-        'firstName',
-        'lastName',
-        'banned',
-        'locked',
-        'memberships',
-        'publicMetadata',
-        'privateMetadata',
-        'unsafeMetadata',
-      ];
-      return {
-        code: 'invalid_ignore_path',
-        message: `ignore path ${context.shown} does not name a user field${didYouMean(head, fields)}`,
-        hint: `Use one of ${fields.join(', ')}; only the metadata fields take a dotted path (publicMetadata.lastSeenAt).`,
-      };
-    }
+    case IGNORE_PATTERN:
+      return { code: 'invalid_ignore_path', ...ignorePathProblem(`ignore path ${context.shown}`, value) };
     default:
       return { code: 'invalid_value', message: `${field} ${context.shown} does not match ${String(error.schema)}` };
   }

@@ -4,6 +4,8 @@
 // file. Rules a schema cannot express (user key presence, duplicates across users and files, undeclared
 // organizations, the 8 KB metadata cap, the reserved `clerkSync` key) live in cross-checks.ts.
 
+import { didYouMean } from './suggest.ts';
+
 /** The only manifest format this version reads. */
 export const API_VERSION = 'clerk-sync/v1';
 
@@ -15,9 +17,31 @@ export const ROLE_PATTERN = '^org:[a-z0-9][a-z0-9_-]*$';
 export const USERNAME_PATTERN = '^[a-z0-9_-]{4,64}$';
 /** Organization slugs: lower-case letters, digits and `-` (notes §5.3). */
 export const SLUG_PATTERN = '^[a-z0-9][a-z0-9-]*$';
-/** Fields an ignore path may name; only the metadata fields take a dotted path inside them. */
-export const IGNORE_PATTERN =
-  '^(?:externalId|emailAddresses|phoneNumbers|username|firstName|lastName|banned|locked|memberships|(?:publicMetadata|privateMetadata|unsafeMetadata)(?:\\.[^.\\s]+)*)$';
+/** Fields an ignore path may name; only the metadata fields (the last three) take a dotted path inside them. */
+export const IGNORE_FIELDS: readonly string[] = [
+  'externalId',
+  'emailAddresses',
+  'phoneNumbers',
+  'username',
+  'firstName',
+  'lastName',
+  'banned',
+  'locked',
+  'memberships',
+  'publicMetadata',
+  'privateMetadata',
+  'unsafeMetadata',
+];
+export const IGNORE_PATTERN = `^(?:${IGNORE_FIELDS.slice(0, -3).join('|')}|(?:${IGNORE_FIELDS.slice(-3).join('|')})(?:\\.[^.\\s]+)*)$`;
+
+/** The message for an ignore path that names no user field, with a did-you-mean, shared by the manifest and the CLI. */
+export function ignorePathProblem(shown: string, path: string): { message: string; hint: string } {
+  const head = path.split('.')[0] ?? path;
+  return {
+    message: `${shown} does not name a user field${didYouMean(head, IGNORE_FIELDS)}`,
+    hint: `Use one of ${IGNORE_FIELDS.join(', ')}; only the metadata fields take a dotted path (publicMetadata.lastSeenAt).`,
+  };
+}
 
 const metadata = (title: string, description: string) => ({
   title,

@@ -198,7 +198,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
 }
 
 /** updatedAt of every live object an operation touches, keyed by id in sorted order (stable JSON). */
-function liveVersionsOf(operations: Operation[], live: LiveSnapshot): LiveVersions {
+export function liveVersionsOf(operations: readonly Operation[], live: LiveSnapshot): LiveVersions {
   const users = new Set<string>();
   const orgs = new Set<string>();
   const memberships = new Set<string>();

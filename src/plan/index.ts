@@ -1,7 +1,7 @@
 // Public surface of the planner: pure functions from (desired state, live snapshot) to a Plan, and from a Plan to
 // its JSON file, its display model and its Markdown rendering.
 
-export { createPlan, DEFAULT_PLAN_OPTIONS, fingerprintDesired } from './create-plan.ts';
+export { createPlan, DEFAULT_PLAN_OPTIONS, fingerprintDesired, liveVersionsOf } from './create-plan.ts';
 export * from './drift.ts';
 export {
   carriesManagedMark,
