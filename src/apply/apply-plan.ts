@@ -6,6 +6,7 @@
 
 import type { ClerkClient, RequestSpec, RetryMode } from '../clerk/index.ts';
 import { ApiError, ClerkSyncError, InternalError, isApiError } from '../errors.ts';
+import type { UserKeyKind } from '../model/index.ts';
 import {
   type BanUserOp,
   isDestructive,
@@ -14,7 +15,6 @@ import {
   replaceWholeValue,
   type UnbanUserOp,
 } from '../plan/index.ts';
-import type { UserKeyKind } from '../state/index.ts';
 import { type Journal, type JournalEntry, planFingerprint } from './journal.ts';
 import { type CreateOp, lookUpCreated } from './lookups.ts';
 import {

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FileError } from '../errors.ts';
+import type { UserKeyKind } from '../model/index.ts';
 import {
   type Disclosure,
   hidingAll,
@@ -22,7 +23,6 @@ import {
   publicOperationId,
   redactText,
 } from '../plan/index.ts';
-import type { UserKeyKind } from '../state/index.ts';
 import type { CreatedObjectKind } from './types.ts';
 
 export const JOURNAL_VERSION = 1;

@@ -5,14 +5,9 @@
 
 import type { ClerkClient, WireUser } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
+import type { LiveOrganization, UserKeyKind } from '../model/index.ts';
 import { lookUpOrganization, type Operation } from '../plan/index.ts';
-import {
-  findMembership,
-  findUserByKey,
-  type LiveOrganization,
-  listOrganizations,
-  type UserKeyKind,
-} from '../state/index.ts';
+import { findMembership, findUserByKey, listOrganizations } from '../state/index.ts';
 
 /**
  * The live organization manifest key `key` names: the one with clerk-sync's mark for it, else the one with that

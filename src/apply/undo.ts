@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import jsonPatch from 'fast-json-patch';
 import type { ClerkClient } from '../clerk/index.ts';
 import { ClerkSyncError } from '../errors.ts';
+import { UNRESTRICTED_INSTANCE } from '../fields/constants.ts';
+import type { JsonObject, LiveSnapshot, MetadataField, UserKeyKind } from '../model/index.ts';
 import { lowersPrivileges } from '../plan/destructive.ts';
 import { liveUserLabel } from '../plan/diff-user.ts';
 import {
@@ -32,13 +34,6 @@ import {
 import { instanceChecks } from '../plan/instance-checks.ts';
 import { plural } from '../plural.ts';
 import { fetchTouchedSnapshot, type TouchedIds, type TouchedSnapshot } from '../state/fetch-touched.ts';
-import {
-  type JsonObject,
-  type LiveSnapshot,
-  type MetadataField,
-  UNRESTRICTED_INSTANCE,
-  type UserKeyKind,
-} from '../state/index.ts';
 import type { JournalDone, JournalEntry } from './journal.ts';
 
 export interface UndoPlan {

@@ -9,24 +9,22 @@ import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { FileError, UsageError } from '../errors.ts';
+import { MANAGED_MARK_KEY, MANAGED_MARK_VALUE } from '../fields/constants.ts';
 import { SLUG_PATTERN } from '../manifest/schema.ts';
+import type {
+  JsonObject,
+  JsonValue,
+  LiveMembership,
+  LiveOrganization,
+  LiveSnapshot,
+  LiveUser,
+  MetadataField,
+  UserKeyKind,
+} from '../model/index.ts';
 import { matchOrganizations } from '../plan/index.ts';
 import { setOwn } from '../plan/json-values.ts';
 import { plural } from '../plural.ts';
-import {
-  fetchLiveSnapshot,
-  type JsonObject,
-  type JsonValue,
-  type LiveMembership,
-  type LiveOrganization,
-  type LiveSnapshot,
-  type LiveUser,
-  listOrganizations,
-  MANAGED_MARK_KEY,
-  MANAGED_MARK_VALUE,
-  type MetadataField,
-  type UserKeyKind,
-} from '../state/index.ts';
+import { fetchLiveSnapshot, listOrganizations } from '../state/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
 import { outputTarget } from './files.ts';

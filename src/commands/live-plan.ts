@@ -6,6 +6,7 @@ import { type ClerkClient, isProductionKey } from '../clerk/index.ts';
 import { PlanError, UsageError } from '../errors.ts';
 import { type Diagnostic, formatDiagnostics, loadValidManifest, type ManifestSource } from '../manifest/index.ts';
 import { IGNORE_PATTERN, ignorePathProblem } from '../manifest/schema.ts';
+import type { DesiredState, LiveSnapshot } from '../model/index.ts';
 import {
   createPlan,
   DEFAULT_PLAN_OPTIONS,
@@ -18,7 +19,7 @@ import {
   redactText,
 } from '../plan/index.ts';
 import { plural } from '../plural.ts';
-import { type DesiredState, type FetchedLiveSnapshot, fetchLiveSnapshot, type LiveSnapshot } from '../state/index.ts';
+import { type FetchedLiveSnapshot, fetchLiveSnapshot } from '../state/index.ts';
 import { nonNegativeInteger } from './api-options.ts';
 import { booleanOption, type CliIO, type OptionValues, stringList } from './command.ts';
 import { heapBudget } from './heap-budget.ts';

@@ -21,17 +21,10 @@ import {
   startEmulator,
 } from '../emulator/index.ts';
 import { isClerkSyncError } from '../errors.ts';
+import type { DesiredState, LiveInstance, LiveOrganization, LiveSnapshot, LiveUser } from '../model/index.ts';
 import { createPlan, orgMark, type Plan, type PlanDiagnostic, type PlanOptions } from '../plan/index.ts';
 import { plural } from '../plural.ts';
-import {
-  type DesiredState,
-  fetchLiveSnapshot,
-  type LiveInstance,
-  type LiveOrganization,
-  type LiveSnapshot,
-  type LiveUser,
-  listOrganizations,
-} from '../state/index.ts';
+import { fetchLiveSnapshot, listOrganizations } from '../state/index.ts';
 import { operationTitles } from './apply.ts';
 
 /** The emulator is local and in-process: Clerk's documented budgets would only slow the rehearsal down. */

@@ -15,6 +15,7 @@ import {
 } from '../apply/index.ts';
 import { type ClerkClient, isProductionKey, type WireUser } from '../clerk/index.ts';
 import { ClerkSyncError, PlanError, PlanRefusedError, UsageError } from '../errors.ts';
+import type { DesiredState } from '../model/index.ts';
 import {
   carriesManagedMark,
   type Disclosure,
@@ -31,7 +32,7 @@ import {
   thresholdsOf,
 } from '../plan/index.ts';
 import { compareOperations, formatMismatches, type OperationMismatch, type Recomputed } from '../plan/reproduce.ts';
-import { type DesiredState, FILTER_BATCH, fetchObjectVersions, type ObjectVersionIds } from '../state/index.ts';
+import { FILTER_BATCH, fetchObjectVersions, type ObjectVersionIds } from '../state/index.ts';
 import type { CliIO, OptionValues } from './command.ts';
 import { stringList } from './command.ts';
 import {

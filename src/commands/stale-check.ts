@@ -5,8 +5,9 @@
 
 import type { ClerkClient, WireOrganization, WireOrganizationMembership, WirePage, WireUser } from '../clerk/index.ts';
 import { isApiError } from '../errors.ts';
+import type { LiveSnapshot, LiveUser, UserKeyKind } from '../model/index.ts';
 import { lookUpOrganization, type Operation, type Plan } from '../plan/index.ts';
-import { type LiveSnapshot, type LiveUser, listOrganizations, type UserKeyKind } from '../state/index.ts';
+import { listOrganizations } from '../state/index.ts';
 
 export interface StaleObject {
   kind: 'user' | 'organization' | 'membership';

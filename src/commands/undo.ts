@@ -9,6 +9,8 @@
 import { resolve } from 'node:path';
 import { checkedUndoPlan, journalUserKey, readJournal, readUndoLive, undoLiveIds } from '../apply/index.ts';
 import { PlanError, UsageError } from '../errors.ts';
+import { UNRESTRICTED_INSTANCE } from '../fields/constants.ts';
+import type { LiveSnapshot } from '../model/index.ts';
 import {
   NOTHING_TO_HIDE,
   parsePlan,
@@ -18,7 +20,6 @@ import {
   withReviewWarnings,
 } from '../plan/index.ts';
 import { plural } from '../plural.ts';
-import { type LiveSnapshot, UNRESTRICTED_INSTANCE } from '../state/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import type { CommandDefinition } from './command.ts';

@@ -7,20 +7,19 @@
 
 import { isScalar, type Node } from 'yaml';
 import { InternalError } from '../errors.ts';
-import {
-  type DesiredMembership,
-  type DesiredOrganization,
-  type DesiredPassword,
-  type DesiredState,
-  type DesiredUser,
-  type JsonObject,
-  MANAGED_MARK_KEY,
-  type ManifestSettings,
-  METADATA_FIELDS,
-  type MetadataMode,
-  type SourceRef,
-  type UserKeyKind,
-} from '../state/model.ts';
+import { MANAGED_MARK_KEY, METADATA_FIELDS } from '../fields/constants.ts';
+import type {
+  DesiredMembership,
+  DesiredOrganization,
+  DesiredPassword,
+  DesiredState,
+  DesiredUser,
+  JsonObject,
+  ManifestSettings,
+  MetadataMode,
+  SourceRef,
+  UserKeyKind,
+} from '../model/index.ts';
 import { type EnvironmentName, environmentNames, environmentValues } from './environment.ts';
 import { deferredVariable } from './interpolate.ts';
 import type { LinePositions } from './line-starts.ts';

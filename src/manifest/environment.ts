@@ -1,7 +1,7 @@
 // The strings a manifest read from the environment, and the name outputs give each instead of its value: the
 // string as written with its references, `(from ${DOMAIN})` or `(from ops@${DOMAIN})`. Pure.
 
-import type { EnvironmentValue } from '../state/model.ts';
+import type { EnvironmentValue } from '../model/index.ts';
 import type { ParsedFile } from './positions.ts';
 
 /**

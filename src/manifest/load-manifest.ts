@@ -8,7 +8,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ManifestInvalidError } from '../errors.ts';
-import type { DesiredState } from '../state/model.ts';
+import type { DesiredState } from '../model/index.ts';
 import { formatDiagnostics, sortDiagnostics } from './format.ts';
 import { parseManifest } from './parse-manifest.ts';
 import { type Diagnostic, LIMITS, type LoadOptions, type ManifestResult, type ManifestSource } from './types.ts';

@@ -2,7 +2,7 @@
 // and JSON pointers (as ajv reports them) into 1-based file:line:col diagnostics.
 
 import { isAlias, isMap, isScalar, isSeq, type Node, type ParsedNode, type Scalar } from 'yaml';
-import type { SourceRef } from '../state/model.ts';
+import type { SourceRef } from '../model/index.ts';
 import type { InterpolationResult } from './interpolate.ts';
 import type { LinePositions } from './line-starts.ts';
 import type { Diagnostic, ManifestSource } from './types.ts';

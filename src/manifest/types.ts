@@ -1,6 +1,6 @@
 // Types of the manifest module's public surface (re-exported by index.ts) and the limits it enforces.
 
-import type { DesiredState } from '../state/model.ts';
+import type { DesiredState } from '../model/index.ts';
 
 /** One manifest file: its name as given on the command line (relative is fine) and its text. */
 export interface ManifestSource {

@@ -9,7 +9,7 @@ import type {
   LiveOrganization,
   LiveSnapshot,
   SourceRef,
-} from '../state/model.ts';
+} from '../model/index.ts';
 import {
   fieldSourcesOnce,
   hasManagedMark,

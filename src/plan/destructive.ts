@@ -2,7 +2,8 @@
 // roles before and after, the metadata before and the request body), never from a flag stored with it: the planner,
 // undo, the phase order, the production guard and the apply barrier all ask these functions.
 
-import { type JsonObject, type JsonValue, METADATA_FIELDS, type MetadataField } from '../state/model.ts';
+import { METADATA_FIELDS } from '../fields/constants.ts';
+import type { JsonObject, JsonValue, MetadataField } from '../model/index.ts';
 import { isJsonObject, mergeMetadata } from './json-values.ts';
 import type { UpdateMetadataOp } from './types.ts';
 

@@ -3,21 +3,19 @@
 // for the managed (declared) organizations.
 
 import jsonPatch from 'fast-json-patch';
-import {
-  type DesiredMembership,
-  type DesiredUser,
-  type JsonObject,
-  type LiveMembership,
-  type LiveOrganization,
-  type LiveUser,
-  MANAGED_MARK_KEY,
-  MANAGED_MARK_VALUE,
-  type ManifestSettings,
-  METADATA_FIELDS,
-  type MetadataField,
-  type MetadataMode,
-  type SourceRef,
-} from '../state/model.ts';
+import { MANAGED_MARK_KEY, MANAGED_MARK_VALUE, METADATA_FIELDS } from '../fields/constants.ts';
+import type {
+  DesiredMembership,
+  DesiredUser,
+  JsonObject,
+  LiveMembership,
+  LiveOrganization,
+  LiveUser,
+  ManifestSettings,
+  MetadataField,
+  MetadataMode,
+  SourceRef,
+} from '../model/index.ts';
 import { lowersPrivileges } from './destructive.ts';
 import type { IgnoreRules } from './ignore.ts';
 import { cloneJson, compareStrings, deepEqual, getPath, mergeMetadata, withPath } from './json-values.ts';

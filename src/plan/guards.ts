@@ -2,8 +2,8 @@
 // them. Each is decided from the operations' content, what is live now and this command line's thresholds, never
 // from counts, flags or summaries a plan file carries. Pure: no I/O.
 
+import type { DesiredState, JsonObject, LiveSnapshot, LiveUser } from '../model/index.ts';
 import { plural } from '../plural.ts';
-import type { DesiredState, JsonObject, LiveSnapshot, LiveUser } from '../state/model.ts';
 import { hasManagedMark } from './diff-user.ts';
 import { isDestructive } from './order.ts';
 import type { Operation, PlanDiagnostic, PlanOptions } from './types.ts';

@@ -3,7 +3,7 @@
 // external id) the manifest gives to a user while another live user holds it. Clerk keeps all four unique per
 // instance (clerk-api-notes.md §8.5, 422 form_identifier_exists), so such a plan could not be applied anyway.
 
-import type { DesiredState, DesiredUser, LiveSnapshot, LiveUser, SourceRef, UserKeyKind } from '../state/model.ts';
+import type { DesiredState, DesiredUser, LiveSnapshot, LiveUser, SourceRef, UserKeyKind } from '../model/index.ts';
 import { compareStrings } from './json-values.ts';
 import type { PlanDiagnostic } from './types.ts';
 

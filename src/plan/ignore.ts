@@ -2,7 +2,8 @@
 // `publicMetadata`, `memberships`) leaves the whole field unmanaged for existing users; a metadata path
 // (`publicMetadata.prefs.theme`) keeps that one value as it is live.
 
-import { METADATA_FIELDS, type MetadataField } from '../state/model.ts';
+import { METADATA_FIELDS } from '../fields/constants.ts';
+import type { MetadataField } from '../model/index.ts';
 
 export interface IgnoreRules {
   /** Whole fields: `firstName`, `emailAddresses`, `publicMetadata`, `banned`, `memberships`... */

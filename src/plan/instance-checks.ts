@@ -5,8 +5,8 @@
 // checks without one: each refusal is then placed at its operation's own source (the journal line it reverses).
 
 import { didYouMean } from '../manifest/suggest.ts';
+import type { DesiredState, DesiredUser, LiveMembership, LiveSnapshot, SourceRef } from '../model/index.ts';
 import { plural } from '../plural.ts';
-import type { DesiredState, DesiredUser, LiveMembership, LiveSnapshot, SourceRef } from '../state/model.ts';
 import { ADMIN_ROLE } from './destructive.ts';
 import { fieldSourcesOnce, membershipSource } from './diff-user.ts';
 import type { UserMatch } from './identity.ts';

@@ -2,7 +2,7 @@
 // and dotted-path access used by ignore paths. Pure; node:crypto is used only for hashing.
 
 import { createHash } from 'node:crypto';
-import type { JsonObject, JsonValue } from '../state/model.ts';
+import type { JsonObject, JsonValue } from '../model/index.ts';
 
 export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

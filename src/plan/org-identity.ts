@@ -4,8 +4,8 @@
 // unmarked live organization with exactly the declared name (adopted: the plan marks it). Ambiguity is refused,
 // never guessed. Pure.
 
-import type { DesiredOrganization, JsonObject, LiveOrganization } from '../state/model.ts';
-import { ORG_MARK_KEY } from '../state/model.ts';
+import { ORG_MARK_KEY } from '../fields/constants.ts';
+import type { DesiredOrganization, JsonObject, LiveOrganization } from '../model/index.ts';
 import { compareStrings } from './json-values.ts';
 import type { PlanDiagnostic } from './types.ts';
 

@@ -2,7 +2,7 @@
 // organization and per user (memberships under their user), field-level lines with JSON-encoded values, and private
 // metadata and passwords masked as (sensitive).
 
-import type { JsonObject, JsonValue, MetadataField } from '../state/model.ts';
+import type { JsonObject, JsonValue, MetadataField } from '../model/index.ts';
 import { isJsonObject, pointerSegments, valueAt } from './json-values.ts';
 import { changeKindOf, summaryLine } from './order.ts';
 import type {

@@ -5,7 +5,7 @@
 // operation id, a whole word of a message; never a substring of another word.
 
 import { type EnvironmentName, environmentNames } from '../manifest/environment.ts';
-import type { DesiredState, EnvironmentValue, JsonObject, JsonValue, MetadataField } from '../state/model.ts';
+import type { DesiredState, EnvironmentValue, JsonObject, JsonValue, MetadataField } from '../model/index.ts';
 import type { JsonPatchOperation, MetadataChange, Operation, OrgRef, Plan, PlanWarning, UserRef } from './types.ts';
 
 export interface Disclosure {

@@ -2,7 +2,7 @@
 // canonical JSON, with the recomputed operation of the same id, in the forms a file may show it (as publicPlan
 // renders it, or in full). Apply executes the recomputed operations; this only decides whether to refuse.
 
-import type { JsonValue } from '../state/model.ts';
+import type { JsonValue } from '../model/index.ts';
 import { canonicalJson } from './json-values.ts';
 import type { Operation } from './types.ts';
 

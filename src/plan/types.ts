@@ -9,7 +9,7 @@ import type {
   MetadataMode,
   PasswordSource,
   UserKeyKind,
-} from '../state/model.ts';
+} from '../model/index.ts';
 
 export const PLAN_FORMAT_VERSION = 2;
 

@@ -7,8 +7,8 @@
 
 import type { ClerkClient, QueryValue } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
+import type { LiveInstance } from '../model/index.ts';
 import { countProblem, readBeyondCount, readMargin } from './from-wire.ts';
-import type { LiveInstance } from './model.ts';
 
 /** Statuses that mean "this instance does not offer this read", not "the read failed". */
 const UNAVAILABLE_STATUSES: ReadonlySet<number> = new Set([402, 403, 404]);

@@ -21,6 +21,7 @@ import type {
   WireUser,
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
+import type { LiveMembership, LiveOrganization, LiveSnapshot, LiveUser } from '../model/index.ts';
 import { fetchInstanceSettings } from './fetch-instance.ts';
 import {
   countProblem,
@@ -40,7 +41,6 @@ import {
   type OrganizationRefSets,
   organizationRefSets,
 } from './match-organization.ts';
-import type { LiveMembership, LiveOrganization, LiveSnapshot, LiveUser } from './model.ts';
 import { mapLimit } from './parallel.ts';
 
 /** Clerk's maximum `limit` (clerk-api-notes §1: max 500; larger values are an error or silently 10). */

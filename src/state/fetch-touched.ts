@@ -13,6 +13,7 @@ import type {
   WireUser,
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
+import type { LiveOrganization, LiveSnapshot, LiveUser } from '../model/index.ts';
 import { fetchInstanceSettings } from './fetch-instance.ts';
 import { PAGE_SIZE, sortMemberships } from './fetch-snapshot.ts';
 import {
@@ -24,7 +25,6 @@ import {
   readMargin,
 } from './from-wire.ts';
 import { FILTER_BATCH } from './lookups.ts';
-import type { LiveOrganization, LiveSnapshot, LiveUser } from './model.ts';
 import { mapLimit } from './parallel.ts';
 
 const PARALLEL = 8;

@@ -10,6 +10,7 @@ import type {
   WireUser,
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
+import { ORG_MARK_KEY } from '../fields/constants.ts';
 import type {
   JsonObject,
   LiveEmailAddress,
@@ -17,8 +18,7 @@ import type {
   LiveOrganization,
   LivePhoneNumber,
   LiveUser,
-} from './model.ts';
-import { ORG_MARK_KEY } from './model.ts';
+} from '../model/index.ts';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -3,7 +3,7 @@
 // (e.g. an address Clerk holds on two users in different case) is reported rather than silently picked.
 
 import { LiveStateError } from '../errors.ts';
-import type { LiveSnapshot, LiveUser, UserKeyKind } from './model.ts';
+import type { LiveSnapshot, LiveUser, UserKeyKind } from '../model/index.ts';
 
 export interface DuplicateLiveKey {
   key: string;

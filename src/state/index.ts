@@ -46,4 +46,3 @@ export {
   type OrganizationRefSets,
   organizationRefSets,
 } from './match-organization.ts';
-export * from './model.ts';

@@ -11,11 +11,11 @@ import type {
   WireUser,
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
+import type { LiveMembership, LiveOrganization, LiveUser, UserKeyKind } from '../model/index.ts';
 import { listOrganizations, lookupOrganization } from './fetch-snapshot.ts';
 import { fromWireMembership, fromWireOrganization, fromWireUser } from './from-wire.ts';
 import { duplicateLiveKeyError, liveUserKeys } from './index-users.ts';
 import { matchOrganization } from './match-organization.ts';
-import type { LiveMembership, LiveOrganization, LiveUser, UserKeyKind } from './model.ts';
 import { mapLimit } from './parallel.ts';
 
 /** Largest number of values Clerk accepts in one array filter (user_id, external_id, organization_id...). */

@@ -3,7 +3,7 @@
 // (c) exactly one unmarked live org has exactly the declared name. Two or more candidates at the step that decides
 // are ambiguous. Pure: the snapshot reader uses it to keep candidates, lookups to answer an idempotent create.
 
-import type { LiveOrganization } from './model.ts';
+import type { LiveOrganization } from '../model/index.ts';
 
 /** A declared organization as the reader and lookups see it: its manifest key and, when known, its name. */
 export interface OrganizationRef {

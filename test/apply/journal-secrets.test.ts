@@ -19,6 +19,7 @@ import {
 import { type ClerkClient, createClerkClient, type WireUser } from '../../src/clerk/index.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
+import type { DesiredState } from '../../src/model/index.ts';
 import {
   createPlan,
   DEFAULT_PLAN_OPTIONS,
@@ -27,7 +28,7 @@ import {
   type Plan,
   summarize,
 } from '../../src/plan/index.ts';
-import { type DesiredState, fetchLiveSnapshot } from '../../src/state/index.ts';
+import { fetchLiveSnapshot } from '../../src/state/index.ts';
 import { planOf } from './builders.ts';
 
 const CANARY = `cn${randomBytes(6).toString('hex')}`;

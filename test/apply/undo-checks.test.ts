@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { buildUndoPlan, checkedUndoPlan, type JournalEntry, undoLiveIds } from '../../src/apply/index.ts';
+import type { LiveSnapshot } from '../../src/model/index.ts';
 import { isDestructive, type Operation } from '../../src/plan/index.ts';
-import type { LiveSnapshot } from '../../src/state/model.ts';
 import { liveMembership, liveOrg, liveUser, snapshot } from '../plan/builders.ts';
 
 const AT = '2026-01-01T00:00:00.000Z';

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadManifest, parseManifest } from '../../src/manifest/index.ts';
-import type { DesiredUser } from '../../src/state/model.ts';
+import type { DesiredUser } from '../../src/model/index.ts';
 
 const GOOD = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/manifests/good');
 

@@ -1,5 +1,6 @@
 // Small builders for planner inputs, so each table row states only what matters to it.
 
+import { UNRESTRICTED_INSTANCE } from '../../src/fields/constants.ts';
 import type {
   DesiredOrganization,
   DesiredState,
@@ -10,8 +11,7 @@ import type {
   LiveUser,
   ManifestSettings,
   SourceRef,
-} from '../../src/state/model.ts';
-import { UNRESTRICTED_INSTANCE } from '../../src/state/model.ts';
+} from '../../src/model/index.ts';
 
 export const FILE = 'users.yaml';
 

@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/manifest/index.ts';
+import type { DesiredState } from '../../src/model/index.ts';
 import { createPlan, DEFAULT_PLAN_OPTIONS } from '../../src/plan/index.ts';
-import type { DesiredState } from '../../src/state/model.ts';
 import { liveUser, MARK, snapshot } from './builders.ts';
 
 const users = (count: number, password: (n: number) => string): string =>

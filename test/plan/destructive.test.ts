@@ -3,11 +3,11 @@
 // phase list, isDestructive and the planner's `downgrade` field all agree.
 
 import { describe, expect, it } from 'vitest';
+import type { JsonObject, MetadataField, MetadataMode } from '../../src/model/index.ts';
 import { lowersPrivileges, metadataRemovals } from '../../src/plan/destructive.ts';
 import { createPlan, DEFAULT_PLAN_OPTIONS, isDestructive, type Operation } from '../../src/plan/index.ts';
 import { FIRST_DESTRUCTIVE_PHASE, PHASES, phaseOf, sortOperations } from '../../src/plan/order.ts';
 import type { UpdateMembershipRoleOp, UpdateMetadataOp } from '../../src/plan/types.ts';
-import type { JsonObject, MetadataField, MetadataMode } from '../../src/state/model.ts';
 import { everyOperation } from '../apply/builders.ts';
 import { desiredState, desiredUser, liveMembership, liveOrg, liveUser, MARK, org, snapshot } from './builders.ts';
 

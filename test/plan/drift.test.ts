@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseFailOn, renderDriftText } from '../../src/commands/drift.ts';
+import type { DesiredState, LiveSnapshot } from '../../src/model/index.ts';
 import {
   classifyDrift,
   createPlan,
@@ -13,7 +14,6 @@ import {
   driftSummaryLine,
   renderDriftMarkdown,
 } from '../../src/plan/index.ts';
-import type { DesiredState, LiveSnapshot } from '../../src/state/model.ts';
 import { at, desiredState, desiredUser, liveMembership, liveOrg, liveUser, MARK, org, snapshot } from './builders.ts';
 
 function drift(desired: DesiredState, live: LiveSnapshot, ignore: string[] = []): DriftReport {

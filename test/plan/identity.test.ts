@@ -2,8 +2,8 @@
 // manifest position, never resolved by guessing.
 
 import { describe, expect, it } from 'vitest';
+import type { DesiredState, LiveSnapshot } from '../../src/model/index.ts';
 import { createPlan, DEFAULT_PLAN_OPTIONS } from '../../src/plan/index.ts';
-import type { DesiredState, LiveSnapshot } from '../../src/state/model.ts';
 import { at, desiredState, desiredUser, liveOrg, liveUser, MARK, org, snapshot } from './builders.ts';
 
 interface Row {

@@ -3,7 +3,15 @@
 // plan, with a stable code and the manifest position of what causes it; and an admin handover plans in one apply.
 
 import { describe, expect, it } from 'vitest';
+import { UNRESTRICTED_INSTANCE } from '../../src/fields/constants.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
+import type {
+  DesiredMembership,
+  DesiredState,
+  LiveInstance,
+  LiveOrganization,
+  LiveSnapshot,
+} from '../../src/model/index.ts';
 import {
   createPlan,
   DEFAULT_PLAN_OPTIONS,
@@ -12,14 +20,6 @@ import {
   type PlanResult,
 } from '../../src/plan/index.ts';
 import { isDestructive } from '../../src/plan/order.ts';
-import type {
-  DesiredMembership,
-  DesiredState,
-  LiveInstance,
-  LiveOrganization,
-  LiveSnapshot,
-} from '../../src/state/model.ts';
-import { UNRESTRICTED_INSTANCE } from '../../src/state/model.ts';
 import { at, desiredState, desiredUser, liveMembership, liveOrg, liveUser, MARK, org, snapshot } from './builders.ts';
 
 const NEW_INSTANCE: LiveInstance = {

@@ -4,6 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { JsonObject, JsonValue } from '../../src/model/index.ts';
 import {
   canonicalJson,
   canonicalSha256,
@@ -14,7 +15,6 @@ import {
   valueAt,
   withPath,
 } from '../../src/plan/json-values.ts';
-import type { JsonObject, JsonValue } from '../../src/state/index.ts';
 
 /** The canonical form, written the obvious way: sorted keys (in string order, integer-like keys too). */
 function reference(value: unknown): string {

@@ -7,8 +7,8 @@ import { readFastYaml } from '../../src/manifest/fast-yaml.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
 import { locate, spanOf } from '../../src/manifest/positions.ts';
 import { readYaml } from '../../src/manifest/read-yaml.ts';
+import type { DesiredState } from '../../src/model/index.ts';
 import { createPlan, DEFAULT_PLAN_OPTIONS } from '../../src/plan/index.ts';
-import type { DesiredState } from '../../src/state/model.ts';
 import { liveMembership, liveOrg, liveUser, MARK, snapshot } from './builders.ts';
 
 const TEXT = `apiVersion: clerk-sync/v1

@@ -5,8 +5,8 @@
 // `after` is what the request really produces. Written independently of src/plan so it can disagree with it.
 
 import { isDeepStrictEqual } from 'node:util';
+import type { JsonObject, JsonValue, LiveSnapshot, LiveUser } from '../../src/model/index.ts';
 import type { Operation, Plan } from '../../src/plan/index.ts';
-import type { JsonObject, JsonValue, LiveSnapshot, LiveUser } from '../../src/state/model.ts';
 
 export class ModelError extends Error {}
 

@@ -2,8 +2,8 @@
 // replace, memberships authoritative in managed orgs only), asserting the exact operation list.
 
 import { describe, expect, it } from 'vitest';
+import type { DesiredState, LiveSnapshot } from '../../src/model/index.ts';
 import { createPlan, DEFAULT_PLAN_OPTIONS, type Operation } from '../../src/plan/index.ts';
-import type { DesiredState, LiveSnapshot } from '../../src/state/model.ts';
 import { at, desiredState, desiredUser, liveMembership, liveOrg, liveUser, MARK, org, snapshot } from './builders.ts';
 
 const SRC = { file: 'users.yaml', line: 10 };

@@ -4,6 +4,8 @@
 // slug only where the instance has slugs, and always the mark.
 
 import { describe, expect, it } from 'vitest';
+import { UNRESTRICTED_INSTANCE } from '../../src/fields/constants.ts';
+import type { DesiredState, LiveSnapshot } from '../../src/model/index.ts';
 import {
   classifyDrift,
   createPlan,
@@ -12,8 +14,6 @@ import {
   type Operation,
   presentPlan,
 } from '../../src/plan/index.ts';
-import type { DesiredState, LiveSnapshot } from '../../src/state/model.ts';
-import { UNRESTRICTED_INSTANCE } from '../../src/state/model.ts';
 import { at, desiredState, desiredUser, liveMembership, liveOrg, liveUser, org, snapshot } from './builders.ts';
 
 const ORG_SRC = { file: 'users.yaml', line: 2 };

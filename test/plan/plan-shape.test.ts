@@ -2,6 +2,7 @@
 // trip with its validation.
 
 import { describe, expect, it } from 'vitest';
+import type { DesiredState, LiveSnapshot } from '../../src/model/index.ts';
 import {
   createPlan,
   DEFAULT_PLAN_OPTIONS,
@@ -11,7 +12,6 @@ import {
   serializePlan,
   summaryLine,
 } from '../../src/plan/index.ts';
-import type { DesiredState, LiveSnapshot } from '../../src/state/model.ts';
 import { at, desiredState, desiredUser, liveMembership, liveOrg, liveUser, MARK, org, snapshot } from './builders.ts';
 
 /** A manifest and instance that exercise every operation type at once. */

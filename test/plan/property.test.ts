@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPlan, DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../../src/plan/index.ts';
+import { UNRESTRICTED_INSTANCE } from '../../src/fields/constants.ts';
 import type {
   DesiredMembership,
   DesiredState,
@@ -17,8 +17,8 @@ import type {
   LiveUser,
   MetadataField,
   UserKeyKind,
-} from '../../src/state/model.ts';
-import { UNRESTRICTED_INSTANCE } from '../../src/state/model.ts';
+} from '../../src/model/index.ts';
+import { createPlan, DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../../src/plan/index.ts';
 import { at, MARK } from './builders.ts';
 import { clerkDeepMerge, executePlan } from './model-executor.ts';
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { plannedRequests } from '../../src/apply/index.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
+import type { DesiredState, LiveSnapshot } from '../../src/model/index.ts';
 import {
   createPlan,
   DEFAULT_PLAN_OPTIONS,
@@ -22,7 +23,6 @@ import {
   replaceWholeValue,
   serializePlan,
 } from '../../src/plan/index.ts';
-import type { DesiredState, LiveSnapshot } from '../../src/state/model.ts';
 import { planOf } from '../apply/builders.ts';
 import { liveMembership, liveOrg, liveUser, MARK, snapshot } from './builders.ts';
 

@@ -1,12 +1,8 @@
 // The pure organization matching (issue 13, design decision 2): mark, then slug, then one unmarked exact name.
 
 import { describe, expect, it } from 'vitest';
-import {
-  type LiveOrganization,
-  matchOrganization,
-  mayMatchOrganization,
-  organizationRefSets,
-} from '../../src/state/index.ts';
+import type { LiveOrganization } from '../../src/model/index.ts';
+import { matchOrganization, mayMatchOrganization, organizationRefSets } from '../../src/state/index.ts';
 
 function live(id: string, slug: string | null, name: string, key: string | null = null): LiveOrganization {
   return { id, slug, name, key, maxAllowedMemberships: 0, updatedAt: 1 };

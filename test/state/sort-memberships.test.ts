@@ -3,8 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { LiveMembership } from '../../src/model/index.ts';
 import { sortMemberships } from '../../src/state/fetch-snapshot.ts';
-import type { LiveMembership } from '../../src/state/index.ts';
 
 /** The plain way: a map by id (first position, last copy), then a stable sort by organization and user. */
 function reference(list: readonly LiveMembership[]): LiveMembership[] {

@@ -2,7 +2,8 @@
 // cursor user deleted mid-read, pages silently capped (checked against GET /users/count), users deleted mid-read.
 
 import { describe, expect, it } from 'vitest';
-import { fetchLiveSnapshot, fromWireUser, type LiveUser } from '../../src/state/index.ts';
+import type { LiveUser } from '../../src/model/index.ts';
+import { fetchLiveSnapshot, fromWireUser } from '../../src/state/index.ts';
 import { type FakeClerk, seedFake } from './fake-clerk.ts';
 import { fakeClerkPerTest } from './fake-setup.ts';
 

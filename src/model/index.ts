@@ -1,6 +1,6 @@
 // The one domain model both sides are normalised into before diffing: the manifest becomes a DesiredState
 // (src/manifest), the API becomes a LiveSnapshot (src/state). The planner sees only these types, never YAML or
-// API JSON. Types only: no runtime code lives here.
+// API JSON. Types only (test/model/types-only.test.ts): runtime constants live in src/fields/.
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -10,7 +10,6 @@ export type UserKeyKind = 'externalId' | 'emailAddress' | 'username';
 /** replace: a declared metadata object is the whole object. merge: only declared keys are enforced (deep). */
 export type MetadataMode = 'replace' | 'merge';
 export type MetadataField = 'publicMetadata' | 'privateMetadata' | 'unsafeMetadata';
-export const METADATA_FIELDS: readonly MetadataField[] = ['publicMetadata', 'privateMetadata', 'unsafeMetadata'];
 
 /** Where something was declared: 1-based line and column. */
 export interface SourceRef {
@@ -198,30 +197,3 @@ export interface LiveSnapshot {
   /** The API it was read from (shown to reviewers in the plan); absent for snapshots built in memory. */
   apiUrl?: string;
 }
-
-/**
- * What a plan assumes when it has not read the instance's settings (tests, undo): everything allowed, no limits.
- * A live read always fills the real values.
- */
-export const UNRESTRICTED_INSTANCE: LiveInstance = {
-  environment: null,
-  slugsEnabled: true,
-  maxAllowedMemberships: 0,
-  creatorRole: 'org:admin',
-  roles: null,
-  userCount: 0,
-};
-
-/**
- * The mark clerk-sync puts in a user's private metadata when it creates or adopts the user. Prune only ever deletes
- * users that carry it. Value: `{ "managedBy": "clerk-sync" }` under this key.
- */
-export const MANAGED_MARK_KEY = 'clerkSync';
-export const MANAGED_MARK_VALUE = { managedBy: 'clerk-sync' } as const;
-
-/**
- * The mark clerk-sync puts in an organization's private metadata when it creates or adopts it:
- * `{ "clerkSync": { "key": "<manifest key>" } }`. It identifies the organization on instances without slugs and
- * survives renames. Same top-level key as the user mark.
- */
-export const ORG_MARK_KEY = 'clerkSync';
