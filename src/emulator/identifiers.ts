@@ -6,7 +6,7 @@ import { ClerkApiProblem, lastIdentificationDeletion, notFound, paramValueInvali
 import { type HandlerContext, type HandlerResult, ok, type RouteDefinition } from './router.ts';
 import { wireEmail, wirePhone } from './serialize.ts';
 import type { IdentRecord, Store, UserRecord } from './store.ts';
-import { requireUser } from './users.ts';
+import { requireUser } from './user-rules.ts';
 import { bodySpec, checkBody, normalizeEmail, normalizePhone } from './validate.ts';
 
 interface IdentKind {

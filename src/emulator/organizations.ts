@@ -6,6 +6,7 @@
 
 import { CLERK_API_VERSION, type WireMetadata } from '../clerk/index.ts';
 import { newId, randomSuffix } from './ids.ts';
+import { applyMetadata } from './metadata-update.ts';
 import { ClerkApiProblem, identifierExists, organizationNotFound, paramUnknown, paramValueInvalid } from './problem.ts';
 import {
   queryBool,
@@ -22,7 +23,7 @@ import { membershipsPageJson, wireMembership, wireOrganization } from './seriali
 import type { EmulatorRole } from './settings.ts';
 import type { MembershipRecord, OrgRecord, Store, UserRecord } from './store.ts';
 import { sortBy } from './user-list.ts';
-import { applyMetadata, requireUser } from './users.ts';
+import { requireUser } from './user-rules.ts';
 import { bodySpec, checkBody, checkMetadataSize, isPlainObject, parseTimestamp } from './validate.ts';
 
 const CREATE_ORG = bodySpec({

@@ -13,7 +13,7 @@ import { bodyInvalid, ClerkApiProblem, notFound, paramValueInvalid } from './pro
 import { membershipJson, userJson } from './serialize.ts';
 import type { OrgRecord, Store, UserRecord } from './store.ts';
 import type { SeedResult } from './types.ts';
-import { createUser } from './users.ts';
+import { createUser } from './user-create.ts';
 import { isPlainObject, normalizeEmail } from './validate.ts';
 
 function located(error: unknown, where: string): unknown {
