@@ -8,7 +8,8 @@
 
 import type { WireLinkedTo, WireMetadata } from '../clerk/index.ts';
 import { newId } from './ids.ts';
-import { addMembership, createOrganization, requireOrg } from './organizations.ts';
+import { addMembership, createOrganization } from './organization-create.ts';
+import { requireOrg } from './organization-rules.ts';
 import { bodyInvalid, ClerkApiProblem, notFound, paramValueInvalid } from './problem.ts';
 import { membershipJson, userJson } from './serialize.ts';
 import type { OrgRecord, Store, UserRecord } from './store.ts';
