@@ -6,7 +6,7 @@ import { queryInt, queryLimit, queryList, queryOffset, queryOrderBy, querySigned
 import { type HandlerContext, type HandlerResult, okJson } from './router.ts';
 import { membershipsPageJson } from './serialize.ts';
 import type { MembershipRecord, Store, UserRecord } from './store.ts';
-import { sortBy } from './user-list.ts';
+import { sortBy } from './user-sort.ts';
 
 const MEMBERSHIP_ORDER_FIELDS = ['created_at', 'email_address', 'phone_number', 'first_name', 'last_name', 'username'];
 

@@ -7,7 +7,7 @@ import { identifierExists, paramUnknown, paramValueInvalid } from './problem.ts'
 import { queryBool, queryLimit, queryOffset, queryOrderBy, querySignedList, queryString } from './query.ts';
 import { type HandlerContext, type HandlerResult, ok } from './router.ts';
 import { wireOrganization } from './serialize.ts';
-import { sortBy } from './user-list.ts';
+import { sortBy } from './user-sort.ts';
 import { bodySpec, checkBody, isPlainObject, parseTimestamp } from './validate.ts';
 
 const UPDATE_ORG_FIELDS = {
