@@ -3,7 +3,8 @@
 
 import { DataFileWriter, loadDataFile } from './persistence.ts';
 import { applySeed } from './seed.ts';
-import { type EmulatorSettings, mergeSettings, resolveSettings } from './settings.ts';
+import type { EmulatorSettings } from './settings.ts';
+import { mergeSettings, resolveSettings } from './settings-merge.ts';
 import { Store } from './store.ts';
 import type { EmulatorOptions, SeedResult } from './types.ts';
 

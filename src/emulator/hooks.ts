@@ -4,7 +4,8 @@
 import { ClerkApiProblem, notFound } from './problem.ts';
 import { errorReply, type Reply } from './reply.ts';
 import { type BodyResult, MAX_BODY_BYTES, MAX_SEED_BYTES, parseJson } from './request-body.ts';
-import { type EmulatorSettings, EmulatorSettingsError } from './settings.ts';
+import type { EmulatorSettings } from './settings.ts';
+import { EmulatorSettingsError } from './settings-checks.ts';
 import type { EmulatorStats, SeedResult } from './types.ts';
 
 export interface HookRequest {

@@ -11,15 +11,9 @@ export type {
   EmulatorSettingsInput,
   SettingsPreset,
 } from './settings.ts';
-export {
-  DEFAULT_ROLES,
-  EmulatorSettingsError,
-  isSettingsPreset,
-  mergeSettings,
-  newInstanceSettings,
-  resolveSettings,
-  SETTINGS_PRESETS,
-} from './settings.ts';
+export { DEFAULT_ROLES, isSettingsPreset, newInstanceSettings, SETTINGS_PRESETS } from './settings.ts';
+export { EmulatorSettingsError } from './settings-checks.ts';
+export { mergeSettings, resolveSettings } from './settings-merge.ts';
 export type {
   EmulatorOptions,
   EmulatorSeed,
