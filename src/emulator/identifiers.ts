@@ -3,9 +3,10 @@
 
 import { newId } from './ids.ts';
 import { ClerkApiProblem, lastIdentificationDeletion, notFound, paramValueInvalid } from './problem.ts';
+import type { IdentRecord, UserRecord } from './records.ts';
 import { type HandlerContext, type HandlerResult, ok, type RouteDefinition } from './router.ts';
 import { wireEmail, wirePhone } from './serialize.ts';
-import type { IdentRecord, Store, UserRecord } from './store.ts';
+import type { Store } from './store.ts';
 import { requireUser } from './user-rules.ts';
 import { bodySpec, checkBody, normalizeEmail, normalizePhone } from './validate.ts';
 

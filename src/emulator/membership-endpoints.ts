@@ -8,9 +8,9 @@ import { addMembership } from './organization-create.ts';
 import { ORG_METADATA_FIELDS } from './organization-endpoints.ts';
 import { requireOrg } from './organization-rules.ts';
 import { ClerkApiProblem } from './problem.ts';
+import type { MembershipRecord } from './records.ts';
 import { type HandlerContext, type HandlerResult, ok } from './router.ts';
 import { wireMembership } from './serialize.ts';
-import type { MembershipRecord } from './store.ts';
 import { requireUser } from './user-rules.ts';
 import { bodySpec, checkBody } from './validate.ts';
 

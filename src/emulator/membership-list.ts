@@ -3,9 +3,10 @@
 
 import { requireOrg } from './organization-rules.ts';
 import { queryInt, queryLimit, queryList, queryOffset, queryOrderBy, querySignedList, queryString } from './query.ts';
+import type { MembershipRecord, UserRecord } from './records.ts';
 import { type HandlerContext, type HandlerResult, okJson } from './router.ts';
 import { membershipsPageJson } from './serialize.ts';
-import type { MembershipRecord, Store, UserRecord } from './store.ts';
+import type { Store } from './store.ts';
 import { sortBy } from './user-sort.ts';
 
 const MEMBERSHIP_ORDER_FIELDS = ['created_at', 'email_address', 'phone_number', 'first_name', 'last_name', 'username'];

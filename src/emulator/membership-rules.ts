@@ -2,8 +2,9 @@
 // are those of Clerk's error catalog (clerk/clerk-docs data/api_errors.json, entries named in each helper below).
 
 import { ClerkApiProblem, paramValueInvalid } from './problem.ts';
+import type { MembershipRecord, OrgRecord } from './records.ts';
 import type { EmulatorRole } from './settings.ts';
-import type { MembershipRecord, OrgRecord, Store } from './store.ts';
+import type { Store } from './store.ts';
 
 /** The permission that makes a role an admin role for the last-admin rule (Clerk's "manage members"). */
 const MANAGE_MEMBERS = 'org:sys_memberships:manage';

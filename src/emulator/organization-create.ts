@@ -5,7 +5,8 @@ import { newId } from './ids.ts';
 import { checkRole, membershipLimit, membershipQuotaExceeded } from './membership-rules.ts';
 import { checkName, checkSlug, slugFromName, slugsDisabled } from './organization-rules.ts';
 import { ClerkApiProblem, identifierExists, paramValueInvalid } from './problem.ts';
-import type { MembershipRecord, OrgRecord, Store, UserRecord } from './store.ts';
+import type { MembershipRecord, OrgRecord, UserRecord } from './records.ts';
+import type { Store } from './store.ts';
 import { bodySpec, checkBody, checkMetadataSize, parseTimestamp } from './validate.ts';
 
 const CREATE_ORG = bodySpec({

@@ -2,7 +2,8 @@
 
 import { randomSuffix } from './ids.ts';
 import { ClerkApiProblem, organizationNotFound, paramValueInvalid } from './problem.ts';
-import type { OrgRecord, Store } from './store.ts';
+import type { OrgRecord } from './records.ts';
+import type { Store } from './store.ts';
 
 export function requireOrg(store: Store, idOrSlug: string | undefined): OrgRecord {
   const org = idOrSlug === undefined ? undefined : store.findOrg(idOrSlug);

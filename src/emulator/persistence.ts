@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { FileError } from '../errors.ts';
 import { randomSuffix } from './ids.ts';
-import type { PersistedState } from './store.ts';
+import type { PersistedState } from './records.ts';
 
 export function loadDataFile(file: string): PersistedState | undefined {
   let text: string;

@@ -11,7 +11,8 @@ import type {
   WireVerification,
 } from '../clerk/index.ts';
 import { InternalError } from '../errors.ts';
-import type { IdentRecord, MembershipRecord, OrgRecord, Store, UserRecord } from './store.ts';
+import type { IdentRecord, MembershipRecord, OrgRecord, UserRecord } from './records.ts';
+import type { Store } from './store.ts';
 
 // The image URLs Clerk serves for users and organizations without an uploaded image.
 const DEFAULT_IMAGE_URL = 'https://img.clerk.com/eyJ0eXBlIjoiZGVmYXVsdCJ9';

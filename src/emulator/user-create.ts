@@ -3,7 +3,8 @@
 
 import { newId } from './ids.ts';
 import { ClerkApiProblem } from './problem.ts';
-import type { IdentRecord, Store, UserRecord } from './store.ts';
+import type { IdentRecord, UserRecord } from './records.ts';
+import type { Store } from './store.ts';
 import { type CreateInput, readCreateBody } from './user-create-input.ts';
 import { hashPassword, str } from './user-rules.ts';
 

@@ -2,7 +2,7 @@
 // adds a predicate; the indexed filters are in user-filter.ts.
 
 import { queryBool, queryInt, queryString } from './query.ts';
-import type { UserRecord } from './store.ts';
+import type { UserRecord } from './records.ts';
 
 export type Predicate = (user: UserRecord) => boolean;
 

@@ -3,7 +3,8 @@
 
 import { paramMissing } from './problem.ts';
 import { queryInt, queryList, querySignedList, queryString } from './query.ts';
-import type { Store, UserRecord } from './store.ts';
+import type { UserRecord } from './records.ts';
+import type { Store } from './store.ts';
 import { type Predicate, statePredicates, textPredicates } from './user-filter-predicates.ts';
 
 export interface UserFilter {

@@ -5,8 +5,9 @@
 
 import { queryInvalid } from './problem.ts';
 import { type OrderBy, queryLimit, queryOffset, queryOrderBy, queryString } from './query.ts';
+import type { UserRecord } from './records.ts';
 import { compareChronological, firstAtOrAfter, lowerBound } from './sorted.ts';
-import type { Store, UserRecord } from './store.ts';
+import type { Store } from './store.ts';
 import { matches, parseUserFilter, type UserFilter } from './user-filter.ts';
 import { sortBy, sortValue, USER_ORDER_FIELDS } from './user-sort.ts';
 

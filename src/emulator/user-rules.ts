@@ -3,7 +3,8 @@
 
 import { createHash } from 'node:crypto';
 import { ClerkApiProblem, userNotFound } from './problem.ts';
-import type { Store, UserRecord } from './store.ts';
+import type { UserRecord } from './records.ts';
+import type { Store } from './store.ts';
 
 export type Body = Record<string, unknown>;
 

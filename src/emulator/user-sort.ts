@@ -1,8 +1,9 @@
 // Orderings of user and membership lists: the order_by fields of GET /users and Postgres-like sorting.
 
 import type { OrderBy } from './query.ts';
+import type { UserRecord } from './records.ts';
 import { type Chronological, compareChronological } from './sorted.ts';
-import type { Store, UserRecord } from './store.ts';
+import type { Store } from './store.ts';
 
 export const USER_ORDER_FIELDS = [
   'created_at',

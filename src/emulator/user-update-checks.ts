@@ -3,7 +3,8 @@
 
 import type { WireMetadata } from '../clerk/index.ts';
 import { lastIdentificationDeletion, paramValueInvalid } from './problem.ts';
-import type { Store, UserRecord } from './store.ts';
+import type { UserRecord } from './records.ts';
+import type { Store } from './store.ts';
 import { type Body, checkPassword, checkUsername, METADATA_FIELDS, str } from './user-rules.ts';
 import { checkMetadataSize, parseTimestamp } from './validate.ts';
 

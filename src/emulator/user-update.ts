@@ -4,9 +4,10 @@
 import { CLERK_API_VERSION } from '../clerk/index.ts';
 import { applyMetadata } from './metadata-update.ts';
 import { paramUnknown } from './problem.ts';
+import type { UserRecord } from './records.ts';
 import { type HandlerContext, type HandlerResult, okJson } from './router.ts';
 import { userJson } from './serialize.ts';
-import type { Store, UserRecord } from './store.ts';
+import type { Store } from './store.ts';
 import { type Body, hashPassword, METADATA_FIELDS, requireUser, str } from './user-rules.ts';
 import { checkUserUpdate, type UserUpdate } from './user-update-checks.ts';
 import { bodySpec, checkBody, isPlainObject } from './validate.ts';
