@@ -10,7 +10,7 @@ import { requireOrg } from './organization-rules.ts';
 import { ClerkApiProblem } from './problem.ts';
 import type { MembershipRecord } from './records.ts';
 import { type HandlerContext, type HandlerResult, ok } from './router.ts';
-import { wireMembership } from './serialize.ts';
+import { wireMembership } from './serialize-organization.ts';
 import { requireUser } from './user-rules.ts';
 import { bodySpec, checkBody } from './validate.ts';
 

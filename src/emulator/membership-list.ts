@@ -5,7 +5,7 @@ import { requireOrg } from './organization-rules.ts';
 import { queryInt, queryLimit, queryList, queryOffset, queryOrderBy, querySignedList, queryString } from './query.ts';
 import type { MembershipRecord, UserRecord } from './records.ts';
 import { type HandlerContext, type HandlerResult, okJson } from './router.ts';
-import { membershipsPageJson } from './serialize.ts';
+import { membershipsPageJson } from './serialize-organization.ts';
 import type { Store } from './store.ts';
 import { sortBy } from './user-sort.ts';
 

@@ -6,7 +6,7 @@ import { checkName, checkSlug, requireOrg, slugsDisabled } from './organization-
 import { identifierExists, paramUnknown, paramValueInvalid } from './problem.ts';
 import { queryBool, queryLimit, queryOffset, queryOrderBy, querySignedList, queryString } from './query.ts';
 import { type HandlerContext, type HandlerResult, ok } from './router.ts';
-import { wireOrganization } from './serialize.ts';
+import { wireOrganization } from './serialize-organization.ts';
 import { sortBy } from './user-sort.ts';
 import { bodySpec, checkBody, isPlainObject, parseTimestamp } from './validate.ts';
 

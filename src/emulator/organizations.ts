@@ -19,7 +19,7 @@ import {
   updateOrganization,
 } from './organization-endpoints.ts';
 import { ok, type RouteDefinition } from './router.ts';
-import { wireOrganization } from './serialize.ts';
+import { wireOrganization } from './serialize-organization.ts';
 
 export const ORGANIZATION_ROUTES: RouteDefinition[] = [
   { method: 'GET', path: '/organizations', handler: listOrganizations },

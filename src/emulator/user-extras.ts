@@ -4,7 +4,8 @@
 import { bodyInvalid, notFound } from './problem.ts';
 import { queryLimit, queryOffset } from './query.ts';
 import { type HandlerContext, type HandlerResult, ok, okJson } from './router.ts';
-import { membershipsPageJson, userJson } from './serialize.ts';
+import { userJson } from './serialize.ts';
+import { membershipsPageJson } from './serialize-organization.ts';
 import { requireUser } from './user-rules.ts';
 
 export function setProfileImage(hasImage: boolean) {
