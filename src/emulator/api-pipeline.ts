@@ -87,6 +87,7 @@ function faultOutcome(fault: FaultKind | undefined): ApiOutcome | undefined {
   return undefined;
 }
 
+/** Runs one /v1 request through the steps in order; the first step that answers ends it. */
 export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiOutcome> {
   const { method } = request;
   const matched = deps.router.match(method, request.path.slice('/v1'.length));
