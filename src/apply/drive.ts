@@ -1,6 +1,7 @@
 // Drives a schedule: starts what is ready, waits for any unit to end, until nothing runs and nothing may start.
 
-import { finish, INTERRUPTED, type Scheduler, skipBlocked, take, type Unit } from './scheduler.ts';
+import { finish, INTERRUPTED, type Scheduler, take, type Unit } from './scheduler.ts';
+import { skipBlocked } from './skips.ts';
 import type { OperationOutcome } from './types.ts';
 
 export interface DriveOptions {

@@ -6,7 +6,7 @@
 
 import { isDestructive, type Operation } from '../plan/index.ts';
 import { banBatch, isBan } from './ban-batch.ts';
-import { blockedBy, laneOf, type RunState } from './plan-graph.ts';
+import { laneOf, type RunState } from './plan-graph.ts';
 import type { OperationOutcome } from './types.ts';
 
 export const INTERRUPTED = 'not started: apply was interrupted';
@@ -56,7 +56,7 @@ export function createScheduler(operations: readonly Operation[], options: Sched
   };
 }
 
-const isPending = (s: Scheduler, op: Operation): boolean => s.state.get(op.id) === 'pending';
+export const isPending = (s: Scheduler, op: Operation): boolean => s.state.get(op.id) === 'pending';
 
 function isReady(s: Scheduler, op: Operation): boolean {
   const satisfied = (id: string): boolean => s.state.get(id) === 'done' || s.state.get(id) === 'unchanged';
@@ -116,29 +116,4 @@ export function settle(s: Scheduler, outcome: OperationOutcome): void {
   if (outcome.status === 'failed' && !s.continueOnError) s.stopReason ??= STOPPED;
   s.state.set(outcome.id, outcome.status);
   s.outcomes.set(outcome.id, outcome);
-}
-
-function skip(s: Scheduler, op: Operation, reason: string): OperationOutcome {
-  const outcome: OperationOutcome = { id: op.id, type: op.type, status: 'skipped', reason };
-  settle(s, outcome);
-  return outcome;
-}
-
-/** Skips every pending operation whose dependency failed or was skipped, transitively; returns them in order. */
-export function skipBlocked(s: Scheduler): OperationOutcome[] {
-  const skipped: OperationOutcome[] = [];
-  while (s.blockedMayExist) {
-    s.blockedMayExist = false;
-    for (const op of s.operations) {
-      const reason = isPending(s, op) ? blockedBy(op, s.state) : undefined;
-      if (reason !== undefined) skipped.push(skip(s, op, reason));
-    }
-  }
-  return skipped;
-}
-
-/** Skips what never started (the run stopped, or a dependency cycle); returns those outcomes. */
-export function skipRest(s: Scheduler): OperationOutcome[] {
-  const cycle = (op: Operation): string => `not started: its dependencies (${op.dependsOn.join(', ')}) form a cycle`;
-  return s.operations.filter((op) => isPending(s, op)).map((op) => skip(s, op, s.stopReason ?? cycle(op)));
 }
