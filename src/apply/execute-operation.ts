@@ -27,7 +27,8 @@ async function executeOther(
     } catch (error) {
       if (!isApiError(error)) throw error;
       lastError = error;
-      // A user or organization this apply just created may not be readable yet (docs/clerk-api.md, "Undocumented").
+      // A user or organization this apply just created may not be readable yet (docs/clerk-api.md,
+      // "Undocumented, and what the emulator chooses").
       if (error.status === 404 && context.ids.touchesJustCreated(op) && attempt < MAX_ATTEMPTS) continue;
       if (error.status === 404 && kind === 'removal') return { status: 'unchanged' };
       if (isLocked(error)) continue;
