@@ -22,7 +22,7 @@ export interface RunnerDeps {
   journal: JournalWriter;
   ids: KnownIds;
   secrets: SecretResolver;
-  /** The journal refused a line; `stop`: after a success, so nothing new may start. */
+  /** The journal refused a line. `stop` for a lost `done` line: later operations would build on a success it lacks. */
   journalFailed(error: unknown, stop: boolean): void;
 }
 
