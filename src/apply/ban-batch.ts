@@ -1,5 +1,5 @@
-// Which bans (unbans) go together in one bulk request: Clerk bans or unbans up to 50 users per request (OpenAPI
-// spec, UsersBan and UsersUnban, user_ids maxItems 50), so bans ready at the same time share one request.
+// Which bans (unbans) go together in one bulk request: Clerk bans or unbans up to 50 users per request
+// (docs/clerk-api.md#bulk-ban-and-unban-50-ids), so bans ready at the same time share one request.
 
 import type { BanUserOp, Operation, UnbanUserOp } from '../plan/index.ts';
 import { BULK_BAN_LIMIT } from './to-request.ts';

@@ -43,7 +43,7 @@ export function observedClient(client: ClerkClient, emit: (event: ApplyEvent) =>
   const send: Send = async (spec, retry) => {
     try {
       const body = await client.request<unknown>(spec, { retry });
-      // Every success here is a 200: the OpenAPI spec declares 201 only for endpoints clerk-sync never calls.
+      // Every success here is a 200 (docs/clerk-api.md#every-success-is-a-200); the client reports attempts if it can.
       if (!observed) emit({ type: 'request', method: spec.method, path: spec.path, status: 200 });
       return body;
     } catch (error) {

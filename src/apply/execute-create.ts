@@ -1,6 +1,6 @@
-// One create, made idempotent: the spec gives Clerk's create endpoints no idempotency key, so after an outcome apply
-// cannot know (no answer, a 5xx, an answer without an id) it looks the object up before sending the create again,
-// and adopts what it finds.
+// One create, made idempotent: Clerk has no idempotency keys (docs/clerk-api.md#no-idempotency-keys), so after an
+// outcome apply cannot know (no answer, a 5xx, an answer without an id) it looks the object up before sending the
+// create again, and adopts what it finds.
 
 import { ApiError, isApiError } from '../errors.ts';
 import { type ExecutionContext, idOf, isLocked, isUnknownOutcome, MAX_ATTEMPTS } from './execution.ts';
@@ -8,7 +8,7 @@ import { CREATED_KIND, type Success } from './known-ids.ts';
 import { type CreateOp, lookUpCreated } from './lookups.ts';
 import { toRequest } from './to-request.ts';
 
-/** Clerk codes that, after an unknown outcome, mean the earlier attempt succeeded: what it made is already there. */
+/** After an unknown outcome, these mean the earlier attempt succeeded (docs/clerk-api.md#errors-we-act-on). */
 const ALREADY_EXISTS = new Set(['form_identifier_exists', 'already_a_member_in_organization']);
 
 /** One attempt's result: the object, or why to try again (and whether an earlier attempt may have made it). */

@@ -27,8 +27,7 @@ async function executeOther(
     } catch (error) {
       if (!isApiError(error)) throw error;
       lastError = error;
-      // A user or organization this apply just created may not be readable yet (docs/clerk-api.md,
-      // "Undocumented, and what the emulator chooses").
+      // What this apply just created may not be readable yet (docs/clerk-api.md#read-after-write-a-new-id-can-404).
       if (error.status === 404 && context.ids.touchesJustCreated(op) && attempt < MAX_ATTEMPTS) continue;
       if (error.status === 404 && kind === 'removal') return { status: 'unchanged' };
       if (isLocked(error)) continue;

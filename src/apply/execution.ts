@@ -31,6 +31,7 @@ export function isUnknownOutcome(error: ApiError): boolean {
   return error.status === 0 || error.status >= 500 || error.code === 'api_response_invalid';
 }
 
+/** Another request is changing the same object (docs/clerk-api.md#concurrent-writes-409-resource_locked). */
 export function isLocked(error: ApiError): boolean {
   return error.status === 409 && error.clerkCode === 'resource_locked';
 }

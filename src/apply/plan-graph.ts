@@ -6,7 +6,7 @@ import type { OperationStatus } from './types.ts';
 
 export type RunState = OperationStatus | 'pending' | 'running';
 
-/** One operation at a time per lane: Clerk answers 409 resource_locked to concurrent writes on one user. */
+/** One operation at a time per lane (docs/clerk-api.md#concurrent-writes-409-resource_locked). */
 export function laneOf(op: Operation): string {
   if ('user' in op) return `user:${op.user.key ?? op.user.userId}`;
   return `org:${op.org.slug}`;

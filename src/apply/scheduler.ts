@@ -1,8 +1,8 @@
 // The executor's scheduler, a pure state machine over the plan's operations: which may start now (plan order,
 // dependencies done, at most `concurrency` units in flight, one at a time per lane), which are skipped because a
 // dependency failed, and when nothing new may start. It sends nothing: the caller runs each unit and reports the
-// outcomes. One lane per user also keeps apply within Clerk's 10 updates per 10 s per user (docs/clerk-api.md,
-// "One rate limit per instance, shared").
+// outcomes. One lane per user: Clerk answers 409 to concurrent writes on one object and allows 10 updates per 10 s
+// per user (docs/clerk-api.md#concurrent-writes-409-resource_locked).
 
 import { isDestructive, type Operation } from '../plan/index.ts';
 import { banBatch, isBan } from './ban-batch.ts';
