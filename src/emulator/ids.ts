@@ -1,6 +1,6 @@
-// Clerk-style identifiers: a prefix (`user_`, `org_`, `orgmem_`, `idn_`) and 27 base62 characters, the KSUID-like
-// shape of real ids (clerk-api-notes §1 "IDs"). Random bytes are drawn in blocks because seeding creates 100k+
-// ids in a few seconds.
+// Clerk-style identifiers: a prefix (`user_`, `org_`, `orgmem_`, `idn_`) and 27 base62 characters, the KSUID-like shape
+// of real ids (docs/clerk-api.md#ids-a-prefix-and-27-characters). Random bytes are drawn in blocks because seeding
+// creates 100k+ ids in a few seconds.
 
 import { createHash, randomBytes } from 'node:crypto';
 

@@ -1,7 +1,8 @@
 // Rate limiting and fault injection. The instance limit is a token bucket over the configured window; with it on,
 // Clerk's per-resource update limit (10 requests per 10 s per user for PATCH /users/{id} and PATCH|PUT
-// /users/{id}/metadata; likewise per organization and per membership) applies too (clerk-api-notes §1 "Rate
-// limits", docs: guides/how-clerk-works/system-limits). Faults are drawn from a seeded PRNG so a run replays.
+// /users/{id}/metadata; likewise per organization and per membership) applies too
+// (docs/clerk-api.md#one-rate-limit-per-instance-shared, docs: guides/how-clerk-works/system-limits). Faults are drawn
+// from a seeded PRNG so a run replays.
 
 import { parseRateLimit } from '../clerk/index.ts';
 import { UsageError } from '../errors.ts';

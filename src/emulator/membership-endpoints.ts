@@ -1,5 +1,5 @@
 // Membership endpoints below /organizations/{id}/memberships. Paths key on the user id, not the `orgmem_` id; a
-// duplicate membership is a 400, not a 422 (clerk-api-notes §8.8).
+// duplicate membership is a 400, not a 422 (docs/clerk-api.md#a-duplicate-membership-is-a-400).
 
 import type { WireMetadata } from '../clerk/index.ts';
 import { assertNotLastAdmin, checkRole, isAdminRole } from './membership-rules.ts';
@@ -76,7 +76,8 @@ export function deleteMembership(context: HandlerContext): HandlerResult {
   const { store } = context;
   const membership = requireMembership(context);
   assertNotLastAdmin(store, membership);
-  // Clerk answers with the deleted membership itself, not a DeletedObject (clerk-api-notes §4.5).
+  // Clerk answers with the deleted membership itself, not a DeletedObject
+  // (docs/clerk-api.md#deleting-a-membership-answers-with-it).
   const wire = wireMembership(store, membership);
   store.removeMembership(membership);
   return ok(wire);

@@ -4,7 +4,10 @@ import type { WireMetadata } from '../clerk/index.ts';
 import { mergeMetadata } from './metadata.ts';
 import { checkMetadataSize } from './validate.ts';
 
-/** PATCH …/metadata deep-merges; PUT replaces each provided field (clerk-api-notes §3.9). */
+/**
+ * PATCH …/metadata deep-merges; PUT replaces each provided field
+ * (docs/clerk-api.md#metadata-patch-merges-put-replaces).
+ */
 export function applyMetadata<T extends string>(
   target: Record<T, WireMetadata>,
   body: Record<string, unknown>,

@@ -76,7 +76,8 @@ export function updateOrganization(context: HandlerContext): HandlerResult {
   const org = requireOrg(store, context.params.organization_id);
   const legacy = context.apiVersion < CLERK_API_VERSION;
   if (!legacy && isPlainObject(context.body)) {
-    // API 2026-05-12 removed metadata from PATCH /organizations/{id} (clerk-api-notes §1).
+    // API 2026-05-12 removed metadata from PATCH /organizations/{id}
+    // (docs/clerk-api.md#metadata-left-patch-in-2026-05-12).
     for (const field of ORG_METADATA_FIELDS) if (field in context.body) throw paramUnknown(field);
   }
   const body = checkBody(context.body ?? {}, legacy ? UPDATE_ORG_LEGACY : UPDATE_ORG);

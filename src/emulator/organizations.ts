@@ -1,6 +1,6 @@
-// The /organizations and /organization_memberships route table (clerk-api-notes §4, §5). Organizations resolve by
-// id or slug. Instance rules come from `store.settings` (a new instance by default): slugs off, a membership quota,
-// roles that must exist, the last admin kept. Endpoints: organization-endpoints.ts, membership-endpoints.ts and
+// The /organizations and /organization_memberships route table (docs/clerk-api.md#endpoints-we-call). Organizations
+// resolve by id or slug. Instance rules come from `store.settings` (a new instance by default): slugs off, a membership
+// quota, roles that must exist, the last admin kept. Endpoints: organization-endpoints.ts, membership-endpoints.ts and
 // membership-list.ts; the rules: organization-rules.ts and membership-rules.ts.
 
 import {

@@ -1,6 +1,7 @@
 // Clerk API errors as the emulator raises them. A handler throws ClerkApiProblem; the server turns it into Clerk's
-// `ClerkErrors` body (`{"errors":[{message,long_message,code,meta?}],"clerk_trace_id"}`, clerk-api-notes §1) with
-// the status. Codes and wording follow Clerk's error catalog (clerk-api-notes §6).
+// `ClerkErrors` body (`{"errors":[{message,long_message,code,meta?}],"clerk_trace_id"}`,
+// docs/clerk-api.md#the-error-envelope) with the status. Codes and wording follow Clerk's error catalog
+// (docs/clerk-api.md#errors-we-act-on).
 
 import { ClerkSyncError } from '../errors.ts';
 
@@ -110,7 +111,7 @@ export function identifierExists(param: string): ClerkApiProblem {
   return new ClerkApiProblem(422, 'form_identifier_exists', text, text, { paramName: param });
 }
 
-/** clerk-api-notes §3.9: metadata is limited to 8 KB per object; the catalog's code for it. */
+/** Metadata is limited to 8 KB per object (docs/clerk-api.md#metadata-8-kb-no-documented-nesting-limit). */
 export function sizeExceeded(param: string, limit: number): ClerkApiProblem {
   return new ClerkApiProblem(
     422,

@@ -1,6 +1,7 @@
-// Query parameter parsing with Clerk's rules: limit 1..500 (default 10), offset >= 0, arrays as repeated keys of
-// at most 100 values, `+`/`-` prefixes on id filters, and `order_by` where only the first value counts
-// (clerk-api-notes §1 "Pagination params", §3.1). Violations are 422s naming the parameter.
+// Query parameter parsing with Clerk's rules: limit 1..500 (default 10), offset >= 0, arrays as repeated keys of at
+// most 100 values, `+`/`-` prefixes on id filters, and `order_by` where only the first value counts
+// (docs/clerk-api.md#page-size-limit-1-to-500, docs/clerk-api.md#listing-users). Violations are 422s naming the
+// parameter.
 
 import { queryInvalid } from './problem.ts';
 
@@ -56,7 +57,7 @@ export interface SignedList {
   exclude: string[];
 }
 
-/** `user_id=+a&user_id=-b`: `+` (or nothing) includes, `-` excludes (clerk-api-notes §3.1). */
+/** `user_id=+a&user_id=-b`: `+` (or nothing) includes, `-` excludes (docs/clerk-api.md#listing-users). */
 export function querySignedList(query: URLSearchParams, name: string): SignedList {
   const include: string[] = [];
   const exclude: string[] = [];
@@ -74,7 +75,7 @@ export interface OrderBy {
   descending: boolean;
 }
 
-/** Parses `order_by`; only the first value counts when repeated (clerk-api-notes §3.1). */
+/** Parses `order_by`; only the first value counts when repeated (docs/clerk-api.md#listing-users). */
 export function queryOrderBy(query: URLSearchParams, allowed: readonly string[], fallback: string): OrderBy {
   const raw = query.getAll('order_by')[0] || fallback;
   const descending = raw.startsWith('-');

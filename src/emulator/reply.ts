@@ -1,6 +1,6 @@
 // What the HTTP side answers: a status, a JSON text and extra headers. Content-Type is exactly `application/json`:
-// `@clerk/backend` parses a body only on that exact value (clerk-api-notes §7.2, §9), so framework helpers that
-// append `; charset=utf-8` would break it.
+// `@clerk/backend` parses a body only on that exact value (docs/clerk-api.md#json-only-with-the-exact-content-type), so
+// framework helpers that append `; charset=utf-8` would break it.
 
 import type { ServerResponse } from 'node:http';
 import { newTraceId } from './ids.ts';

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { bodyInvalid } from './problem.ts';
 import { errorReply, problem, type Reply } from './reply.ts';
 
-/** Request bodies above 1 MB are refused with 413 (request_body_too_large, clerk-api-notes §6). */
+/** Request bodies above 1 MB are refused with 413 (request_body_too_large, docs/clerk-api.md#errors-we-act-on). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** The seed hook takes whole instances (100k users). */
 export const MAX_SEED_BYTES = 512 * 1024 * 1024;

@@ -1,7 +1,7 @@
 // Records -> wire JSON, with every key the spec marks required (nullable ones as null, lists as []), because
 // `@clerk/backend` dereferences them unconditionally (`linked_to`, `organization`, `public_user_data`:
-// clerk-api-notes §2.2, §2.3, §9). User JSON is cached per user: list pages are then string joins. Organizations and memberships:
-// serialize-organization.ts.
+// docs/clerk-api.md#every-required-key-is-sent). User JSON is cached per user: list pages are then string joins.
+// Organizations and memberships: serialize-organization.ts.
 
 import type { WireEmailAddress, WirePhoneNumber, WireUser, WireVerification } from '../clerk/index.ts';
 import type { IdentRecord, UserRecord } from './records.ts';
@@ -12,7 +12,10 @@ export const DEFAULT_IMAGE_URL = 'https://img.clerk.com/eyJ0eXBlIjoiZGVmYXVsdCJ9
 export const UPLOADED_IMAGE_URL = 'https://img.clerk.com/eyJ0eXBlIjoicHJveHkifQ';
 export const GRAVATAR_URL = 'https://www.gravatar.com/avatar?d=mp';
 
-/** Identifiers created through the Backend API are verified by the admin strategy (clerk-api-notes §2.2). */
+/**
+ * Identifiers created through the Backend API are verified by the admin strategy
+ * (docs/clerk-api.md#email-addresses-and-phone-numbers).
+ */
 const ADMIN_VERIFICATION: WireVerification = {
   object: 'verification_admin',
   status: 'verified',

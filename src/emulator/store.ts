@@ -104,7 +104,7 @@ export class Store {
     this.changed();
   }
 
-  // ---- uniqueness (clerk-api-notes §8.5: email, phone, username and external_id are unique per instance)
+  // ---- uniqueness (docs/clerk-api.md#identifiers-are-unique-per-instance)
 
   assertEmailFree(email: string, owner?: UserRecord): void {
     const holder = this.usersByEmail.get(email);

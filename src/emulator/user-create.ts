@@ -54,7 +54,7 @@ function newUserRecord(input: CreateInput): UserRecord {
     ...input.metadata,
     emails,
     phones,
-    // The first address is the primary one (clerk-api-notes §3.4).
+    // The first address is the primary one (docs/clerk-api.md#creating-a-user).
     primary_email_address_id: emails[0]?.id ?? null,
     primary_phone_number_id: phones[0]?.id ?? null,
     password_hash: input.password === null ? null : hashPassword(input.password),

@@ -36,7 +36,7 @@ export function userMemberships(context: HandlerContext): HandlerResult {
   const user = requireUser(store, context.params.user_id);
   const limit = queryLimit(context.query);
   const offset = queryOffset(context.query);
-  // Newest first (clerk-api-notes §3.10).
+  // Newest first (docs/clerk-api.md#a-users-memberships-newest-first).
   const all = [...(store.membershipsByUser.get(user.id)?.values() ?? [])].sort(
     (a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1),
   );

@@ -1,4 +1,4 @@
-// The filters of GET /users and GET /users/count (clerk-api-notes §3.1, §3.2). Exact-match filters narrow the
+// The filters of GET /users and GET /users/count (docs/clerk-api.md#listing-users). Exact-match filters narrow the
 // candidates through the store's indexes; the others add predicates (user-filter-predicates.ts).
 
 import { paramMissing } from './problem.ts';

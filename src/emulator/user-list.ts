@@ -1,4 +1,4 @@
-// GET /users and GET /users/count: Clerk's filters and orderings (clerk-api-notes §3.1, §3.2). Exact-match filters
+// GET /users and GET /users/count: Clerk's filters and orderings (docs/clerk-api.md#listing-users). Exact-match filters
 // use the indexes; created_at orderings walk the chronological array from a binary-searched start (created_at
 // bounds, `starting_after` cursor), so a cursor page costs O(page) however deep it is. Substring queries and other
 // orderings scan, as they must.

@@ -8,7 +8,7 @@ import { bodySpec, checkBody } from './validate.ts';
 
 const BULK_BAN = bodySpec({ user_ids: 'string[]!' });
 
-/** Clerk caps bulk ban/unban at 50 ids (clerk-api-notes §3.8). */
+/** Clerk caps bulk ban/unban at 50 ids (docs/clerk-api.md#bulk-ban-and-unban-50-ids). */
 const BULK_LIMIT = 50;
 
 export function setBanned(value: boolean) {

@@ -39,7 +39,8 @@ const UPDATE_USER_FIELDS = {
   bypass_client_trust: 'boolean?',
 };
 const UPDATE_USER = bodySpec(UPDATE_USER_FIELDS);
-// Before 2026-05-12, PATCH /users/{id} still took metadata (replacing each field): clerk-api-notes §1.
+// Before 2026-05-12, PATCH /users/{id} still took metadata (replacing each field):
+// docs/clerk-api.md#metadata-left-patch-in-2026-05-12.
 const UPDATE_USER_LEGACY = bodySpec({
   ...UPDATE_USER_FIELDS,
   public_metadata: 'object?',
@@ -104,7 +105,8 @@ export function updateUser(context: HandlerContext): HandlerResult {
   const user = requireUser(store, context.params.user_id);
   const legacy = context.apiVersion < CLERK_API_VERSION;
   if (!legacy && isPlainObject(context.body)) {
-    // API 2026-05-12 removed metadata from PATCH /users/{id} (clerk-api-notes §1): use …/metadata instead.
+    // API 2026-05-12 removed metadata from PATCH /users/{id} (docs/clerk-api.md#metadata-left-patch-in-2026-05-12): use
+    // …/metadata.
     for (const field of METADATA_FIELDS) if (field in context.body) throw paramUnknown(field);
   }
   const body = checkBody(context.body ?? {}, legacy ? UPDATE_USER_LEGACY : UPDATE_USER);

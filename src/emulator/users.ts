@@ -1,6 +1,7 @@
-// The /users route table (clerk-api-notes §3). Each family of endpoints lives in its own module: user-create
-// (POST), user-update (PATCH and metadata), user-moderation (ban, lock, bulk, delete), user-passwords, user-mfa,
-// user-extras (images, memberships, empty lists); identifiers.ts has emails and phones, user-list.ts the queries.
+// The /users route table (docs/clerk-api.md#endpoints-we-call). Each family of endpoints lives in its own module:
+// user-create (POST), user-update (PATCH and metadata), user-moderation (ban, lock, bulk, delete), user-passwords,
+// user-mfa, user-extras (images, memberships, empty lists); identifiers.ts has emails and phones, user-list.ts the
+// queries.
 
 import { ok, okJson, type RouteDefinition } from './router.ts';
 import { userJson, usersJson } from './serialize.ts';

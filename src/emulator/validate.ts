@@ -1,7 +1,8 @@
-// Request body checks shaped like Clerk's: the bodies of these endpoints are `additionalProperties: false` in the
-// spec, so an unknown field is a 422 `form_param_unknown`; a null where none is allowed is `form_param_nil`; a
-// wrong JSON type is `form_param_type_invalid`; a missing required field is `form_param_missing` (clerk-api-notes
-// §1 and §6). Each error names the field in `meta.param_name`.
+// Request body checks shaped like Clerk's: the bodies of these endpoints are `additionalProperties: false` in the spec,
+// so an unknown field is a 422 `form_param_unknown`; a null where none is allowed is `form_param_nil`; a wrong JSON
+// type is `form_param_type_invalid`; a missing required field is `form_param_missing`
+// (docs/clerk-api.md#request-bodies-unknown-fields-are-refused, docs/clerk-api.md#errors-we-act-on). Each error names
+// the field in `meta.param_name`.
 
 import type { WireMetadata } from '../clerk/index.ts';
 import { paramFormatInvalid, paramMissing, paramNil, paramTypeInvalid, paramUnknown, sizeExceeded } from './problem.ts';
@@ -85,7 +86,7 @@ export function checkBody(body: unknown, spec: BodySpec): Record<string, unknown
 
 // A pragmatic RFC 5322 subset: one @, no spaces, a dot in the domain.
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
-// E.164: '+', country code not starting with 0, at most 15 digits in all (clerk-api-notes §3.4 "E.164").
+// E.164: '+', country code not starting with 0, at most 15 digits in all (docs/clerk-api.md#phone-numbers-are-e164).
 const PHONE_PATTERN = /^\+[1-9]\d{6,14}$/;
 
 export function normalizeEmail(value: string, param = 'email_address'): string {
@@ -104,7 +105,7 @@ export function normalizePhone(value: string, param = 'phone_number'): string {
   return phone;
 }
 
-/** Clerk's metadata cap: 8 KB per metadata object (clerk-api-notes §3.9, clerk-docs metadata callout). */
+/** Clerk's metadata cap: 8 KB per metadata object (docs/clerk-api.md#metadata-8-kb-no-documented-nesting-limit). */
 export const METADATA_LIMIT_BYTES = 8192;
 
 export function checkMetadataSize(param: string, value: WireMetadata): void {
