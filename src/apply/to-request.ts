@@ -4,6 +4,7 @@
 
 import type { RequestSpec } from '../clerk/index.ts';
 import { ConfigError, InternalError } from '../errors.ts';
+import { USER_FIELD, USER_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
 import {
   type CreateUserOp,
   type Operation,
@@ -55,19 +56,15 @@ export function resolveOrganizationId(op: Operation & { org: OrgRef }, ids: IdRe
 }
 
 function createUserBody(op: CreateUserOp, secrets: SecretResolver): Record<string, unknown> {
-  const a = op.attributes;
+  const attributes = op.attributes as Record<string, unknown>;
   const body: Record<string, unknown> = {};
-  if (a.externalId !== undefined) body.external_id = a.externalId;
-  if (a.emailAddresses !== undefined) body.email_address = [...a.emailAddresses];
-  if (a.phoneNumbers !== undefined) body.phone_number = [...a.phoneNumbers];
-  if (a.username !== undefined) body.username = a.username;
-  if (a.firstName !== undefined) body.first_name = a.firstName;
-  if (a.lastName !== undefined) body.last_name = a.lastName;
-  if (a.publicMetadata !== undefined) body.public_metadata = a.publicMetadata;
-  if (a.privateMetadata !== undefined) body.private_metadata = a.privateMetadata;
-  if (a.unsafeMetadata !== undefined) body.unsafe_metadata = a.unsafeMetadata;
-  if (a.banned !== undefined) body.banned = a.banned;
-  if (a.locked !== undefined) body.locked = a.locked;
+  for (const row of USER_FIELDS) {
+    // The password is never an attribute: it is resolved below, from where the plan says it comes from.
+    if (row.kind === 'secret' || !('wire' in row)) continue;
+    const value = attributes[row.name];
+    // Lists are copied: the request must not share arrays with the plan.
+    if (value !== undefined) body[row.wire] = Array.isArray(value) ? [...value] : value;
+  }
   if (op.password === undefined) {
     // A new instance requires a password (422 form_data_missing without one); a user declared without one is
     // created without one on purpose (Clerk docs reference/backend/user/create-user; spec POST /users).
@@ -97,13 +94,6 @@ function membershipPath(op: Operation & { user: UserRef; org: OrgRef }, ids: IdR
   return withUser ? `${base}/${segment(resolveUserId(op, ids))}` : base;
 }
 
-const PROFILE_BODY_KEY = {
-  externalId: 'external_id',
-  username: 'username',
-  firstName: 'first_name',
-  lastName: 'last_name',
-} as const;
-
 /** The one table. Each entry is pure: same operation and ids, same request. */
 const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
   // `slug` only where the instance has slugs (else 403 organization_slugs_disabled, Clerk docs
@@ -127,8 +117,8 @@ const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
   create_user: (op, { secrets }) => ({ method: 'POST', path: '/users', body: createUserBody(op, secrets) }),
   update_user: (op, { ids }) => {
     const body: Record<string, string | null> = {};
-    for (const [field, change] of Object.entries(op.changes)) {
-      body[PROFILE_BODY_KEY[field as keyof typeof PROFILE_BODY_KEY]] = change.after;
+    for (const [field, change] of Object.entries(op.changes) as [UserProfileField, { after: string | null }][]) {
+      body[USER_FIELD[field].wire] = change.after;
     }
     return { method: 'PATCH', path: userPath(op, ids), body };
   },

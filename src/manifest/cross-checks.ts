@@ -8,6 +8,8 @@
 import { isScalar, type Node } from 'yaml';
 import { InternalError } from '../errors.ts';
 import { MANAGED_MARK_KEY, METADATA_FIELDS } from '../fields/constants.ts';
+import { USER_FIELDS, USER_PROFILE_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
+import { manifestValue } from '../fields/values.ts';
 import type {
   DesiredMembership,
   DesiredOrganization,
@@ -397,13 +399,13 @@ class Checker {
 
     if (key === undefined) return;
     const desired: DesiredUser = new ManifestUser(key, userRef, positions, start ?? 0);
-    if (typeof user.externalId === 'string') desired.externalId = user.externalId;
     // The read lists themselves when they hold only strings (nearly always): no copy per user.
     if (emails) desired.emailAddresses = onlyStrings(emails);
     if (phones) desired.phoneNumbers = onlyStrings(phones);
-    for (const field of ['username', 'firstName', 'lastName'] as const) {
-      const value = user[field];
-      if (typeof value === 'string' || value === null) desired[field] = value;
+    const profile: Partial<Record<UserProfileField, string | null>> = desired;
+    for (const row of USER_PROFILE_FIELDS) {
+      const value = manifestValue(row.kind, user[row.name]);
+      if (value !== undefined) profile[row.name] = value;
     }
     if (password) desired.password = password;
     for (const field of METADATA_FIELDS) {
@@ -423,7 +425,7 @@ class Checker {
       const located = locate(file, [...base, field]);
       sources[field] = sourceRef(file, located?.node ?? located?.key);
       const value = user[field];
-      if (Array.isArray(value) && (field === 'emailAddresses' || field === 'phoneNumbers' || field === 'memberships')) {
+      if (Array.isArray(value) && LIST_FIELDS.includes(field)) {
         value.forEach((_, position) => {
           sources[`${field}.${position}`] = sourceRef(file, locate(file, [...base, field, String(position)])?.node);
         });
@@ -543,7 +545,10 @@ class Checker {
   }
 }
 
-const LIST_FIELDS = ['emailAddresses', 'phoneNumbers', 'memberships'] as const;
+/** Fields whose items have positions of their own (`emailAddresses.1`). */
+const LIST_FIELDS: readonly string[] = USER_FIELDS.filter(
+  (row) => row.kind === 'identifierList' || row.kind === 'memberships',
+).map((row) => row.name);
 
 /** An ASCII capital, or a non-ASCII character (which may lower-case): then toLowerCase decides. */
 function mayHaveUpperCase(text: string): boolean {

@@ -2,6 +2,7 @@
 // executor read. Operations form a union tagged by `type`; every switch over it ends in a `never` check.
 // Documented for users in docs/json-plan.md.
 
+import type { UserProfileField } from '../fields/user-fields.ts';
 import type {
   JsonObject,
   JsonValue,
@@ -110,7 +111,8 @@ export interface CreateUserOp extends OperationBase {
   password?: PasswordSource;
 }
 
-export type UserProfileField = 'externalId' | 'username' | 'firstName' | 'lastName';
+/** The fields one update_user carries: the profile rows of src/fields/user-fields.ts. */
+export type { UserProfileField } from '../fields/user-fields.ts';
 
 export interface UpdateUserOp extends OperationBase {
   type: 'update_user';

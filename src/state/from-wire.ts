@@ -11,6 +11,8 @@ import type {
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
 import { ORG_MARK_KEY } from '../fields/constants.ts';
+import { USER_PROFILE_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
+import { liveValue, wireRule } from '../fields/values.ts';
 import type {
   JsonObject,
   LiveEmailAddress,
@@ -76,12 +78,9 @@ function listProblem(value: unknown, field: string, rules: Rules): string | unde
 
 const USER_RULES = rules({
   id: 'string',
-  external_id: 'string?',
+  ...Object.fromEntries(USER_PROFILE_FIELDS.map((row) => [row.wire, wireRule(row.kind)])),
   primary_email_address_id: 'string?',
   primary_phone_number_id: 'string?',
-  username: 'string?',
-  first_name: 'string?',
-  last_name: 'string?',
   public_metadata: 'object?',
   private_metadata: 'object?',
   unsafe_metadata: 'object?',
@@ -250,17 +249,17 @@ export function fromWireUser(wire: WireUser): LiveUser {
 export function fromCheckedWireUser(wire: WireUser): LiveUser {
   const emailAddresses = (wire.email_addresses ?? []).map(fromWireEmail);
   const primaryId = wire.primary_email_address_id;
-  return {
+  const user: LiveUser = {
     id: wire.id,
-    externalId: wire.external_id,
+    externalId: null,
     emailAddresses,
     // The primary's id as the same string as its address's id (one copy fewer per user).
     primaryEmailAddressId: emailAddresses.find((email) => email.id === primaryId)?.id ?? primaryId,
     phoneNumbers: (wire.phone_numbers ?? []).map(fromWirePhone),
     primaryPhoneNumberId: wire.primary_phone_number_id,
-    username: wire.username,
-    firstName: wire.first_name,
-    lastName: wire.last_name,
+    username: null,
+    firstName: null,
+    lastName: null,
     publicMetadata: metadata(wire.public_metadata),
     privateMetadata: metadata(wire.private_metadata),
     unsafeMetadata: metadata(wire.unsafe_metadata),
@@ -270,6 +269,10 @@ export function fromCheckedWireUser(wire: WireUser): LiveUser {
     createdAt: wire.created_at,
     updatedAt: wire.updated_at,
   };
+  const row = wire as unknown as Record<string, unknown>;
+  const profile: Record<UserProfileField, string | null> = user;
+  for (const field of USER_PROFILE_FIELDS) profile[field.name] = liveValue(field.kind, row[field.wire]);
+  return user;
 }
 
 export function fromWireOrganization(wire: WireOrganization): LiveOrganization {
