@@ -9,7 +9,8 @@ import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { FileError, UsageError } from '../errors.ts';
-import { MANAGED_MARK_KEY, MANAGED_MARK_VALUE } from '../fields/constants.ts';
+import { MANAGED_MARK_KEY, MANAGED_MARK_VALUE, METADATA_FIELDS } from '../fields/constants.ts';
+import { isProfileRow, USER_FIELDS } from '../fields/user-fields.ts';
 import { SLUG_PATTERN } from '../manifest/schema.ts';
 import type {
   JsonObject,
@@ -118,23 +119,43 @@ export function exportUser(
   memberships: readonly { org: string; role: string }[],
 ): JsonObject {
   const out: JsonObject = {};
-  if (user.externalId !== null) out.externalId = user.externalId;
-  out.emailAddresses = emailsOf(user);
-  out.phoneNumbers = primaryFirst(user.phoneNumbers, user.primaryPhoneNumberId, (phone) => phone.phoneNumber);
-  out.username = user.username;
-  out.firstName = user.firstName;
-  out.lastName = user.lastName;
-  for (const field of settings.metadata) {
-    let value: JsonObject = user[field];
-    if (field === 'privateMetadata' && isManagedMark(value[MANAGED_MARK_KEY])) {
-      const { [MANAGED_MARK_KEY]: _mark, ...rest } = value;
-      value = rest;
+  for (const row of USER_FIELDS) {
+    if (!row.exported) continue;
+    if (isProfileRow(row)) {
+      const value = user[row.name];
+      // Only a nullable string has a "none" the manifest can say; other empty fields are left unmanaged.
+      if (value !== null || row.kind === 'nullableString') out[row.name] = value;
+      continue;
     }
-    out[field] = sortKeys(value);
+    switch (row.kind) {
+      case 'identifierList':
+        out[row.name] =
+          row.name === 'emailAddresses'
+            ? emailsOf(user)
+            : primaryFirst(user.phoneNumbers, user.primaryPhoneNumberId, (phone) => phone.phoneNumber);
+        break;
+      case 'metadata': {
+        if (!settings.metadata.includes(row.name)) break;
+        let value: JsonObject = user[row.name];
+        if (row.name === 'privateMetadata' && isManagedMark(value[MANAGED_MARK_KEY])) {
+          const { [MANAGED_MARK_KEY]: _mark, ...rest } = value;
+          value = rest;
+        }
+        out[row.name] = sortKeys(value);
+        break;
+      }
+      case 'flag':
+        out[row.name] = user[row.name];
+        break;
+      case 'memberships':
+        if (memberships.length > 0) out[row.name] = memberships.map((m) => ({ org: m.org, role: m.role }));
+        break;
+      default: {
+        const unreachable: never = row;
+        throw new Error(`unhandled user field ${JSON.stringify(unreachable)}`);
+      }
+    }
   }
-  out.banned = user.banned;
-  out.locked = user.locked;
-  if (memberships.length > 0) out.memberships = memberships.map((m) => ({ org: m.org, role: m.role }));
   return out;
 }
 
@@ -327,7 +348,7 @@ export function parseIncludeMetadata(raw: readonly string[]): MetadataField[] {
     fields.add(field);
   }
   // Manifest order, whatever order the flag listed them in.
-  return (['publicMetadata', 'privateMetadata', 'unsafeMetadata'] as const).filter((field) => fields.has(field));
+  return METADATA_FIELDS.filter((field) => fields.has(field));
 }
 
 interface ExportResult {
