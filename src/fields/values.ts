@@ -6,6 +6,16 @@ import type { FieldKind } from './descriptor.ts';
 export const TIMESTAMP_PATTERN =
   '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$';
 
+/** The schema of a timestamp field: an RFC 3339 string. */
+export function timestampSchema(title: string, description: string) {
+  return {
+    title,
+    description: `${description} An RFC 3339 date-time (2024-05-01T12:00:00Z); compared by instant. Absent: unmanaged.`,
+    type: 'string',
+    pattern: TIMESTAMP_PATTERN,
+  } as const;
+}
+
 /** A timestamp as the model holds it: ISO 8601 in UTC with milliseconds, so the same instant is the same string. */
 export function isoInstant(ms: number): string {
   return new Date(ms).toISOString();
