@@ -249,17 +249,17 @@ export function fromWireUser(wire: WireUser): LiveUser {
 export function fromCheckedWireUser(wire: WireUser): LiveUser {
   const emailAddresses = (wire.email_addresses ?? []).map(fromWireEmail);
   const primaryId = wire.primary_email_address_id;
-  const user: LiveUser = {
+  const row = wire as unknown as Record<string, unknown>;
+  const profile = {} as Record<UserProfileField, string | null>;
+  for (const field of USER_PROFILE_FIELDS) profile[field.name] = liveValue(field.kind, row[field.wire]);
+  return {
     id: wire.id,
-    externalId: null,
+    ...profile,
     emailAddresses,
     // The primary's id as the same string as its address's id (one copy fewer per user).
     primaryEmailAddressId: emailAddresses.find((email) => email.id === primaryId)?.id ?? primaryId,
     phoneNumbers: (wire.phone_numbers ?? []).map(fromWirePhone),
     primaryPhoneNumberId: wire.primary_phone_number_id,
-    username: null,
-    firstName: null,
-    lastName: null,
     publicMetadata: metadata(wire.public_metadata),
     privateMetadata: metadata(wire.private_metadata),
     unsafeMetadata: metadata(wire.unsafe_metadata),
@@ -269,10 +269,6 @@ export function fromCheckedWireUser(wire: WireUser): LiveUser {
     createdAt: wire.created_at,
     updatedAt: wire.updated_at,
   };
-  const row = wire as unknown as Record<string, unknown>;
-  const profile: Record<UserProfileField, string | null> = user;
-  for (const field of USER_PROFILE_FIELDS) profile[field.name] = liveValue(field.kind, row[field.wire]);
-  return user;
 }
 
 export function fromWireOrganization(wire: WireOrganization): LiveOrganization {
