@@ -5,6 +5,7 @@
 import { type FieldRow, PROFILE_KINDS, schemaProperties } from './descriptor.ts';
 import { MEMBERSHIP_FIELDS } from './membership-fields.ts';
 import { PHONE_PATTERN, USERNAME_PATTERN } from './patterns.ts';
+import { timestampSchema } from './values.ts';
 
 const metadata = (title: string, description: string) => ({
   title,
@@ -96,6 +97,15 @@ export const USER_FIELDS = [
     ignore: 'field',
     exported: true,
     schema: nullableName('Last name', 'The user’s last name.'),
+  },
+  {
+    name: 'legalAcceptedAt',
+    kind: 'timestamp',
+    wire: 'legal_accepted_at',
+    ignore: 'field',
+    exported: true,
+    // Taken by POST /users and PATCH /users/{id}; no documented way to clear it, so no null (docs/clerk-api.md).
+    schema: timestampSchema('Legal terms accepted at', 'When the user accepted your legal terms.'),
   },
   {
     name: 'password',

@@ -61,6 +61,8 @@ export interface DesiredUser {
   username?: string | null;
   firstName?: string | null;
   lastName?: string | null;
+  /** ISO 8601 in UTC (normalised on load, so equal instants compare equal). */
+  legalAcceptedAt?: string;
   password?: DesiredPassword;
   publicMetadata?: JsonObject;
   privateMetadata?: JsonObject;
@@ -135,6 +137,8 @@ export interface LiveUser {
   username: string | null;
   firstName: string | null;
   lastName: string | null;
+  /** ISO 8601 in UTC; read from the API as unix ms. */
+  legalAcceptedAt: string | null;
   publicMetadata: JsonObject;
   privateMetadata: JsonObject;
   unsafeMetadata: JsonObject;

@@ -96,6 +96,7 @@ export interface CreateUserAttributes {
   username?: string | null;
   firstName?: string | null;
   lastName?: string | null;
+  legalAcceptedAt?: string;
   publicMetadata?: JsonObject;
   privateMetadata?: JsonObject;
   unsafeMetadata?: JsonObject;

@@ -65,6 +65,7 @@ export function liveUser(id: string, fields: LiveUserFields = {}): LiveUser {
     username: null,
     firstName: null,
     lastName: null,
+    legalAcceptedAt: null,
     publicMetadata: {},
     privateMetadata: {},
     unsafeMetadata: {},

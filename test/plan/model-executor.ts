@@ -6,7 +6,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { JsonObject, JsonValue, LiveSnapshot, LiveUser } from '../../src/model/index.ts';
-import type { Operation, Plan } from '../../src/plan/index.ts';
+import type { Operation, Plan, UserProfileField } from '../../src/plan/index.ts';
 
 export class ModelError extends Error {}
 
@@ -146,6 +146,7 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
           username: a.username ?? null,
           firstName: a.firstName ?? null,
           lastName: a.lastName ?? null,
+          legalAcceptedAt: a.legalAcceptedAt ?? null,
           publicMetadata: structuredClone(a.publicMetadata ?? {}),
           privateMetadata: structuredClone(a.privateMetadata ?? {}),
           unsafeMetadata: structuredClone(a.unsafeMetadata ?? {}),
@@ -162,7 +163,7 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
       case 'update_user': {
         const user = resolveUser(op.user);
         for (const [field, change] of Object.entries(op.changes)) {
-          const name = field as 'externalId' | 'username' | 'firstName' | 'lastName';
+          const name = field as UserProfileField;
           if (user[name] !== change.before) throw new ModelError(`stale ${field}`);
           if (name === 'externalId' && change.after !== null)
             assertFree('external_id', (u) => u.externalId === change.after, user.id);

@@ -62,6 +62,7 @@ function liveUserArb(i: number): fc.Arbitrary<LiveUser> {
       username: fc.constantFrom(`user${i}`, null),
       firstName: fc.constantFrom('A', 'B', null),
       lastName: fc.constantFrom('L', null),
+      legalAcceptedAt: fc.constantFrom('2024-05-01T12:00:00.000Z', null),
       publicMetadata: metadata,
       privateMetadata: metadata,
       unsafeMetadata: metadata,
@@ -87,6 +88,7 @@ function liveUserArb(i: number): fc.Arbitrary<LiveUser> {
         username: r.username,
         firstName: r.firstName,
         lastName: r.lastName,
+        legalAcceptedAt: r.legalAcceptedAt,
         publicMetadata: r.publicMetadata,
         privateMetadata: r.marked ? { ...r.privateMetadata, ...MARK } : r.privateMetadata,
         unsafeMetadata: r.unsafeMetadata,
@@ -109,6 +111,7 @@ function desiredUserArb(kind: UserKeyKind, i: number, declaredSlugs: string[]): 
       username: maybe(kind === 'username' ? fc.constant(key) : fc.constantFrom(`user${i}`, `user${i}b`, null)),
       firstName: maybe(fc.constantFrom('A', 'B', null)),
       lastName: maybe(fc.constantFrom('L', null)),
+      legalAcceptedAt: maybe(fc.constantFrom('2024-05-01T12:00:00.000Z', '2025-01-02T03:04:05.000Z')),
       publicMetadata: maybe(metadata),
       privateMetadata: maybe(metadata),
       unsafeMetadata: maybe(metadata),
@@ -139,6 +142,7 @@ function desiredUserArb(kind: UserKeyKind, i: number, declaredSlugs: string[]): 
         username: r.username,
         firstName: r.firstName,
         lastName: r.lastName,
+        legalAcceptedAt: r.legalAcceptedAt,
         publicMetadata: r.publicMetadata,
         privateMetadata: r.privateMetadata,
         unsafeMetadata: r.unsafeMetadata,
@@ -289,7 +293,7 @@ function expectSatisfies(desired: DesiredState, before: LiveSnapshot, after: Liv
     expect(found).toHaveLength(1);
     const live = found[0] as LiveUser;
     managedIds.add(live.id);
-    for (const field of ['externalId', 'username', 'firstName', 'lastName'] as const) {
+    for (const field of ['externalId', 'username', 'firstName', 'lastName', 'legalAcceptedAt'] as const) {
       if (user[field] !== undefined && !ignored.has(field)) expect(live[field]).toBe(user[field]);
     }
     if (user.emailAddresses) {

@@ -60,6 +60,7 @@ describe('fromWireUser', () => {
       username: 'ada',
       firstName: 'Ada',
       lastName: 'Lovelace',
+      legalAcceptedAt: null,
       publicMetadata: { plan: 'pro' },
       privateMetadata: { clerkSync: { managedBy: 'clerk-sync' } },
       unsafeMetadata: { theme: 'dark' },
