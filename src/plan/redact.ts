@@ -4,6 +4,7 @@
 // Whole values only: a field, list item or metadata leaf equal to a hidden value, a `:`/`/`-delimited segment of an
 // operation id, a whole word of a message; never a substring of another word.
 
+import { USER_PROFILE_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
 import { type EnvironmentName, environmentNames } from '../manifest/environment.ts';
 import type { DesiredState, EnvironmentValue, JsonObject, JsonValue, MetadataField } from '../model/index.ts';
 import type { JsonPatchOperation, MetadataChange, Operation, OrgRef, Plan, PlanWarning, UserRef } from './types.ts';
@@ -316,12 +317,13 @@ function redactOperation(op: Operation, hider: Hider, options: RedactionOptions)
     case 'create_user': {
       const a = op.attributes;
       const attributes = { ...a };
-      if (a.externalId !== undefined) attributes.externalId = hider.value(a.externalId);
+      const profile = attributes as Partial<Record<UserProfileField, string | null>>;
+      for (const { name } of USER_PROFILE_FIELDS) {
+        const value = profile[name];
+        if (value !== undefined) profile[name] = hider.nullable(value);
+      }
       if (a.emailAddresses !== undefined) attributes.emailAddresses = a.emailAddresses.map((x) => hider.value(x));
       if (a.phoneNumbers !== undefined) attributes.phoneNumbers = a.phoneNumbers.map((x) => hider.value(x));
-      if (a.username !== undefined) attributes.username = hider.nullable(a.username);
-      if (a.firstName !== undefined) attributes.firstName = hider.nullable(a.firstName);
-      if (a.lastName !== undefined) attributes.lastName = hider.nullable(a.lastName);
       for (const field of ['publicMetadata', 'privateMetadata', 'unsafeMetadata'] as const) {
         const value = a[field];
         if (value !== undefined) attributes[field] = metadataObject(field, value, hider, options);
