@@ -4,6 +4,7 @@
 
 import type { RequestSpec } from '../clerk/index.ts';
 import { ConfigError, InternalError } from '../errors.ts';
+import { ORGANIZATION_FIELD } from '../fields/organization-fields.ts';
 import { USER_FIELD, USER_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
 import {
   type CreateUserOp,
@@ -101,7 +102,13 @@ const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
   create_organization: (op) => ({
     method: 'POST',
     path: '/organizations',
-    body: { name: op.name, ...(op.slug === null ? {} : { slug: op.slug }), private_metadata: orgMark(op.org.slug) },
+    body: {
+      name: op.name,
+      ...(op.slug === null ? {} : { slug: op.slug }),
+      ...(op.publicMetadata === undefined ? {} : { [ORGANIZATION_FIELD.publicMetadata.wire]: op.publicMetadata }),
+      // The mark last: a declared value can never hide it (the manifest may not declare its key anyway).
+      [ORGANIZATION_FIELD.privateMetadata.wire]: { ...op.privateMetadata, ...orgMark(op.org.slug) },
+    },
   }),
   // PATCH metadata deep-merges (spec 2026-05-12 MergeOrganizationMetadata): only the mark is added, the rest stays.
   mark_organization: (op, { ids }) => ({
@@ -113,6 +120,13 @@ const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
     method: 'PATCH',
     path: `/organizations/${segment(resolveOrganizationId(op, ids))}`,
     body: { name: op.changes.name.after },
+  }),
+  // replace: PUT replaces each metadata field it names; merge: PATCH deep-merges, null deletes (spec 2026-05-12
+  // ReplaceOrganizationMetadata, MergeOrganizationMetadata).
+  update_organization_metadata: (op, { ids }) => ({
+    method: op.mode === 'replace' ? 'PUT' : 'PATCH',
+    path: `/organizations/${segment(resolveOrganizationId(op, ids))}/metadata`,
+    body: op.body,
   }),
   create_user: (op, { secrets }) => ({ method: 'POST', path: '/users', body: createUserBody(op, secrets) }),
   update_user: (op, { ids }) => {
@@ -292,6 +306,7 @@ export function requestKindOf(op: Operation): RequestKind {
       return 'repeatable';
     case 'mark_organization':
     case 'update_organization':
+    case 'update_organization_metadata':
     case 'update_user':
     case 'set_primary_email_address':
     case 'set_primary_phone_number':

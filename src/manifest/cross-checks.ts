@@ -8,6 +8,7 @@
 import { isScalar, type Node } from 'yaml';
 import { InternalError } from '../errors.ts';
 import { MANAGED_MARK_KEY, METADATA_FIELDS } from '../fields/constants.ts';
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import { USER_FIELDS, USER_PROFILE_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
 import { manifestValue } from '../fields/values.ts';
 import type {
@@ -201,11 +202,18 @@ class Checker {
           return;
         }
         this.orgSlugs.set(entry.slug, ref);
-        this.organizations.push({
+        const base = ['organizations', String(index)];
+        this.checkMetadata(file, entry, base, ORGANIZATION_METADATA_FIELDS);
+        const org: DesiredOrganization = {
           slug: entry.slug,
           name: typeof entry.name === 'string' ? entry.name : '',
           source: ref,
-        });
+        };
+        for (const { name } of ORGANIZATION_METADATA_FIELDS) {
+          const value = entry[name];
+          if (isData(value)) org[name] = value as JsonObject;
+        }
+        this.organizations.push(org);
       });
     }
   }
@@ -490,10 +498,17 @@ class Checker {
     return !copied && result.length === list.length ? (list as DesiredMembership[]) : result;
   }
 
-  private checkMetadata(file: ParsedFile, user: Data, base: string[]): void {
-    for (const field of METADATA_FIELDS) {
-      const value = user[field];
+  /** The reserved mark key and the size cap, for a user's or an organization's metadata fields. */
+  private checkMetadata(
+    file: ParsedFile,
+    owner: Data,
+    base: string[],
+    rows: readonly { readonly name: string }[] = USER_METADATA_ROWS,
+  ): void {
+    for (const { name: field } of rows) {
+      const value = owner[field];
       if (!isData(value)) continue;
+      // The same key holds the user mark and the organization mark (src/fields/constants.ts).
       if (field === 'privateMetadata' && Object.hasOwn(value, MANAGED_MARK_KEY)) {
         this.error(file, spanAt(file, [...base, field, MANAGED_MARK_KEY], 'key'), {
           code: 'reserved_metadata_key',
@@ -544,6 +559,8 @@ class Checker {
     return { source: { kind: 'env', variable: interpolation.variables[0] as string }, value: user.password };
   }
 }
+
+const USER_METADATA_ROWS = USER_FIELDS.filter((row) => row.kind === 'metadata');
 
 /** Fields whose items have positions of their own (`emailAddresses.1`). */
 const LIST_FIELDS: readonly string[] = USER_FIELDS.filter(

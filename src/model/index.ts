@@ -81,6 +81,10 @@ export interface DesiredOrganization {
   slug: string;
   name: string;
   source: SourceRef;
+  /** Absent: unmanaged; replaced or merged per settings.metadataMode, like a user's. */
+  publicMetadata?: JsonObject;
+  /** Never holds the mark key (ORG_MARK_KEY): the manifest may not declare it. */
+  privateMetadata?: JsonObject;
 }
 
 export interface ManifestSettings {
@@ -160,6 +164,9 @@ export interface LiveOrganization {
   name: string;
   /** The manifest key clerk-sync recorded in the organization's private metadata (ORG_MARK_KEY), if any. */
   key: string | null;
+  publicMetadata: JsonObject;
+  /** With clerk-sync's mark, when it carries one. */
+  privateMetadata: JsonObject;
   /** The organization's own member limit; 0 = the instance default (LiveInstance.maxAllowedMemberships). */
   maxAllowedMemberships: number;
   updatedAt: number;

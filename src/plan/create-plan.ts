@@ -1,6 +1,7 @@
 // createPlan: (desired state, live snapshot, options) -> ordered plan, errors and safety refusals. Pure and
 // deterministic: no I/O, no clock, no randomness; input array order never changes the output.
 
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import type {
   DesiredState,
   JsonObject,
@@ -10,12 +11,12 @@ import type {
   LiveSnapshot,
   SourceRef,
 } from '../model/index.ts';
+import { planCreateOrganization, planUpdateOrganization } from './diff-organization.ts';
 import {
   fieldSourcesOnce,
   hasManagedMark,
   liveUserLabel,
   membershipSource,
-  opSource,
   planCreateUser,
   planUpdateUser,
   type UserDiffContext,
@@ -69,41 +70,12 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   const operations: Operation[] = [];
   const createdOrgKeys = new Set<string>();
   for (const { desired: org, live: current, by } of orgIdentity.matches) {
-    if (!current) {
-      createdOrgKeys.add(org.slug);
-      operations.push({
-        id: `create_organization:${org.slug}`,
-        type: 'create_organization',
-        org: { slug: org.slug, organizationId: null },
-        name: org.name,
-        slug: live.instance.slugsEnabled ? org.slug : null,
-        dependsOn: [],
-        source: opSource(org.source),
-      });
+    if (current) {
+      operations.push(...planUpdateOrganization(org, current, by, settings, ignore));
       continue;
     }
-    // Adopted by its unique name: marked, so a rename (of either side) never loses it. A slug is identity enough.
-    if (by === 'name' && current.key === null) {
-      operations.push({
-        id: `mark_organization:${org.slug}`,
-        type: 'mark_organization',
-        org: { slug: org.slug, organizationId: current.id },
-        name: current.name,
-        matchedBy: 'name',
-        dependsOn: [],
-        source: opSource(org.source),
-      });
-    }
-    if (current.name !== org.name && !ignore.fields.has('organizations.name')) {
-      operations.push({
-        id: `update_organization:${org.slug}`,
-        type: 'update_organization',
-        org: { slug: org.slug, organizationId: current.id },
-        changes: { name: { before: current.name, after: org.name } },
-        dependsOn: [],
-        source: opSource(org.source),
-      });
-    }
+    createdOrgKeys.add(org.slug);
+    operations.push(planCreateOrganization(org, settings, live.instance.slugsEnabled));
   }
 
   const identity = matchUsers(desired, live);
@@ -273,10 +245,15 @@ export function fingerprintDesired(desired: DesiredState): string {
   });
   const canonical: JsonValue = {
     settings: { ...desired.settings, ignore: [...desired.settings.ignore].sort(compareStrings) },
-    organizations: sortedBy(desired.organizations, (org) => org.slug).map((org) => ({
-      slug: org.slug,
-      name: org.name,
-    })),
+    organizations: sortedBy(desired.organizations, (org) => org.slug).map((org) => {
+      const out: JsonObject = { slug: org.slug, name: org.name };
+      // Only declared fields: a manifest without organization metadata keeps the fingerprint it always had.
+      for (const { name } of ORGANIZATION_METADATA_FIELDS) {
+        const value = org[name];
+        if (value !== undefined) out[name] = value;
+      }
+      return out;
+    }),
     users,
   };
   return canonicalSha256(canonical);

@@ -4,6 +4,7 @@
 
 import { PlanError } from '../errors.ts';
 import type { FieldKind, FieldRow } from '../fields/descriptor.ts';
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import { USER_FIELDS, USER_PROFILE_FIELDS } from '../fields/user-fields.ts';
 import { type OperationType, PLAN_FORMAT_VERSION, type Plan } from './types.ts';
 
@@ -133,9 +134,23 @@ function fieldChecks(rows: readonly FieldRow[], check: (kind: FieldKind) => Chec
 const METADATA_ROWS = USER_FIELDS.filter((row) => row.kind === 'metadata');
 
 const OPERATION_FIELDS: Record<OperationType, { required: Record<string, Check>; optional?: Record<string, Check> }> = {
-  create_organization: { required: { org: orgRef, name: str, slug: nullable(nonEmptyStr) } },
+  create_organization: {
+    required: { org: orgRef, name: str, slug: nullable(nonEmptyStr) },
+    optional: fieldChecks(ORGANIZATION_METADATA_FIELDS, () => jsonObject),
+  },
   mark_organization: { required: { org: orgRef, name: str, matchedBy: literal('name') } },
   update_organization: { required: { org: orgRef, changes: shape({ name: change(str) }) } },
+  update_organization_metadata: {
+    required: {
+      org: orgRef,
+      mode: literal('replace', 'merge'),
+      changes: shape(
+        {},
+        fieldChecks(ORGANIZATION_METADATA_FIELDS, () => metadataChange),
+      ),
+      body: shape({}, Object.fromEntries(ORGANIZATION_METADATA_FIELDS.map((row) => [row.wire, jsonObject]))),
+    },
+  },
   create_user: {
     required: {
       user: userRef,

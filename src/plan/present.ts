@@ -3,6 +3,7 @@
 // metadata and passwords masked as (sensitive).
 
 import { METADATA_FIELDS } from '../fields/constants.ts';
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import { isProfileRow, USER_FIELDS, type UserFieldRow } from '../fields/user-fields.ts';
 import type { JsonObject, JsonValue, MetadataField } from '../model/index.ts';
 import { isJsonObject, pointerSegments, valueAt } from './json-values.ts';
@@ -71,6 +72,14 @@ function metadataLines(field: MetadataField, before: JsonObject, patch: JsonPatc
   });
 }
 
+/** A created object's metadata, leaf by leaf; private metadata masked. */
+function createdMetadataLines(field: MetadataField, value: JsonObject | undefined): PresentedLine[] {
+  if (value === undefined) return [];
+  return leaves(field, value).map(([label, leaf]) =>
+    field === 'privateMetadata' ? sensitiveLine('+', label, { after: true }) : line('+', label, { after: json(leaf) }),
+  );
+}
+
 /** The lines of one field of a user being created, by the field's kind. */
 function createLines(row: UserFieldRow, op: CreateUserOp): PresentedLine[] {
   if (row.kind === 'secret') return op.password ? [sensitiveLine('+', row.name, { after: true })] : [];
@@ -81,11 +90,7 @@ function createLines(row: UserFieldRow, op: CreateUserOp): PresentedLine[] {
     case 'identifierList':
       return [line('+', row.name, { after: json(value) })];
     case 'metadata':
-      return leaves(row.name, value as JsonObject).map(([label, leaf]) =>
-        row.name === 'privateMetadata'
-          ? sensitiveLine('+', label, { after: true })
-          : line('+', label, { after: json(leaf) }),
-      );
+      return createdMetadataLines(row.name, value as JsonObject);
     case 'flag':
       // A new user is neither banned nor locked: only true is shown.
       return value === true ? [line('+', row.name, { after: 'true' })] : [];
@@ -107,6 +112,7 @@ function describe(op: Operation): { title: string; lines: PresentedLine[] } {
           line('+', 'name', { after: json(op.name) }),
           // Only where the instance has slugs; the key is always recorded as the organization's mark.
           ...(op.slug === null ? [] : [line('+', 'slug', { after: json(op.slug) })]),
+          ...ORGANIZATION_METADATA_FIELDS.flatMap(({ name }) => createdMetadataLines(name, op[name])),
         ],
       };
     case 'mark_organization':
@@ -119,6 +125,14 @@ function describe(op: Operation): { title: string; lines: PresentedLine[] } {
         title: 'update organization',
         lines: [line('~', 'name', { before: json(op.changes.name.before), after: json(op.changes.name.after) })],
       };
+    case 'update_organization_metadata': {
+      const lines: PresentedLine[] = [];
+      for (const { name } of ORGANIZATION_METADATA_FIELDS) {
+        const change = op.changes[name];
+        if (change) lines.push(...metadataLines(name, change.before, change.patch));
+      }
+      return { title: `update organization metadata (${op.mode})`, lines };
+    }
     case 'create_user': {
       const lines = USER_FIELDS.flatMap((row) => createLines(row, op));
       return { title: 'create user', lines };
@@ -213,6 +227,8 @@ export function operationName(type: OperationType): string {
       return 'Adopt organization (mark as managed)';
     case 'update_organization':
       return 'Rename organization';
+    case 'update_organization_metadata':
+      return 'Change organization metadata';
     case 'create_user':
       return 'Create user';
     case 'update_user':
@@ -297,9 +313,14 @@ export function presentPlan(plan: Plan): PlanPresentation {
       title = userTitle(op.user);
       kind = 'user';
     } else {
-      const name = op.type === 'update_organization' ? op.changes.name.after : op.name;
+      const name =
+        op.type === 'update_organization'
+          ? op.changes.name.after
+          : op.type === 'update_organization_metadata'
+            ? undefined
+            : op.name;
       key = `organization:${op.org.slug}`;
-      title = `organization ${op.org.slug} (${name})`;
+      title = name === undefined ? `organization ${op.org.slug}` : `organization ${op.org.slug} (${name})`;
       kind = 'organization';
     }
     let draft = drafts.get(key);

@@ -2,6 +2,7 @@
 // executor read. Operations form a union tagged by `type`; every switch over it ends in a `never` check.
 // Documented for users in docs/json-plan.md.
 
+import type { OrganizationMetadataField } from '../fields/organization-fields.ts';
 import type { UserProfileField } from '../fields/user-fields.ts';
 import type {
   JsonObject,
@@ -67,6 +68,9 @@ export interface CreateOrganizationOp extends OperationBase {
    * The request always carries clerk-sync's mark with the key (private metadata `clerkSync.key`).
    */
   slug: string | null;
+  /** Declared metadata, sent with the create; private metadata without the mark, which the request adds. */
+  publicMetadata?: JsonObject;
+  privateMetadata?: JsonObject;
 }
 
 /**
@@ -86,6 +90,19 @@ export interface UpdateOrganizationOp extends OperationBase {
   type: 'update_organization';
   org: OrgRef;
   changes: { name: FieldChange<string> };
+}
+
+/**
+ * An organization's declared metadata: replace is PUT /organizations/{id}/metadata with each changed field's whole
+ * `after` (clerk-sync's mark kept in it), merge is PATCH (deep merge; null deletes a key).
+ */
+export interface UpdateOrganizationMetadataOp extends OperationBase {
+  type: 'update_organization_metadata';
+  org: OrgRef;
+  mode: MetadataMode;
+  changes: Partial<Record<OrganizationMetadataField, MetadataChange>>;
+  /** The exact request body (snake_case field names) apply sends. */
+  body: Partial<Record<'public_metadata' | 'private_metadata', JsonObject>>;
 }
 
 /** Profile fields settable in POST /users. Secrets are not here: see `password`. */
@@ -243,6 +260,7 @@ export type Operation =
   | CreateOrganizationOp
   | MarkOrganizationOp
   | UpdateOrganizationOp
+  | UpdateOrganizationMetadataOp
   | CreateUserOp
   | UpdateUserOp
   | AddEmailAddressOp

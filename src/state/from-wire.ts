@@ -11,6 +11,7 @@ import type {
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
 import { ORG_MARK_KEY } from '../fields/constants.ts';
+import { ORGANIZATION_METADATA_FIELDS, type OrganizationMetadataField } from '../fields/organization-fields.ts';
 import { USER_PROFILE_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
 import { liveValue, wireRule } from '../fields/values.ts';
 import type {
@@ -98,7 +99,7 @@ const ORGANIZATION_RULES = rules({
   slug: 'string?',
   name: 'string',
   max_allowed_memberships: 'number?',
-  private_metadata: 'object?',
+  ...Object.fromEntries(ORGANIZATION_METADATA_FIELDS.map((row) => [row.wire, 'object?'])),
   updated_at: 'number',
 });
 const MEMBERSHIP_RULES = rules({ id: 'string', role: 'string', updated_at: 'number', public_user_data: 'object?' });
@@ -178,7 +179,21 @@ export function wireUserProblem(value: unknown): string | undefined {
 
 /** Like wireUserProblem, for an Organization row. */
 export function wireOrganizationProblem(value: unknown): string | undefined {
-  return rowProblem(value, ORGANIZATION_RULES);
+  const problem = rowProblem(value, ORGANIZATION_RULES);
+  if (problem !== undefined || !isRecord(value)) return problem;
+  for (const row of ORGANIZATION_METADATA_FIELDS) {
+    const deep = metadataDepthProblem(row.wire, value[row.wire]);
+    if (deep !== undefined) return deep;
+  }
+  return undefined;
+}
+
+/** An organization's metadata objects, by the organization table's rows. */
+function organizationMetadata(wire: WireOrganization): Record<OrganizationMetadataField, JsonObject> {
+  const row = wire as unknown as Record<string, WireMetadata | null | undefined>;
+  const out = {} as Record<OrganizationMetadataField, JsonObject>;
+  for (const field of ORGANIZATION_METADATA_FIELDS) out[field.name] = metadata(row[field.wire]);
+  return out;
 }
 
 /** Like wireUserProblem, for an OrganizationMembership row. */
@@ -278,6 +293,7 @@ export function fromWireOrganization(wire: WireOrganization): LiveOrganization {
     slug: wire.slug ?? null,
     name: wire.name,
     key: orgMarkKey(wire.private_metadata),
+    ...organizationMetadata(wire),
     maxAllowedMemberships: wire.max_allowed_memberships ?? 0,
     updatedAt: wire.updated_at,
   };

@@ -48,3 +48,60 @@ users:
     ]);
   });
 });
+
+describe('organization publicMetadata / privateMetadata', () => {
+  it("is applied (replace), keeps clerk-sync's mark, and a changed value plans exactly one metadata update", async () => {
+    const e2e = await e2eContext({
+      seed: {
+        organizations: [
+          {
+            name: 'Acme',
+            slug: 'acme',
+            public_metadata: { tier: 'silver', region: 'eu' },
+            private_metadata: { crm: 'old' },
+          },
+        ],
+      },
+    });
+    const manifest = (tier: string) => `apiVersion: clerk-sync/v1
+organizations:
+  - slug: acme
+    name: Acme
+    publicMetadata: { tier: ${tier} }
+    privateMetadata: { crm: c-1 }
+  - slug: globex
+    name: Globex
+    publicMetadata: { tier: bronze }
+users: []
+`;
+    const file = await e2e.write('orgs.yaml', manifest('gold'));
+    const applied = await e2e.cli(['apply', '-f', file, '--auto-approve']);
+    expect(applied.code, applied.stderr + applied.stdout).toBe(0);
+    const read = await emulatorFetch(e2e.emulator, 'GET', '/organizations?include_private_metadata=true');
+    const stored = (read.body as { data: { name: string; public_metadata: unknown; private_metadata: unknown }[] }).data
+      .map((org) => [org.name, org.public_metadata, org.private_metadata])
+      .sort();
+    expect(stored).toEqual([
+      // Acme matched by its slug: no mark needed. Globex was created (without a slug: the emulator has them off).
+      ['Acme', { tier: 'gold' }, { crm: 'c-1' }],
+      ['Globex', { tier: 'bronze' }, { clerkSync: { key: 'globex' } }],
+    ]);
+
+    const again = await e2e.cli(['plan', '-f', file, '--detailed-exitcode']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain('No changes');
+
+    await e2e.write('orgs.yaml', manifest('platinum'));
+    const changed = await e2e.cli(['plan', '-f', file, '--format', 'json']);
+    expect(changed.code, changed.stderr).toBe(0);
+    const plan = JSON.parse(changed.stdout) as { operations: { type: string; changes?: unknown }[] };
+    expect(plan.operations).toEqual([
+      expect.objectContaining({
+        type: 'update_organization_metadata',
+        changes: {
+          publicMetadata: expect.objectContaining({ before: { tier: 'gold' }, after: { tier: 'platinum' } }),
+        },
+      }),
+    ]);
+  });
+});

@@ -54,6 +54,8 @@ describe('manifest JSON Schema', () => {
     expect(open.map(([path]) => path)).toEqual([]);
     const metadata = nodes.filter(([path]) => /Metadata$/.test(path)).map(([path, node]) => [path, node.type]);
     expect(metadata).toEqual([
+      ['$.organizations[].publicMetadata', 'object'],
+      ['$.organizations[].privateMetadata', 'object'],
       ['$.users[].publicMetadata', 'object'],
       ['$.users[].privateMetadata', 'object'],
       ['$.users[].unsafeMetadata', 'object'],

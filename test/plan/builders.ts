@@ -85,7 +85,17 @@ export function liveOrg(
   name: string,
   fields: Partial<LiveOrganization> = {},
 ): LiveOrganization {
-  return { id, slug, name, key: null, maxAllowedMemberships: 0, updatedAt: 1_700_000_000_100, ...fields };
+  return {
+    id,
+    slug,
+    name,
+    key: null,
+    publicMetadata: {},
+    privateMetadata: {},
+    maxAllowedMemberships: 0,
+    updatedAt: 1_700_000_000_100,
+    ...fields,
+  };
 }
 
 export function liveMembership(id: string, organizationId: string, userId: string, role: string): LiveMembership {

@@ -95,6 +95,8 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
           slug: op.slug,
           name: op.name,
           key: op.org.slug,
+          publicMetadata: structuredClone(op.publicMetadata ?? {}),
+          privateMetadata: { ...structuredClone(op.privateMetadata ?? {}), clerkSync: { key: op.org.slug } },
           maxAllowedMemberships: 0,
           updatedAt: ++clock,
         });
@@ -105,6 +107,7 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
         const org = state.organizations.find((candidate) => candidate.id === op.org.organizationId);
         if (!org) throw new ModelError('404 organization');
         org.key = op.org.slug;
+        org.privateMetadata = clerkDeepMerge(org.privateMetadata, { clerkSync: { key: op.org.slug } });
         touch(org);
         return;
       }
@@ -113,6 +116,19 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
         if (!org) throw new ModelError('404 organization');
         if (org.name !== op.changes.name.before) throw new ModelError('stale organization name');
         org.name = op.changes.name.after;
+        touch(org);
+        return;
+      }
+      case 'update_organization_metadata': {
+        const org = state.organizations.find((candidate) => candidate.id === op.org.organizationId);
+        if (!org) throw new ModelError('404 organization');
+        for (const [field, body] of [
+          ['publicMetadata', op.body.public_metadata],
+          ['privateMetadata', op.body.private_metadata],
+        ] as const) {
+          if (body === undefined) continue;
+          org[field] = op.mode === 'replace' ? structuredClone(body) : clerkDeepMerge(org[field], body);
+        }
         touch(org);
         return;
       }

@@ -193,6 +193,10 @@ const caseArb: fc.Arbitrary<Case> = fc
           slug: liveHasSlug[SLUGS.indexOf(slug)] ? slug : null,
           name: liveNames[SLUGS.indexOf(slug)] as string,
           key: liveMarks[SLUGS.indexOf(slug)] ?? null,
+          publicMetadata: {},
+          privateMetadata: liveMarks[SLUGS.indexOf(slug)]
+            ? { clerkSync: { key: liveMarks[SLUGS.indexOf(slug)] ?? null } }
+            : {},
           maxAllowedMemberships: 0,
           updatedAt: 3000,
         }));
