@@ -20,6 +20,7 @@ import type {
   JsonObject,
   ManifestSettings,
   MetadataMode,
+  SourcePositions,
   SourceRef,
   UserKeyKind,
 } from '../model/index.ts';
@@ -112,6 +113,9 @@ class Checker {
   readonly settings: ManifestSettings;
   readonly organizations: DesiredOrganization[] = [];
   readonly users: DesiredUser[] = [];
+  /** Per desired user (same order as `users`): how its positions are found, and its item's offset. */
+  readonly userPositions: FieldPositions[] = [];
+  readonly userStarts: number[] = [];
   private readonly orgSlugs = new Map<string, SourceRef>();
   /**
    * Each value seen, mapped to an entry number; the entry's user and position in its list are in the two arrays
@@ -406,7 +410,7 @@ class Checker {
     const password = this.passwordOf(file, user, base);
 
     if (key === undefined) return;
-    const desired: DesiredUser = new ManifestUser(key, userRef, positions, start ?? 0);
+    const desired: DesiredUser = { key, source: userRef };
     // The read lists themselves when they hold only strings (nearly always): no copy per user.
     if (emails) desired.emailAddresses = onlyStrings(emails);
     if (phones) desired.phoneNumbers = onlyStrings(phones);
@@ -424,6 +428,8 @@ class Checker {
     if (typeof user.locked === 'boolean') desired.locked = user.locked;
     if (memberships) desired.memberships = memberships;
     this.users.push(desired);
+    this.userPositions.push(positions);
+    this.userStarts.push(start ?? 0);
   }
 
   /** Positions of a user's fields and list items, read from the yaml package's tree. */
@@ -485,7 +491,7 @@ class Checker {
         continue;
       }
       orgs?.set(slug, position);
-      // No source of its own: its position is the user's fieldSources[`memberships.N`] (computed when asked for).
+      // No source of its own: its position is the user's `memberships.N` in DesiredState.positions (when asked for).
       // The entry read is kept when it is exactly { org, role } (nearly always): no copy per membership.
       if (isMembershipShape(entry)) {
         result.push(entry);
@@ -609,27 +615,33 @@ interface FieldPositions {
 }
 
 /**
- * A desired user read from a manifest. fieldSources is a getter on the prototype that computes the positions when
- * read, from private fields (never in output or comparisons): the file's FieldPositions, shared by its users, and
- * the item's offset. Not a getter in an object literal: V8 keeps accessors in the object's map, so a different
- * getter function per object put each of 100,000 users in dictionary mode, about 1 KB per user (heap snapshot,
- * BENCHMARKS.md); and not a closure per user either (about 120 bytes each with its context).
+ * The positions of a manifest's users, computed for one user when asked (from the file's FieldPositions, shared by
+ * its users, and the item's offset) and not kept but for the last user asked, so the planner's several lookups for
+ * one user compute them once. Holds no object per user: a getter per user put each of 100,000 users in dictionary
+ * mode, about 1 KB each (heap snapshot, BENCHMARKS.md), and a closure per user was about 120 bytes. The index by key
+ * is built on the first lookup: most plans never ask.
  */
-class ManifestUser {
-  readonly key: string;
-  readonly source: SourceRef;
-  readonly #positions: FieldPositions;
-  readonly #start: number;
+class ManifestPositions implements SourcePositions {
+  readonly #users: readonly DesiredUser[];
+  readonly #positions: readonly FieldPositions[];
+  readonly #starts: readonly number[];
+  #index: Map<string, number> | undefined;
+  #last: { key: string; sources: Record<string, SourceRef> } | undefined;
 
-  constructor(key: string, source: SourceRef, positions: FieldPositions, start: number) {
-    this.key = key;
-    this.source = source;
+  constructor(users: readonly DesiredUser[], positions: readonly FieldPositions[], starts: readonly number[]) {
+    this.#users = users;
     this.#positions = positions;
-    this.#start = start;
+    this.#starts = starts;
   }
 
-  get fieldSources(): Record<string, SourceRef> {
-    return this.#positions.at(this.#start);
+  user(key: string): Readonly<Record<string, SourceRef>> | undefined {
+    if (this.#last?.key === key) return this.#last.sources;
+    this.#index ??= new Map(this.#users.map((user, index) => [user.key, index]));
+    const index = this.#index.get(key);
+    if (index === undefined) return undefined;
+    const sources = (this.#positions[index] as FieldPositions).at(this.#starts[index] as number);
+    this.#last = { key, sources };
+    return sources;
   }
 }
 
@@ -701,6 +713,10 @@ export function buildDesiredState(
       organizations: checker.organizations,
       users: checker.users,
       files: [...fileNames],
+      // Nothing to point at without users.
+      ...(checker.users.length === 0
+        ? {}
+        : { positions: new ManifestPositions(checker.users, checker.userPositions, checker.userStarts) }),
       ...(fromEnvironment.length === 0 ? {} : { fromEnvironment }),
     },
     diagnostics: checker.diagnostics,

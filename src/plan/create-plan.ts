@@ -9,11 +9,10 @@ import type {
   LiveMembership,
   LiveOrganization,
   LiveSnapshot,
-  SourceRef,
+  SourcePositions,
 } from '../model/index.ts';
 import { planCreateOrganization, planUpdateOrganization } from './diff-organization.ts';
 import {
-  fieldSourcesOnce,
   hasManagedMark,
   liveUserLabel,
   membershipSource,
@@ -82,11 +81,9 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   errors.push(...identity.errors);
 
   for (const { desired: user } of identity.matches) {
-    let sources: (() => Record<string, SourceRef> | undefined) | undefined;
     for (const membership of user.memberships ?? []) {
       if (declaredKeys.has(membership.org) || liveOrgsByKey.has(membership.org)) continue;
-      sources ??= fieldSourcesOnce(user);
-      const source = membershipSource(user, membership, sources);
+      const source = membershipSource(user, membership, desired.positions);
       errors.push({
         code: 'unknown_organization',
         message: `manifest user "${user.key}" is a member of organization "${membership.org}", which is neither declared nor live`,
@@ -96,7 +93,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     }
   }
 
-  const unsetPasswords = unsetPasswordError(identity.matches);
+  const unsetPasswords = unsetPasswordError(identity.matches, desired.positions);
   if (unsetPasswords) errors.push(unsetPasswords);
 
   const liveMembershipsByUser = new Map<string, LiveMembership[]>();
@@ -113,6 +110,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     liveOrgKeysById: new Map([...liveOrgsByKey].map(([key, org]) => [org.id, key])),
     liveMembershipsByUser,
     createdOrgKeys,
+    positions: desired.positions,
   };
   for (const match of identity.matches) {
     operations.push(
@@ -232,11 +230,10 @@ function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
 export function fingerprintDesired(desired: DesiredState): string {
   const users = sortedBy(desired.users, (user) => user.key).map((user) => {
     const { password, memberships } = user;
-    // Copied key by key: fieldSources may be a lazy getter (manifest/cross-checks.ts) that must not run for all users.
     const out: JsonObject = {};
     const fields = user as unknown as Record<string, JsonValue>;
     for (const key of Object.keys(user)) {
-      if (key === 'source' || key === 'fieldSources' || key === 'password' || key === 'memberships') continue;
+      if (key === 'source' || key === 'password' || key === 'memberships') continue;
       out[key] = fields[key] as JsonValue;
     }
     if (password) out.password = { ...password.source };
@@ -287,7 +284,10 @@ const LISTED_USERS = 10;
  * Passwords are create-only, so an unset `password: ${VAR}` matters only for a user this plan creates: one error
  * for all of them, naming the users and the variables (never a value).
  */
-function unsetPasswordError(matches: readonly UserMatch[]): PlanDiagnostic | undefined {
+function unsetPasswordError(
+  matches: readonly UserMatch[],
+  positions: SourcePositions | undefined,
+): PlanDiagnostic | undefined {
   const created = matches.filter(({ desired, live }) => !live && desired.password?.unset === true);
   const [first] = created;
   if (first === undefined) return undefined;
@@ -298,7 +298,7 @@ function unsetPasswordError(matches: readonly UserMatch[]): PlanDiagnostic | und
   ];
   const names = created.slice(0, LISTED_USERS).map(({ desired }) => desired.key);
   const more = created.length > LISTED_USERS ? ` and ${created.length - LISTED_USERS} more` : '';
-  const source = fieldSourcesOnce(first.desired)()?.password ?? first.desired.source;
+  const source = positions?.user(first.desired.key)?.password ?? first.desired.source;
   const whose = created.length === 1 ? 'the password of the user' : `the passwords of the ${created.length} users`;
   return {
     code: 'unset_variable',

@@ -22,6 +22,7 @@ import type {
   ManifestSettings,
   MetadataField,
   MetadataMode,
+  SourcePositions,
   SourceRef,
 } from '../model/index.ts';
 import { lowersPrivileges } from './destructive.ts';
@@ -50,37 +51,23 @@ export interface UserDiffContext {
   liveMembershipsByUser: ReadonlyMap<string, readonly LiveMembership[]>;
   /** Keys of organizations this plan creates. */
   createdOrgKeys: ReadonlySet<string>;
+  /** Where the manifest declared each user's fields (DesiredState.positions). */
+  positions: SourcePositions | undefined;
 }
 
 export function opSource(ref: SourceRef): { file: string; line: number } {
   return { file: ref.file, line: ref.line };
 }
 
-/**
- * A membership's position: its own, else its user's fieldSources entry (manifest-read memberships), else the user's.
- * `sources` reads the user's fieldSources at most once (they may be computed on each read: manifest/cross-checks.ts).
- */
+/** A membership's position: its own, else its user's `memberships.N` (manifest-read memberships), else the user's. */
 export function membershipSource(
   desired: DesiredUser,
   membership: DesiredMembership,
-  sources: () => Record<string, SourceRef> | undefined,
+  positions: SourcePositions | undefined,
 ): SourceRef {
   if (membership.source) return membership.source;
   const position = desired.memberships?.indexOf(membership) ?? -1;
-  return sources()?.[`memberships.${position}`] ?? desired.source;
-}
-
-/** Reads a user's fieldSources on the first call only (a manifest user computes them on each read). */
-export function fieldSourcesOnce(desired: DesiredUser): () => Record<string, SourceRef> | undefined {
-  let read = false;
-  let sources: Record<string, SourceRef> | undefined;
-  return () => {
-    if (!read) {
-      sources = desired.fieldSources;
-      read = true;
-    }
-    return sources;
-  };
+  return positions?.user(desired.key)?.[`memberships.${position}`] ?? desired.source;
 }
 
 export function hasManagedMark(privateMetadata: JsonObject): boolean {
@@ -552,7 +539,6 @@ function planMemberships(
   }
   const slugs = [...candidates].sort(compareStrings);
   const ops: Operation[] = [];
-  const sources = fieldSourcesOnce(desired);
   for (const slug of slugs) {
     const membership = wanted.get(slug);
     const liveOrg = context.liveOrgsByKey.get(slug);
@@ -574,7 +560,7 @@ function planMemberships(
         user,
         role: membership.role,
         dependsOn,
-        source: opSource(membershipSource(desired, membership, sources)),
+        source: opSource(membershipSource(desired, membership, context.positions)),
       });
     } else if (membership && current && current.role !== membership.role) {
       ops.push({
@@ -586,7 +572,7 @@ function planMemberships(
         changes: { role: { before: current.role, after: membership.role } },
         downgrade: lowersPrivileges(current.role, membership.role),
         dependsOn: [],
-        source: opSource(membershipSource(desired, membership, sources)),
+        source: opSource(membershipSource(desired, membership, context.positions)),
       });
     } else if (!membership && current && context.managedKeys.has(slug)) {
       ops.push({
