@@ -4,8 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { toRequest } from '../../src/apply/to-request.ts';
-import { exportUser } from '../../src/commands/export.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
+import { exportUser } from '../../src/manifest/write-manifest.ts';
 import { createPlan, DEFAULT_PLAN_OPTIONS, parsePlan, presentPlan, serializePlan } from '../../src/plan/index.ts';
 import { fromWireUser } from '../../src/state/from-wire.ts';
 import { desiredState, desiredUser, liveUser, snapshot } from '../plan/builders.ts';
