@@ -1,5 +1,5 @@
 // Operation -> HTTP request: one pure table, keyed by operation type, so a type without an entry does not compile.
-// The executor only ever sends what this table builds. Endpoints and bodies: clerk-api-notes.md §3-§5 and the
+// The executor only ever sends what this table builds. Endpoints and bodies: docs/clerk-api.md#endpoints-we-call and the
 // 2026-05-12 spec (POST /email_addresses and POST /phone_numbers take {user_id, <address>, verified, primary}).
 
 import type { RequestSpec } from '../clerk/index.ts';
@@ -26,7 +26,7 @@ interface RequestContext {
 
 type RequestBuilder<T extends OperationType> = (op: OperationOf<T>, context: RequestContext) => RequestSpec;
 
-/** Clerk's bulk ban/unban accepts at most 50 user ids per request (clerk-api-notes.md §8.10, spec maxItems 50). */
+/** Clerk's bulk ban/unban accepts at most 50 user ids per request (docs/clerk-api.md#bulk-ban-and-unban-50-ids). */
 export const BULK_BAN_LIMIT = 50;
 
 function segment(id: string): string {
@@ -121,8 +121,7 @@ const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
     path: `/organizations/${segment(resolveOrganizationId(op, ids))}`,
     body: { name: op.changes.name.after },
   }),
-  // replace: PUT replaces each metadata field it names; merge: PATCH deep-merges, null deletes (spec 2026-05-12
-  // ReplaceOrganizationMetadata, MergeOrganizationMetadata).
+  // As for users, on the organization's metadata endpoint (docs/clerk-api.md#metadata-patch-merges-put-replaces).
   update_organization_metadata: (op, { ids }) => ({
     method: op.mode === 'replace' ? 'PUT' : 'PATCH',
     path: `/organizations/${segment(resolveOrganizationId(op, ids))}/metadata`,
@@ -158,7 +157,8 @@ const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
     body: { primary_phone_number_id: op.phoneNumberId },
   }),
   remove_phone_number: (op) => ({ method: 'DELETE', path: `/phone_numbers/${segment(op.phoneNumberId)}` }),
-  // replace: PUT replaces each metadata field it names; merge: PATCH deep-merges, null deletes (notes §3, §8.3).
+  // replace: PUT replaces each metadata field it names; merge: PATCH deep-merges, null deletes
+  // (docs/clerk-api.md#metadata-patch-merges-put-replaces).
   update_metadata: (op, { ids }) => ({
     method: op.mode === 'replace' ? 'PUT' : 'PATCH',
     path: userPath(op, ids, '/metadata'),
@@ -173,7 +173,7 @@ const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
     path: membershipPath(op, ids, false),
     body: { user_id: resolveUserId(op, ids), role: op.role },
   }),
-  // Membership paths key on the user id, not the orgmem_ id (notes §4.4).
+  // Membership paths key on the user id, not the orgmem_ id (docs/clerk-api.md#memberships-are-keyed-by-user-id).
   update_membership_role: (op, { ids }) => ({
     method: 'PATCH',
     path: membershipPath(op, ids, true),
@@ -197,7 +197,7 @@ export function toRequest(op: Operation, ids: IdResolver, secrets: SecretResolve
   return build(op as OperationOf<OperationType>, { ids, secrets });
 }
 
-/** One POST /users/ban or /users/unban for up to BULK_BAN_LIMIT users; the API answers with the users (notes §8.10). */
+/** One POST /users/ban or /users/unban for up to BULK_BAN_LIMIT users; the API answers with the users (docs/clerk-api.md#bulk-ban-and-unban-50-ids). */
 export function bulkBanRequest(kind: 'ban_user' | 'unban_user', userIds: readonly string[]): RequestSpec {
   if (userIds.length === 0 || userIds.length > BULK_BAN_LIMIT) {
     throw new InternalError(`bulk ${kind} needs 1..${BULK_BAN_LIMIT} user ids, got ${userIds.length}`);

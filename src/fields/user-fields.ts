@@ -104,7 +104,8 @@ export const USER_FIELDS = [
     wire: 'legal_accepted_at',
     ignore: 'field',
     exported: true,
-    // Taken by POST /users and PATCH /users/{id}; no documented way to clear it, so no null (docs/clerk-api.md).
+    // Taken by POST /users and PATCH /users/{id}; no documented way to clear it, so no null
+    // (docs/clerk-api.md#undocumented-and-what-the-emulator-chooses).
     schema: timestampSchema('Legal terms accepted at', 'When the user accepted your legal terms.'),
   },
   {

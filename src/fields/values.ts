@@ -2,7 +2,7 @@
 
 import type { FieldKind } from './descriptor.ts';
 
-/** RFC 3339 date-time (Clerk's form for timestamps it takes, docs/clerk-api.md): a date, `T`, a time, a zone. */
+/** RFC 3339 date-time (the form spec `CreateUser` asks for `legal_accepted_at`): a date, `T`, a time, a zone. */
 export const TIMESTAMP_PATTERN =
   '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$';
 

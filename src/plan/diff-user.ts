@@ -160,7 +160,7 @@ function createAttributes(desired: DesiredUser, settings: ManifestSettings): Cre
   return attributes as CreateUserAttributes;
 }
 
-/** POST /users takes profile, addresses, metadata and banned/locked at once (clerk-api-notes.md §3.4). */
+/** POST /users takes profile, addresses, metadata and banned/locked at once (docs/clerk-api.md#creating-a-user). */
 export function planCreateUser(desired: DesiredUser, context: UserDiffContext): Operation[] {
   const attributes = createAttributes(desired, context.settings);
 

@@ -226,7 +226,7 @@ function check(kind: string, problem: string | undefined): void {
 const EMPTY_METADATA: JsonObject = Object.freeze({}) as JsonObject;
 
 function metadata(value: WireMetadata | null | undefined): JsonObject {
-  // private_metadata is nullable and unsafe_metadata optional on the wire (clerk-api-notes §2.1): both mean {}.
+  // private_metadata is nullable and unsafe_metadata optional on the wire (docs/clerk-api.md#the-user-object): both mean {}.
   if (value === null || value === undefined) return EMPTY_METADATA;
   for (const key in value) {
     if (Object.hasOwn(value, key)) return value;
@@ -239,7 +239,7 @@ function isVerified(verification: WireEmailAddress['verification']): boolean {
 }
 
 function fromWireEmail(email: WireEmailAddress): LiveEmailAddress {
-  // Clerk stores addresses lower-cased [assume, clerk-api-notes §3.1]; lower-casing here keeps matching exact.
+  // Clerk stores addresses lower-cased [assume, docs/clerk-api.md#email-case-assumed]; lower-casing here keeps matching exact.
   return {
     id: email.id,
     emailAddress: email.email_address.toLowerCase(),
@@ -314,7 +314,8 @@ export function fromWireMembership(wire: WireOrganizationMembership): LiveMember
 
 /** fromWireMembership for a row wireMembershipProblem already passed (see fromCheckedWireUser). */
 export function fromCheckedWireMembership(wire: WireOrganizationMembership): LiveMembership {
-  // The user id lives in public_user_data, which the spec marks optional but Clerk always sends (clerk-api-notes §2.3).
+  // The user id lives in public_user_data, which the spec marks optional but Clerk always sends
+  // (docs/clerk-api.md#organization-memberships).
   const userId = wire.public_user_data?.user_id;
   if (userId === undefined) {
     throw new LiveStateError('live_response_incomplete', `membership ${wire.id} has no public_user_data.user_id`, {
