@@ -129,6 +129,9 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
           if (body === undefined) continue;
           org[field] = op.mode === 'replace' ? structuredClone(body) : clerkDeepMerge(org[field], body);
         }
+        // The organization's identity is its mark: a replace that dropped it would lose the organization.
+        const mark = org.privateMetadata.clerkSync;
+        org.key = isObject(mark) && typeof mark.key === 'string' ? mark.key : null;
         touch(org);
         return;
       }

@@ -168,6 +168,8 @@ const caseArb: fc.Arbitrary<Case> = fc
     declaredSlugs: fc.subarray(SLUGS),
     liveSlugs: fc.subarray(SLUGS),
     orgNames: fc.array(fc.constantFrom('Name A', 'Name B'), { minLength: 3, maxLength: 3 }),
+    orgPublic: fc.array(maybe(metadata), { minLength: 3, maxLength: 3 }),
+    orgPrivate: fc.array(maybe(metadata), { minLength: 3, maxLength: 3 }),
     liveIds: fc.subarray(IDENTITIES),
     desiredIds: fc.subarray(IDENTITIES),
     seed: fc.integer(),
@@ -185,55 +187,79 @@ const caseArb: fc.Arbitrary<Case> = fc
         // Instances without slugs, organizations without one, and clerk-sync's marks (own key, another, none).
         liveHasSlug: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
         liveMarks: fc.array(fc.constantFrom<string | null>(null, null, ...SLUGS), { minLength: 3, maxLength: 3 }),
+        livePublic: fc.array(metadata, { minLength: 3, maxLength: 3 }),
+        livePrivate: fc.array(metadata, { minLength: 3, maxLength: 3 }),
         slugsEnabled: fc.boolean(),
       })
-      .map(({ liveUsers, desiredUsers, roles, liveNames, liveHasSlug, liveMarks, slugsEnabled }): Case => {
-        const organizations = base.liveSlugs.map((slug) => ({
-          id: `org_${slug}`,
-          slug: liveHasSlug[SLUGS.indexOf(slug)] ? slug : null,
-          name: liveNames[SLUGS.indexOf(slug)] as string,
-          key: liveMarks[SLUGS.indexOf(slug)] ?? null,
-          publicMetadata: {},
-          privateMetadata: liveMarks[SLUGS.indexOf(slug)]
-            ? { clerkSync: { key: liveMarks[SLUGS.indexOf(slug)] ?? null } }
-            : {},
-          maxAllowedMemberships: 0,
-          updatedAt: 3000,
-        }));
-        const memberships: LiveMembership[] = [];
-        for (const user of liveUsers) {
-          for (const org of organizations) {
-            const role = roles[Number(user.id.slice(5)) * SLUGS.length + SLUGS.indexOf(org.id.slice(4))];
-            if (role)
-              memberships.push({
-                id: `orgmem_${user.id}_${org.id}`,
-                organizationId: org.id,
-                userId: user.id,
-                role,
-                updatedAt: 4000,
-              });
-          }
-        }
-        return {
-          desired: {
-            settings: {
-              userKey: base.userKey,
-              prune: base.prune,
-              metadataMode: base.metadataMode,
-              ignore: base.ignore,
+      .map(
+        ({
+          liveUsers,
+          desiredUsers,
+          roles,
+          liveNames,
+          liveHasSlug,
+          liveMarks,
+          livePublic,
+          livePrivate,
+          slugsEnabled,
+        }): Case => {
+          const organizations = base.liveSlugs.map((slug) => ({
+            id: `org_${slug}`,
+            slug: liveHasSlug[SLUGS.indexOf(slug)] ? slug : null,
+            name: liveNames[SLUGS.indexOf(slug)] as string,
+            key: liveMarks[SLUGS.indexOf(slug)] ?? null,
+            publicMetadata: livePublic[SLUGS.indexOf(slug)] ?? {},
+            privateMetadata: {
+              ...livePrivate[SLUGS.indexOf(slug)],
+              ...(liveMarks[SLUGS.indexOf(slug)] ? { clerkSync: { key: liveMarks[SLUGS.indexOf(slug)] ?? null } } : {}),
             },
-            organizations: base.declaredSlugs.map((slug) => ({
-              slug,
-              name: base.orgNames[SLUGS.indexOf(slug)] as string,
-              source: at(2),
-            })),
-            users: desiredUsers,
-            files: ['users.yaml'],
-          },
-          live: { users: liveUsers, organizations, memberships, instance: { ...UNRESTRICTED_INSTANCE, slugsEnabled } },
-          options: { ...DEFAULT_PLAN_OPTIONS, allowMassDelete: true, allowMassChange: true },
-        };
-      }),
+            maxAllowedMemberships: 0,
+            updatedAt: 3000,
+          }));
+          const memberships: LiveMembership[] = [];
+          for (const user of liveUsers) {
+            for (const org of organizations) {
+              const role = roles[Number(user.id.slice(5)) * SLUGS.length + SLUGS.indexOf(org.id.slice(4))];
+              if (role)
+                memberships.push({
+                  id: `orgmem_${user.id}_${org.id}`,
+                  organizationId: org.id,
+                  userId: user.id,
+                  role,
+                  updatedAt: 4000,
+                });
+            }
+          }
+          return {
+            desired: {
+              settings: {
+                userKey: base.userKey,
+                prune: base.prune,
+                metadataMode: base.metadataMode,
+                ignore: base.ignore,
+              },
+              organizations: base.declaredSlugs.map((slug) =>
+                compact<DesiredState['organizations'][number]>({
+                  slug,
+                  name: base.orgNames[SLUGS.indexOf(slug)] as string,
+                  source: at(2),
+                  publicMetadata: base.orgPublic[SLUGS.indexOf(slug)],
+                  privateMetadata: base.orgPrivate[SLUGS.indexOf(slug)],
+                }),
+              ),
+              users: desiredUsers,
+              files: ['users.yaml'],
+            },
+            live: {
+              users: liveUsers,
+              organizations,
+              memberships,
+              instance: { ...UNRESTRICTED_INSTANCE, slugsEnabled },
+            },
+            options: { ...DEFAULT_PLAN_OPTIONS, allowMassDelete: true, allowMassChange: true },
+          };
+        },
+      ),
   );
 
 // ---- what "satisfies the manifest" means, written from the manifest rules, not from the planner ----
@@ -290,7 +316,20 @@ function expectSatisfies(desired: DesiredState, before: LiveSnapshot, after: Liv
   };
   const managedIds = new Set<string>();
 
-  for (const org of desired.organizations) expect(orgFor(org.slug)?.name).toBe(org.name);
+  for (const org of desired.organizations) {
+    const live = orgFor(org.slug);
+    expect(live?.name).toBe(org.name);
+    for (const field of ['publicMetadata', 'privateMetadata'] as const) {
+      const declared = org[field];
+      const actual = live?.[field];
+      if (declared === undefined || actual === undefined) continue;
+      // Replace: exactly the declared object (with the mark, which identifies it); merge: merging again changes nothing.
+      const { clerkSync: _mark, ...rest } = actual;
+      if (settings.metadataMode === 'replace')
+        expect(field === 'privateMetadata' ? rest : actual).toStrictEqual(declared);
+      else expect(clerkDeepMerge(actual, declared)).toStrictEqual(actual);
+    }
+  }
 
   for (const user of desired.users) {
     const found = findByKey(settings.userKey, user.key, after.users);
