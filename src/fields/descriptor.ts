@@ -1,6 +1,7 @@
 // The shape of a row of the field tables (user-fields.ts, organization-fields.ts, membership-fields.ts): one row per
 // managed field, from which the manifest's JSON Schema, normalisation, diff, wire mapping, plan-file checks, display
-// and export are derived.
+// and export are derived. Adding a field of an existing kind: a row, its type in src/model (and in CreateUserAttributes
+// for users), `npm run schema`, docs/manifest.md, and its tests (see test/fields/).
 
 /**
  * How a field's value behaves, which decides how it is normalised, compared and sent:
@@ -13,7 +14,8 @@
  * - `metadata`: a JSON object, replaced or merged per settings.metadataMode.
  * - `flag`: a boolean with its own endpoints (ban, lock).
  * - `memberships`: the user's memberships, authoritative for managed organizations.
- * - `name`, `key`: an organization's display name and manifest key.
+ * - `name`, `key`: an organization's display name and manifest key (a membership's `org` is a key too).
+ * - `role`: a membership's role key.
  */
 export type FieldKind =
   | 'identifier'

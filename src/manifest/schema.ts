@@ -5,7 +5,7 @@
 // organizations, the 8 KB metadata cap, the reserved `clerkSync` key) live in cross-checks.ts.
 
 import { schemaProperties } from '../fields/descriptor.ts';
-import { ORGANIZATION_FIELDS } from '../fields/organization-fields.ts';
+import { ORGANIZATION_FIELDS, REQUIRED_ORGANIZATION_FIELDS } from '../fields/organization-fields.ts';
 import { IGNORE_FIELDS, IGNORE_PATH_FIELDS, USER_FIELDS } from '../fields/user-fields.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -94,7 +94,7 @@ export const MANIFEST_SCHEMA = {
         description: 'One managed organization, identified by its key (`slug`).',
         type: 'object',
         additionalProperties: false,
-        required: ['slug', 'name'],
+        required: [...REQUIRED_ORGANIZATION_FIELDS],
         properties: schemaProperties(ORGANIZATION_FIELDS),
       },
     },
