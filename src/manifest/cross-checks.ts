@@ -424,8 +424,10 @@ class Checker {
       const value = user[field];
       if (isData(value)) desired[field] = value as JsonObject;
     }
-    if (typeof user.banned === 'boolean') desired.banned = user.banned;
-    if (typeof user.locked === 'boolean') desired.locked = user.locked;
+    for (const row of FLAG_ROWS) {
+      const value = user[row.name];
+      if (typeof value === 'boolean') desired[row.name] = value;
+    }
     if (memberships) desired.memberships = memberships;
     this.users.push(desired);
     this.userPositions.push(positions);
@@ -567,6 +569,7 @@ class Checker {
 }
 
 const USER_METADATA_ROWS = USER_FIELDS.filter((row) => row.kind === 'metadata');
+const FLAG_ROWS = USER_FIELDS.filter((row) => row.kind === 'flag');
 
 /** Fields whose items have positions of their own (`emailAddresses.1`). */
 const LIST_FIELDS: readonly string[] = USER_FIELDS.filter(
