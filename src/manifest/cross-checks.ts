@@ -618,11 +618,9 @@ interface FieldPositions {
 }
 
 /**
- * The positions of a manifest's users, computed for one user when asked (from the file's FieldPositions, shared by
- * its users, and the item's offset) and not kept but for the last user asked, so the planner's several lookups for
- * one user compute them once. Holds no object per user: a getter per user put each of 100,000 users in dictionary
- * mode, about 1 KB each (heap snapshot, BENCHMARKS.md), and a closure per user was about 120 bytes. The index by key
- * is built on the first lookup: most plans never ask.
+ * The positions of a manifest's users, computed for one user when asked (its file's FieldPositions and its item's
+ * offset) and kept for the last user only, so the planner's several lookups for one user compute them once. No object
+ * per user and an index by key built on the first lookup: most plans never ask (docs/performance.md).
  */
 class ManifestPositions implements SourcePositions {
   readonly #users: readonly DesiredUser[];
