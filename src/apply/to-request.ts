@@ -1,9 +1,11 @@
 // Operation -> HTTP request: one pure table, keyed by operation type, so a type without an entry does not compile.
-// The executor only ever sends what this table builds. Endpoints and bodies: clerk-api-notes.md §3-§5 and the
+// The executor only ever sends what this table builds. Endpoints and bodies: docs/clerk-api.md#endpoints-we-call and the
 // 2026-05-12 spec (POST /email_addresses and POST /phone_numbers take {user_id, <address>, verified, primary}).
 
 import type { RequestSpec } from '../clerk/index.ts';
 import { ConfigError, InternalError } from '../errors.ts';
+import { ORGANIZATION_FIELD } from '../fields/organization-fields.ts';
+import { USER_FIELD, USER_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
 import {
   type CreateUserOp,
   type Operation,
@@ -24,7 +26,7 @@ interface RequestContext {
 
 type RequestBuilder<T extends OperationType> = (op: OperationOf<T>, context: RequestContext) => RequestSpec;
 
-/** Clerk's bulk ban/unban accepts at most 50 user ids per request (clerk-api-notes.md §8.10, spec maxItems 50). */
+/** Clerk's bulk ban/unban accepts at most 50 user ids per request (docs/clerk-api.md#bulk-ban-and-unban-50-ids). */
 export const BULK_BAN_LIMIT = 50;
 
 function segment(id: string): string {
@@ -55,19 +57,15 @@ export function resolveOrganizationId(op: Operation & { org: OrgRef }, ids: IdRe
 }
 
 function createUserBody(op: CreateUserOp, secrets: SecretResolver): Record<string, unknown> {
-  const a = op.attributes;
+  const attributes = op.attributes as Record<string, unknown>;
   const body: Record<string, unknown> = {};
-  if (a.externalId !== undefined) body.external_id = a.externalId;
-  if (a.emailAddresses !== undefined) body.email_address = [...a.emailAddresses];
-  if (a.phoneNumbers !== undefined) body.phone_number = [...a.phoneNumbers];
-  if (a.username !== undefined) body.username = a.username;
-  if (a.firstName !== undefined) body.first_name = a.firstName;
-  if (a.lastName !== undefined) body.last_name = a.lastName;
-  if (a.publicMetadata !== undefined) body.public_metadata = a.publicMetadata;
-  if (a.privateMetadata !== undefined) body.private_metadata = a.privateMetadata;
-  if (a.unsafeMetadata !== undefined) body.unsafe_metadata = a.unsafeMetadata;
-  if (a.banned !== undefined) body.banned = a.banned;
-  if (a.locked !== undefined) body.locked = a.locked;
+  for (const row of USER_FIELDS) {
+    // The password is never an attribute: it is resolved below, from where the plan says it comes from.
+    if (row.kind === 'secret' || !('wire' in row)) continue;
+    const value = attributes[row.name];
+    // Lists are copied: the request must not share arrays with the plan.
+    if (value !== undefined) body[row.wire] = Array.isArray(value) ? [...value] : value;
+  }
   if (op.password === undefined) {
     // A new instance requires a password (422 form_data_missing without one); a user declared without one is
     // created without one on purpose (Clerk docs reference/backend/user/create-user; spec POST /users).
@@ -97,13 +95,6 @@ function membershipPath(op: Operation & { user: UserRef; org: OrgRef }, ids: IdR
   return withUser ? `${base}/${segment(resolveUserId(op, ids))}` : base;
 }
 
-const PROFILE_BODY_KEY = {
-  externalId: 'external_id',
-  username: 'username',
-  firstName: 'first_name',
-  lastName: 'last_name',
-} as const;
-
 /** The one table. Each entry is pure: same operation and ids, same request. */
 const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
   // `slug` only where the instance has slugs (else 403 organization_slugs_disabled, Clerk docs
@@ -111,7 +102,13 @@ const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
   create_organization: (op) => ({
     method: 'POST',
     path: '/organizations',
-    body: { name: op.name, ...(op.slug === null ? {} : { slug: op.slug }), private_metadata: orgMark(op.org.slug) },
+    body: {
+      name: op.name,
+      ...(op.slug === null ? {} : { slug: op.slug }),
+      ...(op.publicMetadata === undefined ? {} : { [ORGANIZATION_FIELD.publicMetadata.wire]: op.publicMetadata }),
+      // The mark last: a declared value can never hide it (the manifest may not declare its key anyway).
+      [ORGANIZATION_FIELD.privateMetadata.wire]: { ...op.privateMetadata, ...orgMark(op.org.slug) },
+    },
   }),
   // PATCH metadata deep-merges (spec 2026-05-12 MergeOrganizationMetadata): only the mark is added, the rest stays.
   mark_organization: (op, { ids }) => ({
@@ -124,11 +121,17 @@ const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
     path: `/organizations/${segment(resolveOrganizationId(op, ids))}`,
     body: { name: op.changes.name.after },
   }),
+  // As for users, on the organization's metadata endpoint (docs/clerk-api.md#metadata-patch-merges-put-replaces).
+  update_organization_metadata: (op, { ids }) => ({
+    method: op.mode === 'replace' ? 'PUT' : 'PATCH',
+    path: `/organizations/${segment(resolveOrganizationId(op, ids))}/metadata`,
+    body: op.body,
+  }),
   create_user: (op, { secrets }) => ({ method: 'POST', path: '/users', body: createUserBody(op, secrets) }),
   update_user: (op, { ids }) => {
     const body: Record<string, string | null> = {};
-    for (const [field, change] of Object.entries(op.changes)) {
-      body[PROFILE_BODY_KEY[field as keyof typeof PROFILE_BODY_KEY]] = change.after;
+    for (const [field, change] of Object.entries(op.changes) as [UserProfileField, { after: string | null }][]) {
+      body[USER_FIELD[field].wire] = change.after;
     }
     return { method: 'PATCH', path: userPath(op, ids), body };
   },
@@ -154,7 +157,8 @@ const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
     body: { primary_phone_number_id: op.phoneNumberId },
   }),
   remove_phone_number: (op) => ({ method: 'DELETE', path: `/phone_numbers/${segment(op.phoneNumberId)}` }),
-  // replace: PUT replaces each metadata field it names; merge: PATCH deep-merges, null deletes (notes §3, §8.3).
+  // replace: PUT replaces each metadata field it names; merge: PATCH deep-merges, null deletes
+  // (docs/clerk-api.md#metadata-patch-merges-put-replaces).
   update_metadata: (op, { ids }) => ({
     method: op.mode === 'replace' ? 'PUT' : 'PATCH',
     path: userPath(op, ids, '/metadata'),
@@ -169,7 +173,7 @@ const REQUEST_TABLE: { [T in OperationType]: RequestBuilder<T> } = {
     path: membershipPath(op, ids, false),
     body: { user_id: resolveUserId(op, ids), role: op.role },
   }),
-  // Membership paths key on the user id, not the orgmem_ id (notes §4.4).
+  // Membership paths key on the user id, not the orgmem_ id (docs/clerk-api.md#memberships-are-keyed-by-user-id).
   update_membership_role: (op, { ids }) => ({
     method: 'PATCH',
     path: membershipPath(op, ids, true),
@@ -193,7 +197,7 @@ export function toRequest(op: Operation, ids: IdResolver, secrets: SecretResolve
   return build(op as OperationOf<OperationType>, { ids, secrets });
 }
 
-/** One POST /users/ban or /users/unban for up to BULK_BAN_LIMIT users; the API answers with the users (notes §8.10). */
+/** One POST /users/ban or /users/unban for up to BULK_BAN_LIMIT users; the API answers with the users (docs/clerk-api.md#bulk-ban-and-unban-50-ids). */
 export function bulkBanRequest(kind: 'ban_user' | 'unban_user', userIds: readonly string[]): RequestSpec {
   if (userIds.length === 0 || userIds.length > BULK_BAN_LIMIT) {
     throw new InternalError(`bulk ${kind} needs 1..${BULK_BAN_LIMIT} user ids, got ${userIds.length}`);
@@ -302,6 +306,7 @@ export function requestKindOf(op: Operation): RequestKind {
       return 'repeatable';
     case 'mark_organization':
     case 'update_organization':
+    case 'update_organization_metadata':
     case 'update_user':
     case 'set_primary_email_address':
     case 'set_primary_phone_number':

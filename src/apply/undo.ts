@@ -10,6 +10,7 @@ import jsonPatch from 'fast-json-patch';
 import type { ClerkClient } from '../clerk/index.ts';
 import { ClerkSyncError } from '../errors.ts';
 import { UNRESTRICTED_INSTANCE } from '../fields/constants.ts';
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import type { JsonObject, LiveSnapshot, MetadataField, UserKeyKind } from '../model/index.ts';
 import { lowersPrivileges } from '../plan/destructive.ts';
 import { liveUserLabel } from '../plan/diff-user.ts';
@@ -28,6 +29,7 @@ import {
   type PlanWarning,
   summarize,
   type UpdateMetadataOp,
+  type UpdateOrganizationMetadataOp,
   type UserProfileField,
   type UserRef,
 } from '../plan/index.ts';
@@ -97,6 +99,30 @@ function reverseMetadata(op: UpdateMetadataOp, done: JournalDone | undefined): U
     id: '',
     type: 'update_metadata',
     user: userRef(op, done),
+    mode: 'replace',
+    changes,
+    body,
+    dependsOn: [],
+  };
+}
+
+/** The organization's metadata as it was: each changed field put back whole (replace), the mark included. */
+function reverseOrganizationMetadata(
+  op: UpdateOrganizationMetadataOp,
+  done: JournalDone | undefined,
+): UpdateOrganizationMetadataOp {
+  const changes: UpdateOrganizationMetadataOp['changes'] = {};
+  const body: UpdateOrganizationMetadataOp['body'] = {};
+  for (const { name, wire } of ORGANIZATION_METADATA_FIELDS) {
+    const change = op.changes[name];
+    if (!change) continue;
+    changes[name] = { before: change.after, after: change.before, patch: toPatch(change.after, change.before) };
+    body[wire] = change.before;
+  }
+  return {
+    id: '',
+    type: 'update_organization_metadata',
+    org: orgRef(op, done),
     mode: 'replace',
     changes,
     body,
@@ -206,6 +232,8 @@ function reverse(op: Operation, done: JournalDone | undefined): Reversal {
       };
     case 'update_metadata':
       return { operation: reverseMetadata(op, done) };
+    case 'update_organization_metadata':
+      return { operation: reverseOrganizationMetadata(op, done) };
     case 'ban_user':
       return { operation: { id: '', type: 'unban_user', user: userRef(op, done), dependsOn: [] } };
     case 'unban_user':

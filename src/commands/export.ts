@@ -1,155 +1,26 @@
-// clerk-sync export: the live instance as a manifest that plans to "No changes." (prune off, metadata replace), but
-// for organizations that have neither clerk-sync's mark nor a slug: the plan marks them (they match by name).
-// Deterministic (organizations by key, users by key, addresses primary first, metadata keys sorted), and streamed:
-// the header, then one user at a time, so a 100k-user instance never becomes one giant YAML document in memory.
+// clerk-sync export: reads the live instance and streams the manifest src/manifest/write-manifest.ts makes of it, the
+// header and then one user at a time, to stdout or an atomically replaced file.
 
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { stringify } from 'yaml';
 import { FileError, UsageError } from '../errors.ts';
-import { MANAGED_MARK_KEY, MANAGED_MARK_VALUE } from '../fields/constants.ts';
-import { SLUG_PATTERN } from '../manifest/schema.ts';
-import type {
-  JsonObject,
-  JsonValue,
-  LiveMembership,
-  LiveOrganization,
-  LiveSnapshot,
-  LiveUser,
-  MetadataField,
-  UserKeyKind,
-} from '../model/index.ts';
-import { matchOrganizations } from '../plan/index.ts';
-import { setOwn } from '../plan/json-values.ts';
+import { METADATA_FIELDS } from '../fields/constants.ts';
+import {
+  type ExportedOrganization,
+  type ExportResult,
+  type ExportSettings,
+  exportedMatching,
+  exportManifest,
+  organizationKeys,
+} from '../manifest/write-manifest.ts';
+import type { LiveOrganization, LiveSnapshot, MetadataField, UserKeyKind } from '../model/index.ts';
 import { plural } from '../plural.ts';
 import { fetchLiveSnapshot, listOrganizations } from '../state/index.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
 import { outputTarget } from './files.ts';
-
-export const MANIFEST_SCHEMA_URL = 'https://unpkg.com/clerk-sync/schema/manifest.schema.json';
-
-const USER_KEYS: readonly UserKeyKind[] = ['externalId', 'emailAddress', 'username'];
-const METADATA_KINDS: Record<string, MetadataField> = {
-  public: 'publicMetadata',
-  private: 'privateMetadata',
-  unsafe: 'unsafeMetadata',
-};
-
-export interface ExportSettings {
-  userKey: UserKeyKind;
-  /** Metadata kinds written for every user (even when `{}`, so they are managed). */
-  metadata: readonly MetadataField[];
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Object keys sorted at every level: Clerk does not promise to keep key order, and the file must be stable. */
-function sortKeys(value: JsonValue): JsonValue {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value === 'object' && value !== null) {
-    const out: JsonObject = {};
-    for (const key of Object.keys(value).sort(compareStrings)) setOwn(out, key, sortKeys(value[key] as JsonValue));
-    return out;
-  }
-  return value;
-}
-
-/**
- * Manifest strings interpolate `${VAR}`; a live value holding `${` must come back unchanged, so it is written as the
- * manifest's escape `$${` (src/manifest interpolation: "`$${` for a literal `${`").
- */
-function escapeInterpolation(value: JsonValue): JsonValue {
-  // A replacer function: in a replacement string `$$` would itself mean one `$`.
-  if (typeof value === 'string') return value.replaceAll('${', () => '$${');
-  if (Array.isArray(value)) return value.map(escapeInterpolation);
-  if (typeof value === 'object' && value !== null) {
-    const out: JsonObject = {};
-    for (const [key, item] of Object.entries(value)) setOwn(out, key, escapeInterpolation(item));
-    return out;
-  }
-  return value;
-}
-
-function isManagedMark(value: JsonValue | undefined): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  const expected = Object.entries(MANAGED_MARK_VALUE);
-  return keys.length === expected.length && expected.every(([key, wanted]) => value[key] === wanted);
-}
-
-/** Primary first, then the rest in a stable order. */
-function primaryFirst<T extends { id: string }>(
-  items: readonly T[],
-  primaryId: string | null,
-  text: (item: T) => string,
-) {
-  const primary = items.find((item) => item.id === primaryId);
-  const rest = items.filter((item) => item !== primary).sort((a, b) => compareStrings(text(a), text(b)));
-  return (primary ? [primary, ...rest] : rest).map(text);
-}
-
-function emailsOf(user: LiveUser): string[] {
-  return primaryFirst(user.emailAddresses, user.primaryEmailAddressId, (email) => email.emailAddress.toLowerCase());
-}
-
-/** The user's key for `userKey`, or null when it lacks that field (it cannot be exported under that key). */
-export function exportKey(user: LiveUser, userKey: UserKeyKind): string | null {
-  if (userKey === 'externalId') return user.externalId;
-  if (userKey === 'username') return user.username;
-  return emailsOf(user)[0] ?? null;
-}
-
-/**
- * One manifest user: the key field first, then the fields in manifest order. Every field the export read is written,
- * empty ones included (no address: `[]`, no username or name: `null`, `banned: false`, `locked: false`), so the
- * exported file manages what it exported: a later ban, lock, name or address added in the dashboard is drift. The
- * external id is the one exception: the manifest has no "none" for it, so a user without one leaves it unmanaged.
- * The ownership mark is stripped from private metadata (the planner keeps it on its own, so the exported file still
- * plans to no changes).
- */
-export function exportUser(
-  user: LiveUser,
-  settings: ExportSettings,
-  memberships: readonly { org: string; role: string }[],
-): JsonObject {
-  const out: JsonObject = {};
-  if (user.externalId !== null) out.externalId = user.externalId;
-  out.emailAddresses = emailsOf(user);
-  out.phoneNumbers = primaryFirst(user.phoneNumbers, user.primaryPhoneNumberId, (phone) => phone.phoneNumber);
-  out.username = user.username;
-  out.firstName = user.firstName;
-  out.lastName = user.lastName;
-  for (const field of settings.metadata) {
-    let value: JsonObject = user[field];
-    if (field === 'privateMetadata' && isManagedMark(value[MANAGED_MARK_KEY])) {
-      const { [MANAGED_MARK_KEY]: _mark, ...rest } = value;
-      value = rest;
-    }
-    out[field] = sortKeys(value);
-  }
-  out.banned = user.banned;
-  out.locked = user.locked;
-  if (memberships.length > 0) out.memberships = memberships.map((m) => ({ org: m.org, role: m.role }));
-  return out;
-}
-
-function yaml(value: JsonValue): string {
-  // lineWidth 0: never fold long strings, so a value is always on the lines one expects.
-  return stringify(escapeInterpolation(value), { lineWidth: 0 });
-}
-
-function indent(text: string): string {
-  // Indenting every line (block scalars included) by the same amount keeps the YAML meaning unchanged.
-  return text
-    .split('\n')
-    .map((line) => (line === '' ? line : `  ${line}`))
-    .join('\n');
-}
 
 // ---- output: stdout or an atomically replaced file, written in chunks ----
 
@@ -244,69 +115,6 @@ function buffered(sink: Sink, size = 64 * 1024): Sink & { flush(): Promise<void>
   };
 }
 
-// ---- reading ----
-
-// ---- organization keys ----
-
-const KEY_SHAPE = new RegExp(SLUG_PATTERN);
-
-/** A manifest key made from a name: lower-case letters and digits, other runs become `-` ("Acme Inc." -> acme-inc). */
-export function keyFromName(name: string): string {
-  const key = name
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '') // accents, split off by NFKD: é -> e
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return key === '' ? 'org' : key;
-}
-
-/**
- * Each organization's manifest key, by organization id, as the planner will match it back (docs/manifest.md, "How
- * organizations are identified"): its clerk-sync mark, else its slug, else a key made from its name (which the
- * planner finds by name and marks). Keys are unique: one already taken goes to the next rule, and a key made from a
- * name gets `-2`, `-3`... Marks are placed first, then slugs, then names, each in the order given (oldest first).
- */
-export function organizationKeys(orgs: readonly LiveOrganization[]): Map<string, string> {
-  const keys = new Map<string, string>();
-  const taken = new Set<string>();
-  const claim = (org: LiveOrganization, key: string | null): void => {
-    if (key === null || keys.has(org.id) || taken.has(key) || !KEY_SHAPE.test(key)) return;
-    keys.set(org.id, key);
-    taken.add(key);
-  };
-  for (const org of orgs) claim(org, org.key);
-  for (const org of orgs) claim(org, org.slug);
-  for (const org of orgs) {
-    if (keys.has(org.id)) continue;
-    const base = keyFromName(org.name);
-    let key = base;
-    for (let n = 2; taken.has(key); n += 1) key = `${base}-${n}`;
-    claim(org, key);
-  }
-  return keys;
-}
-
-/**
- * What a plan of the exported file will make of its organizations (the planner's own matching, against every live
- * organization): the keys found only by name (the plan marks them) and the keys it refuses as ambiguous.
- */
-export function exportedMatching(
-  exported: readonly { org: LiveOrganization; key: string }[],
-  all: readonly LiveOrganization[],
-): { byName: string[]; ambiguous: string[] } {
-  const declared = exported.map(({ org, key }) => ({
-    slug: key,
-    name: org.name,
-    source: { file: '(export)', line: 1, column: 1 },
-  }));
-  const { matches, unresolved } = matchOrganizations(declared, all);
-  return {
-    byName: matches.filter((match) => match.by === 'name').map((match) => match.desired.slug),
-    ambiguous: [...unresolved].sort(compareStrings),
-  };
-}
-
 function parseUserKey(raw: string | undefined): UserKeyKind {
   if (raw === undefined) return 'externalId';
   const found = USER_KEYS.find((key) => key === raw);
@@ -327,20 +135,15 @@ export function parseIncludeMetadata(raw: readonly string[]): MetadataField[] {
     fields.add(field);
   }
   // Manifest order, whatever order the flag listed them in.
-  return (['publicMetadata', 'privateMetadata', 'unsafeMetadata'] as const).filter((field) => fields.has(field));
+  return METADATA_FIELDS.filter((field) => fields.has(field));
 }
 
-interface ExportResult {
-  users: number;
-  organizations: number;
-  skipped: number;
-}
-
-/** The organizations to export, each with its key. */
-export interface ExportedOrganization {
-  org: LiveOrganization;
-  key: string;
-}
+const USER_KEYS: readonly UserKeyKind[] = ['externalId', 'emailAddress', 'username'];
+const METADATA_KINDS: Record<string, MetadataField> = {
+  public: 'publicMetadata',
+  private: 'privateMetadata',
+  unsafe: 'unsafeMetadata',
+};
 
 /** Writes the whole manifest to `sink`, one user at a time. */
 async function writeManifest(
@@ -349,46 +152,9 @@ async function writeManifest(
   settings: ExportSettings,
   sink: Sink,
 ): Promise<ExportResult> {
-  const organizations = [...exported].sort((a, b) => compareStrings(a.key, b.key));
-  const keyById = new Map(organizations.map(({ org, key }) => [org.id, key]));
-  const membershipsByUser = new Map<string, LiveMembership[]>();
-  for (const membership of live.memberships) {
-    if (!keyById.has(membership.organizationId)) continue;
-    const list = membershipsByUser.get(membership.userId) ?? [];
-    list.push(membership);
-    membershipsByUser.set(membership.userId, list);
-  }
-  const keyed: { key: string; user: LiveUser }[] = [];
-  let skipped = 0;
-  for (const user of live.users) {
-    const key = exportKey(user, settings.userKey);
-    if (key === null) skipped += 1;
-    else keyed.push({ key, user });
-  }
-  keyed.sort((a, b) => compareStrings(a.key, b.key) || compareStrings(a.user.id, b.user.id));
-
-  let head = `# yaml-language-server: $schema=${MANIFEST_SCHEMA_URL}\n`;
-  head += `# Exported by clerk-sync export: ${plural(keyed.length, 'user')}, ${plural(organizations.length, 'organization')}.\n`;
-  head += '# prune is off: applying this file never deletes a user it does not list. No secrets are exported.\n';
-  head +=
-    '# Every field written is managed, empty ones too (banned: false, firstName: null): delete one to unmanage it.\n';
-  head += yaml({
-    apiVersion: 'clerk-sync/v1',
-    settings: { userKey: settings.userKey, prune: false, metadataMode: 'replace' },
-  });
-  head +=
-    organizations.length === 0
-      ? 'organizations: []\n'
-      : `organizations:\n${indent(yaml(organizations.map(({ org, key }) => ({ slug: key, name: org.name }))))}`;
-  head += keyed.length === 0 ? 'users: []\n' : 'users:\n';
-  await sink.write(head);
-  for (const { user } of keyed) {
-    const memberships = (membershipsByUser.get(user.id) ?? [])
-      .map((m) => ({ org: keyById.get(m.organizationId) ?? '', role: m.role }))
-      .sort((a, b) => compareStrings(a.org, b.org));
-    await sink.write(indent(yaml([exportUser(user, settings, memberships)])));
-  }
-  return { users: keyed.length, organizations: organizations.length, skipped };
+  const manifest = exportManifest(live, exported, settings);
+  for (const chunk of manifest.chunks()) await sink.write(chunk);
+  return manifest;
 }
 
 const SKIP_HINT: Record<UserKeyKind, string> = {

@@ -240,7 +240,10 @@ function touchedIds(operations: readonly Operation[]): ObjectVersionIds {
   const ids: ObjectVersionIds = { users: [], organizations: [], memberships: [] };
   for (const op of operations) {
     if ('user' in op && op.user.userId !== null) ids.users.push(op.user.userId);
-    if (op.type === 'update_organization' && op.org.organizationId !== null)
+    if (
+      (op.type === 'update_organization' || op.type === 'update_organization_metadata') &&
+      op.org.organizationId !== null
+    )
       ids.organizations.push(op.org.organizationId);
     if (
       (op.type === 'update_membership_role' || op.type === 'delete_membership') &&
@@ -266,7 +269,7 @@ async function notGone(client: ClerkClient, left: readonly Operation[]): Promise
   return left.filter((op) => {
     if ('user' in op && op.user.userId !== null && versions.users[op.user.userId] === 'deleted') return false;
     if (
-      op.type === 'update_organization' &&
+      (op.type === 'update_organization' || op.type === 'update_organization_metadata') &&
       op.org.organizationId !== null &&
       versions.organizations[op.org.organizationId] === 'deleted'
     )
@@ -290,7 +293,7 @@ function unversioned(saved: Plan, operations: readonly Operation[]): string[] {
     if ('user' in op && op.user.userId !== null && !Object.hasOwn(saved.liveVersions.users, op.user.userId))
       missing.push(op.id);
     else if (
-      op.type === 'update_organization' &&
+      (op.type === 'update_organization' || op.type === 'update_organization_metadata') &&
       op.org.organizationId !== null &&
       !Object.hasOwn(saved.liveVersions.organizations, op.org.organizationId)
     )

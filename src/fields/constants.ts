@@ -1,9 +1,12 @@
 // Domain constants every stage shares: the managed fields' names and the marks clerk-sync writes.
 
 import type { LiveInstance, MetadataField } from '../model/index.ts';
+import { USER_FIELDS } from './user-fields.ts';
 
-/** The three metadata objects of a user, in display order. */
-export const METADATA_FIELDS: readonly MetadataField[] = ['publicMetadata', 'privateMetadata', 'unsafeMetadata'];
+/** The metadata objects of a user, in display order (the metadata rows of the user table). */
+export const METADATA_FIELDS: readonly MetadataField[] = USER_FIELDS.filter((row) => row.kind === 'metadata').map(
+  (row) => row.name,
+);
 
 /**
  * What a plan assumes when it has not read the instance's settings (tests, undo): everything allowed, no limits.

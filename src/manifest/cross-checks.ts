@@ -8,6 +8,9 @@
 import { isScalar, type Node } from 'yaml';
 import { InternalError } from '../errors.ts';
 import { MANAGED_MARK_KEY, METADATA_FIELDS } from '../fields/constants.ts';
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
+import { USER_FIELDS, USER_PROFILE_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
+import { manifestValue } from '../fields/values.ts';
 import type {
   DesiredMembership,
   DesiredOrganization,
@@ -17,6 +20,7 @@ import type {
   JsonObject,
   ManifestSettings,
   MetadataMode,
+  SourcePositions,
   SourceRef,
   UserKeyKind,
 } from '../model/index.ts';
@@ -109,6 +113,9 @@ class Checker {
   readonly settings: ManifestSettings;
   readonly organizations: DesiredOrganization[] = [];
   readonly users: DesiredUser[] = [];
+  /** Per desired user (same order as `users`): how its positions are found, and its item's offset. */
+  readonly userPositions: FieldPositions[] = [];
+  readonly userStarts: number[] = [];
   private readonly orgSlugs = new Map<string, SourceRef>();
   /**
    * Each value seen, mapped to an entry number; the entry's user and position in its list are in the two arrays
@@ -199,11 +206,18 @@ class Checker {
           return;
         }
         this.orgSlugs.set(entry.slug, ref);
-        this.organizations.push({
+        const base = ['organizations', String(index)];
+        this.checkMetadata(file, entry, base, ORGANIZATION_METADATA_FIELDS);
+        const org: DesiredOrganization = {
           slug: entry.slug,
           name: typeof entry.name === 'string' ? entry.name : '',
           source: ref,
-        });
+        };
+        for (const { name } of ORGANIZATION_METADATA_FIELDS) {
+          const value = entry[name];
+          if (isData(value)) org[name] = value as JsonObject;
+        }
+        this.organizations.push(org);
       });
     }
   }
@@ -396,24 +410,28 @@ class Checker {
     const password = this.passwordOf(file, user, base);
 
     if (key === undefined) return;
-    const desired: DesiredUser = new ManifestUser(key, userRef, positions, start ?? 0);
-    if (typeof user.externalId === 'string') desired.externalId = user.externalId;
+    const desired: DesiredUser = { key, source: userRef };
     // The read lists themselves when they hold only strings (nearly always): no copy per user.
     if (emails) desired.emailAddresses = onlyStrings(emails);
     if (phones) desired.phoneNumbers = onlyStrings(phones);
-    for (const field of ['username', 'firstName', 'lastName'] as const) {
-      const value = user[field];
-      if (typeof value === 'string' || value === null) desired[field] = value;
+    const profile: Partial<Record<UserProfileField, string | null>> = desired;
+    for (const row of USER_PROFILE_FIELDS) {
+      const value = manifestValue(row.kind, user[row.name]);
+      if (value !== undefined) profile[row.name] = value;
     }
     if (password) desired.password = password;
     for (const field of METADATA_FIELDS) {
       const value = user[field];
       if (isData(value)) desired[field] = value as JsonObject;
     }
-    if (typeof user.banned === 'boolean') desired.banned = user.banned;
-    if (typeof user.locked === 'boolean') desired.locked = user.locked;
+    for (const row of FLAG_ROWS) {
+      const value = user[row.name];
+      if (typeof value === 'boolean') desired[row.name] = value;
+    }
     if (memberships) desired.memberships = memberships;
     this.users.push(desired);
+    this.userPositions.push(positions);
+    this.userStarts.push(start ?? 0);
   }
 
   /** Positions of a user's fields and list items, read from the yaml package's tree. */
@@ -423,7 +441,7 @@ class Checker {
       const located = locate(file, [...base, field]);
       sources[field] = sourceRef(file, located?.node ?? located?.key);
       const value = user[field];
-      if (Array.isArray(value) && (field === 'emailAddresses' || field === 'phoneNumbers' || field === 'memberships')) {
+      if (Array.isArray(value) && LIST_FIELDS.includes(field)) {
         value.forEach((_, position) => {
           sources[`${field}.${position}`] = sourceRef(file, locate(file, [...base, field, String(position)])?.node);
         });
@@ -475,7 +493,7 @@ class Checker {
         continue;
       }
       orgs?.set(slug, position);
-      // No source of its own: its position is the user's fieldSources[`memberships.N`] (computed when asked for).
+      // No source of its own: its position is the user's `memberships.N` in DesiredState.positions (when asked for).
       // The entry read is kept when it is exactly { org, role } (nearly always): no copy per membership.
       if (isMembershipShape(entry)) {
         result.push(entry);
@@ -488,10 +506,17 @@ class Checker {
     return !copied && result.length === list.length ? (list as DesiredMembership[]) : result;
   }
 
-  private checkMetadata(file: ParsedFile, user: Data, base: string[]): void {
-    for (const field of METADATA_FIELDS) {
-      const value = user[field];
+  /** The reserved mark key and the size cap, for a user's or an organization's metadata fields. */
+  private checkMetadata(
+    file: ParsedFile,
+    owner: Data,
+    base: string[],
+    rows: readonly { readonly name: string }[] = USER_METADATA_ROWS,
+  ): void {
+    for (const { name: field } of rows) {
+      const value = owner[field];
       if (!isData(value)) continue;
+      // The same key holds the user mark and the organization mark (src/fields/constants.ts).
       if (field === 'privateMetadata' && Object.hasOwn(value, MANAGED_MARK_KEY)) {
         this.error(file, spanAt(file, [...base, field, MANAGED_MARK_KEY], 'key'), {
           code: 'reserved_metadata_key',
@@ -543,7 +568,13 @@ class Checker {
   }
 }
 
-const LIST_FIELDS = ['emailAddresses', 'phoneNumbers', 'memberships'] as const;
+const USER_METADATA_ROWS = USER_FIELDS.filter((row) => row.kind === 'metadata');
+const FLAG_ROWS = USER_FIELDS.filter((row) => row.kind === 'flag');
+
+/** Fields whose items have positions of their own (`emailAddresses.1`). */
+const LIST_FIELDS: readonly string[] = USER_FIELDS.filter(
+  (row) => row.kind === 'identifierList' || row.kind === 'memberships',
+).map((row) => row.name);
 
 /** An ASCII capital, or a non-ASCII character (which may lower-case): then toLowerCase decides. */
 function mayHaveUpperCase(text: string): boolean {
@@ -587,27 +618,31 @@ interface FieldPositions {
 }
 
 /**
- * A desired user read from a manifest. fieldSources is a getter on the prototype that computes the positions when
- * read, from private fields (never in output or comparisons): the file's FieldPositions, shared by its users, and
- * the item's offset. Not a getter in an object literal: V8 keeps accessors in the object's map, so a different
- * getter function per object put each of 100,000 users in dictionary mode, about 1 KB per user (heap snapshot,
- * BENCHMARKS.md); and not a closure per user either (about 120 bytes each with its context).
+ * The positions of a manifest's users, computed for one user when asked (its file's FieldPositions and its item's
+ * offset) and kept for the last user only, so the planner's several lookups for one user compute them once. No object
+ * per user and an index by key built on the first lookup: most plans never ask (docs/performance.md).
  */
-class ManifestUser {
-  readonly key: string;
-  readonly source: SourceRef;
-  readonly #positions: FieldPositions;
-  readonly #start: number;
+class ManifestPositions implements SourcePositions {
+  readonly #users: readonly DesiredUser[];
+  readonly #positions: readonly FieldPositions[];
+  readonly #starts: readonly number[];
+  #index: Map<string, number> | undefined;
+  #last: { key: string; sources: Record<string, SourceRef> } | undefined;
 
-  constructor(key: string, source: SourceRef, positions: FieldPositions, start: number) {
-    this.key = key;
-    this.source = source;
+  constructor(users: readonly DesiredUser[], positions: readonly FieldPositions[], starts: readonly number[]) {
+    this.#users = users;
     this.#positions = positions;
-    this.#start = start;
+    this.#starts = starts;
   }
 
-  get fieldSources(): Record<string, SourceRef> {
-    return this.#positions.at(this.#start);
+  user(key: string): Readonly<Record<string, SourceRef>> | undefined {
+    if (this.#last?.key === key) return this.#last.sources;
+    this.#index ??= new Map(this.#users.map((user, index) => [user.key, index]));
+    const index = this.#index.get(key);
+    if (index === undefined) return undefined;
+    const sources = (this.#positions[index] as FieldPositions).at(this.#starts[index] as number);
+    this.#last = { key, sources };
+    return sources;
   }
 }
 
@@ -679,6 +714,10 @@ export function buildDesiredState(
       organizations: checker.organizations,
       users: checker.users,
       files: [...fileNames],
+      // Nothing to point at without users.
+      ...(checker.users.length === 0
+        ? {}
+        : { positions: new ManifestPositions(checker.users, checker.userPositions, checker.userStarts) }),
       ...(fromEnvironment.length === 0 ? {} : { fromEnvironment }),
     },
     diagnostics: checker.diagnostics,

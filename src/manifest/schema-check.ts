@@ -4,6 +4,7 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isScalar } from 'yaml';
+import { TIMESTAMP_PATTERN } from '../fields/values.ts';
 import { diagnosticAt, locate, type ParsedFile, pointerSegments, spanAt } from './positions.ts';
 import {
   IGNORE_PATTERN,
@@ -123,6 +124,12 @@ function patternProblem(error: ErrorObject, context: ErrorContext): { code: stri
       return {
         code: 'invalid_slug',
         message: `organization slug ${context.shown} may only contain lower-case letters, digits and "-"`,
+      };
+    case TIMESTAMP_PATTERN:
+      return {
+        code: 'invalid_timestamp',
+        message: `${field} ${context.shown} is not an RFC 3339 date-time`,
+        hint: 'Write a date, T, a time and a zone, like "2024-05-01T12:00:00Z" or "2024-05-01T14:00:00+02:00".',
       };
     case IGNORE_PATTERN:
       return { code: 'invalid_ignore_path', ...ignorePathProblem(`ignore path ${context.shown}`, value) };

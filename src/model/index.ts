@@ -38,8 +38,8 @@ export interface DesiredMembership {
   org: string;
   role: string;
   /**
-   * Absent for memberships read from a manifest: their position is their user's fieldSources[`memberships.N`],
-   * computed only when a message needs it (a position per membership cost memory at 150,000 memberships).
+   * Absent for memberships read from a manifest: their position is DesiredState.positions' `memberships.N` of their
+   * user, computed only when a message needs it (a position per membership cost memory at 150,000 memberships).
    */
   source?: SourceRef;
 }
@@ -61,6 +61,8 @@ export interface DesiredUser {
   username?: string | null;
   firstName?: string | null;
   lastName?: string | null;
+  /** ISO 8601 in UTC (normalised on load, so equal instants compare equal). */
+  legalAcceptedAt?: string;
   password?: DesiredPassword;
   publicMetadata?: JsonObject;
   privateMetadata?: JsonObject;
@@ -68,17 +70,26 @@ export interface DesiredUser {
   banned?: boolean;
   locked?: boolean;
   memberships?: DesiredMembership[];
-  /**
-   * Positions of individual fields, for plan errors that point at a line (`emailAddresses.0` -> ref). A user read
-   * from a manifest computes them on each read (a getter): read it once where several are needed.
-   */
-  fieldSources?: Record<string, SourceRef>;
+}
+
+/**
+ * Where each desired user's fields were declared, for plan errors that point at a line (`emailAddresses.0` -> ref).
+ * Kept beside the users, not in them: a manifest computes a user's positions only when asked (re-reading its item),
+ * since a position object per field of 100,000 users would cost memory for the few a message names.
+ */
+export interface SourcePositions {
+  /** The positions of the fields and list items (`memberships.1`) of the user with this key, if known. */
+  user(key: string): Readonly<Record<string, SourceRef>> | undefined;
 }
 
 export interface DesiredOrganization {
   slug: string;
   name: string;
   source: SourceRef;
+  /** Absent: unmanaged; replaced or merged per settings.metadataMode, like a user's. */
+  publicMetadata?: JsonObject;
+  /** Never holds the mark key (ORG_MARK_KEY): the manifest may not declare it. */
+  privateMetadata?: JsonObject;
 }
 
 export interface ManifestSettings {
@@ -95,6 +106,8 @@ export interface DesiredState {
   users: DesiredUser[];
   /** The manifest files, in load order (for fingerprints and messages). */
   files: string[];
+  /** Field positions of the users, looked up when a message needs one; absent for states built in memory. */
+  positions?: SourcePositions;
   /**
    * Every manifest string that took a value from the environment (`${VAR}`), resolved: in memory only. Renderings
    * show these by reference (src/plan/redact.ts); absent when none did.
@@ -135,6 +148,8 @@ export interface LiveUser {
   username: string | null;
   firstName: string | null;
   lastName: string | null;
+  /** ISO 8601 in UTC; read from the API as unix ms. */
+  legalAcceptedAt: string | null;
   publicMetadata: JsonObject;
   privateMetadata: JsonObject;
   unsafeMetadata: JsonObject;
@@ -156,6 +171,9 @@ export interface LiveOrganization {
   name: string;
   /** The manifest key clerk-sync recorded in the organization's private metadata (ORG_MARK_KEY), if any. */
   key: string | null;
+  publicMetadata: JsonObject;
+  /** With clerk-sync's mark, when it carries one. */
+  privateMetadata: JsonObject;
   /** The organization's own member limit; 0 = the instance default (LiveInstance.maxAllowedMemberships). */
   maxAllowedMemberships: number;
   updatedAt: number;

@@ -1,6 +1,7 @@
 // createPlan: (desired state, live snapshot, options) -> ordered plan, errors and safety refusals. Pure and
 // deterministic: no I/O, no clock, no randomness; input array order never changes the output.
 
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import type {
   DesiredState,
   JsonObject,
@@ -8,14 +9,13 @@ import type {
   LiveMembership,
   LiveOrganization,
   LiveSnapshot,
-  SourceRef,
+  SourcePositions,
 } from '../model/index.ts';
+import { planCreateOrganization, planUpdateOrganization } from './diff-organization.ts';
 import {
-  fieldSourcesOnce,
   hasManagedMark,
   liveUserLabel,
   membershipSource,
-  opSource,
   planCreateUser,
   planUpdateUser,
   type UserDiffContext,
@@ -69,52 +69,21 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   const operations: Operation[] = [];
   const createdOrgKeys = new Set<string>();
   for (const { desired: org, live: current, by } of orgIdentity.matches) {
-    if (!current) {
-      createdOrgKeys.add(org.slug);
-      operations.push({
-        id: `create_organization:${org.slug}`,
-        type: 'create_organization',
-        org: { slug: org.slug, organizationId: null },
-        name: org.name,
-        slug: live.instance.slugsEnabled ? org.slug : null,
-        dependsOn: [],
-        source: opSource(org.source),
-      });
+    if (current) {
+      operations.push(...planUpdateOrganization(org, current, by, settings, ignore));
       continue;
     }
-    // Adopted by its unique name: marked, so a rename (of either side) never loses it. A slug is identity enough.
-    if (by === 'name' && current.key === null) {
-      operations.push({
-        id: `mark_organization:${org.slug}`,
-        type: 'mark_organization',
-        org: { slug: org.slug, organizationId: current.id },
-        name: current.name,
-        matchedBy: 'name',
-        dependsOn: [],
-        source: opSource(org.source),
-      });
-    }
-    if (current.name !== org.name && !ignore.fields.has('organizations.name')) {
-      operations.push({
-        id: `update_organization:${org.slug}`,
-        type: 'update_organization',
-        org: { slug: org.slug, organizationId: current.id },
-        changes: { name: { before: current.name, after: org.name } },
-        dependsOn: [],
-        source: opSource(org.source),
-      });
-    }
+    createdOrgKeys.add(org.slug);
+    operations.push(planCreateOrganization(org, settings, live.instance.slugsEnabled));
   }
 
   const identity = matchUsers(desired, live);
   errors.push(...identity.errors);
 
   for (const { desired: user } of identity.matches) {
-    let sources: (() => Record<string, SourceRef> | undefined) | undefined;
     for (const membership of user.memberships ?? []) {
       if (declaredKeys.has(membership.org) || liveOrgsByKey.has(membership.org)) continue;
-      sources ??= fieldSourcesOnce(user);
-      const source = membershipSource(user, membership, sources);
+      const source = membershipSource(user, membership, desired.positions);
       errors.push({
         code: 'unknown_organization',
         message: `manifest user "${user.key}" is a member of organization "${membership.org}", which is neither declared nor live`,
@@ -124,7 +93,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     }
   }
 
-  const unsetPasswords = unsetPasswordError(identity.matches);
+  const unsetPasswords = unsetPasswordError(identity.matches, desired.positions);
   if (unsetPasswords) errors.push(unsetPasswords);
 
   const liveMembershipsByUser = new Map<string, LiveMembership[]>();
@@ -141,6 +110,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     liveOrgKeysById: new Map([...liveOrgsByKey].map(([key, org]) => [org.id, key])),
     liveMembershipsByUser,
     createdOrgKeys,
+    positions: desired.positions,
   };
   for (const match of identity.matches) {
     operations.push(
@@ -260,11 +230,10 @@ function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
 export function fingerprintDesired(desired: DesiredState): string {
   const users = sortedBy(desired.users, (user) => user.key).map((user) => {
     const { password, memberships } = user;
-    // Copied key by key: fieldSources may be a lazy getter (manifest/cross-checks.ts) that must not run for all users.
     const out: JsonObject = {};
     const fields = user as unknown as Record<string, JsonValue>;
     for (const key of Object.keys(user)) {
-      if (key === 'source' || key === 'fieldSources' || key === 'password' || key === 'memberships') continue;
+      if (key === 'source' || key === 'password' || key === 'memberships') continue;
       out[key] = fields[key] as JsonValue;
     }
     if (password) out.password = { ...password.source };
@@ -273,10 +242,15 @@ export function fingerprintDesired(desired: DesiredState): string {
   });
   const canonical: JsonValue = {
     settings: { ...desired.settings, ignore: [...desired.settings.ignore].sort(compareStrings) },
-    organizations: sortedBy(desired.organizations, (org) => org.slug).map((org) => ({
-      slug: org.slug,
-      name: org.name,
-    })),
+    organizations: sortedBy(desired.organizations, (org) => org.slug).map((org) => {
+      const out: JsonObject = { slug: org.slug, name: org.name };
+      // Only declared fields: a manifest without organization metadata keeps the fingerprint it always had.
+      for (const { name } of ORGANIZATION_METADATA_FIELDS) {
+        const value = org[name];
+        if (value !== undefined) out[name] = value;
+      }
+      return out;
+    }),
     users,
   };
   return canonicalSha256(canonical);
@@ -310,7 +284,10 @@ const LISTED_USERS = 10;
  * Passwords are create-only, so an unset `password: ${VAR}` matters only for a user this plan creates: one error
  * for all of them, naming the users and the variables (never a value).
  */
-function unsetPasswordError(matches: readonly UserMatch[]): PlanDiagnostic | undefined {
+function unsetPasswordError(
+  matches: readonly UserMatch[],
+  positions: SourcePositions | undefined,
+): PlanDiagnostic | undefined {
   const created = matches.filter(({ desired, live }) => !live && desired.password?.unset === true);
   const [first] = created;
   if (first === undefined) return undefined;
@@ -321,7 +298,7 @@ function unsetPasswordError(matches: readonly UserMatch[]): PlanDiagnostic | und
   ];
   const names = created.slice(0, LISTED_USERS).map(({ desired }) => desired.key);
   const more = created.length > LISTED_USERS ? ` and ${created.length - LISTED_USERS} more` : '';
-  const source = fieldSourcesOnce(first.desired)()?.password ?? first.desired.source;
+  const source = positions?.user(first.desired.key)?.password ?? first.desired.source;
   const whose = created.length === 1 ? 'the password of the user' : `the passwords of the ${created.length} users`;
   return {
     code: 'unset_variable',

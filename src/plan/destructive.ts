@@ -2,10 +2,13 @@
 // roles before and after, the metadata before and the request body), never from a flag stored with it: the planner,
 // undo, the phase order, the production guard and the apply barrier all ask these functions.
 
-import { METADATA_FIELDS } from '../fields/constants.ts';
-import type { JsonObject, JsonValue, MetadataField } from '../model/index.ts';
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
+import { USER_FIELDS } from '../fields/user-fields.ts';
+import type { JsonObject, JsonValue } from '../model/index.ts';
 import { isJsonObject, mergeMetadata } from './json-values.ts';
-import type { UpdateMetadataOp } from './types.ts';
+import type { MetadataChange, UpdateMetadataOp, UpdateOrganizationMetadataOp } from './types.ts';
+
+const USER_METADATA_ROWS = USER_FIELDS.filter((row) => row.kind === 'metadata');
 
 /** The role with admin permissions: `org:admin` for now (custom roles' permissions are not read; issue 13). */
 export const ADMIN_ROLE = 'org:admin';
@@ -18,12 +21,6 @@ export const ADMIN_ROLE = 'org:admin';
 export function lowersPrivileges(before: string, after: string): boolean {
   return before !== after && after !== ADMIN_ROLE;
 }
-
-const BODY_KEY: Record<MetadataField, 'public_metadata' | 'private_metadata' | 'unsafe_metadata'> = {
-  publicMetadata: 'public_metadata',
-  privateMetadata: 'private_metadata',
-  unsafeMetadata: 'unsafe_metadata',
-};
 
 /** True when a key `before` holds (at any depth) is gone from `after`; a list is one value, not keys. */
 function dropsKeys(before: JsonObject, after: JsonValue | undefined): boolean {
@@ -38,14 +35,18 @@ function dropsKeys(before: JsonObject, after: JsonValue | undefined): boolean {
 /**
  * The metadata kinds in which the update removes a key or wipes the object (`privateMetadata: {}` in replace mode),
  * judged from the before-image and what the request sends: in replace mode the body replaces the whole object, in
- * merge mode it is deep merged and a null deletes (Clerk's PATCH /users/{id}/metadata). A non-empty body for a kind
+ * merge mode it is deep merged and a null deletes (Clerk's PATCH /users/{id}/metadata and
+ * /organizations/{id}/metadata). A non-empty body for a kind
  * without its before-image cannot be judged and counts as removing.
  */
-export function metadataRemovals(op: UpdateMetadataOp): MetadataField[] {
-  const removed: MetadataField[] = [];
-  for (const field of METADATA_FIELDS) {
-    const change = op.changes[field];
-    const body = op.body[BODY_KEY[field]];
+export function metadataRemovals(op: UpdateMetadataOp | UpdateOrganizationMetadataOp): string[] {
+  const removed: string[] = [];
+  const rows = op.type === 'update_metadata' ? USER_METADATA_ROWS : ORGANIZATION_METADATA_FIELDS;
+  const changes: Partial<Record<string, MetadataChange>> = op.changes;
+  const bodies: Partial<Record<string, JsonObject>> = op.body;
+  for (const { name: field, wire } of rows) {
+    const change = changes[field];
+    const body = bodies[wire];
     if (change === undefined && body === undefined) continue;
     let removes = change !== undefined && dropsKeys(change.before, change.after);
     if (!removes && body !== undefined) {
@@ -57,6 +58,6 @@ export function metadataRemovals(op: UpdateMetadataOp): MetadataField[] {
   return removed;
 }
 
-export function removesMetadata(op: UpdateMetadataOp): boolean {
+export function removesMetadata(op: UpdateMetadataOp | UpdateOrganizationMetadataOp): boolean {
   return metadataRemovals(op).length > 0;
 }

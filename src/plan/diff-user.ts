@@ -4,6 +4,14 @@
 
 import jsonPatch from 'fast-json-patch';
 import { MANAGED_MARK_KEY, MANAGED_MARK_VALUE, METADATA_FIELDS } from '../fields/constants.ts';
+import {
+  isProfileRow,
+  USER_FIELD,
+  USER_FIELDS,
+  USER_PROFILE_FIELDS,
+  type UserFieldName,
+  type UserProfileField,
+} from '../fields/user-fields.ts';
 import type {
   DesiredMembership,
   DesiredUser,
@@ -14,6 +22,7 @@ import type {
   ManifestSettings,
   MetadataField,
   MetadataMode,
+  SourcePositions,
   SourceRef,
 } from '../model/index.ts';
 import { lowersPrivileges } from './destructive.ts';
@@ -26,7 +35,6 @@ import type {
   MetadataChange,
   Operation,
   UpdateMetadataOp,
-  UserProfileField,
   UserRef,
 } from './types.ts';
 
@@ -43,45 +51,23 @@ export interface UserDiffContext {
   liveMembershipsByUser: ReadonlyMap<string, readonly LiveMembership[]>;
   /** Keys of organizations this plan creates. */
   createdOrgKeys: ReadonlySet<string>;
+  /** Where the manifest declared each user's fields (DesiredState.positions). */
+  positions: SourcePositions | undefined;
 }
-
-const METADATA_BODY_KEY = {
-  publicMetadata: 'public_metadata',
-  privateMetadata: 'private_metadata',
-  unsafeMetadata: 'unsafe_metadata',
-} as const;
-
-const PROFILE_FIELDS: readonly UserProfileField[] = ['externalId', 'username', 'firstName', 'lastName'];
 
 export function opSource(ref: SourceRef): { file: string; line: number } {
   return { file: ref.file, line: ref.line };
 }
 
-/**
- * A membership's position: its own, else its user's fieldSources entry (manifest-read memberships), else the user's.
- * `sources` reads the user's fieldSources at most once (they may be computed on each read: manifest/cross-checks.ts).
- */
+/** A membership's position: its own, else its user's `memberships.N` (manifest-read memberships), else the user's. */
 export function membershipSource(
   desired: DesiredUser,
   membership: DesiredMembership,
-  sources: () => Record<string, SourceRef> | undefined,
+  positions: SourcePositions | undefined,
 ): SourceRef {
   if (membership.source) return membership.source;
   const position = desired.memberships?.indexOf(membership) ?? -1;
-  return sources()?.[`memberships.${position}`] ?? desired.source;
-}
-
-/** Reads a user's fieldSources on the first call only (a manifest user computes them on each read). */
-export function fieldSourcesOnce(desired: DesiredUser): () => Record<string, SourceRef> | undefined {
-  let read = false;
-  let sources: Record<string, SourceRef> | undefined;
-  return () => {
-    if (!read) {
-      sources = desired.fieldSources;
-      read = true;
-    }
-    return sources;
-  };
+  return positions?.user(desired.key)?.[`memberships.${position}`] ?? desired.source;
 }
 
 export function hasManagedMark(privateMetadata: JsonObject): boolean {
@@ -120,37 +106,63 @@ export function userRef(desired: DesiredUser, live: LiveUser | null): UserRef {
 
 // ---- create ----
 
-/** POST /users takes profile, addresses, metadata and banned/locked at once (clerk-api-notes.md §3.4). */
-export function planCreateUser(desired: DesiredUser, context: UserDiffContext): Operation[] {
-  const { settings } = context;
-  const attributes: CreateUserAttributes = {};
-  const externalId = desired.externalId ?? (settings.userKey === 'externalId' ? desired.key : undefined);
-  if (externalId !== undefined) attributes.externalId = externalId;
-  const emails = desired.emailAddresses ?? (settings.userKey === 'emailAddress' ? [desired.key] : undefined);
-  if (emails !== undefined && emails.length > 0) attributes.emailAddresses = [...emails];
-  if (desired.phoneNumbers !== undefined && desired.phoneNumbers.length > 0)
-    attributes.phoneNumbers = [...desired.phoneNumbers];
-  const username =
-    desired.username !== undefined ? desired.username : settings.userKey === 'username' ? desired.key : undefined;
-  if (username !== undefined) attributes.username = username;
-  if (desired.firstName !== undefined) attributes.firstName = desired.firstName;
-  if (desired.lastName !== undefined) attributes.lastName = desired.lastName;
-  for (const field of METADATA_FIELDS) {
-    const declared = desired[field];
-    // In merge mode a declared null means "absent", which is what PATCH would leave (null deletes).
-    const initial =
-      declared === undefined
-        ? undefined
-        : settings.metadataMode === 'merge'
-          ? mergeMetadata({}, declared)
-          : cloneJson(declared);
-    // The ownership mark goes on every user clerk-sync creates, so a later prune may delete it.
-    if (field === 'privateMetadata')
-      attributes.privateMetadata = { ...(initial ?? {}), [MANAGED_MARK_KEY]: markValue() };
-    else if (initial !== undefined) attributes[field] = initial;
+/** The manifest field the user key is read from. */
+function keyField(settings: ManifestSettings): UserFieldName {
+  return settings.userKey === 'emailAddress' ? 'emailAddresses' : settings.userKey;
+}
+
+/** What POST /users sets, field by field in manifest order; the key field defaults to the key. */
+function createAttributes(desired: DesiredUser, settings: ManifestSettings): CreateUserAttributes {
+  const attributes: Record<string, unknown> = {};
+  const keyed = keyField(settings);
+  for (const row of USER_FIELDS) {
+    if (isProfileRow(row)) {
+      const declared = desired[row.name];
+      const value = declared !== undefined ? declared : keyed === row.name ? desired.key : undefined;
+      if (value !== undefined) attributes[row.name] = value;
+      continue;
+    }
+    switch (row.kind) {
+      case 'identifierList': {
+        const value = desired[row.name] ?? (keyed === row.name ? [desired.key] : undefined);
+        if (value !== undefined && value.length > 0) attributes[row.name] = [...value];
+        break;
+      }
+      case 'metadata': {
+        const declared = desired[row.name];
+        // In merge mode a declared null means "absent", which is what PATCH would leave (null deletes).
+        const initial =
+          declared === undefined
+            ? undefined
+            : settings.metadataMode === 'merge'
+              ? mergeMetadata({}, declared)
+              : cloneJson(declared);
+        // The ownership mark goes on every user clerk-sync creates, so a later prune may delete it.
+        if (row.name === 'privateMetadata')
+          attributes[row.name] = { ...(initial ?? {}), [MANAGED_MARK_KEY]: markValue() };
+        else if (initial !== undefined) attributes[row.name] = initial;
+        break;
+      }
+      case 'flag':
+        // false is what a new user is: only true is sent.
+        if (desired[row.name] === true) attributes[row.name] = true;
+        break;
+      case 'secret':
+      case 'memberships':
+        // Passwords go by reference (CreateUserOp.password); memberships are their own operations.
+        break;
+      default: {
+        const unreachable: never = row;
+        throw new Error(`unhandled user field ${JSON.stringify(unreachable)}`);
+      }
+    }
   }
-  if (desired.banned === true) attributes.banned = true;
-  if (desired.locked === true) attributes.locked = true;
+  return attributes as CreateUserAttributes;
+}
+
+/** POST /users takes profile, addresses, metadata and banned/locked at once (docs/clerk-api.md#creating-a-user). */
+export function planCreateUser(desired: DesiredUser, context: UserDiffContext): Operation[] {
+  const attributes = createAttributes(desired, context.settings);
 
   const user = userRef(desired, null);
   const createId = `create_user:${desired.key}`;
@@ -179,7 +191,7 @@ export function planUpdateUser(desired: DesiredUser, live: LiveUser, context: Us
   const ops: Operation[] = [];
 
   let changes: Partial<Record<UserProfileField, FieldChange<string | null>>> | undefined;
-  for (const field of PROFILE_FIELDS) {
+  for (const { name: field } of USER_PROFILE_FIELDS) {
     const wanted = desired[field];
     if (wanted === undefined || wanted === live[field] || !managed(field)) continue;
     changes ??= {};
@@ -429,7 +441,8 @@ function planMetadataField(
   return { after: finalAfter, body: () => finalBody, markOnly: false };
 }
 
-function toPatch(before: JsonObject, after: JsonObject): JsonPatchOperation[] {
+/** RFC 6902 from before to after, for display and review. */
+export function toPatch(before: JsonObject, after: JsonObject): JsonPatchOperation[] {
   return jsonPatch.compare(before, after).map((operation) => {
     // compare() only emits add/remove/replace; `_get` exists in the library's type for its internal use.
     const out: JsonPatchOperation = { op: operation.op as JsonPatchOperation['op'], path: operation.path };
@@ -459,7 +472,7 @@ function planMetadata(
   for (const [field, plan] of fields) {
     const before = cloneJson(live[field]);
     changes[field] = { before, after: plan.after, patch: toPatch(before, plan.after) };
-    body[METADATA_BODY_KEY[field]] = plan.body(mode);
+    body[USER_FIELD[field].wire] = plan.body(mode);
   }
   return {
     id: `update_metadata:${desired.key}`,
@@ -526,7 +539,6 @@ function planMemberships(
   }
   const slugs = [...candidates].sort(compareStrings);
   const ops: Operation[] = [];
-  const sources = fieldSourcesOnce(desired);
   for (const slug of slugs) {
     const membership = wanted.get(slug);
     const liveOrg = context.liveOrgsByKey.get(slug);
@@ -548,7 +560,7 @@ function planMemberships(
         user,
         role: membership.role,
         dependsOn,
-        source: opSource(membershipSource(desired, membership, sources)),
+        source: opSource(membershipSource(desired, membership, context.positions)),
       });
     } else if (membership && current && current.role !== membership.role) {
       ops.push({
@@ -560,7 +572,7 @@ function planMemberships(
         changes: { role: { before: current.role, after: membership.role } },
         downgrade: lowersPrivileges(current.role, membership.role),
         dependsOn: [],
-        source: opSource(membershipSource(desired, membership, sources)),
+        source: opSource(membershipSource(desired, membership, context.positions)),
       });
     } else if (!membership && current && context.managedKeys.has(slug)) {
       ops.push({

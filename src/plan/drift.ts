@@ -2,6 +2,7 @@
 // manifest, per user/organization and field ("firstName is "Amazing Grace" live; the manifest says "Grace""), in five
 // classes a CI job can gate on separately. Pure: built from a Plan plus the desired and live states it came from.
 
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import type { DesiredState, JsonObject, JsonValue, LiveSnapshot, MetadataField } from '../model/index.ts';
 import { plural } from '../plural.ts';
 import { hasManagedMark, liveUserLabel } from './diff-user.ts';
@@ -170,6 +171,23 @@ function classifyOperation(op: Operation, createdUsers: ReadonlySet<string>): Cl
             manifest: JSON.stringify(after),
           }),
         ],
+      };
+    }
+    case 'update_organization_metadata': {
+      const entries: DriftEntry[] = [];
+      for (const { name } of ORGANIZATION_METADATA_FIELDS) {
+        const change = op.changes[name];
+        if (change) entries.push(...metadataEntries(name, change.before, change.patch, base));
+      }
+      return {
+        drift: 'changed',
+        subject: {
+          kind: 'organization',
+          key: op.org.slug,
+          id: op.org.organizationId,
+          title: `organization ${op.org.slug}`,
+        },
+        entries,
       };
     }
     case 'create_user':

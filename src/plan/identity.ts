@@ -3,7 +3,15 @@
 // external id) the manifest gives to a user while another live user holds it. Clerk keeps all four unique per
 // instance (clerk-api-notes.md §8.5, 422 form_identifier_exists), so such a plan could not be applied anyway.
 
-import type { DesiredState, DesiredUser, LiveSnapshot, LiveUser, SourceRef, UserKeyKind } from '../model/index.ts';
+import type {
+  DesiredState,
+  DesiredUser,
+  LiveSnapshot,
+  LiveUser,
+  SourcePositions,
+  SourceRef,
+  UserKeyKind,
+} from '../model/index.ts';
 import { compareStrings } from './json-values.ts';
 import type { PlanDiagnostic } from './types.ts';
 
@@ -22,9 +30,8 @@ export interface IdentityResult {
 }
 
 /** Position of a field of a user, for messages: its own source when the manifest recorded it. */
-export function fieldSource(user: DesiredUser, ...fields: string[]): SourceRef {
-  // Read once: a manifest user computes its positions on each read.
-  const sources = user.fieldSources;
+export function fieldSource(positions: SourcePositions | undefined, user: DesiredUser, ...fields: string[]): SourceRef {
+  const sources = positions?.user(user.key);
   for (const field of fields) {
     const ref = sources?.[field];
     if (ref) return ref;
@@ -181,7 +188,7 @@ export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityR
           `${kind} "${user.key}" matches ${holders.length} live users (${byId(holders)
             .map((u) => u.id)
             .join(', ')})`,
-          fieldSource(user, 'key', KEY_FIELD[kind]),
+          fieldSource(desired.positions, user, 'key', KEY_FIELD[kind]),
           'Make the live users distinct (or delete the duplicate) so the key names exactly one of them.',
         ),
       );
@@ -209,7 +216,7 @@ export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityR
           diagnostic(
             'ambiguous_user_match',
             `live user ${liveUser.id} is matched by ${claimers.length} manifest users (${claimers.map((p) => (users[p] as DesiredUser).key).join(', ')})`,
-            fieldSource(user, 'key', KEY_FIELD[kind]),
+            fieldSource(desired.positions, user, 'key', KEY_FIELD[kind]),
             'Give each live user exactly one manifest entry.',
           ),
         );
@@ -223,7 +230,7 @@ export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityR
     if (match === undefined) continue;
     const user = users[position] as DesiredUser;
     matches.push({ desired: user, live: match });
-    takenIdentifiers(user, match, index, kind, errors);
+    takenIdentifiers(user, match, index, kind, errors, desired.positions);
   }
   return { matches, errors, claimedLiveUsers: claimedBy };
 }
@@ -260,6 +267,7 @@ function takenIdentifiers(
   index: LiveIndex,
   kind: UserKeyKind,
   errors: PlanDiagnostic[],
+  positions: SourcePositions | undefined,
 ): void {
   // An identifier the matched live user holds is nobody else's: Clerk keeps emails, phones, usernames and external
   // ids unique per instance (clerk-api-notes.md §8.5), so only the ones it lacks are looked up.
@@ -276,7 +284,7 @@ function takenIdentifiers(
         diagnostic(
           'email_taken_by_other_user',
           `email address ${email} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
-          fieldSource(user, `emailAddresses.${position}`, 'emailAddresses'),
+          fieldSource(positions, user, `emailAddresses.${position}`, 'emailAddresses'),
           TAKEN_HINT,
         ),
       );
@@ -291,7 +299,7 @@ function takenIdentifiers(
         diagnostic(
           'phone_taken_by_other_user',
           `phone number ${phone} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
-          fieldSource(user, `phoneNumbers.${position}`, 'phoneNumbers'),
+          fieldSource(positions, user, `phoneNumbers.${position}`, 'phoneNumbers'),
           TAKEN_HINT,
         ),
       );
@@ -303,7 +311,7 @@ function takenIdentifiers(
         diagnostic(
           'username_taken_by_other_user',
           `username ${user.username} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
-          fieldSource(user, 'username'),
+          fieldSource(positions, user, 'username'),
           TAKEN_HINT,
         ),
       );
@@ -316,7 +324,7 @@ function takenIdentifiers(
         diagnostic(
           'external_id_taken_by_other_user',
           `external id ${user.externalId} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
-          fieldSource(user, 'externalId'),
+          fieldSource(positions, user, 'externalId'),
           TAKEN_HINT,
         ),
       );

@@ -8,7 +8,7 @@ import { didYouMean } from '../manifest/suggest.ts';
 import type { DesiredState, DesiredUser, LiveMembership, LiveSnapshot, SourceRef } from '../model/index.ts';
 import { plural } from '../plural.ts';
 import { ADMIN_ROLE } from './destructive.ts';
-import { fieldSourcesOnce, membershipSource } from './diff-user.ts';
+import { membershipSource } from './diff-user.ts';
 import type { UserMatch } from './identity.ts';
 import { compareStrings } from './json-values.ts';
 import type {
@@ -62,7 +62,7 @@ function position(ref: SourceRef): Source {
 }
 
 /**
- * Manifest positions, found only when a refusal needs one (reading a user's fieldSources computes them). Without a
+ * Manifest positions, found only when a refusal needs one (looking a user's up computes them). Without a
  * manifest, the operation's own source.
  */
 class Positions {
@@ -83,7 +83,7 @@ class Positions {
   field(op: Operation & { user: UserRef }, ...fields: string[]): Source | undefined {
     const user = this.user(op.user.key);
     if (!user) return fallback(op);
-    const sources = user.fieldSources;
+    const sources = this.desired?.positions?.user(user.key);
     for (const field of fields) {
       const ref = sources?.[field];
       if (ref) return position(ref);
@@ -96,7 +96,7 @@ class Positions {
     const user = this.user(op.user.key);
     if (!user) return fallback(op);
     const declared = user.memberships?.find((membership) => membership.org === op.org.slug);
-    if (declared) return position(membershipSource(user, declared, fieldSourcesOnce(user)));
+    if (declared) return position(membershipSource(user, declared, this.desired?.positions));
     return this.field(op, 'memberships');
   }
 

@@ -27,6 +27,12 @@ export const PHASES: readonly Phase[] = [
   },
   { type: 'update_organization', destructive: false, why: 'harmless renames, before anything refers to the new name' },
   {
+    type: 'update_organization_metadata',
+    takesAway: false,
+    destructive: false,
+    why: 'organization metadata edits that keep every key (the mark too), before memberships that may rely on them',
+  },
+  {
     type: 'create_user',
     destructive: false,
     why: 'new users carry their profile, metadata, ban/lock in the create itself',
@@ -77,6 +83,12 @@ export const PHASES: readonly Phase[] = [
     why: 'removing a metadata key or wiping an object loses data, like a ban loses access',
   },
   {
+    type: 'update_organization_metadata',
+    takesAway: true,
+    destructive: true,
+    why: "removing a key of an organization's metadata loses data, as for a user's",
+  },
+  {
     type: 'remove_email_address',
     destructive: true,
     why: 'after adds/set_primary of the same user, so a primary always remains',
@@ -95,7 +107,7 @@ export const PHASES: readonly Phase[] = [
 /** Whether the operation takes something away, for the types whose phase depends on it; read from its content. */
 function takesAway(op: Operation): boolean | undefined {
   if (op.type === 'update_membership_role') return lowersPrivileges(op.changes.role.before, op.changes.role.after);
-  if (op.type === 'update_metadata') return removesMetadata(op);
+  if (op.type === 'update_metadata' || op.type === 'update_organization_metadata') return removesMetadata(op);
   return undefined;
 }
 

@@ -3,6 +3,9 @@
 // The format is documented in docs/json-plan.md.
 
 import { PlanError } from '../errors.ts';
+import type { FieldKind, FieldRow } from '../fields/descriptor.ts';
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
+import { USER_FIELDS, USER_PROFILE_FIELDS } from '../fields/user-fields.ts';
 import { type OperationType, PLAN_FORMAT_VERSION, type Plan } from './types.ts';
 
 export function serializePlan(plan: Plan): string {
@@ -103,28 +106,57 @@ const password: Check = (value, path) => {
   shape({ kind: literal('env'), variable: nonEmptyStr })(value, path);
 };
 
+/** A create_user attribute's check by its field's kind; undefined: never an attribute. */
+const ATTRIBUTE_CHECKS: Record<FieldKind, Check | undefined> = {
+  identifier: str,
+  nullableString: nullable(str),
+  timestamp: str,
+  identifierList: arrayOf(str),
+  metadata: jsonObject,
+  flag: bool,
+  secret: undefined,
+  memberships: undefined,
+  key: undefined,
+  name: undefined,
+  role: undefined,
+};
+
+/** Checks keyed by field name, for the rows that have one. */
+function fieldChecks(rows: readonly FieldRow[], check: (kind: FieldKind) => Check | undefined): Record<string, Check> {
+  const checks: Record<string, Check> = {};
+  for (const row of rows) {
+    const found = check(row.kind);
+    if (found) checks[row.name] = found;
+  }
+  return checks;
+}
+
+const METADATA_ROWS = USER_FIELDS.filter((row) => row.kind === 'metadata');
+
 const OPERATION_FIELDS: Record<OperationType, { required: Record<string, Check>; optional?: Record<string, Check> }> = {
-  create_organization: { required: { org: orgRef, name: str, slug: nullable(nonEmptyStr) } },
+  create_organization: {
+    required: { org: orgRef, name: str, slug: nullable(nonEmptyStr) },
+    optional: fieldChecks(ORGANIZATION_METADATA_FIELDS, () => jsonObject),
+  },
   mark_organization: { required: { org: orgRef, name: str, matchedBy: literal('name') } },
   update_organization: { required: { org: orgRef, changes: shape({ name: change(str) }) } },
+  update_organization_metadata: {
+    required: {
+      org: orgRef,
+      mode: literal('replace', 'merge'),
+      changes: shape(
+        {},
+        fieldChecks(ORGANIZATION_METADATA_FIELDS, () => metadataChange),
+      ),
+      body: shape({}, Object.fromEntries(ORGANIZATION_METADATA_FIELDS.map((row) => [row.wire, jsonObject]))),
+    },
+  },
   create_user: {
     required: {
       user: userRef,
       attributes: shape(
         {},
-        {
-          externalId: str,
-          emailAddresses: arrayOf(str),
-          phoneNumbers: arrayOf(str),
-          username: nullable(str),
-          firstName: nullable(str),
-          lastName: nullable(str),
-          publicMetadata: jsonObject,
-          privateMetadata: jsonObject,
-          unsafeMetadata: jsonObject,
-          banned: bool,
-          locked: bool,
-        },
+        fieldChecks(USER_FIELDS, (kind) => ATTRIBUTE_CHECKS[kind]),
       ),
     },
     optional: { password },
@@ -134,12 +166,7 @@ const OPERATION_FIELDS: Record<OperationType, { required: Record<string, Check>;
       user: userRef,
       changes: shape(
         {},
-        {
-          externalId: change(nullable(str)),
-          username: change(nullable(str)),
-          firstName: change(nullable(str)),
-          lastName: change(nullable(str)),
-        },
+        fieldChecks(USER_PROFILE_FIELDS, () => change(nullable(str))),
       ),
     },
   },
@@ -159,9 +186,9 @@ const OPERATION_FIELDS: Record<OperationType, { required: Record<string, Check>;
       mode: literal('replace', 'merge'),
       changes: shape(
         {},
-        { publicMetadata: metadataChange, privateMetadata: metadataChange, unsafeMetadata: metadataChange },
+        fieldChecks(METADATA_ROWS, () => metadataChange),
       ),
-      body: shape({}, { public_metadata: jsonObject, private_metadata: jsonObject, unsafe_metadata: jsonObject }),
+      body: shape({}, Object.fromEntries(METADATA_ROWS.map((row) => [row.wire, jsonObject]))),
     },
   },
   ban_user: { required: { user: userRef } },

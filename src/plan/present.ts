@@ -2,12 +2,16 @@
 // organization and per user (memberships under their user), field-level lines with JSON-encoded values, and private
 // metadata and passwords masked as (sensitive).
 
+import { METADATA_FIELDS } from '../fields/constants.ts';
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
+import { isProfileRow, USER_FIELDS, type UserFieldRow } from '../fields/user-fields.ts';
 import type { JsonObject, JsonValue, MetadataField } from '../model/index.ts';
 import { isJsonObject, pointerSegments, valueAt } from './json-values.ts';
 import { changeKindOf, summaryLine } from './order.ts';
 import type {
   ChangeKind,
   ChangeSymbol,
+  CreateUserOp,
   JsonPatchOperation,
   Operation,
   OperationType,
@@ -68,6 +72,37 @@ function metadataLines(field: MetadataField, before: JsonObject, patch: JsonPatc
   });
 }
 
+/** A created object's metadata, leaf by leaf; private metadata masked. */
+function createdMetadataLines(field: MetadataField, value: JsonObject | undefined): PresentedLine[] {
+  if (value === undefined) return [];
+  return leaves(field, value).map(([label, leaf]) =>
+    field === 'privateMetadata' ? sensitiveLine('+', label, { after: true }) : line('+', label, { after: json(leaf) }),
+  );
+}
+
+/** The lines of one field of a user being created, by the field's kind. */
+function createLines(row: UserFieldRow, op: CreateUserOp): PresentedLine[] {
+  if (row.kind === 'secret') return op.password ? [sensitiveLine('+', row.name, { after: true })] : [];
+  const value = (op.attributes as Record<string, JsonValue | undefined>)[row.name];
+  if (value === undefined) return [];
+  if (isProfileRow(row)) return [line('+', row.name, { after: json(value) })];
+  switch (row.kind) {
+    case 'identifierList':
+      return [line('+', row.name, { after: json(value) })];
+    case 'metadata':
+      return createdMetadataLines(row.name, value as JsonObject);
+    case 'flag':
+      // A new user is neither banned nor locked: only true is shown.
+      return value === true ? [line('+', row.name, { after: 'true' })] : [];
+    case 'memberships':
+      return [];
+    default: {
+      const unreachable: never = row;
+      throw new Error(`unhandled user field ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
 function describe(op: Operation): { title: string; lines: PresentedLine[] } {
   switch (op.type) {
     case 'create_organization':
@@ -77,6 +112,7 @@ function describe(op: Operation): { title: string; lines: PresentedLine[] } {
           line('+', 'name', { after: json(op.name) }),
           // Only where the instance has slugs; the key is always recorded as the organization's mark.
           ...(op.slug === null ? [] : [line('+', 'slug', { after: json(op.slug) })]),
+          ...ORGANIZATION_METADATA_FIELDS.flatMap(({ name }) => createdMetadataLines(name, op[name])),
         ],
       };
     case 'mark_organization':
@@ -89,29 +125,16 @@ function describe(op: Operation): { title: string; lines: PresentedLine[] } {
         title: 'update organization',
         lines: [line('~', 'name', { before: json(op.changes.name.before), after: json(op.changes.name.after) })],
       };
-    case 'create_user': {
+    case 'update_organization_metadata': {
       const lines: PresentedLine[] = [];
-      const a = op.attributes;
-      if (a.externalId !== undefined) lines.push(line('+', 'externalId', { after: json(a.externalId) }));
-      if (a.emailAddresses) lines.push(line('+', 'emailAddresses', { after: json(a.emailAddresses) }));
-      if (a.phoneNumbers) lines.push(line('+', 'phoneNumbers', { after: json(a.phoneNumbers) }));
-      if (a.username !== undefined) lines.push(line('+', 'username', { after: json(a.username) }));
-      if (a.firstName !== undefined) lines.push(line('+', 'firstName', { after: json(a.firstName) }));
-      if (a.lastName !== undefined) lines.push(line('+', 'lastName', { after: json(a.lastName) }));
-      if (op.password) lines.push(sensitiveLine('+', 'password', { after: true }));
-      for (const field of ['publicMetadata', 'privateMetadata', 'unsafeMetadata'] as const) {
-        const value = a[field];
-        if (value === undefined) continue;
-        for (const [label, leaf] of leaves(field, value)) {
-          lines.push(
-            field === 'privateMetadata'
-              ? sensitiveLine('+', label, { after: true })
-              : line('+', label, { after: json(leaf) }),
-          );
-        }
+      for (const { name } of ORGANIZATION_METADATA_FIELDS) {
+        const change = op.changes[name];
+        if (change) lines.push(...metadataLines(name, change.before, change.patch));
       }
-      if (a.banned) lines.push(line('+', 'banned', { after: 'true' }));
-      if (a.locked) lines.push(line('+', 'locked', { after: 'true' }));
+      return { title: `update organization metadata (${op.mode})`, lines };
+    }
+    case 'create_user': {
+      const lines = USER_FIELDS.flatMap((row) => createLines(row, op));
       return { title: 'create user', lines };
     }
     case 'update_user': {
@@ -149,7 +172,7 @@ function describe(op: Operation): { title: string; lines: PresentedLine[] } {
       return { title: 'remove phone number', lines: [line('-', 'phoneNumber', { before: json(op.phoneNumber) })] };
     case 'update_metadata': {
       const lines: PresentedLine[] = [];
-      for (const field of ['publicMetadata', 'privateMetadata', 'unsafeMetadata'] as const) {
+      for (const field of METADATA_FIELDS) {
         const change = op.changes[field];
         if (change) lines.push(...metadataLines(field, change.before, change.patch));
       }
@@ -204,6 +227,8 @@ export function operationName(type: OperationType): string {
       return 'Adopt organization (mark as managed)';
     case 'update_organization':
       return 'Rename organization';
+    case 'update_organization_metadata':
+      return 'Change organization metadata';
     case 'create_user':
       return 'Create user';
     case 'update_user':
@@ -288,9 +313,14 @@ export function presentPlan(plan: Plan): PlanPresentation {
       title = userTitle(op.user);
       kind = 'user';
     } else {
-      const name = op.type === 'update_organization' ? op.changes.name.after : op.name;
+      const name =
+        op.type === 'update_organization'
+          ? op.changes.name.after
+          : op.type === 'update_organization_metadata'
+            ? undefined
+            : op.name;
       key = `organization:${op.org.slug}`;
-      title = `organization ${op.org.slug} (${name})`;
+      title = name === undefined ? `organization ${op.org.slug}` : `organization ${op.org.slug} (${name})`;
       kind = 'organization';
     }
     let draft = drafts.get(key);

@@ -4,6 +4,8 @@
 // Whole values only: a field, list item or metadata leaf equal to a hidden value, a `:`/`/`-delimited segment of an
 // operation id, a whole word of a message; never a substring of another word.
 
+import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
+import { USER_PROFILE_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
 import { type EnvironmentName, environmentNames } from '../manifest/environment.ts';
 import type { DesiredState, EnvironmentValue, JsonObject, JsonValue, MetadataField } from '../model/index.ts';
 import type { JsonPatchOperation, MetadataChange, Operation, OrgRef, Plan, PlanWarning, UserRef } from './types.ts';
@@ -286,7 +288,11 @@ const BODY_FIELD = {
 
 function holdsPrivateMetadata(op: Operation): boolean {
   if (op.type === 'create_user') return op.attributes.privateMetadata !== undefined;
-  return op.type === 'update_metadata' && op.changes.privateMetadata !== undefined;
+  if (op.type === 'create_organization') return op.privateMetadata !== undefined;
+  return (
+    (op.type === 'update_metadata' || op.type === 'update_organization_metadata') &&
+    op.changes.privateMetadata !== undefined
+  );
 }
 
 function redactOperation(op: Operation, hider: Hider, options: RedactionOptions): Operation {
@@ -303,6 +309,12 @@ function redactOperation(op: Operation, hider: Hider, options: RedactionOptions)
         org: orgRef(op.org, hider),
         name: hider.value(op.name),
         slug: hider.nullable(op.slug),
+        ...Object.fromEntries(
+          ORGANIZATION_METADATA_FIELDS.flatMap(({ name }) => {
+            const value = op[name];
+            return value === undefined ? [] : [[name, metadataObject(name, value, hider, options)]];
+          }),
+        ),
       };
     case 'mark_organization':
       return { ...op, ...common, org: orgRef(op.org, hider), name: hider.value(op.name) };
@@ -316,12 +328,13 @@ function redactOperation(op: Operation, hider: Hider, options: RedactionOptions)
     case 'create_user': {
       const a = op.attributes;
       const attributes = { ...a };
-      if (a.externalId !== undefined) attributes.externalId = hider.value(a.externalId);
+      const profile = attributes as Partial<Record<UserProfileField, string | null>>;
+      for (const { name } of USER_PROFILE_FIELDS) {
+        const value = profile[name];
+        if (value !== undefined) profile[name] = hider.nullable(value);
+      }
       if (a.emailAddresses !== undefined) attributes.emailAddresses = a.emailAddresses.map((x) => hider.value(x));
       if (a.phoneNumbers !== undefined) attributes.phoneNumbers = a.phoneNumbers.map((x) => hider.value(x));
-      if (a.username !== undefined) attributes.username = hider.nullable(a.username);
-      if (a.firstName !== undefined) attributes.firstName = hider.nullable(a.firstName);
-      if (a.lastName !== undefined) attributes.lastName = hider.nullable(a.lastName);
       for (const field of ['publicMetadata', 'privateMetadata', 'unsafeMetadata'] as const) {
         const value = a[field];
         if (value !== undefined) attributes[field] = metadataObject(field, value, hider, options);
@@ -372,6 +385,17 @@ function redactOperation(op: Operation, hider: Hider, options: RedactionOptions)
         body[key] = metadataObject(BODY_FIELD[key], value, hider, options);
       }
       return { ...op, ...common, user: userRef(op.user, hider), changes, body };
+    }
+    case 'update_organization_metadata': {
+      const changes: typeof op.changes = {};
+      const body: typeof op.body = {};
+      for (const { name, wire } of ORGANIZATION_METADATA_FIELDS) {
+        const change = op.changes[name];
+        if (change) changes[name] = metadataChange(name, change, hider, options);
+        const sent = op.body[wire];
+        if (sent) body[wire] = metadataObject(name, sent, hider, options);
+      }
+      return { ...op, ...common, org: orgRef(op.org, hider), changes, body };
     }
     case 'ban_user':
     case 'unban_user':

@@ -2,6 +2,8 @@
 // executor read. Operations form a union tagged by `type`; every switch over it ends in a `never` check.
 // Documented for users in docs/json-plan.md.
 
+import type { OrganizationMetadataField } from '../fields/organization-fields.ts';
+import type { UserProfileField } from '../fields/user-fields.ts';
 import type {
   JsonObject,
   JsonValue,
@@ -66,6 +68,9 @@ export interface CreateOrganizationOp extends OperationBase {
    * The request always carries clerk-sync's mark with the key (private metadata `clerkSync.key`).
    */
   slug: string | null;
+  /** Declared metadata, sent with the create; private metadata without the mark, which the request adds. */
+  publicMetadata?: JsonObject;
+  privateMetadata?: JsonObject;
 }
 
 /**
@@ -87,6 +92,19 @@ export interface UpdateOrganizationOp extends OperationBase {
   changes: { name: FieldChange<string> };
 }
 
+/**
+ * An organization's declared metadata: replace is PUT /organizations/{id}/metadata with each changed field's whole
+ * `after` (clerk-sync's mark kept in it), merge is PATCH (deep merge; null deletes a key).
+ */
+export interface UpdateOrganizationMetadataOp extends OperationBase {
+  type: 'update_organization_metadata';
+  org: OrgRef;
+  mode: MetadataMode;
+  changes: Partial<Record<OrganizationMetadataField, MetadataChange>>;
+  /** The exact request body (snake_case field names) apply sends. */
+  body: Partial<Record<'public_metadata' | 'private_metadata', JsonObject>>;
+}
+
 /** Profile fields settable in POST /users. Secrets are not here: see `password`. */
 export interface CreateUserAttributes {
   externalId?: string;
@@ -95,6 +113,7 @@ export interface CreateUserAttributes {
   username?: string | null;
   firstName?: string | null;
   lastName?: string | null;
+  legalAcceptedAt?: string;
   publicMetadata?: JsonObject;
   privateMetadata?: JsonObject;
   unsafeMetadata?: JsonObject;
@@ -110,7 +129,8 @@ export interface CreateUserOp extends OperationBase {
   password?: PasswordSource;
 }
 
-export type UserProfileField = 'externalId' | 'username' | 'firstName' | 'lastName';
+/** The fields one update_user carries: the profile rows of src/fields/user-fields.ts. */
+export type { UserProfileField } from '../fields/user-fields.ts';
 
 export interface UpdateUserOp extends OperationBase {
   type: 'update_user';
@@ -240,6 +260,7 @@ export type Operation =
   | CreateOrganizationOp
   | MarkOrganizationOp
   | UpdateOrganizationOp
+  | UpdateOrganizationMetadataOp
   | CreateUserOp
   | UpdateUserOp
   | AddEmailAddressOp

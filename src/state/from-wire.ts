@@ -11,6 +11,9 @@ import type {
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
 import { ORG_MARK_KEY } from '../fields/constants.ts';
+import { ORGANIZATION_METADATA_FIELDS, type OrganizationMetadataField } from '../fields/organization-fields.ts';
+import { USER_PROFILE_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
+import { liveValue, wireRule } from '../fields/values.ts';
 import type {
   JsonObject,
   LiveEmailAddress,
@@ -76,12 +79,9 @@ function listProblem(value: unknown, field: string, rules: Rules): string | unde
 
 const USER_RULES = rules({
   id: 'string',
-  external_id: 'string?',
+  ...Object.fromEntries(USER_PROFILE_FIELDS.map((row) => [row.wire, wireRule(row.kind)])),
   primary_email_address_id: 'string?',
   primary_phone_number_id: 'string?',
-  username: 'string?',
-  first_name: 'string?',
-  last_name: 'string?',
   public_metadata: 'object?',
   private_metadata: 'object?',
   unsafe_metadata: 'object?',
@@ -99,7 +99,7 @@ const ORGANIZATION_RULES = rules({
   slug: 'string?',
   name: 'string',
   max_allowed_memberships: 'number?',
-  private_metadata: 'object?',
+  ...Object.fromEntries(ORGANIZATION_METADATA_FIELDS.map((row) => [row.wire, 'object?'])),
   updated_at: 'number',
 });
 const MEMBERSHIP_RULES = rules({ id: 'string', role: 'string', updated_at: 'number', public_user_data: 'object?' });
@@ -179,7 +179,21 @@ export function wireUserProblem(value: unknown): string | undefined {
 
 /** Like wireUserProblem, for an Organization row. */
 export function wireOrganizationProblem(value: unknown): string | undefined {
-  return rowProblem(value, ORGANIZATION_RULES);
+  const problem = rowProblem(value, ORGANIZATION_RULES);
+  if (problem !== undefined || !isRecord(value)) return problem;
+  for (const row of ORGANIZATION_METADATA_FIELDS) {
+    const deep = metadataDepthProblem(row.wire, value[row.wire]);
+    if (deep !== undefined) return deep;
+  }
+  return undefined;
+}
+
+/** An organization's metadata objects, by the organization table's rows. */
+function organizationMetadata(wire: WireOrganization): Record<OrganizationMetadataField, JsonObject> {
+  const row = wire as unknown as Record<string, WireMetadata | null | undefined>;
+  const out = {} as Record<OrganizationMetadataField, JsonObject>;
+  for (const field of ORGANIZATION_METADATA_FIELDS) out[field.name] = metadata(row[field.wire]);
+  return out;
 }
 
 /** Like wireUserProblem, for an OrganizationMembership row. */
@@ -212,7 +226,7 @@ function check(kind: string, problem: string | undefined): void {
 const EMPTY_METADATA: JsonObject = Object.freeze({}) as JsonObject;
 
 function metadata(value: WireMetadata | null | undefined): JsonObject {
-  // private_metadata is nullable and unsafe_metadata optional on the wire (clerk-api-notes §2.1): both mean {}.
+  // private_metadata is nullable and unsafe_metadata optional on the wire (docs/clerk-api.md#the-user-object): both mean {}.
   if (value === null || value === undefined) return EMPTY_METADATA;
   for (const key in value) {
     if (Object.hasOwn(value, key)) return value;
@@ -225,7 +239,7 @@ function isVerified(verification: WireEmailAddress['verification']): boolean {
 }
 
 function fromWireEmail(email: WireEmailAddress): LiveEmailAddress {
-  // Clerk stores addresses lower-cased [assume, clerk-api-notes §3.1]; lower-casing here keeps matching exact.
+  // Clerk stores addresses lower-cased [assume, docs/clerk-api.md#email-case-assumed]; lower-casing here keeps matching exact.
   return {
     id: email.id,
     emailAddress: email.email_address.toLowerCase(),
@@ -250,17 +264,17 @@ export function fromWireUser(wire: WireUser): LiveUser {
 export function fromCheckedWireUser(wire: WireUser): LiveUser {
   const emailAddresses = (wire.email_addresses ?? []).map(fromWireEmail);
   const primaryId = wire.primary_email_address_id;
+  const row = wire as unknown as Record<string, unknown>;
+  const profile = {} as Record<UserProfileField, string | null>;
+  for (const field of USER_PROFILE_FIELDS) profile[field.name] = liveValue(field.kind, row[field.wire]);
   return {
     id: wire.id,
-    externalId: wire.external_id,
+    ...profile,
     emailAddresses,
     // The primary's id as the same string as its address's id (one copy fewer per user).
     primaryEmailAddressId: emailAddresses.find((email) => email.id === primaryId)?.id ?? primaryId,
     phoneNumbers: (wire.phone_numbers ?? []).map(fromWirePhone),
     primaryPhoneNumberId: wire.primary_phone_number_id,
-    username: wire.username,
-    firstName: wire.first_name,
-    lastName: wire.last_name,
     publicMetadata: metadata(wire.public_metadata),
     privateMetadata: metadata(wire.private_metadata),
     unsafeMetadata: metadata(wire.unsafe_metadata),
@@ -279,6 +293,7 @@ export function fromWireOrganization(wire: WireOrganization): LiveOrganization {
     slug: wire.slug ?? null,
     name: wire.name,
     key: orgMarkKey(wire.private_metadata),
+    ...organizationMetadata(wire),
     maxAllowedMemberships: wire.max_allowed_memberships ?? 0,
     updatedAt: wire.updated_at,
   };
@@ -299,7 +314,8 @@ export function fromWireMembership(wire: WireOrganizationMembership): LiveMember
 
 /** fromWireMembership for a row wireMembershipProblem already passed (see fromCheckedWireUser). */
 export function fromCheckedWireMembership(wire: WireOrganizationMembership): LiveMembership {
-  // The user id lives in public_user_data, which the spec marks optional but Clerk always sends (clerk-api-notes §2.3).
+  // The user id lives in public_user_data, which the spec marks optional but Clerk always sends
+  // (docs/clerk-api.md#organization-memberships).
   const userId = wire.public_user_data?.user_id;
   if (userId === undefined) {
     throw new LiveStateError('live_response_incomplete', `membership ${wire.id} has no public_user_data.user_id`, {

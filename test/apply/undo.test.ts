@@ -136,3 +136,32 @@ describe('buildUndoPlan', () => {
     ]);
   });
 });
+
+describe('buildUndoPlan: organization metadata', () => {
+  it('puts each changed field back whole (replace), the mark included', () => {
+    const before = { clerkSync: { key: 'acme' }, crm: 'old' };
+    const after = { clerkSync: { key: 'acme' }, crm: 'new' };
+    const op: Operation = {
+      id: 'update_organization_metadata:acme',
+      type: 'update_organization_metadata',
+      org: { slug: 'acme', organizationId: 'org_acme' },
+      mode: 'merge',
+      changes: {
+        privateMetadata: { before, after, patch: [{ op: 'replace', path: '/crm', value: 'new' }] },
+      },
+      body: { private_metadata: { crm: 'new' } },
+      dependsOn: [],
+    };
+    const undo = buildUndoPlan(journalOf([op]));
+    expect(undo.irreversible).toEqual([]);
+    expect(undo.operations).toMatchObject([
+      {
+        type: 'update_organization_metadata',
+        org: { slug: 'acme', organizationId: 'org_acme' },
+        mode: 'replace',
+        changes: { privateMetadata: { before: after, after: before } },
+        body: { private_metadata: before },
+      },
+    ]);
+  });
+});

@@ -3,7 +3,7 @@
 // them (found by name and marked, or refused as ambiguous).
 
 import { describe, expect, it } from 'vitest';
-import { exportedMatching, keyFromName, organizationKeys } from '../../src/commands/export.ts';
+import { exportedMatching, keyFromName, organizationKeys } from '../../src/manifest/write-manifest.ts';
 import { liveOrg } from '../plan/builders.ts';
 
 describe('keyFromName', () => {

@@ -388,9 +388,9 @@ describe('parseManifest with the fast reader against the yaml package alone', ()
           expect(shown(fast), text).toStrictEqual(shown(full));
           expect(exactJson(fast.desired), text).toBe(exactJson(full.desired));
           expect(
-            fast.desired?.users.map((u) => [u.source, u.fieldSources]),
+            fast.desired?.users.map((u) => [u.source, fast.desired?.positions?.user(u.key)]),
             text,
-          ).toStrictEqual(full.desired?.users.map((u) => [u.source, u.fieldSources]));
+          ).toStrictEqual(full.desired?.users.map((u) => [u.source, full.desired?.positions?.user(u.key)]));
           if (fast.desired) clean += 1;
         }),
         options,
@@ -411,10 +411,14 @@ describe('field positions of fast-read users', () => {
       const source = { file: name, text: readFileSync(join(ROOT, name), 'utf8') };
       const fastFile = readYaml(source, env, { fast: true });
       expect(fastFile.fast, name).toBeDefined();
-      const fast = buildDesiredState([fastFile], [name]).desired.users;
-      const full = buildDesiredState([readYaml(source, env, { fast: false })], [name]).desired.users;
+      const fastState = buildDesiredState([fastFile], [name]).desired;
+      const fullState = buildDesiredState([readYaml(source, env, { fast: false })], [name]).desired;
+      const fast = fastState.users;
+      const full = fullState.users;
       expect(fast.length, name).toBeGreaterThan(0);
-      expect(fast.map((user) => user.fieldSources)).toStrictEqual(full.map((user) => user.fieldSources));
+      expect(fast.map((user) => fastState.positions?.user(user.key))).toStrictEqual(
+        full.map((user) => fullState.positions?.user(user.key)),
+      );
       expect(fast.map((user) => user.memberships)).toStrictEqual(full.map((user) => user.memberships));
       expect(fast.flatMap((user) => user.memberships ?? []).length, name).toBeGreaterThan(0);
     }

@@ -9,8 +9,8 @@ import type { DesiredUser } from '../../src/model/index.ts';
 
 const GOOD = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/manifests/good');
 
-function withoutPositions(user: DesiredUser): Omit<DesiredUser, 'source' | 'fieldSources'> {
-  const { source: _source, fieldSources: _fieldSources, ...rest } = user;
+function withoutPositions(user: DesiredUser): Omit<DesiredUser, 'source'> {
+  const { source: _source, ...rest } = user;
   return rest;
 }
 
@@ -60,13 +60,15 @@ describe('good manifests', () => {
     const result = await loadManifest(['full.yaml'], { env: { ALICE_PASSWORD: 'correct-horse-battery' }, cwd: GOOD });
     const alice = result.desired?.users[0];
     expect(alice?.source).toStrictEqual({ file: 'full.yaml', line: 15, column: 5 });
-    expect(alice?.fieldSources?.externalId).toStrictEqual({ file: 'full.yaml', line: 15, column: 17 });
-    expect(alice?.fieldSources?.['emailAddresses.1']).toStrictEqual({ file: 'full.yaml', line: 16, column: 39 });
-    expect(alice?.fieldSources?.['phoneNumbers.0']).toStrictEqual({ file: 'full.yaml', line: 17, column: 20 });
-    expect(alice?.fieldSources?.username).toStrictEqual({ file: 'full.yaml', line: 18, column: 15 });
-    expect(alice?.fieldSources?.['memberships.0']).toStrictEqual({ file: 'full.yaml', line: 28, column: 9 });
-    expect(alice?.fieldSources?.['memberships.1']).toStrictEqual({ file: 'full.yaml', line: 30, column: 9 });
-    expect(Object.keys(result.desired?.users[2]?.fieldSources ?? {})).toStrictEqual(['externalId']);
+    const positions = result.desired?.positions;
+    const aliceSources = positions?.user(alice?.key ?? '');
+    expect(aliceSources?.externalId).toStrictEqual({ file: 'full.yaml', line: 15, column: 17 });
+    expect(aliceSources?.['emailAddresses.1']).toStrictEqual({ file: 'full.yaml', line: 16, column: 39 });
+    expect(aliceSources?.['phoneNumbers.0']).toStrictEqual({ file: 'full.yaml', line: 17, column: 20 });
+    expect(aliceSources?.username).toStrictEqual({ file: 'full.yaml', line: 18, column: 15 });
+    expect(aliceSources?.['memberships.0']).toStrictEqual({ file: 'full.yaml', line: 28, column: 9 });
+    expect(aliceSources?.['memberships.1']).toStrictEqual({ file: 'full.yaml', line: 30, column: 9 });
+    expect(Object.keys(positions?.user(result.desired?.users[2]?.key ?? '') ?? {})).toStrictEqual(['externalId']);
   });
 
   it('a directory merges its *.yaml and *.yml files in name order into one manifest', async () => {
@@ -94,7 +96,7 @@ describe('good manifests', () => {
       },
       { key: 'carol@acme.test', emailAddresses: ['carol@acme.test'], firstName: 'Carol' },
     ]);
-    expect(desired?.users[0]?.fieldSources?.['memberships.0']).toStrictEqual({
+    expect(desired?.positions?.user(desired.users[0]?.key ?? '')?.['memberships.0']).toStrictEqual({
       file: join('multi', '20-users.yml'),
       line: 8,
       column: 9,

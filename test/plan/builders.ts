@@ -10,6 +10,7 @@ import type {
   LiveSnapshot,
   LiveUser,
   ManifestSettings,
+  SourcePositions,
   SourceRef,
 } from '../../src/model/index.ts';
 
@@ -23,15 +24,25 @@ export function desiredUser(key: string, fields: Omit<Partial<DesiredUser>, 'key
   return { key, source: at(10), ...fields };
 }
 
+/** Field positions by user key (`{ 'emp-1': { username: at(13) } }`), as a manifest records them. */
+export function positionsOf(byKey: Record<string, Record<string, SourceRef>>): SourcePositions {
+  return { user: (key) => (Object.hasOwn(byKey, key) ? byKey[key] : undefined) };
+}
+
 export function desiredState(
   users: DesiredUser[],
-  options: { settings?: Partial<ManifestSettings>; organizations?: DesiredOrganization[] } = {},
+  options: {
+    settings?: Partial<ManifestSettings>;
+    organizations?: DesiredOrganization[];
+    positions?: Record<string, Record<string, SourceRef>>;
+  } = {},
 ): DesiredState {
   return {
     settings: { userKey: 'externalId', prune: false, metadataMode: 'replace', ignore: [], ...options.settings },
     organizations: options.organizations ?? [],
     users,
     files: [FILE],
+    ...(options.positions ? { positions: positionsOf(options.positions) } : {}),
   };
 }
 
@@ -65,6 +76,7 @@ export function liveUser(id: string, fields: LiveUserFields = {}): LiveUser {
     username: null,
     firstName: null,
     lastName: null,
+    legalAcceptedAt: null,
     publicMetadata: {},
     privateMetadata: {},
     unsafeMetadata: {},
@@ -84,7 +96,17 @@ export function liveOrg(
   name: string,
   fields: Partial<LiveOrganization> = {},
 ): LiveOrganization {
-  return { id, slug, name, key: null, maxAllowedMemberships: 0, updatedAt: 1_700_000_000_100, ...fields };
+  return {
+    id,
+    slug,
+    name,
+    key: null,
+    publicMetadata: {},
+    privateMetadata: {},
+    maxAllowedMemberships: 0,
+    updatedAt: 1_700_000_000_100,
+    ...fields,
+  };
 }
 
 export function liveMembership(id: string, organizationId: string, userId: string, role: string): LiveMembership {

@@ -16,7 +16,9 @@ interface Row {
 const rows: Row[] = [
   {
     name: 'two live users share the external id of one manifest user',
-    desired: desiredState([desiredUser('emp-1', { externalId: 'emp-1', fieldSources: { externalId: at(11, 17) } })]),
+    desired: desiredState([desiredUser('emp-1', { externalId: 'emp-1' })], {
+      positions: { 'emp-1': { externalId: at(11, 17) } },
+    }),
     live: snapshot({
       users: [liveUser('user_a', { externalId: 'emp-1' }), liveUser('user_b', { externalId: 'emp-1' })],
     }),
@@ -60,13 +62,15 @@ const rows: Row[] = [
   },
   {
     name: 'a declared email belongs to another live user (unmanaged), pointing at the address line',
-    desired: desiredState([
-      desiredUser('emp-1', {
-        externalId: 'emp-1',
-        emailAddresses: ['alice@acme.test', 'bob@acme.test'],
-        fieldSources: { 'emailAddresses.1': at(14, 9) },
-      }),
-    ]),
+    desired: desiredState(
+      [
+        desiredUser('emp-1', {
+          externalId: 'emp-1',
+          emailAddresses: ['alice@acme.test', 'bob@acme.test'],
+        }),
+      ],
+      { positions: { 'emp-1': { 'emailAddresses.1': at(14, 9) } } },
+    ),
     live: snapshot({
       users: [
         liveUser('user_a', { externalId: 'emp-1', emails: ['alice@acme.test'] }),
@@ -92,10 +96,12 @@ const rows: Row[] = [
           phoneNumbers: ['+1555'],
           username: 'bob',
           externalId: 'ext-bob',
-          fieldSources: { 'phoneNumbers.0': at(12), username: at(13), externalId: at(14) },
         }),
       ],
-      { settings: { userKey: 'emailAddress' } },
+      {
+        settings: { userKey: 'emailAddress' },
+        positions: { 'alice@acme.test': { 'phoneNumbers.0': at(12), username: at(13), externalId: at(14) } },
+      },
     ),
     live: snapshot({
       users: [

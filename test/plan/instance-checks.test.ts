@@ -223,9 +223,14 @@ describe('organization_without_admin', () => {
     const leaving = desiredUser('emp-1', {
       externalId: 'emp-1',
       memberships: [],
-      fieldSources: { memberships: at(19, 5) },
     });
-    const result = plan(desiredState([leaving, bob('org:member')], { organizations: [acmeDeclared] }), live());
+    const result = plan(
+      desiredState([leaving, bob('org:member')], {
+        organizations: [acmeDeclared],
+        positions: { 'emp-1': { memberships: at(19, 5) } },
+      }),
+      live(),
+    );
     expect(codes(result)).toStrictEqual([{ code: 'organization_without_admin', source: at(19, 5) }]);
   });
 
@@ -316,10 +321,13 @@ describe('organization_without_admin', () => {
 
 describe('last_identification_removal and linked_email_removal', () => {
   const sources = { emailAddresses: at(12, 5), phoneNumbers: at(13, 5), username: at(14, 5) };
+  const positioned = { positions: { 'emp-1': sources } };
 
   it("refuses removing a user's only email address, at emailAddresses", () => {
     const result = plan(
-      desiredState([desiredUser('emp-1', { externalId: 'emp-1', emailAddresses: [], fieldSources: sources })]),
+      desiredState([desiredUser('emp-1', { externalId: 'emp-1', emailAddresses: [] })], {
+        positions: { 'emp-1': sources },
+      }),
       snapshot({ users: liveUsers(1) }),
     );
     expect(codes(result)).toStrictEqual([{ code: 'last_identification_removal', source: at(12, 5) }]);
@@ -332,12 +340,12 @@ describe('last_identification_removal and linked_email_removal', () => {
   it('refuses removing the last phone number or the username; a remaining identifier of any kind is enough', () => {
     const onlyPhone = liveUser('user_1', { externalId: 'emp-1', phones: ['+15550001'] });
     const onlyUsername = liveUser('user_1', { externalId: 'emp-1', username: 'alice' });
-    const phones = desiredUser('emp-1', { externalId: 'emp-1', phoneNumbers: [], fieldSources: sources });
-    const username = desiredUser('emp-1', { externalId: 'emp-1', username: null, fieldSources: sources });
-    expect(codes(plan(desiredState([phones]), snapshot({ users: [onlyPhone] })))).toStrictEqual([
+    const phones = desiredUser('emp-1', { externalId: 'emp-1', phoneNumbers: [] });
+    const username = desiredUser('emp-1', { externalId: 'emp-1', username: null });
+    expect(codes(plan(desiredState([phones], positioned), snapshot({ users: [onlyPhone] })))).toStrictEqual([
       { code: 'last_identification_removal', source: at(13, 5) },
     ]);
-    expect(codes(plan(desiredState([username]), snapshot({ users: [onlyUsername] })))).toStrictEqual([
+    expect(codes(plan(desiredState([username], positioned), snapshot({ users: [onlyUsername] })))).toStrictEqual([
       { code: 'last_identification_removal', source: at(14, 5) },
     ]);
     const both = liveUser('user_1', { externalId: 'emp-1', emails: ['a@acme.test'], username: 'alice' });
@@ -356,9 +364,10 @@ describe('last_identification_removal and linked_email_removal', () => {
         email.emailAddress === 'a@gmail.test' ? { ...email, linked: true } : email,
       ),
     };
-    const desired = desiredState([
-      desiredUser('emp-1', { externalId: 'emp-1', emailAddresses: ['a@acme.test'], fieldSources: sources }),
-    ]);
+    const desired = desiredState(
+      [desiredUser('emp-1', { externalId: 'emp-1', emailAddresses: ['a@acme.test'] })],
+      positioned,
+    );
     const result = plan(desired, snapshot({ users: [linked] }));
     expect(codes(result)).toStrictEqual([{ code: 'linked_email_removal', source: at(12, 5) }]);
     expect(result.errors[0]?.message).toBe(

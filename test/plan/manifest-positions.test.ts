@@ -116,9 +116,10 @@ describe('positions of a manifest read by the fast reader', () => {
       memberships: [GLOBEX_ADMIN],
     });
     const text = TEXT.replace(/ {2}- externalId: emp-2[\s\S]*$/, '');
-    const user = desired(text).users[0];
-    expect(user?.fieldSources?.firstName).toEqual({ file: 'users.yaml', line: lineOf('firstName'), column: 16 });
-    expect(user?.fieldSources?.['memberships.1']).toEqual({
+    const state = desired(text);
+    const sources = state.positions?.user(state.users[0]?.key ?? '');
+    expect(sources?.firstName).toEqual({ file: 'users.yaml', line: lineOf('firstName'), column: 16 });
+    expect(sources?.['memberships.1']).toEqual({
       file: 'users.yaml',
       line: lineOf('{ org: globex'),
       column: 9,

@@ -6,7 +6,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { JsonObject, JsonValue, LiveSnapshot, LiveUser } from '../../src/model/index.ts';
-import type { Operation, Plan } from '../../src/plan/index.ts';
+import type { Operation, Plan, UserProfileField } from '../../src/plan/index.ts';
 
 export class ModelError extends Error {}
 
@@ -95,6 +95,8 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
           slug: op.slug,
           name: op.name,
           key: op.org.slug,
+          publicMetadata: structuredClone(op.publicMetadata ?? {}),
+          privateMetadata: { ...structuredClone(op.privateMetadata ?? {}), clerkSync: { key: op.org.slug } },
           maxAllowedMemberships: 0,
           updatedAt: ++clock,
         });
@@ -105,6 +107,7 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
         const org = state.organizations.find((candidate) => candidate.id === op.org.organizationId);
         if (!org) throw new ModelError('404 organization');
         org.key = op.org.slug;
+        org.privateMetadata = clerkDeepMerge(org.privateMetadata, { clerkSync: { key: op.org.slug } });
         touch(org);
         return;
       }
@@ -113,6 +116,22 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
         if (!org) throw new ModelError('404 organization');
         if (org.name !== op.changes.name.before) throw new ModelError('stale organization name');
         org.name = op.changes.name.after;
+        touch(org);
+        return;
+      }
+      case 'update_organization_metadata': {
+        const org = state.organizations.find((candidate) => candidate.id === op.org.organizationId);
+        if (!org) throw new ModelError('404 organization');
+        for (const [field, body] of [
+          ['publicMetadata', op.body.public_metadata],
+          ['privateMetadata', op.body.private_metadata],
+        ] as const) {
+          if (body === undefined) continue;
+          org[field] = op.mode === 'replace' ? structuredClone(body) : clerkDeepMerge(org[field], body);
+        }
+        // The organization's identity is its mark: a replace that dropped it would lose the organization.
+        const mark = org.privateMetadata.clerkSync;
+        org.key = isObject(mark) && typeof mark.key === 'string' ? mark.key : null;
         touch(org);
         return;
       }
@@ -146,6 +165,7 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
           username: a.username ?? null,
           firstName: a.firstName ?? null,
           lastName: a.lastName ?? null,
+          legalAcceptedAt: a.legalAcceptedAt ?? null,
           publicMetadata: structuredClone(a.publicMetadata ?? {}),
           privateMetadata: structuredClone(a.privateMetadata ?? {}),
           unsafeMetadata: structuredClone(a.unsafeMetadata ?? {}),
@@ -162,7 +182,7 @@ export function executePlan(plan: Plan, initial: LiveSnapshot): ExecutionResult 
       case 'update_user': {
         const user = resolveUser(op.user);
         for (const [field, change] of Object.entries(op.changes)) {
-          const name = field as 'externalId' | 'username' | 'firstName' | 'lastName';
+          const name = field as UserProfileField;
           if (user[name] !== change.before) throw new ModelError(`stale ${field}`);
           if (name === 'externalId' && change.after !== null)
             assertFree('external_id', (u) => u.externalId === change.after, user.id);

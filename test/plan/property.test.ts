@@ -62,6 +62,7 @@ function liveUserArb(i: number): fc.Arbitrary<LiveUser> {
       username: fc.constantFrom(`user${i}`, null),
       firstName: fc.constantFrom('A', 'B', null),
       lastName: fc.constantFrom('L', null),
+      legalAcceptedAt: fc.constantFrom('2024-05-01T12:00:00.000Z', null),
       publicMetadata: metadata,
       privateMetadata: metadata,
       unsafeMetadata: metadata,
@@ -87,6 +88,7 @@ function liveUserArb(i: number): fc.Arbitrary<LiveUser> {
         username: r.username,
         firstName: r.firstName,
         lastName: r.lastName,
+        legalAcceptedAt: r.legalAcceptedAt,
         publicMetadata: r.publicMetadata,
         privateMetadata: r.marked ? { ...r.privateMetadata, ...MARK } : r.privateMetadata,
         unsafeMetadata: r.unsafeMetadata,
@@ -109,6 +111,7 @@ function desiredUserArb(kind: UserKeyKind, i: number, declaredSlugs: string[]): 
       username: maybe(kind === 'username' ? fc.constant(key) : fc.constantFrom(`user${i}`, `user${i}b`, null)),
       firstName: maybe(fc.constantFrom('A', 'B', null)),
       lastName: maybe(fc.constantFrom('L', null)),
+      legalAcceptedAt: maybe(fc.constantFrom('2024-05-01T12:00:00.000Z', '2025-01-02T03:04:05.000Z')),
       publicMetadata: maybe(metadata),
       privateMetadata: maybe(metadata),
       unsafeMetadata: maybe(metadata),
@@ -139,6 +142,7 @@ function desiredUserArb(kind: UserKeyKind, i: number, declaredSlugs: string[]): 
         username: r.username,
         firstName: r.firstName,
         lastName: r.lastName,
+        legalAcceptedAt: r.legalAcceptedAt,
         publicMetadata: r.publicMetadata,
         privateMetadata: r.privateMetadata,
         unsafeMetadata: r.unsafeMetadata,
@@ -164,6 +168,8 @@ const caseArb: fc.Arbitrary<Case> = fc
     declaredSlugs: fc.subarray(SLUGS),
     liveSlugs: fc.subarray(SLUGS),
     orgNames: fc.array(fc.constantFrom('Name A', 'Name B'), { minLength: 3, maxLength: 3 }),
+    orgPublic: fc.array(maybe(metadata), { minLength: 3, maxLength: 3 }),
+    orgPrivate: fc.array(maybe(metadata), { minLength: 3, maxLength: 3 }),
     liveIds: fc.subarray(IDENTITIES),
     desiredIds: fc.subarray(IDENTITIES),
     seed: fc.integer(),
@@ -181,51 +187,79 @@ const caseArb: fc.Arbitrary<Case> = fc
         // Instances without slugs, organizations without one, and clerk-sync's marks (own key, another, none).
         liveHasSlug: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
         liveMarks: fc.array(fc.constantFrom<string | null>(null, null, ...SLUGS), { minLength: 3, maxLength: 3 }),
+        livePublic: fc.array(metadata, { minLength: 3, maxLength: 3 }),
+        livePrivate: fc.array(metadata, { minLength: 3, maxLength: 3 }),
         slugsEnabled: fc.boolean(),
       })
-      .map(({ liveUsers, desiredUsers, roles, liveNames, liveHasSlug, liveMarks, slugsEnabled }): Case => {
-        const organizations = base.liveSlugs.map((slug) => ({
-          id: `org_${slug}`,
-          slug: liveHasSlug[SLUGS.indexOf(slug)] ? slug : null,
-          name: liveNames[SLUGS.indexOf(slug)] as string,
-          key: liveMarks[SLUGS.indexOf(slug)] ?? null,
-          maxAllowedMemberships: 0,
-          updatedAt: 3000,
-        }));
-        const memberships: LiveMembership[] = [];
-        for (const user of liveUsers) {
-          for (const org of organizations) {
-            const role = roles[Number(user.id.slice(5)) * SLUGS.length + SLUGS.indexOf(org.id.slice(4))];
-            if (role)
-              memberships.push({
-                id: `orgmem_${user.id}_${org.id}`,
-                organizationId: org.id,
-                userId: user.id,
-                role,
-                updatedAt: 4000,
-              });
-          }
-        }
-        return {
-          desired: {
-            settings: {
-              userKey: base.userKey,
-              prune: base.prune,
-              metadataMode: base.metadataMode,
-              ignore: base.ignore,
+      .map(
+        ({
+          liveUsers,
+          desiredUsers,
+          roles,
+          liveNames,
+          liveHasSlug,
+          liveMarks,
+          livePublic,
+          livePrivate,
+          slugsEnabled,
+        }): Case => {
+          const organizations = base.liveSlugs.map((slug) => ({
+            id: `org_${slug}`,
+            slug: liveHasSlug[SLUGS.indexOf(slug)] ? slug : null,
+            name: liveNames[SLUGS.indexOf(slug)] as string,
+            key: liveMarks[SLUGS.indexOf(slug)] ?? null,
+            publicMetadata: livePublic[SLUGS.indexOf(slug)] ?? {},
+            privateMetadata: {
+              ...livePrivate[SLUGS.indexOf(slug)],
+              ...(liveMarks[SLUGS.indexOf(slug)] ? { clerkSync: { key: liveMarks[SLUGS.indexOf(slug)] ?? null } } : {}),
             },
-            organizations: base.declaredSlugs.map((slug) => ({
-              slug,
-              name: base.orgNames[SLUGS.indexOf(slug)] as string,
-              source: at(2),
-            })),
-            users: desiredUsers,
-            files: ['users.yaml'],
-          },
-          live: { users: liveUsers, organizations, memberships, instance: { ...UNRESTRICTED_INSTANCE, slugsEnabled } },
-          options: { ...DEFAULT_PLAN_OPTIONS, allowMassDelete: true, allowMassChange: true },
-        };
-      }),
+            maxAllowedMemberships: 0,
+            updatedAt: 3000,
+          }));
+          const memberships: LiveMembership[] = [];
+          for (const user of liveUsers) {
+            for (const org of organizations) {
+              const role = roles[Number(user.id.slice(5)) * SLUGS.length + SLUGS.indexOf(org.id.slice(4))];
+              if (role)
+                memberships.push({
+                  id: `orgmem_${user.id}_${org.id}`,
+                  organizationId: org.id,
+                  userId: user.id,
+                  role,
+                  updatedAt: 4000,
+                });
+            }
+          }
+          return {
+            desired: {
+              settings: {
+                userKey: base.userKey,
+                prune: base.prune,
+                metadataMode: base.metadataMode,
+                ignore: base.ignore,
+              },
+              organizations: base.declaredSlugs.map((slug) =>
+                compact<DesiredState['organizations'][number]>({
+                  slug,
+                  name: base.orgNames[SLUGS.indexOf(slug)] as string,
+                  source: at(2),
+                  publicMetadata: base.orgPublic[SLUGS.indexOf(slug)],
+                  privateMetadata: base.orgPrivate[SLUGS.indexOf(slug)],
+                }),
+              ),
+              users: desiredUsers,
+              files: ['users.yaml'],
+            },
+            live: {
+              users: liveUsers,
+              organizations,
+              memberships,
+              instance: { ...UNRESTRICTED_INSTANCE, slugsEnabled },
+            },
+            options: { ...DEFAULT_PLAN_OPTIONS, allowMassDelete: true, allowMassChange: true },
+          };
+        },
+      ),
   );
 
 // ---- what "satisfies the manifest" means, written from the manifest rules, not from the planner ----
@@ -282,14 +316,27 @@ function expectSatisfies(desired: DesiredState, before: LiveSnapshot, after: Liv
   };
   const managedIds = new Set<string>();
 
-  for (const org of desired.organizations) expect(orgFor(org.slug)?.name).toBe(org.name);
+  for (const org of desired.organizations) {
+    const live = orgFor(org.slug);
+    expect(live?.name).toBe(org.name);
+    for (const field of ['publicMetadata', 'privateMetadata'] as const) {
+      const declared = org[field];
+      const actual = live?.[field];
+      if (declared === undefined || actual === undefined) continue;
+      // Replace: exactly the declared object (with the mark, which identifies it); merge: merging again changes nothing.
+      const { clerkSync: _mark, ...rest } = actual;
+      if (settings.metadataMode === 'replace')
+        expect(field === 'privateMetadata' ? rest : actual).toStrictEqual(declared);
+      else expect(clerkDeepMerge(actual, declared)).toStrictEqual(actual);
+    }
+  }
 
   for (const user of desired.users) {
     const found = findByKey(settings.userKey, user.key, after.users);
     expect(found).toHaveLength(1);
     const live = found[0] as LiveUser;
     managedIds.add(live.id);
-    for (const field of ['externalId', 'username', 'firstName', 'lastName'] as const) {
+    for (const field of ['externalId', 'username', 'firstName', 'lastName', 'legalAcceptedAt'] as const) {
       if (user[field] !== undefined && !ignored.has(field)) expect(live[field]).toBe(user[field]);
     }
     if (user.emailAddresses) {

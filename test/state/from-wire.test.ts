@@ -60,6 +60,7 @@ describe('fromWireUser', () => {
       username: 'ada',
       firstName: 'Ada',
       lastName: 'Lovelace',
+      legalAcceptedAt: null,
       publicMetadata: { plan: 'pro' },
       privateMetadata: { clerkSync: { managedBy: 'clerk-sync' } },
       unsafeMetadata: { theme: 'dark' },
@@ -80,7 +81,7 @@ describe('fromWireUser', () => {
 });
 
 describe('fromWireOrganization / fromWireMembership', () => {
-  it('keeps id, slug, name, updatedAt, the member limit and the clerk-sync mark key', () => {
+  it('keeps id, slug, name, metadata, updatedAt, the member limit and the clerk-sync mark key', () => {
     expect(
       fromWireOrganization(wireOrganization({ id: 'org_1', slug: 'acme', name: 'Acme', updated_at: 9 })),
     ).toStrictEqual({
@@ -88,6 +89,8 @@ describe('fromWireOrganization / fromWireMembership', () => {
       slug: 'acme',
       name: 'Acme',
       key: null,
+      publicMetadata: {},
+      privateMetadata: {},
       maxAllowedMemberships: 0,
       updatedAt: 9,
     });
@@ -99,7 +102,12 @@ describe('fromWireOrganization / fromWireMembership', () => {
         private_metadata: { clerkSync: { key: 'acme' } },
       }),
     );
-    expect(marked).toMatchObject({ slug: null, key: 'acme', maxAllowedMemberships: 7 });
+    expect(marked).toMatchObject({
+      slug: null,
+      key: 'acme',
+      privateMetadata: { clerkSync: { key: 'acme' } },
+      maxAllowedMemberships: 7,
+    });
   });
 
   it('takes the user id from public_user_data and the organization id from the nested organization', () => {

@@ -5,7 +5,7 @@ import type { LiveOrganization } from '../../src/model/index.ts';
 import { matchOrganization, mayMatchOrganization, organizationRefSets } from '../../src/state/index.ts';
 
 function live(id: string, slug: string | null, name: string, key: string | null = null): LiveOrganization {
-  return { id, slug, name, key, maxAllowedMemberships: 0, updatedAt: 1 };
+  return { id, slug, name, key, publicMetadata: {}, privateMetadata: {}, maxAllowedMemberships: 0, updatedAt: 1 };
 }
 
 describe('matchOrganization', () => {
