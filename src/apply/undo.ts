@@ -32,8 +32,8 @@ import {
   type UserRef,
 } from '../plan/index.ts';
 import { instanceChecks } from '../plan/instance-checks.ts';
-import { plural } from '../plural.ts';
 import { fetchTouchedSnapshot, type TouchedIds, type TouchedSnapshot } from '../state/fetch-touched.ts';
+import { plural } from '../util/plural.ts';
 import type { JournalDone, JournalEntry } from './journal.ts';
 
 export interface UndoPlan {

@@ -16,8 +16,8 @@ import {
   publicPlan,
   renderDriftMarkdown,
 } from '../plan/index.ts';
-import { plural } from '../plural.ts';
 import { shouldUseColor } from '../ui/index.ts';
+import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { type CommandDefinition, type OptionValues, stringList, stringOption } from './command.ts';
 import {

@@ -23,8 +23,8 @@ import type {
 } from '../model/index.ts';
 import { matchOrganizations } from '../plan/index.ts';
 import { setOwn } from '../plan/json-values.ts';
-import { plural } from '../plural.ts';
 import { fetchLiveSnapshot, listOrganizations } from '../state/index.ts';
+import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
 import { outputTarget } from './files.ts';

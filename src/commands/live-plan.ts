@@ -18,8 +18,8 @@ import {
   type PlanResult,
   redactText,
 } from '../plan/index.ts';
-import { plural } from '../plural.ts';
 import { type FetchedLiveSnapshot, fetchLiveSnapshot } from '../state/index.ts';
+import { plural } from '../util/plural.ts';
 import { nonNegativeInteger } from './api-options.ts';
 import { booleanOption, type CliIO, type OptionValues, stringList } from './command.ts';
 import { heapBudget } from './heap-budget.ts';

@@ -11,8 +11,8 @@ import {
   serializePlan,
   withReviewWarnings,
 } from '../plan/index.ts';
-import { plural } from '../plural.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
+import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { booleanOption, type CommandDefinition, stringList, stringOption } from './command.ts';
 import { writeFileAtomic } from './files.ts';

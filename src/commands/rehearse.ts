@@ -23,8 +23,8 @@ import {
 import { isClerkSyncError } from '../errors.ts';
 import type { DesiredState, LiveInstance, LiveOrganization, LiveSnapshot, LiveUser } from '../model/index.ts';
 import { createPlan, orgMark, type Plan, type PlanDiagnostic, type PlanOptions } from '../plan/index.ts';
-import { plural } from '../plural.ts';
 import { fetchLiveSnapshot, listOrganizations } from '../state/index.ts';
+import { plural } from '../util/plural.ts';
 import { operationTitles } from './apply.ts';
 
 /** The emulator is local and in-process: Clerk's documented budgets would only slow the rehearsal down. */

@@ -8,6 +8,7 @@ import { isApiError } from '../errors.ts';
 import type { LiveSnapshot, LiveUser, UserKeyKind } from '../model/index.ts';
 import { lookUpOrganization, type Operation, type Plan } from '../plan/index.ts';
 import { listOrganizations } from '../state/index.ts';
+import { chunks } from '../util/chunks.ts';
 
 export interface StaleObject {
   kind: 'user' | 'organization' | 'membership';
@@ -47,12 +48,6 @@ function touching(plan: Plan): Touching {
 }
 
 const BATCH = 100;
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
-  return out;
-}
 
 function modified(before: number, after: number): string {
   return `modified at ${new Date(after).toISOString()} (plan read it at version ${new Date(before).toISOString()})`;

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors.ts';
 import { diagnosticsToGithub, diagnosticsToJson, formatDiagnostics, loadManifest } from '../manifest/index.ts';
 import type { DesiredState } from '../model/index.ts';
-import { plural } from '../plural.ts';
+import { plural } from '../util/plural.ts';
 import { booleanOption, type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
 
 const FORMATS = ['text', 'json'] as const;

@@ -5,6 +5,7 @@
 // and `mergeSettings` validates every partial object (unknown keys and wrong types are refused, naming the key).
 
 import { ClerkSyncError } from '../errors.ts';
+import { isPlainObject } from '../util/json.ts';
 
 /** Clerk's OrganizationSettings object (GET /instance/organization_settings), without `object`. */
 export interface EmulatorOrganizationSettings {
@@ -162,8 +163,6 @@ export class EmulatorSettingsError extends ClerkSyncError {
 /** Returns a description of what was expected, or undefined when the value fits. */
 type Check = (value: unknown) => string | undefined;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const boolean: Check = (value) => (typeof value === 'boolean' ? undefined : 'a boolean');
 const integer =
   (min: number): Check =>
@@ -250,7 +249,7 @@ function parseRoles(value: unknown): EmulatorRole[] {
   const seen = new Set<string>();
   return value.map((entry, index) => {
     const at = `roles[${index}]`;
-    if (!isObject(entry)) throw invalid(at, 'an object {key, name, description?, permissions?}', entry);
+    if (!isPlainObject(entry)) throw invalid(at, 'an object {key, name, description?, permissions?}', entry);
     const known = ['key', 'name', 'description', 'permissions'];
     for (const key of Object.keys(entry)) if (!known.includes(key)) throw unknown(`${at}.${key}`, known);
     if (typeof entry.key !== 'string' || !ROLE_KEY.test(entry.key)) {
@@ -280,7 +279,7 @@ function parseRoles(value: unknown): EmulatorRole[] {
  * not modified.
  */
 export function mergeSettings(base: EmulatorSettings, input: unknown): EmulatorSettings {
-  if (!isObject(input)) throw invalid('(root)', 'an object of settings', input);
+  if (!isPlainObject(input)) throw invalid('(root)', 'an object of settings', input);
   const next = structuredClone(base);
   const topKeys = [...Object.keys(TOP_CHECKS), 'roles', 'organization_settings'];
   for (const [key, value] of Object.entries(input)) {
@@ -289,7 +288,7 @@ export function mergeSettings(base: EmulatorSettings, input: unknown): EmulatorS
     if (key === 'roles') {
       next.roles = parseRoles(value);
     } else if (key === 'organization_settings') {
-      if (!isObject(value)) throw invalid(key, 'an object', value);
+      if (!isPlainObject(value)) throw invalid(key, 'an object', value);
       const orgKeys = Object.keys(ORGANIZATION_CHECKS);
       for (const [orgKey, orgValue] of Object.entries(value)) {
         if (orgValue === undefined) continue;

@@ -4,7 +4,8 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isScalar } from 'yaml';
-import { diagnosticAt, locate, type ParsedFile, pointerSegments, spanAt } from './positions.ts';
+import { pointerSegments } from '../util/json.ts';
+import { diagnosticAt, locate, type ParsedFile, spanAt } from './positions.ts';
 import {
   IGNORE_PATTERN,
   ignorePathProblem,

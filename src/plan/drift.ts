@@ -3,7 +3,7 @@
 // classes a CI job can gate on separately. Pure: built from a Plan plus the desired and live states it came from.
 
 import type { DesiredState, JsonObject, JsonValue, LiveSnapshot, MetadataField } from '../model/index.ts';
-import { plural } from '../plural.ts';
+import { plural } from '../util/plural.ts';
 import { hasManagedMark, liveUserLabel } from './diff-user.ts';
 import { matchUsers } from './identity.ts';
 import { compareStrings, pointerSegments, valueAt } from './json-values.ts';

@@ -3,7 +3,7 @@
 // renders it, or in full). Apply executes the recomputed operations; this only decides whether to refuse.
 
 import type { JsonValue } from '../model/index.ts';
-import { canonicalJson } from './json-values.ts';
+import { canonicalJson } from '../util/json.ts';
 import type { Operation } from './types.ts';
 
 export interface OperationMismatch {
@@ -13,10 +13,6 @@ export interface OperationMismatch {
    * recomputed now, but not in the file.
    */
   kind: 'not_produced' | 'differs' | 'missing';
-}
-
-function canonical(op: Operation): string {
-  return canonicalJson(op as unknown as JsonValue);
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -96,8 +92,10 @@ export function compareOperations(
     }
     held.add(entry);
     if (started.has(op.id)) continue;
-    const text = canonical(op);
-    if (!entry.views.some((view) => canonical(asBeforeStarted(op, view, started)) === text)) {
+    const text = canonicalJson(op as unknown as JsonValue);
+    if (
+      !entry.views.some((view) => canonicalJson(asBeforeStarted(op, view, started) as unknown as JsonValue) === text)
+    ) {
       mismatches.push({ id: op.id, kind: 'differs' });
     }
   }

@@ -14,6 +14,7 @@ import type {
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
 import type { LiveOrganization, LiveSnapshot, LiveUser } from '../model/index.ts';
+import { chunks } from '../util/chunks.ts';
 import { fetchInstanceSettings } from './fetch-instance.ts';
 import { PAGE_SIZE, sortMemberships } from './fetch-snapshot.ts';
 import {
@@ -41,12 +42,6 @@ export interface TouchedIds {
 export interface TouchedSnapshot extends LiveSnapshot {
   /** What could not be read and what was assumed instead (instance settings), for the caller to print. */
   readWarnings: string[];
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
-  return out;
 }
 
 function request<T>(
