@@ -24,6 +24,7 @@ export {
   orgMark,
 } from './org-identity.ts';
 export { parsePlan, serializePlan } from './plan-json.ts';
+export { OPERATION_DEFINITIONS, OPERATION_TYPES, PLAN_SCHEMA } from './plan-schema.ts';
 export { describeWarning, operationName, presentPlan } from './present.ts';
 export {
   type Disclosure,

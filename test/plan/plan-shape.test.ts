@@ -391,6 +391,33 @@ describe('plan JSON', () => {
       /operations\[0\]\.matchedBy must be one of "name"/,
     ],
     [
+      'a password from neither inline nor env',
+      JSON.stringify({
+        ...plan(),
+        operations: [
+          {
+            id: 'c',
+            type: 'create_user',
+            dependsOn: [],
+            user: { key: 'k', userId: null },
+            attributes: {},
+            password: { kind: 'plain' },
+          },
+        ],
+      }),
+      /\(root\)\.operations\[0\]\.password\.kind must be one of "inline", "env"/,
+    ],
+    [
+      'a summary counting an unknown operation type',
+      JSON.stringify({ ...plan(), summary: { ...plan().summary, byType: { drop_table: 1 } } }),
+      /\(root\)\.summary\.byType key "drop_table" must be one of "create_organization"/,
+    ],
+    [
+      'a negative count',
+      JSON.stringify({ ...plan(), summary: { ...plan().summary, create: -1 } }),
+      /\(root\)\.summary\.create must be a non-negative integer/,
+    ],
+    [
       'a bad liveVersions entry',
       JSON.stringify({ ...plan(), liveVersions: { users: {} } }),
       /liveVersions\.organizations/,
