@@ -14,6 +14,7 @@ import { FileError } from '../errors.ts';
 import type { UserKeyKind } from '../model/index.ts';
 import {
   type Disclosure,
+  fingerprintsOf,
   hidingAll,
   NOTHING_TO_HIDE,
   type Operation,
@@ -89,7 +90,8 @@ export interface Journal {
 /** Identifies a plan across runs: same fingerprints and same operations give the same value. */
 export function planFingerprint(plan: Plan): string {
   const hash = createHash('sha256');
-  hash.update(`${plan.fingerprints.manifest}\n${plan.fingerprints.live}\n`);
+  const { manifest, live } = fingerprintsOf(plan);
+  hash.update(`${manifest}\n${live}\n`);
   for (const op of plan.operations) hash.update(`${op.id}\n`);
   return hash.digest('hex');
 }

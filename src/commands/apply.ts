@@ -28,6 +28,7 @@ import {
   publicPlan,
   redactText,
   renderPlanMarkdown,
+  type SavedPlan,
   withReviewWarnings,
 } from '../plan/index.ts';
 import {
@@ -156,7 +157,7 @@ async function confirmOrRefuse(io: CliIO, autoApprove: boolean): Promise<boolean
 }
 
 /** A saved plan is JSON; a YAML manifest given in its place (`apply users.yaml`) is named as one, with the fix. */
-function parseSavedPlan(planFile: string, text: string): Plan {
+function parseSavedPlan(planFile: string, text: string): SavedPlan {
   const yamlName = /\.ya?ml$/i.test(planFile);
   if (!text.trimStart().startsWith('{') && (yamlName || /^apiVersion\s*:/m.test(text))) {
     throw new UsageError(`${printable(planFile)} looks like a manifest, not a saved plan`, {
@@ -389,7 +390,7 @@ async function verify(
   const second = planOrThrow(
     loaded.desired,
     after,
-    { ...planOptionsFrom(values), allowMassDelete: true, allowMassChange: true },
+    { ...planOptionsFrom(values), allowMassDelete: true, allowMassChange: true, fingerprints: false },
     io,
   );
   if (second.plan.operations.length > 0) {

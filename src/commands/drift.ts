@@ -205,7 +205,7 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
       const { plan } = planOrThrow(
         desired,
         live,
-        { ...planOptions, allowMassChange: true, allowMassDelete: true },
+        { ...planOptions, allowMassChange: true, allowMassDelete: true, fingerprints: false },
         io,
         ['unset_variable'],
       );

@@ -97,7 +97,10 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
     const { client } = openClient(values, io);
     try {
       const live = await readLiveState(client, desired, io);
-      const { plan: computed } = planOrThrow(desired, live, planOptions, io);
+      const out = stringOption(values, 'out');
+      // Only a plan that is saved or printed as JSON shows its fingerprints.
+      const fingerprints = format === 'json' || out !== undefined;
+      const { plan: computed } = planOrThrow(desired, live, { ...planOptions, fingerprints }, io);
       // Reviewers see every refusal and warning in every output (stdout, --out, annotations, the step summary), and
       // the plan as they may see it: publicPlan redacts what the command line does not allow to be shown.
       const reviewed = withReviewWarnings(computed, { manifest: warnings, liveRead: live.readWarnings });
@@ -141,7 +144,6 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
           });
         }
       }
-      const out = stringOption(values, 'out');
       if (out !== undefined) {
         const written = await writeFileAtomic(io.cwd, out, serializePlan(plan));
         io.stderr.write(`Saved the plan to ${written}. Apply it with: clerk-sync apply ${out}\n`);

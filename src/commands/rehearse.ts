@@ -317,7 +317,12 @@ export async function rehearsePlan(options: RehearseOptions): Promise<RehearsalR
       .map((outcome) => refusal(outcome, titles));
 
     // The safety caps were judged on the real plan; the second plan only asks whether anything is left to do.
-    const second = createPlan(desired, await read(), { ...planOptions, allowMassDelete: true, allowMassChange: true });
+    const second = createPlan(desired, await read(), {
+      ...planOptions,
+      allowMassDelete: true,
+      allowMassChange: true,
+      fingerprints: false,
+    });
     report.planErrors = second.errors;
     report.remaining = remainingTitles(second.plan);
     return report;

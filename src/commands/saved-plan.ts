@@ -28,6 +28,7 @@ import {
   type PlanDiagnostic,
   type PlanOptions,
   publicPlan,
+  type SavedPlan,
   summarize,
   thresholdsOf,
 } from '../plan/index.ts';
@@ -61,7 +62,7 @@ export interface PreparedApply {
 }
 
 export interface SavedPlanContext {
-  saved: Plan;
+  saved: SavedPlan;
   values: OptionValues;
   io: CliIO;
   client: ClerkClient;
@@ -190,7 +191,8 @@ async function fromManifest(context: SavedPlanContext, files: readonly string[])
   const result = planOrThrow(
     desired,
     live,
-    { ...context.planOptions, productionKey: isProductionKey(context.secretKey) },
+    // The saved plan's fingerprints name the run (planId); the re-plan's are never read.
+    { ...context.planOptions, productionKey: isProductionKey(context.secretKey), fingerprints: false },
     io,
   );
   const disclosure = disclosureFrom(values, desired);

@@ -33,6 +33,7 @@ import {
   PLAN_FORMAT_VERSION,
   type Plan,
   type PlanDiagnostic,
+  type PlanFingerprints,
   type PlanOptions,
   type PlanResult,
 } from './types.ts';
@@ -187,7 +188,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     formatVersion: PLAN_FORMAT_VERSION,
     source: { kind: 'manifest', files: [...desired.files] },
     instance: { apiUrl: live.apiUrl ?? null, environment: live.instance.environment },
-    fingerprints: lazyFingerprints(desired, live),
+    fingerprints: options.fingerprints === false ? null : planFingerprints(desired, live),
     settings: { userKey: settings.userKey, metadataMode: settings.metadataMode, prune: settings.prune },
     operations: ordered,
     summary: summarize(ordered),
@@ -229,23 +230,9 @@ export function liveVersionsOf(operations: readonly Operation[], live: LiveSnaps
 
 // ---- fingerprints ----
 
-/**
- * The fingerprints, each computed on first read (enumerable getters: JSON, spread and equality see plain values).
- * A text plan never reads them, and at 100,000 users they cost 2.5 s (BENCHMARKS.md); --out, JSON and apply do.
- */
-function lazyFingerprints(desired: DesiredState, live: LiveSnapshot): Plan['fingerprints'] {
-  let manifest: string | undefined;
-  let liveFingerprint: string | undefined;
-  return {
-    get manifest(): string {
-      manifest ??= fingerprintDesired(desired);
-      return manifest;
-    },
-    get live(): string {
-      liveFingerprint ??= fingerprintLive(live);
-      return liveFingerprint;
-    },
-  };
+/** The fingerprints of a plan of `desired` against `live`: what a saved plan records of its inputs. */
+export function planFingerprints(desired: DesiredState, live: LiveSnapshot): PlanFingerprints {
+  return { manifest: fingerprintDesired(desired), live: fingerprintLive(live) };
 }
 
 function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {

@@ -1,7 +1,13 @@
 // Public surface of the planner: pure functions from (desired state, live snapshot) to a Plan, and from a Plan to
 // its JSON file, its display model and its Markdown rendering.
 
-export { createPlan, DEFAULT_PLAN_OPTIONS, fingerprintDesired, liveVersionsOf } from './create-plan.ts';
+export {
+  createPlan,
+  DEFAULT_PLAN_OPTIONS,
+  fingerprintDesired,
+  liveVersionsOf,
+  planFingerprints,
+} from './create-plan.ts';
 export * from './drift.ts';
 export {
   carriesManagedMark,
@@ -23,7 +29,7 @@ export {
   type OrgMatchStep,
   orgMark,
 } from './org-identity.ts';
-export { parsePlan, serializePlan } from './plan-json.ts';
+export { fingerprintsOf, parsePlan, serializePlan } from './plan-json.ts';
 export { OPERATION_DEFINITIONS, OPERATION_TYPES, PLAN_SCHEMA } from './plan-schema.ts';
 export { describeWarning, operationName, presentPlan } from './present.ts';
 export {

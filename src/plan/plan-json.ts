@@ -3,13 +3,24 @@
 // plan-schema.ts) and what a schema cannot say (unique ids, dependencies that exist) before anything trusts it.
 // The format is documented in docs/json-plan.md.
 
-import { PlanError } from '../errors.ts';
+import { InternalError, PlanError } from '../errors.ts';
 import { isPlainObject } from '../util/json.ts';
 import { compileSchema, type SchemaCheck } from '../util/json-schema.ts';
 import { PLAN_SCHEMA } from './plan-schema.ts';
-import { PLAN_FORMAT_VERSION, type Plan } from './types.ts';
+import { PLAN_FORMAT_VERSION, type Plan, type PlanFingerprints, type SavedPlan } from './types.ts';
+
+/** The plan's fingerprints; a plan made without them (PlanOptions.fingerprints false) cannot be saved or applied. */
+export function fingerprintsOf(plan: Plan): PlanFingerprints {
+  if (plan.fingerprints === null) {
+    throw new InternalError('a plan computed without fingerprints was saved or applied', {
+      hint: 'This is a bug in clerk-sync: plan with fingerprints wherever the plan is written or executed.',
+    });
+  }
+  return plan.fingerprints;
+}
 
 export function serializePlan(plan: Plan): string {
+  fingerprintsOf(plan);
   return `${JSON.stringify(plan, null, 2)}\n`;
 }
 
@@ -23,7 +34,7 @@ function fail(path: string, expected: string): never {
   });
 }
 
-export function parsePlan(text: string): Plan {
+export function parsePlan(text: string): SavedPlan {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -46,7 +57,7 @@ export function parsePlan(text: string): Plan {
   checkPlan ??= compileSchema(PLAN_SCHEMA);
   const problem = checkPlan(value);
   if (problem) fail(problem.path, problem.expected);
-  const plan = value as unknown as Plan;
+  const plan = value as unknown as SavedPlan;
   const ids = new Set<string>();
   plan.operations.forEach((op, index) => {
     if (ids.has(op.id)) fail(`operations[${index}].id`, `unique ("${op.id}" appears twice)`);

@@ -309,12 +309,21 @@ export interface PlanWarning {
   hint?: string;
 }
 
+/** sha256 (hex) of the normalised desired state and of the live snapshot's versions (create-plan.ts). */
+export interface PlanFingerprints {
+  manifest: string;
+  live: string;
+}
+
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   source: PlanSource;
   instance: PlanInstance;
-  /** sha256 (hex) of the normalised desired state and of the live snapshot the plan was computed from. */
-  fingerprints: { manifest: string; live: string };
+  /**
+   * What the plan was computed from, to tell a saved plan's inputs again (apply PLAN) and to name its journal. Null
+   * when the planner was asked not to compute them (PlanOptions.fingerprints: a view that neither saves nor applies).
+   */
+  fingerprints: PlanFingerprints | null;
   settings: { userKey: UserKeyKind; metadataMode: MetadataMode; prune: boolean };
   /** Phase order, then a stable tie-break: the same inputs give byte-identical JSON. */
   operations: Operation[];
@@ -324,6 +333,9 @@ export interface Plan {
   /** Refusals and warnings, in the order found (safety refusals first). */
   warnings: PlanWarning[];
 }
+
+/** A plan as a file holds it (parsePlan): its fingerprints are always there. */
+export type SavedPlan = Plan & { fingerprints: PlanFingerprints };
 
 /** A problem that prevents a trustworthy plan (ambiguous identity, taken email...). */
 export interface PlanDiagnostic {
@@ -354,6 +366,12 @@ export interface PlanOptions {
   allowProduction?: boolean;
   /** The secret key is a production one (sk_live_): destructive operations need allowProduction. @default false */
   productionKey?: boolean;
+  /**
+   * Compute the plan's fingerprints. A view that neither saves nor applies the plan (a text plan, drift, a verify)
+   * passes false: they hash the whole desired state and every live version, and such a view never reads them.
+   * @default true
+   */
+  fingerprints?: boolean;
 }
 
 export interface PlanResult {

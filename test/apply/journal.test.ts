@@ -88,7 +88,7 @@ describe('journal', () => {
 
   it('names what is wrong with a line: an intent whose operation lacks a field, a done line of an unknown status', () => {
     const [first] = plan.operations;
-    if (!first) throw new Error('no op');
+    if (first?.type !== 'ban_user') throw new Error('no ban');
     const { user: _user, ...withoutUser } = first;
     const intent = JSON.stringify({ kind: 'intent', plan: fingerprint, at: 'now', op: withoutUser });
     expect(() => parseJournal(`${intent}\n${JSON.stringify(done('a'))}\n`, 'j.jsonl')).toThrow(
