@@ -20,6 +20,7 @@ import {
   carriesManagedMark,
   type Disclosure,
   fingerprintDesired,
+  formatStaleObjects,
   guardRefusals,
   NOTHING_TO_HIDE,
   type Operation,
@@ -29,11 +30,13 @@ import {
   type PlanOptions,
   publicPlan,
   type SavedPlan,
+  type StaleObject,
+  staleInSnapshot,
   summarize,
   thresholdsOf,
 } from '../plan/index.ts';
 import { compareOperations, formatMismatches, type OperationMismatch, type Recomputed } from '../plan/reproduce.ts';
-import { FILTER_BATCH, fetchObjectVersions, type ObjectVersionIds } from '../state/index.ts';
+import { FILTER_BATCH, fetchObjectVersions, findStaleObjects, type ObjectVersionIds } from '../state/index.ts';
 import type { CliIO, OptionValues } from './command.ts';
 import { stringList } from './command.ts';
 import {
@@ -44,7 +47,6 @@ import {
   planOrThrow,
   readLiveState,
 } from './live-plan.ts';
-import { findStaleObjects, formatStaleObjects, type StaleObject, staleInSnapshot } from './stale-check.ts';
 
 /** What apply executes and how it shows it. */
 export interface PreparedApply {

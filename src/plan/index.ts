@@ -48,4 +48,5 @@ export {
 } from './redact.ts';
 export { LIVE_READ_WARNING, type ReviewFindings, withReviewWarnings } from './review-warnings.ts';
 export { oneLine } from './safe-text.ts';
+export { formatStaleObjects, modified, type StaleObject, staleInSnapshot, type Touching, touching } from './stale.ts';
 export * from './types.ts';

@@ -46,3 +46,4 @@ export {
   type OrganizationRefSets,
   organizationRefSets,
 } from './match-organization.ts';
+export { findStaleObjects } from './stale-objects.ts';
