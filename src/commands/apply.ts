@@ -18,9 +18,9 @@ import {
 } from '../apply/index.ts';
 import { isProductionKey } from '../clerk/index.ts';
 import { ApplyFailedError, ClerkSyncError, PlanRefusedError, UsageError } from '../errors.ts';
-import { loadManifest } from '../manifest/index.ts';
 import {
   type Disclosure,
+  operationTitles,
   type Plan,
   type PlanDiagnostic,
   parsePlan,
@@ -50,7 +50,6 @@ import {
 } from './command.ts';
 import { readTextFile } from './files.ts';
 import {
-  annotateManifestErrors,
   annotationOptions,
   appendStepSummary,
   GITHUB_OPTIONS,
@@ -62,7 +61,7 @@ import {
   disclosureFrom,
   formatPlanDiagnostics,
   type LoadedManifest,
-  loadManifestFromFlags,
+  loadManifestAnnotated,
   MANIFEST_OPTIONS,
   PLAN_OPTIONS,
   PLAN_OPTIONS_HELP,
@@ -71,14 +70,6 @@ import {
   readLiveState,
 } from './live-plan.ts';
 import { type PreparedApply, prepareSavedPlan, printable, secretsFromManifest } from './saved-plan.ts';
-
-export function operationTitles(plan: Plan): Map<string, string> {
-  const titles = new Map<string, string>();
-  for (const group of presentPlan(plan).groups) {
-    for (const op of group.operations) titles.set(op.id, `${group.title}: ${op.title}`);
-  }
-  return titles;
-}
 
 /**
  * --journal, or `.clerk-sync/journal-<plan>.jsonl` named after the plan itself (manifest, live state and
@@ -226,13 +217,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
       planFile === undefined ? undefined : parseSavedPlan(planFile, await readTextFile(io.cwd, planFile, 'saved plan'));
     const loaded =
       saved === undefined
-        ? await annotateManifestErrors({
-            enabled: github,
-            io,
-            out: io.stdout,
-            load: () => loadManifestFromFlags(values, io, 'apply'),
-            reload: async () => (await loadManifest(files, { env: io.env, cwd: io.cwd })).diagnostics,
-          })
+        ? await loadManifestAnnotated(values, io, 'apply', { enabled: github, out: io.stdout })
         : undefined;
     const opened = openClient(values, io);
     const { client, secretKey, concurrency } = opened;

@@ -19,6 +19,7 @@ export {
   thresholdsOf,
 } from './guards.ts';
 export { type MarkdownOptions, renderPlanMarkdown } from './markdown.ts';
+export { operationTitles } from './operation-titles.ts';
 export { isDestructive, summarize, summaryLine } from './order.ts';
 export {
   lookUpOrganization,
