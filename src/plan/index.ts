@@ -49,5 +49,13 @@ export {
 } from './redact.ts';
 export { LIVE_READ_WARNING, type ReviewFindings, withReviewWarnings } from './review-warnings.ts';
 export { oneLine } from './safe-text.ts';
-export { formatStaleObjects, modified, type StaleObject, staleInSnapshot, type Touching, touching } from './stale.ts';
+export {
+  formatStaleObjects,
+  modified,
+  type StaleObject,
+  staleInSnapshot,
+  type Touching,
+  touching,
+  unversioned,
+} from './stale.ts';
 export * from './types.ts';

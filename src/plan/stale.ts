@@ -4,7 +4,7 @@
 
 import type { LiveSnapshot, LiveUser, UserKeyKind } from '../model/index.ts';
 import { lookUpOrganization } from './org-identity.ts';
-import type { Plan } from './types.ts';
+import type { Operation, Plan } from './types.ts';
 
 export interface StaleObject {
   kind: 'user' | 'organization' | 'membership';
@@ -154,4 +154,25 @@ export function staleInSnapshot(
   return [...stale, ...createdSince(saved, live, userKey)].filter(
     (object) => !object.ops.some((op) => started.has(op)),
   );
+}
+
+/** Objects an operation must have read (liveVersions): the staleness check needs each one's version. */
+export function unversioned(saved: Plan, operations: readonly Operation[]): string[] {
+  const missing: string[] = [];
+  for (const op of operations) {
+    if ('user' in op && op.user.userId !== null && !Object.hasOwn(saved.liveVersions.users, op.user.userId))
+      missing.push(op.id);
+    else if (
+      op.type === 'update_organization' &&
+      op.org.organizationId !== null &&
+      !Object.hasOwn(saved.liveVersions.organizations, op.org.organizationId)
+    )
+      missing.push(op.id);
+    else if (
+      (op.type === 'update_membership_role' || op.type === 'delete_membership') &&
+      !Object.hasOwn(saved.liveVersions.memberships, op.membershipId)
+    )
+      missing.push(op.id);
+  }
+  return missing;
 }

@@ -47,3 +47,4 @@ export {
   organizationRefSets,
 } from './match-organization.ts';
 export { findStaleObjects } from './stale-objects.ts';
+export { notGone, userCount, usersToDelete } from './undo-reads.ts';
