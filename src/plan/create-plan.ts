@@ -271,9 +271,9 @@ export function fingerprintDesired(desired: DesiredState): string {
 
 /**
  * sha256 of the live snapshot's versions: the id and `updated_at` of every user, organization and membership, each
- * list sorted by id. Clerk moves `updated_at` on every change to an object (clerk-api-notes §3: every object carries
- * created_at and updated_at in ms), so the versions identify the state as well as the whole content would; hashing
- * the whole content of 100,000 users took 4 s of a 100,000-user plan (BENCHMARKS.md).
+ * list sorted by id. Clerk moves `updated_at` on every change to an object
+ * (docs/clerk-api.md#timestamps-in-milliseconds), so the versions identify the state as well as the whole content
+ * would, at a fraction of the cost (docs/performance.md).
  */
 export function fingerprintLive(live: LiveSnapshot): string {
   const lines: string[] = [];

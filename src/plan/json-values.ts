@@ -45,7 +45,7 @@ export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
 
 /**
  * sha256Hex(canonicalJson(value)) without building the whole text: a 100,000-user snapshot is a string of over
- * 100 MB and as much garbage again (BENCHMARKS.md). The text is fed to the hash in chunks cut between tokens, so
+ * 100 MB and as much garbage again (docs/performance.md). The text is fed to the hash in chunks cut between tokens, so
  * no surrogate pair is split and the digest is the same.
  */
 export function canonicalSha256(value: JsonValue): string {

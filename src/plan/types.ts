@@ -368,7 +368,7 @@ export interface PlanOptions {
   productionKey?: boolean;
   /**
    * Compute the plan's fingerprints. A view that neither saves nor applies the plan (a text plan, drift, a verify)
-   * passes false: they hash the whole desired state and every live version, and such a view never reads them.
+   * passes false: such a view never reads them, and they cost seconds at 100,000 users (docs/performance.md).
    * @default true
    */
   fingerprints?: boolean;

@@ -35,10 +35,9 @@ export function cloneJson<T extends JsonValue>(value: T): T {
 }
 
 /**
- * What `PATCH /users/{id}/metadata` does to one metadata object: objects merge recursively, arrays and scalars
- * replace, and a `null` value deletes the key (Clerk Backend API reference, "Merge and update a user's metadata").
- * A patch object landing on a non-object value merges into an empty object [assume: undocumented]. Neither argument
- * is modified.
+ * What `PATCH …/metadata` does to one metadata object: objects merge recursively, arrays and scalars replace, and a
+ * `null` value deletes the key (docs/clerk-api.md#metadata-patch-merges-put-replaces). A patch object landing on a
+ * non-object value merges into an empty object [assume: undocumented]. Neither argument is modified.
  */
 export function mergeMetadata(target: JsonObject, patch: JsonObject): JsonObject {
   const out: JsonObject = { ...target };
