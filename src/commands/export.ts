@@ -22,7 +22,7 @@ import type {
   UserKeyKind,
 } from '../model/index.ts';
 import { matchOrganizations } from '../plan/index.ts';
-import { setOwn } from '../plan/json-values.ts';
+import { compareStrings, setOwn } from '../plan/json-values.ts';
 import { fetchLiveSnapshot, listOrganizations } from '../state/index.ts';
 import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
@@ -42,10 +42,6 @@ export interface ExportSettings {
   userKey: UserKeyKind;
   /** Metadata kinds written for every user (even when `{}`, so they are managed). */
   metadata: readonly MetadataField[];
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Object keys sorted at every level: Clerk does not promise to keep key order, and the file must be stable. */

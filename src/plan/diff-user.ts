@@ -429,7 +429,8 @@ function planMetadataField(
   return { after: finalAfter, body: () => finalBody, markOnly: false };
 }
 
-function toPatch(before: JsonObject, after: JsonObject): JsonPatchOperation[] {
+/** The RFC 6902 patch from `before` to `after`, with values copied (plans and undo show it). */
+export function toPatch(before: JsonObject, after: JsonObject): JsonPatchOperation[] {
   return jsonPatch.compare(before, after).map((operation) => {
     // compare() only emits add/remove/replace; `_get` exists in the library's type for its internal use.
     const out: JsonPatchOperation = { op: operation.op as JsonPatchOperation['op'], path: operation.path };

@@ -25,7 +25,7 @@ import {
   readBeyondCount,
   readMargin,
 } from './from-wire.ts';
-import { FILTER_BATCH } from './lookups.ts';
+import { FILTER_BATCH, isNotFound } from './lookups.ts';
 import { mapLimit } from './parallel.ts';
 
 const PARALLEL = 8;
@@ -51,10 +51,6 @@ function request<T>(
   signal: AbortSignal | undefined,
 ): Promise<T> {
   return client.request<T>({ method: 'GET', path, query }, signal === undefined ? {} : { signal });
-}
-
-function isNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 404;
 }
 
 /** Every page of a `{data,total_count}` list; a 404 (the parent is gone) is an empty list. */

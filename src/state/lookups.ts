@@ -33,7 +33,8 @@ export interface LookupOptions {
   signal?: AbortSignal;
 }
 
-function isNotFound(error: unknown): boolean {
+/** Whether an error is a 404 answer: the object (or its parent) is gone. */
+export function isNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 404;
 }
 
