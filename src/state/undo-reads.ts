@@ -5,6 +5,7 @@
 import type { ClerkClient, WireUser } from '../clerk/index.ts';
 import { ClerkSyncError } from '../errors.ts';
 import { carriesManagedMark, type Operation } from '../plan/index.ts';
+import { chunks } from '../util/chunks.ts';
 import { FILTER_BATCH, fetchObjectVersions, type ObjectVersionIds } from './lookups.ts';
 
 /** Live ids an undo operation acts on, as `clerk-sync undo` reads their versions. */
@@ -74,8 +75,7 @@ export async function usersToDelete(
     ...new Set(operations.flatMap((op) => (op.type === 'delete_user' && op.user.userId ? [op.user.userId] : []))),
   ];
   const found = new Map<string, { managed: boolean }>();
-  for (let index = 0; index < ids.length; index += FILTER_BATCH) {
-    const batch = ids.slice(index, index + FILTER_BATCH);
+  for (const batch of chunks(ids, FILTER_BATCH)) {
     const users = await client.request<WireUser[]>({
       method: 'GET',
       path: '/users',
