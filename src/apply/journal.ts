@@ -14,6 +14,7 @@ import { FileError } from '../errors.ts';
 import type { UserKeyKind } from '../model/index.ts';
 import {
   type Disclosure,
+  fingerprintsOf,
   hidingAll,
   NOTHING_TO_HIDE,
   type Operation,
@@ -23,9 +24,11 @@ import {
   publicOperationId,
   redactText,
 } from '../plan/index.ts';
+import { compileSchema, type SchemaCheck } from '../util/json-schema.ts';
+import { JOURNAL_LINE_SCHEMA, JOURNAL_VERSION } from './journal-schema.ts';
 import type { CreatedObjectKind } from './types.ts';
 
-export const JOURNAL_VERSION = 1;
+export { JOURNAL_VERSION };
 
 export interface JournalHeader {
   kind: 'header';
@@ -87,29 +90,24 @@ export interface Journal {
 /** Identifies a plan across runs: same fingerprints and same operations give the same value. */
 export function planFingerprint(plan: Plan): string {
   const hash = createHash('sha256');
-  hash.update(`${plan.fingerprints.manifest}\n${plan.fingerprints.live}\n`);
+  const { manifest, live } = fingerprintsOf(plan);
+  hash.update(`${manifest}\n${live}\n`);
   for (const op of plan.operations) hash.update(`${op.id}\n`);
   return hash.digest('hex');
 }
 
-const KINDS = new Set(['header', 'intent', 'done', 'failed']);
+// Compiled on first use: only apply, undo and a resumed run read a journal.
+let checkLine: SchemaCheck | undefined;
+
+/** What is wrong with a parsed line (`op.user must be present`), or undefined for a journal entry. */
+function lineProblem(value: unknown): string | undefined {
+  checkLine ??= compileSchema(JOURNAL_LINE_SCHEMA, '(line)');
+  const problem = checkLine(value);
+  return problem && `${problem.path} must be ${problem.expected}`;
+}
 
 function isEntry(value: unknown): value is JournalEntry {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const record = value as Record<string, unknown>;
-  if (typeof record.kind !== 'string' || !KINDS.has(record.kind) || typeof record.plan !== 'string') return false;
-  switch (record.kind) {
-    case 'header':
-      return typeof record.startedAt === 'string';
-    case 'intent': {
-      const op = record.op as Record<string, unknown> | null;
-      return typeof op === 'object' && op !== null && typeof op.id === 'string' && typeof op.type === 'string';
-    }
-    case 'done':
-      return typeof record.op === 'string' && (record.status === 'done' || record.status === 'unchanged');
-    default:
-      return typeof record.op === 'string' && typeof record.error === 'object';
-  }
+  return lineProblem(value) === undefined;
 }
 
 /** Parses journal text. A torn (unparsable) last line is ignored; a bad line elsewhere is an error. */
@@ -119,18 +117,20 @@ export function parseJournal(text: string, file = 'journal'): JournalEntry[] {
   const entries: JournalEntry[] = [];
   lines.forEach((line, index) => {
     let value: unknown;
+    let problem: string | undefined;
     try {
       value = JSON.parse(line);
+      problem = lineProblem(value);
     } catch {
-      value = undefined;
+      problem = 'not JSON';
     }
-    if (isEntry(value)) {
-      entries.push(value);
+    if (problem === undefined) {
+      entries.push(value as JournalEntry);
       return;
     }
     // Only the last line can be torn by a kill during a write; anything else means the file was edited or mixed up.
     if (index === lines.length - 1) return;
-    throw new FileError(`${file}:${index + 1}: not a clerk-sync journal line`, {
+    throw new FileError(`${file}:${index + 1}: not a clerk-sync journal line (${problem})`, {
       meta: { file, line: index + 1 },
       hint: 'Pass the journal file written by `clerk-sync apply` (one JSON object per line).',
     });

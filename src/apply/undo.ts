@@ -13,11 +13,10 @@ import { UNRESTRICTED_INSTANCE } from '../fields/constants.ts';
 import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import type { JsonObject, LiveSnapshot, MetadataField, UserKeyKind } from '../model/index.ts';
 import { lowersPrivileges } from '../plan/destructive.ts';
-import { liveUserLabel } from '../plan/diff-user.ts';
+import { liveUserLabel, toPatch } from '../plan/diff-user.ts';
 import {
   DEFAULT_PLAN_OPTIONS,
   type FieldChange,
-  type JsonPatchOperation,
   liveVersionsOf,
   type MetadataChange,
   type Operation,
@@ -34,8 +33,8 @@ import {
   type UserRef,
 } from '../plan/index.ts';
 import { instanceChecks } from '../plan/instance-checks.ts';
-import { plural } from '../plural.ts';
 import { fetchTouchedSnapshot, type TouchedIds, type TouchedSnapshot } from '../state/fetch-touched.ts';
+import { plural } from '../util/plural.ts';
 import type { JournalDone, JournalEntry } from './journal.ts';
 
 export interface UndoPlan {
@@ -77,14 +76,6 @@ function orgRef(op: Operation & { org: OrgRef }, done: JournalDone | undefined):
 
 function describeUser(user: UserRef): string {
   return user.label ?? user.key ?? user.userId ?? '(unknown user)';
-}
-
-function toPatch(before: JsonObject, after: JsonObject): JsonPatchOperation[] {
-  return jsonPatch.compare(before, after).map((operation) => {
-    const out: JsonPatchOperation = { op: operation.op as JsonPatchOperation['op'], path: operation.path };
-    if ('value' in operation && operation.value !== undefined) out.value = structuredClone(operation.value);
-    return out;
-  });
 }
 
 function reverseMetadata(op: UpdateMetadataOp, done: JournalDone | undefined): UpdateMetadataOp {

@@ -8,7 +8,7 @@ import { type Dispatcher, EnvHttpProxyAgent, Pool } from 'undici';
 import { InternalError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import type { ClientConfig } from './config.ts';
-import { createRateLimiter, createSemaphore, realSleep } from './rate-limiter.ts';
+import { abortReason, createRateLimiter, createSemaphore, realSleep } from './rate-limiter.ts';
 import type {
   ClerkClient,
   ClientEvent,
@@ -62,10 +62,6 @@ export function mayRetry(method: HttpMethod, status: number, mode: RetryMode): b
   if (mode === 'never') return false;
   if (status === 429 || mode === 'always') return true;
   return method !== 'POST';
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
 /** The body as text, or undefined once more than `limit` bytes arrived (the rest is not read). */

@@ -18,9 +18,9 @@ import {
 } from '../apply/index.ts';
 import { isProductionKey } from '../clerk/index.ts';
 import { ApplyFailedError, ClerkSyncError, PlanRefusedError, UsageError } from '../errors.ts';
-import { loadManifest } from '../manifest/index.ts';
 import {
   type Disclosure,
+  operationTitles,
   type Plan,
   type PlanDiagnostic,
   parsePlan,
@@ -28,6 +28,7 @@ import {
   publicPlan,
   redactText,
   renderPlanMarkdown,
+  type SavedPlan,
   withReviewWarnings,
 } from '../plan/index.ts';
 import {
@@ -49,7 +50,6 @@ import {
 } from './command.ts';
 import { readTextFile } from './files.ts';
 import {
-  annotateManifestErrors,
   annotationOptions,
   appendStepSummary,
   GITHUB_OPTIONS,
@@ -61,7 +61,7 @@ import {
   disclosureFrom,
   formatPlanDiagnostics,
   type LoadedManifest,
-  loadManifestFromFlags,
+  loadManifestAnnotated,
   MANIFEST_OPTIONS,
   PLAN_OPTIONS,
   PLAN_OPTIONS_HELP,
@@ -70,14 +70,6 @@ import {
   readLiveState,
 } from './live-plan.ts';
 import { type PreparedApply, prepareSavedPlan, printable, secretsFromManifest } from './saved-plan.ts';
-
-export function operationTitles(plan: Plan): Map<string, string> {
-  const titles = new Map<string, string>();
-  for (const group of presentPlan(plan).groups) {
-    for (const op of group.operations) titles.set(op.id, `${group.title}: ${op.title}`);
-  }
-  return titles;
-}
 
 /**
  * --journal, or `.clerk-sync/journal-<plan>.jsonl` named after the plan itself (manifest, live state and
@@ -156,7 +148,7 @@ async function confirmOrRefuse(io: CliIO, autoApprove: boolean): Promise<boolean
 }
 
 /** A saved plan is JSON; a YAML manifest given in its place (`apply users.yaml`) is named as one, with the fix. */
-function parseSavedPlan(planFile: string, text: string): Plan {
+function parseSavedPlan(planFile: string, text: string): SavedPlan {
   const yamlName = /\.ya?ml$/i.test(planFile);
   if (!text.trimStart().startsWith('{') && (yamlName || /^apiVersion\s*:/m.test(text))) {
     throw new UsageError(`${printable(planFile)} looks like a manifest, not a saved plan`, {
@@ -225,13 +217,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
       planFile === undefined ? undefined : parseSavedPlan(planFile, await readTextFile(io.cwd, planFile, 'saved plan'));
     const loaded =
       saved === undefined
-        ? await annotateManifestErrors({
-            enabled: github,
-            io,
-            out: io.stdout,
-            load: () => loadManifestFromFlags(values, io, 'apply'),
-            reload: async () => (await loadManifest(files, { env: io.env, cwd: io.cwd })).diagnostics,
-          })
+        ? await loadManifestAnnotated(values, io, 'apply', { enabled: github, out: io.stdout })
         : undefined;
     const opened = openClient(values, io);
     const { client, secretKey, concurrency } = opened;
@@ -389,7 +375,7 @@ async function verify(
   const second = planOrThrow(
     loaded.desired,
     after,
-    { ...planOptionsFrom(values), allowMassDelete: true, allowMassChange: true },
+    { ...planOptionsFrom(values), allowMassDelete: true, allowMassChange: true, fingerprints: false },
     io,
   );
   if (second.plan.operations.length > 0) {

@@ -2,6 +2,7 @@
 // `process` directly: cli.ts passes these in, so tests can run a command in-process with their own streams.
 
 import type { ParseArgsConfig } from 'node:util';
+import { UsageError } from '../errors.ts';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -55,4 +56,12 @@ export function stringOption(values: OptionValues, name: string): string | undef
 
 export function booleanOption(values: OptionValues, name: string): boolean {
   return values[name] === true;
+}
+
+/** `--format`: one of `allowed`, or `fallback` when not given. */
+export function formatOption<T extends string>(values: OptionValues, allowed: readonly T[], fallback: T): T {
+  const raw = stringOption(values, 'format');
+  if (raw === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new UsageError(`--format must be one of ${allowed.join(', ')}, got "${raw}"`);
 }

@@ -4,7 +4,7 @@
 // Values read from the environment are named by reference (`(from ${NAME})`) in every format unless --show-env.
 
 import { UsageError } from '../errors.ts';
-import { type Diagnostic, loadManifest } from '../manifest/index.ts';
+import type { Diagnostic } from '../manifest/index.ts';
 import {
   classifyDrift,
   DRIFT_CLASSES,
@@ -16,12 +16,11 @@ import {
   publicPlan,
   renderDriftMarkdown,
 } from '../plan/index.ts';
-import { plural } from '../plural.ts';
 import { shouldUseColor } from '../ui/index.ts';
+import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
-import { type CommandDefinition, type OptionValues, stringList, stringOption } from './command.ts';
+import { type CommandDefinition, formatOption, type OptionValues, stringList } from './command.ts';
 import {
-  annotateManifestErrors,
   annotationOptions,
   annotationStream,
   appendStepSummary,
@@ -32,16 +31,13 @@ import {
 } from './github.ts';
 import {
   disclosureFrom,
-  loadManifestFromFlags,
+  loadManifestAnnotated,
   MANIFEST_OPTIONS,
   planOptionsFrom,
   planOrThrow,
+  REPORT_FORMATS,
   readLiveState,
 } from './live-plan.ts';
-import { parseFormat } from './plan.ts';
-
-const FORMATS = ['text', 'json', 'markdown'] as const;
-type Format = (typeof FORMATS)[number];
 
 /** GitHub shows at most 10 error and 10 warning annotations per step; more would only be noise in the log. */
 const MAX_ANNOTATIONS_PER_SEVERITY = 10;
@@ -183,17 +179,14 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
   },
   allowPositionals: false,
   async run({ values }, io) {
-    const format: Format = parseFormat(stringOption(values, 'format'), FORMATS, 'text');
+    const format = formatOption(values, REPORT_FORMATS, 'text');
     const failOn = parseFailOn(values);
     const github = githubEnabled(values, io.env);
     const annotations = annotationStream(io, format !== 'text');
     const planOptions = planOptionsFrom(values);
-    const { desired, warnings } = await annotateManifestErrors({
+    const { desired, warnings } = await loadManifestAnnotated(values, io, 'drift', {
       enabled: github,
-      io,
       out: annotations,
-      load: () => loadManifestFromFlags(values, io, 'drift'),
-      reload: async () => (await loadManifest(stringList(values, 'file'), { env: io.env, cwd: io.cwd })).diagnostics,
     });
     if (github && warnings.length > 0) annotations.write(githubAnnotations(warnings, annotationOptions(io)));
     const { client } = openClient(values, io);
@@ -205,7 +198,7 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
       const { plan } = planOrThrow(
         desired,
         live,
-        { ...planOptions, allowMassChange: true, allowMassDelete: true },
+        { ...planOptions, allowMassChange: true, allowMassDelete: true, fingerprints: false },
         io,
         ['unset_variable'],
       );

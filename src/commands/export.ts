@@ -16,8 +16,8 @@ import {
   organizationKeys,
 } from '../manifest/write-manifest.ts';
 import type { LiveOrganization, LiveSnapshot, MetadataField, UserKeyKind } from '../model/index.ts';
-import { plural } from '../plural.ts';
 import { fetchLiveSnapshot, listOrganizations } from '../state/index.ts';
+import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
 import { outputTarget } from './files.ts';

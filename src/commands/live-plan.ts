@@ -4,7 +4,13 @@
 import type { ParseArgsConfig } from 'node:util';
 import { type ClerkClient, isProductionKey } from '../clerk/index.ts';
 import { PlanError, UsageError } from '../errors.ts';
-import { type Diagnostic, formatDiagnostics, loadValidManifest, type ManifestSource } from '../manifest/index.ts';
+import {
+  type Diagnostic,
+  formatDiagnostics,
+  loadManifest,
+  loadValidManifest,
+  type ManifestSource,
+} from '../manifest/index.ts';
 import { IGNORE_PATTERN, ignorePathProblem } from '../manifest/schema.ts';
 import type { DesiredState, LiveSnapshot } from '../model/index.ts';
 import {
@@ -18,10 +24,11 @@ import {
   type PlanResult,
   redactText,
 } from '../plan/index.ts';
-import { plural } from '../plural.ts';
 import { type FetchedLiveSnapshot, fetchLiveSnapshot } from '../state/index.ts';
+import { plural } from '../util/plural.ts';
 import { nonNegativeInteger } from './api-options.ts';
 import { booleanOption, type CliIO, type OptionValues, stringList } from './command.ts';
+import { annotateManifestErrors } from './github.ts';
 import { heapBudget } from './heap-budget.ts';
 
 export const MANIFEST_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
@@ -85,6 +92,9 @@ export function planOptionsFrom(values: OptionValues): PlanOptions {
   };
 }
 
+/** The formats of a report of the plan (plan, drift). */
+export const REPORT_FORMATS = ['text', 'json', 'markdown'] as const;
+
 export interface LoadedManifest {
   desired: DesiredState;
   sources: ManifestSource[];
@@ -102,6 +112,21 @@ export async function loadManifestFromFlags(values: OptionValues, io: CliIO, com
     io.stderr.write(formatDiagnostics(loaded.warnings, loaded.sources));
   }
   return loaded;
+}
+
+/** loadManifestFromFlags; with --github, an invalid manifest's diagnostics also go to `github.out` as annotations. */
+export function loadManifestAnnotated(
+  values: OptionValues,
+  io: CliIO,
+  command: string,
+  github: { enabled: boolean; out: { write(chunk: string): unknown } },
+): Promise<LoadedManifest> {
+  return annotateManifestErrors({
+    ...github,
+    io,
+    load: () => loadManifestFromFlags(values, io, command),
+    reload: async () => (await loadManifest(stringList(values, 'file'), { env: io.env, cwd: io.cwd })).diagnostics,
+  });
 }
 
 /** Reads the live state the manifest manages, reporting size and time on stderr; `readWarnings` go into the plan. */

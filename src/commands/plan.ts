@@ -1,8 +1,8 @@
 // clerk-sync plan: read the manifest and the live instance, print the ordered plan (text, JSON or Markdown),
 // optionally save it for a later `apply PLAN`. Never changes anything.
 
-import { ClerkSyncError, UsageError } from '../errors.ts';
-import { loadManifest } from '../manifest/index.ts';
+import { rehearsalPassed, rehearsePlan } from '../apply/rehearse.ts';
+import { ClerkSyncError } from '../errors.ts';
 import {
   presentPlan,
   publicPlan,
@@ -11,13 +11,12 @@ import {
   serializePlan,
   withReviewWarnings,
 } from '../plan/index.ts';
-import { plural } from '../plural.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
+import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
-import { booleanOption, type CommandDefinition, stringList, stringOption } from './command.ts';
+import { booleanOption, type CommandDefinition, formatOption, stringOption } from './command.ts';
 import { writeFileAtomic } from './files.ts';
 import {
-  annotateManifestErrors,
   annotationOptions,
   annotationStream,
   appendStepSummary,
@@ -29,24 +28,16 @@ import {
 import {
   disclosureFrom,
   formatPlanDiagnostics,
-  loadManifestFromFlags,
+  loadManifestAnnotated,
   MANIFEST_OPTIONS,
   PLAN_OPTIONS,
   PLAN_OPTIONS_HELP,
   planOptionsFrom,
   planOrThrow,
+  REPORT_FORMATS,
   readLiveState,
 } from './live-plan.ts';
-import { formatRehearsal, rehearsalPassed, rehearsePlan } from './rehearse.ts';
-
-const FORMATS = ['text', 'json', 'markdown'] as const;
-type Format = (typeof FORMATS)[number];
-
-export function parseFormat<T extends string>(raw: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (raw === undefined) return fallback;
-  if ((allowed as readonly string[]).includes(raw)) return raw as T;
-  throw new UsageError(`--format must be one of ${allowed.join(', ')}, got "${raw}"`);
-}
+import { formatRehearsal } from './rehearse.ts';
 
 export const planCommand: CommandDefinition = {
   name: 'plan',
@@ -83,21 +74,21 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
   },
   allowPositionals: false,
   async run({ values }, io) {
-    const format: Format = parseFormat(stringOption(values, 'format'), FORMATS, 'text');
+    const format = formatOption(values, REPORT_FORMATS, 'text');
     const planOptions = planOptionsFrom(values);
     const github = githubEnabled(values, io.env);
     const annotations = annotationStream(io, format !== 'text');
-    const { desired, warnings } = await annotateManifestErrors({
+    const { desired, warnings } = await loadManifestAnnotated(values, io, 'plan', {
       enabled: github,
-      io,
       out: annotations,
-      load: () => loadManifestFromFlags(values, io, 'plan'),
-      reload: async () => (await loadManifest(stringList(values, 'file'), { env: io.env, cwd: io.cwd })).diagnostics,
     });
     const { client } = openClient(values, io);
     try {
       const live = await readLiveState(client, desired, io);
-      const { plan: computed } = planOrThrow(desired, live, planOptions, io);
+      const out = stringOption(values, 'out');
+      // Only a plan that is saved or printed as JSON shows its fingerprints.
+      const fingerprints = format === 'json' || out !== undefined;
+      const { plan: computed } = planOrThrow(desired, live, { ...planOptions, fingerprints }, io);
       // Reviewers see every refusal and warning in every output (stdout, --out, annotations, the step summary), and
       // the plan as they may see it: publicPlan redacts what the command line does not allow to be shown.
       const reviewed = withReviewWarnings(computed, { manifest: warnings, liveRead: live.readWarnings });
@@ -141,7 +132,6 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
           });
         }
       }
-      const out = stringOption(values, 'out');
       if (out !== undefined) {
         const written = await writeFileAtomic(io.cwd, out, serializePlan(plan));
         io.stderr.write(`Saved the plan to ${written}. Apply it with: clerk-sync apply ${out}\n`);

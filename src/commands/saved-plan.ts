@@ -13,26 +13,35 @@ import {
   type SecretResolver,
   startedOperations,
 } from '../apply/index.ts';
-import { type ClerkClient, isProductionKey, type WireUser } from '../clerk/index.ts';
+import { type ClerkClient, isProductionKey } from '../clerk/index.ts';
 import { ClerkSyncError, PlanError, PlanRefusedError, UsageError } from '../errors.ts';
 import type { DesiredState } from '../model/index.ts';
 import {
-  carriesManagedMark,
   type Disclosure,
   fingerprintDesired,
+  formatStaleObjects,
   guardRefusals,
   NOTHING_TO_HIDE,
-  type Operation,
   PLAN_FORMAT_VERSION,
   type Plan,
   type PlanDiagnostic,
   type PlanOptions,
-  publicPlan,
+  type SavedPlan,
+  type StaleObject,
+  staleInSnapshot,
   summarize,
   thresholdsOf,
+  unversioned,
 } from '../plan/index.ts';
-import { compareOperations, formatMismatches, type OperationMismatch, type Recomputed } from '../plan/reproduce.ts';
-import { FILTER_BATCH, fetchObjectVersions, type ObjectVersionIds } from '../state/index.ts';
+import {
+  compareOperations,
+  formatMismatches,
+  type OperationMismatch,
+  recomputedOf,
+  withoutPosition,
+  withoutPositions,
+} from '../plan/reproduce.ts';
+import { findStaleObjects, notGone, userCount, usersToDelete } from '../state/index.ts';
 import type { CliIO, OptionValues } from './command.ts';
 import { stringList } from './command.ts';
 import {
@@ -43,7 +52,6 @@ import {
   planOrThrow,
   readLiveState,
 } from './live-plan.ts';
-import { findStaleObjects, formatStaleObjects, type StaleObject, staleInSnapshot } from './stale-check.ts';
 
 /** What apply executes and how it shows it. */
 export interface PreparedApply {
@@ -61,7 +69,7 @@ export interface PreparedApply {
 }
 
 export interface SavedPlanContext {
-  saved: Plan;
+  saved: SavedPlan;
   values: OptionValues;
   io: CliIO;
   client: ClerkClient;
@@ -79,15 +87,6 @@ export function secretsFromManifest(desired: DesiredState): SecretResolver {
 /** An id read from a file, safe on one line of a log (a CI runner reads workflow commands from output lines). */
 export function printable(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
-}
-
-/** Each recomputed operation with the forms a file may hold it in: as shown (publicPlan), all hidden, in full. */
-function recomputedOf(plan: Plan, disclosure: Disclosure): Recomputed[] {
-  const shown = publicPlan(plan, disclosure).operations;
-  // A plan saved without this run's --show-env hides every value read from the environment.
-  const hidden =
-    disclosure.shownVariables.length === 0 ? shown : publicPlan(plan, { ...disclosure, shownVariables: [] }).operations;
-  return plan.operations.map((op, index) => ({ op, views: [shown[index] ?? op, hidden[index] ?? op, op] }));
 }
 
 function refuseMismatches(io: CliIO, mismatches: OperationMismatch[], stale: StaleObject[], where: string): void {
@@ -190,7 +189,8 @@ async function fromManifest(context: SavedPlanContext, files: readonly string[])
   const result = planOrThrow(
     desired,
     live,
-    { ...context.planOptions, productionKey: isProductionKey(context.secretKey) },
+    // The saved plan's fingerprints name the run (planId); the re-plan's are never read.
+    { ...context.planOptions, productionKey: isProductionKey(context.secretKey), fingerprints: false },
     io,
   );
   const disclosure = disclosureFrom(values, desired);
@@ -213,15 +213,6 @@ async function fromManifest(context: SavedPlanContext, files: readonly string[])
   };
 }
 
-function withoutPosition(op: Operation): Operation {
-  const { source: _source, ...rest } = op;
-  return rest as Operation;
-}
-
-function withoutPositions(recomputed: Recomputed[]): Recomputed[] {
-  return recomputed.map(({ op, views }) => ({ op, views: views.map(withoutPosition) }));
-}
-
 // ---- an undo plan ----
 
 function userKeyOf(entries: readonly JournalEntry[]): Plan['settings']['userKey'] {
@@ -233,111 +224,6 @@ function userKeyOf(entries: readonly JournalEntry[]): Plan['settings']['userKey'
       hint: 'Pass the journal file `clerk-sync apply` printed at the end of its run.',
     },
   );
-}
-
-/** Live ids an undo operation acts on, as `clerk-sync undo` reads their versions. */
-function touchedIds(operations: readonly Operation[]): ObjectVersionIds {
-  const ids: ObjectVersionIds = { users: [], organizations: [], memberships: [] };
-  for (const op of operations) {
-    if ('user' in op && op.user.userId !== null) ids.users.push(op.user.userId);
-    if (
-      (op.type === 'update_organization' || op.type === 'update_organization_metadata') &&
-      op.org.organizationId !== null
-    )
-      ids.organizations.push(op.org.organizationId);
-    if (
-      (op.type === 'update_membership_role' || op.type === 'delete_membership') &&
-      op.org.organizationId !== null &&
-      op.user.userId !== null
-    ) {
-      ids.memberships.push({ orgId: op.org.organizationId, userId: op.user.userId });
-    }
-  }
-  return ids;
-}
-
-/**
- * Of the undo operations the file leaves out, those `clerk-sync undo` leaves out too: their object is gone since
- * (nothing left to restore). Returns the others.
- */
-async function notGone(client: ClerkClient, left: readonly Operation[]): Promise<Operation[]> {
-  if (left.length === 0) return [];
-  const versions = await fetchObjectVersions(client, touchedIds(left));
-  const memberships = new Map(
-    versions.memberships.map((membership) => [`${membership.orgId}\u0000${membership.userId}`, membership]),
-  );
-  return left.filter((op) => {
-    if ('user' in op && op.user.userId !== null && versions.users[op.user.userId] === 'deleted') return false;
-    if (
-      (op.type === 'update_organization' || op.type === 'update_organization_metadata') &&
-      op.org.organizationId !== null &&
-      versions.organizations[op.org.organizationId] === 'deleted'
-    )
-      return false;
-    if (
-      (op.type === 'update_membership_role' || op.type === 'delete_membership') &&
-      op.org.organizationId !== null &&
-      op.user.userId !== null
-    ) {
-      const current = memberships.get(`${op.org.organizationId}\u0000${op.user.userId}`);
-      if (current === undefined || current.membershipId !== op.membershipId) return false;
-    }
-    return true;
-  });
-}
-
-/** Objects an operation must have read (liveVersions): the staleness check needs each one's version. */
-function unversioned(saved: Plan, operations: readonly Operation[]): string[] {
-  const missing: string[] = [];
-  for (const op of operations) {
-    if ('user' in op && op.user.userId !== null && !Object.hasOwn(saved.liveVersions.users, op.user.userId))
-      missing.push(op.id);
-    else if (
-      (op.type === 'update_organization' || op.type === 'update_organization_metadata') &&
-      op.org.organizationId !== null &&
-      !Object.hasOwn(saved.liveVersions.organizations, op.org.organizationId)
-    )
-      missing.push(op.id);
-    else if (
-      (op.type === 'update_membership_role' || op.type === 'delete_membership') &&
-      !Object.hasOwn(saved.liveVersions.memberships, op.membershipId)
-    )
-      missing.push(op.id);
-  }
-  return missing;
-}
-
-async function userCount(client: ClerkClient): Promise<number> {
-  const count = await client.request<{ total_count?: unknown }>({ method: 'GET', path: '/users/count' });
-  if (typeof count.total_count !== 'number') {
-    throw new ClerkSyncError('api_response_invalid', 'GET /users/count answered without a total_count', {
-      hint: 'Check --api-url: it must point at the Clerk Backend API.',
-    });
-  }
-  return count.total_count;
-}
-
-/** Whether each user a delete targets exists and carries clerk-sync's mark, read now. */
-async function usersToDelete(
-  client: ClerkClient,
-  operations: readonly Operation[],
-): Promise<Map<string, { managed: boolean }>> {
-  const ids = [
-    ...new Set(operations.flatMap((op) => (op.type === 'delete_user' && op.user.userId ? [op.user.userId] : []))),
-  ];
-  const found = new Map<string, { managed: boolean }>();
-  for (let index = 0; index < ids.length; index += FILTER_BATCH) {
-    const batch = ids.slice(index, index + FILTER_BATCH);
-    const users = await client.request<WireUser[]>({
-      method: 'GET',
-      path: '/users',
-      query: { user_id: batch, limit: batch.length },
-    });
-    for (const user of users) {
-      if (batch.includes(user.id)) found.set(user.id, { managed: carriesManagedMark(user.private_metadata ?? {}) });
-    }
-  }
-  return found;
 }
 
 async function fromUndo(context: SavedPlanContext, journal: string): Promise<PreparedApply> {

@@ -19,14 +19,13 @@ import {
   serializePlan,
   withReviewWarnings,
 } from '../plan/index.ts';
-import { plural } from '../plural.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
+import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import type { CommandDefinition } from './command.ts';
-import { stringOption } from './command.ts';
+import { formatOption, stringOption } from './command.ts';
 import { writeFileAtomic } from './files.ts';
 import { formatPlanDiagnostics } from './live-plan.ts';
-import { parseFormat } from './plan.ts';
 
 const FORMATS = ['text', 'json'] as const;
 
@@ -63,7 +62,7 @@ Exit codes: 0 success (whether or not there is anything to undo), 1 error or ref
   },
   allowPositionals: true,
   async run({ values, positionals }, io) {
-    const format = parseFormat(stringOption(values, 'format'), FORMATS, 'text');
+    const format = formatOption(values, FORMATS, 'text');
     if (positionals.length !== 1 || positionals[0] === undefined) {
       throw new UsageError('undo needs exactly one journal file: clerk-sync undo .clerk-sync/journal-….jsonl');
     }

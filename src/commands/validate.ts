@@ -5,8 +5,8 @@
 import { UsageError } from '../errors.ts';
 import { diagnosticsToGithub, diagnosticsToJson, formatDiagnostics, loadManifest } from '../manifest/index.ts';
 import type { DesiredState } from '../model/index.ts';
-import { plural } from '../plural.ts';
-import { booleanOption, type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
+import { plural } from '../util/plural.ts';
+import { booleanOption, type CliIO, type CommandDefinition, formatOption, stringList } from './command.ts';
 
 const FORMATS = ['text', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -45,11 +45,7 @@ Exit codes: 0 valid (warnings allowed), 1 invalid.`,
   },
   allowPositionals: true,
   async run({ values, positionals }, io) {
-    const rawFormat = stringOption(values, 'format') ?? 'text';
-    if (!(FORMATS as readonly string[]).includes(rawFormat)) {
-      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${rawFormat}"`);
-    }
-    const format = rawFormat as Format;
+    const format: Format = formatOption(values, FORMATS, 'text');
     const files = stringList(values, 'file');
     if (positionals.length > 0) {
       throw new UsageError(`unexpected argument "${positionals[0]}"`, {

@@ -2,6 +2,7 @@
 // fits), the roles list, and the EmulatorSettingsError that names the offending key.
 
 import { ClerkSyncError } from '../errors.ts';
+import { isPlainObject } from '../util/json.ts';
 import type { EmulatorOrganizationSettings, EmulatorRole, EmulatorSettings } from './settings.ts';
 
 /** A settings object refused by `mergeSettings`: `key` is the dotted path of the offending key. */
@@ -22,8 +23,6 @@ export class EmulatorSettingsError extends ClerkSyncError {
 /** Returns a description of what was expected, or undefined when the value fits. */
 type Check = (value: unknown) => string | undefined;
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const boolean: Check = (value) => (typeof value === 'boolean' ? undefined : 'a boolean');
 const integer =
   (min: number): Check =>
@@ -110,7 +109,7 @@ export function parseRoles(value: unknown): EmulatorRole[] {
   const seen = new Set<string>();
   return value.map((entry, index) => {
     const at = `roles[${index}]`;
-    if (!isObject(entry)) throw invalid(at, 'an object {key, name, description?, permissions?}', entry);
+    if (!isPlainObject(entry)) throw invalid(at, 'an object {key, name, description?, permissions?}', entry);
     const known = ['key', 'name', 'description', 'permissions'];
     for (const key of Object.keys(entry)) if (!known.includes(key)) throw unknown(`${at}.${key}`, known);
     if (typeof entry.key !== 'string' || !ROLE_KEY.test(entry.key)) {

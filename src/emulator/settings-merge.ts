@@ -1,6 +1,7 @@
 // Building settings: `resolveSettings` starts from a new instance's defaults, then a preset, then the caller's
 // partial object; `mergeSettings` checks each partial object key by key before merging it.
 
+import { isPlainObject } from '../util/json.ts';
 import {
   type EmulatorOrganizationSettings,
   type EmulatorSettings,
@@ -13,7 +14,6 @@ import {
 import {
   EmulatorSettingsError,
   invalid,
-  isObject,
   ORGANIZATION_CHECKS,
   parseRoles,
   TOP_CHECKS,
@@ -27,7 +27,7 @@ import {
  * not modified.
  */
 export function mergeSettings(base: EmulatorSettings, input: unknown): EmulatorSettings {
-  if (!isObject(input)) throw invalid('(root)', 'an object of settings', input);
+  if (!isPlainObject(input)) throw invalid('(root)', 'an object of settings', input);
   const next = structuredClone(base);
   const topKeys = [...Object.keys(TOP_CHECKS), 'roles', 'organization_settings'];
   for (const [key, value] of Object.entries(input)) {
@@ -36,7 +36,7 @@ export function mergeSettings(base: EmulatorSettings, input: unknown): EmulatorS
     if (key === 'roles') {
       next.roles = parseRoles(value);
     } else if (key === 'organization_settings') {
-      if (!isObject(value)) throw invalid(key, 'an object', value);
+      if (!isPlainObject(value)) throw invalid(key, 'an object', value);
       const orgKeys = Object.keys(ORGANIZATION_CHECKS);
       for (const [orgKey, orgValue] of Object.entries(value)) {
         if (orgValue === undefined) continue;

@@ -5,7 +5,10 @@
 // the field in `meta.param_name`.
 
 import type { WireMetadata } from '../clerk/index.ts';
+import { isPlainObject } from '../util/json.ts';
 import { paramFormatInvalid, paramMissing, paramNil, paramTypeInvalid, paramUnknown, sizeExceeded } from './problem.ts';
+
+export { isPlainObject };
 
 type FieldKind = 'string' | 'boolean' | 'integer' | 'object' | 'string[]';
 
@@ -30,10 +33,6 @@ export function bodySpec(fields: Record<string, string>): BodySpec {
     spec[name] = { kind, nullable, required };
   }
   return spec;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function matchesKind(value: unknown, kind: FieldKind): boolean {

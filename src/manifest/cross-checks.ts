@@ -18,12 +18,14 @@ import type {
   DesiredState,
   DesiredUser,
   JsonObject,
+  JsonValue,
   ManifestSettings,
   MetadataMode,
   SourcePositions,
   SourceRef,
   UserKeyKind,
 } from '../model/index.ts';
+import { canonicalJson, isPlainObject } from '../util/json.ts';
 import { type EnvironmentName, environmentNames, environmentValues } from './environment.ts';
 import { deferredVariable } from './interpolate.ts';
 import type { LinePositions } from './line-starts.ts';
@@ -49,24 +51,8 @@ const DEFAULT_SETTINGS: ManifestSettings = { userKey: 'externalId', prune: false
 const USER_KEYS: readonly UserKeyKind[] = ['externalId', 'emailAddress', 'username'];
 const METADATA_MODES: readonly MetadataMode[] = ['replace', 'merge'];
 
-function isData(value: unknown): value is Data {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function where(ref: SourceRef): string {
   return `${ref.file}:${ref.line}:${ref.column}`;
-}
-
-/** JSON with sorted keys: two settings blocks are the same when this is. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (isData(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 const encoder = new TextEncoder();
@@ -147,9 +133,9 @@ class Checker {
       if (!('settings' in data)) continue;
       const located = locate(file, ['settings']);
       const ref = sourceRef(file, located?.key ?? located?.node);
-      const text = canonical(data.settings);
+      const text = canonicalJson(data.settings as JsonValue);
       if (!first) {
-        first = { ref, canonical: text, value: isData(data.settings) ? data.settings : {} };
+        first = { ref, canonical: text, value: isPlainObject(data.settings) ? data.settings : {} };
       } else if (first.canonical !== text) {
         this.error(file, spanAt(file, ['settings'], 'key'), {
           code: 'conflicting_settings',
@@ -193,7 +179,7 @@ class Checker {
       const list = (file.value as Data).organizations;
       if (!Array.isArray(list)) continue;
       list.forEach((entry, index) => {
-        if (!isData(entry) || typeof entry.slug !== 'string') return;
+        if (!isPlainObject(entry) || typeof entry.slug !== 'string') return;
         const itemNode = locate(file, ['organizations', String(index)])?.node;
         const ref = sourceRef(file, itemNode);
         const earlier = this.orgSlugs.get(entry.slug);
@@ -215,7 +201,7 @@ class Checker {
         };
         for (const { name } of ORGANIZATION_METADATA_FIELDS) {
           const value = entry[name];
-          if (isData(value)) org[name] = value as JsonObject;
+          if (isPlainObject(value)) org[name] = value as JsonObject;
         }
         this.organizations.push(org);
       });
@@ -232,7 +218,7 @@ class Checker {
       const offsets = fast?.containers.get(list)?.offsets;
       const positions = fast && fastFieldPositions(file.source.file, file.lineCounter, fast.reread);
       list.forEach((entry, index) => {
-        if (!isData(entry)) return;
+        if (!isPlainObject(entry)) return;
         this.userFile.push(fileIndex);
         this.userItem.push(index);
         this.checkUser(file, entry, index, offsets?.[2 * index], positions);
@@ -422,7 +408,7 @@ class Checker {
     if (password) desired.password = password;
     for (const field of METADATA_FIELDS) {
       const value = user[field];
-      if (isData(value)) desired[field] = value as JsonObject;
+      if (isPlainObject(value)) desired[field] = value as JsonObject;
     }
     for (const row of FLAG_ROWS) {
       const value = user[row.name];
@@ -467,7 +453,7 @@ class Checker {
     let copied = false;
     for (let position = 0; position < list.length; position += 1) {
       const entry: unknown = list[position];
-      if (!isData(entry) || typeof entry.org !== 'string') continue;
+      if (!isPlainObject(entry) || typeof entry.org !== 'string') continue;
       const slug = entry.org;
       if (!this.orgSlugs.has(slug)) {
         this.error(file, spanAt(file, [...base, 'memberships', String(position), 'org']), {
@@ -515,7 +501,7 @@ class Checker {
   ): void {
     for (const { name: field } of rows) {
       const value = owner[field];
-      if (!isData(value)) continue;
+      if (!isPlainObject(value)) continue;
       // The same key holds the user mark and the organization mark (src/fields/constants.ts).
       if (field === 'privateMetadata' && Object.hasOwn(value, MANAGED_MARK_KEY)) {
         this.error(file, spanAt(file, [...base, field, MANAGED_MARK_KEY], 'key'), {
@@ -694,7 +680,7 @@ const MEMBERSHIP_SCAN = 16;
 function firstWithOrg(list: readonly unknown[], slug: string, end: number): number | undefined {
   for (let position = 0; position < end; position += 1) {
     const entry = list[position];
-    if (isData(entry) && entry.org === slug) return position;
+    if (isPlainObject(entry) && entry.org === slug) return position;
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
 // The quoted line is the source as written, so a secret that interpolation filled in is never shown; the span of a
 // concealed diagnostic (a password written in the manifest) is masked wherever its line is quoted.
 
-import { plural } from '../plural.ts';
+import { plural } from '../util/plural.ts';
 import type { Diagnostic, ManifestSource } from './types.ts';
 
 function compare(a: Diagnostic, b: Diagnostic): number {

@@ -3,6 +3,8 @@
 // "implicit key" errors); read-yaml.ts reports this one instead. Only lines of the plain block style are judged: at
 // a multi-line flow collection or quoted scalar, a directive or a second document, it answers undefined.
 
+import { plural } from '../util/plural.ts';
+
 export interface IndentationProblem {
   /** Offset of the line's first character and of its end. */
   start: number;
@@ -42,7 +44,7 @@ function closedOnLine(value: string): boolean {
 }
 
 function spaces(count: number): string {
-  return `${count} space${count === 1 ? '' : 's'}`;
+  return plural(count, 'space');
 }
 
 function describe(level: Level): string {

@@ -9,6 +9,7 @@ import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ManifestInvalidError } from '../errors.ts';
 import type { DesiredState } from '../model/index.ts';
+import { plural } from '../util/plural.ts';
 import { formatDiagnostics, sortDiagnostics } from './format.ts';
 import { parseManifest } from './parse-manifest.ts';
 import { type Diagnostic, LIMITS, type LoadOptions, type ManifestResult, type ManifestSource } from './types.ts';
@@ -316,7 +317,7 @@ export async function loadValidManifest(
   if (!result.desired) {
     const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
     throw new ManifestInvalidError(
-      `the manifest is invalid: ${errors.length} error${errors.length === 1 ? '' : 's'}\n${formatDiagnostics(result.diagnostics, result.sources)}`,
+      `the manifest is invalid: ${plural(errors.length, 'error')}\n${formatDiagnostics(result.diagnostics, result.sources)}`,
       { meta: { errors: errors.length, codes: [...new Set(errors.map((error) => error.code))].sort() } },
     );
   }

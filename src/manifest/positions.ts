@@ -202,12 +202,3 @@ export function spanAt(file: ParsedFile, path: readonly string[], prefer: 'value
   }
   return { start: 0, end: 0 };
 }
-
-/** Splits an ajv instancePath (a JSON pointer) into unescaped segments. */
-export function pointerSegments(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
-}

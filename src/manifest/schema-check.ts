@@ -5,7 +5,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isScalar } from 'yaml';
 import { TIMESTAMP_PATTERN } from '../fields/values.ts';
-import { diagnosticAt, locate, type ParsedFile, pointerSegments, spanAt } from './positions.ts';
+import { pointerSegments } from '../util/json.ts';
+import { diagnosticAt, locate, type ParsedFile, spanAt } from './positions.ts';
 import {
   IGNORE_PATTERN,
   ignorePathProblem,

@@ -17,9 +17,9 @@ import type {
   MetadataField,
   UserKeyKind,
 } from '../model/index.ts';
-import { setOwn } from '../plan/json-values.ts';
+import { compareStrings, setOwn } from '../plan/json-values.ts';
 import { matchOrganizations } from '../plan/org-identity.ts';
-import { plural } from '../plural.ts';
+import { plural } from '../util/plural.ts';
 import { SLUG_PATTERN } from './schema.ts';
 
 export const MANIFEST_SCHEMA_URL = 'https://unpkg.com/clerk-sync/schema/manifest.schema.json';
@@ -28,10 +28,6 @@ export interface ExportSettings {
   userKey: UserKeyKind;
   /** Metadata kinds written for every user (even when `{}`, so they are managed). */
   metadata: readonly MetadataField[];
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Object keys sorted at every level: Clerk does not promise to keep key order, and the file must be stable. */

@@ -33,6 +33,7 @@ import {
   PLAN_FORMAT_VERSION,
   type Plan,
   type PlanDiagnostic,
+  type PlanFingerprints,
   type PlanOptions,
   type PlanResult,
 } from './types.ts';
@@ -157,7 +158,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     formatVersion: PLAN_FORMAT_VERSION,
     source: { kind: 'manifest', files: [...desired.files] },
     instance: { apiUrl: live.apiUrl ?? null, environment: live.instance.environment },
-    fingerprints: lazyFingerprints(desired, live),
+    fingerprints: options.fingerprints === false ? null : planFingerprints(desired, live),
     settings: { userKey: settings.userKey, metadataMode: settings.metadataMode, prune: settings.prune },
     operations: ordered,
     summary: summarize(ordered),
@@ -199,23 +200,9 @@ export function liveVersionsOf(operations: readonly Operation[], live: LiveSnaps
 
 // ---- fingerprints ----
 
-/**
- * The fingerprints, each computed on first read (enumerable getters: JSON, spread and equality see plain values).
- * A text plan never reads them, and at 100,000 users they cost 2.5 s (BENCHMARKS.md); --out, JSON and apply do.
- */
-function lazyFingerprints(desired: DesiredState, live: LiveSnapshot): Plan['fingerprints'] {
-  let manifest: string | undefined;
-  let liveFingerprint: string | undefined;
-  return {
-    get manifest(): string {
-      manifest ??= fingerprintDesired(desired);
-      return manifest;
-    },
-    get live(): string {
-      liveFingerprint ??= fingerprintLive(live);
-      return liveFingerprint;
-    },
-  };
+/** The fingerprints of a plan of `desired` against `live`: what a saved plan records of its inputs. */
+export function planFingerprints(desired: DesiredState, live: LiveSnapshot): PlanFingerprints {
+  return { manifest: fingerprintDesired(desired), live: fingerprintLive(live) };
 }
 
 function sortedBy<T>(items: readonly T[], key: (item: T) => string): T[] {
@@ -258,9 +245,9 @@ export function fingerprintDesired(desired: DesiredState): string {
 
 /**
  * sha256 of the live snapshot's versions: the id and `updated_at` of every user, organization and membership, each
- * list sorted by id. Clerk moves `updated_at` on every change to an object (clerk-api-notes §3: every object carries
- * created_at and updated_at in ms), so the versions identify the state as well as the whole content would; hashing
- * the whole content of 100,000 users took 4 s of a 100,000-user plan (BENCHMARKS.md).
+ * list sorted by id. Clerk moves `updated_at` on every change to an object
+ * (docs/clerk-api.md#timestamps-in-milliseconds), so the versions identify the state as well as the whole content
+ * would, at a fraction of the cost (docs/performance.md).
  */
 export function fingerprintLive(live: LiveSnapshot): string {
   const lines: string[] = [];

@@ -441,7 +441,7 @@ function planMetadataField(
   return { after: finalAfter, body: () => finalBody, markOnly: false };
 }
 
-/** RFC 6902 from before to after, for display and review. */
+/** The RFC 6902 patch from `before` to `after`, with values copied (plans and undo show it). */
 export function toPatch(before: JsonObject, after: JsonObject): JsonPatchOperation[] {
   return jsonPatch.compare(before, after).map((operation) => {
     // compare() only emits add/remove/replace; `_get` exists in the library's type for its internal use.

@@ -4,7 +4,7 @@
 
 import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import type { DesiredState, JsonObject, JsonValue, LiveSnapshot, MetadataField } from '../model/index.ts';
-import { plural } from '../plural.ts';
+import { plural } from '../util/plural.ts';
 import { hasManagedMark, liveUserLabel } from './diff-user.ts';
 import { matchUsers } from './identity.ts';
 import { compareStrings, pointerSegments, valueAt } from './json-values.ts';

@@ -3,7 +3,7 @@
 // from counts, flags or summaries a plan file carries. Pure: no I/O.
 
 import type { DesiredState, JsonObject, LiveSnapshot, LiveUser } from '../model/index.ts';
-import { plural } from '../plural.ts';
+import { plural } from '../util/plural.ts';
 import { hasManagedMark } from './diff-user.ts';
 import { isDestructive } from './order.ts';
 import type { Operation, PlanDiagnostic, PlanOptions } from './types.ts';

@@ -1,7 +1,13 @@
 // Public surface of the planner: pure functions from (desired state, live snapshot) to a Plan, and from a Plan to
 // its JSON file, its display model and its Markdown rendering.
 
-export { createPlan, DEFAULT_PLAN_OPTIONS, fingerprintDesired, liveVersionsOf } from './create-plan.ts';
+export {
+  createPlan,
+  DEFAULT_PLAN_OPTIONS,
+  fingerprintDesired,
+  liveVersionsOf,
+  planFingerprints,
+} from './create-plan.ts';
 export * from './drift.ts';
 export {
   carriesManagedMark,
@@ -13,6 +19,7 @@ export {
   thresholdsOf,
 } from './guards.ts';
 export { type MarkdownOptions, renderPlanMarkdown } from './markdown.ts';
+export { operationTitles } from './operation-titles.ts';
 export { isDestructive, summarize, summaryLine } from './order.ts';
 export {
   lookUpOrganization,
@@ -23,7 +30,8 @@ export {
   type OrgMatchStep,
   orgMark,
 } from './org-identity.ts';
-export { parsePlan, serializePlan } from './plan-json.ts';
+export { fingerprintsOf, parsePlan, serializePlan } from './plan-json.ts';
+export { OPERATION_DEFINITIONS, OPERATION_TYPES, PLAN_SCHEMA } from './plan-schema.ts';
 export { describeWarning, operationName, presentPlan } from './present.ts';
 export {
   type Disclosure,
@@ -41,4 +49,14 @@ export {
 } from './redact.ts';
 export { LIVE_READ_WARNING, type ReviewFindings, withReviewWarnings } from './review-warnings.ts';
 export { oneLine } from './safe-text.ts';
+export {
+  formatStaleObjects,
+  modified,
+  type StaleObject,
+  staleInSnapshot,
+  type Touching,
+  touching,
+  unversioned,
+  updatesOrganization,
+} from './stale.ts';
 export * from './types.ts';

@@ -6,7 +6,7 @@
 
 import { didYouMean } from '../manifest/suggest.ts';
 import type { DesiredState, DesiredUser, LiveMembership, LiveSnapshot, SourceRef } from '../model/index.ts';
-import { plural } from '../plural.ts';
+import { plural } from '../util/plural.ts';
 import { ADMIN_ROLE } from './destructive.ts';
 import { membershipSource } from './diff-user.ts';
 import type { UserMatch } from './identity.ts';

@@ -1,29 +1,20 @@
-// JSON value helpers the planner needs: deep equality, Clerk's metadata deep merge, canonical JSON and fingerprints,
-// and dotted-path access used by ignore paths. Pure; node:crypto is used only for hashing.
+// JSON value helpers the planner needs: deep equality, fingerprints, and dotted-path access used by ignore paths.
+// The general ones (canonical JSON, metadata merge, own-key access) live in src/util/json.ts and are re-exported for
+// the planner's modules. Pure; node:crypto is used only for hashing.
 
 import { createHash } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../model/index.ts';
+import { canonicalJson, cloneJson, isJsonObject, ownValue, setOwn } from '../util/json.ts';
 
-export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * `object[key]` if it is the object's own key, else undefined: a plain read of an absent `__proto__` or
- * `constructor` would find Object.prototype or Object instead of nothing.
- */
-export function ownValue(object: JsonObject, key: string): JsonValue | undefined {
-  return Object.hasOwn(object, key) ? object[key] : undefined;
-}
-
-/** `object[key] = value`, where a key `__proto__` becomes data (as JSON.parse makes it) instead of the prototype. */
-export function setOwn(object: JsonObject, key: string, value: JsonValue): void {
-  if (key === '__proto__') {
-    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    object[key] = value;
-  }
-}
+export {
+  canonicalJson,
+  cloneJson,
+  isJsonObject,
+  mergeMetadata,
+  ownValue,
+  pointerSegments,
+  setOwn,
+} from '../util/json.ts';
 
 export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true;
@@ -52,59 +43,9 @@ export function deepEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
   return false;
 }
 
-export function cloneJson<T extends JsonValue>(value: T): T {
-  return structuredClone(value);
-}
-
-/**
- * What `PATCH /users/{id}/metadata` does to one metadata object: objects merge recursively, arrays and scalars
- * replace, and a `null` value deletes the key (clerk-api-notes.md §4.6, §8.3 "deep merge, null deletes"). A patch
- * object landing on a non-object value merges into an empty object [assume: undocumented].
- */
-export function mergeMetadata(target: JsonObject, patch: JsonObject): JsonObject {
-  const out: JsonObject = { ...target };
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) {
-      delete out[key];
-    } else if (isJsonObject(value)) {
-      const current = ownValue(out, key);
-      setOwn(out, key, mergeMetadata(isJsonObject(current) ? current : {}, value));
-    } else {
-      setOwn(out, key, cloneJson(value));
-    }
-  }
-  return out;
-}
-
-/** JSON with object keys sorted at every level: equal values give equal text whatever their key order. */
-export function canonicalJson(value: JsonValue): string {
-  // Loops and += rather than map/filter/join: this runs for every user of a 100,000-user manifest.
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) {
-    let text = '[';
-    for (let index = 0; index < value.length; index += 1) {
-      if (index > 0) text += ',';
-      // An undefined item (not JSON) renders as nothing, as the earlier join did.
-      text += canonicalJson(value[index] as JsonValue) ?? '';
-    }
-    return `${text}]`;
-  }
-  const keys = Object.keys(value).sort();
-  let text = '{';
-  let first = true;
-  for (const key of keys) {
-    const item = value[key];
-    // Keys holding undefined are skipped, as JSON.stringify does.
-    if (item === undefined) continue;
-    text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
-    first = false;
-  }
-  return `${text}}`;
-}
-
 /**
  * sha256Hex(canonicalJson(value)) without building the whole text: a 100,000-user snapshot is a string of over
- * 100 MB and as much garbage again (BENCHMARKS.md). The text is fed to the hash in chunks cut between tokens, so
+ * 100 MB and as much garbage again (docs/performance.md). The text is fed to the hash in chunks cut between tokens, so
  * no surrogate pair is split and the digest is the same.
  */
 export function canonicalSha256(value: JsonValue): string {
@@ -193,15 +134,6 @@ export function withPath(object: JsonObject, path: string[], value: JsonValue | 
   }
   if (!isJsonObject(child)) return object;
   return { ...object, [head]: withPath(child, rest, value) };
-}
-
-/** The segments of an RFC 6901 JSON Pointer (`/a/b~1c` -> ['a', 'b/c']). */
-export function pointerSegments(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
 /** The value at a pointer's segments, or undefined when the path does not exist. */

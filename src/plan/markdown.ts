@@ -8,7 +8,7 @@
 // text goes only into code spans, <code> elements (HTML-escaped) or fenced blocks (fence longer than any backtick
 // run), always on one line (safe-text.ts). Code is where GitHub renders no HTML, link, image or @mention.
 
-import { plural } from '../plural.ts';
+import { plural } from '../util/plural.ts';
 import { isDestructive, PHASES } from './order.ts';
 import { describeWarning, operationName, presentPlan } from './present.ts';
 import { oneLine } from './safe-text.ts';

@@ -8,6 +8,7 @@ import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import { USER_PROFILE_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
 import { type EnvironmentName, environmentNames } from '../manifest/environment.ts';
 import type { DesiredState, EnvironmentValue, JsonObject, JsonValue, MetadataField } from '../model/index.ts';
+import { setOwn } from '../util/json.ts';
 import type { JsonPatchOperation, MetadataChange, Operation, OrgRef, Plan, PlanWarning, UserRef } from './types.ts';
 
 export interface Disclosure {
@@ -193,15 +194,6 @@ class Hider {
   text(text: string): string {
     if (this.hidden === 0) return text;
     return replaceWhole(text, this.names, this.lengths);
-  }
-}
-
-function setOwn(target: JsonObject, key: string, value: JsonValue): void {
-  // A metadata key `__proto__` is data, not the prototype.
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[key] = value;
   }
 }
 

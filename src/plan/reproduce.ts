@@ -3,8 +3,9 @@
 // renders it, or in full). Apply executes the recomputed operations; this only decides whether to refuse.
 
 import type { JsonValue } from '../model/index.ts';
-import { canonicalJson } from './json-values.ts';
-import type { Operation } from './types.ts';
+import { canonicalJson } from '../util/json.ts';
+import { type Disclosure, publicPlan } from './redact.ts';
+import type { Operation, Plan } from './types.ts';
 
 export interface OperationMismatch {
   id: string;
@@ -13,10 +14,6 @@ export interface OperationMismatch {
    * recomputed now, but not in the file.
    */
   kind: 'not_produced' | 'differs' | 'missing';
-}
-
-function canonical(op: Operation): string {
-  return canonicalJson(op as unknown as JsonValue);
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -96,8 +93,10 @@ export function compareOperations(
     }
     held.add(entry);
     if (started.has(op.id)) continue;
-    const text = canonical(op);
-    if (!entry.views.some((view) => canonical(asBeforeStarted(op, view, started)) === text)) {
+    const text = canonicalJson(op as unknown as JsonValue);
+    if (
+      !entry.views.some((view) => canonicalJson(asBeforeStarted(op, view, started) as unknown as JsonValue) === text)
+    ) {
       mismatches.push({ id: op.id, kind: 'differs' });
     }
   }
@@ -123,4 +122,22 @@ export function formatMismatches(mismatches: readonly OperationMismatch[]): stri
     missing: 'called for now, but not in the saved plan',
   };
   return mismatches.map((mismatch) => `  operation ${mismatch.id}: ${says[mismatch.kind]}\n`).join('');
+}
+
+/** Each recomputed operation with the forms a file may hold it in: as shown (publicPlan), all hidden, in full. */
+export function recomputedOf(plan: Plan, disclosure: Disclosure): Recomputed[] {
+  const shown = publicPlan(plan, disclosure).operations;
+  // A plan saved without this run's --show-env hides every value read from the environment.
+  const hidden =
+    disclosure.shownVariables.length === 0 ? shown : publicPlan(plan, { ...disclosure, shownVariables: [] }).operations;
+  return plan.operations.map((op, index) => ({ op, views: [shown[index] ?? op, hidden[index] ?? op, op] }));
+}
+
+export function withoutPosition(op: Operation): Operation {
+  const { source: _source, ...rest } = op;
+  return rest as Operation;
+}
+
+export function withoutPositions(recomputed: Recomputed[]): Recomputed[] {
+  return recomputed.map(({ op, views }) => ({ op, views: views.map(withoutPosition) }));
 }

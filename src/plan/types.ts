@@ -330,12 +330,21 @@ export interface PlanWarning {
   hint?: string;
 }
 
+/** sha256 (hex) of the normalised desired state and of the live snapshot's versions (create-plan.ts). */
+export interface PlanFingerprints {
+  manifest: string;
+  live: string;
+}
+
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   source: PlanSource;
   instance: PlanInstance;
-  /** sha256 (hex) of the normalised desired state and of the live snapshot the plan was computed from. */
-  fingerprints: { manifest: string; live: string };
+  /**
+   * What the plan was computed from, to tell a saved plan's inputs again (apply PLAN) and to name its journal. Null
+   * when the planner was asked not to compute them (PlanOptions.fingerprints: a view that neither saves nor applies).
+   */
+  fingerprints: PlanFingerprints | null;
   settings: { userKey: UserKeyKind; metadataMode: MetadataMode; prune: boolean };
   /** Phase order, then a stable tie-break: the same inputs give byte-identical JSON. */
   operations: Operation[];
@@ -345,6 +354,9 @@ export interface Plan {
   /** Refusals and warnings, in the order found (safety refusals first). */
   warnings: PlanWarning[];
 }
+
+/** A plan as a file holds it (parsePlan): its fingerprints are always there. */
+export type SavedPlan = Plan & { fingerprints: PlanFingerprints };
 
 /** A problem that prevents a trustworthy plan (ambiguous identity, taken email...). */
 export interface PlanDiagnostic {
@@ -375,6 +387,12 @@ export interface PlanOptions {
   allowProduction?: boolean;
   /** The secret key is a production one (sk_live_): destructive operations need allowProduction. @default false */
   productionKey?: boolean;
+  /**
+   * Compute the plan's fingerprints. A view that neither saves nor applies the plan (a text plan, drift, a verify)
+   * passes false: such a view never reads them, and they cost seconds at 100,000 users (docs/performance.md).
+   * @default true
+   */
+  fingerprints?: boolean;
 }
 
 export interface PlanResult {

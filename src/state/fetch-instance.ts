@@ -8,6 +8,7 @@
 import type { ClerkClient, QueryValue } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
 import type { LiveInstance } from '../model/index.ts';
+import { isPlainObject } from '../util/json.ts';
 import { countProblem, readBeyondCount, readMargin } from './from-wire.ts';
 
 /** Statuses that mean "this instance does not offer this read", not "the read failed". */
@@ -36,12 +37,8 @@ interface Reader {
   signal: AbortSignal | undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function unavailableStatus(error: unknown): number | undefined {
-  const status = isRecord(error) ? error.status : undefined;
+  const status = isPlainObject(error) ? error.status : undefined;
   return typeof status === 'number' && UNAVAILABLE_STATUSES.has(status) ? status : undefined;
 }
 
@@ -69,7 +66,7 @@ async function optionalGet(
     if (status === undefined) throw error;
     return { refused: status };
   }
-  if (!isRecord(body)) throw invalid(`GET ${path}`, 'the body is not an object');
+  if (!isPlainObject(body)) throw invalid(`GET ${path}`, 'the body is not an object');
   return { body };
 }
 
@@ -151,7 +148,7 @@ async function readRoles(reader: Reader, warnings: string[]): Promise<string[] |
     }
     const before = keys.size;
     for (const role of data) {
-      if (!isRecord(role) || typeof role.key !== 'string')
+      if (!isPlainObject(role) || typeof role.key !== 'string')
         throw invalid('GET /organization_roles', 'a role has no key');
       keys.add(role.key);
     }

@@ -14,6 +14,7 @@ import type {
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
 import type { LiveOrganization, LiveSnapshot, LiveUser } from '../model/index.ts';
+import { chunks } from '../util/chunks.ts';
 import { fetchInstanceSettings } from './fetch-instance.ts';
 import { PAGE_SIZE, sortMemberships } from './fetch-snapshot.ts';
 import {
@@ -24,7 +25,7 @@ import {
   readBeyondCount,
   readMargin,
 } from './from-wire.ts';
-import { FILTER_BATCH } from './lookups.ts';
+import { FILTER_BATCH, isNotFound } from './lookups.ts';
 import { mapLimit } from './parallel.ts';
 
 const PARALLEL = 8;
@@ -43,12 +44,6 @@ export interface TouchedSnapshot extends LiveSnapshot {
   readWarnings: string[];
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
-  return out;
-}
-
 function request<T>(
   client: ClerkClient,
   path: string,
@@ -56,10 +51,6 @@ function request<T>(
   signal: AbortSignal | undefined,
 ): Promise<T> {
   return client.request<T>({ method: 'GET', path, query }, signal === undefined ? {} : { signal });
-}
-
-function isNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 404;
 }
 
 /** Every page of a `{data,total_count}` list; a 404 (the parent is gone) is an empty list. */

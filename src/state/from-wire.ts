@@ -22,10 +22,7 @@ import type {
   LivePhoneNumber,
   LiveUser,
 } from '../model/index.ts';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isPlainObject } from '../util/json.ts';
 
 type FieldRule = 'string' | 'string?' | 'number' | 'number?' | 'boolean' | 'object?';
 
@@ -47,7 +44,7 @@ function fieldProblem(row: Record<string, unknown>, field: string, rule: FieldRu
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `${field} is not a boolean`;
     case 'object?':
-      return value === undefined || value === null || isRecord(value) ? undefined : `${field} is not an object`;
+      return value === undefined || value === null || isPlainObject(value) ? undefined : `${field} is not an object`;
   }
 }
 
@@ -59,7 +56,8 @@ function rules(table: Record<string, FieldRule>): Rules {
 }
 
 function rowProblem(value: unknown, rules: Rules): string | undefined {
-  if (!isRecord(value)) return `a row is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
+  if (!isPlainObject(value))
+    return `a row is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
   for (const [field, rule] of rules) {
     const problem = fieldProblem(value, field, rule);
     if (problem !== undefined) return problem;
@@ -167,7 +165,7 @@ export function readBeyondCount(request: string, read: number, counted: number):
  */
 export function wireUserProblem(value: unknown): string | undefined {
   const problem = rowProblem(value, USER_RULES);
-  if (problem !== undefined || !isRecord(value)) return problem;
+  if (problem !== undefined || !isPlainObject(value)) return problem;
   return (
     listProblem(value.email_addresses, 'email_addresses', EMAIL_RULES) ??
     listProblem(value.phone_numbers, 'phone_numbers', PHONE_RULES) ??
@@ -180,7 +178,7 @@ export function wireUserProblem(value: unknown): string | undefined {
 /** Like wireUserProblem, for an Organization row. */
 export function wireOrganizationProblem(value: unknown): string | undefined {
   const problem = rowProblem(value, ORGANIZATION_RULES);
-  if (problem !== undefined || !isRecord(value)) return problem;
+  if (problem !== undefined || !isPlainObject(value)) return problem;
   for (const row of ORGANIZATION_METADATA_FIELDS) {
     const deep = metadataDepthProblem(row.wire, value[row.wire]);
     if (deep !== undefined) return deep;
@@ -199,7 +197,7 @@ function organizationMetadata(wire: WireOrganization): Record<OrganizationMetada
 /** Like wireUserProblem, for an OrganizationMembership row. */
 export function wireMembershipProblem(value: unknown): string | undefined {
   const problem = rowProblem(value, MEMBERSHIP_RULES);
-  if (problem !== undefined || !isRecord(value)) return problem;
+  if (problem !== undefined || !isPlainObject(value)) return problem;
   return rowProblem(value.organization, ID_RULES) === undefined ? undefined : 'organization has no id';
 }
 

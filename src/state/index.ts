@@ -46,3 +46,5 @@ export {
   type OrganizationRefSets,
   organizationRefSets,
 } from './match-organization.ts';
+export { findStaleObjects } from './stale-objects.ts';
+export { notGone, userCount, usersToDelete } from './undo-reads.ts';

@@ -12,6 +12,7 @@ import type {
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
 import type { LiveMembership, LiveOrganization, LiveUser, UserKeyKind } from '../model/index.ts';
+import { chunks } from '../util/chunks.ts';
 import { listOrganizations, lookupOrganization } from './fetch-snapshot.ts';
 import { fromWireMembership, fromWireOrganization, fromWireUser } from './from-wire.ts';
 import { duplicateLiveKeyError, liveUserKeys } from './index-users.ts';
@@ -32,14 +33,9 @@ export interface LookupOptions {
   signal?: AbortSignal;
 }
 
-function isNotFound(error: unknown): boolean {
+/** Whether an error is a 404 answer: the object (or its parent) is gone. */
+export function isNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 404;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
-  return out;
 }
 
 function get<T>(

@@ -20,7 +20,7 @@ export function formatRate(perSecond: number): string {
   return perSecond < 10 ? perSecond.toFixed(1) : String(Math.round(perSecond));
 }
 
-export { plural } from '../plural.ts';
+export { plural } from '../util/plural.ts';
 
 /** `1200/2000 done, 0 failed, 48 req/s, ETA 16s`: the counts of a progress status line. */
 export function formatStatus(stats: ProgressStats): string {

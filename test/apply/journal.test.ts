@@ -86,6 +86,20 @@ describe('journal', () => {
     expect(parseJournal(`${JSON.stringify(done('a'))}\n{"kind":"done"}`)).toHaveLength(1);
   });
 
+  it('names what is wrong with a line: an intent whose operation lacks a field, a done line of an unknown status', () => {
+    const [first] = plan.operations;
+    if (first?.type !== 'ban_user') throw new Error('no ban');
+    const { user: _user, ...withoutUser } = first;
+    const intent = JSON.stringify({ kind: 'intent', plan: fingerprint, at: 'now', op: withoutUser });
+    expect(() => parseJournal(`${intent}\n${JSON.stringify(done('a'))}\n`, 'j.jsonl')).toThrow(
+      'j.jsonl:1: not a clerk-sync journal line ((line).op.user must be present)',
+    );
+    const partly = JSON.stringify({ ...done('a'), status: 'half' });
+    expect(() => parseJournal(`${partly}\n${JSON.stringify(done('b'))}\n`, 'j.jsonl')).toThrow(
+      '(line).status must be one of "done", "unchanged"',
+    );
+  });
+
   it('fingerprints plans by their fingerprints and operation ids', () => {
     expect(planFingerprint(planOf([ban('emp-1'), ban('emp-2')]))).toBe(fingerprint);
     expect(planFingerprint(planOf([ban('emp-1')]))).not.toBe(fingerprint);

@@ -38,6 +38,7 @@ beforeAll(async () => {
   await put('src/manifest/reads-files.ts', readsFiles);
   await put('src/manifest/load-manifest.ts', readsFiles);
   await put('src/apply/reads-files.ts', readsFiles);
+  await put('src/util/reads-files.ts', readsFiles);
   await put(
     'src/plan/uses-http.ts',
     "import { fetchLiveSnapshot } from '../state/index.ts';\n\nexport const f = fetchLiveSnapshot;\n",
@@ -56,6 +57,10 @@ test('plan/ and manifest/ may not import node:fs; the manifest loader and apply/
   expect(await lint('src/manifest/reads-files.ts')).toContain('noRestrictedImports');
   expect(await lint('src/manifest/load-manifest.ts')).not.toContain('noRestrictedImports');
   expect(await lint('src/apply/reads-files.ts')).not.toContain('noRestrictedImports');
+});
+
+test('util/, the shared helpers, may not import node:fs either', async () => {
+  expect(await lint('src/util/reads-files.ts')).toContain('noRestrictedImports');
 });
 
 test('plan/ may not import the stage that does HTTP', async () => {

@@ -6,9 +6,11 @@ import type { DesiredState, LiveSnapshot } from '../../src/model/index.ts';
 import {
   createPlan,
   DEFAULT_PLAN_OPTIONS,
+  fingerprintsOf,
   type OperationType,
   type Plan,
   parsePlan,
+  planFingerprints,
   serializePlan,
   summaryLine,
 } from '../../src/plan/index.ts';
@@ -196,7 +198,7 @@ describe('determinism', () => {
 
   it('fingerprints ignore positions and password values but follow content', () => {
     const { desired, live } = everything();
-    const base = createPlan(desired, live, DEFAULT_PLAN_OPTIONS).plan.fingerprints;
+    const base = fingerprintsOf(createPlan(desired, live, DEFAULT_PLAN_OPTIONS).plan);
     expect(base.manifest).toMatch(/^[0-9a-f]{64}$/);
     expect(base.live).toMatch(/^[0-9a-f]{64}$/);
     const moved: DesiredState = {
@@ -215,15 +217,27 @@ describe('determinism', () => {
         password: { source: { kind: 'env', variable: 'PW' }, value: 'two' },
       })),
     };
-    const movedPrint = createPlan(moved, live, DEFAULT_PLAN_OPTIONS).plan.fingerprints.manifest;
-    expect(createPlan(rotated, live, DEFAULT_PLAN_OPTIONS).plan.fingerprints.manifest).toBe(movedPrint);
+    const movedPrint = fingerprintsOf(createPlan(moved, live, DEFAULT_PLAN_OPTIONS).plan).manifest;
+    expect(fingerprintsOf(createPlan(rotated, live, DEFAULT_PLAN_OPTIONS).plan).manifest).toBe(movedPrint);
     const renamed: DesiredState = {
       ...desired,
       organizations: [org('acme', 'Other'), ...desired.organizations.slice(1)],
     };
-    expect(createPlan(renamed, live, DEFAULT_PLAN_OPTIONS).plan.fingerprints.manifest).not.toBe(base.manifest);
+    expect(fingerprintsOf(createPlan(renamed, live, DEFAULT_PLAN_OPTIONS).plan).manifest).not.toBe(base.manifest);
     const touched = { ...live, users: live.users.map((user) => ({ ...user, updatedAt: user.updatedAt + 1 })) };
-    expect(createPlan(desired, touched, DEFAULT_PLAN_OPTIONS).plan.fingerprints.live).not.toBe(base.live);
+    expect(fingerprintsOf(createPlan(desired, touched, DEFAULT_PLAN_OPTIONS).plan).live).not.toBe(base.live);
+  });
+});
+
+describe('plan as plain data', () => {
+  it('holds its fingerprints as plain strings, or null when asked not to compute them (and is then not saved)', () => {
+    const { desired, live } = everything();
+    const full = createPlan(desired, live, DEFAULT_PLAN_OPTIONS).plan;
+    expect(Object.getOwnPropertyDescriptor(full, 'fingerprints')?.get).toBeUndefined();
+    expect(full.fingerprints).toStrictEqual(planFingerprints(desired, live));
+    const view = createPlan(desired, live, { ...DEFAULT_PLAN_OPTIONS, fingerprints: false }).plan;
+    expect(view).toStrictEqual({ ...full, fingerprints: null });
+    expect(() => serializePlan(view)).toThrow(/without fingerprints/);
   });
 });
 
@@ -389,6 +403,33 @@ describe('plan JSON', () => {
         ],
       }),
       /operations\[0\]\.matchedBy must be one of "name"/,
+    ],
+    [
+      'a password from neither inline nor env',
+      JSON.stringify({
+        ...plan(),
+        operations: [
+          {
+            id: 'c',
+            type: 'create_user',
+            dependsOn: [],
+            user: { key: 'k', userId: null },
+            attributes: {},
+            password: { kind: 'plain' },
+          },
+        ],
+      }),
+      /\(root\)\.operations\[0\]\.password\.kind must be one of "inline", "env"/,
+    ],
+    [
+      'a summary counting an unknown operation type',
+      JSON.stringify({ ...plan(), summary: { ...plan().summary, byType: { drop_table: 1 } } }),
+      /\(root\)\.summary\.byType key "drop_table" must be one of "create_organization"/,
+    ],
+    [
+      'a negative count',
+      JSON.stringify({ ...plan(), summary: { ...plan().summary, create: -1 } }),
+      /\(root\)\.summary\.create must be a non-negative integer/,
     ],
     [
       'a bad liveVersions entry',

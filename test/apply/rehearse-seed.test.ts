@@ -2,7 +2,7 @@
 // its slug or none, and with clerk-sync's mark when it has one.
 
 import { describe, expect, it } from 'vitest';
-import { seedOrganization } from '../../src/commands/rehearse.ts';
+import { seedOrganization } from '../../src/apply/rehearse.ts';
 import { liveOrg } from '../plan/builders.ts';
 
 describe('seedOrganization', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plural } from '../src/plural.ts';
+import { plural } from '../../src/util/plural.ts';
 
 describe('plural', () => {
   it('says 1 user, never 1 users', () => {
