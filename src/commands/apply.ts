@@ -152,6 +152,7 @@ async function confirmOrRefuse(io: CliIO, autoApprove: boolean): Promise<boolean
     message: 'Do you want to apply these changes? Only "yes" is accepted.',
     stdin: io.stdin,
     stdout: io.stdout,
+    env: io.env,
   });
 }
 
