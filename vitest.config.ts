@@ -8,14 +8,12 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 const INTEGRATION = [
   'test/emulator/**/*.test.ts',
-  'test/examples/**/*.test.ts',
   'test/**/*emulator*.test.ts',
   'test/apply/journal-secrets.test.ts',
   'test/apply/lock.test.ts',
   'test/clerk/client-hostile.test.ts',
   'test/clerk/proxy.test.ts',
   'test/commands/files.test.ts',
-  'test/commands/help.test.ts',
   'test/lint/**/*.test.ts',
   'test/manifest/bounded.test.ts',
   'test/manifest/cli.test.ts',

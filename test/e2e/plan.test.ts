@@ -1,4 +1,4 @@
-// `clerk-sync plan` end to end through the built CLI (`npm run build` first) against a fresh emulator per test:
+// `clerk-sync plan` end to end through the CLI in-process (main(argv, io)) against a fresh emulator per test:
 // text, JSON and Markdown output, --out without secrets, --detailed-exitcode, plan errors pointing at file:line
 // with no mutating request, an invalid manifest sending no request at all, the read budget on a large instance,
 // and `plan --rehearse` (a rehearsal that converges, one that reports what the API refused).
