@@ -33,6 +33,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     allowOnly: false,
+    setupFiles: ['test/helpers/setup.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ALL, exclude: [...EXCLUDE, ...INTEGRATION, ...E2E] } },
       { extends: true, test: { name: 'integration', include: INTEGRATION, exclude: [...EXCLUDE, ...E2E] } },
