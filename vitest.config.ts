@@ -33,6 +33,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     allowOnly: false,
+    // One module graph per worker, not per file: importing src/ again for each file cost more than the tests
+    // (the suite's own state is per test: emulators, directories, streams; nothing mocks a module, spies are restored).
+    isolate: false,
     setupFiles: ['test/helpers/setup.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ALL, exclude: [...EXCLUDE, ...INTEGRATION, ...E2E] } },
