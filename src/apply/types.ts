@@ -63,3 +63,11 @@ export type SecretResolver = (op: CreateUserOp) => string | undefined;
 
 /** What an operation created, as the journal and undo know it. */
 export type CreatedObjectKind = 'user' | 'organization' | 'membership' | 'email_address' | 'phone_number';
+
+/** The executor's clock, timer and randomness, injected so retry and backoff tests run on a fake clock. */
+export interface ApplyRuntime {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** In [0, 1), as Math.random: the jitter of apply's own backoff. */
+  random(): number;
+}

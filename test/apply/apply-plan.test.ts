@@ -8,6 +8,7 @@ import type { Operation } from '../../src/plan/index.ts';
 import { wireOrganization } from '../state/wire-fixtures.ts';
 import { ban, everyOperation, existing, fresh, lock, planOf, updateUser } from './builders.ts';
 import { apiError, createFakeClient, type FakeClient, type Handler, wireUser } from './fake-client.ts';
+import { createFakeRuntime } from './fake-runtime.ts';
 
 function options(client: FakeClient, extra: Partial<ApplyOptions> = {}): ApplyOptions {
   return {
@@ -16,7 +17,7 @@ function options(client: FakeClient, extra: Partial<ApplyOptions> = {}): ApplyOp
     concurrency: 8,
     continueOnError: false,
     secrets: () => undefined,
-    retryBaseMs: 1,
+    runtime: createFakeRuntime(),
     ...extra,
   };
 }
@@ -463,6 +464,30 @@ describe('creates', () => {
     expect(client.calls.filter((call) => call.spec.method === 'POST')).toHaveLength(4);
   });
 
+  it("backs off between apply's own retries, doubling from retryBaseMs with jitter, on the injected clock", async () => {
+    const client = createFakeClient((spec) => {
+      if (spec.method === 'GET') return [];
+      throw apiError(spec, 503);
+    });
+    // An hour per retry: the test would time out if apply waited on a real timer.
+    const runtime = createFakeRuntime(0);
+    const result = await applyPlan(planOf([createUser('emp-1')]), options(client, { runtime, retryBaseMs: 3_600_000 }));
+    expect(result.failed).toBe(1);
+    // random() = 0 is the low end of the jitter: 0.75 of the doubled base.
+    expect(runtime.sleeps).toStrictEqual([2_700_000, 5_400_000, 10_800_000]);
+    expect(result.elapsedMs).toBe(18_900_000);
+  });
+
+  it('spreads retries by up to a quarter either way', async () => {
+    const client = createFakeClient((spec, call) => {
+      if (call < 2) throw apiError(spec, 409, 'resource_locked');
+      return {};
+    });
+    const high = createFakeRuntime(0.999_999);
+    await applyPlan(planOf([updateUser('emp-1', 'A')]), options(client, { runtime: high }));
+    expect(high.sleeps.map(Math.round)).toStrictEqual([250, 500]);
+  });
+
   it('never lets the password out: events, outcomes and journal', async () => {
     const password = 'Zebra-Kettle-9931-secret';
     const dir = await mkdtemp(join(tmpdir(), 'clerk-sync-apply-'));
@@ -534,6 +559,19 @@ describe('journal', () => {
       'done update_user:emp-2',
     ]);
     expect(entries[3]).toMatchObject({ status: 'done', created: { kind: 'user', id: 'user_new' }, userId: 'user_new' });
+  });
+
+  it("stamps journal lines with the injected clock's time", async () => {
+    const file = join(dir, 'journal-clock.jsonl');
+    const plan = planOf([updateUser('emp-1', 'A')]);
+    const journal = await createJournal(file, plan);
+    await applyPlan(
+      plan,
+      options(createFakeClient(), { journal, runtime: createFakeRuntime(0.5, Date.UTC(2030, 0, 2)) }),
+    );
+    await journal.close();
+    const stamps = (await readJournal(file)).filter((entry) => entry.kind !== 'header').map((entry) => entry.at);
+    expect(stamps).toStrictEqual(['2030-01-02T00:00:00.000Z', '2030-01-02T00:00:00.000Z']);
   });
 
   it('a re-run of the same plan finds what the journal shows created instead of creating it again', async () => {
