@@ -337,6 +337,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
               event.type === 'operation' ? { ...event, outcome: redactOutcome(event.outcome, disclosure) } : event,
             ),
           signal: io.signal,
+          ...(io.clock ? { runtime: io.clock } : {}),
           ...planId,
         });
       } finally {

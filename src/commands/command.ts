@@ -14,7 +14,7 @@ export interface CliIO {
   signal: AbortSignal;
   /** Runs another clerk-sync command line (the demo chains commands); set by cli.ts, so no command imports cli.ts. */
   runCli?: (argv: string[], io: CliIO) => Promise<number>;
-  /** Clock, sleep and jitter of the API client; tests pass a virtual clock so retries do not wait. @default real */
+  /** Clock, sleep and jitter of the API client and the executor; tests pass a virtual clock so retries do not wait. */
   clock?: Pick<ClientConfig, 'now' | 'sleep' | 'random'>;
 }
 
