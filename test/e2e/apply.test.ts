@@ -234,8 +234,8 @@ describe('apply from a manifest', () => {
   it('without a terminal and without --auto-approve it refuses with a hint and changes nothing', async () => {
     const e2e = await e2eContext({ seed: LIVE });
     const file = await e2e.write('users.yaml', MANIFEST);
-    // stdin is a pipe here (not a TTY), even with "yes" on it.
-    const run = await e2e.cli(['apply', '-f', file], { env: { PW: PASSWORD }, input: 'yes\n' });
+    // stdin is a real pipe here (the built binary; not a TTY), even with "yes" on it.
+    const run = await e2e.bin(['apply', '-f', file], { env: { PW: PASSWORD }, input: 'yes\n' });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('refusing to apply without confirmation: not running in a terminal');
     expect(run.stderr).toContain('hint: Review the plan above, then re-run with --auto-approve');

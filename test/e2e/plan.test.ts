@@ -135,10 +135,10 @@ describe('plan output', () => {
     expect(gated.code, gated.stderr).toBe(0);
   });
 
-  it('exits 2 under --detailed-exitcode when there are changes', async () => {
+  it('exits 2 under --detailed-exitcode when there are changes (the built binary: the exit code is the process one)', async () => {
     const e2e = await e2eContext({ seed: LIVE });
     const file = await e2e.write('users.yaml', CHANGES);
-    const run = await e2e.cli(['plan', '-f', file, '--detailed-exitcode'], { env: { PW: PASSWORD } });
+    const run = await e2e.bin(['plan', '-f', file, '--detailed-exitcode'], { env: { PW: PASSWORD } });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stdout).toContain('Plan: 2 to create, 4 to change, 1 to delete.');
   });
