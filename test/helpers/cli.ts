@@ -120,22 +120,24 @@ function collector(): { stream: Writable; text(): string } {
 export async function runCliInProcess(args: string[], options: InProcessOptions): Promise<CliResult> {
   const stdout = collector();
   const stderr = collector();
+  // A run cannot be killed in-process: past the limit it is interrupted (as a first Ctrl-C) and the test fails.
+  const limitMs = options.timeoutMs ?? 120_000;
+  const overrun = new AbortController();
   const io: CliIO = {
     stdout: stdout.stream,
     stderr: stderr.stream,
     stdin: Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]),
     env: options.rawEnv ? { ...options.env } : cliEnv(definedOnly(options.env)),
     cwd: options.cwd,
-    signal: options.signal ?? new AbortController().signal,
+    signal: options.signal ? AbortSignal.any([options.signal, overrun.signal]) : overrun.signal,
     ...(options.clock ? { clock: options.clock } : {}),
   };
-  // A run cannot be killed in-process: past the limit the test fails instead of hanging.
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`clerk-sync ${args.join(' ')} ran over ${options.timeoutMs ?? 120_000} ms`)),
-      options.timeoutMs ?? 120_000,
-    );
+    timer = setTimeout(() => {
+      overrun.abort();
+      reject(new Error(`clerk-sync ${args.join(' ')} ran over ${limitMs} ms`));
+    }, limitMs);
   });
   const code = await Promise.race([main(args, io), limit]).finally(() => clearTimeout(timer));
   return { code, signal: null, stdout: stdout.text(), stderr: stderr.text() };

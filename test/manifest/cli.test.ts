@@ -141,4 +141,28 @@ describe('clerk-sync validate', () => {
       );
     }
   }, 120_000);
+
+  it('main(argv, io) leaves the process alone: runs side by side, no exit code, no signal listener, cwd and env', async () => {
+    const before = {
+      exitCode: process.exitCode,
+      cwd: process.cwd(),
+      env: { ...process.env },
+      sigint: process.listenerCount('SIGINT'),
+      sigterm: process.listenerCount('SIGTERM'),
+    };
+    const [good, bad] = await Promise.all([
+      run(['validate', '-f', 'full.yaml'], { ALICE_PASSWORD: 'correct-horse-battery' }, join(FIXTURES, 'good')),
+      run(['validate', '-f', 'bad-phone.yaml'], {}, join(FIXTURES, 'bad')),
+    ]);
+    expect(good).toEqual({ code: 0, stdout: '✓ full.yaml: 3 users, 2 organizations\n', stderr: '' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('bad-phone.yaml:4:20: error[invalid_phone]');
+    expect({
+      exitCode: process.exitCode,
+      cwd: process.cwd(),
+      env: { ...process.env },
+      sigint: process.listenerCount('SIGINT'),
+      sigterm: process.listenerCount('SIGTERM'),
+    }).toEqual(before);
+  });
 });
