@@ -124,7 +124,7 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Reading the emulator back over plain HTTP (the same wire shapes Clerk answers, clerk-api-notes §1 envelopes).
+// Reading the emulator back over plain HTTP (the wire shapes Clerk answers: docs/clerk-api.md#lists-bare-arrays-or-data-and-total_count).
 
 export interface RawUser {
   id: string;
@@ -180,7 +180,7 @@ export interface InstanceState {
   memberships: Map<string, RawMembership[]>;
 }
 
-/** Every user (cursor walk, clerk-api-notes §3.1), every organization and each organization's memberships. */
+/** Every user (a cursor walk, docs/clerk-api.md#cursor-pages-starting_after), every organization and its memberships. */
 export async function readInstance(target: Target): Promise<InstanceState> {
   const users: RawUser[] = [];
   let after: string | undefined;
