@@ -124,7 +124,8 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Reading the emulator back over plain HTTP (the wire shapes Clerk answers: docs/clerk-api.md#lists-bare-arrays-or-data-and-total_count).
+// Reading the emulator back over plain HTTP, in the wire shapes Clerk answers
+// (docs/clerk-api.md#lists-bare-arrays-or-data-and-total_count).
 
 export interface RawUser {
   id: string;
