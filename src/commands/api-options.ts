@@ -77,7 +77,7 @@ export function openClient(values: OptionValues, io: CliIO): OpenedClient {
       ...(maxWait === undefined ? {} : { maxWaitMs: maxWait * 1000 }),
     },
   });
-  const client = createClerkClient(config);
+  const client = createClerkClient({ ...config, ...io.clock });
   const toStderr = (line: string): void => {
     io.stderr.write(`${line}\n`);
   };

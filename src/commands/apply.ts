@@ -144,6 +144,7 @@ async function confirmOrRefuse(io: CliIO, autoApprove: boolean): Promise<boolean
     message: 'Do you want to apply these changes? Only "yes" is accepted.',
     stdin: io.stdin,
     stdout: io.stdout,
+    env: io.env,
   });
 }
 
@@ -322,6 +323,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
               event.type === 'operation' ? { ...event, outcome: redactOutcome(event.outcome, disclosure) } : event,
             ),
           signal: io.signal,
+          ...(io.clock ? { runtime: io.clock } : {}),
           ...planId,
         });
       } finally {

@@ -2,6 +2,7 @@
 // `process` directly: cli.ts passes these in, so tests can run a command in-process with their own streams.
 
 import type { ParseArgsConfig } from 'node:util';
+import type { ClientConfig } from '../clerk/index.ts';
 import { UsageError } from '../errors.ts';
 
 export interface CliIO {
@@ -14,6 +15,8 @@ export interface CliIO {
   signal: AbortSignal;
   /** Runs another clerk-sync command line (the demo chains commands); set by cli.ts, so no command imports cli.ts. */
   runCli?: (argv: string[], io: CliIO) => Promise<number>;
+  /** Clock, sleep and jitter of the API client and the executor; tests pass a virtual clock so retries do not wait. */
+  clock?: Pick<ClientConfig, 'now' | 'sleep' | 'random'>;
 }
 
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;

@@ -1,5 +1,5 @@
-// `clerk-sync apply` (and `undo`) end to end through the built CLI (`npm run build` first) against a fresh emulator
-// per test: apply then plan shows no changes; --dry-run sends nothing and redacts the password; no terminal and no
+// `clerk-sync apply` (and `undo`) end to end through main(argv, io), the kills through the built binary (`npm run
+// build` first), against a fresh emulator per test: apply then plan shows no changes; --dry-run sends nothing and redacts the password; no terminal and no
 // --auto-approve refuses; saved plans apply, stale ones are refused naming the object; production keys need
 // --allow-production for destructive steps; seeded faults, a SIGKILL midway and a rate limit all converge without
 // duplicates; --continue-on-error; and undo restores what an apply changed.
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { e2eContext, mutatingRequests, startCli, waitFor } from '../helpers/cli.ts';
+import { instantClock } from '../helpers/clock.ts';
 import { emulatorFetch } from '../helpers/emulator.ts';
 
 const PASSWORD = 'Apply-Password-2026!';
@@ -233,8 +234,8 @@ describe('apply from a manifest', () => {
   it('without a terminal and without --auto-approve it refuses with a hint and changes nothing', async () => {
     const e2e = await e2eContext({ seed: LIVE });
     const file = await e2e.write('users.yaml', MANIFEST);
-    // stdin is a pipe here (not a TTY), even with "yes" on it.
-    const run = await e2e.cli(['apply', '-f', file], { env: { PW: PASSWORD }, input: 'yes\n' });
+    // stdin is a real pipe here (the built binary; not a TTY), even with "yes" on it.
+    const run = await e2e.bin(['apply', '-f', file], { env: { PW: PASSWORD }, input: 'yes\n' });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('refusing to apply without confirmation: not running in a terminal');
     expect(run.stderr).toContain('hint: Review the plan above, then re-run with --auto-approve');
@@ -364,14 +365,17 @@ describe('convergence', () => {
     const env = { PW: PASSWORD };
     const flags = ['--auto-approve', '--rate-limit', '5000/1s', '--max-wait', '10'];
     e2e.emulator.setFaults('429=0.1,500=0.1,reset=0.05,commit-reset=0.05', 42);
-    let last = await e2e.cli(['apply', '-f', file, ...flags], { env, timeoutMs: 240_000 });
+    // Retry-After and backoff on a virtual clock: what is waited for is checked, not how long.
+    const clock = instantClock(42);
+    let last = await e2e.cli(['apply', '-f', file, ...flags], { env, clock, timeoutMs: 240_000 });
     for (let rerun = 0; rerun < 4 && last.code !== 0; rerun++) {
       // A failed run is a reported failure, never a crash.
       expect(last.code, last.stderr).toBe(1);
       expect(last.stderr).toMatch(/code: [a-z_]+/);
-      last = await e2e.cli(['apply', '-f', file, ...flags], { env, timeoutMs: 240_000 });
+      last = await e2e.cli(['apply', '-f', file, ...flags], { env, clock, timeoutMs: 240_000 });
     }
     expect(last.code, last.stderr).toBe(0);
+    expect(clock.sleeps.length).toBeGreaterThan(0);
     expect(Object.values(e2e.emulator.stats().faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     e2e.emulator.setFaults(undefined);
 

@@ -1,4 +1,4 @@
-// Wiping or removing metadata is destructive (issue 14), end to end through the built CLI (`npm run build` first):
+// Wiping or removing metadata is destructive (issue 14), end to end through the CLI in-process (main(argv, io)):
 // with an sk_live_ key, apply refuses it without --allow-production, from a manifest and from a saved plan, sending
 // nothing; adding metadata stays constructive.
 

@@ -1,4 +1,4 @@
-// Every shipped example applies cleanly through the built CLI (`npm run build` first) on an emulator with a new
+// Every shipped example applies cleanly through the CLI in-process (main(argv, io)) on an emulator with a new
 // instance's default settings, and on one whose organization slugs are enabled (applications created before
 // 2025-10-07, docs/clerk-api.md); a second plan is empty each time.
 

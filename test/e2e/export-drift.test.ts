@@ -1,16 +1,15 @@
-// End to end through the built CLI (`node bin/clerk-sync.js`; run `npm run build` first) against a seeded emulator:
+// End to end through the CLI (in-process, main(argv, io)) against a seeded emulator:
 // export round-trips to "No changes.", is deterministic and filters by organization; drift exit codes, --fail-on,
 // ignore rules, JSON and Markdown grouped by class, unmanaged marked users, and the GitHub step summary.
 
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { startEmulator } from '../../src/emulator/index.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/clerk-sync.js');
 const MARK = { clerkSync: { managedBy: 'clerk-sync' } };
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
@@ -32,22 +31,10 @@ function baseEnv(emulator: Emulator): Record<string, string> {
 }
 
 function cli(args: string[], options: { emulator: Emulator; cwd: string; env?: Record<string, string> }): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd,
-      env: { ...baseEnv(options.emulator), ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
+  return runCliInProcess(args, {
+    cwd: options.cwd,
+    env: { ...baseEnv(options.emulator), ...options.env },
+    rawEnv: true,
   });
 }
 

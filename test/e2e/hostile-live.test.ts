@@ -1,4 +1,4 @@
-// A live side no Clerk instance can hold, end to end through the built CLI (`npm run build` first): metadata nested
+// A live side no Clerk instance can hold, end to end through the CLI in-process (main(argv, io)): metadata nested
 // 2,000 levels deep (4 KB, within Clerk's 8 KB) is refused as live_response_invalid, never a stack overflow in plan.
 
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Plan-time refusals end to end through the built CLI (`npm run build` first) against a fresh emulator per test: an
+// Plan-time refusals end to end through the CLI in-process (main(argv, io)) against a fresh emulator per test: an
 // admin handover applies in one run, while a manifest that leaves an organization without an admin, or a user
 // without any identifier, is refused at its file:line with no mutating request.
 

@@ -1,6 +1,6 @@
 // Any key a JSON object can hold round-trips (issue 15): `__proto__`, `constructor` and `prototype` in metadata,
 // merge and replace mode, are planned, sent, stored by the emulator, verified, and exported again, end to end
-// through the built CLI (`npm run build` first).
+// through the CLI in-process (main(argv, io)).
 
 import { describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.ts';

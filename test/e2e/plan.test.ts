@@ -1,4 +1,4 @@
-// `clerk-sync plan` end to end through the built CLI (`npm run build` first) against a fresh emulator per test:
+// `clerk-sync plan` end to end through the CLI in-process (main(argv, io)) against a fresh emulator per test:
 // text, JSON and Markdown output, --out without secrets, --detailed-exitcode, plan errors pointing at file:line
 // with no mutating request, an invalid manifest sending no request at all, the read budget on a large instance,
 // and `plan --rehearse` (a rehearsal that converges, one that reports what the API refused).
@@ -135,10 +135,10 @@ describe('plan output', () => {
     expect(gated.code, gated.stderr).toBe(0);
   });
 
-  it('exits 2 under --detailed-exitcode when there are changes', async () => {
+  it('exits 2 under --detailed-exitcode when there are changes (the built binary: the exit code is the process one)', async () => {
     const e2e = await e2eContext({ seed: LIVE });
     const file = await e2e.write('users.yaml', CHANGES);
-    const run = await e2e.cli(['plan', '-f', file, '--detailed-exitcode'], { env: { PW: PASSWORD } });
+    const run = await e2e.bin(['plan', '-f', file, '--detailed-exitcode'], { env: { PW: PASSWORD } });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stdout).toContain('Plan: 2 to create, 4 to change, 1 to delete.');
   });

@@ -1,4 +1,4 @@
-// What a new user runs into first, through the built CLI (`npm run build` first) against a fresh emulator:
+// What a new user runs into first, through the CLI in-process (main(argv, io)) against a fresh emulator:
 // `--journal` with an absolute path, a nightly drift job without seed secrets, a misspelt `--ignore`, and a
 // manifest given where a flag or a saved plan belongs.
 

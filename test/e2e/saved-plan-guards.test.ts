@@ -1,4 +1,4 @@
-// A saved plan is not a trusted program (issue 14), end to end through the built CLI (`npm run build` first)
+// A saved plan is not a trusted program (issue 14), end to end through the CLI in-process (main(argv, io))
 // against a fresh emulator per test: `apply PLAN` plans again from the plan's own inputs, applies every guard of
 // this command line to what it will execute, refuses a file that holds anything else, and sends no write then.
 

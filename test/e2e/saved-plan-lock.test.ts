@@ -1,6 +1,6 @@
-// One apply at a time per instance and per journal (issue 14), end to end through the built CLI (`npm run build`
-// first): a second apply while one runs is refused before it reads or sends anything, naming the holder; a lock left
-// by a killed apply is taken over by the next one, with a warning.
+// One apply at a time per instance and per journal (issue 14), end to end (the holder is the built binary,
+// `npm run build` first; the others run in-process): a second apply while one runs is refused before it reads or
+// sends anything, naming the holder; a lock left by a killed apply is taken over by the next one, with a warning.
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

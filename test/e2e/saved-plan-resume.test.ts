@@ -1,5 +1,5 @@
-// Resuming a saved plan whose apply was killed more than once (issue 14), end to end through the built CLI
-// (`npm run build` first): each run executes the plan recomputed from the manifest and the live state, under the
+// Resuming a saved plan whose apply was killed more than once (issue 14), end to end (the killed runs are the built
+// binary, `npm run build` first): each run executes the plan recomputed from the manifest and the live state, under the
 // saved file's identity in the journal, so the next run knows what every earlier one started.
 
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 // A canary environment variable with a random value, used in every manifest field that takes a string (names,
 // username, externalId, emails, metadata of all three kinds, organization name and key; phones, which take digits
-// only, from a second canary of random digits), through the built CLI (`npm run build` first) against a fresh
+// only, from a second canary of random digits), through the CLI in-process (main(argv, io)) against a fresh
 // emulator: validate, plan (text, JSON, Markdown, --out, --github annotations, $GITHUB_STEP_SUMMARY), drift (every
 // format, --github) and the diagnostics of invalid and unplannable manifests never print either value, in stdout,
 // stderr or any file written; `--show-env CANARY` shows it. The secret key's variable is never read into a manifest.

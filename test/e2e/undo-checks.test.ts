@@ -1,4 +1,4 @@
-// Undo plans pass the same checks as any plan (issue 14), end to end through the built CLI (`npm run build` first):
+// Undo plans pass the same checks as any plan (issue 14), end to end through the CLI in-process (main(argv, io)):
 // undo reads the live state of what it touches and refuses, at the journal line, what the instance would refuse
 // (exit 1, nothing saved, nothing sent); the same journal undoes once the live data allows it.
 

@@ -1,12 +1,17 @@
-// Runs the built CLI (`node bin/clerk-sync.js`, so `npm run build` first) as a child process with a clean
-// environment: only PATH, NO_COLOR=1 and what the test passes, so neither the developer's CLERK_* variables nor a
-// CI runner's GITHUB_* ones leak into a run. `stripIds` normalises live ids and timestamps for snapshots.
+// Runs the CLI with a clean environment: only PATH, NO_COLOR=1 and what the test passes, so neither the developer's
+// CLERK_* variables nor a CI runner's GITHUB_* ones leak into a run. `runCliInProcess` calls `main(argv, io)` with
+// that environment, its own cwd and streams (no TTY); `runCli`/`startCli` spawn the built binary
+// (`node bin/clerk-sync.js`, so `npm run build` first) for what only a process shows: exit codes set by bin/,
+// signals, pipes, terminals. `stripIds` normalises live ids and timestamps for snapshots.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { onTestFinished } from 'vitest';
+import { main } from '../../src/cli.ts';
+import type { CliIO } from '../../src/commands/command.ts';
 import {
   type EmulatorOptions,
   type EmulatorStats,
@@ -84,6 +89,64 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
   return startCli(args, options).done;
 }
 
+export interface InProcessOptions extends Omit<CliOptions, 'env'> {
+  /** The whole environment main sees (the spawned runner's clean one unless `rawEnv`). */
+  env?: Record<string, string | undefined>;
+  /** Use `env` as given, without PATH and NO_COLOR added. */
+  rawEnv?: boolean;
+  /** Aborting it is the in-process Ctrl-C (the binary's first SIGINT aborts the same signal). */
+  signal?: AbortSignal;
+  /** Clock, sleep and jitter for the API client (see CliIO.clock). */
+  clock?: CliIO['clock'];
+}
+
+/** A writable that keeps what is written, as text, and is not a terminal. */
+function collector(): { stream: Writable; text(): string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    decodeStrings: false,
+    write(chunk: string | Buffer, _encoding, callback) {
+      chunks.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      callback();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+/**
+ * Runs `main(args, io)` in this process with the same result shape as `runCli` (signal is always null): own env
+ * (never this process's), cwd, stdin (the input, or an empty stream like /dev/null) and non-TTY stdout/stderr.
+ */
+export async function runCliInProcess(args: string[], options: InProcessOptions): Promise<CliResult> {
+  const stdout = collector();
+  const stderr = collector();
+  // A run cannot be killed in-process: past the limit it is interrupted (as a first Ctrl-C) and the test fails.
+  const limitMs = options.timeoutMs ?? 120_000;
+  const overrun = new AbortController();
+  const io: CliIO = {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    stdin: Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]),
+    env: options.rawEnv ? { ...options.env } : cliEnv(definedOnly(options.env)),
+    cwd: options.cwd,
+    signal: options.signal ? AbortSignal.any([options.signal, overrun.signal]) : overrun.signal,
+    ...(options.clock ? { clock: options.clock } : {}),
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      overrun.abort();
+      reject(new Error(`clerk-sync ${args.join(' ')} ran over ${limitMs} ms`));
+    }, limitMs);
+  });
+  const code = await Promise.race([main(args, io), limit]).finally(() => clearTimeout(timer));
+  return { code, signal: null, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+function definedOnly(env: Record<string, string | undefined> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
 /** The variables that point the CLI at an emulator. */
 export function emulatorEnv(emulator: { url: string; secretKey: string }): Record<string, string> {
   return { CLERK_SECRET_KEY: emulator.secretKey, CLERK_API_URL: emulator.url };
@@ -126,8 +189,10 @@ export interface E2eContext {
   env: Record<string, string>;
   /** Writes `content` to `name` in the test directory and returns the name (relative to `dir`). */
   write(name: string, content: string): Promise<string>;
-  /** Runs the CLI in the test directory against the emulator. */
-  cli(args: string[], options?: Omit<CliOptions, 'cwd'>): Promise<CliResult>;
+  /** Runs the CLI in-process (`main(argv, io)`) in the test directory against the emulator. */
+  cli(args: string[], options?: Omit<InProcessOptions, 'cwd'>): Promise<CliResult>;
+  /** Runs the built binary as a child process in the test directory against the emulator. */
+  bin(args: string[], options?: Omit<CliOptions, 'cwd'>): Promise<CliResult>;
 }
 
 export async function e2eContext(options: EmulatorOptions = {}): Promise<E2eContext> {
@@ -146,7 +211,9 @@ export async function e2eContext(options: EmulatorOptions = {}): Promise<E2eCont
       await writeFile(join(dir, name), content);
       return name;
     },
-    cli: (args, cliOptions = {}) => runCli(args, { ...cliOptions, cwd: dir, env: { ...env, ...cliOptions.env } }),
+    cli: (args, cliOptions = {}) =>
+      runCliInProcess(args, { ...cliOptions, cwd: dir, env: { ...env, ...cliOptions.env } }),
+    bin: (args, cliOptions = {}) => runCli(args, { ...cliOptions, cwd: dir, env: { ...env, ...cliOptions.env } }),
   };
 }
 

@@ -1,35 +1,26 @@
-// The real CLI (`node bin/clerk-sync.js validate`, built by `npm run build`): exit codes, the summary line,
-// diagnostics on stderr, JSON on stdout, usage errors, and every case of the bad corpus refused with exit 1.
+// `clerk-sync validate` through main(argv, io): exit codes, the summary line, diagnostics on stderr, JSON on
+// stdout, usage errors, and every case of the bad corpus refused with exit 1. One case runs the built binary
+// (`npm run build` first) to show the same through bin/ and a real exit code.
 
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCli, runCliInProcess } from '../helpers/cli.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = join(ROOT, 'bin/clerk-sync.js');
 const FIXTURES = join(ROOT, 'test/fixtures/manifests');
 
 interface Run {
-  code: number;
+  code: number | null;
   stdout: string;
   stderr: string;
 }
 
-function run(args: string[], env: Record<string, string> = {}, cwd = FIXTURES): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      // A clean environment: no colour, not "under GitHub Actions", only the variables a test gives.
-      { cwd, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+// A clean environment: no colour, not "under GitHub Actions", only the variables a test gives.
+async function run(args: string[], env: Record<string, string> = {}, cwd = FIXTURES): Promise<Run> {
+  const { code, stdout, stderr } = await runCliInProcess(args, { cwd, env });
+  return { code, stdout, stderr };
 }
 
 interface BadCase {
@@ -42,7 +33,16 @@ interface BadCase {
   column: number;
 }
 
-describe('clerk-sync validate (built CLI)', () => {
+describe('clerk-sync validate', () => {
+  it('the built binary exits 1 with the diagnostic of a bad manifest and 0 for a good one', async () => {
+    const bad = await runCli(['validate', '-f', 'bad/bad-phone.yaml'], { cwd: FIXTURES });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('bad/bad-phone.yaml:4:20: error[invalid_phone]');
+    const good = await runCli(['validate', '-f', 'good/minimal.yaml'], { cwd: FIXTURES });
+    expect({ code: good.code, stderr: good.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(good.stdout).toMatch(/^✓ good\/minimal\.yaml: /);
+  });
+
   it('exits 0 with a one-line summary for a valid manifest', async () => {
     const result = await run(['validate', '-f', 'good/full.yaml'], { ALICE_PASSWORD: 'correct-horse-battery' });
     expect(result).toEqual({ code: 0, stdout: '✓ good/full.yaml: 3 users, 2 organizations\n', stderr: '' });
@@ -126,29 +126,43 @@ describe('clerk-sync validate (built CLI)', () => {
 
   it('refuses every case of the bad corpus with exit 1 and the expected diagnostic', async () => {
     const cases = JSON.parse(readFileSync(join(FIXTURES, 'bad/cases.json'), 'utf8')) as BadCase[];
-    // Two at a time: the machine has two cores.
-    for (let index = 0; index < cases.length; index += 2) {
-      await Promise.all(
-        cases.slice(index, index + 2).map(async (entry) => {
-          const args = ['validate', '--format', 'json', ...entry.files.flatMap((file) => ['-f', `bad/${file}`])];
-          const result = await run(args, entry.env ?? {});
-          expect(result.code, entry.name).toBe(1);
-          const diagnostics = JSON.parse(result.stdout) as {
-            file: string;
-            line: number;
-            column: number;
-            code: string;
-          }[];
-          expect(diagnostics, entry.name).toContainEqual(
-            expect.objectContaining({
-              file: `bad/${entry.file}`,
-              line: entry.line,
-              column: entry.column,
-              code: entry.code,
-            }),
-          );
+    for (const entry of cases) {
+      const args = ['validate', '--format', 'json', ...entry.files.flatMap((file) => ['-f', `bad/${file}`])];
+      const result = await run(args, entry.env ?? {});
+      expect(result.code, entry.name).toBe(1);
+      const diagnostics = JSON.parse(result.stdout) as { file: string; line: number; column: number; code: string }[];
+      expect(diagnostics, entry.name).toContainEqual(
+        expect.objectContaining({
+          file: `bad/${entry.file}`,
+          line: entry.line,
+          column: entry.column,
+          code: entry.code,
         }),
       );
     }
   }, 120_000);
+
+  it('main(argv, io) leaves the process alone: runs side by side, no exit code, no signal listener, cwd and env', async () => {
+    const before = {
+      exitCode: process.exitCode,
+      cwd: process.cwd(),
+      env: { ...process.env },
+      sigint: process.listenerCount('SIGINT'),
+      sigterm: process.listenerCount('SIGTERM'),
+    };
+    const [good, bad] = await Promise.all([
+      run(['validate', '-f', 'full.yaml'], { ALICE_PASSWORD: 'correct-horse-battery' }, join(FIXTURES, 'good')),
+      run(['validate', '-f', 'bad-phone.yaml'], {}, join(FIXTURES, 'bad')),
+    ]);
+    expect(good).toEqual({ code: 0, stdout: '✓ full.yaml: 3 users, 2 organizations\n', stderr: '' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('bad-phone.yaml:4:20: error[invalid_phone]');
+    expect({
+      exitCode: process.exitCode,
+      cwd: process.cwd(),
+      env: { ...process.env },
+      sigint: process.listenerCount('SIGINT'),
+      sigterm: process.listenerCount('SIGTERM'),
+    }).toEqual(before);
+  });
 });

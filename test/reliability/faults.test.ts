@@ -1,13 +1,15 @@
 // A 300-user manifest (three organizations, memberships, bans, locks, metadata, passwords) applied through the
-// built CLI against an emulator that injects seeded faults: 429s, 500s, connection resets before the handler and
-// resets after a change was committed (the client never hears about it). Apply is re-run until it succeeds; then,
-// with faults off, the instance must be exactly the manifest, without duplicates, and `plan` must say no changes.
+// CLI (in-process, main(argv, io)) against an emulator that injects seeded faults: 429s, 500s, connection resets
+// before the handler and resets after a change was committed (the client never hears about it). Apply is re-run
+// until it succeeds; then, with faults off, the instance must be exactly the manifest, without duplicates, and
+// `plan` must say no changes. The client's waits (Retry-After, backoff) run on a virtual clock: asked, not slept.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import { instantClock } from '../helpers/clock.ts';
 import {
   appliedCount,
   type CliRun,
@@ -17,7 +19,7 @@ import {
   mutatingRequests,
   readInstance,
   reportFigure,
-  runCli,
+  runInProcess,
 } from './harness.ts';
 
 const FAULTS = '429=0.05,500=0.05,reset=0.03,commit-reset=0.03';
@@ -52,9 +54,16 @@ describe('apply under injected faults', () => {
     const flags = ['--auto-approve', '--allow-mass-change', '--rate-limit', '5000/1s', '--max-wait', '10'];
 
     emulator.setFaults(FAULTS, FAULT_SEED);
+    const clock = instantClock(FAULT_SEED);
     const runs: CliRun[] = [];
     for (let attempt = 0; attempt < MAX_RUNS; attempt++) {
-      const run = await runCli(['apply', '-f', file, ...flags], { cwd: dir, target, env, timeoutMs: 240_000 });
+      const run = await runInProcess(['apply', '-f', file, ...flags], {
+        cwd: dir,
+        target,
+        env,
+        clock,
+        timeoutMs: 240_000,
+      });
       runs.push(run);
       // A failed run must say so (exit 1 with an error code), never crash with a stack trace.
       if (run.code !== 0) {
@@ -80,7 +89,9 @@ describe('apply under injected faults', () => {
     expect(state.users).toHaveLength(300);
     expect(compareWithManifest(state, manifest)).toEqual([]);
 
-    const plan = await runCli(['plan', '-f', file, '--rate-limit', '5000/1s'], { cwd: dir, target, env });
+    // The 429s were waited for as Clerk asks (Retry-After: 1 s), on the virtual clock.
+    expect(clock.sleeps).toContain(1000);
+    const plan = await runInProcess(['plan', '-f', file, '--rate-limit', '5000/1s'], { cwd: dir, target, env });
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain('No changes.');
 

@@ -1,10 +1,13 @@
-// Shared harness for the reliability suite: run the built CLI (`node bin/clerk-sync.js`, so `npm run build` first)
-// as a child process against an emulator, read the emulator's whole state back over raw GET requests, and build
-// large generated manifests. Nothing here imports clerk-sync internals except the emulator it starts.
+// Shared harness for the reliability suite: run the CLI against an emulator, in-process through main(argv, io) or
+// as the built binary (`node bin/clerk-sync.js`, so `npm run build` first) where a process is the point (kills),
+// read the emulator's whole state back over raw GET requests, and build large generated manifests. Nothing here
+// imports clerk-sync internals except the emulator and the CLI's entry point.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
+import type { CliIO } from '../../src/commands/command.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/clerk-sync.js');
 
@@ -100,6 +103,17 @@ export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
   return startCli(args, options).done;
 }
 
+/** Runs `main(args, io)` in this process with the child's environment (cliEnv); `clock` replaces real waits. */
+export function runInProcess(args: string[], options: CliOptions & { clock?: CliIO['clock'] }): Promise<CliRun> {
+  return runCliInProcess(args, {
+    cwd: options.cwd,
+    env: cliEnv(options),
+    rawEnv: true,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+}
+
 /** Polls `condition` (no fixed sleeps decide an outcome); rejects after `timeoutMs`. */
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -110,7 +124,8 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Reading the emulator back over plain HTTP (the same wire shapes Clerk answers, clerk-api-notes §1 envelopes).
+// Reading the emulator back over plain HTTP, in the wire shapes Clerk answers
+// (docs/clerk-api.md#lists-bare-arrays-or-data-and-total_count).
 
 export interface RawUser {
   id: string;
@@ -166,7 +181,7 @@ export interface InstanceState {
   memberships: Map<string, RawMembership[]>;
 }
 
-/** Every user (cursor walk, clerk-api-notes §3.1), every organization and each organization's memberships. */
+/** Every user (a cursor walk, docs/clerk-api.md#cursor-pages-starting_after), every organization and its memberships. */
 export async function readInstance(target: Target): Promise<InstanceState> {
   const users: RawUser[] = [];
   let after: string | undefined;

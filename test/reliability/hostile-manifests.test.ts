@@ -1,4 +1,4 @@
-// Hostile manifests through the built CLI: a file over the size cap, deep nesting (block and flow), very long
+// Hostile manifests through the CLI (in-process; one case also through the built binary): a file over the size cap, deep nesting (block and flow), very long
 // strings (literal and interpolated from the environment), metadata over Clerk's 8 KB, an alias bomb, a binary
 // file, invalid UTF-8, a second YAML document. `validate`, `plan` and `apply` must each exit 1 with a diagnostic at
 // file:line:col naming the problem, and not one request may reach the emulator.
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
 import { LIMITS } from '../../src/manifest/index.ts';
-import { type CliRun, reportFigure, runCli } from './harness.ts';
+import { type CliRun, reportFigure, runCli, runInProcess } from './harness.ts';
 
 const HEAD = 'apiVersion: clerk-sync/v1\norganizations:\n  - slug: acme\n    name: Acme\nusers:\n';
 const USER = '  - externalId: u1\n    emailAddresses: [u1@example.test]\n';
@@ -153,10 +153,24 @@ describe('hostile manifests', () => {
         ['apply', '-f', item.file, '--auto-approve'],
       ]) {
         badInputsTried++;
-        expectRejected(await runCli(args, options), item);
+        expectRejected(await runInProcess(args, options), item);
       }
       expect(emulator.stats().total).toBe(0);
     },
     120_000,
   );
+
+  it('the built binary refuses one the same way', async () => {
+    const item = cases[0] as Case;
+    emulator.resetStats();
+    const target = { url: emulator.url, secretKey: emulator.secretKey };
+    for (const args of [
+      ['validate', '-f', item.file],
+      ['apply', '-f', item.file, '--auto-approve'],
+    ]) {
+      badInputsTried++;
+      expectRejected(await runCli(args, { cwd: dir, target, ...(item.env ? { env: item.env } : {}) }), item);
+    }
+    expect(emulator.stats().total).toBe(0);
+  });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
+import { instantClock } from '../helpers/clock.ts';
 import {
   appliedCount,
   type CliRun,
@@ -18,13 +19,14 @@ import {
   readInstance,
   reportFigure,
   runCli,
+  runInProcess,
 } from './harness.ts';
 import { answer, type HostileRule, type HostileServer, startHostileServer, truncated } from './hostile-server.ts';
 
 const SECRET = 'sk_test_HOSTILE_secret_9f8e7d';
 const PROXY_HTML =
   '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
-/** Bounds every CLI run: a hang or a retry storm kills the child and fails the assertion on its exit code. */
+/** Bounds every CLI run: a hang or a retry storm fails the test (a spawned child is killed). */
 const RUN_LIMIT_MS = 60_000;
 
 let emulator: RunningEmulator;
@@ -52,11 +54,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// In-process, with the client's waits (backoff, Retry-After) on a virtual clock: the answers, not the waits, are tested.
 function cli(args: string[]): Promise<CliRun> {
-  return runCli(args, {
+  return runInProcess(args, {
     cwd: dir,
     target: { url: hostile.url, secretKey: SECRET },
     timeoutMs: RUN_LIMIT_MS,
+    clock: instantClock(),
   });
 }
 
@@ -142,6 +146,19 @@ describe('plan against a hostile server', () => {
     badInputsTried++;
     const run = await cli(['plan', '-f', file, ...(args ?? [])]);
     expectCleanFailure(run, code);
+  });
+});
+
+describe('the built binary against a hostile server', () => {
+  it('exits 1 with a named error on an HTML 502 page, no stack trace and no secret', async () => {
+    hostile.setRule(onUserList(answer(502, 'text/html', PROXY_HTML)));
+    badInputsTried++;
+    const run = await runCli(['plan', '-f', file], {
+      cwd: dir,
+      target: { url: hostile.url, secretKey: SECRET },
+      timeoutMs: RUN_LIMIT_MS,
+    });
+    expectCleanFailure(run, 'api_response_invalid');
   });
 });
 

@@ -1,4 +1,4 @@
-// Safety rails through the built CLI: prune deletes only users carrying clerk-sync's ownership mark; --max-deletes
+// Safety rails through the CLI (in-process; the probe cases spawn the built binary): prune deletes only users carrying clerk-sync's ownership mark; --max-deletes
 // and --max-change-ratio refuse (exit 1, not one mutating request) unless the allow flags are given, and proceed
 // with them; destructive operations with an sk_live_ key need --allow-production; a non-loopback http:// API URL
 // is refused before any connection (a preloaded probe records every socket connect and DNS lookup in the child).
@@ -18,6 +18,7 @@ import {
   readInstance,
   reportFigure,
   runCli,
+  runInProcess,
   type Target,
 } from './harness.ts';
 
@@ -84,7 +85,7 @@ describe('with a development key', () => {
   });
 
   const apply = (file: string, ...flags: string[]): Promise<CliRun> =>
-    runCli(['apply', '-f', file, '--auto-approve', ...flags], { cwd: dir, target });
+    runInProcess(['apply', '-f', file, '--auto-approve', ...flags], { cwd: dir, target });
 
   /** Runs a refused apply and checks it sent no mutating request. */
   async function expectRefused(run: Promise<CliRun>, code: string): Promise<void> {
@@ -138,7 +139,7 @@ describe('with a development key', () => {
     const file = await writeManifest('deletes.yaml', [{ externalId: 'only-1' }], true);
     await expectRefused(apply(file, '--max-deletes', '3'), 'mass_delete');
     // plan shows the plan and lists the refusal with it (stdout), it does not refuse.
-    const plan = await runCli(['plan', '-f', file, '--max-deletes', '3'], { cwd: dir, target });
+    const plan = await runInProcess(['plan', '-f', file, '--max-deletes', '3'], { cwd: dir, target });
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain('mass_delete');
     expect((await readInstance(target)).users).toHaveLength(5);
@@ -193,12 +194,12 @@ describe('with a production (sk_live_) key', () => {
       [{ externalId: 'prod-stray' }, { externalId: 'prod-1' }, { externalId: 'prod-2' }],
       true,
     );
-    const added = await runCli(['apply', '-f', constructive, '--auto-approve'], { cwd: dir, target });
+    const added = await runInProcess(['apply', '-f', constructive, '--auto-approve'], { cwd: dir, target });
     expect(added.code, added.stderr).toBe(0);
 
     const destructive = await writeManifest('prod-prune.yaml', [{ externalId: 'prod-1' }], true);
     emulator.resetStats();
-    const refused = await runCli(['apply', '-f', destructive, '--auto-approve'], { cwd: dir, target });
+    const refused = await runInProcess(['apply', '-f', destructive, '--auto-approve'], { cwd: dir, target });
     figures.refusalsChecked++;
     figures.mutatingRequestsWhenRefused += mutatingRequests(emulator.stats().byRoute);
     expect(refused.code).toBe(1);
@@ -206,7 +207,7 @@ describe('with a production (sk_live_) key', () => {
     expect(mutatingRequests(emulator.stats().byRoute)).toBe(0);
     expect((await readInstance(target)).users).toHaveLength(3);
 
-    const allowed = await runCli(['apply', '-f', destructive, '--auto-approve', '--allow-production'], {
+    const allowed = await runInProcess(['apply', '-f', destructive, '--auto-approve', '--allow-production'], {
       cwd: dir,
       target,
     });
