@@ -3,7 +3,7 @@
 // looks each manifest user up by external_id and, in --apply mode, fixes what differs: createUser, updateUser,
 // updateUserMetadata, banUser, and the memberships (one getOrganizationMembershipList per user, then create,
 // update or delete). Every call goes through the usual "retry on 429 after err.retryAfter" wrapper, since the SDK
-// itself never retries (clerk-api-notes §8.1).
+// itself never retries (docs/clerk-api.md#the-sdk-never-retries).
 //
 //   tsx bench/baseline-sdk.ts --api-url http://127.0.0.1:PORT --manifest DIR [--apply]
 //

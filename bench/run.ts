@@ -40,7 +40,8 @@ const { values: flags } = parseArgs({
 const quick = flags.quick === true;
 const runs = flags.runs ? Math.max(1, Number(flags.runs)) : quick ? 1 : 3;
 
-/** Clerk's production limit (clerk-api-notes §1 Rate limits): the read scenarios run under it, client and server. */
+// Clerk's production limit (docs/clerk-api.md#one-rate-limit-per-instance-shared): the read scenarios run under it,
+// client and server.
 const PRODUCTION_LIMIT = '1000/10s';
 /** Scenario 4's limit, from the issue. */
 const APPLY_LIMIT = '100/1s';

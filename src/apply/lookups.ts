@@ -1,7 +1,7 @@
-// Finding an object a create may already have made. Clerk has no idempotency keys (clerk-api-notes.md §8.5): after
-// a create whose outcome is unknown (no answer, 5xx), the only safe next step is to look the object up by its key
-// before trying again. Users and memberships go through the snapshot reader's lookups, organizations by
-// clerk-sync's mark or slug (plan/org-identity.ts); an address is looked up on its user.
+// Finding an object a create may already have made. Clerk has no idempotency keys
+// (docs/clerk-api.md#no-idempotency-keys): after a create whose outcome is unknown (no answer, 5xx), the only safe next
+// step is to look the object up by its key before trying again. Users and memberships go through the snapshot reader's
+// lookups, organizations by clerk-sync's mark or slug (plan/org-identity.ts); an address is looked up on its user.
 
 import type { ClerkClient, WireUser } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';

@@ -1,7 +1,7 @@
 // The Clerk Backend API client: an undici Pool (keep-alive, one connection per concurrent request), or undici's
 // EnvHttpProxyAgent when a proxy is configured (HTTPS_PROXY / NO_PROXY; the key travels inside the CONNECT tunnel,
-// never in the proxy's own headers), the headers Clerk expects (clerk-api-notes §7.1), a concurrency cap, the
-// sliding-window rate limiter, and retries per the pure retry policy and the caller's RetryMode. Every failure
+// never in the proxy's own headers), the headers Clerk expects (docs/clerk-api.md#headers-the-sdk-sends), a concurrency
+// cap, the sliding-window rate limiter, and retries per the pure retry policy and the caller's RetryMode. Every failure
 // leaves as an ApiError with the secret key redacted.
 
 import { type Dispatcher, EnvHttpProxyAgent, Pool } from 'undici';
@@ -56,7 +56,7 @@ export function buildQuery(query: Record<string, QueryValue> | undefined): strin
 /**
  * Whether a failure may be retried by the client itself. A 429 means Clerk refused before doing anything, so it is
  * safe for any method; a POST that failed with 5xx or no answer may have been applied (no idempotency key exists,
- * clerk-api-notes §8.5), so only the caller can decide ('always').
+ * docs/clerk-api.md#no-idempotency-keys), so only the caller can decide ('always').
  */
 export function mayRetry(method: HttpMethod, status: number, mode: RetryMode): boolean {
   if (mode === 'never') return false;

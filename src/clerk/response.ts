@@ -1,6 +1,7 @@
 // Turning one HTTP exchange into a parsed body or a Failure, and a Failure into the ApiError users see. Pure
 // (no I/O), so the hostile cases (HTML from a proxy, truncated JSON, wrong content type) are plain data here.
-// Clerk's error envelope is `{"errors":[{code,message,long_message,meta?}]}` on every 4xx/5xx (clerk-api-notes §1).
+// Clerk's error envelope is `{"errors":[{code,message,long_message,meta?}]}` on every 4xx/5xx
+// (docs/clerk-api.md#the-error-envelope).
 
 import { ApiError } from '../errors.ts';
 import { redactSecret } from './config.ts';
@@ -51,7 +52,8 @@ function excerpt(text: string): string {
 }
 
 function isJsonContentType(value: string | undefined): boolean {
-  // Clerk sends exactly `application/json` (clerk-api-notes §9); parameters such as charset are harmless.
+  // Clerk sends exactly `application/json` (docs/clerk-api.md#json-only-with-the-exact-content-type); parameters such
+  // as charset are harmless.
   return (value ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 

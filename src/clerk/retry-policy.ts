@@ -1,7 +1,7 @@
 // The retry policy: a pure function from (failure, attempt) to a delay or 'stop'. Whether a request may be repeated
 // at all (POST outcome unknown) is the client's RetryMode decision; this only says when and how often.
-// Clerk answers 429 with `Retry-After: <integer seconds>` (clerk-api-notes §1 Rate limits [docs]); HTTP dates are
-// accepted too (RFC 9110 §10.2.3) since a proxy in front of the API may send them.
+// Clerk answers 429 with `Retry-After: <integer seconds>` (docs/clerk-api.md#one-rate-limit-per-instance-shared); HTTP
+// dates are accepted too (RFC 9110 §10.2.3) since a proxy in front of the API may send them.
 
 /** What the policy needs to know about a failure; ApiError satisfies it (status 0 = no response). */
 export interface RetryableFailure {

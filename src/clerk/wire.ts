@@ -1,7 +1,7 @@
 // Wire types of the Clerk Backend API (version 2026-05-12), as JSON on the wire: snake_case, timestamps in Unix
 // milliseconds. Shared by the HTTP client, the live snapshot and the emulator, so both sides of every test speak
 // the same shapes. Source: Clerk's OpenAPI spec, vendored as test/fixtures/clerk-openapi/2026-05-12.yml
-// (components/schemas), and clerk-api-notes.md §2.
+// (components/schemas), and docs/clerk-api.md#objects-and-fields-we-read.
 
 export type WireJson = null | boolean | number | string | WireJson[] | { [key: string]: WireJson };
 export type WireMetadata = { [key: string]: WireJson };

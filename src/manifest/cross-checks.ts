@@ -105,7 +105,7 @@ class Checker {
   private readonly orgSlugs = new Map<string, SourceRef>();
   /**
    * Each value seen, mapped to an entry number; the entry's user and position in its list are in the two arrays
-   * below. Numbers, not objects or closures: 400,000 entries at 100,000 users (BENCHMARKS.md). The place of the
+   * below. Numbers, not objects or closures: 400,000 entries at 100,000 users (docs/performance.md). The place of the
    * first occurrence is computed only when a duplicate is reported.
    */
   private readonly seen: Record<SeenTable, StringTable>;
@@ -640,7 +640,8 @@ function slowFieldPositions(checker: Checker, file: ParsedFile, user: Data, base
  * Positions of a fast-read file's users: the item is read again (FastPositions.reread) with every offset, each time
  * they are asked for, and not kept (a plan that creates 100,000 users asks once per user; keeping the answers would
  * be about 1 KB per user). Holds the file's name, line index and `reread` (the text): holding offset tables of every
- * user was about 1.4 KB per user (BENCHMARKS.md). Not FastPositions itself: its table's keys are the parsed file's
+ * user was about 1.4 KB per user (docs/performance.md). Not FastPositions itself: its table's keys are the parsed
+  * file's
  * value, which would stay alive with every user.
  */
 function fastFieldPositions(name: string, lineCounter: LinePositions, reread: FastPositions['reread']): FieldPositions {

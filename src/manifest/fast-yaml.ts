@@ -1,12 +1,12 @@
 // A fast reader for the plain subset of YAML that manifests are written in (block mappings and sequences, one-line
 // flow collections, plain and quoted one-line scalars, comments). The yaml package spends most of a 100,000-user
-// manifest's time and memory on its lexer, token objects and node tree (about 10 KB per user, BENCHMARKS.md); this
-// reader builds the plain JSON value directly, interpolating `${VAR}` like read-yaml.ts does, plus a compact table
-// of offsets per mapping and list (FastPositions) for positions.ts. Anything outside the subset (anchors, tags,
-// block scalars, multi-line scalars or flow collections, duplicate keys, tabs, CR line ends, `---`, odd
-// indentation) or anything the full reader would report (a bad `${`, a string over the limit, nesting too deep)
-// makes it answer undefined, and the caller parses the file with the yaml package instead. Its start offsets are the
-// yaml package's; an end offset of a mapping or list can differ (comments and blank lines after it).
+// manifest's time and memory on its lexer, token objects and node tree (about 10 KB per user, docs/performance.md);
+// this reader builds the plain JSON value directly, interpolating `${VAR}` like read-yaml.ts does, plus a compact table
+// of offsets per mapping and list (FastPositions) for positions.ts. Anything outside the subset (anchors, tags, block
+// scalars, multi-line scalars or flow collections, duplicate keys, tabs, CR line ends, `---`, odd indentation) or
+// anything the full reader would report (a bad `${`, a string over the limit, nesting too deep) makes it answer
+// undefined, and the caller parses the file with the yaml package instead. Its start offsets are the yaml package's; an
+// end offset of a mapping or list can differ (comments and blank lines after it).
 
 import { Scalar } from 'yaml';
 import { type InterpolationResult, interpolate } from './interpolate.ts';
@@ -103,7 +103,7 @@ const MAX_DEPTH = LIMITS.depth;
 /**
  * Containers recorded on the first read: the root mapping (depth 1) and its direct children (the users and
  * organizations lists, settings). Recording all of them cost a map entry and an offset array per mapping and list,
- * about 1.5 KB per user at 100,000 users (BENCHMARKS.md); deeper positions come from reading one item again
+ * about 1.5 KB per user at 100,000 users (docs/performance.md); deeper positions come from reading one item again
  * (FastPositions.reread), which only a message or a changed field asks for.
  */
 const RECORD_DEPTH = 2;

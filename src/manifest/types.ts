@@ -61,6 +61,6 @@ export const LIMITS = {
   aliases: 1000,
   /** Most values that alias expansion may produce in one file. */
   aliasValues: 1_000_000,
-  /** Clerk's limit for one metadata object, in bytes of JSON (clerk-api-notes §3.9). */
+  // Clerk's cap on one metadata object, in bytes of JSON (docs/clerk-api.md#metadata-8-kb-no-documented-nesting-limit).
   metadataBytes: 8 * 1024,
 } as const;

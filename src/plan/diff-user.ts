@@ -531,7 +531,7 @@ function planMemberships(
     if (!wanted.has(membership.org)) wanted.set(membership.org, membership);
   }
   // Only organizations the user is wanted in or is live in can yield an operation: walking every managed
-  // organization per user made planning quadratic (100,000 users x 1,000 organizations, BENCHMARKS.md).
+  // organization per user made planning quadratic (100,000 users x 1,000 organizations, docs/performance.md).
   const candidates = new Set(wanted.keys());
   for (const membership of liveMemberships) {
     const slug = context.liveOrgKeysById.get(membership.organizationId);

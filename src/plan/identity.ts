@@ -1,7 +1,8 @@
 // Identity: which live user each manifest user is, by settings.userKey. Ambiguity is reported, never guessed: two
 // live users for one manifest user, one live user for two manifest users, or an identifier (email, phone, username,
 // external id) the manifest gives to a user while another live user holds it. Clerk keeps all four unique per
-// instance (clerk-api-notes.md §8.5, 422 form_identifier_exists), so such a plan could not be applied anyway.
+// instance (docs/clerk-api.md#identifiers-are-unique-per-instance, 422 form_identifier_exists), so such a plan could
+// not be applied anyway.
 
 import type {
   DesiredState,
@@ -61,7 +62,7 @@ const externalIdOf: KeysOf = (user, visit) => {
 };
 
 const emailsOf: KeysOf = (user, visit) => {
-  // Email matching is case-insensitive [assume] (clerk-api-notes.md §3.1: Clerk stores lower-case).
+  // Email matching is case-insensitive [assume] (docs/clerk-api.md#email-case-assumed).
   for (const email of user.emailAddresses) visit(email.emailAddress.toLowerCase());
 };
 
@@ -270,7 +271,8 @@ function takenIdentifiers(
   positions: SourcePositions | undefined,
 ): void {
   // An identifier the matched live user holds is nobody else's: Clerk keeps emails, phones, usernames and external
-  // ids unique per instance (clerk-api-notes.md §8.5), so only the ones it lacks are looked up.
+  // ids unique per instance (docs/clerk-api.md#identifiers-are-unique-per-instance), so only the ones it lacks are
+  // looked up.
   const emails = user.emailAddresses ?? [];
   for (let position = 0; position < emails.length; position += 1) {
     const email = emails[position] as string;

@@ -3,13 +3,13 @@
 // (fetch-instance.ts), in as few requests as the API allows (limit=500 is the maximum page, OpenAPI spec 2026-05-12
 // Pagination).
 //
-// Users are walked with the `starting_after` cursor in ascending created_at order (clerk-api-notes §3.1): deep
-// offsets slow down and time out, and in ascending order a user created during the read lands after every cursor,
-// so it can never shift a page and hide another user. Large instances are split into K disjoint created_at ranges
-// (created_at_after/_before, Unix ms, taken as strict bounds per the spec's "after"/"before") walked in parallel.
-// The cursor is recent (in the OpenAPI spec since 2026-08-12, in neither @clerk/backend nor Clerk's docs), so a walk
-// falls back to created_at pages when a server ignores or refuses it, and the total read is checked against
-// GET /users/count.
+// Users are walked with the `starting_after` cursor in ascending created_at order
+// (docs/clerk-api.md#cursor-pages-starting_after): deep offsets slow down and time out, and in ascending order a user
+// created during the read lands after every cursor, so it can never shift a page and hide another user. Large instances
+// are split into K disjoint created_at ranges (created_at_after/_before, Unix ms, taken as strict bounds per the spec's
+// "after"/"before") walked in parallel. The cursor is recent (in the OpenAPI spec since 2026-08-12, in neither
+// @clerk/backend nor Clerk's docs), so a walk falls back to created_at pages when a server ignores or refuses it, and
+// the total read is checked against GET /users/count.
 
 import type {
   ClerkClient,
@@ -43,7 +43,7 @@ import {
 } from './match-organization.ts';
 import { mapLimit } from './parallel.ts';
 
-/** Clerk's maximum `limit` (clerk-api-notes §1: max 500; larger values are an error or silently 10). */
+/** Clerk's maximum `limit` (docs/clerk-api.md#page-size-limit-1-to-500); larger values are an error or silently 10. */
 export const PAGE_SIZE = 500;
 export const DEFAULT_READ_CONCURRENCY = 8;
 
@@ -200,7 +200,7 @@ async function walkRange(
   onPage: (count: number) => void,
 ): Promise<LiveUser[]> {
   // Each page is mapped to the model at once: keeping 100,000 wire users (every Clerk field) until the end of the
-  // read doubled the peak memory of a plan (BENCHMARKS.md).
+  // read doubled the peak memory of a plan (docs/performance.md).
   const users: LiveUser[] = [];
   const seen = new Set<string>();
   // The API's bounds are strict ("after"/"before"); our range is inclusive.

@@ -1,7 +1,7 @@
 // A live snapshot of only the objects a plan acts on, for plans that do not come from a manifest (undo): the users
 // by id, the organizations by id with every one of their memberships (the member limit and last-admin checks count
 // all members), the organizations a deleted user leaves, and the instance's settings. Bulk reads of up to 100 ids a
-// request (the list filters, clerk-api-notes §3.1 and §5.1), every page of a membership list.
+// request (the list filters, docs/clerk-api.md#list-filters-take-up-to-100-values), every page of a membership list.
 
 import type {
   ClerkClient,

@@ -1,6 +1,7 @@
 // Indexing live users by the manifest's user key (externalId, emailAddress or username). Clerk keeps these unique
-// per instance (clerk-api-notes §8.5), but a key the planner matches on must be unambiguous, so any collision
-// (e.g. an address Clerk holds on two users in different case) is reported rather than silently picked.
+// per instance (docs/clerk-api.md#identifiers-are-unique-per-instance), but a key the planner matches on must be
+// unambiguous, so any collision (e.g. an address Clerk holds on two users in different case) is reported rather than
+// silently picked.
 
 import { LiveStateError } from '../errors.ts';
 import type { LiveSnapshot, LiveUser, UserKeyKind } from '../model/index.ts';

@@ -1,6 +1,6 @@
 // Point reads used by apply (idempotent creates: does the object already exist?) and by the saved-plan staleness
 // check (current updated_at of many objects, read in bulk with the list filters that accept up to 100 values,
-// clerk-api-notes §3.1 and §5.1, never one request per object where such a filter exists).
+// docs/clerk-api.md#list-filters-take-up-to-100-values, never one request per object where such a filter exists).
 
 import type {
   ClerkClient,
@@ -227,7 +227,8 @@ export async function fetchObjectVersions(
         if (userId !== undefined) found.set(`${orgId}\u0000${userId}`, membership);
       }
     } catch (error) {
-      // A deleted organization takes its memberships with it (clerk-api-notes §5.4).
+      // A deleted organization takes its memberships with it
+      // (docs/clerk-api.md#deleting-an-organization-deletes-its-memberships).
       if (!isNotFound(error)) throw error;
     }
   });

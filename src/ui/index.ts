@@ -1,6 +1,6 @@
 // Public surface of the terminal UI: the only folder that imports Ink. Commands call these functions and never see
 // a component. Ink is loaded on first use: a plan Ink would not wrap (or too long for it), JSON or Markdown output
-// and `drift` never load it, which spares half a second of module loading (BENCHMARKS.md).
+// and `drift` never load it, which spares half a second of module loading (docs/performance.md).
 
 import type { ApplyResult, PlannedRequest } from '../apply/types.ts';
 import type { PlanPresentation } from '../plan/index.ts';

@@ -1,6 +1,6 @@
 // What the UI needs without Ink: where output goes, its width, the colour decision and when a plan is too long
 // for Ink's layout. Kept apart from render.ts so a command that prints no Ink view never loads Ink (half a second
-// of module loading on a 2-core machine, BENCHMARKS.md).
+// of module loading on a 2-core machine, docs/performance.md).
 
 /** Where output goes: stdout/stderr or anything with the same shape. */
 export interface Output {

@@ -18,7 +18,7 @@ describe('test scripts on a pipe', () => {
       env[name] = value;
     }
     env.TERM = 'xterm-256color';
-    const files = ['test/plural.test.ts', 'test/ui/render.test.ts', 'test/ui/ConfirmPrompt.test.tsx'];
+    const files = ['test/util/plural.test.ts', 'test/ui/render.test.ts', 'test/ui/ConfirmPrompt.test.tsx'];
     const child = spawn('npm', ['run', 'test:fast', '--', ...files], {
       cwd: ROOT,
       env,

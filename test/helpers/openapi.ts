@@ -113,7 +113,7 @@ function validatorFor(method: string, pathTemplate: string, status: number): Val
   }
   if (schema === undefined) {
     if (status < 400) throw new Error(`the spec declares no JSON body for ${method} ${pathTemplate} ${status}`);
-    // Clerk answers every error with the ClerkErrors body (clerk-api-notes §1), declared or not.
+    // Clerk answers every error with the ClerkErrors body (docs/clerk-api.md#the-error-envelope), declared or not.
     schema = { $ref: '#/components/schemas/ClerkErrors' };
   }
   const validate = ajv.compile(toJsonSchema(schema) as object);

@@ -1,8 +1,9 @@
 // An in-memory model of a Clerk instance that executes a plan operation by operation, the way the Backend API
-// would (clerk-api-notes.md): identifiers unique per instance (§8.5), PATCH metadata deep-merges with null deleting
-// a key and PUT replaces each field sent (§8.3), a duplicate membership is refused (§8.8), deleting a user deletes
-// its memberships. It also checks what the plan claims: dependencies already ran, `before` matches the instance,
-// `after` is what the request really produces. Written independently of src/plan so it can disagree with it.
+// would (docs/clerk-api.md): identifiers unique per instance (#identifiers-are-unique-per-instance), PATCH metadata
+// deep-merges with null deleting a key and PUT replaces each field sent (§8.3), a duplicate membership is refused
+// (§8.8), deleting a user deletes its memberships. It also checks what the plan claims: dependencies already ran,
+// `before` matches the instance, `after` is what the request really produces. Written independently of src/plan so it
+// can disagree with it.
 
 import { isDeepStrictEqual } from 'node:util';
 import type { JsonObject, JsonValue, LiveSnapshot, LiveUser } from '../../src/model/index.ts';

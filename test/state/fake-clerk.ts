@@ -1,10 +1,10 @@
 // A small in-test Clerk Backend API on 127.0.0.1:0: just the list and lookup endpoints the snapshot reader uses,
-// with Clerk's documented semantics (clerk-api-notes §3.1, §4, §5): limit 1..500, ascending/descending created_at,
-// strict created_at_after/_before in ms, the starting_after cursor (created_at order only, 422 with an offset),
-// array filters as repeated keys, `{data,total_count}` envelopes, GET /organizations/{id or slug}. It counts
-// requests per route so tests can check the reader stays near the minimum. Hooks let a test act mid-read.
-// GET /instance, /instance/organization_settings and /organization_roles answer from `settings` (a number there is
-// the status to refuse with); switches make it behave like servers the reader must survive.
+// with Clerk's documented semantics (docs/clerk-api.md#listing-users, #organization-memberships): limit 1..500,
+// ascending/descending created_at, strict created_at_after/_before in ms, the starting_after cursor (created_at order
+// only, 422 with an offset), array filters as repeated keys, `{data,total_count}` envelopes, GET /organizations/{id or
+// slug}. It counts requests per route so tests can check the reader stays near the minimum. Hooks let a test act
+// mid-read. GET /instance, /instance/organization_settings and /organization_roles answer from `settings` (a number
+// there is the status to refuse with); switches make it behave like servers the reader must survive.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

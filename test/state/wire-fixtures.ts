@@ -1,4 +1,5 @@
-// Wire objects shaped like Clerk's answers (clerk-api-notes §2), for the pure mapping and index tests.
+// Wire objects shaped like Clerk's answers (docs/clerk-api.md#objects-and-fields-we-read), for the pure mapping and
+// index tests.
 
 import type {
   WireEmailAddress,
