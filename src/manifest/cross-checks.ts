@@ -641,7 +641,7 @@ function slowFieldPositions(checker: Checker, file: ParsedFile, user: Data, base
  * they are asked for, and not kept (a plan that creates 100,000 users asks once per user; keeping the answers would
  * be about 1 KB per user). Holds the file's name, line index and `reread` (the text): holding offset tables of every
  * user was about 1.4 KB per user (docs/performance.md). Not FastPositions itself: its table's keys are the parsed
-  * file's
+ * file's
  * value, which would stay alive with every user.
  */
 function fastFieldPositions(name: string, lineCounter: LinePositions, reread: FastPositions['reread']): FieldPositions {

@@ -9,7 +9,7 @@ import { hasManagedMark, liveUserLabel } from './diff-user.ts';
 import { matchUsers } from './identity.ts';
 import { compareStrings, pointerSegments, valueAt } from './json-values.ts';
 import { type Disclosure, redactText } from './redact.ts';
-import type { JsonPatchOperation, Operation, Plan, UserRef } from './types.ts';
+import type { JsonPatchOperation, Operation, OrgRef, Plan, UserRef } from './types.ts';
 
 export const DRIFT_FORMAT_VERSION = 1;
 
@@ -76,6 +76,10 @@ export interface DriftReport {
 
 function json(value: JsonValue | undefined): string {
   return value === undefined ? 'absent' : JSON.stringify(value);
+}
+
+function organizationSubject(org: OrgRef): DriftSubject {
+  return { kind: 'organization', key: org.slug, id: org.organizationId, title: `organization ${org.slug}` };
 }
 
 function userSubject(user: UserRef): DriftSubject {
@@ -159,12 +163,7 @@ function classifyOperation(op: Operation, createdUsers: ReadonlySet<string>): Cl
       const { before, after } = op.changes.name;
       return {
         drift: 'changed',
-        subject: {
-          kind: 'organization',
-          key: op.org.slug,
-          id: op.org.organizationId,
-          title: `organization ${op.org.slug}`,
-        },
+        subject: organizationSubject(op.org),
         entries: [
           entry('name', `name is ${json(before)} live; the manifest says ${json(after)}`, {
             live: JSON.stringify(before),
@@ -181,12 +180,7 @@ function classifyOperation(op: Operation, createdUsers: ReadonlySet<string>): Cl
       }
       return {
         drift: 'changed',
-        subject: {
-          kind: 'organization',
-          key: op.org.slug,
-          id: op.org.organizationId,
-          title: `organization ${op.org.slug}`,
-        },
+        subject: organizationSubject(op.org),
         entries,
       };
     }
