@@ -18,6 +18,7 @@ import {
   type InstanceSize,
   seedBody,
 } from './generate.ts';
+import { scenarioOverlap } from './overlap.ts';
 import {
   type CliRun,
   type EmulatorProcess,
@@ -517,6 +518,20 @@ async function main(): Promise<void> {
   if (selected('plan')) await planScenarios({ drift: largeDriftDir, clean: largeCleanDir }, smallDriftDir);
   if (selected('apply')) await scenarioApply(SIZES.apply, applyDir);
   if (selected('baseline')) await scenarioBaseline(SIZES.baselineRead, baseReadDir, SIZES.apply, applyDir);
+  if (selected('overlap')) {
+    await scenarioOverlap(
+      {
+        runs,
+        seeded: async () => (await seeded(SIZES.large, PRODUCTION_LIMIT)).emulator,
+        env: apiEnv,
+        figure,
+        log,
+        rateLimit: PRODUCTION_LIMIT,
+        users: SIZES.large.users,
+      },
+      largeDriftDir,
+    );
+  }
 
   const total = (performance.now() - started) / 1000;
   const printed = table();
