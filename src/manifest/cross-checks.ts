@@ -599,8 +599,16 @@ function onlyStrings(list: readonly unknown[]): string[] {
 }
 
 /** How a user's field positions are found: `at(start)` computes them for the user item at offset `start`. */
-interface FieldPositions {
+export interface FieldPositions {
   at(start: number): Record<string, SourceRef>;
+  /** The fast-read file the user is in: its positions can be rebuilt from the file's text (load-worker.ts). */
+  readonly fastFile?: string;
+}
+
+/** Per user, in order: the index in `files` of its fast-read file (-1: read by the yaml package), and its offset. */
+export interface PortablePositions {
+  fileIndex: Int32Array;
+  starts: Float64Array;
 }
 
 /**
@@ -608,7 +616,7 @@ interface FieldPositions {
  * offset) and kept for the last user only, so the planner's several lookups for one user compute them once. No object
  * per user and an index by key built on the first lookup: most plans never ask (docs/performance.md).
  */
-class ManifestPositions implements SourcePositions {
+export class ManifestPositions implements SourcePositions {
   readonly #users: readonly DesiredUser[];
   readonly #positions: readonly FieldPositions[];
   readonly #starts: readonly number[];
@@ -630,6 +638,18 @@ class ManifestPositions implements SourcePositions {
     this.#last = { key, sources };
     return sources;
   }
+
+  /** What a copy in another thread needs to find the same positions: plain numbers (load-worker.ts). */
+  portable(files: readonly string[]): PortablePositions {
+    const byName = new Map(files.map((file, index) => [file, index]));
+    const count = this.#users.length;
+    const fileIndex = new Int32Array(count);
+    for (let index = 0; index < count; index += 1) {
+      const file = (this.#positions[index] as FieldPositions).fastFile;
+      fileIndex[index] = file === undefined ? -1 : (byName.get(file) ?? -1);
+    }
+    return { fileIndex, starts: Float64Array.from(this.#starts) };
+  }
 }
 
 function slowFieldPositions(checker: Checker, file: ParsedFile, user: Data, base: string[]): FieldPositions {
@@ -644,9 +664,14 @@ function slowFieldPositions(checker: Checker, file: ParsedFile, user: Data, base
  * file's
  * value, which would stay alive with every user.
  */
-function fastFieldPositions(name: string, lineCounter: LinePositions, reread: FastPositions['reread']): FieldPositions {
+export function fastFieldPositions(
+  name: string,
+  lineCounter: LinePositions,
+  reread: FastPositions['reread'],
+): FieldPositions {
   const ref = (offset: number): SourceRef => ({ file: name, ...positionOf(lineCounter, offset) });
   return {
+    fastFile: name,
     at(start) {
       const sources: Record<string, SourceRef> = {};
       const { value, containers } = reread(start);

@@ -610,6 +610,21 @@ export interface FastReadOptions {
 }
 
 /**
+ * FastPositions.reread of a text the fast reader read: the item at `start` read again, with every offset. Also how
+ * load-worker.ts rebuilds a worker-parsed manifest's positions on the main thread, from the text alone.
+ */
+export function fastReread(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  shared?: Shared,
+): FastPositions['reread'] {
+  return (start) => {
+    const again = new Reader(text, env, Number.POSITIVE_INFINITY, shared);
+    return { value: again.valueAt(start), containers: again.containers };
+  };
+}
+
+/**
  * Reads `text` if it is written in the plain subset (see the header) and has nothing the full reader would
  * report; undefined means "use the yaml package".
  */
@@ -634,10 +649,7 @@ export function readFastYaml(
       containers: reader.containers,
       root: reader.span(),
       // The text was read once already: the item is in the subset, and reads to the same value.
-      reread: (start) => {
-        const again = new Reader(text, env, Number.POSITIVE_INFINITY, shared);
-        return { value: again.valueAt(start), containers: again.containers };
-      },
+      reread: fastReread(text, env, shared),
     },
     lines: new LineStarts(text),
     interpolated: reader.interpolated,

@@ -11,6 +11,7 @@ import { ManifestInvalidError } from '../errors.ts';
 import type { DesiredState } from '../model/index.ts';
 import { plural } from '../util/plural.ts';
 import { formatDiagnostics, sortDiagnostics } from './format.ts';
+import { parseOffThread } from './off-thread.ts';
 import { parseManifest } from './parse-manifest.ts';
 import { type Diagnostic, LIMITS, type LoadOptions, type ManifestResult, type ManifestSource } from './types.ts';
 
@@ -243,6 +244,22 @@ async function expandPaths(paths: string[], cwd: string, diagnostics: Diagnostic
   return files;
 }
 
+/**
+ * Manifest text (in characters, all files together) from which the parse runs in a worker thread: below it, the
+ * worker's start-up costs more than the parse it would move (docs/performance.md).
+ */
+export const OFF_THREAD_CHARACTERS = 4 * 1024 * 1024;
+
+/** parseManifest, in a worker thread for a large manifest so that concurrent I/O (the live read) keeps running. */
+function parse(sources: ManifestSource[], options: LoadOptions): ManifestResult | Promise<ManifestResult> {
+  let size = 0;
+  for (const source of sources) size += source.text.length;
+  const threshold = options.offThreadCharacters ?? OFF_THREAD_CHARACTERS;
+  return size >= threshold
+    ? parseOffThread(sources, { env: options.env })
+    : parseManifest(sources, { env: options.env });
+}
+
 /** Reads the manifest files (directories expanded) and parses them. */
 export async function loadManifest(
   paths: string[],
@@ -299,7 +316,7 @@ export async function loadManifest(
   if (sources.length === 0 && diagnostics.length > 0) {
     return { desired: undefined, diagnostics: sortDiagnostics(diagnostics), sources };
   }
-  const result = parseManifest(sources, { env: options.env });
+  const result = await parse(sources, options);
   const all = sortDiagnostics([...diagnostics, ...result.diagnostics]);
   const valid = diagnostics.length === 0 && result.desired !== undefined;
   return { desired: valid ? result.desired : undefined, diagnostics: all, sources };

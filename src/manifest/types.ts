@@ -42,6 +42,11 @@ export interface LoadOptions extends ParseOptions {
   cwd: string;
   /** Ends a read that waits (a named pipe with no writer yet): the file gets a diagnostic. */
   signal?: AbortSignal;
+  /**
+   * Manifests of at least this many characters are parsed in a worker thread (Infinity: never).
+   * @default OFF_THREAD_CHARACTERS (load-manifest.ts)
+   */
+  offThreadCharacters?: number;
 }
 
 /** Hard limits: past them a manifest is rejected with a diagnostic, never a crash or a hang. */

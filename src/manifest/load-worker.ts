@@ -1,0 +1,15 @@
+// The worker thread of parseOffThread (off-thread.ts): parses the manifest texts it is sent, answers once, exits.
+
+import { parentPort } from 'node:worker_threads';
+import { type OffThreadReply, type OffThreadRequest, toTransfer } from './off-thread.ts';
+import { parseManifest } from './parse-manifest.ts';
+
+parentPort?.once('message', (request: OffThreadRequest) => {
+  let reply: OffThreadReply;
+  try {
+    reply = toTransfer(parseManifest(request.sources, { env: request.env }));
+  } catch (error) {
+    reply = { ok: false, error };
+  }
+  parentPort?.postMessage(reply);
+});
