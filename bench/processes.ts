@@ -126,16 +126,28 @@ export interface CliRunOptions {
   onTick?: () => void;
 }
 
-/** Runs `node --import bench/rss-probe.mjs bin/clerk-sync.js ARGS`, timing it from spawn to exit. */
+/**
+ * The Node options on the launcher's shebang line (`#!/usr/bin/env -S node --flag ...`): the installed command
+ * (npm's bin link, or cmd-shim's wrapper on Windows) runs with them, so the benchmark does too.
+ */
+export function shebangOptions(text: string): string[] {
+  const first = text.split('\n', 1)[0] ?? '';
+  const match = /^#!\s*\/usr\/bin\/env\s+-S\s+node\s+(.*)$/.exec(first);
+  return match?.[1] === undefined ? [] : match[1].trim().split(/\s+/);
+}
+
+const BIN_OPTIONS = shebangOptions(readFileSync(BIN, 'utf8'));
+
+/** Runs `node --import bench/rss-probe.mjs [shebang options] bin/clerk-sync.js ARGS`, timed from spawn to exit. */
 export async function runCli(options: CliRunOptions): Promise<CliRun> {
-  return runNode([BIN, ...options.args], options);
+  return runNode([...BIN_OPTIONS, BIN, ...options.args], options);
 }
 
 /** Runs a Node script (with tsx when it is TypeScript) the same way: wall time and peak RSS. */
 export async function runNode(argv: string[], options: Omit<CliRunOptions, 'args'>): Promise<CliRun> {
   const dir = mkdtempSync(join(tmpdir(), 'clerk-sync-bench-'));
   const rssFile = join(dir, 'rss');
-  const loader = argv[0]?.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const loader = argv.find((arg) => !arg.startsWith('-'))?.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', RSS_PROBE, ...loader, ...argv], {
     cwd: options.cwd ?? ROOT,

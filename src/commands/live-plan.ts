@@ -29,7 +29,6 @@ import { plural } from '../util/plural.ts';
 import { nonNegativeInteger } from './api-options.ts';
 import { booleanOption, type CliIO, type OptionValues, stringList } from './command.ts';
 import { annotateManifestErrors } from './github.ts';
-import { heapBudget } from './heap-budget.ts';
 
 export const MANIFEST_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   file: { type: 'string', short: 'f', multiple: true },
@@ -138,13 +137,9 @@ export async function readLiveState(
   const started = Date.now();
   const before = client.stats().requests;
   io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
-  // The read's garbage is collected as it grows (heap-budget.ts), and once more before planning builds on it.
-  const budget = heapBudget();
   const live = await fetchLiveSnapshot(client, {
     managedOrgs: desired.organizations.map((org) => ({ key: org.slug, name: org.name })),
-    onProgress: () => budget.check(),
   });
-  budget.check();
   for (const warning of live.readWarnings) io.stderr.write(`warning: ${warning}\n`);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const requests = client.stats().requests - before;

@@ -1,4 +1,5 @@
-// The worker thread of parseOffThread (off-thread.ts): parses the manifest texts it is sent, answers once, exits.
+// The worker thread of parseOffThread (off-thread.ts): parses the manifest texts it is sent, answers once on the
+// port it is given, exits.
 
 import { parentPort } from 'node:worker_threads';
 import { type OffThreadReply, type OffThreadRequest, toTransfer } from './off-thread.ts';
@@ -11,5 +12,7 @@ parentPort?.once('message', (request: OffThreadRequest) => {
   } catch (error) {
     reply = { ok: false, error };
   }
-  parentPort?.postMessage(reply);
+  request.reply.postMessage(reply);
+  // Nothing else to do: with the port closed the thread exits, and its heap goes before the answer is read.
+  request.reply.close();
 });

@@ -4,7 +4,7 @@
 // worker sends what finds them again: each user's file and item offset for fast-read files (re-read here from the
 // text, as the worker would have), the answers themselves for the few files the yaml package read.
 
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { DesiredState, SourcePositions, SourceRef } from '../model/index.ts';
 import { type FieldPositions, fastFieldPositions, ManifestPositions } from './cross-checks.ts';
 import { fastReread } from './fast-yaml.ts';
@@ -15,6 +15,8 @@ import type { ManifestResult, ManifestSource, ParseOptions } from './types.ts';
 export interface OffThreadRequest {
   sources: ManifestSource[];
   env: Record<string, string | undefined>;
+  /** Where the answer goes (one message), before the worker exits. */
+  reply: MessagePort;
 }
 
 /** A ManifestResult as it crosses threads: plain data only. */
@@ -103,38 +105,32 @@ function startWorker(): Worker {
   return new Worker(code, { eval: true });
 }
 
-/** parseManifest(sources, options), computed in a worker thread; the same result, diagnostics and positions. */
+/**
+ * parseManifest(sources, options), computed in a worker thread; the same result, diagnostics and positions. The
+ * answer is taken from its port only once the worker has exited: its heap is gone before the copy is built here.
+ */
 export function parseOffThread(sources: ManifestSource[], options: ParseOptions): Promise<ManifestResult> {
   const worker = startWorker();
+  const { port1: answers, port2: reply } = new MessageChannel();
   return new Promise<ManifestResult>((resolve, reject) => {
-    let settled = false;
-    const settle = (outcome: () => ManifestResult): void => {
-      if (settled) return;
-      settled = true;
-      void worker.terminate();
+    let failure: unknown;
+    worker.once('error', (error) => {
+      failure = error;
+    });
+    worker.once('exit', (code) => {
+      const received = receiveMessageOnPort(answers)?.message as OffThreadReply | undefined;
+      answers.close();
       try {
-        resolve(outcome());
+        if (received === undefined) {
+          throw failure ?? new Error(`the manifest parser's worker thread exited (code ${code}) without an answer`);
+        }
+        if (!received.ok) throw received.error;
+        resolve(fromTransfer(received, sources, options.env));
       } catch (error) {
         reject(error);
       }
-    };
-    worker.once('message', (reply: OffThreadReply) =>
-      settle(() => {
-        if (!reply.ok) throw reply.error;
-        return fromTransfer(reply, sources, options.env);
-      }),
-    );
-    worker.once('error', (error) =>
-      settle(() => {
-        throw error;
-      }),
-    );
-    worker.once('exit', (code) =>
-      settle(() => {
-        throw new Error(`the manifest parser's worker thread exited (code ${code}) without an answer`);
-      }),
-    );
-    const request: OffThreadRequest = { sources, env: { ...options.env } };
-    worker.postMessage(request);
+    });
+    const request: OffThreadRequest = { sources, env: { ...options.env }, reply };
+    worker.postMessage(request, [reply]);
   });
 }
