@@ -18,6 +18,7 @@ const INTEGRATION = [
   'test/manifest/bounded.test.ts',
   'test/manifest/cli.test.ts',
   'test/manifest/load.test.ts',
+  'test/manifest/off-thread.test.ts',
   'test/state/fetch-touched.test.ts',
   'test/state/hostile-server.test.ts',
 ];
