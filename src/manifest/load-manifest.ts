@@ -254,7 +254,7 @@ export const OFF_THREAD_CHARACTERS = 4 * 1024 * 1024;
 function parse(sources: ManifestSource[], options: LoadOptions): ManifestResult | Promise<ManifestResult> {
   let size = 0;
   for (const source of sources) size += source.text.length;
-  const threshold = options.offThreadCharacters ?? OFF_THREAD_CHARACTERS;
+  const threshold = options.offThreadCharacters ?? Number.POSITIVE_INFINITY;
   return size >= threshold
     ? parseOffThread(sources, { env: options.env })
     : parseManifest(sources, { env: options.env });
@@ -330,7 +330,11 @@ export async function loadValidManifest(
   paths: string[],
   options: LoadOptions,
 ): Promise<{ desired: DesiredState; sources: ManifestSource[]; warnings: Diagnostic[] }> {
-  const result = await loadManifest(paths, options);
+  // Plan, apply and drift read the live state beside the load: a large manifest is parsed off the event loop.
+  const result = await loadManifest(paths, {
+    ...options,
+    offThreadCharacters: options.offThreadCharacters ?? OFF_THREAD_CHARACTERS,
+  });
   if (!result.desired) {
     const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
     throw new ManifestInvalidError(

@@ -43,8 +43,9 @@ export interface LoadOptions extends ParseOptions {
   /** Ends a read that waits (a named pipe with no writer yet): the file gets a diagnostic. */
   signal?: AbortSignal;
   /**
-   * Manifests of at least this many characters are parsed in a worker thread (Infinity: never).
-   * @default OFF_THREAD_CHARACTERS (load-manifest.ts)
+   * Manifests of at least this many characters are parsed in a worker thread (Infinity: never), so that I/O running
+   * beside the load (the live read) is not stalled by the parse.
+   * @default OFF_THREAD_CHARACTERS (load-manifest.ts) in loadValidManifest; Infinity in loadManifest (validate)
    */
   offThreadCharacters?: number;
 }
