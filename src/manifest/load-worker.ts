@@ -2,7 +2,7 @@
 // port it is given, exits.
 
 import { parentPort } from 'node:worker_threads';
-import { type OffThreadReply, type OffThreadRequest, toTransfer } from './off-thread.ts';
+import { type OffThreadReply, type OffThreadRequest, postReply, toTransfer } from './off-thread.ts';
 import { parseManifest } from './parse-manifest.ts';
 
 parentPort?.once('message', (request: OffThreadRequest) => {
@@ -12,7 +12,7 @@ parentPort?.once('message', (request: OffThreadRequest) => {
   } catch (error) {
     reply = { ok: false, error };
   }
-  request.reply.postMessage(reply);
+  postReply(request.reply, reply);
   // Nothing else to do: with the port closed the thread exits, and its heap goes before the answer is read.
   request.reply.close();
 });

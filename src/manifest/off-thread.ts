@@ -5,7 +5,7 @@
 // text, as the worker would have), the answers themselves for the few files the yaml package read.
 
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { DesiredState, SourcePositions, SourceRef } from '../model/index.ts';
+import type { DesiredState, DesiredUser, SourcePositions, SourceRef } from '../model/index.ts';
 import { type FieldPositions, fastFieldPositions, ManifestPositions } from './cross-checks.ts';
 import { fastReread } from './fast-yaml.ts';
 import { charColumns, LineStarts } from './line-starts.ts';
@@ -19,15 +19,51 @@ export interface OffThreadRequest {
   reply: MessagePort;
 }
 
-/** A ManifestResult as it crosses threads: plain data only. */
+/**
+ * A ManifestResult as it crosses threads: plain data only. The users follow in `userChunks` messages of up to
+ * USER_CHUNK each, in order (`desired.users` is empty in this one).
+ */
 export type OffThreadReply =
   | {
       ok: true;
       desired: Omit<DesiredState, 'positions'> | undefined;
       diagnostics: ManifestResult['diagnostics'];
       positions?: TransferredPositions;
+      userChunks?: number;
     }
   | { ok: false; error: unknown };
+
+/**
+ * Users per message: one large message is serialized into a buffer grown by doubling (about 95 MB for 100,000
+ * users) and deserialized in one block of the event loop (1.1 s); chunks are taken one per turn of the loop.
+ */
+export const USER_CHUNK = 5000;
+
+/** Posts a reply: its head, then the users in chunks (load-worker.ts). */
+export function postReply(port: MessagePort, reply: OffThreadReply): void {
+  if (!reply.ok || reply.desired === undefined) {
+    port.postMessage(reply);
+    return;
+  }
+  const users = reply.desired.users;
+  const userChunks = Math.ceil(users.length / USER_CHUNK);
+  port.postMessage({ ...reply, desired: { ...reply.desired, users: [] }, userChunks });
+  for (let start = 0; start < users.length; start += USER_CHUNK) {
+    port.postMessage(users.slice(start, start + USER_CHUNK));
+  }
+}
+
+/** The users of a reply, one chunk per turn of the event loop, so that the I/O beside the load runs between them. */
+async function receiveUsers(port: MessagePort, chunks: number): Promise<DesiredUser[]> {
+  const users: DesiredUser[] = [];
+  for (let chunk = 0; chunk < chunks; chunk += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const part = receiveMessageOnPort(port)?.message as DesiredUser[] | undefined;
+    if (part === undefined) throw new Error("the manifest parser's worker thread sent fewer users than announced");
+    for (const user of part) users.push(user);
+  }
+  return users;
+}
 
 export interface TransferredPositions {
   /** Per user: the index in DesiredState.files of its fast-read file, or -1 (read by the yaml package). */
@@ -109,28 +145,30 @@ function startWorker(): Worker {
  * parseManifest(sources, options), computed in a worker thread; the same result, diagnostics and positions. The
  * answer is taken from its port only once the worker has exited: its heap is gone before the copy is built here.
  */
-export function parseOffThread(sources: ManifestSource[], options: ParseOptions): Promise<ManifestResult> {
+export async function parseOffThread(sources: ManifestSource[], options: ParseOptions): Promise<ManifestResult> {
   const worker = startWorker();
   const { port1: answers, port2: reply } = new MessageChannel();
-  return new Promise<ManifestResult>((resolve, reject) => {
+  const exited = new Promise<{ code: number; failure: unknown }>((resolve) => {
     let failure: unknown;
     worker.once('error', (error) => {
       failure = error;
     });
-    worker.once('exit', (code) => {
-      const received = receiveMessageOnPort(answers)?.message as OffThreadReply | undefined;
-      answers.close();
-      try {
-        if (received === undefined) {
-          throw failure ?? new Error(`the manifest parser's worker thread exited (code ${code}) without an answer`);
-        }
-        if (!received.ok) throw received.error;
-        resolve(fromTransfer(received, sources, options.env));
-      } catch (error) {
-        reject(error);
-      }
-    });
-    const request: OffThreadRequest = { sources, env: { ...options.env }, reply };
-    worker.postMessage(request, [reply]);
+    worker.once('exit', (code) => resolve({ code, failure }));
   });
+  const request: OffThreadRequest = { sources, env: { ...options.env }, reply };
+  worker.postMessage(request, [reply]);
+  const { code, failure } = await exited;
+  try {
+    const head = receiveMessageOnPort(answers)?.message as OffThreadReply | undefined;
+    if (head === undefined) {
+      throw failure ?? new Error(`the manifest parser's worker thread exited (code ${code}) without an answer`);
+    }
+    if (!head.ok) throw head.error;
+    if (head.desired !== undefined && head.userChunks !== undefined) {
+      head.desired.users = await receiveUsers(answers, head.userChunks);
+    }
+    return fromTransfer(head, sources, options.env);
+  } finally {
+    answers.close();
+  }
 }

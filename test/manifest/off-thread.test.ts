@@ -109,7 +109,7 @@ describe('loadManifest off the main thread', () => {
   it('keeps the event loop running while a large manifest parses', async () => {
     // Counts turns of the event loop (setImmediate callbacks) until the load resolves: a parse on the main thread
     // runs none while it parses; in a worker the loop keeps turning.
-    const turns = async (options: object): Promise<{ turns: number; users: number }> => {
+    const turns = async (options: object): Promise<{ turns: number; users: number; desired: DesiredState }> => {
       let count = 0;
       let running = true;
       const spin = (): void => {
@@ -119,10 +119,14 @@ describe('loadManifest off the main thread', () => {
       setImmediate(spin);
       const loaded = await loadValidManifest(['large.yaml'], { env: ENV, cwd: dir, ...options });
       running = false;
-      return { turns: count, users: loaded.desired.users.length };
+      return { turns: count, users: loaded.desired.users.length, desired: loaded.desired };
     };
     const offThread = await turns(OFF);
     expect(offThread.users).toBe(8000);
     expect(offThread.turns).toBeGreaterThan(2000);
+    // The users came in chunks of USER_CHUNK: in order, none lost.
+    const inThread = await loadValidManifest(['large.yaml'], { env: ENV, cwd: dir, ...IN });
+    expect(withoutPositions(offThread.desired)).toStrictEqual(withoutPositions(inThread.desired));
+    expect(offThread.desired.positions?.user('u-007999')).toStrictEqual(inThread.desired.positions?.user('u-007999'));
   });
 });
