@@ -67,7 +67,10 @@ import {
   PLAN_OPTIONS_HELP,
   planOptionsFrom,
   planOrThrow,
+  READ_OPTION,
+  READ_OPTION_HELP,
   readLiveState,
+  readOptionFrom,
 } from './live-plan.ts';
 import { type PreparedApply, prepareSavedPlan, printable, secretsFromManifest } from './saved-plan.ts';
 
@@ -97,7 +100,7 @@ async function prepareFromManifest(
   io: CliIO,
   opened: OpenedClient,
 ): Promise<PreparedApply> {
-  const live = await readLiveState(opened.client, loaded.desired, io);
+  const live = await readLiveState(opened.client, loaded.desired, io, readOptionFrom(values));
   const result = planOrThrow(
     loaded.desired,
     live,
@@ -168,7 +171,7 @@ export const applyCommand: CommandDefinition = {
   summary: 'execute a plan: from a manifest (-f) or a saved plan file',
   help: `Usage: clerk-sync apply -f FILE... [apply options] [safety options] [API options]
        clerk-sync apply PLAN [-f FILE...] [apply options] [safety options] [API options]
-Apply options: [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE] [--skip-verify] [--github]
+Apply options: [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE] [--skip-verify] [--read MODE] [--github]
 
 From a manifest: plans, shows the plan, asks for "yes", applies, then plans again to verify nothing is left.
 From a saved plan (clerk-sync plan --out PLAN): a plan file is not trusted. Apply plans again from the manifest
@@ -187,6 +190,8 @@ Apply options:
   --journal FILE          append-only journal of the run (default .clerk-sync/journal-<plan>.jsonl);
                           \`clerk-sync undo FILE\` builds a plan that restores what it touched
   --skip-verify           do not re-read and re-plan after applying
+${READ_OPTION_HELP}
+                        (apply PLAN reads the way the saved plan records)
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
@@ -195,6 +200,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
   options: {
     ...MANIFEST_OPTIONS,
     ...PLAN_OPTIONS,
+    ...READ_OPTION,
     ...API_OPTIONS,
     'dry-run': { type: 'boolean' },
     'auto-approve': { type: 'boolean' },
@@ -373,7 +379,7 @@ async function verify(
   color: boolean,
 ): Promise<void> {
   io.stderr.write('Verifying: reading the live state again ...\n');
-  const after = await readLiveState(opened.client, loaded.desired, io);
+  const after = await readLiveState(opened.client, loaded.desired, io, readOptionFrom(values));
   const second = planOrThrow(
     loaded.desired,
     after,
