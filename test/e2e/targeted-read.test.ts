@@ -84,6 +84,11 @@ interface JsonPlan {
   read: { strategy: string; reason: string; instanceUsers: number; declaredUsers: number };
 }
 
+interface DriftJson {
+  classes: Record<string, unknown[]>;
+  notChecked?: string[];
+}
+
 async function planJson(e2e: E2eContext, file: string, extra: string[] = []) {
   e2e.emulator.resetStats();
   const run = await e2e.cli(['plan', '-f', file, '--format', 'json', ...extra], { timeoutMs: 120_000 });
@@ -159,20 +164,20 @@ describe('targeted reads', () => {
   it('drift reads the same way and reports the same drift, but says unmanaged users were not looked for', async () => {
     const e2e = await e2eContext({ seed: seed(), settings: PRODUCTION });
     const file = await e2e.write('users.yaml', MANIFEST);
-    const reports = [];
+    const reports: { report: DriftJson; users: number | undefined }[] = [];
     for (const read of ['full', 'auto']) {
       e2e.emulator.resetStats();
       const run = await e2e.cli(['drift', '-f', file, '--format', 'json', '--read', read]);
       expect(run.code, run.stderr).toBe(2);
       reports.push({ report: JSON.parse(run.stdout), users: e2e.emulator.stats().byRoute['GET /v1/users'] });
     }
-    const [full, targeted] = reports;
-    expect(targeted?.users).toBe(4);
-    expect(full?.report.classes.unmanaged).toHaveLength(1);
-    expect(full?.report.notChecked).toBeUndefined();
-    expect(targeted?.report.notChecked).toEqual(['unmanaged']);
-    const { unmanaged: _full, ...fullRest } = full?.report.classes;
-    const { unmanaged: _targeted, ...targetedRest } = targeted?.report.classes;
+    const [full, targeted] = reports as [(typeof reports)[0], (typeof reports)[0]];
+    expect(targeted.users).toBe(4);
+    expect(full.report.classes.unmanaged).toHaveLength(1);
+    expect(full.report.notChecked).toBeUndefined();
+    expect(targeted.report.notChecked).toEqual(['unmanaged']);
+    const { unmanaged: _full, ...fullRest } = full.report.classes;
+    const { unmanaged: _targeted, ...targetedRest } = targeted.report.classes;
     expect(targetedRest).toStrictEqual(fullRest);
     const text = await e2e.cli(['drift', '-f', file]);
     expect(text.stdout).toContain('Not checked: unmanaged');
