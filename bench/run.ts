@@ -28,6 +28,7 @@ import {
   SECRET_KEY,
   startEmulatorProcess,
 } from './processes.ts';
+import { targetedManifest, targetedSeedBodies } from './targeted.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -75,6 +76,9 @@ const SIZES = quick
       applyDrift: 1_900,
       baselineRead: { users: 10_000, organizations: 100, memberships: 15_000 },
     };
+
+/** Issue 17's targeted-read goal: 200 declared users in a 1,000,000-user instance (quick: 100,000). */
+const TARGETED = { users: quick ? 100_000 : 1_000_000, declared: 200, renamed: 2 };
 
 const work = mkdtempSync(join(tmpdir(), 'clerk-sync-bench-'));
 
@@ -517,6 +521,7 @@ async function main(): Promise<void> {
   if (selected('plan')) await planScenarios({ drift: largeDriftDir, clean: largeCleanDir }, smallDriftDir);
   if (selected('apply')) await scenarioApply(SIZES.apply, applyDir);
   if (selected('baseline')) await scenarioBaseline(SIZES.baselineRead, baseReadDir, SIZES.apply, applyDir);
+  if (selected('targeted')) await scenarioTargeted();
 
   const total = (performance.now() - started) / 1000;
   const printed = table();
@@ -524,6 +529,56 @@ async function main(): Promise<void> {
   if (flags['no-write'] !== true && !quick && only === undefined) {
     writeFileSync(join(ROOT, 'BENCHMARKS.md'), benchmarksDocument(total, printed));
     log('wrote BENCHMARKS.md');
+  }
+}
+
+/**
+ * Issue 17, targeted reads: a plan of 200 declared users in a large instance (no prune) reads them with the list
+ * filters; the same plan with `--read full` (every page, as before) side by side, and the two plans' operations.
+ */
+async function scenarioTargeted(): Promise<void> {
+  const { users, declared, renamed } = TARGETED;
+  const dir = join(work, 'targeted');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'users.yaml'), targetedManifest(declared, renamed));
+  // A million plain users are a few GB of JS objects in the emulator.
+  const emulator = await startEmulatorProcess({ rateLimit: PRODUCTION_LIMIT, heapMb: 16_384 });
+  try {
+    const started = performance.now();
+    for (const body of targetedSeedBodies(users, declared)) await emulator.seed(body);
+    const seedSeconds = (performance.now() - started) / 1000;
+    log(`seeded ${users} users in ${seedSeconds.toFixed(1)} s`);
+    const env = apiEnv(emulator);
+    const args = ['plan', '-f', dir, '--format', 'json', '--rate-limit', PRODUCTION_LIMIT];
+    const ours = await timed(runs, { args, env, expect: [0], what: 'plan (default read)' }, emulator);
+    const full = await timed(
+      1,
+      { args: [...args, '--read', 'full'], env, expect: [0], what: 'plan --read full' },
+      emulator,
+    );
+    const plan = JSON.parse(ours.last.stdout) as {
+      operations: unknown[];
+      read?: { strategy: string; requests: { full: number; targeted: number } };
+    };
+    const fullPlan = JSON.parse(full.last.stdout) as typeof plan;
+    const reads = ours.requests?.reads ?? Number.NaN;
+    const same = JSON.stringify(plan.operations) === JSON.stringify(fullPlan.operations);
+    const name = `5. plan ${declared} declared of ${users.toLocaleString('en-US')} users (no prune)`;
+    figure(name, 'read requests', String(reads), '<= 12', reads <= 12);
+    figure(name, 'wall time', seconds(ours.wall), '< 2 s', ours.wall < 2);
+    figure(
+      name,
+      'read chosen',
+      `${plan.read?.strategy} (${plan.read?.requests.targeted} user requests instead of ${plan.read?.requests.full})`,
+      'targeted',
+      plan.read?.strategy === 'targeted',
+    );
+    figure(name, '--read full, side by side', `${seconds(full.wall)}, ${full.requests?.reads} read requests`, '');
+    figure(name, 'wall time ratio (full / targeted)', `${(full.wall / ours.wall).toFixed(1)}x`, '');
+    figure(name, 'same operations as --read full', `${same ? 'yes' : 'no'} (${plan.operations.length})`, 'yes', same);
+    figure(name, 'emulator seed time (setup)', seconds(seedSeconds), '');
+  } finally {
+    await emulator.stop();
   }
 }
 

@@ -142,9 +142,8 @@ function expectRejected(run: CliRun, item: Case): void {
 
 describe('hostile manifests', () => {
   it.each(cases)(
-    '$name: validate, plan and apply exit 1 at file:line and send nothing',
+    '$name: validate, plan and apply exit 1 at file:line and send no change',
     async (item) => {
-      emulator.resetStats();
       const target = { url: emulator.url, secretKey: emulator.secretKey };
       const options = { cwd: dir, target, ...(item.env ? { env: item.env } : {}), timeoutMs: 60_000 };
       for (const args of [
@@ -152,10 +151,14 @@ describe('hostile manifests', () => {
         ['plan', '-f', item.file],
         ['apply', '-f', item.file, '--auto-approve'],
       ]) {
+        emulator.resetStats();
         badInputsTried++;
         expectRejected(await runInProcess(args, options), item);
+        const { total, byRoute } = emulator.stats();
+        // plan starts the user count and the instance's settings while the manifest loads (issue 17, "Overlap").
+        expect(Object.keys(byRoute).every((route) => route.startsWith('GET '))).toBe(true);
+        expect(total).toBeLessThanOrEqual(args[0] === 'plan' ? 5 : 0);
       }
-      expect(emulator.stats().total).toBe(0);
     },
     120_000,
   );
