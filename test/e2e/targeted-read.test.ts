@@ -214,3 +214,32 @@ describe('targeted reads', () => {
     expect(stats.byRoute['GET /v1/users']).toBe(4);
   });
 });
+
+describe('plan --rehearse after a targeted read', () => {
+  it('copies the unread members of a managed organization, so its last admin is still there', async () => {
+    const data = seed();
+    // The contractor (not in the manifest, so not read) is acme's other admin; the plan demotes emp-001.
+    data.memberships = data.memberships.map((m) => (m.user === 'contractor-1' ? { ...m, role: 'org:admin' } : m));
+    const e2e = await e2eContext({ seed: data, settings: PRODUCTION });
+    const file = await e2e.write(
+      'users.yaml',
+      `apiVersion: clerk-sync/v1
+organizations:
+  - slug: acme
+    name: Acme Inc
+users:
+  - externalId: emp-001
+    memberships: [{ org: acme, role: "org:member" }]
+  - externalId: emp-002
+    memberships: [{ org: acme, role: "org:member" }]
+`,
+    );
+    const run = await e2e.cli(['plan', '-f', file, '--rehearse', '--format', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as JsonPlan).read.strategy).toBe('targeted');
+    expect(run.stderr).toContain(
+      'Rehearsal: 1 operation applied on an emulated copy, 0 refused; a second plan shows No changes.',
+    );
+    expect(mutatingRequests(e2e.emulator.stats())).toEqual({});
+  });
+});
