@@ -191,10 +191,9 @@ interface ReadTiming {
   budget: ReturnType<typeof heapBudget>;
 }
 
-/** Starts reading the live state before the manifest is known (live-plan.ts, readLiveState finishes it). */
+/** Starts reading the live state before the manifest is known (finishLiveRead finishes it). */
 export function beginLiveRead(
   client: ClerkClient,
-  io: CliIO,
   how: LiveReadPlan,
 ): { reading: StartedLiveRead; timing: ReadTiming } {
   const timing = { started: Date.now(), requests: client.stats().requests, budget: heapBudget() };
@@ -203,7 +202,6 @@ export function beginLiveRead(
     option: how.option,
     ...(how.manifestBytes === undefined ? {} : { manifestBytes: how.manifestBytes }),
     onProgress: () => timing.budget.check(),
-    signal: io.signal,
   });
   return { reading, timing };
 }
@@ -247,7 +245,7 @@ export async function readLiveState(
   io: CliIO,
   option: ReadOption = 'auto',
 ): Promise<FetchedLiveSnapshot> {
-  return finishLiveRead(client, beginLiveRead(client, io, { option }), desired, io, option);
+  return finishLiveRead(client, beginLiveRead(client, { option }), desired, io, option);
 }
 
 /**
@@ -281,7 +279,7 @@ export async function loadManifestAndLive(args: {
 }): Promise<{ loaded: LoadedManifest; live: FetchedLiveSnapshot }> {
   const { values, io, client } = args;
   const option = args.option ?? readOptionFrom(values);
-  const begun = beginLiveRead(client, io, { option, manifestBytes: await manifestBytes(values, io.cwd) });
+  const begun = beginLiveRead(client, { option, manifestBytes: await manifestBytes(values, io.cwd) });
   let loaded: LoadedManifest;
   try {
     loaded = await args.load();
