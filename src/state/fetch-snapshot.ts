@@ -1,4 +1,5 @@
-// Reads the live state clerk-sync manages: every user, the live organizations the declared ones can match (by
+// Reads the live state clerk-sync manages: every user, or only those holding an identifier the manifest names when
+// that is cheaper (read-strategy.ts, fetch-targeted.ts), the live organizations the declared ones can match (by
 // clerk-sync's mark, slug or exact name, match-organization.ts) and their memberships, and the instance's settings
 // (fetch-instance.ts), in as few requests as the API allows (limit=500 is the maximum page, OpenAPI spec 2026-05-12
 // Pagination).
