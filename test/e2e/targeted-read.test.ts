@@ -181,6 +181,7 @@ describe('targeted reads', () => {
     expect(targetedRest).toStrictEqual(fullRest);
     const text = await e2e.cli(['drift', '-f', file]);
     expect(text.stdout).toContain('Not checked: unmanaged');
+    expect(text.stderr).toContain('warning: unmanaged drift was not checked');
   });
 
   it('prune reads every user, whatever --read says', async () => {
