@@ -279,6 +279,8 @@ export async function loadManifestAndLive(args: {
 }): Promise<{ loaded: LoadedManifest; live: FetchedLiveSnapshot }> {
   const { values, io, client } = args;
   const option = args.option ?? readOptionFrom(values);
+  // No -f: the loader's usage error, before any request.
+  if (stringList(values, 'file').length === 0) await args.load();
   const begun = beginLiveRead(client, { option, manifestBytes: await manifestBytes(values, io.cwd) });
   let loaded: LoadedManifest;
   try {
