@@ -61,8 +61,10 @@ import {
   disclosureFrom,
   formatPlanDiagnostics,
   type LoadedManifest,
+  loadManifestAndLive,
   loadManifestAnnotated,
   MANIFEST_OPTIONS,
+  openClientBeforeManifest,
   PLAN_OPTIONS,
   PLAN_OPTIONS_HELP,
   planOptionsFrom,
@@ -93,14 +95,14 @@ function refuse(io: CliIO, refusals: readonly PlanDiagnostic[], disclosure: Disc
   });
 }
 
-/** `apply -f`: the plan of the manifest against the live state now. */
+/** `apply -f`: the plan of the manifest against the live state now, read while the manifest loads. */
 async function prepareFromManifest(
-  loaded: LoadedManifest,
+  load: () => Promise<LoadedManifest>,
   values: OptionValues,
   io: CliIO,
   opened: OpenedClient,
 ): Promise<PreparedApply> {
-  const live = await readLiveState(opened.client, loaded.desired, io, readOptionFrom(values));
+  const { loaded, live } = await loadManifestAndLive({ values, io, client: opened.client, load });
   const result = planOrThrow(
     loaded.desired,
     live,
@@ -222,11 +224,9 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
     const github = githubEnabled(values, io.env);
     const saved =
       planFile === undefined ? undefined : parseSavedPlan(planFile, await readTextFile(io.cwd, planFile, 'saved plan'));
-    const loaded =
-      saved === undefined
-        ? await loadManifestAnnotated(values, io, 'apply', { enabled: github, out: io.stdout })
-        : undefined;
-    const opened = openClient(values, io);
+    const load = () => loadManifestAnnotated(values, io, 'apply', { enabled: github, out: io.stdout });
+    // From a manifest, the live read overlaps loading it (after the instance lock below).
+    const opened = saved === undefined ? await openClientBeforeManifest(values, io, load) : openClient(values, io);
     const { client, secretKey, concurrency } = opened;
     const locks: HeldLock[] = [];
     // A dry run sends nothing: it neither waits for nor blocks a running apply.
@@ -245,7 +245,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
         await lock(journalLockFile(resolve(io.cwd, journalFile)), `the journal ${journalFile}`);
       const prepared =
         saved === undefined
-          ? await prepareFromManifest(loaded as LoadedManifest, values, io, opened)
+          ? await prepareFromManifest(load, values, io, opened)
           : await prepareSavedPlan({
               saved,
               values,
