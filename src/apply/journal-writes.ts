@@ -66,13 +66,14 @@ export interface Resumed {
   doneBefore: ReadonlySet<string>;
   /** Creates an earlier run may have made: each is looked up before it is sent again. */
   intentsBefore: ReadonlySet<string>;
+  /** Operations a completed run of this plan did, done again now (Journal.completedBefore). */
+  completedBefore: ReadonlySet<string>;
 }
 
 /**
  * What the journal of earlier runs of plan identity `plan` says was started and finished (Journal.resumable: the
- * runs of a manifest's plan that are not settled). A settled run left every operation with an outcome, and a
- * manifest's plan is made from the live state since: it does again only what is not in effect, so nothing of that
- * run needs a lookup.
+ * runs of a manifest's plan that are not settled). After a run that completed, a manifest's plan is made from the
+ * live state since: it does again only what is not in effect, so nothing of that run needs a lookup.
  */
 export function resumeFrom(journal: Journal | undefined, plan: string): Resumed {
   const doneBefore = new Set<string>();
@@ -86,5 +87,5 @@ export function resumeFrom(journal: Journal | undefined, plan: string): Resumed 
     // done is looked up before it is sent again; any other operation sets values and is simply sent again.
     if (entry.type in CREATED_KIND) intentsBefore.add(entry.op);
   }
-  return { doneBefore, intentsBefore };
+  return { doneBefore, intentsBefore, completedBefore: journal?.completedBefore ?? new Set() };
 }

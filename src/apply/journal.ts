@@ -4,9 +4,9 @@
 // created, so `undo` can build a restoring plan and a re-run of the same plan can skip what is already done; a run
 // that gets an outcome for every operation ends with an `end` line, so a run without one is known to have been killed.
 // A process killed mid-write leaves a torn last line: reading ignores it, and reopening cuts it off before appending.
-// A run of a manifest's plan starts by dropping, from the finished runs of the same plan, the lines of the
+// A run of a manifest's plan starts by dropping, from the completed runs of the same plan, the lines of the
 // operations it does again (withoutSuperseded): re-applying a plan to a reset instance neither grows the file nor
-// looks up what the finished run created.
+// looks up what the completed run created.
 // No line holds a value read from the environment: ids and the values undo does not send back name them by reference
 // (`(from ${NAME})`); before-images and private metadata stay, for undo, in this local file (mode 0600). Beside it,
 // `<name>.public.jsonl` gets the same lines with every private metadata value masked: the copy to share or upload.
@@ -106,8 +106,8 @@ export interface JournalRun {
   lines: JournalOperationEntry[];
   end?: JournalEnd;
   /**
-   * Every operation it started has a known outcome: it ended (an end line), or a later run of the same plan ended
-   * complete (that run did, or found in effect, all that was left).
+   * Its plan's work is known to be done: it ended complete, or a later run of the same plan did (that run did, or
+   * found in effect, all that was left). A killed run, or one that ended with failures or skips, is not.
    */
   settled: boolean;
 }
@@ -118,10 +118,15 @@ export interface Journal {
   readonly previous: readonly JournalEntry[];
   /**
    * The lines of `previous` this run resumes from: those of this plan's runs that are not settled (JournalRun: a
-   * killed run, or one written before end lines existed, that no later run finished), and for an undo plan every
-   * line of it (its operations come from a journal, not from the live state).
+   * killed or incomplete run, or one written before end lines existed, that no later run completed), and for an
+   * undo plan every line of it (its operations come from a journal, not from the live state).
    */
   readonly resumable: readonly JournalOperationEntry[];
+  /**
+   * Operations of this plan that a completed run of it did (their lines are dropped: this run does them again),
+   * by the plan's own ids; empty for an undo plan.
+   */
+  readonly completedBefore: ReadonlySet<string>;
   /** Appends one line; resolves once it is on disk (fsync'd together with the other lines of its batch). */
   write(entry: JournalEntry): Promise<void>;
   /** Waits for pending lines, then closes the file. */
@@ -207,10 +212,10 @@ export function journalRuns(entries: readonly JournalEntry[]): JournalRun[] {
     else if (entry.kind === 'end') run.end = entry;
     else run.lines.push(entry);
   }
-  const completeLater = new Set<string | undefined>();
+  const completeFrom = new Set<string | undefined>();
   for (const later of runs.toReversed()) {
-    later.settled = later.end !== undefined || completeLater.has(later.plan);
-    if (later.end?.outcome === 'complete') completeLater.add(later.plan);
+    if (later.end?.outcome === 'complete') completeFrom.add(later.plan);
+    later.settled = completeFrom.has(later.plan);
   }
   return runs;
 }
@@ -223,8 +228,8 @@ function runLines(run: JournalRun): JournalEntry[] {
  * What stays in a journal when a run of the manifest plan `plan` starts that does `operations` (ids as the lines
  * carry them): from the settled runs of the same plan, the lines of those operations go, and a run left without any
  * line goes whole. The plan was made from the live state now, so what it does again is no longer in effect: those
- * lines would neither restore anything (undo) nor need a lookup (resume). Unsettled runs (killed), and runs of other
- * plans, stay as they are.
+ * lines would neither restore anything (undo) nor need a lookup (resume). Unsettled runs (killed, incomplete), and
+ * runs of other plans, stay as they are.
  */
 export function withoutSuperseded(
   entries: readonly JournalEntry[],
@@ -241,6 +246,16 @@ export function withoutSuperseded(
     if (lines.length > 0) kept.push(...runLines({ ...run, lines }));
   }
   return kept;
+}
+
+/** Operations (ids as the lines carry them) that the completed runs of `plan` did or found in effect. */
+function completedOperations(entries: readonly JournalEntry[], plan: string): Set<string> {
+  const completed = new Set<string>();
+  for (const run of journalRuns(entries)) {
+    if (!run.settled || run.plan !== plan) continue;
+    for (const line of run.lines) if (line.kind === 'done' && line.plan === plan) completed.add(line.op);
+  }
+  return completed;
 }
 
 /** The lines of `plan` a new run resumes from (Journal.resumable); `everyRun` for an undo plan. */
@@ -334,16 +349,16 @@ async function rewrite(file: string, entries: readonly JournalEntry[], mode: num
   }
 }
 
-/** The entries `file` holds (prepareExisting) that `keep` keeps; the file is rewritten when it drops any. */
+/** The entries `file` holds (prepareExisting), and those `keep` keeps; the file is rewritten when it drops any. */
 async function keptEntries(
   file: string,
   mode: number,
   keep: (entries: JournalEntry[]) => JournalEntry[],
-): Promise<JournalEntry[]> {
-  const entries = await prepareExisting(file);
-  const kept = keep(entries);
-  if (kept.length < entries.length) await rewrite(file, kept, mode);
-  return kept;
+): Promise<{ held: JournalEntry[]; kept: JournalEntry[] }> {
+  const held = await prepareExisting(file);
+  const kept = keep(held);
+  if (kept.length < held.length) await rewrite(file, kept, mode);
+  return { held, kept };
 }
 
 async function writeAll(file: string, text: string): Promise<void> {
@@ -440,9 +455,9 @@ export async function createJournal(file: string, plan: Plan, options: CreateJou
   const fromLive = plan.source.kind === 'manifest';
   const keep = (entries: JournalEntry[]): JournalEntry[] =>
     fromLive ? withoutSuperseded(entries, fingerprint, new Set(ids.keys())) : entries;
-  const previous = (await keptEntries(file, 0o600, keep)).map((entry) =>
-    entry.plan === fingerprint ? withPlanIds(entry, ids) : entry,
-  );
+  const { held, kept } = await keptEntries(file, 0o600, keep);
+  const previous = kept.map((entry) => (entry.plan === fingerprint ? withPlanIds(entry, ids) : entry));
+  const completed = fromLive ? completedOperations(held, fingerprint) : new Set<string>();
   await keptEntries(publicFile, 0o644, keep);
   try {
     handle = await open(file, 'a', 0o600);
@@ -498,6 +513,7 @@ export async function createJournal(file: string, plan: Plan, options: CreateJou
     file,
     previous,
     resumable: resumableLines(previous, fingerprint, !fromLive),
+    completedBefore: new Set([...ids].filter(([line]) => completed.has(line)).map(([, own]) => own)),
     write,
     async close() {
       if (closed) return;

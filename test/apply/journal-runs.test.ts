@@ -1,7 +1,7 @@
 // Runs in one journal: a run that gets an outcome for every operation ends with an `end` line; a new run of the
-// same manifest plan drops the settled runs' lines of what it does again (journal and public copy alike), so
-// re-applying to a reset instance neither grows the file nor resumes (looks up) a finished run, while a killed run
-// is still resumed from. Runs of other plans, undo plans and version 1 runs keep today's behaviour.
+// same manifest plan drops the completed runs' lines of what it does again (journal and public copy alike), so
+// re-applying to a reset instance neither grows the file nor resumes (looks up) a completed run, while a killed or
+// incomplete run is still resumed from. Runs of other plans, undo plans and version 1 runs keep today's behaviour.
 
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,7 +49,7 @@ function done(op: string, of: Plan = plan): JournalEntry {
 }
 
 function end(outcome: 'complete' | 'incomplete', of: Plan = plan): JournalEntry {
-  const counts = outcome === 'complete' ? { done: 2, failed: 0 } : { done: 1, failed: 1 };
+  const counts = outcome === 'complete' ? { done: 2, failed: 0 } : { done: 0, failed: 1 };
   return { kind: 'end', plan: planFingerprint(of), at: AT, outcome, unchanged: 0, skipped: 0, ...counts };
 }
 
@@ -91,8 +91,10 @@ describe('runs in a journal', () => {
     expect(next.resumable).toStrictEqual([]);
   });
 
-  it('keeps what a new run does not do again, and a killed run that no complete run followed', async () => {
-    await run([intent(first)]); // killed
+  it('keeps what a new run does not do again, and resumes from a run that ended incomplete', async () => {
+    await run(finished());
+    // The same identity doing only emp-2 again (a saved plan re-planned): the completed run's lines of emp-1 stay.
+    const one = { ...plan, operations: plan.operations.slice(1) };
     const failed: JournalEntry = {
       kind: 'failed',
       plan: id,
@@ -101,13 +103,25 @@ describe('runs in a journal', () => {
       type: 'ban_user',
       error: { code: 'x', message: 'refused', status: 400 },
     };
-    await run([intent(second), failed, end('incomplete')]);
-    // The same identity doing only emp-2 again (a saved plan re-planned): the ended run's lines of it go.
-    const again = await createJournal(file, { ...plan, operations: plan.operations.slice(1) }, { now, planId: id });
+    const partial = await createJournal(file, one, { now, planId: id });
+    for (const line of [intent(second), failed, end('incomplete')]) await partial.write(line);
+    await partial.close();
+    expect(kinds(partial.previous)).toStrictEqual(['header', 'intent', 'done', 'end']);
+    expect(partial.resumable).toStrictEqual([]);
+
+    const again = await createJournal(file, one, { now, planId: id });
     await again.close();
-    expect(again.resumable).toStrictEqual([intent(first)]);
-    expect(kinds(again.previous)).toStrictEqual(['header', 'intent']);
-    expect(kinds(await readJournal(file))).toStrictEqual(['header', 'intent', 'header']);
+    expect(again.resumable).toStrictEqual([intent(second), failed]);
+    expect(kinds(again.previous)).toStrictEqual([
+      'header',
+      'intent',
+      'done',
+      'end',
+      'header',
+      'intent',
+      'failed',
+      'end',
+    ]);
   });
 
   it('leaves the runs of other plans, of undo plans and of version 1 alone', async () => {
