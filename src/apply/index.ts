@@ -13,16 +13,13 @@ export {
   type JournalHeader,
   type JournalIntent,
   type JournalOperationEntry,
-  type JournalRun,
   journalLine,
-  journalRuns,
   operationOf,
   parseJournal,
   planFingerprint,
   publicJournalFile,
   readJournal,
   startedOperations,
-  withoutSuperseded,
 } from './journal.ts';
 export {
   type AcquireOptions,

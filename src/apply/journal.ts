@@ -101,7 +101,7 @@ export type JournalOperationEntry = JournalIntent | JournalDone | JournalFailed;
 /** One run as the file holds it: its header (none for lines written before any), its operation lines, its end. */
 export interface JournalRun {
   /** The plan identity of its lines. */
-  plan: string | undefined;
+  plan: string;
   header?: JournalHeader;
   lines: JournalOperationEntry[];
   end?: JournalEnd;
@@ -212,7 +212,7 @@ export function journalRuns(entries: readonly JournalEntry[]): JournalRun[] {
     else if (entry.kind === 'end') run.end = entry;
     else run.lines.push(entry);
   }
-  const completeFrom = new Set<string | undefined>();
+  const completeFrom = new Set<string>();
   for (const later of runs.toReversed()) {
     if (later.end?.outcome === 'complete') completeFrom.add(later.plan);
     later.settled = completeFrom.has(later.plan);
