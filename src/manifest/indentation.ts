@@ -62,10 +62,11 @@ export function findIndentationProblem(text: string): IndentationProblem | undef
   let lineStart = 0;
   for (let number = 1; lineStart <= text.length; number += 1) {
     const newline = text.indexOf('\n', lineStart);
-    const lineEnd = newline < 0 ? text.length : newline;
+    // The CR of a CRLF line end is not part of the line: a CRLF file is judged as its LF twin.
+    const lineEnd = newline < 0 ? text.length : newline - (text.charCodeAt(newline - 1) === 13 ? 1 : 0);
     const line = text.slice(lineStart, lineEnd);
     const start = lineStart;
-    lineStart = lineEnd + 1;
+    lineStart = newline < 0 ? text.length + 1 : newline + 1;
     const content = line.trimStart();
     const indent = line.length - content.length;
     if (content === '' || content.startsWith('#')) continue;
