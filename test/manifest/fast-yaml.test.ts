@@ -296,6 +296,15 @@ describe('readFastYaml', () => {
     expect(compare(text)).toBe('declined');
   });
 
+  it("reports the bad corpus's syntax errors in its subset itself: the file is read once", () => {
+    const bad = join(ROOT, 'test/fixtures/manifests/bad');
+    for (const name of ['unclosed-quote.yaml', 'unclosed-bracket.yaml']) {
+      expect(compare(readFileSync(join(bad, name), 'utf8')), name).toBe('error');
+    }
+    // Tabs stay outside the subset: the yaml package reports them.
+    expect(compare(readFileSync(join(bad, 'tab-indentation.yaml'), 'utf8'))).toBe('declined');
+  });
+
   it.each([
     ['a wrongly indented key', 'a:\n    b: 1\n  c: 2\n'],
     ['a key deeper than its sibling', 'a:\n  b: x\n   c: 1\n'],
