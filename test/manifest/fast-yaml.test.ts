@@ -532,6 +532,31 @@ describe('parseManifest with the fast reader against the yaml package alone', ()
   );
 });
 
+describe('a CRLF manifest', () => {
+  it('is read by the fast reader to the values, sources, field positions and diagnostics of its LF twin', () => {
+    const env = { ALICE_PASSWORD: 'Alice-Password-1', STAGING_PASSWORD: 'Staging-Password-1' };
+    const names = [
+      'examples/basic.yaml',
+      'examples/staging-seed.yaml',
+      'test/fixtures/manifests/good/minimal.yaml',
+      'test/fixtures/manifests/bad/unknown-user-key.yaml',
+      'test/fixtures/manifests/bad/unclosed-quote.yaml',
+    ];
+    for (const name of names) {
+      const lf = readFileSync(join(ROOT, name), 'utf8');
+      const crlf = lf.replaceAll('\n', '\r\n');
+      const read = readFastYaml(crlf, env);
+      expect(read, name).toBeDefined();
+      const [a, b] = [lf, crlf].map((text) => parseManifest([{ file: name, text }], { env }));
+      expect(b?.diagnostics.map(shown), name).toStrictEqual(a?.diagnostics.map(shown));
+      expect(exactJson(b?.desired), name).toBe(exactJson(a?.desired));
+      const fields = (result: ManifestResult | undefined) =>
+        result?.desired?.users.map((user) => result.desired?.positions?.user(user.key));
+      expect(fields(b), name).toStrictEqual(fields(a));
+    }
+  });
+});
+
 describe('field positions of fast-read users', () => {
   it('equal those the yaml package gives, field by field and list item by list item', async () => {
     const { buildDesiredState } = await import('../../src/manifest/cross-checks.ts');
