@@ -75,7 +75,10 @@ export function findIndentationProblem(text: string): IndentationProblem | undef
     if (/^\s*\t/.test(line) || (indent === 0 && /^(?:---|\.\.\.|%)/.test(content))) return undefined;
     // Explicit keys (`? key` / `: value`) are outside what this judges.
     if (/^[?:](?:\s|$)/.test(content)) return undefined;
-    const entry = content.startsWith('- ') || content === '-' || KEY.test(content);
+    const dash = content.startsWith('- ') || content === '-';
+    // Matched once: most lines are `key: value`, and the match serves both questions below.
+    const contentKey = dash ? null : KEY.exec(content);
+    const entry = dash || contentKey !== null;
     if (plainAt && indent > plainAt.indent && !entry) continue;
     const after = plainAt;
     plainAt = undefined;
@@ -135,7 +138,7 @@ export function findIndentationProblem(text: string): IndentationProblem | undef
       }
     }
     if (rest === '' || rest.startsWith('#')) continue;
-    const key = KEY.exec(rest);
+    const key = rest === content ? contentKey : KEY.exec(rest);
     if (!key) {
       if (!closedOnLine(rest)) return undefined;
       continue;
