@@ -28,6 +28,7 @@ import {
   SECRET_KEY,
   startEmulatorProcess,
 } from './processes.ts';
+import { scenarioYamlErr } from './yamlerr.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -572,6 +573,17 @@ async function main(): Promise<void> {
   if (selected('apply')) await scenarioApply(SIZES.apply, applyDir);
   if (selected('reseed')) await scenarioReseed(SIZES.apply, reseedDir);
   if (selected('baseline')) await scenarioBaseline(SIZES.baselineRead, baseReadDir, SIZES.apply, applyDir);
+  if (selected('yamlerr')) {
+    await scenarioYamlErr({
+      clean: largeCleanDir,
+      work,
+      runs,
+      timed: (times, options) => timed(times, options),
+      figure,
+      startEmulator: () => startEmulatorProcess({ rateLimit: PRODUCTION_LIMIT }),
+      apiEnv,
+    });
+  }
 
   const total = (performance.now() - started) / 1000;
   const printed = table();
