@@ -6,13 +6,7 @@ import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { type ClerkClient, isProductionKey } from '../clerk/index.ts';
 import { PlanError, UsageError } from '../errors.ts';
-import {
-  type Diagnostic,
-  formatDiagnostics,
-  loadManifest,
-  loadValidManifest,
-  type ManifestSource,
-} from '../manifest/index.ts';
+import { type Diagnostic, formatDiagnostics, loadValidManifest, type ManifestSource } from '../manifest/index.ts';
 import { IGNORE_PATTERN, ignorePathProblem } from '../manifest/schema.ts';
 import type { DesiredState, LiveSnapshot } from '../model/index.ts';
 import {
@@ -135,7 +129,6 @@ export function loadManifestAnnotated(
     ...github,
     io,
     load: () => loadManifestFromFlags(values, io, command),
-    reload: async () => (await loadManifest(stringList(values, 'file'), { env: io.env, cwd: io.cwd })).diagnostics,
   });
 }
 
