@@ -14,6 +14,7 @@ const INTEGRATION = [
   'test/clerk/client-hostile.test.ts',
   'test/clerk/proxy.test.ts',
   'test/commands/files.test.ts',
+  'test/commands/github-once.test.ts',
   'test/lint/**/*.test.ts',
   'test/manifest/bounded.test.ts',
   'test/manifest/cli.test.ts',

@@ -41,7 +41,9 @@ export interface EmulatorProcess {
 }
 
 /** Starts `clerk-sync emulator --port 0 [--rate-limit ...]` and reads its `listening on` line. */
-export async function startEmulatorProcess(options: { rateLimit?: string } = {}): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(
+  options: { rateLimit?: string; heapMb?: number } = {},
+): Promise<EmulatorProcess> {
   // A new instance otherwise (BENCH_SETTINGS); users are created with skip_password_requirement, so passwords stay required.
   const settingsDir = mkdtempSync(join(tmpdir(), 'clerk-sync-bench-emu-'));
   const settingsFile = join(settingsDir, 'settings.json');
@@ -56,7 +58,7 @@ export async function startEmulatorProcess(options: { rateLimit?: string } = {})
     ...(options.rateLimit ? ['--rate-limit', options.rateLimit] : []),
   ];
   // A 100k-user instance is several hundred MB of JS objects in the emulator; give it room.
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', ...args], {
+  const child = spawn(process.execPath, [`--max-old-space-size=${options.heapMb ?? 4096}`, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

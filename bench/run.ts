@@ -3,7 +3,7 @@
 // bench/rss-probe.mjs); request counts come from GET /__emulator/stats. Prints a table and rewrites BENCHMARKS.md.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +29,8 @@ import {
   SECRET_KEY,
   startEmulatorProcess,
 } from './processes.ts';
+import { targetedManifest, targetedSeedBodies } from './targeted.ts';
+import { scenarioYamlErr } from './yamlerr.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -76,6 +78,9 @@ const SIZES = quick
       applyDrift: 1_900,
       baselineRead: { users: 10_000, organizations: 100, memberships: 15_000 },
     };
+
+/** Issue 17's targeted-read goal: 200 declared users in a 1,000,000-user instance (quick: 100,000). */
+const TARGETED = { users: quick ? 100_000 : 1_000_000, declared: 200, renamed: 2 };
 
 const work = mkdtempSync(join(tmpdir(), 'clerk-sync-bench-'));
 
@@ -478,6 +483,59 @@ function table(): string {
   return [line(header), `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
+/** Scenario 5's client and server limit: the figure is a request count, so the runs need not wait on Clerk's. */
+const RESEED_LIMIT = '2000/1s';
+
+/** Lines of the journal apply wrote under `cwd` (.clerk-sync/journal-<plan>.jsonl; one plan, so one journal). */
+function journalLines(cwd: string): number {
+  const dir = join(cwd, '.clerk-sync');
+  const [file] = readdirSync(dir).filter((name) => /^journal-[0-9a-f]+\.jsonl$/.test(name));
+  if (file === undefined) throw new Error(`no journal in ${dir}`);
+  return readFileSync(join(dir, file), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '').length;
+}
+
+/**
+ * Scenario 5 (issue 17): the apply-size manifest seeded into an empty instance, the instance reset, then seeded
+ * again from the same directory, the first run's journal beside it. Re-seeding costs the first seeding's requests.
+ */
+async function scenarioReseed(size: InstanceSize, manifestDir: string): Promise<void> {
+  const emulator = await startEmulatorProcess({ rateLimit: RESEED_LIMIT });
+  const cwd = join(work, 'reseed-cwd');
+  mkdirSync(cwd, { recursive: true });
+  const args = ['apply', '-f', manifestDir, '--auto-approve', '--skip-verify', '--allow-mass-change'];
+  try {
+    const seed = async (what: string): Promise<{ diff: RequestDiff; run: CliRun; lines: number }> => {
+      const before = await emulator.stats();
+      const run = await runCli({ args: [...args, '--rate-limit', RESEED_LIMIT], env: apiEnv(emulator), cwd });
+      check(run, [0], what);
+      const diff = diffStats(before, await emulator.stats());
+      log(`${what}: ${seconds(run.seconds)}, ${diff.reads} reads + ${diff.writes} writes`);
+      return { diff, run, lines: journalLines(cwd) };
+    };
+    const first = await seed('first seeding');
+    await emulator.reset();
+    const again = await seed('re-seed after reset');
+    const name = `5. re-seed ${size.users.toLocaleString('en-US')} users after a reset`;
+    const requests = (seeded: { diff: RequestDiff }): string =>
+      `${seeded.diff.reads} reads + ${seeded.diff.writes} writes`;
+    figure(name, 'first seeding', `${requests(first)} (${seconds(first.run.seconds)})`, '');
+    figure(name, 're-seed, journal beside it', `${requests(again)} (${seconds(again.run.seconds)})`, '');
+    const ratio = again.diff.total / first.diff.total;
+    figure(name, 'requests, re-seed / first', `${ratio.toFixed(3)}x`, '<= 1.05x', ratio <= 1.05);
+    figure(
+      name,
+      'journal lines after each',
+      `${first.lines} / ${again.lines}`,
+      'the same',
+      again.lines === first.lines,
+    );
+  } finally {
+    await emulator.stop();
+  }
+}
+
 async function main(): Promise<void> {
   if (flags['no-build'] !== true) {
     log('building dist/ (tsc -p tsconfig.build.json)');
@@ -513,11 +571,25 @@ async function main(): Promise<void> {
   );
   notes.push(`Scenario 2 drift: ${describeDrift(largeDrift)}.`);
   notes.push(`Scenario 4 drift: ${describeDrift(applyDrift)}.`);
+  const reseedDir = writeManifest('reseed', generateManifest(apply, { drift: driftCounts(0) }));
 
   if (selected('validate')) await scenarioValidate(large, largeDriftDir);
   if (selected('plan')) await planScenarios({ drift: largeDriftDir, clean: largeCleanDir }, smallDriftDir);
   if (selected('apply')) await scenarioApply(SIZES.apply, applyDir);
+  if (selected('reseed')) await scenarioReseed(SIZES.apply, reseedDir);
   if (selected('baseline')) await scenarioBaseline(SIZES.baselineRead, baseReadDir, SIZES.apply, applyDir);
+  if (selected('targeted')) await scenarioTargeted();
+  if (selected('yamlerr')) {
+    await scenarioYamlErr({
+      clean: largeCleanDir,
+      work,
+      runs,
+      timed: (times, options) => timed(times, options),
+      figure,
+      startEmulator: () => startEmulatorProcess({ rateLimit: PRODUCTION_LIMIT }),
+      apiEnv,
+    });
+  }
   if (selected('overlap')) {
     await scenarioOverlap(
       {
@@ -539,6 +611,56 @@ async function main(): Promise<void> {
   if (flags['no-write'] !== true && !quick && only === undefined) {
     writeFileSync(join(ROOT, 'BENCHMARKS.md'), benchmarksDocument(total, printed));
     log('wrote BENCHMARKS.md');
+  }
+}
+
+/**
+ * Issue 17, targeted reads: a plan of 200 declared users in a large instance (no prune) reads them with the list
+ * filters; the same plan with `--read full` (every page, as before) side by side, and the two plans' operations.
+ */
+async function scenarioTargeted(): Promise<void> {
+  const { users, declared, renamed } = TARGETED;
+  const dir = join(work, 'targeted');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'users.yaml'), targetedManifest(declared, renamed));
+  // A million plain users are a few GB of JS objects in the emulator.
+  const emulator = await startEmulatorProcess({ rateLimit: PRODUCTION_LIMIT, heapMb: 16_384 });
+  try {
+    const started = performance.now();
+    for (const body of targetedSeedBodies(users, declared)) await emulator.seed(body);
+    const seedSeconds = (performance.now() - started) / 1000;
+    log(`seeded ${users} users in ${seedSeconds.toFixed(1)} s`);
+    const env = apiEnv(emulator);
+    const args = ['plan', '-f', dir, '--format', 'json', '--rate-limit', PRODUCTION_LIMIT];
+    const ours = await timed(runs, { args, env, expect: [0], what: 'plan (default read)' }, emulator);
+    const full = await timed(
+      1,
+      { args: [...args, '--read', 'full'], env, expect: [0], what: 'plan --read full' },
+      emulator,
+    );
+    const plan = JSON.parse(ours.last.stdout) as {
+      operations: unknown[];
+      read?: { strategy: string; requests: { full: number; targeted: number } };
+    };
+    const fullPlan = JSON.parse(full.last.stdout) as typeof plan;
+    const reads = ours.requests?.reads ?? Number.NaN;
+    const same = JSON.stringify(plan.operations) === JSON.stringify(fullPlan.operations);
+    const name = `5. targeted read: plan ${declared} declared of ${users.toLocaleString('en-US')} users (no prune)`;
+    figure(name, 'read requests', String(reads), '<= 12', reads <= 12);
+    figure(name, 'wall time', seconds(ours.wall), '< 2 s', ours.wall < 2);
+    figure(
+      name,
+      'read chosen',
+      `${plan.read?.strategy} (${plan.read?.requests.targeted} user requests instead of ${plan.read?.requests.full})`,
+      'targeted',
+      plan.read?.strategy === 'targeted',
+    );
+    figure(name, '--read full, side by side', `${seconds(full.wall)}, ${full.requests?.reads} read requests`, '');
+    figure(name, 'wall time ratio (full / targeted)', `${(full.wall / ours.wall).toFixed(1)}x`, '');
+    figure(name, 'same operations as --read full', `${same ? 'yes' : 'no'} (${plan.operations.length})`, 'yes', same);
+    figure(name, 'emulator seed time (setup)', seconds(seedSeconds), '');
+  } finally {
+    await emulator.stop();
   }
 }
 

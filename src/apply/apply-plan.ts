@@ -43,12 +43,17 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   if (units.journalError() !== undefined) throw units.journalError();
   if (events.listenerError !== undefined) throw events.listenerError;
   const outcomes = plan.operations.map((op) => scheduler.outcomes.get(op.id) as OperationOutcome);
-  return {
-    outcomes,
+  const counts = {
     done: count(outcomes, 'done'),
     unchanged: count(outcomes, 'unchanged'),
     failed: count(outcomes, 'failed'),
     skipped: count(outcomes, 'skipped'),
+  };
+  // Every operation has its outcome in the journal now: the end line tells a later run that nothing is left uncertain.
+  await units.end(counts);
+  return {
+    outcomes,
+    ...counts,
     requests: options.client.stats().requests - requestsBefore,
     elapsedMs: runtime.now() - startedAt,
   };

@@ -5,7 +5,10 @@
 import { OPERATION_DEFINITIONS, OPERATION_TYPES } from '../plan/index.ts';
 import type { CreatedObjectKind } from './types.ts';
 
-export const JOURNAL_VERSION = 1;
+/** 2 added the `end` line a run writes once every operation has an outcome; a version 1 run has none. */
+export const JOURNAL_VERSION = 2;
+/** The header versions a journal may hold: runs of an older clerk-sync stay readable (and are resumed as before). */
+export const JOURNAL_VERSIONS = [1, JOURNAL_VERSION] as const;
 const CREATED_KINDS: readonly CreatedObjectKind[] = [
   'user',
   'organization',
@@ -15,6 +18,7 @@ const CREATED_KINDS: readonly CreatedObjectKind[] = [
 ];
 
 const str = { type: 'string' };
+const count = { type: 'integer', minimum: 0 };
 const operationType = { type: 'string', enum: OPERATION_TYPES };
 
 /** A line of one kind: these keys (the optional ones may be missing), nothing else. */
@@ -32,7 +36,7 @@ export const JOURNAL_LINE_SCHEMA = {
   $id: 'https://unpkg.com/clerk-sync/schema/journal-line.schema.json',
   title: 'clerk-sync journal line',
   description:
-    'One line of the JSONL journal `clerk-sync apply` writes (.clerk-sync/journal-<plan>.jsonl): a header, then per operation an intent before its first mutating request and a done or failed line after. `plan` identifies the plan applied.',
+    'One line of the JSONL journal `clerk-sync apply` writes (.clerk-sync/journal-<plan>.jsonl): per run a header, then per operation an intent before its first mutating request and a done or failed line after, and an end line once every operation has an outcome (a run without one was killed). `plan` identifies the plan applied.',
   type: 'object',
   required: ['kind'],
   properties: { kind: { type: 'string' } },
@@ -41,10 +45,10 @@ export const JOURNAL_LINE_SCHEMA = {
     line(
       'header',
       {
-        version: { type: 'integer', const: JOURNAL_VERSION },
+        version: { type: 'integer', enum: JOURNAL_VERSIONS },
         startedAt: str,
         userKey: { type: 'string', enum: ['externalId', 'emailAddress', 'username'] },
-        operations: { type: 'integer', minimum: 0 },
+        operations: count,
       },
       { redacted: { type: 'boolean', const: true } },
     ),
@@ -73,6 +77,14 @@ export const JOURNAL_LINE_SCHEMA = {
         properties: { code: str, message: str, status: { type: 'number' } },
         additionalProperties: false,
       },
+    }),
+    line('end', {
+      at: str,
+      outcome: { type: 'string', enum: ['complete', 'incomplete'] },
+      done: count,
+      unchanged: count,
+      failed: count,
+      skipped: count,
     }),
   ],
   definitions: OPERATION_DEFINITIONS,

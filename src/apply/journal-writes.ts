@@ -1,10 +1,11 @@
-// What the executor writes to the journal (an intent before each mutating request, the outcome after) and what it
-// reads back from an earlier run of the same plan. The line format is journal.ts's.
+// What the executor writes to the journal (an intent before each mutating request, the outcome after, an end line
+// once every operation has one) and what it reads back from an earlier run of the same plan. The line format is
+// journal.ts's.
 
 import type { Operation } from '../plan/index.ts';
 import type { Journal, JournalEntry } from './journal.ts';
 import { CREATED_KIND, type Success } from './known-ids.ts';
-import type { OperationOutcome } from './types.ts';
+import type { ApplyResult, OperationOutcome } from './types.ts';
 
 export interface JournalWriter {
   /** Once per operation, before its first request; rejects if the line could not be written. */
@@ -15,6 +16,8 @@ export interface JournalWriter {
     ids: { userId: string | undefined; organizationId: string | undefined },
   ): Promise<void>;
   failed(op: Operation, error: NonNullable<OperationOutcome['error']>): Promise<void>;
+  /** Once, after every operation has an outcome: closes the run (a run without it was killed). */
+  end(counts: Pick<ApplyResult, 'done' | 'unchanged' | 'failed' | 'skipped'>): Promise<void>;
 }
 
 /** Lines go to `journal` (nothing when undefined) under the plan identity `plan`, stamped with `now()`. */
@@ -44,6 +47,17 @@ export function journalWriter(journal: Journal | undefined, plan: string, now: (
         ...(success.created ? { created: success.created } : {}),
       }),
     failed: (op, error) => write({ kind: 'failed', plan, at: at(), op: op.id, type: op.type, error }),
+    end: ({ done, unchanged, failed, skipped }) =>
+      write({
+        kind: 'end',
+        plan,
+        at: at(),
+        outcome: failed + skipped === 0 ? 'complete' : 'incomplete',
+        done,
+        unchanged,
+        failed,
+        skipped,
+      }),
   };
 }
 
@@ -52,13 +66,19 @@ export interface Resumed {
   doneBefore: ReadonlySet<string>;
   /** Creates an earlier run may have made: each is looked up before it is sent again. */
   intentsBefore: ReadonlySet<string>;
+  /** Operations a completed run of this plan did, done again now (Journal.completedBefore). */
+  completedBefore: ReadonlySet<string>;
 }
 
-/** What the journal of earlier runs of plan identity `plan` says was started and finished. */
+/**
+ * What the journal of earlier runs of plan identity `plan` says was started and finished (Journal.resumable: the
+ * runs of a manifest's plan that are not settled). After a run that completed, a manifest's plan is made from the
+ * live state since: it does again only what is not in effect, so nothing of that run needs a lookup.
+ */
 export function resumeFrom(journal: Journal | undefined, plan: string): Resumed {
   const doneBefore = new Set<string>();
   const intentsBefore = new Set<string>();
-  for (const entry of journal?.previous ?? []) {
+  for (const entry of journal?.resumable ?? []) {
     if (entry.plan !== plan) continue;
     if (entry.kind === 'intent') intentsBefore.add(entry.op.id);
     if (entry.kind !== 'done') continue;
@@ -67,5 +87,5 @@ export function resumeFrom(journal: Journal | undefined, plan: string): Resumed 
     // done is looked up before it is sent again; any other operation sets values and is simply sent again.
     if (entry.type in CREATED_KIND) intentsBefore.add(entry.op);
   }
-  return { doneBefore, intentsBefore };
+  return { doneBefore, intentsBefore, completedBefore: journal?.completedBefore ?? new Set() };
 }

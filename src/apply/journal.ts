@@ -1,14 +1,18 @@
 // The apply journal: an append-only JSONL file, one self-contained line per event, fsync'd per batch of lines
 // (lines written in the same tick share one write + fsync). It records, before each mutating request, the whole
 // operation (which carries the before-images: previous values, metadata, role, ban/lock state), then what was
-// created, so `undo` can build a restoring plan and a re-run of the same plan can skip what is already done.
+// created, so `undo` can build a restoring plan and a re-run of the same plan can skip what is already done; a run
+// that gets an outcome for every operation ends with an `end` line, so a run without one is known to have been killed.
 // A process killed mid-write leaves a torn last line: reading ignores it, and reopening cuts it off before appending.
+// A run of a manifest's plan starts by dropping, from the completed runs of the same plan, the lines of the
+// operations it does again (withoutSuperseded): re-applying a plan to a reset instance neither grows the file nor
+// looks up what the completed run created.
 // No line holds a value read from the environment: ids and the values undo does not send back name them by reference
 // (`(from ${NAME})`); before-images and private metadata stay, for undo, in this local file (mode 0600). Beside it,
 // `<name>.public.jsonl` gets the same lines with every private metadata value masked: the copy to share or upload.
 
 import { createHash } from 'node:crypto';
-import { type FileHandle, mkdir, open, readFile, truncate } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, realpath, rename, rm, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FileError } from '../errors.ts';
 import type { UserKeyKind } from '../model/index.ts';
@@ -25,14 +29,15 @@ import {
   redactText,
 } from '../plan/index.ts';
 import { compileSchema, type SchemaCheck } from '../util/json-schema.ts';
-import { JOURNAL_LINE_SCHEMA, JOURNAL_VERSION } from './journal-schema.ts';
+import { JOURNAL_LINE_SCHEMA, JOURNAL_VERSION, type JOURNAL_VERSIONS } from './journal-schema.ts';
 import type { CreatedObjectKind } from './types.ts';
 
 export { JOURNAL_VERSION };
 
 export interface JournalHeader {
   kind: 'header';
-  version: typeof JOURNAL_VERSION;
+  /** 1: written by a clerk-sync without end lines. */
+  version: (typeof JOURNAL_VERSIONS)[number];
   /** planFingerprint() of the plan this run applies. */
   plan: string;
   /** ISO 8601. */
@@ -75,12 +80,53 @@ export interface JournalFailed {
   error: { code: string; message: string; status: number };
 }
 
-export type JournalEntry = JournalHeader | JournalIntent | JournalDone | JournalFailed;
+/** Written once every operation of the run has an outcome (done, unchanged, failed or skipped). */
+export interface JournalEnd {
+  kind: 'end';
+  plan: string;
+  at: string;
+  /** complete: every operation done or unchanged. */
+  outcome: 'complete' | 'incomplete';
+  done: number;
+  unchanged: number;
+  failed: number;
+  skipped: number;
+}
+
+export type JournalEntry = JournalHeader | JournalIntent | JournalDone | JournalFailed | JournalEnd;
+
+/** A line that records one operation. */
+export type JournalOperationEntry = JournalIntent | JournalDone | JournalFailed;
+
+/** One run as the file holds it: its header (none for lines written before any), its operation lines, its end. */
+export interface JournalRun {
+  /** The plan identity of its lines. */
+  plan: string;
+  header?: JournalHeader;
+  lines: JournalOperationEntry[];
+  end?: JournalEnd;
+  /**
+   * Its plan's work is known to be done: it ended complete, or a later run of the same plan did (that run did, or
+   * found in effect, all that was left). A killed run, or one that ended with failures or skips, is not.
+   */
+  settled: boolean;
+}
 
 export interface Journal {
   readonly file: string;
-  /** Entries the file already held when it was opened (earlier runs, any plan). */
+  /** Entries the file holds from earlier runs (any plan), once the lines this run supersedes are dropped. */
   readonly previous: readonly JournalEntry[];
+  /**
+   * The lines of `previous` this run resumes from: those of this plan's runs that are not settled (JournalRun: a
+   * killed or incomplete run, or one written before end lines existed, that no later run completed), and for an
+   * undo plan every line of it (its operations come from a journal, not from the live state).
+   */
+  readonly resumable: readonly JournalOperationEntry[];
+  /**
+   * Operations of this plan that a completed run of it did (their lines are dropped: this run does them again),
+   * by the plan's own ids; empty for an undo plan.
+   */
+  readonly completedBefore: ReadonlySet<string>;
   /** Appends one line; resolves once it is on disk (fsync'd together with the other lines of its batch). */
   write(entry: JournalEntry): Promise<void>;
   /** Waits for pending lines, then closes the file. */
@@ -148,6 +194,77 @@ export async function readJournal(file: string): Promise<JournalEntry[]> {
   return parseJournal(text, file);
 }
 
+/** The operation a line records (by the id the line carries). */
+export function operationOf(entry: JournalOperationEntry): string {
+  return entry.kind === 'intent' ? entry.op.id : entry.op;
+}
+
+/** The file's lines grouped by run: a header starts one (lines before any header form a run of their own). */
+export function journalRuns(entries: readonly JournalEntry[]): JournalRun[] {
+  const runs: JournalRun[] = [];
+  let run: JournalRun | undefined;
+  for (const entry of entries) {
+    if (entry.kind === 'header' || run === undefined) {
+      run = { plan: entry.plan, lines: [], settled: false };
+      runs.push(run);
+    }
+    if (entry.kind === 'header') run.header = entry;
+    else if (entry.kind === 'end') run.end = entry;
+    else run.lines.push(entry);
+  }
+  const completeFrom = new Set<string>();
+  for (const later of runs.toReversed()) {
+    if (later.end?.outcome === 'complete') completeFrom.add(later.plan);
+    later.settled = completeFrom.has(later.plan);
+  }
+  return runs;
+}
+
+function runLines(run: JournalRun): JournalEntry[] {
+  return [...(run.header ? [run.header] : []), ...run.lines, ...(run.end ? [run.end] : [])];
+}
+
+/**
+ * What stays in a journal when a run of the manifest plan `plan` starts that does `operations` (ids as the lines
+ * carry them): from the settled runs of the same plan, the lines of those operations go, and a run left without any
+ * line goes whole. The plan was made from the live state now, so what it does again is no longer in effect: those
+ * lines would neither restore anything (undo) nor need a lookup (resume). Unsettled runs (killed, incomplete), and
+ * runs of other plans, stay as they are.
+ */
+export function withoutSuperseded(
+  entries: readonly JournalEntry[],
+  plan: string,
+  operations: ReadonlySet<string>,
+): JournalEntry[] {
+  const kept: JournalEntry[] = [];
+  for (const run of journalRuns(entries)) {
+    if (!run.settled || run.plan !== plan) {
+      kept.push(...runLines(run));
+      continue;
+    }
+    const lines = run.lines.filter((line) => line.plan !== plan || !operations.has(operationOf(line)));
+    if (lines.length > 0) kept.push(...runLines({ ...run, lines }));
+  }
+  return kept;
+}
+
+/** Operations (ids as the lines carry them) that the completed runs of `plan` did or found in effect. */
+function completedOperations(entries: readonly JournalEntry[], plan: string): Set<string> {
+  const completed = new Set<string>();
+  for (const run of journalRuns(entries)) {
+    if (!run.settled || run.plan !== plan) continue;
+    for (const line of run.lines) if (line.kind === 'done' && line.plan === plan) completed.add(line.op);
+  }
+  return completed;
+}
+
+/** The lines of `plan` a new run resumes from (Journal.resumable); `everyRun` for an undo plan. */
+function resumableLines(entries: readonly JournalEntry[], plan: string, everyRun: boolean): JournalOperationEntry[] {
+  return journalRuns(entries)
+    .filter((run) => everyRun || !run.settled)
+    .flatMap((run) => run.lines.filter((line) => line.plan === plan));
+}
+
 /**
  * Operations of `plan` that an earlier apply recorded in `file` (intent, done or failed): what an interrupted run
  * of the same plan already began. A missing file means none; an unreadable or corrupt one is an error.
@@ -168,9 +285,8 @@ export async function startedOperations(
   const ids = idsByJournalId(plan, disclosure);
   const started = new Set<string>();
   for (const read of entries) {
-    if (read.kind === 'header' || read.plan !== fingerprint) continue;
-    const entry = withPlanIds(read, ids);
-    if (entry.kind !== 'header') started.add(entry.kind === 'intent' ? entry.op.id : entry.op);
+    if (read.kind === 'header' || read.kind === 'end' || read.plan !== fingerprint) continue;
+    started.add(operationOf(withPlanIds(read, ids)));
   }
   return started;
 }
@@ -211,6 +327,38 @@ async function prepareExisting(file: string): Promise<JournalEntry[]> {
     }
   }
   return entries;
+}
+
+/** Replaces `file` (a symlink's target) with `entries`, atomically: a temporary file renamed over it. */
+async function rewrite(file: string, entries: readonly JournalEntry[], mode: number): Promise<void> {
+  let temp: string | undefined;
+  try {
+    const target = await realpath(file);
+    temp = `${target}.${process.pid}.tmp`;
+    const handle = await open(temp, 'w', mode);
+    try {
+      await handle.write(entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (error) {
+    if (temp !== undefined) await rm(temp, { force: true });
+    throw fileError('rewrite', file, error);
+  }
+}
+
+/** The entries `file` holds (prepareExisting), and those `keep` keeps; the file is rewritten when it drops any. */
+async function keptEntries(
+  file: string,
+  mode: number,
+  keep: (entries: JournalEntry[]) => JournalEntry[],
+): Promise<{ held: JournalEntry[]; kept: JournalEntry[] }> {
+  const held = await prepareExisting(file);
+  const kept = keep(held);
+  if (kept.length < held.length) await rewrite(file, kept, mode);
+  return { held, kept };
 }
 
 async function writeAll(file: string, text: string): Promise<void> {
@@ -258,6 +406,8 @@ export function journalLine(entry: JournalEntry, disclosure: Disclosure, form: '
         op: publicOperationId(entry.op, hidden),
         error: { ...entry.error, message: redactText(entry.error.message, hidden) },
       };
+    case 'end':
+      return entry;
     default: {
       const unknown: never = entry;
       return unknown;
@@ -272,8 +422,9 @@ function idsByJournalId(plan: Plan, disclosure: Disclosure): Map<string, string>
 }
 
 /** An entry of `plan` read back, with the plan's own operation ids. */
+function withPlanIds<T extends JournalEntry>(entry: T, ids: ReadonlyMap<string, string>): T;
 function withPlanIds(entry: JournalEntry, ids: ReadonlyMap<string, string>): JournalEntry {
-  if (entry.kind === 'header') return entry;
+  if (entry.kind === 'header' || entry.kind === 'end') return entry;
   if (entry.kind === 'intent') {
     const id = ids.get(entry.op.id);
     return id === undefined ? entry : { ...entry, op: { ...entry.op, id } };
@@ -283,8 +434,9 @@ function withPlanIds(entry: JournalEntry, ids: ReadonlyMap<string, string>): Jou
 
 /**
  * Opens (creating directories as needed) the journal for applying `plan` and its public copy, and writes the header
- * line. Existing entries are kept and exposed as `previous` (with the plan's own ids), so a re-run of the same plan
- * can resume.
+ * line. Existing entries are kept, but for the lines this run supersedes (withoutSuperseded: both files follow the
+ * same rule), and exposed as `previous` (with the plan's own ids); `resumable` is what a re-run of the same plan
+ * resumes from.
  */
 export async function createJournal(file: string, plan: Plan, options: CreateJournalOptions = {}): Promise<Journal> {
   const now = options.now ?? Date.now;
@@ -299,10 +451,14 @@ export async function createJournal(file: string, plan: Plan, options: CreateJou
   }
   const fingerprint = options.planId ?? planFingerprint(plan);
   const ids = idsByJournalId(plan, disclosure);
-  const previous = (await prepareExisting(file)).map((entry) =>
-    entry.plan === fingerprint ? withPlanIds(entry, ids) : entry,
-  );
-  await prepareExisting(publicFile);
+  // An undo plan's operations come from a journal, not from the live state: what it does again may still be in effect.
+  const fromLive = plan.source.kind === 'manifest';
+  const keep = (entries: JournalEntry[]): JournalEntry[] =>
+    fromLive ? withoutSuperseded(entries, fingerprint, new Set(ids.keys())) : entries;
+  const { held, kept } = await keptEntries(file, 0o600, keep);
+  const previous = kept.map((entry) => (entry.plan === fingerprint ? withPlanIds(entry, ids) : entry));
+  const completed = fromLive ? completedOperations(held, fingerprint) : new Set<string>();
+  await keptEntries(publicFile, 0o644, keep);
   try {
     handle = await open(file, 'a', 0o600);
   } catch (error) {
@@ -356,6 +512,8 @@ export async function createJournal(file: string, plan: Plan, options: CreateJou
   const journal: Journal = {
     file,
     previous,
+    resumable: resumableLines(previous, fingerprint, !fromLive),
+    completedBefore: new Set([...ids].filter(([line]) => completed.has(line)).map(([, own]) => own)),
     write,
     async close() {
       if (closed) return;

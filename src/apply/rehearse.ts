@@ -20,7 +20,14 @@ import {
   startEmulator,
 } from '../emulator/index.ts';
 import { isClerkSyncError } from '../errors.ts';
-import type { DesiredState, LiveInstance, LiveOrganization, LiveSnapshot, LiveUser } from '../model/index.ts';
+import type {
+  DesiredState,
+  LiveInstance,
+  LiveMembership,
+  LiveOrganization,
+  LiveSnapshot,
+  LiveUser,
+} from '../model/index.ts';
 import {
   createPlan,
   operationTitles,
@@ -201,7 +208,12 @@ async function copySnapshot(emulator: RunningEmulator, client: ClerkClient, live
     const user = users.get(membership.userId);
     const target = copy.get(membership.organizationId);
     const orgName = orgNames.get(membership.organizationId) ?? membership.organizationId;
-    if (!user || target === undefined || !copied.has(user.id)) continue;
+    if (target === undefined) continue;
+    if (!user && live.read?.strategy === 'targeted') {
+      copyUnreadMember(emulator, membership, target, notCopied);
+      continue;
+    }
+    if (!user || !copied.has(user.id)) continue;
     const ref = await emulatedUserRef(client, user);
     if (ref === undefined) {
       notCopied.push(`membership of ${userLabel(user)} in ${orgName}: the user has no identifier to find its copy by`);
@@ -215,6 +227,27 @@ async function copySnapshot(emulator: RunningEmulator, client: ClerkClient, live
     }
   }
   return notCopied;
+}
+
+/**
+ * A member of a managed organization a targeted read did not read (it holds no identifier the manifest names): a
+ * stand-in with none of them, so the copy's organization keeps its live members (the member limit, the last admin).
+ */
+function copyUnreadMember(
+  emulator: RunningEmulator,
+  membership: LiveMembership,
+  organization: string,
+  notCopied: string[],
+): void {
+  const ref = `clerk-sync-rehearsal-${membership.userId}`;
+  try {
+    emulator.seed({
+      users: [{ external_id: ref, skip_password_requirement: true }],
+      memberships: [{ organization, user: ref, role: membership.role }],
+    });
+  } catch (error) {
+    notCopied.push(`membership of ${membership.userId} (not read) in ${organization}: ${describeError(error)}`);
+  }
 }
 
 function refusal(outcome: OperationOutcome, titles: Map<string, string>): RehearsalRefusal {

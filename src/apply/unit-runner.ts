@@ -8,7 +8,7 @@ import type { Send } from './events.ts';
 import { executeOperation } from './execute-operation.ts';
 import type { ExecutionContext } from './execution.ts';
 import { planFingerprint } from './journal.ts';
-import { journalWriter, resumeFrom } from './journal-writes.ts';
+import { type JournalWriter, journalWriter, resumeFrom } from './journal-writes.ts';
 import { createKnownIds } from './known-ids.ts';
 import { JOURNAL_FAILED, operationRunner } from './run-operation.ts';
 import { backoffMs } from './runtime.ts';
@@ -26,6 +26,8 @@ export interface UnitRunner {
   start(unit: Unit): Promise<void>;
   /** The first journal line that could not be written, rethrown by applyPlan at the end. */
   journalError(): unknown;
+  /** Writes the run's end line (once every operation has an outcome). */
+  end: JournalWriter['end'];
 }
 
 /** What runs one unit, wired to the scheduler, the journal and the events; `journalError` once a line failed. */
@@ -64,5 +66,6 @@ export function unitRunner(plan: Plan, options: ApplyOptions, parts: UnitRunnerP
   return {
     start: (unit) => (unit.every(isBan) ? runBanBatch(unit, bulk) : runner.run(unit[0] as Operation)),
     journalError: () => journalError,
+    end: journal.end,
   };
 }

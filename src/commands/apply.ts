@@ -61,13 +61,18 @@ import {
   disclosureFrom,
   formatPlanDiagnostics,
   type LoadedManifest,
+  loadManifestAndLive,
   loadManifestAnnotated,
   MANIFEST_OPTIONS,
+  openClientBeforeManifest,
   PLAN_OPTIONS,
   PLAN_OPTIONS_HELP,
   planOptionsFrom,
   planOrThrow,
+  READ_OPTION,
+  READ_OPTION_HELP,
   readLiveState,
+  readOptionFrom,
 } from './live-plan.ts';
 import { type PreparedApply, prepareSavedPlan, printable, secretsFromManifest } from './saved-plan.ts';
 
@@ -90,14 +95,14 @@ function refuse(io: CliIO, refusals: readonly PlanDiagnostic[], disclosure: Disc
   });
 }
 
-/** `apply -f`: the plan of the manifest against the live state now. */
+/** `apply -f`: the plan of the manifest against the live state now, read while the manifest loads. */
 async function prepareFromManifest(
-  loaded: LoadedManifest,
+  load: () => Promise<LoadedManifest>,
   values: OptionValues,
   io: CliIO,
   opened: OpenedClient,
 ): Promise<PreparedApply> {
-  const live = await readLiveState(opened.client, loaded.desired, io);
+  const { loaded, live } = await loadManifestAndLive({ values, io, client: opened.client, load });
   const result = planOrThrow(
     loaded.desired,
     live,
@@ -168,7 +173,7 @@ export const applyCommand: CommandDefinition = {
   summary: 'execute a plan: from a manifest (-f) or a saved plan file',
   help: `Usage: clerk-sync apply -f FILE... [apply options] [safety options] [API options]
        clerk-sync apply PLAN [-f FILE...] [apply options] [safety options] [API options]
-Apply options: [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE] [--skip-verify] [--github]
+Apply options: [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE] [--skip-verify] [--read MODE] [--github]
 
 From a manifest: plans, shows the plan, asks for "yes", applies, then plans again to verify nothing is left.
 From a saved plan (clerk-sync plan --out PLAN): a plan file is not trusted. Apply plans again from the manifest
@@ -187,6 +192,8 @@ Apply options:
   --journal FILE          append-only journal of the run (default .clerk-sync/journal-<plan>.jsonl);
                           \`clerk-sync undo FILE\` builds a plan that restores what it touched
   --skip-verify           do not re-read and re-plan after applying
+${READ_OPTION_HELP}
+                        (apply PLAN reads the way the saved plan records)
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
@@ -195,6 +202,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
   options: {
     ...MANIFEST_OPTIONS,
     ...PLAN_OPTIONS,
+    ...READ_OPTION,
     ...API_OPTIONS,
     'dry-run': { type: 'boolean' },
     'auto-approve': { type: 'boolean' },
@@ -216,11 +224,9 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
     const github = githubEnabled(values, io.env);
     const saved =
       planFile === undefined ? undefined : parseSavedPlan(planFile, await readTextFile(io.cwd, planFile, 'saved plan'));
-    const loaded =
-      saved === undefined
-        ? await loadManifestAnnotated(values, io, 'apply', { enabled: github, out: io.stdout })
-        : undefined;
-    const opened = openClient(values, io);
+    const load = () => loadManifestAnnotated(values, io, 'apply', { enabled: github, out: io.stdout });
+    // From a manifest, the live read overlaps loading it (after the instance lock below).
+    const opened = saved === undefined ? await openClientBeforeManifest(values, io, load) : openClient(values, io);
     const { client, secretKey, concurrency } = opened;
     const locks: HeldLock[] = [];
     // A dry run sends nothing: it neither waits for nor blocks a running apply.
@@ -239,7 +245,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
         await lock(journalLockFile(resolve(io.cwd, journalFile)), `the journal ${journalFile}`);
       const prepared =
         saved === undefined
-          ? await prepareFromManifest(loaded as LoadedManifest, values, io, opened)
+          ? await prepareFromManifest(load, values, io, opened)
           : await prepareSavedPlan({
               saved,
               values,
@@ -373,7 +379,7 @@ async function verify(
   color: boolean,
 ): Promise<void> {
   io.stderr.write('Verifying: reading the live state again ...\n');
-  const after = await readLiveState(opened.client, loaded.desired, io);
+  const after = await readLiveState(opened.client, loaded.desired, io, readOptionFrom(values));
   const second = planOrThrow(
     loaded.desired,
     after,

@@ -186,22 +186,20 @@ export function annotationStream(io: Pick<CliIO, 'stdout' | 'stderr'>, documentO
 
 /**
  * Runs `load` (manifest loading); when it fails with a ManifestInvalidError and GitHub output is on, writes the
- * manifest's diagnostics as annotations to `out` before the error goes on to cli.ts. The diagnostics come from the
- * error's `meta.diagnostics` when it carries them, else from `reload` (loading the manifest again, offline).
+ * manifest's diagnostics as annotations to `out` before the error goes on to cli.ts. The diagnostics are the ones
+ * the load found, carried in the error's `meta.diagnostics`: the manifest is never read a second time.
  */
 export async function annotateManifestErrors<T>(options: {
   enabled: boolean;
   io: Pick<CliIO, 'cwd' | 'env'>;
   out: { write(chunk: string): unknown };
   load: () => Promise<T>;
-  reload?: () => Promise<Diagnostic[]>;
 }): Promise<T> {
   try {
     return await options.load();
   } catch (error) {
     if (options.enabled && error instanceof ManifestInvalidError) {
-      let diagnostics = diagnosticsOf(error);
-      if (diagnostics.length === 0 && options.reload) diagnostics = await options.reload().catch(() => []);
+      const diagnostics = diagnosticsOf(error);
       if (diagnostics.length > 0) options.out.write(githubAnnotations(diagnostics, annotationOptions(options.io)));
     }
     throw error;

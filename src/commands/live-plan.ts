@@ -1,16 +1,12 @@
 // The pipeline plan, apply and drift share: manifest -> live snapshot -> plan, with the flags that steer it.
 // Prints progress and warnings on stderr; returns data, prints no plan.
 
+import { readdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { type ClerkClient, isProductionKey } from '../clerk/index.ts';
 import { PlanError, UsageError } from '../errors.ts';
-import {
-  type Diagnostic,
-  formatDiagnostics,
-  loadManifest,
-  loadValidManifest,
-  type ManifestSource,
-} from '../manifest/index.ts';
+import { type Diagnostic, formatDiagnostics, loadValidManifest, type ManifestSource } from '../manifest/index.ts';
 import { IGNORE_PATTERN, ignorePathProblem } from '../manifest/schema.ts';
 import type { DesiredState, LiveSnapshot } from '../model/index.ts';
 import {
@@ -22,12 +18,20 @@ import {
   type PlanDiagnostic,
   type PlanOptions,
   type PlanResult,
+  readLine,
   redactText,
 } from '../plan/index.ts';
-import { type FetchedLiveSnapshot, fetchLiveSnapshot } from '../state/index.ts';
+import {
+  type FetchedLiveSnapshot,
+  filterValues,
+  READ_OPTIONS,
+  type ReadOption,
+  type StartedLiveRead,
+  startLiveRead,
+} from '../state/index.ts';
 import { plural } from '../util/plural.ts';
-import { nonNegativeInteger } from './api-options.ts';
-import { booleanOption, type CliIO, type OptionValues, stringList } from './command.ts';
+import { nonNegativeInteger, type OpenedClient, openClient } from './api-options.ts';
+import { booleanOption, type CliIO, type OptionValues, stringList, stringOption } from './command.ts';
 import { annotateManifestErrors } from './github.ts';
 
 export const MANIFEST_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
@@ -124,8 +128,102 @@ export function loadManifestAnnotated(
     ...github,
     io,
     load: () => loadManifestFromFlags(values, io, command),
-    reload: async () => (await loadManifest(stringList(values, 'file'), { env: io.env, cwd: io.cwd })).diagnostics,
   });
+}
+
+/** `--read`, on every command that plans from a manifest. */
+export const READ_OPTION: NonNullable<ParseArgsConfig['options']> = { read: { type: 'string' } };
+
+export const READ_OPTION_HELP = `  --read MODE           how the live users are read: auto (default: the cheaper of the two, from GET /users/count),
+                        full (every user) or targeted (only users holding an identifier the manifest names;
+                        settings.prune always reads every user)`;
+
+/** --read; `auto` when absent. */
+export function readOptionFrom(values: OptionValues): ReadOption {
+  const raw = stringOption(values, 'read');
+  if (raw === undefined) return 'auto';
+  const found = READ_OPTIONS.find((option) => option === raw);
+  if (found === undefined) throw new UsageError(`--read must be one of ${READ_OPTIONS.join(', ')}, got "${raw}"`);
+  return found;
+}
+
+/**
+ * The manifest files' total size, before they are read (a directory: its *.yaml / *.yml files, as the loader reads
+ * them); undefined when a path cannot be read, which the loader then reports.
+ */
+export async function manifestBytes(values: OptionValues, cwd: string): Promise<number | undefined> {
+  let total = 0;
+  try {
+    for (const file of stringList(values, 'file')) {
+      const path = resolve(cwd, file);
+      const info = await stat(path);
+      if (!info.isDirectory()) {
+        total += info.size;
+        continue;
+      }
+      for (const entry of await readdir(path)) {
+        if (/\.ya?ml$/i.test(entry)) total += (await stat(resolve(path, entry))).size;
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return total;
+}
+
+/** How a command reads the live state: the option (--read, or a saved plan's) and what may start before the manifest. */
+export interface LiveReadPlan {
+  option: ReadOption;
+  manifestBytes?: number | undefined;
+}
+
+interface ReadTiming {
+  started: number;
+  requests: number;
+}
+
+/** Starts reading the live state before the manifest is known (finishLiveRead finishes it). */
+export function beginLiveRead(
+  client: ClerkClient,
+  how: LiveReadPlan,
+): { reading: StartedLiveRead; timing: ReadTiming } {
+  const timing = { started: Date.now(), requests: client.stats().requests };
+  const reading = startLiveRead(client, {
+    option: how.option,
+    ...(how.manifestBytes === undefined ? {} : { manifestBytes: how.manifestBytes }),
+  });
+  return { reading, timing };
+}
+
+/** Finishes a read begun by beginLiveRead with what the manifest names; reports size, time and requests on stderr. */
+export async function finishLiveRead(
+  client: ClerkClient,
+  begun: { reading: StartedLiveRead; timing: ReadTiming },
+  desired: DesiredState,
+  io: CliIO,
+  option: ReadOption,
+): Promise<FetchedLiveSnapshot> {
+  const { reading, timing } = begun;
+  io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
+  const live = await reading.finish({
+    managedOrgs: desired.organizations.map((org) => ({ key: org.slug, name: org.name })),
+    users: {
+      option,
+      prune: desired.settings.prune,
+      values: filterValues(desired.users, desired.settings.userKey),
+      declaredUsers: desired.users.length,
+    },
+  });
+  if (option !== 'auto' && live.read !== undefined && live.read.strategy !== option) {
+    live.readWarnings.push(`--read ${option} was not followed: ${readLine(live.read)}`);
+  }
+  for (const warning of live.readWarnings) io.stderr.write(`warning: ${warning}\n`);
+  const seconds = ((Date.now() - timing.started) / 1000).toFixed(1);
+  const requests = client.stats().requests - timing.requests;
+  io.stderr.write(
+    `Read ${plural(live.users.length, 'user')}, ${plural(live.organizations.length, 'managed organization')}, ${plural(live.memberships.length, 'membership')} in ${seconds}s (${plural(requests, 'request')}).\n`,
+  );
+  return live;
 }
 
 /** Reads the live state the manifest manages, reporting size and time on stderr; `readWarnings` go into the plan. */
@@ -133,20 +231,53 @@ export async function readLiveState(
   client: ClerkClient,
   desired: DesiredState,
   io: CliIO,
+  option: ReadOption = 'auto',
 ): Promise<FetchedLiveSnapshot> {
-  const started = Date.now();
-  const before = client.stats().requests;
-  io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
-  const live = await fetchLiveSnapshot(client, {
-    managedOrgs: desired.organizations.map((org) => ({ key: org.slug, name: org.name })),
-  });
-  for (const warning of live.readWarnings) io.stderr.write(`warning: ${warning}\n`);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const requests = client.stats().requests - before;
-  io.stderr.write(
-    `Read ${plural(live.users.length, 'user')}, ${plural(live.organizations.length, 'managed organization')}, ${plural(live.memberships.length, 'membership')} in ${seconds}s (${plural(requests, 'request')}).\n`,
-  );
-  return live;
+  return finishLiveRead(client, beginLiveRead(client, { option }), desired, io, option);
+}
+
+/**
+ * The API client, opened before the manifest is loaded so the read can overlap it; when it cannot be opened (no
+ * key...), the manifest is loaded first, so its errors still come first.
+ */
+export async function openClientBeforeManifest(
+  values: OptionValues,
+  io: CliIO,
+  load: () => Promise<unknown>,
+): Promise<OpenedClient> {
+  try {
+    return openClient(values, io);
+  } catch (error) {
+    await load();
+    throw error;
+  }
+}
+
+/**
+ * Loads the manifest and reads the live state together (issue 17, "Overlap"): what the read needs before the
+ * manifest (the count, the instance's settings, a full read that is certain) starts first, the rest once the
+ * manifest is known. A manifest that cannot be loaded cancels the read.
+ */
+export async function loadManifestAndLive(args: {
+  values: OptionValues;
+  io: CliIO;
+  client: ClerkClient;
+  load: () => Promise<LoadedManifest>;
+  option?: ReadOption;
+}): Promise<{ loaded: LoadedManifest; live: FetchedLiveSnapshot }> {
+  const { values, io, client } = args;
+  const option = args.option ?? readOptionFrom(values);
+  // No -f: the loader's usage error, before any request.
+  if (stringList(values, 'file').length === 0) await args.load();
+  const begun = beginLiveRead(client, { option, manifestBytes: await manifestBytes(values, io.cwd) });
+  let loaded: LoadedManifest;
+  try {
+    loaded = await args.load();
+  } catch (error) {
+    begun.reading.cancel();
+    throw error;
+  }
+  return { loaded, live: await finishLiveRead(client, begun, loaded.desired, io, option) };
 }
 
 export function formatPlanDiagnostics(diagnostics: PlanDiagnostic[], severity: 'error' | 'warning'): string {

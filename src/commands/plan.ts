@@ -13,7 +13,7 @@ import {
 } from '../plan/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { plural } from '../util/plural.ts';
-import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
+import { API_OPTIONS, API_OPTIONS_HELP } from './api-options.ts';
 import { booleanOption, type CommandDefinition, formatOption, stringOption } from './command.ts';
 import { writeFileAtomic } from './files.ts';
 import {
@@ -28,21 +28,24 @@ import {
 import {
   disclosureFrom,
   formatPlanDiagnostics,
+  loadManifestAndLive,
   loadManifestAnnotated,
   MANIFEST_OPTIONS,
+  openClientBeforeManifest,
   PLAN_OPTIONS,
   PLAN_OPTIONS_HELP,
   planOptionsFrom,
   planOrThrow,
+  READ_OPTION,
+  READ_OPTION_HELP,
   REPORT_FORMATS,
-  readLiveState,
 } from './live-plan.ts';
 import { formatRehearsal } from './rehearse.ts';
 
 export const planCommand: CommandDefinition = {
   name: 'plan',
   summary: 'show what apply would change (read-only)',
-  help: `Usage: clerk-sync plan -f FILE... [--format text|json|markdown] [--out PLAN] [--detailed-exitcode] [--rehearse] [--github]
+  help: `Usage: clerk-sync plan -f FILE... [--format text|json|markdown] [--out PLAN] [--detailed-exitcode] [--rehearse] [--read MODE] [--github]
 
 Reads the manifest and the live instance and prints the ordered plan: + create, ~ change, - delete.
 Nothing is changed.
@@ -56,6 +59,7 @@ Options:
                         there: reports operations Clerk would refuse and whether the result converges
                         (exit 1, code rehearsal_failed, if not; the plan is then not saved). Nothing is sent
                         to the instance beyond the reads
+${READ_OPTION_HELP}
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
@@ -65,6 +69,7 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
   options: {
     ...MANIFEST_OPTIONS,
     ...PLAN_OPTIONS,
+    ...READ_OPTION,
     ...API_OPTIONS,
     ...GITHUB_OPTIONS,
     format: { type: 'string' },
@@ -78,13 +83,13 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
     const planOptions = planOptionsFrom(values);
     const github = githubEnabled(values, io.env);
     const annotations = annotationStream(io, format !== 'text');
-    const { desired, warnings } = await loadManifestAnnotated(values, io, 'plan', {
-      enabled: github,
-      out: annotations,
-    });
-    const { client } = openClient(values, io);
+    const load = () => loadManifestAnnotated(values, io, 'plan', { enabled: github, out: annotations });
+    const { client } = await openClientBeforeManifest(values, io, load);
     try {
-      const live = await readLiveState(client, desired, io);
+      const {
+        loaded: { desired, warnings },
+        live,
+      } = await loadManifestAndLive({ values, io, client, load });
       const out = stringOption(values, 'out');
       // Only a plan that is saved or printed as JSON shows its fingerprints.
       const fingerprints = format === 'json' || out !== undefined;

@@ -185,7 +185,8 @@ async function fromManifest(context: SavedPlanContext, files: readonly string[])
       },
     );
   }
-  const live = await readLiveState(client, desired, io);
+  // The way the plan read (absent: a file from before targeted reads, which read every user).
+  const live = await readLiveState(client, desired, io, saved.read?.strategy ?? 'full');
   const result = planOrThrow(
     desired,
     live,

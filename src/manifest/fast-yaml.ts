@@ -2,13 +2,17 @@
 // flow collections, plain and quoted one-line scalars, comments). The yaml package spends most of a 100,000-user
 // manifest's time and memory on its lexer, token objects and node tree (about 10 KB per user, docs/performance.md);
 // this reader builds the plain JSON value directly, interpolating `${VAR}` like read-yaml.ts does, plus a compact table
-// of offsets per mapping and list (FastPositions) for positions.ts. Anything outside the subset (anchors, tags, block
-// scalars, multi-line scalars or flow collections, duplicate keys, tabs, CR line ends, `---`, odd indentation) or
-// anything the full reader would report (a bad `${`, a string over the limit, nesting too deep) makes it answer
-// undefined, and the caller parses the file with the yaml package instead. Its start offsets are the yaml package's; an
-// end offset of a mapping or list can differ (comments and blank lines after it).
+// of offsets per mapping and list (FastPositions) for positions.ts. LF and CRLF line ends are both read. A syntax error
+// it is sure the yaml package refuses too (a misindented key, a key line without `:`, a quote or a one-line flow
+// collection never closed) it reports itself, worded and placed as read-yaml.ts reports the yaml package's, so a
+// file with a typo is read once. Anything else outside the subset (anchors, tags, block scalars, multi-line scalars or
+// flow collections, duplicate keys, tabs, a lone CR, `---`) or anything the full reader would report (a bad `${`, a
+// string over the limit, nesting too deep) makes it answer undefined, and the caller parses the file with the yaml
+// package instead. Its start offsets are the yaml package's; an end offset of a mapping or list can differ (comments
+// and blank lines after it).
 
 import { Scalar } from 'yaml';
+import { findIndentationProblem } from './indentation.ts';
 import { type InterpolationResult, interpolate } from './interpolate.ts';
 import { LineStarts } from './line-starts.ts';
 import type { FastContainer, FastPositions, Span } from './positions.ts';
@@ -21,6 +25,33 @@ const OUTSIDE = new OutsideSubset();
 function outside(): never {
   throw OUTSIDE;
 }
+
+/** A syntax error the yaml package reports at the same place with the same message (fast-yaml.test.ts checks it). */
+class SyntaxProblem {
+  readonly start: number;
+  readonly end: number;
+  readonly message: string;
+
+  constructor(start: number, end: number, message: string) {
+    this.start = start;
+    this.end = end;
+    this.message = message;
+  }
+}
+
+/** A key line whose indentation fits no block (the one at `at`): indentation.ts words it, as for the yaml package. */
+class Misindented {
+  readonly at: number;
+
+  constructor(at: number) {
+    this.at = at;
+  }
+}
+
+/** A CR not followed by LF: YAML reads it as a line break, this reader does not. */
+const LONE_CR = /\r(?!\n)/;
+/** `---` or `...` at a line start: they end a quoted scalar that runs on. */
+const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?:[ \r\n]|$)/gm;
 
 // YAML 1.2 core schema resolution of plain scalars, as the yaml package's default schema does it
 // (yaml/dist/schema/core: null, bool, int, float). Octal/hex ints, .inf and .nan leave the subset.
@@ -150,6 +181,9 @@ class Reader {
   private node: Scalar | undefined;
   /** After a block mapping or sequence: the start of the first line after it. */
   private next = 0;
+  /** Indentation of the block whose entry the inline value read now belongs to, and its flow nesting. */
+  private blockIndent = 0;
+  private flowDepth = 0;
 
   constructor(text: string, env: Readonly<Record<string, string | undefined>>, recordDepth: number, shared?: Shared) {
     this.text = text;
@@ -192,8 +226,8 @@ class Reader {
       while (text.charCodeAt(column) === 32) column += 1;
       const code = text.charCodeAt(column);
       if (column >= text.length) return text.length;
-      if (code === 10) {
-        at = column + 1;
+      if (code === 10 || code === 13) {
+        at = column + (code === 13 ? 2 : 1);
       } else if (code === 35) {
         at = this.lineEnd(column) + 1;
       } else {
@@ -217,6 +251,7 @@ class Reader {
     if (column >= text.length) return text.length;
     const code = text.charCodeAt(column);
     if (code === 10) return column + 1;
+    if (code === 13) return column + 2;
     if (code === 35 && column > at) return this.lineEnd(column) + 1;
     return outside();
   }
@@ -225,7 +260,7 @@ class Reader {
     const at = lineStart + indent;
     if (this.text.charCodeAt(at) !== 45) return false;
     const next = this.text.charCodeAt(at + 1);
-    return next === 32 || next === 10 || at + 1 >= this.text.length;
+    return next === 32 || next === 10 || next === 13 || at + 1 >= this.text.length;
   }
 
   /** The end of a plain key and its `:` at `at` (the offset after the colon), or -1. */
@@ -252,7 +287,7 @@ class Reader {
       if (code !== 58) return -1;
       const after = text.charCodeAt(column + 1);
       // `:` followed by a space, the line end or the text end.
-      return after === 32 || after === 10 || column + 1 >= text.length ? column + 1 : -1;
+      return after === 32 || after === 10 || after === 13 || column + 1 >= text.length ? column + 1 : -1;
     }
   }
 
@@ -308,14 +343,18 @@ class Reader {
     let at = keyAt;
     for (let index = 0; ; index += 1) {
       const colon = this.keyAt(at);
-      if (colon < 0) outside();
+      if (colon < 0) {
+        // At the root a plain line may run on to the next line (a multi-line key): leave it to the yaml package.
+        if (index > 0 && indent > 0) this.missingColon(at, indent);
+        outside();
+      }
       const key = this.keyText(at, colon, map);
       let column = colon;
       while (text.charCodeAt(column) === 32) column += 1;
       const code = text.charCodeAt(column);
       let value: Json;
       let next: number;
-      if (column >= text.length || code === 10 || (code === 35 && column > colon)) {
+      if (column >= text.length || code === 10 || code === 13 || (code === 35 && column > colon)) {
         // The value is on the following lines: a nested block, or a sequence at the same indentation.
         const lineStart = this.nextContentLine(this.endOfLine(colon));
         if (lineStart >= text.length) outside();
@@ -329,6 +368,7 @@ class Reader {
         }
         next = this.next;
       } else {
+        this.blockIndent = indent;
         value = this.inlineValue(column);
         next = this.endOfLine(this.end);
       }
@@ -349,7 +389,7 @@ class Reader {
         this.next = lineStart;
         return map;
       }
-      if (lineIndent > indent) outside();
+      if (lineIndent > indent) this.misindented(lineStart, lineIndent);
       at = lineStart + indent;
     }
   }
@@ -369,13 +409,14 @@ class Reader {
       let column = dash + 1;
       while (text.charCodeAt(column) === 32) column += 1;
       const code = text.charCodeAt(column);
-      if (column >= text.length || code === 10 || code === 35 || column === dash + 1) outside();
+      if (column >= text.length || code === 10 || code === 13 || code === 35 || column === dash + 1) outside();
       let item: Json;
       let next: number;
       if (this.keyAt(column) >= 0) {
         item = this.blockMap(column, column - line);
         next = this.next;
       } else {
+        this.blockIndent = indent;
         item = this.inlineValue(column);
         next = this.endOfLine(this.end);
       }
@@ -388,7 +429,7 @@ class Reader {
       line = this.nextContentLine(next);
       if (line >= text.length) break;
       const lineIndent = this.indentOf(line);
-      if (lineIndent > indent) outside();
+      if (lineIndent > indent) this.misindented(line, lineIndent);
       if (lineIndent < indent || !this.isSequenceEntry(line, lineIndent)) break;
     }
     const exact = list.length < TRIM_BELOW ? list.slice() : list;
@@ -409,8 +450,8 @@ class Reader {
     if (code === 39) return this.singleQuoted(at);
     const text = this.text;
     const lineEnd = this.lineEnd(at);
-    // The scalar ends before a ` #` comment, without trailing spaces.
-    let end = lineEnd;
+    // The scalar ends before a ` #` comment (or the CR of a CRLF line end), without trailing spaces.
+    let end = lineEnd > at && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
     for (let column = at + 1; column < lineEnd; column += 1) {
       if (text.charCodeAt(column) === 35 && text.charCodeAt(column - 1) === 32) {
         end = column;
@@ -488,7 +529,7 @@ class Reader {
     for (;;) {
       const code = text.charCodeAt(column);
       // Control characters (JSON.parse refuses them too) are left to the yaml package.
-      if (column >= text.length || code < 32) outside();
+      if (column >= text.length || code < 32) this.unclosedQuote(column, '"');
       if (code === 92) {
         column += 2;
         escaped = true;
@@ -512,7 +553,7 @@ class Reader {
     let column = at + 1;
     for (;;) {
       const code = text.charCodeAt(column);
-      if (column >= text.length || code === 10 || code === 9 || code === 13) outside();
+      if (column >= text.length || code === 10 || code === 9 || code === 13) this.unclosedQuote(column, "'");
       if (code === 39) {
         if (text.charCodeAt(column + 1) === 39) column += 2;
         else break;
@@ -532,6 +573,7 @@ class Reader {
   /** `[a, b]` or `{ k: v }` on one line, nested freely. */
   private flowCollection(at: number): Json {
     const record = this.enter();
+    this.flowDepth += 1;
     const text = this.text;
     const isMap = text.charCodeAt(at) === 123;
     const close = isMap ? 125 : 93;
@@ -556,7 +598,7 @@ class Reader {
         column = this.skipSpaces(this.end);
         const code = text.charCodeAt(column);
         if (code === close) break;
-        if (code !== 44) outside();
+        if (code !== 44) this.unclosedFlow(column, isMap);
         column = this.skipSpaces(column + 1);
         // A trailing comma, or a line break inside the collection, leaves the subset.
         if (text.charCodeAt(column) === close) outside();
@@ -565,10 +607,111 @@ class Reader {
     const value = (map ?? (list && list.length < TRIM_BELOW ? list.slice() : list)) as Json;
     if (offsets) this.container(value as object, offsets, nodes);
     this.depth -= 1;
+    this.flowDepth -= 1;
     this.start = at;
     this.end = column + 1;
     this.node = undefined;
     return value;
+  }
+
+  /** Whether the line before the one at `lineStart` holds content (a blank or comment line moves yaml's errors). */
+  private afterContentLine(lineStart: number): boolean {
+    if (lineStart === 0) return false;
+    const column = this.skipSpaces(this.text.lastIndexOf('\n', lineStart - 2) + 1);
+    const code = this.text.charCodeAt(column);
+    return column < lineStart - 1 && code !== 35 && code !== 10 && code !== 13;
+  }
+
+  /**
+   * A line indented deeper than the block it follows. A key line there is an error for the yaml package (a plain
+   * value cannot hold `: `, nor can anything nest under a value on its key's line); any other line may continue a
+   * multi-line plain scalar, which is outside the subset.
+   */
+  private misindented(lineStart: number, lineIndent: number): never {
+    const at = lineStart + lineIndent;
+    if (this.keyAt(at) >= 0 && this.afterContentLine(lineStart)) throw new Misindented(at);
+    return outside();
+  }
+
+  /**
+   * A line at a mapping's indentation, after its first key, that is a plain scalar with no `:`: the yaml package
+   * reads an implicit key without a value. Ended by a comment, a dedent or the text's end, it reports that; with a
+   * key line next at the same indentation, it reads a key over two lines, reported up to that key's colon (unless
+   * the scalar's first word is one character, which it reads as the former). Anything else is left to it.
+   */
+  private missingColon(at: number, indent: number): void {
+    const text = this.text;
+    const first = text.charCodeAt(at);
+    // [A-Za-z0-9_]: a plain scalar that no indicator or quote starts.
+    if (
+      !((first >= 97 && first <= 122) || (first >= 65 && first <= 90) || (first >= 48 && first <= 57) || first === 95)
+    ) {
+      return;
+    }
+    const lineEnd = this.lineEnd(at);
+    let end = lineEnd;
+    let comment = false;
+    for (let column = at; column < lineEnd; column += 1) {
+      const code = text.charCodeAt(column);
+      if (code === 58) return;
+      if (code === 35 && text.charCodeAt(column - 1) === 32) {
+        [end, comment] = [column, true];
+        break;
+      }
+    }
+    while (end > at && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 13)) end -= 1;
+    const following = lineEnd + 1;
+    const next = this.nextContentLine(following);
+    const nextIndent = next < text.length ? this.indentOf(next) : -1;
+    const commentNext = following < text.length && text.charCodeAt(this.skipSpaces(following)) === 35;
+    if (comment || commentNext || nextIndent < indent || (nextIndent === indent && text.charCodeAt(at + 1) === 32)) {
+      throw new SyntaxProblem(at, end, 'Implicit map keys need to be followed by map values');
+    }
+    const colon = nextIndent === indent ? this.keyAt(next + indent) : -1;
+    if (colon >= 0) throw new SyntaxProblem(at, colon - 1, 'Implicit keys need to be on a single line');
+  }
+
+  /**
+   * A quoted scalar that reaches its line's end. With no closing quote in the rest of the text (and no document
+   * marker, which would end it) the yaml package reports the quote missing at the text's end; else it may be a
+   * multi-line scalar, outside the subset.
+   */
+  private unclosedQuote(column: number, quote: '"' | "'"): never {
+    const text = this.text;
+    const code = text.charCodeAt(column);
+    // At the text's very end (no line break after the quote's line) the yaml package reads some texts otherwise.
+    if (this.flowDepth > 0 || !(code === 10 || code === 13)) return outside();
+    DOCUMENT_MARKER.lastIndex = column;
+    if (DOCUMENT_MARKER.test(text)) return outside();
+    if (quote === "'") {
+      if (text.indexOf("'", column) >= 0) return outside();
+    } else {
+      for (let at = column; at < text.length; at += 1) {
+        const next = text.charCodeAt(at);
+        if (next === 92) at += 1;
+        else if (next === 34) return outside();
+      }
+    }
+    throw new SyntaxProblem(text.length, text.length + 1, `Missing closing ${quote}quote`);
+  }
+
+  /**
+   * A flow collection (not nested in another) still open at its line's end, and the next content line no deeper
+   * than the block it is in: the yaml package reports the collection unclosed at that line.
+   */
+  private unclosedFlow(column: number, isMap: boolean): never {
+    const text = this.text;
+    const code = text.charCodeAt(column);
+    if (this.flowDepth !== 1 || !(column >= text.length || code === 10 || code === 13)) return outside();
+    const next = this.nextContentLine(this.lineEnd(column) + 1);
+    if (next < text.length && this.indentOf(next) > this.blockIndent) return outside();
+    const at = next < text.length ? next + this.indentOf(next) : text.length;
+    const kind = isMap ? 'Flow map' : 'Flow sequence';
+    throw new SyntaxProblem(
+      at,
+      at + 1,
+      `${kind} in block collection must be sufficiently indented and end with a ${isMap ? '}' : ']'}`,
+    );
   }
 
   private flowValue(at: number): Json {
@@ -580,8 +723,8 @@ class Reader {
     let column = at;
     for (;;) {
       const next = text.charCodeAt(column);
-      if (column >= text.length || next === 10 || next === 44 || next === 91 || next === 93 || next === 123) break;
-      if (next === 125 || (next === 35 && text.charCodeAt(column - 1) === 32)) break;
+      if (column >= text.length || next === 10 || next === 13 || next === 44 || next === 91 || next === 93) break;
+      if (next === 123 || next === 125 || (next === 35 && text.charCodeAt(column - 1) === 32)) break;
       column += 1;
     }
     let end = column;
@@ -609,6 +752,26 @@ export interface FastReadOptions {
   recordDepth?: number;
 }
 
+/** A syntax error the reader found: where (offsets), and the yaml path's words for it. */
+export interface FastSyntaxError {
+  error: { start: number; end: number; message: string; hint?: string };
+  lines: LineStarts;
+}
+
+/** What the reader makes of an error it threw: its report, or undefined (leave the file to the yaml package). */
+function syntaxError(text: string, error: unknown): FastSyntaxError | undefined {
+  if (error === OUTSIDE) return undefined;
+  if (error instanceof SyntaxProblem) {
+    return { error: { start: error.start, end: error.end, message: error.message }, lines: new LineStarts(text) };
+  }
+  if (error instanceof Misindented) {
+    // The same words and place read-yaml.ts gives; when indentation.ts judges another line, the yaml package decides.
+    const problem = findIndentationProblem(text);
+    return problem?.start === error.at ? { error: problem, lines: new LineStarts(text) } : undefined;
+  }
+  throw error;
+}
+
 /**
  * FastPositions.reread of a text the fast reader read: the item at `start` read again, with every offset. Also how
  * load-worker.ts rebuilds a worker-parsed manifest's positions on the main thread, from the text alone.
@@ -626,21 +789,21 @@ export function fastReread(
 
 /**
  * Reads `text` if it is written in the plain subset (see the header) and has nothing the full reader would
- * report; undefined means "use the yaml package".
+ * report; a FastSyntaxError when it holds a syntax error the reader is sure of; undefined means "use the yaml
+ * package".
  */
 export function readFastYaml(
   text: string,
   env: Readonly<Record<string, string | undefined>>,
   options: FastReadOptions = {},
-): FastRead | undefined {
-  if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
+): FastRead | FastSyntaxError | undefined {
+  if (LONE_CR.test(text) || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
   const reader = new Reader(text, env, options.recordDepth ?? RECORD_DEPTH);
   let value: Json;
   try {
     value = reader.document();
   } catch (error) {
-    if (error === OUTSIDE) return undefined;
-    throw error;
+    return syntaxError(text, error);
   }
   const shared = reader.shared;
   return {

@@ -167,8 +167,9 @@ export function formatDiagnostics(
 }
 
 /** A stable JSON array (sorted, fixed key order), one object per diagnostic. */
-export function diagnosticsToJson(diagnostics: Diagnostic[]): string {
-  const ordered = sortDiagnostics(diagnostics).map((diagnostic) => ({
+/** Diagnostics as JSON records, sorted: the public shape (docs/json-contract.md), without `concealed`. */
+export function diagnosticRecords(diagnostics: readonly Diagnostic[]): { [key: string]: string | number }[] {
+  return sortDiagnostics(diagnostics).map((diagnostic) => ({
     file: diagnostic.file,
     line: diagnostic.line,
     column: diagnostic.column,
@@ -179,7 +180,10 @@ export function diagnosticsToJson(diagnostics: Diagnostic[]): string {
     message: diagnostic.message,
     ...(diagnostic.hint === undefined ? {} : { hint: diagnostic.hint }),
   }));
-  return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+export function diagnosticsToJson(diagnostics: Diagnostic[]): string {
+  return `${JSON.stringify(diagnosticRecords(diagnostics), null, 2)}\n`;
 }
 
 function escapeAnnotation(text: string, property: boolean): string {

@@ -62,10 +62,11 @@ export function findIndentationProblem(text: string): IndentationProblem | undef
   let lineStart = 0;
   for (let number = 1; lineStart <= text.length; number += 1) {
     const newline = text.indexOf('\n', lineStart);
-    const lineEnd = newline < 0 ? text.length : newline;
+    // The CR of a CRLF line end is not part of the line: a CRLF file is judged as its LF twin.
+    const lineEnd = newline < 0 ? text.length : newline - (text.charCodeAt(newline - 1) === 13 ? 1 : 0);
     const line = text.slice(lineStart, lineEnd);
     const start = lineStart;
-    lineStart = lineEnd + 1;
+    lineStart = newline < 0 ? text.length + 1 : newline + 1;
     const content = line.trimStart();
     const indent = line.length - content.length;
     if (content === '' || content.startsWith('#')) continue;
@@ -74,7 +75,10 @@ export function findIndentationProblem(text: string): IndentationProblem | undef
     if (/^\s*\t/.test(line) || (indent === 0 && /^(?:---|\.\.\.|%)/.test(content))) return undefined;
     // Explicit keys (`? key` / `: value`) are outside what this judges.
     if (/^[?:](?:\s|$)/.test(content)) return undefined;
-    const entry = content.startsWith('- ') || content === '-' || KEY.test(content);
+    const dash = content.startsWith('- ') || content === '-';
+    // Matched once: most lines are `key: value`, and the match serves both questions below.
+    const contentKey = dash ? null : KEY.exec(content);
+    const entry = dash || contentKey !== null;
     if (plainAt && indent > plainAt.indent && !entry) continue;
     const after = plainAt;
     plainAt = undefined;
@@ -134,7 +138,7 @@ export function findIndentationProblem(text: string): IndentationProblem | undef
       }
     }
     if (rest === '' || rest.startsWith('#')) continue;
-    const key = KEY.exec(rest);
+    const key = rest === content ? contentKey : KEY.exec(rest);
     if (!key) {
       if (!closedOnLine(rest)) return undefined;
       continue;

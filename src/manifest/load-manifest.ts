@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { ManifestInvalidError } from '../errors.ts';
 import type { DesiredState } from '../model/index.ts';
 import { plural } from '../util/plural.ts';
-import { formatDiagnostics, sortDiagnostics } from './format.ts';
+import { diagnosticRecords, formatDiagnostics, sortDiagnostics } from './format.ts';
 import { parseOffThread } from './off-thread.ts';
 import { parseManifest } from './parse-manifest.ts';
 import { type Diagnostic, LIMITS, type LoadOptions, type ManifestResult, type ManifestSource } from './types.ts';
@@ -339,7 +339,14 @@ export async function loadValidManifest(
     const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
     throw new ManifestInvalidError(
       `the manifest is invalid: ${plural(errors.length, 'error')}\n${formatDiagnostics(result.diagnostics, result.sources)}`,
-      { meta: { errors: errors.length, codes: [...new Set(errors.map((error) => error.code))].sort() } },
+      {
+        meta: {
+          errors: errors.length,
+          codes: [...new Set(errors.map((error) => error.code))].sort(),
+          // For --github annotations (commands/github.ts): the manifest is not read again to list them.
+          diagnostics: diagnosticRecords(result.diagnostics),
+        },
+      },
     );
   }
   return {

@@ -338,8 +338,9 @@ function kindOf(node: Node): string {
 
 export interface ReadYamlOptions {
   /**
-   * Try the fast reader first (fast-yaml.ts). It reports nothing itself (a file with a YAML-level problem is
-   * read by the yaml package); its end offsets of mappings and lists can differ from the yaml package's.
+   * Try the fast reader first (fast-yaml.ts). It reports the syntax errors it is sure of itself, as this file
+   * words the yaml package's; a file with any other YAML-level problem is read by the yaml package. Its end offsets
+   * of mappings and lists can differ from the yaml package's.
    * @default false
    */
   fast?: boolean;
@@ -364,6 +365,15 @@ export function readYaml(
   };
   const text = source.text;
   const fast = options.fast ? readFastYaml(text, env) : undefined;
+  if (fast !== undefined && 'error' in fast) {
+    // A syntax error the fast reader is sure of, in the yaml path's words: the file is not read a second time.
+    file.lineCounter = charColumns(fast.lines, text);
+    const { start, end, message, hint } = fast.error;
+    file.diagnostics.push(
+      diagnosticAt(file, { start, end }, { severity: 'error', code: 'yaml_syntax', message, hint }),
+    );
+    return file;
+  }
   if (fast !== undefined) {
     file.lineCounter = charColumns(fast.lines, text);
     file.fast = fast.positions;
@@ -380,8 +390,8 @@ export function readYaml(
         {
           severity: 'error',
           code: 'file_too_large',
-          message: `the file is larger than ${LIMITS.fullReaderBytes / 1024 / 1024} MB and uses YAML the fast reader does not read (tabs, CR line ends, a byte order mark, or another construct): reading it in full would need about 100 times its size in memory`,
-          hint: 'Split the manifest into several files (pass a directory), or save it with LF line ends and spaces instead of tabs.',
+          message: `the file is larger than ${LIMITS.fullReaderBytes / 1024 / 1024} MB and uses YAML the fast reader does not read (tabs, anchors, block or multi-line scalars, or another construct): reading it in full would need about 100 times its size in memory`,
+          hint: 'Split the manifest into several files (pass a directory), or write it in plain YAML (spaces instead of tabs, one-line scalars).',
         },
       ),
     );

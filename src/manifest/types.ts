@@ -55,7 +55,7 @@ export const LIMITS = {
   /** Largest manifest file read, in bytes. */
   fileBytes: 64 * 1024 * 1024,
   /**
-   * Largest file read by the yaml package when the fast reader cannot read it (tabs, CR line ends, a BOM...): its
+   * Largest file read by the yaml package when the fast reader cannot read it (tabs, anchors, block scalars...): its
    * tree costs about 100 bytes of heap per byte (a 16 MB list: 1.6 GB), so a larger one could exhaust the heap.
    */
   fullReaderBytes: 16 * 1024 * 1024,

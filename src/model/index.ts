@@ -203,11 +203,37 @@ export interface LiveMembership {
   updatedAt: number;
 }
 
+/** How the users of a snapshot were read, and why (src/state/read-strategy.ts). */
+export interface LiveRead {
+  /**
+   * full: every user of the instance. targeted: only the users holding an identifier the manifest names (its keys,
+   * emails, phone numbers, usernames, external ids), read with the list filters.
+   */
+  strategy: 'full' | 'targeted';
+  /**
+   * cost: the cheaper of the two (auto). option: --read said so. prune: prune must find every marked user.
+   * unfilterable: an identifier the filters cannot ask for exactly (an external id starting with + or -), or a
+   * server that ignored a filter. early: started while the manifest loaded, its size implying a targeted read would
+   * cost more, which it turned out not to.
+   */
+  reason: 'cost' | 'option' | 'prune' | 'unfilterable' | 'early';
+  /** GET /users/count when the read began. */
+  instanceUsers: number;
+  /** Users the manifest declares. */
+  declaredUsers: number;
+  /** GET /users requests each strategy needs for the users, as estimated before the read. */
+  requests: { full: number; targeted: number };
+}
+
 /**
- * What was read from the instance: every user, the live organizations that can match a declared one (by clerk-sync's
- * mark, slug or exact name; src/state/match-organization.ts), and the memberships of those organizations.
+ * What was read from the instance: the users (every user after a full read; after a targeted read only those holding
+ * an identifier the manifest names, see `read`), the live organizations that can match a declared one (by
+ * clerk-sync's mark, slug or exact name; src/state/match-organization.ts), and every membership of those
+ * organizations. `instance.userCount` is the whole instance's either way.
  */
 export interface LiveSnapshot {
+  /** Absent for snapshots built in memory and touched-object reads: treat as a full read. */
+  read?: LiveRead;
   users: LiveUser[];
   organizations: LiveOrganization[];
   memberships: LiveMembership[];

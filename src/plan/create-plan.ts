@@ -158,6 +158,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     formatVersion: PLAN_FORMAT_VERSION,
     source: { kind: 'manifest', files: [...desired.files] },
     instance: { apiUrl: live.apiUrl ?? null, environment: live.instance.environment },
+    ...(live.read === undefined ? {} : { read: { ...live.read, requests: { ...live.read.requests } } }),
     fingerprints: options.fingerprints === false ? null : planFingerprints(desired, live),
     settings: { userKey: settings.userKey, metadataMode: settings.metadataMode, prune: settings.prune },
     operations: ordered,

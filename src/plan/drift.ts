@@ -72,6 +72,11 @@ export interface DriftReport {
   /** Items sorted: organizations before users, then by key (unlisted users by live id). */
   classes: Record<DriftClass, DriftItem[]>;
   summary: DriftSummary;
+  /**
+   * Classes this report could not look for: `unmanaged` after a targeted read, which holds only the users the
+   * manifest names (LiveSnapshot.read). Absent when every class was checked.
+   */
+  notChecked?: DriftClass[];
 }
 
 function json(value: JsonValue | undefined): string {
@@ -351,7 +356,9 @@ export function classifyDrift(plan: Plan, desired: DesiredState, live: LiveSnaps
   }
 
   const { claimedLiveUsers } = matchUsers(desired, live);
-  for (const user of live.users) {
+  // A targeted read holds no user outside the manifest's identifiers: none of them could be listed here.
+  const targeted = live.read?.strategy === 'targeted';
+  for (const user of targeted ? [] : live.users) {
     if (claimedLiveUsers.has(user) || !hasManagedMark(user.privateMetadata)) continue;
     const label = liveUserLabel(user);
     const pruneOp = plan.operations.find((op) => op.type === 'delete_user' && op.user.userId === user.id);
@@ -379,7 +386,12 @@ export function classifyDrift(plan: Plan, desired: DesiredState, live: LiveSnaps
     }
   }
   const total = DRIFT_CLASSES.reduce((sum, drift) => sum + byClass[drift], 0);
-  return { formatVersion: DRIFT_FORMAT_VERSION, classes, summary: { byClass, total, subjects: subjects.size } };
+  return {
+    formatVersion: DRIFT_FORMAT_VERSION,
+    classes,
+    summary: { byClass, total, subjects: subjects.size },
+    ...(targeted ? { notChecked: ['unmanaged' as const] } : {}),
+  };
 }
 
 /**
@@ -445,6 +457,8 @@ export function renderDriftMarkdown(report: DriftReport, options: DriftMarkdownO
   const failOn = new Set(options.failOn ?? DRIFT_CLASSES);
   const maxChars = options.maxChars ?? 60_000;
   let out = `### clerk-sync drift\n\n**${driftSummaryLine(report)}**\n`;
+  const unchecked = notCheckedLine(report);
+  if (unchecked !== undefined) out += `\n${unchecked}\n`;
   if (report.summary.total === 0) return `${out}\nThe live instance matches the manifest.\n`;
   out += '\n| Class | Findings | Effect |\n|---|---:|---|\n';
   for (const drift of DRIFT_CLASSES) {
@@ -470,4 +484,10 @@ export function renderDriftMarkdown(report: DriftReport, options: DriftMarkdownO
   }
   if (left > 0) out += `\n… and ${left} more drifted users/organizations (run \`clerk-sync drift --format json\`)\n`;
   return out;
+}
+
+/** What a report did not look for and how to have it looked for; undefined when it checked every class. */
+export function notCheckedLine(report: DriftReport): string | undefined {
+  if (report.notChecked === undefined || report.notChecked.length === 0) return undefined;
+  return `Not checked: ${report.notChecked.join(', ')} (the targeted read holds only the users the manifest names; --read full checks it).`;
 }

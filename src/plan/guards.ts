@@ -224,7 +224,8 @@ export function snapshotFacts(input: SnapshotFactsInput): LiveFacts {
     return out;
   });
   return {
-    userCount: live.users.length,
+    // A targeted read holds only the users the manifest names; the instance's count is what a ratio is of.
+    userCount: live.read?.strategy === 'targeted' ? live.instance.userCount : live.users.length,
     user: (id) => {
       const user = users().get(id);
       return user === undefined ? undefined : { managed: hasManagedMark(user.privateMetadata) };

@@ -32,7 +32,7 @@ export {
 } from './org-identity.ts';
 export { fingerprintsOf, parsePlan, serializePlan } from './plan-json.ts';
 export { OPERATION_DEFINITIONS, OPERATION_TYPES, PLAN_SCHEMA } from './plan-schema.ts';
-export { describeWarning, operationName, presentPlan } from './present.ts';
+export { describeWarning, operationName, presentPlan, readLine } from './present.ts';
 export {
   type Disclosure,
   disclosureOf,

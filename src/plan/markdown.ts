@@ -10,7 +10,7 @@
 
 import { plural } from '../util/plural.ts';
 import { isDestructive, PHASES } from './order.ts';
-import { describeWarning, operationName, presentPlan } from './present.ts';
+import { describeWarning, operationName, presentPlan, readLine } from './present.ts';
 import { oneLine } from './safe-text.ts';
 import type { Plan, PlanPresentation, PlanWarning, PresentedGroup, PresentedLine } from './types.ts';
 
@@ -85,7 +85,8 @@ function subjectLines(plan: Plan): string {
   const api = apiUrl === null ? 'an unknown API' : codeSpan(apiUrl);
   const env =
     environment === null ? 'environment unknown' : environment === 'production' ? '**production**' : environment;
-  return `${source}  \nInstance: ${api} (${env})\n`;
+  const read = plan.read === undefined ? '' : `  \n${readLine(plan.read)}`;
+  return `${source}  \nInstance: ${api} (${env})${read}\n`;
 }
 
 function warningLines(warning: PlanWarning): string[] {

@@ -205,37 +205,49 @@ export const PLAN_SCHEMA = {
   title: 'clerk-sync plan',
   description:
     'A saved plan (`clerk-sync plan --out PLAN`, `--format json`): the ordered operations apply would execute, with what they were computed from. See docs/json-plan.md.',
-  ...shape({
-    formatVersion: { type: 'integer', const: PLAN_FORMAT_VERSION },
-    source: tagged('kind', [
-      shape({ kind: { type: 'string', const: 'manifest' }, files: arrayOf(nonEmptyStr) }),
-      shape({ kind: { type: 'string', const: 'undo' }, journal: nonEmptyStr }),
-    ]),
-    instance: shape({
-      apiUrl: nullable(nonEmptyStr),
-      environment: { type: ['string', 'null'], enum: ['development', 'production', null] },
-    }),
-    fingerprints: shape({ manifest: str, live: str }),
-    settings: shape({
-      userKey: { type: 'string', enum: ['externalId', 'emailAddress', 'username'] },
-      metadataMode: { type: 'string', enum: ['replace', 'merge'] },
-      prune: bool,
-    }),
-    operations: arrayOf(ref('operation')),
-    summary: shape({
-      create: ref('count'),
-      change: ref('count'),
-      delete: ref('count'),
-      byType: { ...recordOf(ref('count')), propertyNames: { type: 'string', enum: OPERATION_TYPES } },
-      usersTouched: ref('count'),
-    }),
-    liveVersions: shape({ users: ref('versions'), organizations: ref('versions'), memberships: ref('versions') }),
-    warnings: arrayOf(
-      shape(
-        { code: nonEmptyStr, severity: { type: 'string', enum: ['refusal', 'warning'] }, message: str },
-        { source: shape({ file: str, line: ref('count'), column: ref('count') }), hint: str },
+  ...shape(
+    {
+      formatVersion: { type: 'integer', const: PLAN_FORMAT_VERSION },
+      source: tagged('kind', [
+        shape({ kind: { type: 'string', const: 'manifest' }, files: arrayOf(nonEmptyStr) }),
+        shape({ kind: { type: 'string', const: 'undo' }, journal: nonEmptyStr }),
+      ]),
+      instance: shape({
+        apiUrl: nullable(nonEmptyStr),
+        environment: { type: ['string', 'null'], enum: ['development', 'production', null] },
+      }),
+      fingerprints: shape({ manifest: str, live: str }),
+      settings: shape({
+        userKey: { type: 'string', enum: ['externalId', 'emailAddress', 'username'] },
+        metadataMode: { type: 'string', enum: ['replace', 'merge'] },
+        prune: bool,
+      }),
+      operations: arrayOf(ref('operation')),
+      summary: shape({
+        create: ref('count'),
+        change: ref('count'),
+        delete: ref('count'),
+        byType: { ...recordOf(ref('count')), propertyNames: { type: 'string', enum: OPERATION_TYPES } },
+        usersTouched: ref('count'),
+      }),
+      liveVersions: shape({ users: ref('versions'), organizations: ref('versions'), memberships: ref('versions') }),
+      warnings: arrayOf(
+        shape(
+          { code: nonEmptyStr, severity: { type: 'string', enum: ['refusal', 'warning'] }, message: str },
+          { source: shape({ file: str, line: ref('count'), column: ref('count') }), hint: str },
+        ),
       ),
-    ),
-  }),
+    },
+    {
+      // Optional: undo plans do not read users this way, and files written before it existed read every user.
+      read: shape({
+        strategy: { type: 'string', enum: ['full', 'targeted'] },
+        reason: { type: 'string', enum: ['cost', 'option', 'prune', 'unfilterable', 'early'] },
+        instanceUsers: ref('count'),
+        declaredUsers: ref('count'),
+        requests: shape({ full: ref('count'), targeted: ref('count') }),
+      }),
+    },
+  ),
   definitions: OPERATION_DEFINITIONS,
 };

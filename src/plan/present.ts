@@ -17,6 +17,7 @@ import type {
   OperationType,
   Plan,
   PlanPresentation,
+  PlanRead,
   PlanWarning,
   PresentedGroup,
   PresentedLine,
@@ -340,6 +341,7 @@ export function presentPlan(plan: Plan): PlanPresentation {
     groups,
     summary: plan.summary,
     summaryLine: summaryLine(plan.summary),
+    ...(plan.read === undefined ? {} : { readLine: readLine(plan.read) }),
     noChanges: plan.operations.length === 0,
     // Refusals first, whatever order a plan file holds them in.
     warnings: [
@@ -347,4 +349,39 @@ export function presentPlan(plan: Plan): PlanPresentation {
       ...plan.warnings.filter((warning) => warning.severity !== 'refusal'),
     ],
   };
+}
+
+/** A count with thousands separators: instance sizes run to millions. */
+function count(value: number, noun: string): string {
+  return `${value.toLocaleString('en-US')} ${value === 1 ? noun : `${noun}s`}`;
+}
+
+/**
+ * The header line saying how the live users were read and why: `Read: targeted (212 declared users of 1,000,000
+ * users; 9 requests instead of 2,002)`.
+ */
+export function readLine(read: PlanRead): string {
+  const { full, targeted } = read.requests;
+  const of = `${count(read.declaredUsers, 'declared user')} of ${count(read.instanceUsers, 'user')}`;
+  const all = count(read.instanceUsers, 'user');
+  switch (read.reason) {
+    case 'cost':
+      return read.strategy === 'targeted'
+        ? `Read: targeted (${of}; ${count(targeted, 'request')} instead of ${full.toLocaleString('en-US')})`
+        : `Read: full (${all}; ${count(full, 'request')}, a targeted read would take ${targeted.toLocaleString('en-US')})`;
+    case 'option':
+      return read.strategy === 'targeted'
+        ? `Read: targeted, as --read says (${of}; ${count(targeted, 'request')})`
+        : `Read: full, as --read says (${all}; ${count(full, 'request')})`;
+    case 'prune':
+      return `Read: full (${all}): settings.prune must find every user clerk-sync marked`;
+    case 'unfilterable':
+      return `Read: full (${all}): the list filters cannot ask for every identifier the manifest names (an external id starting with + or -, or a filter the API ignored)`;
+    case 'early':
+      return `Read: full (${all}; ${count(full, 'request')}), started while the manifest loaded`;
+    default: {
+      const unreachable: never = read.reason;
+      return unreachable;
+    }
+  }
 }

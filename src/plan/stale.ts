@@ -140,11 +140,7 @@ export function staleInSnapshot(
       const label = kind === 'user' ? touched.userLabels.get(id) : undefined;
       const named = label === undefined ? {} : { label };
       const entry = { kind, id, ops: ops.get(id) ?? [], ...named };
-      if (now === undefined)
-        stale.push({
-          ...entry,
-          change: kind === 'user' ? 'deleted' : 'deleted, or no longer one the manifest declares',
-        });
+      if (now === undefined) stale.push({ ...entry, change: goneChange(kind, live) });
       else if (now !== version.updatedAt) stale.push({ ...entry, change: modified(version.updatedAt, now) });
     }
   };
@@ -154,6 +150,15 @@ export function staleInSnapshot(
   return [...stale, ...createdSince(saved, live, userKey)].filter(
     (object) => !object.ops.some((op) => started.has(op)),
   );
+}
+
+/** Why an object the plan read is not in the snapshot now. */
+function goneChange(kind: StaleObject['kind'], live: LiveSnapshot): string {
+  if (kind !== 'user') return 'deleted, or no longer one the manifest declares';
+  // A targeted read finds users by the manifest's identifiers only (LiveSnapshot.read).
+  return live.read?.strategy === 'targeted'
+    ? 'deleted, or no longer holds an identifier the manifest names'
+    : 'deleted';
 }
 
 /** An operation that changes an existing organization (its name or its metadata): it read the organization's version. */

@@ -7,6 +7,7 @@ import type { UserProfileField } from '../fields/user-fields.ts';
 import type {
   JsonObject,
   JsonValue,
+  LiveRead,
   MetadataField,
   MetadataMode,
   PasswordSource,
@@ -341,6 +342,11 @@ export interface Plan {
   source: PlanSource;
   instance: PlanInstance;
   /**
+   * How the live users were read (full or targeted) and why; `apply PLAN` reads again the same way. Absent for plans
+   * not made from a read of the instance (undo) and for files written before clerk-sync recorded it (a full read).
+   */
+  read?: PlanRead;
+  /**
    * What the plan was computed from, to tell a saved plan's inputs again (apply PLAN) and to name its journal. Null
    * when the planner was asked not to compute them (PlanOptions.fingerprints: a view that neither saves nor applies).
    */
@@ -354,6 +360,9 @@ export interface Plan {
   /** Refusals and warnings, in the order found (safety refusals first). */
   warnings: PlanWarning[];
 }
+
+/** How the plan's live users were read (src/state/read-strategy.ts); the header says it. */
+export type PlanRead = LiveRead;
 
 /** A plan as a file holds it (parsePlan): its fingerprints are always there. */
 export type SavedPlan = Plan & { fingerprints: PlanFingerprints };
@@ -448,6 +457,8 @@ export interface PlanPresentation {
   groups: PresentedGroup[];
   summary: PlanSummary;
   summaryLine: string;
+  /** How the live users were read (present.ts, readLine); absent when the plan does not say. */
+  readLine?: string;
   noChanges: boolean;
   /** The plan's refusals and warnings, refusals first: every view shows them with the plan. */
   warnings: PlanWarning[];

@@ -1,4 +1,5 @@
-// Reads the live state clerk-sync manages: every user, the live organizations the declared ones can match (by
+// Reads the live state clerk-sync manages: every user, or only those holding an identifier the manifest names when
+// that is cheaper (read-strategy.ts, fetch-targeted.ts), the live organizations the declared ones can match (by
 // clerk-sync's mark, slug or exact name, match-organization.ts) and their memberships, and the instance's settings
 // (fetch-instance.ts), in as few requests as the API allows (limit=500 is the maximum page, OpenAPI spec 2026-05-12
 // Pagination).
@@ -21,8 +22,9 @@ import type {
   WireUser,
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
-import type { LiveMembership, LiveOrganization, LiveSnapshot, LiveUser } from '../model/index.ts';
-import { fetchInstanceSettings } from './fetch-instance.ts';
+import type { LiveMembership, LiveOrganization, LiveRead, LiveSnapshot, LiveUser } from '../model/index.ts';
+import { fetchInstanceSettings, type InstanceRead } from './fetch-instance.ts';
+import { fetchTargetedUsers } from './fetch-targeted.ts';
 import {
   countProblem,
   fromCheckedWireMembership,
@@ -42,6 +44,7 @@ import {
   organizationRefSets,
 } from './match-organization.ts';
 import { mapLimit } from './parallel.ts';
+import { chooseRead, type FilterValues, fullReadCertain, type ReadOption } from './read-strategy.ts';
 
 /** Clerk's maximum `limit` (docs/clerk-api.md#page-size-limit-1-to-500); larger values are an error or silently 10. */
 export const PAGE_SIZE = 500;
@@ -55,16 +58,37 @@ export interface SnapshotProgress {
   total?: number;
 }
 
-export interface FetchLiveSnapshotOptions {
+export interface FetchLiveSnapshotOptions extends LiveReadStart, LiveReadRequest {}
+
+/** What a read needs before the manifest is known. */
+export interface LiveReadStart {
+  /** Parallel reads (created_at ranges, offset pages, filter batches). @default 8 */
+  concurrency?: number;
+  onProgress?: (progress: SnapshotProgress) => void;
+  signal?: AbortSignal;
+  /** Which read the command line asks for: a full read it makes certain starts as soon as the count is known. */
+  option?: ReadOption;
+  /** The manifest files' total size, when known before they are read (read-strategy.ts, fullReadCertain). */
+  manifestBytes?: number;
+}
+
+/** What a read needs from the manifest. */
+export interface LiveReadRequest {
   /**
    * The organizations the manifest declares, as `{ key: org.slug, name: org.name }`. Only live organizations that can
    * match one (mark key or slug equal to a key, or name equal to a name) and their memberships are read.
    */
   managedOrgs: readonly OrganizationRef[];
-  /** Parallel reads (created_at ranges, offset pages). @default 8 */
-  concurrency?: number;
-  onProgress?: (progress: SnapshotProgress) => void;
-  signal?: AbortSignal;
+  /** Which users: absent, every user (export, rehearsal copies); else chosen by read-strategy.ts. */
+  users?: UserReadRequest;
+}
+
+/** The manifest's side of the choice between a full and a targeted read (read-strategy.ts, chooseRead). */
+export interface UserReadRequest {
+  option: ReadOption;
+  prune: boolean;
+  values: FilterValues;
+  declaredUsers: number;
 }
 
 /** A snapshot as read, with what could not be read and what was assumed instead (for the caller to print). */
@@ -322,8 +346,8 @@ async function checkUserCount(context: Context, read: number, counted: number): 
   );
 }
 
-async function fetchUsers(context: Context): Promise<{ users: LiveUser[]; count: number }> {
-  const total = await countUsers(context);
+/** Every user (the count taken when the read began): parallel created_at ranges, checked against the count. */
+async function fetchAllUsers(context: Context, total: number): Promise<{ users: LiveUser[]; count: number }> {
   context.userBudget.counted = total;
   let done = 0;
   const onPage = (n: number): void => {
@@ -554,47 +578,126 @@ function compareOrganizations(a: LiveOrganization, b: LiveOrganization): number 
   return compareText(a.id, b.id);
 }
 
+/** What a started read is doing before the manifest is known. */
+interface EarlyReads {
+  instanceRead: Promise<InstanceRead>;
+  counted: Promise<number>;
+  /** A full read that was certain before the manifest was read; undefined when it was not. */
+  early: Promise<{ users: LiveUser[]; count: number } | undefined>;
+}
+
+export interface StartedLiveRead {
+  /** Reads what the manifest names, alongside what already started; the snapshot. */
+  finish(request: LiveReadRequest): Promise<FetchedLiveSnapshot>;
+  /** Aborts what started (the manifest could not be read, so finish will not be called). */
+  cancel(): void;
+}
+
 /**
- * Reads the live snapshot and the instance's settings (in parallel); output order is deterministic (users by
- * createdAt then id, organizations by slug then id, memberships by organization then user).
+ * Starts what a read needs before the manifest is known (the instance's settings, the user count, and a full read
+ * when it is certain: read-strategy.ts, fullReadCertain), so reading overlaps loading the manifest; `finish` with
+ * what the manifest names completes it.
  */
-export async function fetchLiveSnapshot(
-  client: ClerkClient,
-  options: FetchLiveSnapshotOptions,
-): Promise<FetchedLiveSnapshot> {
+export function startLiveRead(client: ClerkClient, options: LiveReadStart = {}): StartedLiveRead {
+  const stop = new AbortController();
   const context: Context = {
     client,
     concurrency: Math.max(1, options.concurrency ?? DEFAULT_READ_CONCURRENCY),
-    signal: options.signal,
+    signal: options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]),
     report: options.onProgress ?? (() => undefined),
     cursor: { usable: true },
     userBudget: { read: 0, counted: 0 },
     warnings: [],
   };
-  const refs = organizationRefSets(options.managedOrgs);
   const instanceRead = fetchInstanceSettings(context);
+  const counted = countUsers(context);
+  const early = counted.then((total) =>
+    fullReadCertain(options.option ?? 'auto', total, options.manifestBytes) ? fetchAllUsers(context, total) : undefined,
+  );
+  // Awaited by finish, which may never come (an invalid manifest): a failure before then is not unhandled.
+  instanceRead.catch(() => undefined);
+  early.catch(() => undefined);
+  return {
+    finish: (request) => finishRead(context, { instanceRead, counted, early }, request),
+    cancel: () => stop.abort(),
+  };
+}
+
+/** The users the request asks for, by the strategy read-strategy.ts chooses, and the instance's user count. */
+async function readUsers(
+  context: Context,
+  started: EarlyReads,
+  request: UserReadRequest | undefined,
+): Promise<{ users: LiveUser[]; count: number; read?: LiveRead }> {
+  const total = await started.counted;
+  const early = await started.early;
+  if (request === undefined) return early ?? fetchAllUsers(context, total);
+  const chosen = chooseRead({ ...request, count: total });
+  if (early !== undefined) {
+    return { ...early, read: chosen.strategy === 'full' ? chosen : { ...chosen, strategy: 'full', reason: 'early' } };
+  }
+  if (chosen.strategy === 'full') return { ...(await fetchAllUsers(context, total)), read: chosen };
+  let done = 0;
+  const users = await fetchTargetedUsers(
+    {
+      concurrency: context.concurrency,
+      getUsers: (query) => getUsers(context, query),
+      onPage: (count) => {
+        done += count;
+        context.report({ phase: 'users', done });
+      },
+    },
+    request.values,
+  );
+  if (users !== undefined) return { users, count: total, read: chosen };
+  warn(
+    context,
+    'GET /users did not honour a list filter (it answered users that hold none of the values asked for): every user was read instead',
+  );
+  return { ...(await fetchAllUsers(context, total)), read: { ...chosen, strategy: 'full', reason: 'unfilterable' } };
+}
+
+async function finishRead(
+  context: Context,
+  started: EarlyReads,
+  request: LiveReadRequest,
+): Promise<FetchedLiveSnapshot> {
+  const refs = organizationRefSets(request.managedOrgs);
   const orgRead: Promise<ManagedOrganizations> =
     refs.keys.size === 0
       ? Promise.resolve({ managed: [] })
-      : fetchManagedOrganizations(context, refs, () => instanceRead.then((read) => read.instance.slugsEnabled));
+      : fetchManagedOrganizations(context, refs, () => started.instanceRead.then((read) => read.instance.slugsEnabled));
   // Memberships need only the organizations: their pages are read alongside the users', not after them.
-  const [{ users: liveUsers, count }, { managed: wireOrgs }, liveMemberships, settings] = await Promise.all([
-    fetchUsers(context),
+  const [{ users: liveUsers, count, read }, { managed: wireOrgs }, liveMemberships, settings] = await Promise.all([
+    readUsers(context, started, request.users),
     orgRead,
-    orgRead.then((read) => fetchMemberships(context, read)),
-    instanceRead,
+    orgRead.then((found) => fetchMemberships(context, found)),
+    started.instanceRead,
   ]);
 
   const users = liveUsers.sort(compareUsers);
   const organizations: LiveOrganization[] = wireOrgs.map(fromWireOrganization).sort(compareOrganizations);
   return {
+    ...(read === undefined ? {} : { read }),
     users,
     organizations,
     memberships: sortMemberships(liveMemberships),
     instance: { ...settings.instance, userCount: count },
-    apiUrl: client.baseUrl,
+    apiUrl: context.client.baseUrl,
     readWarnings: [...settings.warnings, ...context.warnings],
   };
+}
+
+/**
+ * Reads the live snapshot and the instance's settings (in parallel); output order is deterministic (users by
+ * createdAt then id, organizations by slug then id, memberships by organization then user).
+ */
+export function fetchLiveSnapshot(
+  client: ClerkClient,
+  options: FetchLiveSnapshotOptions,
+): Promise<FetchedLiveSnapshot> {
+  const option = options.option ?? (options.users === undefined ? 'full' : options.users.option);
+  return startLiveRead(client, { ...options, option }).finish(options);
 }
 
 /**

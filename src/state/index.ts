@@ -1,5 +1,6 @@
 // Public surface of src/state: the domain model types, the pure wire -> model mapping, the live snapshot reader,
-// the live-user index and the point lookups apply and the staleness check use.
+// the choice between a full and a targeted read, the live-user index and the point lookups apply and the staleness
+// check use.
 
 export { FALLBACK_INSTANCE, fetchInstanceSettings, type InstanceRead } from './fetch-instance.ts';
 export {
@@ -8,11 +9,16 @@ export {
   type FetchedLiveSnapshot,
   type FetchLiveSnapshotOptions,
   fetchLiveSnapshot,
+  type LiveReadRequest,
+  type LiveReadStart,
   listOrganizations,
   PAGE_SIZE,
   readShortfallTolerance,
   type SnapshotProgress,
+  type StartedLiveRead,
   splitCreatedAtRange,
+  startLiveRead,
+  type UserReadRequest,
 } from './fetch-snapshot.ts';
 export { fromWireMembership, fromWireOrganization, fromWireUser, orgMarkKey } from './from-wire.ts';
 export {
@@ -46,5 +52,15 @@ export {
   type OrganizationRefSets,
   organizationRefSets,
 } from './match-organization.ts';
+export {
+  chooseRead,
+  type FilterValues,
+  filterValues,
+  fullReadCertain,
+  fullRequests,
+  READ_OPTIONS,
+  type ReadOption,
+  targetedRequests,
+} from './read-strategy.ts';
 export { findStaleObjects } from './stale-objects.ts';
 export { notGone, userCount, usersToDelete } from './undo-reads.ts';

@@ -18,9 +18,10 @@ import { fromWireMembership, fromWireOrganization, fromWireUser } from './from-w
 import { duplicateLiveKeyError, liveUserKeys } from './index-users.ts';
 import { matchOrganization } from './match-organization.ts';
 import { mapLimit } from './parallel.ts';
+import { FILTER_BATCH } from './read-strategy.ts';
 
-/** Largest number of values Clerk accepts in one array filter (user_id, external_id, organization_id...). */
-export const FILTER_BATCH = 100;
+export { FILTER_BATCH };
+
 const PARALLEL = 8;
 
 const KEY_PARAM: Record<UserKeyKind, string> = {

@@ -50,6 +50,7 @@ export function planRows(presentation: PlanPresentation, options: { color: boole
       text: `${paint('No changes.', 'strong', color)} ${NO_CHANGES_EXPLANATION}`,
       gapBefore: gap,
     });
+    rows.push(...readRows(presentation, color));
     rows.push(...warningRows(presentation, color));
     return rows;
   }
@@ -70,8 +71,14 @@ export function planRows(presentation: PlanPresentation, options: { color: boole
     }
   }
   rows.push({ indent: 0, text: paint(presentation.summaryLine, 'strong', color), gapBefore: true });
+  rows.push(...readRows(presentation, color));
   rows.push(...warningRows(presentation, color));
   return rows;
+}
+
+/** How the live users were read, under the summary (the plan header's line in the Markdown and JSON plans). */
+function readRows(presentation: PlanPresentation, color: boolean): PlanRow[] {
+  return presentation.readLine === undefined ? [] : [{ indent: 0, text: paint(presentation.readLine, 'muted', color) }];
 }
 
 export const REFUSAL_HEADING = 'Apply will refuse this plan unless the flags named in the hints are given:';

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -527,6 +527,11 @@ describe('creates', () => {
   });
 });
 
+/** The journal as a run killed after its last outcome leaves it: without its end line. */
+async function withoutEnd(file: string): Promise<void> {
+  await writeFile(file, (await readFile(file, 'utf8')).replace(/^\{"kind":"end".*\n/m, ''));
+}
+
 describe('journal', () => {
   let dir: string;
   beforeEach(async () => {
@@ -557,6 +562,7 @@ describe('journal', () => {
       'intent update_user:emp-2',
       'done create_user:emp-1',
       'done update_user:emp-2',
+      'end',
     ]);
     expect(entries[3]).toMatchObject({ status: 'done', created: { kind: 'user', id: 'user_new' }, userId: 'user_new' });
   });
@@ -571,10 +577,10 @@ describe('journal', () => {
     );
     await journal.close();
     const stamps = (await readJournal(file)).filter((entry) => entry.kind !== 'header').map((entry) => entry.at);
-    expect(stamps).toStrictEqual(['2030-01-02T00:00:00.000Z', '2030-01-02T00:00:00.000Z']);
+    expect(stamps).toStrictEqual(['2030-01-02T00:00:00.000Z', '2030-01-02T00:00:00.000Z', '2030-01-02T00:00:00.000Z']);
   });
 
-  it('a re-run of the same plan finds what the journal shows created instead of creating it again', async () => {
+  it('a re-run of the same plan after a killed run finds what the journal shows created instead of creating it again', async () => {
     const file = join(dir, 'journal.jsonl');
     const plan = planOf([
       { id: 'create_user:emp-1', type: 'create_user', user: fresh('emp-1'), attributes: {}, dependsOn: [] },
@@ -593,6 +599,7 @@ describe('journal', () => {
     const firstRun = await applyPlan(plan, options(first, { journal }));
     await journal.close();
     expect(statusOf(firstRun)).toStrictEqual({ 'create_user:emp-1': 'done', 'lock_user:emp-1': 'failed' });
+    await withoutEnd(file);
 
     const second = createFakeClient((spec) =>
       spec.method === 'GET' ? [wireUser('user_new', { external_id: 'emp-1' })] : {},
@@ -617,6 +624,7 @@ describe('journal', () => {
     const journal = await createJournal(file, plan);
     await applyPlan(plan, options(first, { journal }));
     await journal.close();
+    await withoutEnd(file);
 
     // The instance was reset since: the lookup finds nobody, so the user is created anew and locked by its new id.
     const second = createFakeClient((spec) =>
@@ -631,5 +639,29 @@ describe('journal', () => {
       'POST /users',
       'POST /users/user_fresh/lock',
     ]);
+  });
+
+  it('a re-run of the same plan after a run that ended looks nothing up: its plan was made from the live state', async () => {
+    const file = join(dir, 'journal-ended.jsonl');
+    const plan = planOf([
+      { id: 'create_user:emp-1', type: 'create_user', user: fresh('emp-1'), attributes: {}, dependsOn: [] },
+    ]);
+    const journal = await createJournal(file, plan);
+    await applyPlan(
+      plan,
+      options(
+        createFakeClient(() => wireUser('user_old')),
+        { journal },
+      ),
+    );
+    await journal.close();
+
+    const second = createFakeClient(() => wireUser('user_fresh'));
+    const again = await createJournal(file, plan);
+    expect(statusOf(await applyPlan(plan, options(second, { journal: again })))).toStrictEqual({
+      'create_user:emp-1': 'done',
+    });
+    await again.close();
+    expect(second.calls.map((call) => `${call.spec.method} ${call.spec.path}`)).toStrictEqual(['POST /users']);
   });
 });

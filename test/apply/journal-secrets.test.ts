@@ -4,7 +4,7 @@
 // plan still finds what was done, and undo restores the live state from the journal.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import {
   applyPlan,
   buildUndoPlan,
   createJournal,
+  operationOf,
   publicJournalFile,
   readJournal,
   startedOperations,
@@ -149,15 +150,18 @@ describe('journal of a manifest that read the environment', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(publicJournalFile(file)).toBe(join(dir, 'journal.public.jsonl'));
 
-    // A re-run of the same plan finds every operation it already did, by the plan's own ids.
+    // A re-run of the same plan finds every operation it already did, by the plan's own ids; one after a killed
+    // run (the same lines, no end line) resumes from them.
     const ids = plan.operations.map((op) => op.id).sort();
     expect([...(await startedOperations(file, plan, disclosure))].sort()).toEqual(ids);
-    const again = await createJournal(file, plan, { disclosure });
-    const previousIds = again.previous.flatMap((entry) =>
-      entry.kind === 'intent' ? [entry.op.id] : entry.kind === 'header' ? [] : [entry.op],
-    );
+    const killed = join(dir, 'killed.jsonl');
+    await writeFile(killed, journalText.replace(/^\{"kind":"end".*\n/m, ''));
+    const again = await createJournal(killed, plan, { disclosure });
     await again.close();
-    expect(new Set(previousIds)).toEqual(new Set(ids));
+    expect(new Set(again.previous.flatMap((entry) => (entry.kind === 'header' ? [] : [entry.kind])))).toEqual(
+      new Set(['intent', 'done']),
+    );
+    expect(new Set(again.resumable.map(operationOf))).toEqual(new Set(ids));
 
     // Undo from the journal: the values it sends back are the before-images.
     const entries = await readJournal(file);

@@ -2,7 +2,14 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createJournal, type JournalEntry, parseJournal, planFingerprint, readJournal } from '../../src/apply/index.ts';
+import {
+  createJournal,
+  JOURNAL_VERSION,
+  type JournalEntry,
+  parseJournal,
+  planFingerprint,
+  readJournal,
+} from '../../src/apply/index.ts';
 import { FileError } from '../../src/errors.ts';
 import { ban, planOf } from './builders.ts';
 
@@ -40,7 +47,7 @@ describe('journal', () => {
     expect(entries.map((entry) => entry.kind)).toStrictEqual(['header', 'intent', 'done']);
     expect(entries[0]).toStrictEqual({
       kind: 'header',
-      version: 1,
+      version: JOURNAL_VERSION,
       plan: fingerprint,
       startedAt: '2026-01-02T00:00:00.000Z',
       userKey: 'externalId',

@@ -117,6 +117,7 @@ describe('plan output', () => {
               ~ banned: false -> true
 
       Plan: 2 to create, 4 to change, 1 to delete.
+      Read: full (3 users; 1 request, a targeted read would take 2)
       "
     `);
     expect(run.stdout).not.toContain(PASSWORD);
@@ -266,7 +267,9 @@ describe('plan shows what apply will refuse', () => {
     });
     expect(run.code, run.stderr).toBe(0);
     const markdown = run.stdout;
-    expect(markdown).toContain(`Manifest: \`users.yaml\`  \nInstance: \`${e2e.emulator.url}\` (development)\n`);
+    expect(markdown).toContain(
+      `Manifest: \`users.yaml\`  \nInstance: \`${e2e.emulator.url}\` (development)  \nRead: full (12 users): settings.prune must find every user clerk-sync marked\n`,
+    );
     const refusal = markdown.indexOf('refusal[mass_delete]: the plan deletes 11 users');
     expect(refusal).toBeGreaterThan(markdown.indexOf('**Apply will refuse this plan**'));
     expect(markdown.indexOf('warning[inline_password]')).toBeGreaterThan(refusal);
@@ -293,16 +296,17 @@ describe('plan shows what apply will refuse', () => {
     const tail = run.stdout.slice(run.stdout.indexOf('Plan: 0 to create, 0 to change, 11 to delete.'));
     const lines = tail.split('\n');
     // In plan order; long lines wrap at the default width of a non-terminal output.
-    expect(lines.slice(0, 5)).toStrictEqual([
+    expect(lines.slice(0, 6)).toStrictEqual([
       'Plan: 0 to create, 0 to change, 11 to delete.',
+      'Read: full (12 users): settings.prune must find every user clerk-sync marked',
       '',
       'Apply will refuse this plan unless the flags named in the hints are given:',
       '    refusal[mass_delete]: the plan deletes 11 users, more than the limit of 10',
       '        hint: Review the deletions, then raise --max-deletes or pass --allow-mass-delete.',
     ]);
-    expect(lines[5]).toMatch(/^ {4}refusal\[mass_change\]: /);
+    expect(lines[6]).toMatch(/^ {4}refusal\[mass_change\]: /);
     const warningsAt = lines.indexOf('Warnings (apply goes ahead):');
-    expect(warningsAt).toBeGreaterThan(5);
+    expect(warningsAt).toBeGreaterThan(6);
     expect(lines[warningsAt + 1]).toBe(
       '    warning[inline_password]: password is written in the manifest (users.yaml:7:15)',
     );
@@ -358,7 +362,7 @@ users:
     expect(mutatingRequests(e2e.emulator.stats())).toEqual({});
   });
 
-  it('an invalid manifest exits 1 before any request is sent', async () => {
+  it('an invalid manifest exits 1 having sent no change: only the reads that start alongside the manifest', async () => {
     const e2e = await e2eContext({ seed: LIVE });
     const file = await e2e.write(
       'users.yaml',
@@ -374,7 +378,11 @@ users:
     expect(run.stderr).toMatch(/users\.yaml:4:\d+: error/);
     expect(run.stderr).toMatch(/users\.yaml:5:\d+: error/);
     expect(run.stderr).toContain('code: manifest_invalid');
-    expect(e2e.emulator.stats().total).toBe(0);
+    // The count and the instance's settings start while the manifest loads (issue 17, "Overlap"); nothing else.
+    const stats = e2e.emulator.stats();
+    expect(mutatingRequests(stats)).toEqual({});
+    expect(stats.total).toBeLessThanOrEqual(5);
+    expect(run.stderr).not.toContain('Reading live state');
   });
 });
 
@@ -410,10 +418,11 @@ users:
     memberships: [{ org: org-1, role: "org:member" }]
 `,
     );
-    const run = await e2e.cli(['plan', '-f', file, '--format', 'json'], { timeoutMs: 180_000 });
+    const run = await e2e.cli(['plan', '-f', file, '--format', 'json', '--read', 'full'], { timeoutMs: 180_000 });
     expect(run.code, run.stderr).toBe(0);
-    const plan = JSON.parse(run.stdout) as { operations: { id: string }[] };
+    const plan = JSON.parse(run.stdout) as { operations: { id: string }[]; read: { strategy: string } };
     expect(plan.operations.map((op) => op.id)).toEqual([`update_user:${id(0)}`]);
+    expect(plan.read.strategy).toBe('full');
 
     const stats = e2e.emulator.stats();
     const budget = Math.ceil(USERS / 500) + Math.ceil(MEMBERSHIPS / 500) + Math.ceil(ORGS / 500) + 12;
@@ -422,6 +431,24 @@ users:
     // The CLI's own count of what it sent agrees with what the instance saw.
     expect(run.stderr).toContain(`Read ${USERS} users, ${ORGS} managed organizations, ${MEMBERSHIPS} memberships`);
     expect(run.stderr).toContain(`(${stats.total} requests)`);
+
+    // By default the two declared users are read by their external ids: one request instead of six pages.
+    e2e.emulator.resetStats();
+    const targeted = await e2e.cli(['plan', '-f', file, '--format', 'json'], { timeoutMs: 180_000 });
+    expect(targeted.code, targeted.stderr).toBe(0);
+    const second = JSON.parse(targeted.stdout) as typeof plan;
+    expect(second.operations).toStrictEqual(plan.operations);
+    expect(second.read).toStrictEqual({
+      strategy: 'targeted',
+      reason: 'cost',
+      instanceUsers: USERS,
+      declaredUsers: 2,
+      requests: { full: Math.ceil(USERS / 500) + 2, targeted: 1 },
+    });
+    const after = e2e.emulator.stats();
+    expect(after.byRoute['GET /v1/users']).toBe(1);
+    expect(after.total).toBeLessThanOrEqual(budget - Math.ceil(USERS / 500));
+    expect(targeted.stderr).toContain(`Read 2 users, ${ORGS} managed organizations, ${MEMBERSHIPS} memberships`);
   }, 180_000);
 });
 

@@ -254,6 +254,8 @@ users:
       expect(run.stderr).toMatch(/key\.yaml:5:16: error\[forbidden_variable\]/);
       expect(run.stdout + run.stderr).not.toContain(e2e.env.CLERK_SECRET_KEY);
     }
-    expect(e2e.emulator.stats().total).toBe(0);
+    // Only the reads plan starts while the manifest loads (issue 17, "Overlap"): never a change.
+    const { byRoute } = e2e.emulator.stats();
+    expect(Object.keys(byRoute).every((route) => route.startsWith('GET '))).toBe(true);
   });
 });

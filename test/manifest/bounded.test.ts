@@ -71,18 +71,89 @@ describe('a large manifest with a diagnostic', () => {
   });
 });
 
-describe('a large manifest the fast reader cannot read', () => {
-  it('over the full reader limit (17 MB with CR line ends) is refused at once, not parsed into ~1.7 GB', () => {
+/** A manifest of users over `bytes` long, each user written by `user` (lines ending in `eol`). */
+function largeManifest(bytes: number, eol: string, user: (index: number) => string): string {
+  const parts: string[] = [`apiVersion: clerk-sync/v1${eol}users:${eol}`];
+  let length = parts[0]?.length ?? 0;
+  for (let index = 0; length <= bytes; index += 1) {
+    const part = user(index);
+    parts.push(part);
+    length += part.length;
+  }
+  return parts.join('');
+}
+
+const SEVENTEEN_MB = 17 * 1024 * 1024;
+
+describe('a large manifest with CRLF line ends or a syntax error', () => {
+  const user =
+    (eol: string) =>
+    (index: number): string =>
+      `  - externalId: u${index}${eol}    firstName: User ${index}${eol}`;
+
+  it('over the full reader limit with CRLF line ends: read by the fast reader, once, as its LF twin', () => {
     const parse = vi.spyOn(Parser.prototype, 'parse');
-    const user = (index: number): string => `  - externalId: u${index}\r\n    firstName: User ${index}\r\n`;
-    const lines: string[] = ['apiVersion: clerk-sync/v1\r\nusers:\r\n'];
-    let length = lines[0]?.length ?? 0;
-    for (let index = 0; length <= 17 * 1024 * 1024; index += 1) {
-      const line = user(index);
-      lines.push(line);
-      length += line.length;
+    const text = largeManifest(SEVENTEEN_MB, '\r\n', user('\r\n'));
+    const result = parseManifest([{ file: 'crlf.yaml', text }], { env: {} });
+    expect(result.diagnostics).toStrictEqual([]);
+    const last = result.desired?.users.at(-1);
+    const lines = text.split('\n').length - 1;
+    expect(last?.source).toStrictEqual({ file: 'crlf.yaml', line: lines - 1, column: 5 });
+    expect(last?.firstName).toBe(`User ${(result.desired?.users.length ?? 0) - 1}`);
+    expect(parse).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])(
+    'over the full reader limit (%s), an indentation typo is reported at its line, not as file_too_large',
+    (_name, eol) => {
+      const parse = vi.spyOn(Parser.prototype, 'parse');
+      const text = largeManifest(SEVENTEEN_MB, eol, (index) =>
+        index === 200_000 ? `  - externalId: u${index}${eol}     firstName: A${eol}` : user(eol)(index),
+      );
+      const result = parseManifest([{ file: 'big.yaml', text }], { env: {} });
+      expect(result.diagnostics).toMatchObject([
+        {
+          code: 'yaml_syntax',
+          line: 2 + 2 * 200_000 + 2,
+          column: 6,
+          message: expect.stringContaining('indented 5 spaces, deeper than `externalId` on line 400003'),
+        },
+      ]);
+      expect(parse).not.toHaveBeenCalled();
+    },
+  );
+
+  it('over the full reader limit, a key without its colon and an unclosed quote: where the yaml package says', () => {
+    const parse = vi.spyOn(Parser.prototype, 'parse');
+    const cases = [
+      [(index: number) => `  - externalId: u${index}\n    firstName User\n`, 'Implicit map keys need'],
+      // With no closing quote after it, the yaml package reports it missing at the text's end.
+      [(index: number) => `  - externalId: u${index}\n    firstName: "User\n`, 'Missing closing "quote'],
+    ] as const;
+    for (const [typo, message] of cases) {
+      const text = largeManifest(SEVENTEEN_MB, '\n', (index) => (index === 200_000 ? typo(index) : user('\n')(index)));
+      const { diagnostics } = parseManifest([{ file: 'big.yaml', text }], { env: {} });
+      const line = message.startsWith('Missing') ? text.split('\n').length : 2 + 2 * 200_000 + 2;
+      expect(diagnostics.map((d) => [d.code, d.line, d.message.slice(0, message.length)])).toStrictEqual([
+        ['yaml_syntax', line, message],
+      ]);
     }
-    const result = parseManifest([{ file: 'crlf.yaml', text: lines.join('') }], { env: {} });
+    expect(parse).not.toHaveBeenCalled();
+  });
+});
+
+describe('a large manifest the fast reader cannot read', () => {
+  it('over the full reader limit (17 MB of block scalars) is refused at once, not parsed into ~1.7 GB', () => {
+    const parse = vi.spyOn(Parser.prototype, 'parse');
+    const text = largeManifest(
+      SEVENTEEN_MB,
+      '\n',
+      (index) => `  - externalId: u${index}\n    firstName: |\n      User ${index}\n`,
+    );
+    const result = parseManifest([{ file: 'block.yaml', text }], { env: {} });
     expect(result.desired).toBeUndefined();
     expect(result.diagnostics.map((diagnostic) => [diagnostic.code, diagnostic.line])).toStrictEqual([
       ['file_too_large', 1],

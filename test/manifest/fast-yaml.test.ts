@@ -17,7 +17,7 @@ import { LineStarts } from '../../src/manifest/line-starts.ts';
 import { type FastPositions, locate, spanOf } from '../../src/manifest/positions.ts';
 import { readYaml } from '../../src/manifest/read-yaml.ts';
 import { checkSchema } from '../../src/manifest/schema-check.ts';
-import type { ManifestResult, ManifestSource } from '../../src/manifest/types.ts';
+import type { Diagnostic, ManifestResult, ManifestSource } from '../../src/manifest/types.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -98,11 +98,31 @@ function exactJson(value: unknown): string {
   });
 }
 
-/** 'declined' when the fast reader declines; otherwise checks (via expect) that it agrees with the yaml package. */
-function compare(text: string): 'fast' | 'declined' {
+/** A diagnostic as the tests compare it. */
+function shown(diagnostic: Diagnostic | undefined): unknown[] | undefined {
+  if (!diagnostic) return undefined;
+  const { code, line, column, endLine, endColumn, message, hint } = diagnostic;
+  return [code, line, column, endLine, endColumn, message, hint];
+}
+
+/**
+ * 'declined' when the fast reader declines; 'error' when it reports a syntax error, which the yaml package must
+ * refuse too, with the same diagnostic; otherwise checks (via expect) that it agrees with the yaml package.
+ */
+function compare(text: string): 'fast' | 'declined' | 'error' {
   // Every container recorded, to compare every offset.
   const fast = readFastYaml(text, {}, { recordDepth: Number.POSITIVE_INFINITY });
   if (fast === undefined) return 'declined';
+  if ('error' in fast) {
+    const fastFile = readYaml({ file: 'x.yaml', text }, {}, { fast: true });
+    const fullFile = readYaml({ file: 'x.yaml', text }, {});
+    expect(fastFile.value, text).toBeUndefined();
+    expect(fullFile.value, text).toBeUndefined();
+    // One diagnostic, one the yaml path gives too (which may add follow-ons, a duplicate key after a misindented one).
+    expect(fastFile.diagnostics.length, text).toBe(1);
+    expect(fullFile.diagnostics.map(shown), text).toContainEqual(shown(fastFile.diagnostics[0]));
+    return 'error';
+  }
   const full = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false });
   expect(full.errors.map((error) => error.code)).toEqual([]);
   expect(full.warnings.map((warning) => warning.code)).toEqual([]);
@@ -141,6 +161,108 @@ function paths(value: unknown, prefix: string[] = []): string[][] {
   return out;
 }
 
+/** Random documents of nested mappings, lists and tricky scalars (block and flow), with or without comments. */
+function randomDocuments(): fc.Arbitrary<string> {
+  const scalarText = fc.constantFrom(
+    'x',
+    'org:admin',
+    '"a b"',
+    "'c''d'",
+    '12',
+    '-3',
+    '1.5',
+    '1e3',
+    'true',
+    'Null',
+    '~',
+    '.inf',
+    '0x1F',
+    'a # c',
+    'a#b',
+    '"\\t"',
+    '- y',
+    '',
+    '&a x',
+    '*a',
+    '@x',
+    'yes',
+    'a: b',
+    '"é"',
+    '{ k: v }',
+    '[1, [2, {a: b}]]',
+    // Numbers at the edges: past the double range, past 2^53, YAML 1.1 octal and booleans.
+    '1e999',
+    '-1e400',
+    '2e308',
+    '1e308',
+    '123456789012345678',
+    '9007199254740993',
+    '9007199254740991',
+    '-0',
+    '0123',
+    'on',
+    '{ __proto__: 1 }',
+  );
+  type Tree = { kind: 'scalar'; text: string } | { kind: 'map' | 'seq' | 'flow'; items: [string, Tree][] };
+  const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
+    tree: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      scalarText.map((text): Tree => ({ kind: 'scalar', text })),
+      fc
+        .tuple(
+          fc.constantFrom<'map' | 'seq' | 'flow'>('map', 'seq', 'flow'),
+          fc.array(
+            fc.tuple(
+              fc.constantFrom('a', 'b', 'key', 'k_2', 'true', '__proto__', 'constructor', 'prototype'),
+              tie('tree'),
+            ),
+            { maxLength: 4 },
+          ),
+        )
+        .map(([kind, items]): Tree => ({ kind, items })),
+    ),
+  }));
+  const flow = (node: Tree): string =>
+    node.kind === 'scalar' ? node.text : `{ ${node.items.map(([key, item]) => `${key}: ${flow(item)}`).join(', ')} }`;
+  const block = (node: Tree, indent: string): string => {
+    if (node.kind === 'scalar' || node.kind === 'flow' || node.items.length === 0) return ` ${flow(node)}\n`;
+    const lines = node.items.map(([key, item]) => {
+      const head = node.kind === 'map' ? `${key}:` : '-';
+      return `${indent}${head}${block(item, `${indent}  `)}`;
+    });
+    return `\n${lines.join('')}`;
+  };
+  return fc
+    .tuple(fc.array(fc.tuple(fc.constantFrom('a', 'users', 'b'), tree), { minLength: 1, maxLength: 4 }), fc.boolean())
+    .map(([entries, comments]) =>
+      entries.map(([key, node]) => `${key}:${block(node, '  ')}${comments ? '# note\n\n' : ''}`).join(''),
+    );
+}
+
+/** Random manifests in the fast reader's subset: users with quoted, flow and plain values, metadata, memberships. */
+function randomManifests(): fc.Arbitrary<string> {
+  const value = fc.constantFrom('x', 'a b', '"a b"', "'c''d'", '12', 'true', '[1, "2"]', '{ k: v, n: [1] }', '"q\\"x"');
+  const entries = (keys: string[]) =>
+    fc.uniqueArray(fc.tuple(fc.constantFrom(...keys), value), { maxLength: 3, selector: ([key]) => key });
+  const user = fc.record({
+    fields: entries(['firstName', 'lastName', 'username']),
+    metadata: entries(['team', 'k_2', 'a']),
+    memberships: fc.array(value, { maxLength: 2 }),
+  });
+  return fc.array(user, { minLength: 1, maxLength: 3 }).map((users) => {
+    const lines = ['apiVersion: clerk-sync/v1', 'users:'];
+    users.forEach((entry, index) => {
+      lines.push(`  - externalId: u${index}`);
+      for (const [key, item] of entry.fields) lines.push(`    ${key}: ${item}`);
+      if (entry.metadata.length > 0) lines.push('    publicMetadata:');
+      for (const [key, item] of entry.metadata) lines.push(`      ${key}: ${item}`);
+      if (entry.memberships.length > 0) lines.push('    memberships:');
+      for (const item of entry.memberships) lines.push(`      - { org: o, role: ${item} }`);
+    });
+    return `${lines.join('\n')}\n`;
+  });
+}
+
 describe('readFastYaml', () => {
   it('agrees with the yaml package on every fixture and example it accepts, and accepts the plain ones', () => {
     const files = [...yamlFiles(join(ROOT, 'test/fixtures')), ...yamlFiles(join(ROOT, 'examples'))];
@@ -158,16 +280,48 @@ describe('readFastYaml', () => {
     ['duplicate keys', 'a: 1\na: 2\n'],
     ['document markers', '---\na: 1\n'],
     ['tabs', 'a:\t1\n'],
-    ['CRLF line ends', 'a: 1\r\nb: 2\r\n'],
+    ['a lone CR (a line break in YAML)', 'a: 1\rb: 2\n'],
+    ['a multi-line quoted scalar', 'a: "x\n  y"\nb: 1\n'],
+    ['an unclosed quote that a later quote closes', 'a: "x\nb: "y"\n'],
+    ['a deeper line that may continue a plain scalar', 'a:\n- x\n  - y\n'],
+    ['a misindented key after a blank line (the yaml package reports it elsewhere)', 'a:\n  b: x\n\n   c: 1\n'],
+    ['a multi-line flow collection', 'a: [1, 2\n  , 3]\n'],
     ['empty values', 'a:\nb: 1\n'],
     ['.inf and octal numbers', 'a: .inf\nb: 0o17\n'],
     ['YAML-only escapes', 'a: "\\x41"\n'],
     ['a trailing comma', 'a: [1, 2, ]\n'],
     ['quoted keys', '"a": 1\n'],
     ['a top-level list', '- a\n- b\n'],
-    ['a wrongly indented key', 'a:\n    b: 1\n  c: 2\n'],
   ])('declines %s', (_name, text) => {
     expect(compare(text)).toBe('declined');
+  });
+
+  it("reports the bad corpus's syntax errors in its subset itself: the file is read once", () => {
+    const bad = join(ROOT, 'test/fixtures/manifests/bad');
+    for (const name of ['unclosed-quote.yaml', 'unclosed-bracket.yaml']) {
+      expect(compare(readFileSync(join(bad, name), 'utf8')), name).toBe('error');
+    }
+    // Tabs stay outside the subset: the yaml package reports them.
+    expect(compare(readFileSync(join(bad, 'tab-indentation.yaml'), 'utf8'))).toBe('declined');
+  });
+
+  it.each([
+    ['a wrongly indented key', 'a:\n    b: 1\n  c: 2\n'],
+    ['a key deeper than its sibling', 'a:\n  b: x\n   c: 1\n'],
+    ['a key under a value on its line', 'a: [1]\n  b: 1\n'],
+    ['a list item between two levels', 'a:\n  - b: x\n c: 1\n'],
+    ['a key without its colon', 'a:\n  b: x\n  c d # note\n  e: 1\n'],
+    ['an unclosed double quote', 'a:\n  b: "x\\"\nc: 1\n'],
+    ['an unclosed single quote', "a: 'x\n"],
+    ['an unclosed flow sequence', 'a:\n  - [1, 2\n  - 3\n'],
+    ['an unclosed flow mapping at the end', 'a: { k: 1'],
+  ])('reports %s as the yaml package does, LF or CRLF', (_name, text) => {
+    expect(compare(text)).toBe('error');
+    expect(compare(text.replaceAll('\n', '\r\n'))).toBe('error');
+    const [lf, crlf] = [text, text.replaceAll('\n', '\r\n')].map((variant) =>
+      readYaml({ file: 'x.yaml', text: variant }, {}, { fast: true }).diagnostics.map(shown),
+    );
+    expect(crlf).toStrictEqual(lf);
   });
 
   it.each([
@@ -182,100 +336,67 @@ describe('readFastYaml', () => {
       'users:\n  - id: a\n    tags: []\n  - id: b\n    roles:\n      - { org: x, role: "org:admin" }\n',
     ],
     ['colons and hashes inside plain scalars', 'a: org:admin\nb: a#b\nc: http://x.test/a\n'],
-  ])('reads %s like the yaml package', (_name, text) => {
+  ])('reads %s like the yaml package, LF or CRLF', (_name, text) => {
     expect(compare(text)).toBe('fast');
+    expect(compare(text.replaceAll('\n', '\r\n'))).toBe('fast');
   });
 
   it(
-    'agrees with the yaml package on random documents of nested mappings, lists and tricky scalars',
+    'agrees with the yaml package on random documents of nested mappings, lists and tricky scalars, LF or CRLF',
     () => {
-      const scalarText = fc.constantFrom(
-        'x',
-        'org:admin',
-        '"a b"',
-        "'c''d'",
-        '12',
-        '-3',
-        '1.5',
-        '1e3',
-        'true',
-        'Null',
-        '~',
-        '.inf',
-        '0x1F',
-        'a # c',
-        'a#b',
-        '"\\t"',
-        '- y',
-        '',
-        '&a x',
-        '*a',
-        '@x',
-        'yes',
-        'a: b',
-        '"é"',
-        '{ k: v }',
-        '[1, [2, {a: b}]]',
-        // Numbers at the edges: past the double range, past 2^53, YAML 1.1 octal and booleans.
-        '1e999',
-        '-1e400',
-        '2e308',
-        '1e308',
-        '123456789012345678',
-        '9007199254740993',
-        '9007199254740991',
-        '-0',
-        '0123',
-        'on',
-        '{ __proto__: 1 }',
-      );
-      type Tree = { kind: 'scalar'; text: string } | { kind: 'map' | 'seq' | 'flow'; items: [string, Tree][] };
-      const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
-        tree: fc.oneof(
-          { depthSize: 'small', withCrossShrink: true },
-          scalarText.map((text): Tree => ({ kind: 'scalar', text })),
-          fc
-            .tuple(
-              fc.constantFrom<'map' | 'seq' | 'flow'>('map', 'seq', 'flow'),
-              fc.array(
-                fc.tuple(
-                  fc.constantFrom('a', 'b', 'key', 'k_2', 'true', '__proto__', 'constructor', 'prototype'),
-                  tie('tree'),
-                ),
-                { maxLength: 4 },
-              ),
-            )
-            .map(([kind, items]): Tree => ({ kind, items })),
-        ),
-      }));
-      const flow = (node: Tree): string =>
-        node.kind === 'scalar'
-          ? node.text
-          : `{ ${node.items.map(([key, item]) => `${key}: ${flow(item)}`).join(', ')} }`;
-      const block = (node: Tree, indent: string): string => {
-        if (node.kind === 'scalar' || node.kind === 'flow' || node.items.length === 0) return ` ${flow(node)}\n`;
-        const lines = node.items.map(([key, item]) => {
-          const head = node.kind === 'map' ? `${key}:` : '-';
-          return `${indent}${head}${block(item, `${indent}  `)}`;
-        });
-        return `\n${lines.join('')}`;
-      };
       let accepted = 0;
       fc.assert(
-        fc.property(
-          fc.array(fc.tuple(fc.constantFrom('a', 'users', 'b'), tree), { minLength: 1, maxLength: 4 }),
-          fc.boolean(),
-          (entries, comments) => {
-            const text = entries
-              .map(([key, node]) => `${key}:${block(node, '  ')}${comments ? '# note\n\n' : ''}`)
-              .join('');
-            if (compare(text) === 'fast') accepted += 1;
-          },
-        ),
+        fc.property(randomDocuments(), (text) => {
+          const outcome = compare(text);
+          if (outcome === 'fast') accepted += 1;
+          // A CRLF copy: the same outcome, and the same value (compare checks every position against yaml's).
+          const crlf = text.replaceAll('\n', '\r\n');
+          expect(compare(crlf), crlf).toBe(outcome);
+          if (outcome === 'fast') {
+            expect(exactJson(readYaml({ file: 'x', text: crlf }, {}, { fast: true }).value)).toBe(
+              exactJson(readYaml({ file: 'x', text }, {}, { fast: true }).value),
+            );
+          }
+        }),
         fuzz(2500),
       );
       // The documents must exercise the reader, not only its refusals.
       expect(accepted).toBeGreaterThan(250);
+    },
+    FUZZ_TIMEOUT,
+  );
+
+  it(
+    'reports only errors the yaml package reports, at its place in its words, on random documents with one mistake',
+    () => {
+      type Mistake = 'indent' | 'dedent' | 'colon' | 'quote' | 'bracket' | 'cut';
+      const mistake = fc.tuple(
+        fc.constantFrom<Mistake>('indent', 'dedent', 'colon', 'quote', 'bracket', 'cut'),
+        fc.nat(),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+      );
+      const outcomes = new Map<string, number>();
+      fc.assert(
+        fc.property(fc.oneof(randomManifests(), randomDocuments()), mistake, (text, [kind, pick, shift, crlf]) => {
+          const lines = text.split('\n');
+          const index = pick % lines.length;
+          const line = lines[index] as string;
+          if (kind === 'indent') lines[index] = `${' '.repeat(shift)}${line}`;
+          if (kind === 'dedent') lines[index] = line.slice(Math.min(shift, line.length - line.trimStart().length));
+          if (kind === 'colon') lines[index] = line.replace(/:(?= |$)/, '');
+          if (kind === 'quote') lines[index] = line.replace(/["'](?=[^"']*$)/, '');
+          if (kind === 'bracket') lines[index] = line.replace(/[\]}](?=[^\]}]*$)/, '');
+          const mutated = kind === 'cut' ? text.slice(0, pick % (text.length + 1)) : lines.join('\n');
+          const outcome = compare(crlf ? mutated.replaceAll('\n', '\r\n') : mutated);
+          outcomes.set(`${kind} ${outcome}`, (outcomes.get(`${kind} ${outcome}`) ?? 0) + 1);
+        }),
+        fuzz(2000),
+      );
+      // Every kind of mistake must be reported by the fast reader itself some of the time.
+      for (const kind of ['indent', 'dedent', 'colon', 'quote', 'bracket']) {
+        expect(outcomes.get(`${kind} error`) ?? 0, `${kind}: ${JSON.stringify([...outcomes])}`).toBeGreaterThan(5);
+      }
     },
     FUZZ_TIMEOUT,
   );
@@ -335,7 +456,7 @@ function parseFull(sources: ManifestSource[], env: Record<string, string>): Mani
 
 describe('parseManifest with the fast reader against the yaml package alone', () => {
   it(
-    'gives the same users, sources and diagnostics (code, line, column, message) on random manifests',
+    'gives the same users, sources and diagnostics (code, line, column, message) on random manifests, LF or CRLF',
     () => {
       // Mostly valid values, so that both outcomes are common: a clean manifest and a refused one.
       const rarely = (good: fc.Arbitrary<string>, bad: fc.Arbitrary<string>) =>
@@ -391,6 +512,14 @@ describe('parseManifest with the fast reader against the yaml package alone', ()
             fast.desired?.users.map((u) => [u.source, fast.desired?.positions?.user(u.key)]),
             text,
           ).toStrictEqual(full.desired?.users.map((u) => [u.source, full.desired?.positions?.user(u.key)]));
+          // A CRLF copy reads to the same users and diagnostics, at the same lines and columns.
+          const crlf = parseManifest([{ file: 'm.yaml', text: text.replaceAll('\n', '\r\n') }], { env });
+          expect(shown(crlf), text).toStrictEqual(shown(fast));
+          expect(exactJson(crlf.desired), text).toBe(exactJson(fast.desired));
+          expect(
+            crlf.desired?.users.map((u) => crlf.desired?.positions?.user(u.key)),
+            text,
+          ).toStrictEqual(fast.desired?.users.map((u) => fast.desired?.positions?.user(u.key)));
           if (fast.desired) clean += 1;
         }),
         options,
@@ -401,6 +530,31 @@ describe('parseManifest with the fast reader against the yaml package alone', ()
     },
     FUZZ_TIMEOUT,
   );
+});
+
+describe('a CRLF manifest', () => {
+  it('is read by the fast reader to the values, sources, field positions and diagnostics of its LF twin', () => {
+    const env = { ALICE_PASSWORD: 'Alice-Password-1', STAGING_PASSWORD: 'Staging-Password-1' };
+    const names = [
+      'examples/basic.yaml',
+      'examples/staging-seed.yaml',
+      'test/fixtures/manifests/good/minimal.yaml',
+      'test/fixtures/manifests/bad/unknown-user-key.yaml',
+      'test/fixtures/manifests/bad/unclosed-quote.yaml',
+    ];
+    for (const name of names) {
+      const lf = readFileSync(join(ROOT, name), 'utf8');
+      const crlf = lf.replaceAll('\n', '\r\n');
+      const read = readFastYaml(crlf, env);
+      expect(read, name).toBeDefined();
+      const [a, b] = [lf, crlf].map((text) => parseManifest([{ file: name, text }], { env }));
+      expect(b?.diagnostics.map(shown), name).toStrictEqual(a?.diagnostics.map(shown));
+      expect(exactJson(b?.desired), name).toBe(exactJson(a?.desired));
+      const fields = (result: ManifestResult | undefined) =>
+        result?.desired?.users.map((user) => result.desired?.positions?.user(user.key));
+      expect(fields(b), name).toStrictEqual(fields(a));
+    }
+  });
 });
 
 describe('field positions of fast-read users', () => {

@@ -128,6 +128,13 @@ describe('loadValidManifest', () => {
     expect(error.message).toContain('bad.yaml:4:15: error[invalid_username]');
     expect(error.message).toContain(' 4 |     username: X');
     expect(error.message).toContain('missing.yaml:1:1: error[file_not_found]');
-    expect(error.meta).toEqual({ errors: 2, codes: ['file_not_found', 'invalid_username'] });
+    expect(error.meta).toMatchObject({ errors: 2, codes: ['file_not_found', 'invalid_username'] });
+    // Every diagnostic, for --github annotations without a second load.
+    expect(
+      error.meta.diagnostics.map((d: Record<string, unknown>) => [d.file, d.line, d.column, d.code]),
+    ).toStrictEqual([
+      ['bad.yaml', 4, 15, 'invalid_username'],
+      ['missing.yaml', 1, 1, 'file_not_found'],
+    ]);
   });
 });
