@@ -42,7 +42,7 @@ export interface EmulatorProcess {
 
 /** Starts `clerk-sync emulator --port 0 [--rate-limit ...]` and reads its `listening on` line. */
 export async function startEmulatorProcess(
-  options: { rateLimit?: string; heapMb?: number } = {},
+  options: { rateLimit?: string; heapMb?: number; faults?: string } = {},
 ): Promise<EmulatorProcess> {
   // A new instance otherwise (BENCH_SETTINGS); users are created with skip_password_requirement, so passwords stay required.
   const settingsDir = mkdtempSync(join(tmpdir(), 'clerk-sync-bench-emu-'));
@@ -56,6 +56,7 @@ export async function startEmulatorProcess(
     '--settings',
     settingsFile,
     ...(options.rateLimit ? ['--rate-limit', options.rateLimit] : []),
+    ...(options.faults ? ['--faults', options.faults] : []),
   ];
   // A 100k-user instance is several hundred MB of JS objects in the emulator; give it room.
   const child = spawn(process.execPath, [`--max-old-space-size=${options.heapMb ?? 4096}`, ...args], {

@@ -136,8 +136,12 @@ function check(run: CliRun, expected: number[], what: string): void {
   }
 }
 
-async function seeded(size: InstanceSize, rateLimit: string): Promise<{ emulator: EmulatorProcess; seconds: number }> {
-  const emulator = await startEmulatorProcess({ rateLimit });
+async function seeded(
+  size: InstanceSize,
+  rateLimit: string,
+  faults?: string,
+): Promise<{ emulator: EmulatorProcess; seconds: number }> {
+  const emulator = await startEmulatorProcess({ rateLimit, ...(faults === undefined ? {} : { faults }) });
   const started = performance.now();
   await emulator.seed(seedBody(generateInstance(size)));
   return { emulator, seconds: (performance.now() - started) / 1000 };
@@ -594,7 +598,7 @@ async function main(): Promise<void> {
     await scenarioOverlap(
       {
         runs,
-        seeded: async () => (await seeded(SIZES.large, PRODUCTION_LIMIT)).emulator,
+        seeded: async (faults) => (await seeded(SIZES.large, PRODUCTION_LIMIT, faults)).emulator,
         env: apiEnv,
         figure,
         log,
