@@ -171,7 +171,8 @@ Options:
   --show-env NAME       show values read from \${NAME} (repeatable); every other value read from the
                         environment is shown as (from \${NAME})
 ${READ_OPTION_HELP}
-                        (after a targeted read, unmanaged users are not looked for: the report says so)
+                        (while --fail-on includes unmanaged, the default, auto reads every user: only a full read
+                        finds every marked user; --read targeted skips them and the report says so)
 ${GITHUB_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
@@ -200,7 +201,7 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
       const {
         loaded: { desired, warnings },
         live,
-      } = await loadManifestAndLive({ values, io, client, load });
+      } = await loadManifestAndLive({ values, io, client, load, unmanaged: failOn.includes('unmanaged') });
       if (github && warnings.length > 0) annotations.write(githubAnnotations(warnings, annotationOptions(io)));
       // Safety refusals (mass change...) only matter to apply; drift reports whatever the plan holds.
       // Drift creates nothing: a missing user whose password variable is unset is drift, not an error.

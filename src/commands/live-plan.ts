@@ -175,6 +175,8 @@ export async function manifestBytes(values: OptionValues, cwd: string): Promise<
 export interface LiveReadPlan {
   option: ReadOption;
   manifestBytes?: number | undefined;
+  /** Drift fails on unmanaged users, so every marked user must be found (a full read, unless --read targeted). */
+  unmanaged?: boolean;
 }
 
 interface ReadTiming {
@@ -191,6 +193,7 @@ export function beginLiveRead(
   const reading = startLiveRead(client, {
     option: how.option,
     ...(how.manifestBytes === undefined ? {} : { manifestBytes: how.manifestBytes }),
+    ...(how.unmanaged === true ? { unmanaged: true } : {}),
   });
   return { reading, timing };
 }
@@ -201,8 +204,9 @@ export async function finishLiveRead(
   begun: { reading: StartedLiveRead; timing: ReadTiming },
   desired: DesiredState,
   io: CliIO,
-  option: ReadOption,
+  how: LiveReadPlan,
 ): Promise<FetchedLiveSnapshot> {
+  const { option } = how;
   const { reading, timing } = begun;
   io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
   const live = await reading.finish({
@@ -210,6 +214,7 @@ export async function finishLiveRead(
     users: {
       option,
       prune: desired.settings.prune,
+      ...(how.unmanaged === true ? { unmanaged: true } : {}),
       values: filterValues(desired.users, desired.settings.userKey),
       declaredUsers: desired.users.length,
     },
@@ -233,7 +238,7 @@ export async function readLiveState(
   io: CliIO,
   option: ReadOption = 'auto',
 ): Promise<FetchedLiveSnapshot> {
-  return finishLiveRead(client, beginLiveRead(client, { option }), desired, io, option);
+  return finishLiveRead(client, beginLiveRead(client, { option }), desired, io, { option });
 }
 
 /**
@@ -264,12 +269,19 @@ export async function loadManifestAndLive(args: {
   client: ClerkClient;
   load: () => Promise<LoadedManifest>;
   option?: ReadOption;
+  /** Drift fails on unmanaged users (LiveReadPlan.unmanaged). */
+  unmanaged?: boolean;
 }): Promise<{ loaded: LoadedManifest; live: FetchedLiveSnapshot }> {
   const { values, io, client } = args;
   const option = args.option ?? readOptionFrom(values);
   // No -f: the loader's usage error, before any request.
   if (stringList(values, 'file').length === 0) await args.load();
-  const begun = beginLiveRead(client, { option, manifestBytes: await manifestBytes(values, io.cwd) });
+  const how: LiveReadPlan = {
+    option,
+    manifestBytes: await manifestBytes(values, io.cwd),
+    ...(args.unmanaged === true ? { unmanaged: true } : {}),
+  };
+  const begun = beginLiveRead(client, how);
   let loaded: LoadedManifest;
   try {
     loaded = await args.load();
@@ -277,7 +289,7 @@ export async function loadManifestAndLive(args: {
     begun.reading.cancel();
     throw error;
   }
-  return { loaded, live: await finishLiveRead(client, begun, loaded.desired, io, option) };
+  return { loaded, live: await finishLiveRead(client, begun, loaded.desired, io, how) };
 }
 
 export function formatPlanDiagnostics(diagnostics: PlanDiagnostic[], severity: 'error' | 'warning'): string {

@@ -212,11 +212,12 @@ export interface LiveRead {
   strategy: 'full' | 'targeted';
   /**
    * cost: the cheaper of the two (auto). option: --read said so. prune: prune must find every marked user.
+   * unmanaged: drift gates on unmanaged users (--fail-on), which must find every marked user too.
    * unfilterable: an identifier the filters cannot ask for exactly (an external id starting with + or -), or a
    * server that ignored a filter. early: started while the manifest loaded, its size implying a targeted read would
    * cost more, which it turned out not to.
    */
-  reason: 'cost' | 'option' | 'prune' | 'unfilterable' | 'early';
+  reason: 'cost' | 'option' | 'prune' | 'unmanaged' | 'unfilterable' | 'early';
   /** GET /users/count when the read began. */
   instanceUsers: number;
   /** Users the manifest declares. */

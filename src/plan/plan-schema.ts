@@ -242,7 +242,7 @@ export const PLAN_SCHEMA = {
       // Optional: undo plans do not read users this way, and files written before it existed read every user.
       read: shape({
         strategy: { type: 'string', enum: ['full', 'targeted'] },
-        reason: { type: 'string', enum: ['cost', 'option', 'prune', 'unfilterable', 'early'] },
+        reason: { type: 'string', enum: ['cost', 'option', 'prune', 'unmanaged', 'unfilterable', 'early'] },
         instanceUsers: ref('count'),
         declaredUsers: ref('count'),
         requests: shape({ full: ref('count'), targeted: ref('count') }),

@@ -375,6 +375,8 @@ export function readLine(read: PlanRead): string {
         : `Read: full, as --read says (${all}; ${count(full, 'request')})`;
     case 'prune':
       return `Read: full (${all}): settings.prune must find every user clerk-sync marked`;
+    case 'unmanaged':
+      return `Read: full (${all}): drift's unmanaged check (--fail-on) must find every user clerk-sync marked`;
     case 'unfilterable':
       return `Read: full (${all}): the list filters cannot ask for every identifier the manifest names (an external id starting with + or -, or a filter the API ignored)`;
     case 'early':

@@ -70,6 +70,8 @@ export interface LiveReadStart {
   option?: ReadOption;
   /** The manifest files' total size, when known before they are read (read-strategy.ts, fullReadCertain). */
   manifestBytes?: number;
+  /** Drift fails on unmanaged users: with `auto`, the full read is certain. */
+  unmanaged?: boolean;
 }
 
 /** What a read needs from the manifest. */
@@ -87,6 +89,8 @@ export interface LiveReadRequest {
 export interface UserReadRequest {
   option: ReadOption;
   prune: boolean;
+  /** Drift fails on unmanaged users: every marked user must be found (read-strategy.ts, chooseRead). */
+  unmanaged?: boolean;
   values: FilterValues;
   declaredUsers: number;
 }
@@ -612,7 +616,9 @@ export function startLiveRead(client: ClerkClient, options: LiveReadStart = {}):
   const instanceRead = fetchInstanceSettings(context);
   const counted = countUsers(context);
   const early = counted.then((total) =>
-    fullReadCertain(options.option ?? 'auto', total, options.manifestBytes) ? fetchAllUsers(context, total) : undefined,
+    fullReadCertain(options.option ?? 'auto', total, options.manifestBytes, options.unmanaged)
+      ? fetchAllUsers(context, total)
+      : undefined,
   );
   // Awaited by finish, which may never come (an invalid manifest): a failure before then is not unhandled.
   instanceRead.catch(() => undefined);

@@ -80,6 +80,8 @@ export interface ReadChoiceInput {
   option: ReadOption;
   /** settings.prune: deleting every marked user the manifest no longer lists needs every user. */
   prune: boolean;
+  /** A drift that fails on unmanaged users: finding every marked user needs every user, unless --read targeted. */
+  unmanaged?: boolean;
   /** GET /users/count. */
   count: number;
   values: FilterValues;
@@ -97,6 +99,7 @@ export function chooseRead(input: ReadChoiceInput): LiveRead {
     requests,
   });
   if (input.prune) return read('full', 'prune');
+  if (input.unmanaged === true && input.option !== 'targeted') return read('full', 'unmanaged');
   if (input.option === 'full') return read('full', 'option');
   if (unfilterable(input.values)) return read('full', 'unfilterable');
   if (input.option === 'targeted') return read('targeted', 'option');
@@ -115,9 +118,10 @@ const GENEROUS_BYTES_PER_USER = 1000;
  * read of a declared user undercuts; or the manifest is so large that even its keys alone take more filter requests
  * than the full read.
  */
-export function fullReadCertain(option: ReadOption, count: number, manifestBytes?: number): boolean {
+export function fullReadCertain(option: ReadOption, count: number, manifestBytes?: number, unmanaged = false): boolean {
   if (option === 'full') return true;
   if (option !== 'auto') return false;
+  if (unmanaged) return true;
   if (count <= FULL_PAGE) return true;
   if (manifestBytes === undefined) return false;
   const fewestKeyRequests = Math.ceil(manifestBytes / GENEROUS_BYTES_PER_USER / FILTER_BATCH);

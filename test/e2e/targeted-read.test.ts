@@ -165,7 +165,7 @@ describe('targeted reads', () => {
     const e2e = await e2eContext({ seed: seed(), settings: PRODUCTION });
     const file = await e2e.write('users.yaml', MANIFEST);
     const reports: { report: DriftJson; users: number | undefined }[] = [];
-    for (const read of ['full', 'auto']) {
+    for (const read of ['full', 'targeted']) {
       e2e.emulator.resetStats();
       const run = await e2e.cli(['drift', '-f', file, '--format', 'json', '--read', read]);
       expect(run.code, run.stderr).toBe(2);
@@ -179,9 +179,26 @@ describe('targeted reads', () => {
     const { unmanaged: _full, ...fullRest } = full.report.classes;
     const { unmanaged: _targeted, ...targetedRest } = targeted.report.classes;
     expect(targetedRest).toStrictEqual(fullRest);
-    const text = await e2e.cli(['drift', '-f', file]);
+    const text = await e2e.cli(['drift', '-f', file, '--read', 'targeted']);
     expect(text.stdout).toContain('Not checked: unmanaged');
     expect(text.stderr).toContain('warning: unmanaged drift was not checked');
+  });
+
+  it('drift gating on unmanaged users (the default --fail-on) reads every user; without that gate, targeted', async () => {
+    const e2e = await e2eContext({ seed: seed(), settings: PRODUCTION });
+    const file = await e2e.write('users.yaml', MANIFEST);
+    e2e.emulator.resetStats();
+    const gated = await e2e.cli(['drift', '-f', file, '--format', 'json']);
+    expect(gated.code, gated.stderr).toBe(2);
+    const gatedReport = JSON.parse(gated.stdout) as DriftJson;
+    // The marked user the manifest no longer names is found: the gate looked.
+    expect(gatedReport.classes.unmanaged).toHaveLength(1);
+    expect(gatedReport.notChecked).toBeUndefined();
+    expect(e2e.emulator.stats().byRoute['GET /v1/users']).toBeGreaterThan(4);
+    e2e.emulator.resetStats();
+    const ungated = await e2e.cli(['drift', '-f', file, '--format', 'json', '--fail-on', 'changed,missing,membership']);
+    expect((JSON.parse(ungated.stdout) as DriftJson).notChecked).toEqual(['unmanaged']);
+    expect(e2e.emulator.stats().byRoute['GET /v1/users']).toBe(4);
   });
 
   it('prune reads every user, whatever --read says', async () => {

@@ -96,6 +96,12 @@ describe('chooseRead', () => {
     expect(read).toMatchObject({ strategy: 'full', reason: 'prune' });
   });
 
+  it('a drift that fails on unmanaged users reads everything, unless --read targeted says otherwise', () => {
+    const cheap = { ...base, unmanaged: true, values: values({ external_id: 1 }) };
+    expect(chooseRead(cheap)).toMatchObject({ strategy: 'full', reason: 'unmanaged' });
+    expect(chooseRead({ ...cheap, option: 'targeted' })).toMatchObject({ strategy: 'targeted', reason: 'option' });
+  });
+
   it('--read full and --read targeted are followed', () => {
     expect(chooseRead({ ...base, option: 'full', values: values({ external_id: 1 }) })).toMatchObject({
       strategy: 'full',
@@ -125,6 +131,9 @@ describe('fullReadCertain', () => {
     expect(fullReadCertain('auto', 100_000, 42_000_000)).toBe(true);
     // 200 users' manifest (80 KB) in a million-user instance: wait for the manifest.
     expect(fullReadCertain('auto', 1_000_000, 80_000)).toBe(false);
+    // A drift gating on unmanaged users needs every user whatever the manifest holds.
+    expect(fullReadCertain('auto', 1_000_000, 80_000, true)).toBe(true);
+    expect(fullReadCertain('targeted', 1_000_000, 80_000, true)).toBe(false);
   });
 });
 
