@@ -139,7 +139,7 @@ export function shebangOptions(text: string): string[] {
   return match?.[1] === undefined ? [] : match[1].trim().split(/\s+/);
 }
 
-const BIN_OPTIONS = shebangOptions(readFileSync(BIN, 'utf8'));
+export const BIN_OPTIONS = shebangOptions(readFileSync(BIN, 'utf8'));
 
 /** Runs `node --import bench/rss-probe.mjs [shebang options] bin/clerk-sync.js ARGS`, timed from spawn to exit. */
 export async function runCli(options: CliRunOptions): Promise<CliRun> {

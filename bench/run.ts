@@ -20,6 +20,7 @@ import {
 } from './generate.ts';
 import { scenarioOverlap } from './overlap.ts';
 import {
+  BIN_OPTIONS,
   type CliRun,
   type EmulatorProcess,
   type EmulatorStats,
@@ -709,7 +710,7 @@ function benchmarksDocument(total: number, printed: string): string {
     '',
     '- Synthetic data from bench/generate.ts (seeded, deterministic): users with 1-2 emails, some phones, a username, names, public and private metadata with nested keys; organizations; memberships (user k mod N). The manifest is split into files of 25,000 users (a manifest file is capped at 64 MB; several files is also how large teams keep them) and passed as `-f DIR`.',
     "- The emulator (`clerk-sync emulator --port 0`) runs in its own process and is seeded through `POST /__emulator/seed`; request counts come from `GET /__emulator/stats`. It shares the 2 cores with the CLI, as Clerk's servers would not: it serialises the seeded users and memberships once, at seed time (and caches each object's JSON until it changes), so that reads measure the client rather than the emulator.",
-    '- The CLI runs as a child process: `node --import ./bench/rss-probe.mjs bin/clerk-sync.js ...`; wall time is from spawn to exit, peak RSS is `process.resourceUsage().maxRSS` at exit.',
+    `- The CLI runs as a child process with the Node options of its shebang line, as npm's bin link runs it: \`node --import ./bench/rss-probe.mjs ${BIN_OPTIONS.join(' ')} bin/clerk-sync.js ...\`; wall time is from spawn to exit, peak RSS is \`process.resourceUsage().maxRSS\` at exit (worker threads included).`,
     `- Read scenarios run under Clerk's production rate limit, ${PRODUCTION_LIMIT}, enforced by the emulator and given to the client (\`--rate-limit ${PRODUCTION_LIMIT}\`; a \`sk_test_\` key would default to 50/10s, half of 100/10s). Scenario 4 and the apply-side baseline run under ${APPLY_LIMIT} on both sides.`,
     '- Scenario 4 throughput: emulator stats sampled every 200 ms; requests answered (429s excluded) between the sample before the first mutating request and the first sample after the last, divided by that time.',
     '- The baseline (bench/baseline-sdk.ts) is a script written the usual way with @clerk/backend: getUserList offset pagination (with /users/count on every page), one getUserList({externalId}) per manifest user, then updateUser / updateUserMetadata / banUser / createUser and one membership list per user with the membership calls, each call retried after `retryAfter` on 429. Its read side runs on a smaller instance (a full-size run would be 100,000+ requests); compare per user.',
