@@ -245,10 +245,12 @@ async function expandPaths(paths: string[], cwd: string, diagnostics: Diagnostic
 }
 
 /**
- * Manifest text (in characters, all files together) from which the parse runs in a worker thread: below it, the
- * worker's start-up costs more than the parse it would move (docs/performance.md).
+ * Manifest text (in characters, all files together) from which loadValidManifest parses in a worker thread. Off:
+ * on the 2-core benchmark machine a 100,000-user plan was 1-3.6 s slower with it and peaked 75 MB higher, the copy
+ * back costing about half the parse it moves (docs/performance.md). Where it is turned on, not below about 4M
+ * characters: under that, the worker's start-up and the copy cost more than the parse.
  */
-export const OFF_THREAD_CHARACTERS = 4 * 1024 * 1024;
+export const OFF_THREAD_CHARACTERS = Number.POSITIVE_INFINITY;
 
 /** parseManifest, in a worker thread for a large manifest so that concurrent I/O (the live read) keeps running. */
 function parse(sources: ManifestSource[], options: LoadOptions): ManifestResult | Promise<ManifestResult> {
@@ -330,7 +332,7 @@ export async function loadValidManifest(
   paths: string[],
   options: LoadOptions,
 ): Promise<{ desired: DesiredState; sources: ManifestSource[]; warnings: Diagnostic[] }> {
-  // Plan, apply and drift read the live state beside the load: a large manifest is parsed off the event loop.
+  // Plan, apply and drift read the live state beside the load: the one place to move the parse off the event loop.
   const result = await loadManifest(paths, {
     ...options,
     offThreadCharacters: options.offThreadCharacters ?? OFF_THREAD_CHARACTERS,

@@ -45,7 +45,7 @@ export interface LoadOptions extends ParseOptions {
   /**
    * Manifests of at least this many characters are parsed in a worker thread (Infinity: never), so that I/O running
    * beside the load (the live read) is not stalled by the parse.
-   * @default OFF_THREAD_CHARACTERS (load-manifest.ts) in loadValidManifest; Infinity in loadManifest (validate)
+   * @default OFF_THREAD_CHARACTERS (load-manifest.ts, off) in loadValidManifest; Infinity in loadManifest
    */
   offThreadCharacters?: number;
 }
