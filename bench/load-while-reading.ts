@@ -1,7 +1,7 @@
-// The load side of the overlap, measured before the plan itself runs the two together: loads a manifest with
-// loadValidManifest while bench/bare-read.ts's client reads the instance, and reports when each finished.
+// The load side of the overlap: loads a manifest with loadValidManifest (on the main thread, or in its worker with
+// --worker) while bench/bare-read.ts's client reads the instance, and reports when each finished.
 //
-//   tsx bench/load-while-reading.ts --api-url http://127.0.0.1:PORT/v1 -f DIR [--mode both|load|read]
+//   tsx bench/load-while-reading.ts --api-url http://127.0.0.1:PORT/v1 -f DIR [--mode both|load|read] [--worker]
 //
 // Prints one JSON line: {"users":N,"load":S,"read":S,"wall":S}.
 
@@ -15,13 +15,14 @@ const { values } = parseArgs({
     'api-url': { type: 'string' },
     file: { type: 'string', short: 'f' },
     mode: { type: 'string', default: 'both' },
-    'in-thread': { type: 'boolean' },
+    worker: { type: 'boolean' },
     'rate-limit': { type: 'string', default: '1000/10s' },
   },
 });
 const apiUrl = values['api-url'];
 const file = values.file;
-if (!apiUrl || !file) throw new Error('usage: load-while-reading.ts --api-url URL -f DIR [--mode both|load|read]');
+if (!apiUrl || !file)
+  throw new Error('usage: load-while-reading.ts --api-url URL -f DIR [--mode both|load|read] [--worker]');
 
 // The built module (npm run build, which the bench runs first), as the CLI runs it: its worker is load-worker.js.
 const { loadValidManifest } = (await import(
@@ -33,7 +34,7 @@ const load = async (): Promise<{ users: number; at: number }> => {
   const loaded = await loadValidManifest([file], {
     env: process.env,
     cwd: process.cwd(),
-    ...(values['in-thread'] ? { offThreadCharacters: Number.POSITIVE_INFINITY } : {}),
+    ...(values.worker ? { offThreadCharacters: 0 } : {}),
   });
   return { users: loaded.desired.users.length, at: since() };
 };

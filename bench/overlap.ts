@@ -121,8 +121,8 @@ async function overlapRound(
         { env },
       );
   const readAlone = await repeat(kit, `read alone${label}`, harness('read'));
-  const both = await repeat(kit, `load in a worker while reading${label}`, harness('both'));
-  const inThread = await repeat(kit, `load on the main thread while reading${label}`, harness('both', ['--in-thread']));
+  const both = await repeat(kit, `load in a worker while reading${label}`, harness('both', ['--worker']));
+  const inThread = await repeat(kit, `load on the main thread while reading${label}`, harness('both'));
   const alone = reported(readAlone.last, 'read');
   const together = reported(both.last, 'wall');
   const together1 = reported(inThread.last, 'wall');
