@@ -1,4 +1,4 @@
-// The build: the launcher runs through its shebang line (`env -S node --heap-growing-percent=30`), as npm's bin link
+// The build: the launcher runs through its shebang line (`#!/usr/bin/env node`), as npm's bin link
 // runs it, and the built manifest loader finds its worker (dist/manifest/load-worker.js, shipped in `files`).
 
 import { execFile } from 'node:child_process';
