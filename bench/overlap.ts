@@ -84,7 +84,7 @@ async function overlapRound(
     runNode([`${ROOT}bench/bare-read.ts`, '--api-url', emulator.url, ...rate], { env }),
   );
   const plan = await repeat(kit, `plan${label}`, () => runCli({ args: ['plan', '-f', manifestDir, ...rate], env }));
-  const name = `5. plan ${kit.users.toLocaleString('en-US')} users, full read${label}: overlap`;
+  const name = `9. plan ${kit.users.toLocaleString('en-US')} users, full read${label}: overlap`;
   const larger = Math.max(validateWall, bare.wall);
   const ratio = plan.wall / larger;
   kit.figure(name, 'validate alone / bare client read', `${validateWall.toFixed(2)} s / ${bare.wall.toFixed(2)} s`);

@@ -522,7 +522,7 @@ async function scenarioReseed(size: InstanceSize, manifestDir: string): Promise<
     const first = await seed('first seeding');
     await emulator.reset();
     const again = await seed('re-seed after reset');
-    const name = `5. re-seed ${size.users.toLocaleString('en-US')} users after a reset`;
+    const name = `6. re-seed ${size.users.toLocaleString('en-US')} users after a reset`;
     const requests = (seeded: { diff: RequestDiff }): string =>
       `${seeded.diff.reads} reads + ${seeded.diff.writes} writes`;
     figure(name, 'first seeding', `${requests(first)} (${seconds(first.run.seconds)})`, '');
@@ -650,7 +650,7 @@ async function scenarioTargeted(): Promise<void> {
     const fullPlan = JSON.parse(full.last.stdout) as typeof plan;
     const reads = ours.requests?.reads ?? Number.NaN;
     const same = JSON.stringify(plan.operations) === JSON.stringify(fullPlan.operations);
-    const name = `5. targeted read: plan ${declared} declared of ${users.toLocaleString('en-US')} users (no prune)`;
+    const name = `7. targeted read: plan ${declared} declared of ${users.toLocaleString('en-US')} users (no prune)`;
     figure(name, 'read requests', String(reads), '<= 12', reads <= 12);
     figure(name, 'wall time', seconds(ours.wall), '< 2 s', ours.wall < 2);
     figure(

@@ -63,7 +63,7 @@ export async function scenarioYamlErr(context: YamlErrContext): Promise<void> {
   const users = readdirSync(context.clean)
     .filter((file) => file.startsWith('users-'))
     .reduce((sum, file) => sum + (readFileSync(join(context.clean, file), 'utf8').match(/^ {2}- /gm)?.length ?? 0), 0);
-  const scenario = `5. manifest error path (${users.toLocaleString('en-US')} users)`;
+  const scenario = `8. manifest error path (${users.toLocaleString('en-US')} users)`;
   context.figure(scenario, 'clean validate', `${clean.wall.toFixed(2)} s, ${Math.round(clean.peak)} MB`);
   const row = (label: string, run: { wall: number; peak: number }): void => {
     const ratio = run.wall / clean.wall;
