@@ -5,7 +5,7 @@
 // as it answers, and with 100 ms per request, as from a machine far from the API.
 
 import type { EmulatorProcess } from './processes.ts';
-import { type CliRun, ROOT, runCli, runNode } from './processes.ts';
+import { type CliRun, median, ROOT, runCli, runNode } from './processes.ts';
 
 export interface OverlapKit {
   runs: number;
@@ -22,14 +22,6 @@ interface Timed {
   wall: number;
   peak: number;
   last: CliRun;
-}
-
-function median(numbers: number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 async function repeat(kit: OverlapKit, what: string, run: () => Promise<CliRun>): Promise<Timed> {

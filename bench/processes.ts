@@ -178,3 +178,12 @@ export async function runNode(argv: string[], options: Omit<CliRunOptions, 'args
   rmSync(dir, { recursive: true, force: true });
   return { code, seconds, peakMb, stdout, stderr };
 }
+
+/** The median of the runs' figures (the bench reports medians: the machine is shared and noisy). */
+export function median(numbers: number[]): number {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}

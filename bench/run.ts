@@ -24,6 +24,7 @@ import {
   type CliRun,
   type EmulatorProcess,
   type EmulatorStats,
+  median,
   ROOT,
   runCli,
   runNode,
@@ -87,14 +88,6 @@ const work = mkdtempSync(join(tmpdir(), 'clerk-sync-bench-'));
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
-}
-
-function median(numbers: number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function writeManifest(name: string, manifest: GeneratedManifest): string {

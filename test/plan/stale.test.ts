@@ -5,15 +5,6 @@ import { type Operation, staleInSnapshot } from '../../src/plan/index.ts';
 import { ban, planOf } from '../apply/builders.ts';
 import { liveUser, snapshot } from './builders.ts';
 
-const _createAcme: Operation = {
-  id: 'create_organization:acme',
-  type: 'create_organization',
-  org: { slug: 'acme', organizationId: null },
-  name: 'Acme Inc',
-  slug: null,
-  dependsOn: [],
-};
-
 describe('staleInSnapshot: a manifest plan against the live state read to plan it again', () => {
   const createCarol: Operation = {
     id: 'create_user:emp-3',
