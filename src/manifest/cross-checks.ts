@@ -27,6 +27,7 @@ import type {
 } from '../model/index.ts';
 import { canonicalJson, isPlainObject } from '../util/json.ts';
 import { type EnvironmentName, environmentNames, environmentValues } from './environment.ts';
+import { compileGenerator, GENERATE_LIMIT, type Generator, keyPath } from './generate.ts';
 import { deferredVariable } from './interpolate.ts';
 import type { LinePositions } from './line-starts.ts';
 import {
@@ -40,6 +41,7 @@ import {
   spanAt,
   spanOf,
 } from './positions.ts';
+import { checkExpandedUser } from './schema-check.ts';
 import { StringTable } from './string-table.ts';
 import { didYouMean } from './suggest.ts';
 import { type Diagnostic, LIMITS } from './types.ts';
@@ -221,9 +223,50 @@ class Checker {
         if (!isPlainObject(entry)) return;
         this.userFile.push(fileIndex);
         this.userItem.push(index);
-        this.checkUser(file, entry, index, offsets?.[2 * index], positions);
+        this.checkUser(file, entry, ['users', String(index)], offsets?.[2 * index], positions);
       });
     });
+  }
+
+  /**
+   * The users of one generator, each checked like a declared user at the template (checkUser, and the schema's
+   * patterns the template could not be held to). A problem of every user is one diagnostic: the first user's, named
+   * by its key and i, with how many more share it.
+   */
+  checkGeneratedUsers(file: ParsedFile, fileIndex: number, index: number, generator: Generator): void {
+    const base = ['generate', String(index)];
+    const start = locate(file, base)?.node?.range?.[0];
+    const template = ((file.value as Data).generate as Data[])[index] as Data;
+    // Every user of the template has the template's positions: computed once, when a message first asks.
+    let sources: Record<string, SourceRef> | undefined;
+    const positions: FieldPositions = { at: () => (sources ??= this.fieldSources(file, template, base)) };
+    const groups = new Map<string, { diagnostic: Diagnostic; more: number }>();
+    for (let i = 1; i <= generator.count; i += 1) {
+      const user = generator.user(i);
+      const before = this.diagnostics.length;
+      this.userFile.push(fileIndex);
+      this.userItem.push(-1 - index);
+      this.checkUser(file, user, base, start, positions);
+      this.diagnostics.push(...checkExpandedUser(file, base, user));
+      if (this.diagnostics.length === before) continue;
+      const found = this.diagnostics.splice(before);
+      for (const diagnostic of found) {
+        const group = `${diagnostic.code}:${diagnostic.line}:${diagnostic.column}`;
+        const earlier = groups.get(group);
+        if (earlier) {
+          earlier.more += 1;
+          continue;
+        }
+        const key = userKeyOf(user, this.settings.userKey);
+        diagnostic.message += ` (generated user ${key === undefined ? '' : `${this.shown(key)}, `}i=${i})`;
+        groups.set(group, { diagnostic, more: 0 });
+        this.diagnostics.push(diagnostic);
+      }
+    }
+    for (const { diagnostic, more } of groups.values()) {
+      if (more > 0)
+        diagnostic.message += `; ${more} more generated ${more === 1 ? 'user has' : 'users have'} the same problem`;
+    }
   }
 
   /**
@@ -324,19 +367,20 @@ class Checker {
   /** Where a field of a user (by manifest order) is: the field's value, else the user. */
   private userFieldRef(user: number, path: readonly string[]): SourceRef {
     const file = this.files[this.userFile[user] as number] as ParsedFile;
-    const base = ['users', String(this.userItem[user])];
+    const item = this.userItem[user] as number;
+    // A generated user's fields are its template's (checkGenerated numbers templates -1, -2...).
+    const base = item >= 0 ? ['users', String(item)] : ['generate', String(-1 - item)];
     return sourceRef(file, locate(file, [...base, ...path])?.node ?? locate(file, base)?.node);
   }
 
   private checkUser(
     file: ParsedFile,
     user: Data,
-    index: number,
+    base: string[],
     itemStart: number | undefined,
     fastPositions: FieldPositions | undefined,
   ): void {
     const userIndex = this.userFile.length - 1;
-    const base = ['users', String(index)];
     const userNode = itemStart === undefined ? locate(file, base)?.node : undefined;
     const start = itemStart ?? userNode?.range?.[0];
     const userRef =
@@ -557,6 +601,13 @@ class Checker {
 const USER_METADATA_ROWS = USER_FIELDS.filter((row) => row.kind === 'metadata');
 const FLAG_ROWS = USER_FIELDS.filter((row) => row.kind === 'flag');
 
+/** A user's key as written, for naming a generated user in a message. */
+function userKeyOf(user: Data, userKey: UserKeyKind): string | undefined {
+  let value: unknown = user;
+  for (const segment of keyPath(userKey)) value = (value as Data | undefined)?.[segment];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Fields whose items have positions of their own (`emailAddresses.1`). */
 const LIST_FIELDS: readonly string[] = USER_FIELDS.filter(
   (row) => row.kind === 'identifierList' || row.kind === 'memberships',
@@ -711,6 +762,36 @@ function firstWithOrg(list: readonly unknown[], slug: string, end: number): numb
   return undefined;
 }
 
+/** The users of each `generate:` entry, checked like declared users; their diagnostics point at the template. */
+function checkGenerated(checker: Checker, files: readonly ParsedFile[]): void {
+  let total = 0;
+  files.forEach((file, fileIndex) => {
+    const list = (file.value as Data).generate;
+    if (!Array.isArray(list)) return;
+    list.forEach((entry, index) => {
+      if (!isPlainObject(entry)) return;
+      const base = ['generate', String(index)];
+      const generator = compileGenerator(entry, checker.settings.userKey);
+      if ('problems' in generator) {
+        for (const { path, ...fields } of generator.problems) {
+          checker.error(file, spanAt(file, [...base, ...path]), fields);
+        }
+        return;
+      }
+      total += generator.count;
+      if (total > GENERATE_LIMIT) {
+        checker.error(file, spanAt(file, [...base, 'count']), {
+          code: 'too_many_generated_users',
+          message: `generate: makes ${total.toLocaleString('en-US')} users with this entry; at most ${GENERATE_LIMIT.toLocaleString('en-US')} generated users are allowed`,
+          hint: 'Lower the counts, or split the seed into manifests applied one after the other.',
+        });
+        return;
+      }
+      checker.checkGeneratedUsers(file, fileIndex, index, generator);
+    });
+  });
+}
+
 /** Cross-checks the files (already parsed, each a mapping) and builds the DesiredState. */
 export function buildDesiredState(
   files: readonly ParsedFile[],
@@ -719,6 +800,7 @@ export function buildDesiredState(
   const checker = new Checker(files);
   checker.checkOrganizations();
   checker.checkUsers();
+  checkGenerated(checker, files);
   const fromEnvironment = environmentValues(files);
   return {
     desired: {

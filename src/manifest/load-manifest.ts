@@ -11,6 +11,7 @@ import { ManifestInvalidError } from '../errors.ts';
 import type { DesiredState } from '../model/index.ts';
 import { plural } from '../util/plural.ts';
 import { diagnosticRecords, formatDiagnostics, sortDiagnostics } from './format.ts';
+import { loadFakeValues, mayGenerate } from './generate-fake.ts';
 import { parseOffThread } from './off-thread.ts';
 import { parseManifest } from './parse-manifest.ts';
 import { type Diagnostic, LIMITS, type LoadOptions, type ManifestResult, type ManifestSource } from './types.ts';
@@ -253,7 +254,8 @@ async function expandPaths(paths: string[], cwd: string, diagnostics: Diagnostic
 export const OFF_THREAD_CHARACTERS = Number.POSITIVE_INFINITY;
 
 /** parseManifest, in a worker thread for a large manifest so that concurrent I/O (the live read) keeps running. */
-function parse(sources: ManifestSource[], options: LoadOptions): ManifestResult | Promise<ManifestResult> {
+async function parse(sources: ManifestSource[], options: LoadOptions): Promise<ManifestResult> {
+  if (sources.some((source) => mayGenerate(source.text))) await loadFakeValues();
   let size = 0;
   for (const source of sources) size += source.text.length;
   const threshold = options.offThreadCharacters ?? Number.POSITIVE_INFINITY;

@@ -54,18 +54,19 @@ function parseAll(sources: ManifestSource[], options: ParseOptions): ManifestRes
  * secrets); cross-checks.ts marks the password unset and the plan refuses to create such users, in one error.
  */
 function deferUnsetPasswords(file: ParsedFile): void {
-  const value = file.value as { users?: unknown } | null | undefined;
-  if (file.interpolated.size === 0 || typeof value !== 'object' || value === null || !Array.isArray(value.users)) {
-    return;
-  }
+  const value = file.value as { users?: unknown; generate?: unknown } | null | undefined;
+  if (file.interpolated.size === 0 || typeof value !== 'object' || value === null) return;
   const deferred: { start: string; end: string }[] = [];
   const at = (line: number, column: number): string =>
     `${String(line).padStart(9, '0')}:${String(column).padStart(9, '0')}`;
-  value.users.forEach((user: unknown, index) => {
+  // A generator's template holds its users' password.
+  const lists = (['users', 'generate'] as const).filter((list) => Array.isArray(value[list]));
+  const users = lists.flatMap((list) => (value[list] as unknown[]).map((user, index) => ({ user, list, index })));
+  users.forEach(({ user, list, index }) => {
     if (typeof user !== 'object' || user === null || typeof (user as { password?: unknown }).password !== 'string') {
       return;
     }
-    const node = locate(file, ['users', String(index), 'password'])?.node;
+    const node = locate(file, [list, String(index), 'password'])?.node;
     const result = isScalar(node) ? file.interpolated.get(node) : undefined;
     if (!result || deferredVariable(result) === undefined) return;
     const span = spanOf(node);

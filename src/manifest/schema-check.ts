@@ -235,6 +235,28 @@ function plainReference(file: ParsedFile, node: unknown): boolean {
   return result?.single === true && result.template === String(node.value);
 }
 
+let compiledUser: ValidateFunction | undefined;
+
+/** Problems of one generated user, in the checks its template was spared (patterns, formats, lengths), at `base`. */
+export function checkExpandedUser(file: ParsedFile, base: readonly string[], user: unknown): Diagnostic[] {
+  if (!compiledUser) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, validateSchema: false });
+    ajv.addFormat('email', EMAIL_FORMAT);
+    compiledUser = ajv.compile(MANIFEST_SCHEMA.properties.users.items);
+  }
+  if (compiledUser(user)) return [];
+  const diagnostics: Diagnostic[] = [];
+  for (const error of compiledUser.errors ?? []) {
+    // The template's schema check reported the rest (types, unknown fields) once.
+    if (error.keyword !== 'pattern' && error.keyword !== 'format' && error.keyword !== 'maxLength') continue;
+    const path = [...base, ...pointerSegments(error.instancePath)];
+    const { shown, secret } = showValue(file, path, error.data);
+    const problem = describe(error, { file, path, shown, secret });
+    diagnostics.push(diagnosticAt(file, spanAt(file, path), { severity: 'error', ...problem }));
+  }
+  return diagnostics;
+}
+
 /** Validates one file's data against MANIFEST_SCHEMA; one diagnostic per problem. */
 export function checkSchema(file: ParsedFile): Diagnostic[] {
   const validate = manifestValidator();

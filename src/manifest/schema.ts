@@ -7,6 +7,7 @@
 import { schemaProperties } from '../fields/descriptor.ts';
 import { ORGANIZATION_FIELDS, REQUIRED_ORGANIZATION_FIELDS } from '../fields/organization-fields.ts';
 import { IGNORE_FIELDS, IGNORE_PATH_FIELDS, USER_FIELDS } from '../fields/user-fields.ts';
+import { generatorSchema } from './generate.ts';
 import { didYouMean } from './suggest.ts';
 
 /** The only manifest format this version reads. */
@@ -110,6 +111,13 @@ export const MANIFEST_SCHEMA = {
         additionalProperties: false,
         properties: schemaProperties(USER_FIELDS),
       },
+    },
+    generate: {
+      title: 'Generated users',
+      description:
+        'Users made from templates, deterministic and keyed like declared users (docs/manifest.md#generated-users): re-runs plan nothing, prune stays exact.',
+      type: 'array',
+      items: generatorSchema(),
     },
   },
 } as const;

@@ -1,0 +1,77 @@
+// The realistic fake values of generated users (`{firstName}`...) and of the anonymised export, from
+// @faker-js/faker seeded per value, so a value depends only on its seed: the same on every run and on every machine
+// with the same faker version. Faker is loaded on demand (loadFakeValues): importing it costs about 60 ms, which
+// a manifest without `generate:` (and every other command) does not pay.
+
+import type { Faker } from '@faker-js/faker';
+import { InternalError } from '../errors.ts';
+
+let loaded: Faker | undefined;
+
+/** Loads faker (English locale only: one locale's data, not all of them) once; parsing needs it before it starts. */
+export async function loadFakeValues(): Promise<void> {
+  loaded ??= (await import('@faker-js/faker/locale/en')).faker;
+}
+
+/** Whether a manifest text may declare generated users, so its loader loads faker first. */
+export function mayGenerate(text: string): boolean {
+  return /^generate\s*:/m.test(text);
+}
+
+/** 32-bit FNV-1a of a string: turns a template's key (or an export seed) into a number faker can be seeded with. */
+export function seedOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/** The fake value kinds, each drawn from faker seeded with [base, i, its own number]. */
+export const FAKE_VALUES = {
+  firstName: (faker: Faker) => faker.person.firstName(),
+  lastName: (faker: Faker) => faker.person.lastName(),
+  jobTitle: (faker: Faker) => faker.person.jobTitle(),
+  city: (faker: Faker) => faker.location.city(),
+  companyName: (faker: Faker) => faker.company.name(),
+  word: (faker: Faker) => faker.word.noun(),
+  uuid: (faker: Faker) => faker.string.uuid(),
+} as const;
+
+export type FakeValueName = keyof typeof FAKE_VALUES | 'fullName';
+export const FAKE_VALUE_NAMES: readonly FakeValueName[] = [
+  ...(Object.keys(FAKE_VALUES) as FakeValueName[]),
+  'fullName',
+];
+
+/** The numbers that keep each kind's sequence apart: stable (a new kind takes a new number, old ones keep theirs). */
+const KIND_SEEDS: Record<keyof typeof FAKE_VALUES, number> = {
+  firstName: 1,
+  lastName: 2,
+  jobTitle: 3,
+  city: 4,
+  companyName: 5,
+  word: 6,
+  uuid: 7,
+};
+
+function seeded(): Faker {
+  if (!loaded) throw new InternalError('fake values were asked for before loadFakeValues() finished');
+  return loaded;
+}
+
+/** One fake value of `name` for item `index` of the sequence `base`: depends on these three only. */
+export function fakeValue(name: FakeValueName, base: number, index: number): string {
+  if (name === 'fullName') return `${fakeValue('firstName', base, index)} ${fakeValue('lastName', base, index)}`;
+  const faker = seeded();
+  faker.seed([base, index, KIND_SEEDS[name]]);
+  return FAKE_VALUES[name](faker);
+}
+
+/** Digits drawn from faker seeded with [base, index, 100 + salt]: for fake phone numbers of the export. */
+export function fakeDigits(base: number, index: number, length: number, salt = 0): string {
+  const faker = seeded();
+  faker.seed([base, index, 100 + salt]);
+  return faker.string.numeric(length);
+}
