@@ -205,6 +205,12 @@ function describe(error: ErrorObject, context: ErrorContext): { code: string; me
         };
       }
       return { code: 'invalid_value', message: `${field} must not be empty` };
+    case 'maximum':
+    case 'minimum':
+      return {
+        code: 'invalid_value',
+        message: `${field} must be at ${error.keyword === 'maximum' ? 'most' : 'least'} ${String(params.limit)}, got ${context.shown}`,
+      };
     case 'maxLength':
       return {
         code: 'string_too_long',

@@ -59,6 +59,9 @@ describe('manifest JSON Schema', () => {
       ['$.users[].publicMetadata', 'object'],
       ['$.users[].privateMetadata', 'object'],
       ['$.users[].unsafeMetadata', 'object'],
+      ['$.generate[].publicMetadata', 'object'],
+      ['$.generate[].privateMetadata', 'object'],
+      ['$.generate[].unsafeMetadata', 'object'],
     ]);
   });
 
