@@ -111,8 +111,9 @@ describe('generate:', () => {
     const over = parse('generate:\n  - count: 100001\n    externalId: "a-{i}"\n');
     expect(errors(over)).toEqual(['5:12 invalid_value count must be at most 100000, got the number 100001']);
     const total = parse('generate:\n  - count: 100000\n    externalId: "a"\n  - count: 1\n    externalId: "b-{i}"\n');
-    expect(errors(total)).toContain(
-      '8:12 too_many_generated_users generate: makes 100,001 users with this entry; at most 100,000 generated users are allowed',
-    );
+    expect(errors(total)).toEqual([
+      '6:17 generated_key_not_unique the user key externalId "a" has no {i}: all 100000 generated users would have the same key',
+      '7:12 too_many_generated_users generate: makes 100,001 users with this entry; at most 100,000 generated users are allowed',
+    ]);
   });
 });
