@@ -79,9 +79,15 @@ function createUserBody(op: CreateUserOp, secrets: SecretResolver): Record<strin
         hint: 'Set the variable the manifest names, or apply from the manifest with -f.',
       });
     }
-    body.password = password;
-    // Clerk's strength and breach checks stay on: a weak manifest password is an error, not silently accepted.
-    body.skip_password_checks = false;
+    if (op.passwordHasher === undefined) {
+      body.password = password;
+      // Clerk's strength and breach checks stay on: a weak manifest password is an error, not silently accepted.
+      body.skip_password_checks = false;
+    } else {
+      // A digest stands for a password (spec POST /users: password_digest + password_hasher).
+      body.password_digest = password;
+      body.password_hasher = op.passwordHasher;
+    }
   }
   return body;
 }

@@ -65,14 +65,19 @@ export async function readRequestBody(request: ApiRequest, rawBody: boolean): Pr
 }
 
 /** Runs a route handler; a ClerkApiProblem becomes its Clerk error, anything else a 500 naming the failure. */
-export function runHandler(handler: Handler, context: HandlerContext): Reply {
+export function runHandler(handler: Handler, context: HandlerContext): Reply | Promise<Reply> {
   try {
-    return handler(context);
+    const result = handler(context);
+    return result instanceof Promise ? result.catch(failureReply) : result;
   } catch (error) {
-    if (error instanceof ClerkApiProblem) return errorReply(error);
-    const why = error instanceof Error ? error.message : String(error);
-    return internalError(`The emulator failed on this request: ${why}`);
+    return failureReply(error);
   }
+}
+
+function failureReply(error: unknown): Reply {
+  if (error instanceof ClerkApiProblem) return errorReply(error);
+  const why = error instanceof Error ? error.message : String(error);
+  return internalError(`The emulator failed on this request: ${why}`);
 }
 
 function reply(value: Reply): ApiOutcome {
@@ -110,7 +115,7 @@ export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Prom
 
   const body = await readRequestBody(request, match.route.rawBody === true);
   if (!body.ok) return reply(body.reply);
-  const result = runHandler(match.route.handler, {
+  const result = await runHandler(match.route.handler, {
     store: deps.store,
     params: match.params,
     query,

@@ -32,8 +32,13 @@ export interface UserRecord {
   phones: IdentRecord[];
   primary_email_address_id: string | null;
   primary_phone_number_id: string | null;
-  /** sha256 of the password (never the password itself: the data file is written to disk). */
+  /**
+   * sha256 of the password (never the password itself: the data file is written to disk), or the digest the user
+   * was created with when `password_hasher` is set.
+   */
   password_hash: string | null;
+  /** The hasher of a digest given on create (password-digest.ts); absent: password_hash is the emulator's own. */
+  password_hasher?: string | null;
   password_enabled: boolean;
   password_last_updated_at: number | null;
   totp_enabled: boolean;

@@ -22,7 +22,8 @@ export interface HandlerResult {
   body: string;
 }
 
-export type Handler = (context: HandlerContext) => HandlerResult;
+/** A handler answers at once, or later when it must wait (a password digest checked in WebAssembly). */
+export type Handler = (context: HandlerContext) => HandlerResult | Promise<HandlerResult>;
 
 export interface RouteDefinition {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

@@ -2,6 +2,7 @@
 // Clerk's order, read into the values a new user record is built from. Nothing here touches stored users.
 
 import type { WireMetadata } from '../clerk/index.ts';
+import { type PasswordDigest, readPasswordDigest } from './password-digest.ts';
 import { ClerkApiProblem, identifierExists, paramValueInvalid } from './problem.ts';
 import type { Store } from './store.ts';
 import { type Body, checkPassword, checkUsername, METADATA_FIELDS, str } from './user-rules.ts';
@@ -98,6 +99,8 @@ export interface CreateInput extends Identifiers {
   username: string | null;
   externalId: string | null;
   password: string | null;
+  /** A digest given instead of a password (password-digest.ts). */
+  digest: PasswordDigest | undefined;
   hasPassword: boolean;
   metadata: Record<(typeof METADATA_FIELDS)[number], WireMetadata>;
   createdAt: number;
@@ -114,7 +117,9 @@ export function readCreateBody(store: Store, rawBody: unknown): CreateInput {
   const externalId = str(body, 'external_id') || null;
   const password = str(body, 'password') ?? null;
   if (password !== null) checkPassword(store, password, body.skip_password_checks === true);
-  const hasPassword = password !== null || Boolean(str(body, 'password_digest'));
+  const digest = readPasswordDigest(body, password);
+  // A digest is a password: it satisfies the instance's password requirement (docs/clerk-api.md#password-digests).
+  const hasPassword = password !== null || digest !== undefined;
   if (
     store.settings.password_required &&
     !store.bypassLimits &&
@@ -140,6 +145,7 @@ export function readCreateBody(store: Store, rawBody: unknown): CreateInput {
     username,
     externalId,
     password,
+    digest,
     hasPassword,
     metadata,
     createdAt,

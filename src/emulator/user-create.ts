@@ -57,7 +57,8 @@ function newUserRecord(input: CreateInput): UserRecord {
     // The first address is the primary one (docs/clerk-api.md#creating-a-user).
     primary_email_address_id: emails[0]?.id ?? null,
     primary_phone_number_id: phones[0]?.id ?? null,
-    password_hash: input.password === null ? null : hashPassword(input.password),
+    password_hash: input.digest?.digest ?? (input.password === null ? null : hashPassword(input.password)),
+    ...(input.digest ? { password_hasher: input.digest.hasher } : {}),
     password_enabled: hasPassword,
     password_last_updated_at: hasPassword ? now : null,
     totp_enabled: totp,

@@ -81,10 +81,12 @@ function applyUserUpdate(store: Store, user: UserRecord, body: Body, update: Use
 function applyCredentials(store: Store, user: UserRecord, body: Body, password: string | null | undefined): void {
   if (password) {
     user.password_hash = hashPassword(password);
+    user.password_hasher = null;
     user.password_enabled = true;
     user.password_last_updated_at = store.now();
   } else if (str(body, 'password_digest')) {
     user.password_hash = null;
+    user.password_hasher = null;
     user.password_enabled = true;
     user.password_last_updated_at = store.now();
   }

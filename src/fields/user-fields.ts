@@ -2,10 +2,32 @@
 // src/model (DesiredUser, LiveUser) and src/plan/types.ts (CreateUserAttributes); the schema, normalisation, diff,
 // wire mapping, plan-file checks, display and export follow from the row's kind.
 
+import type { PasswordHasher } from '../model/index.ts';
 import { type FieldRow, PROFILE_KINDS, schemaProperties } from './descriptor.ts';
 import { MEMBERSHIP_FIELDS } from './membership-fields.ts';
 import { PHONE_PATTERN, USERNAME_PATTERN } from './patterns.ts';
 import { timestampSchema } from './values.ts';
+
+/** The hashers POST /users accepts with password_digest (OpenAPI spec 2026-05-12, schema PasswordHasher): docs/clerk-api.md#password-digests. */
+export const PASSWORD_HASHERS = [
+  'argon2i',
+  'argon2id',
+  'bcrypt',
+  'bcrypt_sha256_django',
+  'ldap_ssha',
+  'md5',
+  'md5_phpass',
+  'pbkdf2_sha1',
+  'pbkdf2_sha256',
+  'pbkdf2_sha256_django',
+  'pbkdf2_sha512',
+  'pbkdf2_sha512_hex',
+  'phpass',
+  'scrypt_firebase',
+  'scrypt_werkzeug',
+  'sha256',
+  'sha512_symfony',
+] as const satisfies readonly PasswordHasher[];
 
 const metadata = (title: string, description: string) => ({
   title,
@@ -119,6 +141,31 @@ export const USER_FIELDS = [
       description: `Set when the user is created, never afterwards; never printed or stored in a plan. At least 8 characters. Write \`\${VAR}\` to take it from the environment.`,
       type: 'string',
       minLength: 8,
+    },
+  },
+  {
+    name: 'passwordDigest',
+    kind: 'secret',
+    wire: 'password_digest',
+    ignore: false,
+    exported: false,
+    schema: {
+      title: 'Password digest',
+      description: `A hash of the user's password made with passwordHasher (\`clerk-sync hash-password\` makes one), instead of password: set when the user is created, never afterwards; never printed or stored in a plan. Requires passwordHasher.`,
+      type: 'string',
+      minLength: 1,
+    },
+  },
+  {
+    name: 'passwordHasher',
+    kind: 'secret',
+    wire: 'password_hasher',
+    ignore: false,
+    exported: false,
+    schema: {
+      title: 'Password hasher',
+      description: 'The algorithm passwordDigest was made with, one Clerk accepts on create. Requires passwordDigest.',
+      enum: [...PASSWORD_HASHERS],
     },
   },
   {

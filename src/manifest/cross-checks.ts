@@ -9,7 +9,7 @@ import { isScalar, type Node } from 'yaml';
 import { InternalError } from '../errors.ts';
 import { MANAGED_MARK_KEY, METADATA_FIELDS } from '../fields/constants.ts';
 import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
-import { USER_FIELDS, USER_PROFILE_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
+import { PASSWORD_HASHERS, USER_FIELDS, USER_PROFILE_FIELDS, type UserProfileField } from '../fields/user-fields.ts';
 import { manifestValue } from '../fields/values.ts';
 import type {
   DesiredMembership,
@@ -565,36 +565,75 @@ class Checker {
     }
   }
 
+  /** The user's password, or its digest (passwordDigest + passwordHasher): one of the two, complete. */
   private passwordOf(file: ParsedFile, user: Data, base: string[]): DesiredPassword | undefined {
-    if (typeof user.password !== 'string') return undefined;
+    const digest = typeof user.passwordDigest === 'string';
+    const hasher = PASSWORD_HASHERS.find((name) => name === user.passwordHasher);
+    if (digest && typeof user.password === 'string') {
+      this.error(file, spanAt(file, [...base, 'passwordDigest'], 'key'), {
+        code: 'conflicting_password_fields',
+        message: 'password and passwordDigest are both given: a user is created with one or the other',
+        hint: 'Keep passwordDigest (with passwordHasher) to commit a hash instead of a password, or keep password.',
+      });
+      return undefined;
+    }
+    if (digest !== (user.passwordHasher !== undefined)) {
+      const given = digest ? 'passwordDigest' : 'passwordHasher';
+      this.error(file, spanAt(file, [...base, given], 'key'), {
+        code: 'incomplete_password_digest',
+        message: `${given} is given without ${digest ? 'passwordHasher' : 'passwordDigest'}: a digest needs the hasher it was made with`,
+        hint: 'Give both, e.g. passwordDigest: ${SEED_DIGEST} and passwordHasher: bcrypt (clerk-sync hash-password makes one).',
+      });
+      return undefined;
+    }
+    if (digest) {
+      // A wrong hasher was reported by the schema check.
+      if (!hasher) return undefined;
+      const password = this.secretOf(file, user, base, 'passwordDigest');
+      return password ? { ...password, hasher } : undefined;
+    }
+    return this.secretOf(file, user, base, 'password');
+  }
+
+  /** Where a password (or digest) comes from: one `${VAR}` or a literal (warned about for a password). */
+  private secretOf(
+    file: ParsedFile,
+    user: Data,
+    base: string[],
+    field: 'password' | 'passwordDigest',
+  ): DesiredPassword | undefined {
+    const text = user[field];
+    if (typeof text !== 'string') return undefined;
     // Only a file with `${VAR}` references has interpolations to look up (locating reads a fast-read user again).
-    const node: Node | undefined = file.interpolated.size > 0 ? locate(file, [...base, 'password'])?.node : undefined;
+    const node: Node | undefined = file.interpolated.size > 0 ? locate(file, [...base, field])?.node : undefined;
     const interpolation = isScalar(node) ? file.interpolated.get(node) : undefined;
-    const span = (): Span => spanAt(file, [...base, 'password']);
+    const span = (): Span => spanAt(file, [...base, field]);
     // Create-only: an unset ${VAR} is reported by the plan that creates the user (parse-manifest.ts defers it).
     const deferred = interpolation ? deferredVariable(interpolation) : undefined;
     if (deferred !== undefined) return { source: { kind: 'env', variable: deferred }, value: '', unset: true };
     // An unset or malformed reference was already reported; the value is incomplete.
     if (interpolation && interpolation.problems.length > 0) return undefined;
     if (!interpolation || interpolation.variables.length === 0) {
+      // A digest is made to be committed (that is what it is for); a password is not.
+      if (field === 'passwordDigest') return { source: { kind: 'inline' }, value: text };
       this.warning(file, span(), {
         concealed: true,
         code: 'inline_password',
         message: 'password is written in the manifest',
         hint: `Write password: \${VAR} and set VAR in the environment (a CI secret), so the password stays out of git.`,
       });
-      return { source: { kind: 'inline' }, value: user.password };
+      return { source: { kind: 'inline' }, value: text };
     }
     if (!interpolation.single) {
       this.error(file, span(), {
         concealed: true,
         code: 'invalid_password_reference',
-        message: `password must be either one \${VAR} reference (optionally \${VAR:-default}) or a literal, not a mix`,
-        hint: 'Put the whole password in the environment variable.',
+        message: `${field} must be either one \${VAR} reference (optionally \${VAR:-default}) or a literal, not a mix`,
+        hint: `Put the whole ${field === 'password' ? 'password' : 'digest'} in the environment variable.`,
       });
       return undefined;
     }
-    return { source: { kind: 'env', variable: interpolation.variables[0] as string }, value: user.password };
+    return { source: { kind: 'env', variable: interpolation.variables[0] as string }, value: text };
   }
 }
 

@@ -63,10 +63,10 @@ function deferUnsetPasswords(file: ParsedFile): void {
   const lists = (['users', 'generate'] as const).filter((list) => Array.isArray(value[list]));
   const users = lists.flatMap((list) => (value[list] as unknown[]).map((user, index) => ({ user, list, index })));
   users.forEach(({ user, list, index }) => {
-    if (typeof user !== 'object' || user === null || typeof (user as { password?: unknown }).password !== 'string') {
-      return;
-    }
-    const node = locate(file, [list, String(index), 'password'])?.node;
+    if (typeof user !== 'object' || user === null) return;
+    const field = typeof (user as { password?: unknown }).password === 'string' ? 'password' : 'passwordDigest';
+    if (typeof (user as Record<string, unknown>)[field] !== 'string') return;
+    const node = locate(file, [list, String(index), field])?.node;
     const result = isScalar(node) ? file.interpolated.get(node) : undefined;
     if (!result || deferredVariable(result) === undefined) return;
     const span = spanOf(node);

@@ -228,6 +228,7 @@ function showValue(file: ParsedFile, path: readonly string[], value: unknown): {
     return { shown: `the value of \${${result.variables.join('}, ${')}}`, secret: true };
   }
   if (path[path.length - 1] === 'password') return { shown: 'the password', secret: true };
+  if (path[path.length - 1] === 'passwordDigest') return { shown: 'the password digest', secret: true };
   if (typeof value === 'string') {
     return { shown: JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value), secret: false };
   }
@@ -284,7 +285,9 @@ export function checkSchema(file: ParsedFile): Diagnostic[] {
     const { shown, secret } = showValue(file, path, error.data);
     const problem = describe(error, { file, path, shown, secret });
     // A password is never quoted as written, unless it is written as one plain ${VAR} (no default).
-    const concealed = path[path.length - 1] === 'password' && !plainReference(file, node);
+    const concealed =
+      (path[path.length - 1] === 'password' || path[path.length - 1] === 'passwordDigest') &&
+      !plainReference(file, node);
     diagnostics.push(diagnosticAt(file, span, { severity: 'error', ...problem, ...(concealed ? { concealed } : {}) }));
   }
   return diagnostics;

@@ -25,8 +25,30 @@ export type PasswordSource =
   /** A literal password in the manifest: only an apply that reads the manifest can send it. */
   | { kind: 'inline' };
 
+/** The hashers Clerk accepts with a password digest on create (spec 2026-05-12, schema PasswordHasher). */
+export type PasswordHasher =
+  | 'argon2i'
+  | 'argon2id'
+  | 'bcrypt'
+  | 'bcrypt_sha256_django'
+  | 'ldap_ssha'
+  | 'md5'
+  | 'md5_phpass'
+  | 'pbkdf2_sha1'
+  | 'pbkdf2_sha256'
+  | 'pbkdf2_sha256_django'
+  | 'pbkdf2_sha512'
+  | 'pbkdf2_sha512_hex'
+  | 'phpass'
+  | 'scrypt_firebase'
+  | 'scrypt_werkzeug'
+  | 'sha256'
+  | 'sha512_symfony';
+
 export interface DesiredPassword {
   source: PasswordSource;
+  /** Set when the value is a digest (`passwordDigest`) made with this hasher, not a password. */
+  hasher?: PasswordHasher;
   /** The resolved value, present only in memory while a manifest is loaded. */
   value: string;
   /** The variable is unset (value ''): an error only for a plan that creates the user (passwords are create-only). */

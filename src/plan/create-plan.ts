@@ -224,7 +224,7 @@ export function fingerprintDesired(desired: DesiredState): string {
       if (key === 'source' || key === 'password' || key === 'memberships') continue;
       out[key] = fields[key] as JsonValue;
     }
-    if (password) out.password = { ...password.source };
+    if (password) out.password = { ...password.source, ...(password.hasher ? { hasher: password.hasher } : {}) };
     if (memberships) out.memberships = sortedBy(memberships, (m) => m.org).map((m) => ({ org: m.org, role: m.role }));
     return out;
   });
@@ -286,7 +286,8 @@ function unsetPasswordError(
   ];
   const names = created.slice(0, LISTED_USERS).map(({ desired }) => desired.key);
   const more = created.length > LISTED_USERS ? ` and ${created.length - LISTED_USERS} more` : '';
-  const source = positions?.user(first.desired.key)?.password ?? first.desired.source;
+  const fields = positions?.user(first.desired.key);
+  const source = fields?.password ?? fields?.passwordDigest ?? first.desired.source;
   const whose = created.length === 1 ? 'the password of the user' : `the passwords of the ${created.length} users`;
   return {
     code: 'unset_variable',

@@ -173,6 +173,7 @@ export function planCreateUser(desired: DesiredUser, context: UserDiffContext): 
       user,
       attributes,
       ...(desired.password ? { password: { ...desired.password.source } } : {}),
+      ...(desired.password?.hasher ? { passwordHasher: desired.password.hasher } : {}),
       dependsOn: [],
       source: opSource(desired.source),
     },

@@ -5,7 +5,7 @@
 
 import type { FieldKind, FieldRow } from '../fields/descriptor.ts';
 import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
-import { USER_FIELDS, USER_PROFILE_FIELDS } from '../fields/user-fields.ts';
+import { PASSWORD_HASHERS, USER_FIELDS, USER_PROFILE_FIELDS } from '../fields/user-fields.ts';
 import { type OperationType, PLAN_FORMAT_VERSION } from './types.ts';
 
 type Schema = Record<string, unknown>;
@@ -131,7 +131,7 @@ const OPERATION_FIELDS: Record<OperationType, { required: Record<string, Schema>
           fieldSchemas(USER_FIELDS, (row) => ATTRIBUTE_SCHEMAS[row.kind]),
         ),
       },
-      optional: { password: ref('password') },
+      optional: { password: ref('password'), passwordHasher: { type: 'string', enum: [...PASSWORD_HASHERS] } },
     },
     update_user: {
       required: {

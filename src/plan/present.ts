@@ -81,9 +81,17 @@ function createdMetadataLines(field: MetadataField, value: JsonObject | undefine
   );
 }
 
+/** A password, or a digest (masked) and its hasher (not a secret): whichever the user is created with. */
+function secretLines(field: string, op: CreateUserOp): PresentedLine[] {
+  if (!op.password) return [];
+  const hasher = op.passwordHasher;
+  if (field === 'passwordHasher') return hasher ? [line('+', field, { after: json(hasher) })] : [];
+  return (field === 'passwordDigest') === (hasher !== undefined) ? [sensitiveLine('+', field, { after: true })] : [];
+}
+
 /** The lines of one field of a user being created, by the field's kind. */
 function createLines(row: UserFieldRow, op: CreateUserOp): PresentedLine[] {
-  if (row.kind === 'secret') return op.password ? [sensitiveLine('+', row.name, { after: true })] : [];
+  if (row.kind === 'secret') return secretLines(row.name, op);
   const value = (op.attributes as Record<string, JsonValue | undefined>)[row.name];
   if (value === undefined) return [];
   if (isProfileRow(row)) return [line('+', row.name, { after: json(value) })];

@@ -10,6 +10,7 @@ import type {
   LiveRead,
   MetadataField,
   MetadataMode,
+  PasswordHasher,
   PasswordSource,
   UserKeyKind,
 } from '../model/index.ts';
@@ -128,6 +129,8 @@ export interface CreateUserOp extends OperationBase {
   attributes: CreateUserAttributes;
   /** Where apply gets the password from; the value is never stored in a plan. */
   password?: PasswordSource;
+  /** With `password`: the value is a digest made with this hasher (sent as password_digest + password_hasher). */
+  passwordHasher?: PasswordHasher;
 }
 
 /** The fields one update_user carries: the profile rows of src/fields/user-fields.ts. */

@@ -215,16 +215,16 @@ describe('readRequestBody', () => {
 describe('runHandler', () => {
   const context = {} as HandlerContext;
 
-  it('passes a result through and turns a ClerkApiProblem into its Clerk error', () => {
+  it('passes a result through and turns a ClerkApiProblem into its Clerk error', async () => {
     expect(runHandler(() => ({ status: 200, body: '{}' }), context)).toEqual({ status: 200, body: '{}' });
-    const refused = runHandler(() => {
+    const refused = await runHandler(() => {
       throw new ClerkApiProblem(422, 'form_param_missing', 'is missing', 'x must be included.');
     }, context);
     expect([refused.status, codeOf(refused)]).toEqual([422, 'form_param_missing']);
   });
 
-  it('answers any other error with 500 internal_clerk_error naming it', () => {
-    const failed = runHandler(() => {
+  it('answers any other error with 500 internal_clerk_error naming it', async () => {
+    const failed = await runHandler(() => {
       throw new TypeError('boom');
     }, context);
     expect(failed.status).toBe(500);
@@ -232,5 +232,13 @@ describe('runHandler', () => {
       code: 'internal_clerk_error',
       long_message: 'The emulator failed on this request: boom',
     });
+  });
+
+  it('waits for a handler that answers later, and turns its refusal into the Clerk error', async () => {
+    expect(await runHandler(async () => ({ status: 200, body: '{}' }), context)).toEqual({ status: 200, body: '{}' });
+    const refused = await runHandler(async () => {
+      throw new ClerkApiProblem(422, 'form_password_incorrect', 'Password is incorrect.', 'Password is incorrect.');
+    }, context);
+    expect([refused.status, codeOf(refused)]).toEqual([422, 'form_password_incorrect']);
   });
 });
