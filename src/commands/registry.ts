@@ -9,6 +9,7 @@ const loaders: Record<string, () => Promise<CommandDefinition>> = {
   drift: async () => (await import('./drift.ts')).driftCommand,
   export: async () => (await import('./export.ts')).exportCommand,
   undo: async () => (await import('./undo.ts')).undoCommand,
+  'hash-password': async () => (await import('./hash-password.ts')).hashPasswordCommand,
   emulator: async () => (await import('./emulator.ts')).emulatorCommand,
   demo: async () => (await import('./demo.ts')).demoCommand,
 };

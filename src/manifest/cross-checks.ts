@@ -570,7 +570,8 @@ class Checker {
     const digest = typeof user.passwordDigest === 'string';
     const hasher = PASSWORD_HASHERS.find((name) => name === user.passwordHasher);
     if (digest && typeof user.password === 'string') {
-      this.error(file, spanAt(file, [...base, 'passwordDigest'], 'key'), {
+      this.error(file, spanAt(file, [...base, 'passwordDigest']), {
+        concealed: true,
         code: 'conflicting_password_fields',
         message: 'password and passwordDigest are both given: a user is created with one or the other',
         hint: 'Keep passwordDigest (with passwordHasher) to commit a hash instead of a password, or keep password.',
@@ -579,7 +580,8 @@ class Checker {
     }
     if (digest !== (user.passwordHasher !== undefined)) {
       const given = digest ? 'passwordDigest' : 'passwordHasher';
-      this.error(file, spanAt(file, [...base, given], 'key'), {
+      this.error(file, spanAt(file, [...base, given]), {
+        concealed: digest,
         code: 'incomplete_password_digest',
         message: `${given} is given without ${digest ? 'passwordHasher' : 'passwordDigest'}: a digest needs the hasher it was made with`,
         hint: 'Give both, e.g. passwordDigest: ${SEED_DIGEST} and passwordHasher: bcrypt (clerk-sync hash-password makes one).',

@@ -259,3 +259,74 @@ users:
     expect(Object.keys(byRoute).every((route) => route.startsWith('GET '))).toBe(true);
   });
 });
+
+describe('a password digest never appears in any output', () => {
+  it('validate, plan in every format, --out, a dry run, apply with --github and a journal, undo, and errors', async () => {
+    const { bcrypt } = await import('hash-wasm');
+    const salt = randomBytes(16);
+    const [fromEnv, inline] = await Promise.all(
+      ['Canary-Digest-1!', 'Canary-Digest-2!'].map((password) =>
+        bcrypt({ password, salt, costFactor: 4, outputType: 'encoded' }),
+      ),
+    );
+    // The part after the cost is what only this digest holds (the prefix is every bcrypt digest's).
+    const digests = [fromEnv, inline].map((digest) => (digest as string).slice(7));
+    const e2e = await e2eContext();
+    const env = { DIGEST: fromEnv as string, GITHUB_STEP_SUMMARY: join(e2e.dir, 'summary.md') };
+    await e2e.write(
+      'users.yaml',
+      `apiVersion: clerk-sync/v1
+users:
+  - externalId: from-env
+    passwordDigest: \${DIGEST}
+    passwordHasher: bcrypt
+  - externalId: inline
+    passwordDigest: "${inline}"
+    passwordHasher: bcrypt
+`,
+    );
+    await e2e.write(
+      'bad.yaml',
+      `apiVersion: clerk-sync/v1
+users:
+  - externalId: both
+    password: x
+    passwordDigest: "${inline}"
+    passwordHasher: bcrypt
+  - externalId: half
+    passwordDigest: "${inline}"
+  - externalId: wrong
+    passwordDigest: "${inline}"
+    passwordHasher: md6
+`,
+    );
+    const runs = [
+      await e2e.cli(['validate', '-f', 'users.yaml', '--format', 'json'], { env }),
+      await e2e.cli(['plan', '-f', 'users.yaml'], { env }),
+      await e2e.cli(['plan', '-f', 'users.yaml', '--format', 'json'], { env }),
+      await e2e.cli(['plan', '-f', 'users.yaml', '--format', 'markdown', '--github', '--out', 'plan.json'], { env }),
+      await e2e.cli(['apply', '-f', 'users.yaml', '--dry-run'], { env }),
+      await e2e.cli(['apply', 'plan.json', '-f', 'users.yaml', '--auto-approve', '--github', '--journal', 'j.jsonl'], {
+        env,
+      }),
+      await e2e.cli(['undo', 'j.jsonl', '--out', 'undo.json'], { env }),
+    ];
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const invalid = [
+      await e2e.cli(['validate', '-f', 'bad.yaml'], { env }),
+      await e2e.cli(['validate', '-f', 'bad.yaml', '--format', 'json', '--github'], { env }),
+      await e2e.cli(['plan', '-f', 'bad.yaml', '--format', 'markdown'], { env }),
+    ];
+    for (const run of invalid) expect(run.code).toBe(1);
+    expect(invalid[0]?.stderr).toContain('conflicting_password_fields');
+    expect(runs[1]?.stdout).toContain('passwordDigest: (sensitive)');
+    const all = [...runs, ...invalid];
+    for (const run of all) {
+      for (const digest of digests) expect(run.stdout + run.stderr).not.toContain(digest);
+    }
+    for (const file of await filesUnder(e2e.dir)) {
+      if (file.name.endsWith('.yaml')) continue;
+      for (const digest of digests) expect(file.text, file.name).not.toContain(digest);
+    }
+  });
+});
