@@ -57,8 +57,14 @@ function readHidden(io: CliIO): Promise<string> {
     };
     const onData = (chunk: Buffer | string): void => {
       for (const char of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
-        if (char === '\r' || char === '\n') return finish();
-        if (char === '\u0003' || char === '\u0004') return finish(new UsageError('no password was entered'));
+        if (char === '\r' || char === '\n') {
+          finish();
+          return;
+        }
+        if (char === '\u0003' || char === '\u0004') {
+          finish(new UsageError('no password was entered'));
+          return;
+        }
         if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
         else typed += char;
       }
