@@ -7,6 +7,8 @@ import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FileError, UsageError } from '../errors.ts';
 import { METADATA_FIELDS } from '../fields/constants.ts';
+import { anonymizeSnapshot } from '../manifest/anonymize.ts';
+import { loadFakeValues } from '../manifest/generate-fake.ts';
 import {
   type ExportedOrganization,
   type ExportResult,
@@ -19,7 +21,7 @@ import type { LiveOrganization, LiveSnapshot, MetadataField, UserKeyKind } from 
 import { fetchLiveSnapshot, listOrganizations } from '../state/index.ts';
 import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
-import { type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
+import { type CliIO, type CommandArgs, type CommandDefinition, stringList, stringOption } from './command.ts';
 import { outputTarget } from './files.ts';
 
 // ---- output: stdout or an atomically replaced file, written in chunks ----
@@ -157,6 +159,22 @@ async function writeManifest(
   return manifest;
 }
 
+/** --anonymize SEED and --keep-metadata, checked; undefined without --anonymize. */
+function anonymizeOptions(values: CommandArgs['values']): { seed: string; keepMetadata: string[] } | undefined {
+  const seed = stringOption(values, 'anonymize');
+  const keepMetadata = stringList(values, 'keep-metadata')
+    .flatMap((value) => value.split(','))
+    .map((key) => key.trim())
+    .filter((key) => key !== '');
+  if (seed === undefined) {
+    if (keepMetadata.length > 0) throw new UsageError('--keep-metadata is an option of --anonymize SEED');
+    return undefined;
+  }
+  if (seed.trim() === '')
+    throw new UsageError('--anonymize needs a seed: a non-empty string (the same seed gives the same file)');
+  return { seed, keepMetadata };
+}
+
 const SKIP_HINT: Record<UserKeyKind, string> = {
   externalId: 'they have no external id; export them with --user-key emailAddress',
   emailAddress: 'they have no email address; export them with --user-key username or --user-key externalId',
@@ -167,6 +185,7 @@ export const exportCommand: CommandDefinition = {
   name: 'export',
   summary: 'write a manifest of the live instance (plans to "No changes.")',
   help: `Usage: clerk-sync export [-o FILE] [--org KEY]... [--include-metadata public,private,unsafe] [--user-key KEY]
+                        [--anonymize SEED [--keep-metadata KEY,...]]
 
 Writes the live instance as a manifest: organizations by key, users by key with their email addresses and phone
 numbers (primary first), username, names, the metadata kinds asked for, banned/locked, and memberships in the
@@ -187,6 +206,13 @@ Options:
                              (default: public). clerk-sync's own ownership mark is never exported.
   --user-key KEY             externalId (default), emailAddress or username. Users without that field are skipped
                              (counted on stderr).
+  --anonymize SEED           fake, deterministic values instead of personal data (docs/manifest.md#anonymised-export):
+                             names, emails, phones, usernames, external ids and metadata values (keys and JSON types
+                             kept) are derived from SEED and the original, so the same SEED and instance give the
+                             same file. Organizations, roles, memberships, banned/locked are kept as they are. The
+                             file is a new seed, not the instance: it does not plan to "No changes." against it.
+  --keep-metadata KEYS       with --anonymize: top-level metadata keys whose values are kept (comma-separated,
+                             repeatable), e.g. plan,tier
 ${API_OPTIONS_HELP}
 
 Exit codes: 0 exported, 1 error.`,
@@ -196,13 +222,18 @@ Exit codes: 0 exported, 1 error.`,
     org: { type: 'string', multiple: true },
     'include-metadata': { type: 'string', multiple: true },
     'user-key': { type: 'string' },
+    anonymize: { type: 'string' },
+    'keep-metadata': { type: 'string', multiple: true },
   },
   allowPositionals: false,
   async run({ values }, io) {
+    const anonymize = anonymizeOptions(values);
     const settings: ExportSettings = {
       userKey: parseUserKey(stringOption(values, 'user-key')),
       metadata: parseIncludeMetadata(stringList(values, 'include-metadata')),
+      ...(anonymize ? { anonymized: true } : {}),
     };
+    if (anonymize) await loadFakeValues();
     const requestedOrgs = [
       ...new Set(stringList(values, 'org').flatMap((value) => value.split(',').map((slug) => slug.trim()))),
     ].filter((slug) => slug !== '');
@@ -228,11 +259,12 @@ Exit codes: 0 exported, 1 error.`,
       const selected =
         requestedOrgs.length > 0 ? requestedOrgs.map((key) => byKey.get(key) as LiveOrganization) : allOrgs;
       const exported = selected.map((org) => ({ org, key: keys.get(org.id) as string }));
-      const live = await fetchLiveSnapshot(client, {
+      const read = await fetchLiveSnapshot(client, {
         managedOrgs: exported.map(({ org, key }) => ({ key, name: org.name })),
         concurrency,
         signal: reading.signal,
       });
+      const live = anonymize ? anonymizeSnapshot(read, anonymize) : read;
 
       const sink = buffered(out === undefined ? streamSink(io.stdout) : await fileSink(io.cwd, out));
       let result: ExportResult;

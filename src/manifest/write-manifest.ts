@@ -28,6 +28,8 @@ export interface ExportSettings {
   userKey: UserKeyKind;
   /** Metadata kinds written for every user (even when `{}`, so they are managed). */
   metadata: readonly MetadataField[];
+  /** The users' values are fake (anonymize.ts): the header says so. */
+  anonymized?: boolean;
 }
 
 /** Object keys sorted at every level: Clerk does not promise to keep key order, and the file must be stable. */
@@ -256,6 +258,10 @@ export function exportManifest(
   let head = `# yaml-language-server: $schema=${MANIFEST_SCHEMA_URL}\n`;
   head += `# Exported by clerk-sync export: ${plural(keyed.length, 'user')}, ${plural(organizations.length, 'organization')}.\n`;
   head += '# prune is off: applying this file never deletes a user it does not list. No secrets are exported.\n';
+  if (settings.anonymized) {
+    head +=
+      '# Anonymised (--anonymize): names, emails, phones, usernames, external ids and metadata values are fake.\n';
+  }
   head +=
     '# Every field written is managed, empty ones too (banned: false, firstName: null): delete one to unmanage it.\n';
   head += yaml({
