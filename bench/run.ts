@@ -18,6 +18,7 @@ import {
   type InstanceSize,
   seedBody,
 } from './generate.ts';
+import { scenarioGenerated } from './generated.ts';
 import { scenarioOverlap } from './overlap.ts';
 import {
   BIN_OPTIONS,
@@ -601,6 +602,16 @@ async function main(): Promise<void> {
       },
       largeDriftDir,
     );
+  }
+
+  if (selected('generate')) {
+    await scenarioGenerated({
+      work,
+      runs,
+      users: SIZES.large.users,
+      timed: (times, options) => timed(times, options),
+      figure,
+    });
   }
 
   const total = (performance.now() - started) / 1000;

@@ -3,14 +3,43 @@
 // with the same faker version. Faker is loaded on demand (loadFakeValues): importing it costs about 60 ms, which
 // a manifest without `generate:` (and every other command) does not pay.
 
-import type { Faker } from '@faker-js/faker';
+import type { Faker, Randomizer } from '@faker-js/faker';
 import { InternalError } from '../errors.ts';
 
 let loaded: Faker | undefined;
 
+/**
+ * A small, fast generator (mulberry32) for faker: seeding it costs a few operations, where faker's own Mersenne
+ * Twister costs about 60 µs per seed, and every fake value is seeded afresh (docs/performance.md, generated users).
+ */
+function fastRandomizer(): Randomizer {
+  let state = 0;
+  return {
+    seed(seed) {
+      let hash = 0x9e3779b9;
+      for (const part of Array.isArray(seed) ? seed : [seed]) {
+        hash = Math.imul(hash ^ (part >>> 0), 0x85ebca6b) >>> 0;
+        hash = (hash ^ (hash >>> 13)) >>> 0;
+      }
+      state = hash;
+    },
+    next() {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+  };
+}
+
 /** Loads faker (English locale only: one locale's data, not all of them) once; parsing needs it before it starts. */
 export async function loadFakeValues(): Promise<void> {
-  loaded ??= (await import('@faker-js/faker/locale/en')).faker;
+  if (loaded) return;
+  const { faker } = await import('@faker-js/faker/locale/en');
+  // The locale module exports an instance only: its class and data make one with the fast generator.
+  const FakerClass = faker.constructor as new (options: ConstructorParameters<typeof Faker>[0]) => Faker;
+  loaded = new FakerClass({ locale: faker.rawDefinitions, randomizer: fastRandomizer() });
 }
 
 /** Whether a manifest text may declare generated users, so its loader loads faker first. */
