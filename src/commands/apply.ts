@@ -29,6 +29,7 @@ import {
   redactText,
   renderPlanMarkdown,
   type SavedPlan,
+  type Target,
   withReviewWarnings,
 } from '../plan/index.ts';
 import {
@@ -75,6 +76,7 @@ import {
   readOptionFrom,
 } from './live-plan.ts';
 import { type PreparedApply, prepareSavedPlan, printable, secretsFromManifest } from './saved-plan.ts';
+import { TARGET_OPTION, TARGET_OPTION_HELP, targetsFrom } from './target-option.ts';
 
 /**
  * --journal, or `.clerk-sync/journal-<plan>.jsonl` named after the plan itself (manifest, live state and
@@ -102,11 +104,16 @@ async function prepareFromManifest(
   io: CliIO,
   opened: OpenedClient,
 ): Promise<PreparedApply> {
+  const targets = targetsFrom(values);
   const { loaded, live } = await loadManifestAndLive({ values, io, client: opened.client, load });
   const result = planOrThrow(
     loaded.desired,
     live,
-    { ...planOptionsFrom(values), productionKey: isProductionKey(opened.secretKey) },
+    {
+      ...planOptionsFrom(values),
+      productionKey: isProductionKey(opened.secretKey),
+      ...(targets === undefined ? {} : { targets }),
+    },
     io,
   );
   return {
@@ -115,6 +122,7 @@ async function prepareFromManifest(
     disclosure: disclosureFrom(values, loaded.desired),
     secrets: secretsFromManifest(loaded.desired),
     refusals: result.refusals,
+    ...(targets === undefined ? {} : { targets }),
   };
 }
 
@@ -173,7 +181,8 @@ export const applyCommand: CommandDefinition = {
   summary: 'execute a plan: from a manifest (-f) or a saved plan file',
   help: `Usage: clerk-sync apply -f FILE... [apply options] [safety options] [API options]
        clerk-sync apply PLAN [-f FILE...] [apply options] [safety options] [API options]
-Apply options: [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE] [--skip-verify] [--read MODE] [--github]
+Apply options: [--dry-run] [--auto-approve] [--continue-on-error] [--journal FILE] [--skip-verify] [--read MODE]
+               [--target T]... [--github]
 
 From a manifest: plans, shows the plan, asks for "yes", applies, then plans again to verify nothing is left.
 From a saved plan (clerk-sync plan --out PLAN): a plan file is not trusted. Apply plans again from the manifest
@@ -194,6 +203,9 @@ Apply options:
   --skip-verify           do not re-read and re-plan after applying
 ${READ_OPTION_HELP}
                         (apply PLAN reads the way the saved plan records)
+${TARGET_OPTION_HELP}
+                        (apply PLAN --target: a subset of the saved plan's operations; a plan saved with
+                        --target is applied as that subset)
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
@@ -209,6 +221,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
     'continue-on-error': { type: 'boolean' },
     journal: { type: 'string' },
     'skip-verify': { type: 'boolean' },
+    ...TARGET_OPTION,
     ...GITHUB_OPTIONS,
   },
   allowPositionals: true,
@@ -254,6 +267,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
               secretKey,
               planOptions: planOptionsFrom(values),
               journalPath: resolve(io.cwd, journalFile as string),
+              targets: targetsFrom(values),
             });
       const { plan, disclosure } = prepared;
       // A dry run sends nothing, so it is allowed against production too: it is how one reviews such a plan.
@@ -359,7 +373,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
         });
       }
       if (prepared.loaded && !booleanOption(values, 'skip-verify')) {
-        await verify(prepared.loaded, values, io, opened, disclosure, color);
+        await verify({ loaded: prepared.loaded, targets: prepared.targets }, values, io, opened, disclosure, color);
       }
       return 0;
     } finally {
@@ -371,7 +385,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
 
 /** Reads the live state again and plans once more: anything left would show as perpetual drift. */
 async function verify(
-  loaded: LoadedManifest,
+  { loaded, targets }: { loaded: LoadedManifest; targets: Target[] | undefined },
   values: OptionValues,
   io: CliIO,
   opened: OpenedClient,
@@ -383,7 +397,14 @@ async function verify(
   const second = planOrThrow(
     loaded.desired,
     after,
-    { ...planOptionsFrom(values), allowMassDelete: true, allowMassChange: true, fingerprints: false },
+    {
+      ...planOptionsFrom(values),
+      allowMassDelete: true,
+      allowMassChange: true,
+      fingerprints: false,
+      // An approved subset is verified as itself: what it left out is still planned, by design.
+      ...(targets === undefined ? {} : { targets }),
+    },
     io,
   );
   if (second.plan.operations.length > 0) {

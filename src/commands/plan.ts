@@ -41,11 +41,12 @@ import {
   REPORT_FORMATS,
 } from './live-plan.ts';
 import { formatRehearsal } from './rehearse.ts';
+import { TARGET_OPTION, TARGET_OPTION_HELP, targetsFrom } from './target-option.ts';
 
 export const planCommand: CommandDefinition = {
   name: 'plan',
   summary: 'show what apply would change (read-only)',
-  help: `Usage: clerk-sync plan -f FILE... [--format text|json|markdown] [--out PLAN] [--detailed-exitcode] [--rehearse] [--read MODE] [--github]
+  help: `Usage: clerk-sync plan -f FILE... [--format text|json|markdown] [--out PLAN] [--detailed-exitcode] [--rehearse] [--read MODE] [--target T]... [--github]
 
 Reads the manifest and the live instance and prints the ordered plan: + create, ~ change, - delete.
 Nothing is changed.
@@ -60,6 +61,7 @@ Options:
                         (exit 1, code rehearsal_failed, if not; the plan is then not saved). Nothing is sent
                         to the instance beyond the reads
 ${READ_OPTION_HELP}
+${TARGET_OPTION_HELP}
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
@@ -70,6 +72,7 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
     ...MANIFEST_OPTIONS,
     ...PLAN_OPTIONS,
     ...READ_OPTION,
+    ...TARGET_OPTION,
     ...API_OPTIONS,
     ...GITHUB_OPTIONS,
     format: { type: 'string' },
@@ -80,7 +83,8 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
   allowPositionals: false,
   async run({ values }, io) {
     const format = formatOption(values, REPORT_FORMATS, 'text');
-    const planOptions = planOptionsFrom(values);
+    const targets = targetsFrom(values);
+    const planOptions = { ...planOptionsFrom(values), ...(targets === undefined ? {} : { targets }) };
     const github = githubEnabled(values, io.env);
     const annotations = annotationStream(io, format !== 'text');
     const load = () => loadManifestAnnotated(values, io, 'plan', { enabled: github, out: annotations });

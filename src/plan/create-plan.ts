@@ -28,6 +28,14 @@ import { canonicalSha256, compareStrings, sha256Lines } from './json-values.ts';
 import { sortOperations, summarize } from './order.ts';
 import { matchOrganizations } from './org-identity.ts';
 import {
+  formatTarget,
+  missingDependencyErrors,
+  selectTargets,
+  type TargetSelection,
+  targetOf,
+  unknownTargets,
+} from './target.ts';
+import {
   type LiveVersions,
   type Operation,
   PLAN_FORMAT_VERSION,
@@ -36,6 +44,8 @@ import {
   type PlanFingerprints,
   type PlanOptions,
   type PlanResult,
+  type PlanTarget,
+  type Target,
 } from './types.ts';
 
 /** Defaults for the safety thresholds; the CLI flags override them. */
@@ -138,7 +148,11 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     }
   }
 
-  const ordered = sortOperations(operations);
+  const whole = sortOperations(operations);
+  const targeted = options.targets === undefined ? undefined : targetedSubset(whole, options.targets, desired, live);
+  if (targeted) errors.push(...targeted.errors);
+  // An approved subset is checked and guarded as what an apply of it would send: only its operations.
+  const ordered = targeted?.selection.selected ?? whole;
   // What the instance's settings would refuse halfway through an apply (roles, limits, last admin...): refused now.
   errors.push(...instanceChecks(desired, live, ordered, { options, matches: identity.matches }));
   const refusals = guardRefusals(
@@ -165,8 +179,38 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     summary: summarize(ordered),
     liveVersions: liveVersionsOf(ordered, live),
     warnings: refusals.map((refusal) => ({ ...refusal, severity: 'refusal' as const })),
+    ...(targeted === undefined ? {} : { target: targeted.target }),
   };
   return { plan, errors, refusals };
+}
+
+/** The targets' subset of the whole plan, and the errors that refuse it (unknown target, missing dependency). */
+function targetedSubset(
+  whole: readonly Operation[],
+  targets: readonly Target[],
+  desired: DesiredState,
+  live: LiveSnapshot,
+): { selection: TargetSelection; target: PlanTarget; errors: PlanDiagnostic[] } {
+  // Email keys are compared lower-cased, as the manifest's are normalised.
+  const normal = targets.map((target) =>
+    target.kind === 'user' && desired.settings.userKey === 'emailAddress'
+      ? { ...target, key: target.key.toLowerCase() }
+      : target,
+  );
+  const known = new Set<string>([
+    ...desired.users.map((user) => `user:${user.key}`),
+    ...desired.organizations.map((org) => `org:${org.slug}`),
+    ...live.organizations.flatMap((org) =>
+      [org.key, org.slug].filter((key) => key !== null).map((key) => `org:${key}`),
+    ),
+    ...whole.map((op) => formatTarget(targetOf(op))),
+  ]);
+  const selection = selectTargets(whole, normal);
+  return {
+    selection,
+    target: { targets: normal.map(formatTarget), leftOut: selection.leftOut.map((op) => op.id) },
+    errors: [...unknownTargets(normal, known), ...missingDependencyErrors(selection.missing)],
+  };
 }
 
 /** updatedAt of every live object an operation touches, keyed by id in sorted order (stable JSON). */

@@ -10,7 +10,7 @@
 
 import { plural } from '../util/plural.ts';
 import { isDestructive, PHASES } from './order.ts';
-import { describeWarning, operationName, presentPlan, readLine } from './present.ts';
+import { describeWarning, operationName, presentPlan, readLine, targetLine } from './present.ts';
 import { oneLine } from './safe-text.ts';
 import type { Plan, PlanPresentation, PlanWarning, PresentedGroup, PresentedLine } from './types.ts';
 
@@ -86,7 +86,8 @@ function subjectLines(plan: Plan): string {
   const env =
     environment === null ? 'environment unknown' : environment === 'production' ? '**production**' : environment;
   const read = plan.read === undefined ? '' : `  \n${readLine(plan.read)}`;
-  return `${source}  \nInstance: ${api} (${env})${read}\n`;
+  const target = plan.target === undefined ? '' : `  \n**${escapeHtml(oneLine(targetLine(plan.target)))}**`;
+  return `${source}  \nInstance: ${api} (${env})${read}${target}\n`;
 }
 
 function warningLines(warning: PlanWarning): string[] {

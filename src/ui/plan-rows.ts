@@ -78,7 +78,12 @@ export function planRows(presentation: PlanPresentation, options: { color: boole
 
 /** How the live users were read, under the summary (the plan header's line in the Markdown and JSON plans). */
 function readRows(presentation: PlanPresentation, color: boolean): PlanRow[] {
-  return presentation.readLine === undefined ? [] : [{ indent: 0, text: paint(presentation.readLine, 'muted', color) }];
+  const rows: PlanRow[] =
+    presentation.readLine === undefined ? [] : [{ indent: 0, text: paint(presentation.readLine, 'muted', color) }];
+  // An approved subset says so, with what it leaves out, wherever the plan is shown.
+  if (presentation.targetLine !== undefined)
+    rows.push({ indent: 0, text: paint(presentation.targetLine, 'warn', color) });
+  return rows;
 }
 
 export const REFUSAL_HEADING = 'Apply will refuse this plan unless the flags named in the hints are given:';
