@@ -33,7 +33,10 @@ describe('the Playwright global setup example', () => {
     const url = process.env.CLERK_API_URL as string;
     try {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
-      const users = (await backend('/users?limit=10&order_by=created_at')).body as { id: string; external_id: string }[];
+      const users = (await backend('/users?limit=10&order_by=created_at')).body as {
+        id: string;
+        external_id: string;
+      }[];
       expect(users.map((user) => user.external_id).sort()).toStrictEqual(['e2e-admin', 'e2e-member']);
       const admin = users.find((user) => user.external_id === 'e2e-admin') as { id: string };
       const verified = await backend(`/users/${admin.id}/verify_password`, {
