@@ -69,6 +69,13 @@ describe('plan --target', () => {
     expect(markdown.stdout).toContain('**Targeted: user:emp-001. Left out: 3 operations');
   });
 
+  it('--rehearse rehearses the subset alone, which converges', async () => {
+    const { e2e, file, env } = await context();
+    const run = await e2e.cli(['plan', '-f', file, '--target', 'user:emp-002', '--rehearse'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/Rehearsal: 3 operations applied/);
+  });
+
   it('org:SLUG plans the organization alone (its members are users)', async () => {
     const { e2e, file } = await context();
     const plan = await jsonPlan(e2e, ['-f', file, '--target', 'org:beta']);
