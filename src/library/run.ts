@@ -5,7 +5,7 @@ import { openClient } from '../commands/api-options.ts';
 import { runApply } from '../commands/apply.ts';
 import { loadManifestFromFlags } from '../commands/live-plan.ts';
 import { publicPlanOf } from '../commands/plan.ts';
-import { ClerkSyncError, UsageError } from '../errors.ts';
+import { ClerkSyncError, InternalError, UsageError } from '../errors.ts';
 import { type Plan, parsePlan, serializePlan } from '../plan/index.ts';
 import { type ResolvedInputs, resolveInputs } from './inputs.ts';
 import type { ApplyOptions, ApplyOutcome, ApplySource, PlanInput } from './types.ts';
@@ -67,7 +67,8 @@ export async function apply(source: ApplySource, options: ApplyOptions): Promise
       { values: inputs.values, positionals: [], ...(saved === undefined ? {} : { saved }) },
       inputs.io,
     );
-    if (run.status === 'cancelled') throw new UsageError('apply was not confirmed'); // unreachable: no terminal
+    // Only a terminal's "no" cancels, and the library has none: without autoApprove, apply refuses instead.
+    if (run.status === 'cancelled') throw new InternalError('apply was cancelled without a terminal to ask');
     const result = run.result;
     return {
       status: run.status,

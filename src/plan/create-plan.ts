@@ -104,7 +104,9 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     }
   }
 
-  const unsetPasswords = unsetPasswordError(identity.matches, desired.positions);
+  // A subset (--target) needs only the passwords of the users it creates: decided once it is known, below.
+  const unsetPasswords =
+    options.targets === undefined ? unsetPasswordError(identity.matches, desired.positions) : undefined;
   if (unsetPasswords) errors.push(unsetPasswords);
 
   const liveMembershipsByUser = new Map<string, LiveMembership[]>();
@@ -153,6 +155,12 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   if (targeted) errors.push(...targeted.errors);
   // An approved subset is checked and guarded as what an apply of it would send: only its operations.
   const ordered = targeted?.selection.selected ?? whole;
+  if (targeted) {
+    const creates = new Set(ordered.filter((op) => op.type === 'create_user').map((op) => op.user.key));
+    const created = identity.matches.filter(({ desired: user }) => creates.has(user.key));
+    const unset = unsetPasswordError(created, desired.positions);
+    if (unset) errors.push(unset);
+  }
   // What the instance's settings would refuse halfway through an apply (roles, limits, last admin...): refused now.
   errors.push(...instanceChecks(desired, live, ordered, { options, matches: identity.matches }));
   const refusals = guardRefusals(

@@ -116,3 +116,16 @@ describe('parsing and suggesting', () => {
     ]);
   });
 });
+
+describe('a subset needs only its own inputs', () => {
+  it('an unset password of a user the subset does not create is no error', () => {
+    const unset = { source: { kind: 'env' as const, variable: 'PW' }, value: '', unset: true as const };
+    const desired = desiredState([desiredUser('emp-1', { password: unset }), desiredUser('emp-2')]);
+    const whole = createPlan(desired, snapshot(), options());
+    expect(whole.errors.map((error) => error.code)).toStrictEqual(['unset_variable']);
+    const other = createPlan(desired, snapshot(), options({ targets: [{ kind: 'user', key: 'emp-2' }] }));
+    expect(other.errors).toStrictEqual([]);
+    const own = createPlan(desired, snapshot(), options({ targets: [{ kind: 'user', key: 'emp-1' }] }));
+    expect(own.errors.map((error) => error.code)).toStrictEqual(['unset_variable']);
+  });
+});
