@@ -19,7 +19,10 @@ export function parseTarget(text: string): Target | undefined {
   return { kind: match[1] as Target['kind'], key: match[2] as string };
 }
 
-/** The target `op` belongs to: its user (memberships included), else its organization. */
+/**
+ * The target `op` belongs to: its user (memberships included), else its organization. The same key as the
+ * scheduler's lanes (src/apply/plan-graph.ts laneOf), whose validatePlan refuses a subset missing a dependency.
+ */
 export function targetOf(op: Operation): Target {
   if ('user' in op) return { kind: 'user', key: op.user.key ?? op.user.userId ?? op.id };
   return { kind: 'org', key: op.org.slug };

@@ -2,14 +2,17 @@
 // refusal when a dependency is not in the plan, close matches for an unknown target, and guards on the subset.
 
 import { describe, expect, it } from 'vitest';
+import { laneOf } from '../../src/apply/plan-graph.ts';
 import {
   closeTargets,
   createPlan,
   DEFAULT_PLAN_OPTIONS,
+  formatTarget,
   type Operation,
   type PlanOptions,
   parseTarget,
   selectTargets,
+  targetOf,
 } from '../../src/plan/index.ts';
 import { desiredState, desiredUser, liveUser, MARK, org, snapshot } from './builders.ts';
 
@@ -39,6 +42,10 @@ describe('selectTargets', () => {
       'create_membership:beta/emp-2',
     ]);
     expect(selection.missing).toStrictEqual([]);
+  });
+
+  it('a target is a lane of the scheduler', () => {
+    for (const op of whole) expect(formatTarget(targetOf(op))).toBe(laneOf(op));
   });
 
   it('an organization target takes only its own operations', () => {
