@@ -75,6 +75,7 @@ describe("the library API, imported as 'clerk-sync'", () => {
       ['create_membership:acme/emp-001', 'done'],
     ]);
     expect(outcome.journal).toMatch(/journal-[0-9a-f]{12}\.jsonl$/);
+    expect(JSON.stringify([planned, outcome])).not.toContain(PW);
 
     expect((await plan({ files: ['seed.yaml'], ...connection() })).operations).toStrictEqual([]);
     const again = await apply({ files: ['seed.yaml'] }, { autoApprove: true, ...connection() });
@@ -104,6 +105,7 @@ describe("the library API, imported as 'clerk-sync'", () => {
     expect(refused.code).toBe('plan_invalid');
     expect(refused.meta.log).toContain('bad.yaml:9:');
     expect(refused.meta.log).toContain('error[unknown_role]');
+    expect(refused.meta.log).not.toContain(PW);
 
     const unconfirmed = await rejection(apply({ files: ['seed.yaml'] }, { autoApprove: false, ...connection() }));
     expect(unconfirmed.code).toBe('confirmation_required');
