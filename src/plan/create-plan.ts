@@ -151,16 +151,13 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   }
 
   const whole = sortOperations(operations);
-  const targeted = options.targets === undefined ? undefined : targetedSubset(whole, options.targets, desired, live);
+  const targeted =
+    options.targets === undefined
+      ? undefined
+      : targetedSubset(whole, options.targets, { desired, live, matches: identity.matches });
   if (targeted) errors.push(...targeted.errors);
   // An approved subset is checked and guarded as what an apply of it would send: only its operations.
   const ordered = targeted?.selection.selected ?? whole;
-  if (targeted) {
-    const creates = new Set(ordered.filter((op) => op.type === 'create_user').map((op) => op.user.key));
-    const created = identity.matches.filter(({ desired: user }) => creates.has(user.key));
-    const unset = unsetPasswordError(created, desired.positions);
-    if (unset) errors.push(unset);
-  }
   // What the instance's settings would refuse halfway through an apply (roles, limits, last admin...): refused now.
   errors.push(...instanceChecks(desired, live, ordered, { options, matches: identity.matches }));
   const refusals = guardRefusals(
@@ -192,12 +189,14 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   return { plan, errors, refusals };
 }
 
-/** The targets' subset of the whole plan, and the errors that refuse it (unknown target, missing dependency). */
+/**
+ * The targets' subset of the whole plan, and the errors that refuse it: an unknown target, a missing dependency, an
+ * unset password of a user the subset creates.
+ */
 function targetedSubset(
   whole: readonly Operation[],
   targets: readonly Target[],
-  desired: DesiredState,
-  live: LiveSnapshot,
+  { desired, live, matches }: { desired: DesiredState; live: LiveSnapshot; matches: readonly UserMatch[] },
 ): { selection: TargetSelection; target: PlanTarget; errors: PlanDiagnostic[] } {
   // Email keys are compared lower-cased, as the manifest's are normalised.
   const normal = targets.map((target) =>
@@ -214,10 +213,19 @@ function targetedSubset(
     ...whole.map((op) => formatTarget(targetOf(op))),
   ]);
   const selection = selectTargets(whole, normal);
+  const creates = new Set(selection.selected.flatMap((op) => (op.type === 'create_user' ? [op.user.key] : [])));
+  const unset = unsetPasswordError(
+    matches.filter(({ desired: user }) => creates.has(user.key)),
+    desired.positions,
+  );
   return {
     selection,
     target: { targets: normal.map(formatTarget), leftOut: selection.leftOut.map((op) => op.id) },
-    errors: [...unknownTargets(normal, known), ...missingDependencyErrors(selection.missing)],
+    errors: [
+      ...unknownTargets(normal, known),
+      ...missingDependencyErrors(selection.missing),
+      ...(unset === undefined ? [] : [unset]),
+    ],
   };
 }
 
