@@ -136,7 +136,10 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   // At most a quarter of the budget, so the plan itself still gets room.
   out += warningSections(presentation, maxChars / 4);
   out += `\n**${presentation.summaryLine}**\n`;
-  if (presentation.noChanges) return `${out}\nThe live instance already matches the manifest.\n`;
+  if (presentation.noChanges) {
+    const subject = plan.target === undefined ? 'The live instance' : 'The targets';
+    return `${out}\n${subject} already match${plan.target === undefined ? 'es' : ''} the manifest.\n`;
+  }
 
   out += `\n| Create | Change | Delete | Users touched |\n|---:|---:|---:|---:|\n`;
   out += `| ${summary.create} | ${summary.change} | ${summary.delete} | ${summary.usersTouched} |\n`;

@@ -110,6 +110,10 @@ describe('apply --target', () => {
     });
     expect(await externalIds(e2e)).toStrictEqual(['emp-001']);
 
+    const done = await e2e.cli(['plan', '-f', file, '--target', 'user:emp-001'], env);
+    expect(done.stdout).toContain('No changes. The targets already match the manifest; apply would send nothing.');
+    const doneMarkdown = await e2e.cli(['plan', '-f', file, '--target', 'user:emp-001', '--format', 'markdown'], env);
+    expect(doneMarkdown.stdout).toContain('The targets already match the manifest.');
     const rest = await jsonPlan(e2e, ['-f', file]);
     expect(rest.target).toBeUndefined();
     expect(rest.operations.map((op) => op.id)).toStrictEqual([
