@@ -32,7 +32,7 @@ export {
 } from './org-identity.ts';
 export { fingerprintsOf, parsePlan, serializePlan } from './plan-json.ts';
 export { OPERATION_DEFINITIONS, OPERATION_TYPES, PLAN_SCHEMA } from './plan-schema.ts';
-export { describeWarning, operationName, presentPlan, readLine } from './present.ts';
+export { describeWarning, operationName, presentPlan, readLine, targetLine } from './present.ts';
 export {
   type Disclosure,
   disclosureOf,
@@ -59,4 +59,15 @@ export {
   unversioned,
   updatesOrganization,
 } from './stale.ts';
+export {
+  closeTargets,
+  formatTarget,
+  type MissingDependency,
+  missingDependencyErrors,
+  parseTarget,
+  selectTargets,
+  type TargetSelection,
+  targetOf,
+  unknownTargets,
+} from './target.ts';
 export * from './types.ts';
