@@ -17,6 +17,7 @@ import type {
   DesiredPassword,
   DesiredState,
   DesiredUser,
+  EnvironmentValue,
   JsonObject,
   JsonValue,
   ManifestSettings,
@@ -119,6 +120,9 @@ class Checker {
   private readonly files: readonly ParsedFile[];
   /** Names of the values read from the environment, made when a message first needs one. */
   private names: Map<string, EnvironmentName> | undefined;
+  /** Generated users' strings expanded from values read from the environment, and the name each is shown by. */
+  readonly generatedEnvironment: EnvironmentValue[] = [];
+  private readonly generatedNames = new Map<string, string>();
 
   constructor(files: readonly ParsedFile[]) {
     this.files = files;
@@ -167,13 +171,13 @@ class Checker {
   /** A manifest value as a message shows it: quoted, or by its reference when it was read from the environment. */
   shown(value: string): string {
     this.names ??= environmentNames(environmentValues(this.files));
-    return this.names.get(value)?.reference ?? JSON.stringify(value);
+    return this.generatedNames.get(value) ?? this.names.get(value)?.reference ?? JSON.stringify(value);
   }
 
   /** Whether a message may quote `value` (it was not read from the environment). */
   private quotable(value: string): boolean {
     this.names ??= environmentNames(environmentValues(this.files));
-    return !this.names.has(value);
+    return !this.names.has(value) && !this.generatedNames.has(value);
   }
 
   checkOrganizations(): void {
@@ -242,7 +246,12 @@ class Checker {
     const positions: FieldPositions = { at: () => (sources ??= this.fieldSources(file, template, base)) };
     const groups = new Map<string, { diagnostic: Diagnostic; more: number }>();
     for (let i = 1; i <= generator.count; i += 1) {
-      const user = generator.user(i);
+      const environment: EnvironmentValue[] = [];
+      const user = generator.user(i, environment);
+      for (const entry of environment) {
+        this.generatedEnvironment.push(entry);
+        this.generatedNames.set(entry.value, `(from ${entry.template})`);
+      }
       const before = this.diagnostics.length;
       this.userFile.push(fileIndex);
       this.userItem.push(-1 - index);
@@ -824,7 +833,9 @@ function checkGenerated(checker: Checker, files: readonly ParsedFile[]): void {
         });
         return;
       }
-      const generator = compileGenerator(entry, checker.settings.userKey);
+      const generator = compileGenerator(entry, checker.settings.userKey, (path) =>
+        interpolationAt(file, [...base, ...path]),
+      );
       if ('problems' in generator) {
         for (const { path, ...fields } of generator.problems) {
           checker.error(file, spanAt(file, [...base, ...path]), fields);
@@ -836,6 +847,18 @@ function checkGenerated(checker: Checker, files: readonly ParsedFile[]): void {
   });
 }
 
+/** The `${VAR}` references of the string at `path`, when it read any (and all were set). */
+function interpolationAt(
+  file: ParsedFile,
+  path: readonly string[],
+): { variables: string[]; template: string } | undefined {
+  if (file.interpolated.size === 0) return undefined;
+  const node = locate(file, path)?.node;
+  const result = isScalar(node) ? file.interpolated.get(node) : undefined;
+  if (!result || result.variables.length === 0 || result.problems.length > 0) return undefined;
+  return { variables: result.variables, template: result.template };
+}
+
 /** Cross-checks the files (already parsed, each a mapping) and builds the DesiredState. */
 export function buildDesiredState(
   files: readonly ParsedFile[],
@@ -845,7 +868,7 @@ export function buildDesiredState(
   checker.checkOrganizations();
   checker.checkUsers();
   checkGenerated(checker, files);
-  const fromEnvironment = environmentValues(files);
+  const fromEnvironment = [...environmentValues(files), ...checker.generatedEnvironment];
   return {
     desired: {
       settings: checker.settings,

@@ -5,7 +5,7 @@
 // user 7 keeps its values on every run and when the count changes (generate-fake.ts).
 
 import { USER_FIELDS } from '../fields/user-fields.ts';
-import type { UserKeyKind } from '../model/index.ts';
+import type { EnvironmentValue, UserKeyKind } from '../model/index.ts';
 import { isPlainObject } from '../util/json.ts';
 import { FAKE_VALUE_NAMES, type FakeValueName, fakeValue, seedOf } from './generate-fake.ts';
 
@@ -90,50 +90,106 @@ export const TEMPLATED_FIELDS: readonly string[] = USER_FIELDS.filter((row) => T
   (row) => row.name,
 );
 
+/** How a template string read the environment: its variables, and the string as written (references kept). */
+interface FromEnvironment {
+  variables: string[];
+  written: CompiledString;
+}
+
+/** The `${VAR}` interpolation of a template string at a path (in the `generate:` entry), if it read a variable. */
+export type InterpolationAt = (path: readonly string[]) => { variables: string[]; template: string } | undefined;
+
+/**
+ * The string as the manifest writes it (`${TENANT}-{i:04}`), compiled with its `${NAME}` references as literal
+ * text: expanded for user 7, `${TENANT}-0007`, how outputs name the value instead of showing it.
+ */
+function compileWritten(template: string): CompiledString {
+  const pieces: Piece[] = [];
+  for (const part of template.split(/(\$\{[A-Za-z_][A-Za-z0-9_]*\})/)) {
+    const compiled = part.startsWith('${') ? undefined : compileString(part);
+    if (compiled === undefined || 'problem' in compiled) pieces.push(part);
+    else pieces.push(...compiled.pieces);
+  }
+  return { pieces, indexed: false };
+}
+
 /** A template value with its strings compiled: strings, lists and mappings of them; anything else is copied. */
 type CompiledValue =
-  | { kind: 'string'; compiled: CompiledString }
+  | { kind: 'string'; compiled: CompiledString; environment?: FromEnvironment }
   | { kind: 'list'; items: CompiledValue[] }
   | { kind: 'map'; entries: [string, CompiledValue][] }
   | { kind: 'copy'; value: unknown };
 
-function compileValue(value: unknown, path: string[], problems: TemplateProblem[]): CompiledValue {
-  if (typeof value === 'string') {
-    const compiled = compileString(value);
-    if ('problem' in compiled) {
-      problems.push({
-        path,
-        code: 'invalid_placeholder',
-        message: `${path.join('.')} has ${compiled.problem}`,
-        hint: PLACEHOLDER_HINT,
-      });
-      return { kind: 'copy', value };
-    }
-    // A string without placeholders is shared by every user, not rebuilt.
-    return compiled.pieces.every((piece) => typeof piece === 'string')
-      ? { kind: 'copy', value: compiled.pieces.join('') }
-      : { kind: 'string', compiled };
+interface CompileContext {
+  problems: TemplateProblem[];
+  interpolation: InterpolationAt;
+}
+
+function compileText(value: string, path: string[], context: CompileContext): CompiledValue {
+  const compiled = compileString(value);
+  const read = context.interpolation(path);
+  if ('problem' in compiled) {
+    // A value read from the environment is never quoted, not even a part of it.
+    const what = read
+      ? `a value read from \${${read.variables.join('}, ${')}} with a brace that is not a placeholder`
+      : compiled.problem;
+    context.problems.push({
+      path,
+      code: 'invalid_placeholder',
+      message: `${path.join('.')} has ${what}`,
+      hint: PLACEHOLDER_HINT,
+    });
+    return { kind: 'copy', value };
   }
+  // A string without placeholders is shared by every user, not rebuilt.
+  if (compiled.pieces.every((piece) => typeof piece === 'string')) {
+    return { kind: 'copy', value: compiled.pieces.join('') };
+  }
+  return read
+    ? { kind: 'string', compiled, environment: { variables: read.variables, written: compileWritten(read.template) } }
+    : { kind: 'string', compiled };
+}
+
+function compileValue(value: unknown, path: string[], context: CompileContext): CompiledValue {
+  if (typeof value === 'string') return compileText(value, path, context);
   if (Array.isArray(value)) {
-    return { kind: 'list', items: value.map((item, index) => compileValue(item, [...path, String(index)], problems)) };
+    return { kind: 'list', items: value.map((item, index) => compileValue(item, [...path, String(index)], context)) };
   }
   if (isPlainObject(value)) {
     return {
       kind: 'map',
-      entries: Object.entries(value).map(([key, item]) => [key, compileValue(item, [...path, key], problems)]),
+      entries: Object.entries(value).map(([key, item]) => [key, compileValue(item, [...path, key], context)]),
     };
   }
   return { kind: 'copy', value };
 }
 
-function expandValue(value: CompiledValue, i: number, base: number): unknown {
+/** One user's expansion: `i`, the fake values' seed, and where values read from the environment are reported. */
+interface Expansion {
+  i: number;
+  base: number;
+  environment: EnvironmentValue[];
+}
+
+function expandValue(value: CompiledValue, expansion: Expansion): unknown {
+  const { i, base } = expansion;
   switch (value.kind) {
-    case 'string':
-      return expandString(value.compiled, i, base);
+    case 'string': {
+      const expanded = expandString(value.compiled, i, base);
+      const from = value.environment;
+      if (from) {
+        const template = expandString(from.written, i, base);
+        expansion.environment.push({ value: expanded, variables: from.variables, template });
+        const lower = expanded.toLowerCase();
+        // Emails are planned lower-cased: that form is named the same way (environment.ts).
+        if (lower !== expanded) expansion.environment.push({ value: lower, variables: from.variables, template });
+      }
+      return expanded;
+    }
     case 'list':
-      return value.items.map((item) => expandValue(item, i, base));
+      return value.items.map((item) => expandValue(item, expansion));
     case 'map':
-      return Object.fromEntries(value.entries.map(([key, item]) => [key, expandValue(item, i, base)]));
+      return Object.fromEntries(value.entries.map(([key, item]) => [key, expandValue(item, expansion)]));
     case 'copy':
       return value.value;
     default: {
@@ -148,8 +204,11 @@ export interface Generator {
   count: number;
   /** The user-key field's template, as written: names the generator in messages and seeds its fake values. */
   keyTemplate: string;
-  /** User `i` (1..count) as a plain manifest user. */
-  user(i: number): Data;
+  /**
+   * User `i` (1..count) as a plain manifest user; strings expanded from a value read from the environment are added
+   * to `environment`, named as written (`(from ${TENANT}-0007)`), so outputs show them by reference.
+   */
+  user(i: number, environment: EnvironmentValue[]): Data;
 }
 
 /** The path of the user key in a user, by settings.userKey. */
@@ -158,8 +217,13 @@ export function keyPath(userKey: UserKeyKind): string[] {
 }
 
 /** Checks a `generate:` entry (already schema-checked for shape) and compiles it; problems instead when it cannot be. */
-export function compileGenerator(entry: Data, userKey: UserKeyKind): Generator | { problems: TemplateProblem[] } {
+export function compileGenerator(
+  entry: Data,
+  userKey: UserKeyKind,
+  interpolation: InterpolationAt = () => undefined,
+): Generator | { problems: TemplateProblem[] } {
   const problems: TemplateProblem[] = [];
+  const context: CompileContext = { problems, interpolation };
   const count = entry.count;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) return { problems };
   const fields: [string, CompiledValue][] = [];
@@ -167,7 +231,7 @@ export function compileGenerator(entry: Data, userKey: UserKeyKind): Generator |
     if (field === 'count') continue;
     fields.push([
       field,
-      TEMPLATED_FIELDS.includes(field) ? compileValue(value, [field], problems) : { kind: 'copy', value },
+      TEMPLATED_FIELDS.includes(field) ? compileValue(value, [field], context) : { kind: 'copy', value },
     ]);
   }
   const path = keyPath(userKey);
@@ -198,9 +262,10 @@ export function compileGenerator(entry: Data, userKey: UserKeyKind): Generator |
   return {
     count,
     keyTemplate,
-    user: (i) => {
+    user: (i, environment) => {
       const user: Data = {};
-      for (const [field, value] of fields) user[field] = expandValue(value, i, base);
+      const expansion: Expansion = { i, base, environment };
+      for (const [field, value] of fields) user[field] = expandValue(value, expansion);
       return user;
     },
   };

@@ -330,3 +330,36 @@ users:
     }
   });
 });
+
+describe('generated users expanded from an environment value', () => {
+  it('show it by reference in validate, every plan format, a dry run, apply and its journal', async () => {
+    const e2e = await e2eContext({ settings: { password_required: false } });
+    await e2e.write(
+      'gen.yaml',
+      `apiVersion: clerk-sync/v1
+generate:
+  - count: 3
+    externalId: "${V('CANARY')}-{i:02}"
+    emailAddresses: ["u{i}@${V('CANARY')}.test"]
+    firstName: "${V('CANARY')} {firstName}"
+    publicMetadata: { team: "${V('CANARY')}-{i}" }
+`,
+    );
+    const runs = [
+      await e2e.cli(['validate', '-f', 'gen.yaml', '--format', 'json'], { env: ENV }),
+      await e2e.cli(['plan', '-f', 'gen.yaml'], { env: ENV }),
+      await e2e.cli(['plan', '-f', 'gen.yaml', '--format', 'json', '--out', 'plan.json'], { env: ENV }),
+      await e2e.cli(['plan', '-f', 'gen.yaml', '--format', 'markdown'], { env: ENV }),
+      await e2e.cli(['apply', '-f', 'gen.yaml', '--dry-run'], { env: ENV }),
+      await e2e.cli(['apply', '-f', 'gen.yaml', '--auto-approve', '--journal', 'j.jsonl'], { env: ENV }),
+    ];
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    expect(runs[1]?.stdout).toContain('+ user (from ${CANARY}-02) ((from u2@${CANARY}.test))');
+    // The values did reach the instance.
+    const users = (await emulatorFetch(e2e.emulator, 'GET', '/users?limit=10')).body as { external_id: string }[];
+    expect(users.map((user) => user.external_id)).toContain(`${CANARY}-02`);
+    const again = await e2e.cli(['plan', '-f', 'gen.yaml'], { env: ENV });
+    expect(again.stdout).toContain('No changes.');
+    await expectNoCanary(e2e, [...runs, again]);
+  });
+});

@@ -116,4 +116,41 @@ describe('generate:', () => {
       '7:12 too_many_generated_users generate: makes 100,001 users with this entry; at most 100,000 generated users are allowed',
     ]);
   });
+
+  it('names strings expanded from an environment value by reference, never by value', () => {
+    const env = { TENANT: 'Secretcorp', BRACE: 'x{y' };
+    const body = [
+      'users:',
+      '  - externalId: secretcorp-0002',
+      'generate:',
+      '  - count: 3',
+      '    externalId: "${TENANT}-{i:04}"',
+      '    emailAddresses: ["{i}@${TENANT}.test"]',
+      '    firstName: "${BRACE}"',
+      '',
+    ].join('\n');
+    const result = parse(body, env);
+    const messages = errors(result);
+    expect(messages).toEqual([
+      '10:16 invalid_placeholder firstName has a value read from ${BRACE} with a brace that is not a placeholder',
+    ]);
+    const fixed = parse(body.replace('"${BRACE}"', 'ok'), env);
+    // The declared user's key is lower-case and the generated one is not: no clash; the environment values named.
+    expect(errors(fixed)).toEqual([]);
+    expect(fixed.desired?.fromEnvironment).toContainEqual({
+      value: 'Secretcorp-0002',
+      variables: ['TENANT'],
+      template: '${TENANT}-0002',
+    });
+    expect(fixed.desired?.fromEnvironment).toContainEqual({
+      value: '2@secretcorp.test',
+      variables: ['TENANT'],
+      template: '2@${TENANT}.test',
+    });
+    const clash = parse(body.replace('"${BRACE}"', 'ok').replace('secretcorp-0002', 'Secretcorp-0002'), env);
+    expect(errors(clash)).toEqual([
+      '8:17 duplicate_user user (from ${TENANT}-0002) is declared twice: here and at m.yaml:5:17 (generated user (from ${TENANT}-0002), i=2)',
+    ]);
+    for (const message of [...messages, ...errors(clash)]) expect(message).not.toMatch(/Secretcorp|x\{y/);
+  });
 });
