@@ -377,7 +377,7 @@ class Checker {
   private userFieldRef(user: number, path: readonly string[]): SourceRef {
     const file = this.files[this.userFile[user] as number] as ParsedFile;
     const item = this.userItem[user] as number;
-    // A generated user's fields are its template's (checkGenerated numbers templates -1, -2...).
+    // A generated user's fields are its template's (checkGeneratedUsers numbers templates -1, -2...).
     const base = item >= 0 ? ['users', String(item)] : ['generate', String(-1 - item)];
     return sourceRef(file, locate(file, [...base, ...path])?.node ?? locate(file, base)?.node);
   }

@@ -28,7 +28,7 @@ describe('formatDiagnostics', () => {
         'users.yaml:4:5: error[unknown_field]: unknown field "fristName" (did you mean "firstName"?)',
         ' 4 |     fristName: Alice',
         '   |     ^^^^^^^^^',
-        '  hint: Fields allowed in user: externalId, emailAddresses, phoneNumbers, username, firstName, lastName, legalAcceptedAt, password, publicMetadata, privateMetadata, unsafeMetadata, banned, locked, memberships.',
+        '  hint: Fields allowed in user: externalId, emailAddresses, phoneNumbers, username, firstName, lastName, legalAcceptedAt, password, passwordDigest, passwordHasher, publicMetadata, privateMetadata, unsafeMetadata, banned, locked, memberships.',
         "users.yaml:5:15: error[password_too_short]: password must be at least 8 characters (Clerk's minimum)",
         ' 5 |     password: ********',
         '   |               ^^^^^^^^',
