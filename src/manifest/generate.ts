@@ -202,7 +202,7 @@ function expandValue(value: CompiledValue, expansion: Expansion): unknown {
 /** One `generate:` entry, checked and ready to expand. */
 export interface Generator {
   count: number;
-  /** The user-key field's template, as written: names the generator in messages and seeds its fake values. */
+  /** The user-key field's template (after `${VAR}`): seeds its fake values. */
   keyTemplate: string;
   /**
    * User `i` (1..count) as a plain manifest user; strings expanded from a value read from the environment are added
