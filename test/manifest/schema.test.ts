@@ -6,9 +6,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadFakeValues } from '../../src/manifest/generate-fake.ts';
 import { MANIFEST_SCHEMA, parseManifest } from '../../src/manifest/index.ts';
 import { EMAIL_FORMAT } from '../../src/manifest/schema-check.ts';
+
+// An example may generate users with fake values (examples/load-test.yaml): parseManifest needs faker loaded.
+beforeAll(loadFakeValues);
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const schemaFile = JSON.parse(readFileSync(join(ROOT, 'schema/manifest.schema.json'), 'utf8')) as unknown;
