@@ -11,10 +11,22 @@ import { type Body, str } from './user-rules.ts';
 
 /** The hashers the emulator verifies, with the digest format it accepts for each. */
 const VERIFIABLE: Record<string, RegExp> = {
-  bcrypt: /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/,
+  bcrypt: /^\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}$/,
   argon2i: /^\$argon2i\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/,
   argon2id: /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/,
 };
+
+/**
+ * Whether checking the digest stays within what a local test server should spend (argon2: 256 MiB, 64 passes, 16
+ * lanes; bcrypt: cost 16), so a seed cannot make verify_password exhaust the machine. Stricter than Clerk, which
+ * documents no bounds.
+ */
+function withinEmulatorCost(digest: string): boolean {
+  const argon = /\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(digest);
+  if (argon) return Number(argon[1]) <= 262_144 && Number(argon[2]) <= 64 && Number(argon[3]) <= 16;
+  const cost = /^\$2[abxy]\$(\d{2})\$/.exec(digest);
+  return cost === null || Number(cost[1]) <= 16;
+}
 
 export interface PasswordDigest {
   hasher: string;
@@ -49,14 +61,20 @@ export function readPasswordDigest(body: Body, password: string | null): Passwor
       `The clerk-sync emulator cannot verify ${hasher} digests (it verifies bcrypt, argon2i and argon2id); Clerk accepts them.`,
     );
   }
-  if (!format.test(digest))
+  if (!format.test(digest) || !withinEmulatorCost(digest)) {
     throw paramValueInvalid('password_digest', `The password digest is not a valid ${hasher} digest.`);
+  }
   return { hasher, digest };
 }
 
 /** Whether `password` matches a stored digest. */
 export async function verifyDigest(stored: PasswordDigest, password: string): Promise<boolean> {
   const { argon2Verify, bcryptVerify } = await import('hash-wasm');
-  if (stored.hasher === 'bcrypt') return bcryptVerify({ password, hash: stored.digest });
-  return argon2Verify({ password, hash: stored.digest });
+  try {
+    if (stored.hasher === 'bcrypt') return await bcryptVerify({ password, hash: stored.digest });
+    return await argon2Verify({ password, hash: stored.digest });
+  } catch {
+    // A digest of the right shape that hash-wasm cannot read matches no password.
+    return false;
+  }
 }
