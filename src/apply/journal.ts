@@ -46,6 +46,8 @@ export interface JournalHeader {
   operations: number;
   /** Set in the public copy: private metadata is masked there, so undo refuses it. */
   redacted?: true;
+  /** The manifest's settings.policies.protectedUsers when it was applied: its undo may not harm them either. */
+  protectedUsers?: string[];
 }
 
 /** Written (and fsync'd) before the first mutating request of an operation. `op` is the plan's operation verbatim. */
@@ -531,6 +533,9 @@ export async function createJournal(file: string, plan: Plan, options: CreateJou
       startedAt: new Date(now()).toISOString(),
       userKey: plan.settings.userKey,
       operations: plan.operations.length,
+      ...(plan.policies && plan.policies.protectedUsers.length > 0
+        ? { protectedUsers: [...plan.policies.protectedUsers] }
+        : {}),
     });
   } catch (error) {
     await journal.close().catch(() => undefined);

@@ -57,6 +57,19 @@ export function publicPlan(plan: Plan, disclosure: Disclosure): Plan {
     ...plan,
     operations: plan.operations.map((op) => redactOperation(op, hider, PUBLIC)),
     warnings: plan.warnings.map((warning) => publicWarning(warning, hider)),
+    // Policy messages quote keys and addresses, some read from the environment.
+    ...(plan.policies === undefined
+      ? {}
+      : {
+          policies: {
+            protectedUsers: plan.policies.protectedUsers.map((key) => hider.text(key)),
+            results: plan.policies.results.map((result) => ({
+              ...result,
+              subject: hider.text(result.subject),
+              message: hider.text(result.message),
+            })),
+          },
+        }),
   };
 }
 

@@ -359,6 +359,34 @@ export interface Plan {
   liveVersions: LiveVersions;
   /** Refusals and warnings, in the order found (safety refusals first). */
   warnings: PlanWarning[];
+  /** settings.policies' results (src/plan/policies.ts); absent when the manifest declares no policies. */
+  policies?: PlanPolicies;
+}
+
+// ---- policies (issue 19) ----
+
+export type PolicyName = 'minAdmins' | 'requiredAdmins' | 'allowedEmailDomains' | 'protectedUsers';
+
+/** One policy checked on one subject: passed, or refused with a policy_* code (docs/json-contract.md). */
+export interface PolicyResult {
+  policy: PolicyName;
+  /** What it was checked on: `organization:<key>`, `organization:<key>/user:<key>` or `user:<key>`. */
+  subject: string;
+  status: 'passed' | 'refused';
+  /** The refusal's code; absent when passed. */
+  code?: string;
+  message: string;
+  /** Where the policy (or its entry for this organization or user) is declared. */
+  policySource?: { file: string; line: number; column: number };
+  /** Where the offending user or membership is declared, when the manifest declares it. */
+  source?: { file: string; line: number; column: number };
+}
+
+export interface PlanPolicies {
+  /** settings.policies.protectedUsers, as declared: the journal of an apply records them for undo. */
+  protectedUsers: string[];
+  /** In a stable order: by policy, then subject. */
+  results: PolicyResult[];
 }
 
 /** How the plan's live users were read (src/state/read-strategy.ts); the header says it. */
@@ -396,6 +424,11 @@ export interface PlanOptions {
   allowProduction?: boolean;
   /** The secret key is a production one (sk_live_): destructive operations need allowProduction. @default false */
   productionKey?: boolean;
+  /**
+   * Thresholds the command line set (--max-deletes, --max-change-ratio): they win over settings.policies' defaults
+   * for this run. @default []
+   */
+  overrides?: ('maxDeletes' | 'maxChangeRatio')[];
   /**
    * Compute the plan's fingerprints. A view that neither saves nor applies the plan (a text plan, drift, a verify)
    * passes false: such a view never reads them, and they cost seconds at 100,000 users (docs/performance.md).

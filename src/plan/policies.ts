@@ -1,0 +1,534 @@
+// settings.policies (issue 19): rules a plan must obey, checked on the organizations' members after the plan.
+// `manifestPolicyResults` decides what the manifest alone decides (validate: the declared memberships and users);
+// `planPolicyResults` what a plan does to the live state (plan, apply, apply PLAN); `protectedUserRefusals` is the
+// protectedUsers rule on any operation list (an undo plan's too). Pure: no I/O; a violation is a refusal no flag lifts.
+
+import type {
+  DesiredState,
+  DesiredUser,
+  LiveSnapshot,
+  LiveUser,
+  ManifestPolicies,
+  PerOrganization,
+  PolicyPositions,
+  SourceRef,
+  UserKeyKind,
+} from '../model/index.ts';
+import { ADMIN_ROLE } from './destructive.ts';
+import { fieldSource } from './identity.ts';
+import { compareStrings } from './json-values.ts';
+import type { Operation, PlanDiagnostic, PlanPolicies, PolicyName, PolicyResult, UserRef } from './types.ts';
+
+/** One member of an organization after the plan (or as the manifest declares it). */
+interface Member {
+  /** The user's key: its manifest key, else the live user's settings.userKey value; null when it has none. */
+  key: string | null;
+  /** Live id, when the user exists. */
+  userId: string | null;
+  role: string;
+  /** Primary email after the plan; null: none; undefined: not known (the manifest does not declare addresses). */
+  email: string | null | undefined;
+  /** The membership's (else the user's) position in the manifest, when it declares the user. */
+  source?: SourceRef;
+}
+
+/** Members of each managed organization, by organization key. */
+type Members = Map<string, Member[]>;
+
+/** Members listed in one message before "and N more". */
+const LISTED = 5;
+
+/** The policy codes, one per rule, and the one for an organization a rule names that the manifest does not declare. */
+export const POLICY_CODES: Record<PolicyName | 'unknownOrganization', string> = {
+  minAdmins: 'policy_min_admins',
+  requiredAdmins: 'policy_required_admin',
+  allowedEmailDomains: 'policy_email_domain',
+  protectedUsers: 'policy_protected_user',
+  unknownOrganization: 'policy_unknown_organization',
+};
+
+function position(ref: SourceRef | undefined): { file: string; line: number; column: number } | undefined {
+  return ref === undefined ? undefined : { file: ref.file, line: ref.line, column: ref.column };
+}
+
+function where(ref: { file: string; line: number; column: number } | undefined): string {
+  return ref === undefined ? 'settings.policies' : `${ref.file}:${ref.line}:${ref.column}`;
+}
+
+function listed(items: readonly string[]): string {
+  const shown = items.slice(0, LISTED).join(', ');
+  return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
+}
+
+function memberName(member: Member): string {
+  const key = member.key ?? member.userId ?? '?';
+  return member.email ? `${key} (${member.email})` : key;
+}
+
+/** The value for one organization of a per-organization rule; undefined when the rule does not name it. */
+function forOrganization<T>(rule: PerOrganization<T> | undefined, org: string): T | undefined {
+  if (rule === undefined) return undefined;
+  return 'all' in rule ? rule.all : rule.byOrganization[org];
+}
+
+/** The positions key of a per-organization rule's entry: the rule itself when it is one value for all. */
+function entryPath<T>(rule: PerOrganization<T>, name: string, org: string): string {
+  return 'all' in rule ? name : `${name}.${org}`;
+}
+
+class Results {
+  readonly list: PolicyResult[] = [];
+  private readonly positions: PolicyPositions;
+  constructor(positions: PolicyPositions) {
+    this.positions = positions;
+  }
+
+  at(path: string): { file: string; line: number; column: number } | undefined {
+    return position(this.positions[path] ?? this.positions[path.split('.')[0] ?? path]);
+  }
+
+  passed(policy: PolicyName, subject: string, message: string, path: string): void {
+    const policySource = this.at(path);
+    this.list.push({ policy, subject, status: 'passed', message, ...(policySource ? { policySource } : {}) });
+  }
+
+  refused(
+    policy: PolicyName | 'unknownOrganization',
+    subject: string,
+    message: string,
+    path: string,
+    source?: SourceRef,
+  ): void {
+    const policySource = this.at(path);
+    const at = position(source);
+    this.list.push({
+      policy: policy === 'unknownOrganization' ? (path.split('.')[0] as PolicyName) : policy,
+      subject,
+      status: 'refused',
+      code: POLICY_CODES[policy],
+      message: `${message} (policy at ${where(policySource)})`,
+      ...(policySource ? { policySource } : {}),
+      ...(at ? { source: at } : {}),
+    });
+  }
+}
+
+// ---- the rules on members ----
+
+function checkMinAdmins(results: Results, policies: ManifestPolicies, org: string, members: readonly Member[]): void {
+  const rule = policies.minAdmins;
+  const min = forOrganization(rule, org);
+  if (rule === undefined || min === undefined) return;
+  const path = entryPath(rule, 'minAdmins', org);
+  const admins = members.filter((member) => member.role === ADMIN_ROLE);
+  const subject = `organization:${org}`;
+  if (admins.length >= min) {
+    results.passed(
+      'minAdmins',
+      subject,
+      `organization "${org}" has ${admins.length} ${ADMIN_ROLE} (at least ${min})`,
+      path,
+    );
+    return;
+  }
+  // The first member that is not an admin is where a reviewer would add the role.
+  const first = members.find((member) => member.role !== ADMIN_ROLE && member.source !== undefined);
+  results.refused(
+    'minAdmins',
+    subject,
+    `organization "${org}" would have ${admins.length} member(s) with the role ${ADMIN_ROLE}, fewer than minAdmins ${min}`,
+    path,
+    first?.source,
+  );
+}
+
+function checkRequiredAdmins(
+  results: Results,
+  policies: ManifestPolicies,
+  org: string,
+  members: readonly Member[],
+  userSource: (key: string) => SourceRef | undefined,
+): void {
+  const keys = policies.requiredAdmins?.[org];
+  if (keys === undefined) return;
+  keys.forEach((key, index) => {
+    const path = `requiredAdmins.${org}.${index}`;
+    const subject = `organization:${org}/user:${key}`;
+    const member = members.find((candidate) => candidate.key === key);
+    if (member?.role === ADMIN_ROLE) {
+      results.passed('requiredAdmins', subject, `user "${key}" is ${ADMIN_ROLE} of "${org}"`, path);
+      return;
+    }
+    const now = member === undefined ? 'would not be a member' : `would have the role ${member.role}`;
+    results.refused(
+      'requiredAdmins',
+      subject,
+      `user "${key}" must be ${ADMIN_ROLE} of organization "${org}" but ${now}`,
+      path,
+      member?.source ?? userSource(key),
+    );
+  });
+}
+
+/** `example.com` matches that domain exactly; `*.example.com` any of its subdomains (not the domain itself). */
+export function emailDomainAllowed(email: string, domains: readonly string[]): boolean {
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  return domains.some((pattern) =>
+    pattern.startsWith('*.')
+      ? domain.endsWith(pattern.slice(1)) && domain.length > pattern.length - 1
+      : domain === pattern,
+  );
+}
+
+function checkDomains(
+  results: Results,
+  path: string,
+  subject: string,
+  domains: readonly string[],
+  members: readonly Member[],
+  what: string,
+): void {
+  const bad = members.filter(
+    (member) => member.email !== undefined && (member.email === null || !emailDomainAllowed(member.email, domains)),
+  );
+  if (bad.length === 0) {
+    results.passed('allowedEmailDomains', subject, `every ${what} has a primary email in ${domains.join(', ')}`, path);
+    return;
+  }
+  const first = bad.find((member) => member.source !== undefined) ?? bad[0];
+  results.refused(
+    'allowedEmailDomains',
+    subject,
+    `${bad.length} ${what}(s) would have a primary email outside ${domains.join(', ')} (or none): ${listed(bad.map(memberName))}`,
+    path,
+    first?.source,
+  );
+}
+
+/** Rules naming organizations the manifest does not declare: nothing could ever satisfy them. */
+function checkNamedOrganizations(results: Results, policies: ManifestPolicies, declared: ReadonlySet<string>): void {
+  const named: [string, string][] = [];
+  const { minAdmins, allowedEmailDomains, requiredAdmins } = policies;
+  if (minAdmins && 'byOrganization' in minAdmins)
+    for (const org of Object.keys(minAdmins.byOrganization)) named.push(['minAdmins', org]);
+  for (const org of Object.keys(requiredAdmins ?? {})) named.push(['requiredAdmins', org]);
+  if (allowedEmailDomains && 'byOrganization' in allowedEmailDomains) {
+    for (const org of Object.keys(allowedEmailDomains.byOrganization)) named.push(['allowedEmailDomains', org]);
+  }
+  for (const [rule, org] of named) {
+    if (declared.has(org)) continue;
+    results.refused(
+      'unknownOrganization',
+      `organization:${org}`,
+      `${rule} names organization "${org}", which the manifest does not declare`,
+      `${rule}.${org}`,
+    );
+  }
+}
+
+interface RuleInput {
+  policies: ManifestPolicies;
+  positions: PolicyPositions;
+  members: Members;
+  userSource: (key: string) => SourceRef | undefined;
+}
+
+function memberRules(input: RuleInput): Results {
+  const { policies, members } = input;
+  const results = new Results(input.positions);
+  const orgs = [...members.keys()].sort(compareStrings);
+  checkNamedOrganizations(results, policies, new Set(orgs));
+  for (const org of orgs) {
+    const list = members.get(org) ?? [];
+    checkMinAdmins(results, policies, org, list);
+    checkRequiredAdmins(results, policies, org, list, input.userSource);
+    const domains = policies.allowedEmailDomains;
+    const allowed = forOrganization(domains, org);
+    if (domains && allowed) {
+      checkDomains(
+        results,
+        entryPath(domains, 'allowedEmailDomains', org),
+        `organization:${org}`,
+        allowed,
+        list,
+        'member',
+      );
+    }
+  }
+  return results;
+}
+
+// ---- protected users ----
+
+/** A live user's settings.userKey value (the key a manifest would give it). */
+export function liveUserKey(user: LiveUser, kind: UserKeyKind): string | null {
+  if (kind === 'externalId') return user.externalId;
+  if (kind === 'username') return user.username;
+  const primary = user.emailAddresses.find((email) => email.id === user.primaryEmailAddressId);
+  return (primary ?? user.emailAddresses[0])?.emailAddress.toLowerCase() ?? null;
+}
+
+/** What an operation does to its user that protectedUsers forbids; undefined when nothing. */
+function protectedChange(op: Operation): string | undefined {
+  switch (op.type) {
+    case 'delete_user':
+      return `deletes it (${op.reason})`;
+    case 'ban_user':
+      return 'bans it';
+    case 'lock_user':
+      return 'locks it';
+    case 'delete_membership':
+      return `removes it from organization "${op.org.slug}"`;
+    case 'update_membership_role':
+      return op.downgrade || op.changes.role.before === ADMIN_ROLE
+        ? `demotes it in organization "${op.org.slug}" (${op.changes.role.before} -> ${op.changes.role.after})`
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export interface ProtectedInput {
+  protectedUsers: readonly string[];
+  positions: PolicyPositions;
+  /** The key of an operation's user: its own, else the live user's (a prune's delete has no manifest key). */
+  keyOf: (user: UserRef) => string | null;
+  /** Where an operation points (a manifest line, or the journal line an undo reverses). */
+  sourceOf?: (op: Operation) => SourceRef | undefined;
+}
+
+/** protectedUsers on an operation list: one result per protected user, refused when an operation harms it. */
+export function protectedUserResults(operations: readonly Operation[], input: ProtectedInput): PolicyResult[] {
+  const results = new Results(input.positions);
+  const index = new Map(input.protectedUsers.map((key, at) => [key, at]));
+  const harms = new Map<string, Operation[]>();
+  if (index.size > 0) {
+    for (const op of operations) {
+      if (!('user' in op) || protectedChange(op) === undefined) continue;
+      const key = input.keyOf(op.user);
+      if (key === null || !index.has(key)) continue;
+      const list = harms.get(key);
+      if (list) list.push(op);
+      else harms.set(key, [op]);
+    }
+  }
+  for (const [key, at] of index) {
+    const path = `protectedUsers.${at}`;
+    const subject = `user:${key}`;
+    const ops = harms.get(key);
+    const first = ops?.[0];
+    if (ops === undefined || first === undefined) {
+      results.passed(
+        'protectedUsers',
+        subject,
+        `no operation deletes, bans, locks, demotes or removes user "${key}"`,
+        path,
+      );
+      continue;
+    }
+    const what = ops.map((op) => `${protectedChange(op)} [${op.id}]`);
+    const source = input.sourceOf?.(first) ?? (first.source ? { ...first.source, column: 1 } : undefined);
+    results.refused(
+      'protectedUsers',
+      subject,
+      `user "${key}" is protected, but the plan ${listed(what)}`,
+      path,
+      source,
+    );
+  }
+  return results.list;
+}
+
+/** Refusals (PlanDiagnostics, at the offending line) of a list of results. */
+export function policyRefusals(results: readonly PolicyResult[]): PlanDiagnostic[] {
+  return results.flatMap((result): PlanDiagnostic[] => {
+    if (result.status !== 'refused' || result.code === undefined) return [];
+    const source = result.source ?? result.policySource;
+    return [
+      {
+        code: result.code,
+        message: result.message,
+        ...(source ? { source } : {}),
+        hint: 'settings.policies is a rule of this manifest: change the manifest (or the live data) so the plan obeys it. No flag lifts a policy.',
+      },
+    ];
+  });
+}
+
+function sortedResults(results: PolicyResult[]): PolicyResult[] {
+  const order: PolicyName[] = ['minAdmins', 'requiredAdmins', 'allowedEmailDomains', 'protectedUsers'];
+  return results.sort(
+    (a, b) => order.indexOf(a.policy) - order.indexOf(b.policy) || compareStrings(a.subject, b.subject),
+  );
+}
+
+// ---- from the manifest alone (validate) ----
+
+function declaredEmail(user: DesiredUser): string | null | undefined {
+  return user.emailAddresses === undefined ? undefined : (user.emailAddresses[0] ?? null);
+}
+
+function userSourceIn(desired: DesiredState): (key: string) => SourceRef | undefined {
+  let byKey: Map<string, DesiredUser> | undefined;
+  return (key) => {
+    byKey ??= new Map(desired.users.map((user) => [user.key, user]));
+    const user = byKey.get(key);
+    return user === undefined ? undefined : user.source;
+  };
+}
+
+/** The declared members of each declared organization. */
+function declaredMembers(desired: DesiredState): Members {
+  const members: Members = new Map(desired.organizations.map((org) => [org.slug, []]));
+  for (const user of desired.users) {
+    (user.memberships ?? []).forEach((membership, index) => {
+      members.get(membership.org)?.push({
+        key: user.key,
+        userId: null,
+        role: membership.role,
+        email: declaredEmail(user),
+        source: membership.source ?? fieldSource(desired.positions, user, `memberships.${index}`),
+      });
+    });
+  }
+  return members;
+}
+
+/** What the manifest alone decides: its declared memberships and users, and protected users it bans or locks. */
+export function manifestPolicyResults(desired: DesiredState): PolicyResult[] {
+  const policies = desired.settings.policies;
+  if (policies === undefined) return [];
+  const positions = desired.policyPositions ?? {};
+  const results = memberRules({
+    policies,
+    positions,
+    members: declaredMembers(desired),
+    userSource: userSourceIn(desired),
+  }).list;
+  const checks = new Results(positions);
+  (policies.protectedUsers ?? []).forEach((key, at) => {
+    const user = desired.users.find((candidate) => candidate.key === key);
+    const declared = [user?.banned === true ? 'banned' : '', user?.locked === true ? 'locked' : ''].filter(Boolean);
+    if (user === undefined || declared.length === 0) return;
+    const field = user.banned === true ? 'banned' : 'locked';
+    checks.refused(
+      'protectedUsers',
+      `user:${key}`,
+      `user "${key}" is protected, but the manifest declares it ${declared.join(' and ')}`,
+      `protectedUsers.${at}`,
+      fieldSource(desired.positions, user, field),
+    );
+  });
+  return sortedResults([...results, ...checks.list]);
+}
+
+// ---- with the live state (plan) ----
+
+export interface PlanPolicyInput {
+  desired: DesiredState;
+  live: LiveSnapshot;
+  operations: readonly Operation[];
+  /** Manifest users with the live user each matched (null: the plan creates it). */
+  matches: readonly { desired: DesiredUser; live: LiveUser | null }[];
+  /** Declared organization key -> the live id it matched (absent: created by the plan). */
+  organizationIds: ReadonlyMap<string, string>;
+}
+
+function livePrimaryEmail(user: LiveUser): string | null {
+  const primary = user.emailAddresses.find((email) => email.id === user.primaryEmailAddressId);
+  return primary?.emailAddress.toLowerCase() ?? null;
+}
+
+/** Builds the members of each managed organization after the plan: live memberships, then the plan's changes. */
+function membersAfterPlan(input: PlanPolicyInput): Members {
+  const { desired, live, operations } = input;
+  const kind = desired.settings.userKey;
+  const byLiveId = new Map<string, DesiredUser>();
+  const byKey = new Map<string, DesiredUser>();
+  for (const match of input.matches) {
+    byKey.set(match.desired.key, match.desired);
+    if (match.live) byLiveId.set(match.live.id, match.desired);
+  }
+  const liveUsers = new Map(live.users.map((user) => [user.id, user]));
+  // Per organization key: member id (live user id, or `key:<k>` for a user the plan creates) -> role.
+  const roles = new Map<string, Map<string, string>>();
+  const orgKeyById = new Map<string, string>();
+  for (const org of desired.organizations) {
+    roles.set(org.slug, new Map());
+    const id = input.organizationIds.get(org.slug);
+    if (id !== undefined) orgKeyById.set(id, org.slug);
+  }
+  for (const membership of live.memberships) {
+    const key = orgKeyById.get(membership.organizationId);
+    if (key !== undefined) roles.get(key)?.set(membership.userId, membership.role);
+  }
+  const memberId = (user: UserRef): string => user.userId ?? `key:${user.key ?? ''}`;
+  for (const op of operations) {
+    if (op.type === 'create_membership') roles.get(op.org.slug)?.set(memberId(op.user), op.role);
+    else if (op.type === 'update_membership_role')
+      roles.get(op.org.slug)?.set(memberId(op.user), op.changes.role.after);
+    else if (op.type === 'delete_membership') roles.get(op.org.slug)?.delete(memberId(op.user));
+    else if (op.type === 'delete_user' && op.user.userId !== null) {
+      for (const members of roles.values()) members.delete(op.user.userId);
+    }
+  }
+  const members: Members = new Map();
+  for (const [org, list] of roles) {
+    const out: Member[] = [];
+    for (const [id, role] of list) {
+      const userId = id.startsWith('key:') ? null : id;
+      const declared = userId === null ? byKey.get(id.slice(4)) : byLiveId.get(userId);
+      const liveUser = userId === null ? undefined : liveUsers.get(userId);
+      const email = declared?.emailAddresses?.[0] ?? (liveUser ? livePrimaryEmail(liveUser) : null);
+      const membership = declared?.memberships?.findIndex((candidate) => candidate.org === org) ?? -1;
+      const source =
+        declared === undefined
+          ? undefined
+          : fieldSource(desired.positions, declared, ...(membership >= 0 ? [`memberships.${membership}`] : []), 'key');
+      out.push({
+        key: declared?.key ?? (liveUser ? liveUserKey(liveUser, kind) : null),
+        userId,
+        role,
+        email,
+        ...(source ? { source } : {}),
+      });
+    }
+    members.set(org, out);
+  }
+  return members;
+}
+
+/** Every policy on the plan's result: the members after it, its operations on protected users. */
+export function planPolicyResults(input: PlanPolicyInput): PlanPolicies | undefined {
+  const { desired, live } = input;
+  const policies = desired.settings.policies;
+  if (policies === undefined) return undefined;
+  const positions = desired.policyPositions ?? {};
+  const liveUsers = new Map(live.users.map((user) => [user.id, user]));
+  const results = memberRules({
+    policies,
+    positions,
+    members: membersAfterPlan(input),
+    userSource: userSourceIn(desired),
+  }).list;
+  const kind = desired.settings.userKey;
+  const protectedResults = protectedUserResults(input.operations, {
+    protectedUsers: policies.protectedUsers ?? [],
+    positions,
+    keyOf: (user) => {
+      if (user.key !== null) return user.key;
+      const liveUser = user.userId === null ? undefined : liveUsers.get(user.userId);
+      return liveUser ? liveUserKey(liveUser, kind) : null;
+    },
+  });
+  // A protected user the manifest bans or locks is refused even when it already is (validate refuses it too).
+  const offline = manifestPolicyResults(desired).filter(
+    (result) => result.policy === 'protectedUsers' && result.status === 'refused',
+  );
+  const refusedOffline = new Set(offline.map((result) => result.subject));
+  const kept = protectedResults.filter((result) => result.status === 'refused' || !refusedOffline.has(result.subject));
+  return {
+    protectedUsers: [...(policies.protectedUsers ?? [])],
+    results: sortedResults([...results, ...offline, ...kept]),
+  };
+}
