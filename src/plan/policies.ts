@@ -28,6 +28,8 @@ interface Member {
   role: string;
   /** Primary email after the plan; null: none; undefined: not known (the manifest does not declare addresses). */
   email: string | null | undefined;
+  /** A live member whose user a targeted read did not read: its key and email are not known, so it fails closed. */
+  unread?: true;
   /** The membership's (else the user's) position in the manifest, when it declares the user. */
   source?: SourceRef;
 }
@@ -61,6 +63,7 @@ function listed(items: readonly string[]): string {
 }
 
 function memberName(member: Member): string {
+  if (member.unread) return `${member.userId} (not read: plan with --read full)`;
   const key = member.key ?? member.userId ?? '?';
   return member.email ? `${key} (${member.email})` : key;
 }
@@ -159,7 +162,13 @@ function checkRequiredAdmins(
       results.passed('requiredAdmins', subject, `user "${key}" is ${ADMIN_ROLE} of "${org}"`, path);
       return;
     }
-    const now = member === undefined ? 'would not be a member' : `would have the role ${member.role}`;
+    const unread = members.filter((candidate) => candidate.unread === true).length;
+    const now =
+      member !== undefined
+        ? `would have the role ${member.role}`
+        : unread > 0
+          ? `is not among the members read (${unread} were not: plan with --read full)`
+          : 'would not be a member';
     results.refused(
       'requiredAdmins',
       subject,
@@ -189,7 +198,9 @@ function checkDomains(
   what: string,
 ): void {
   const bad = members.filter(
-    (member) => member.email !== undefined && (member.email === null || !emailDomainAllowed(member.email, domains)),
+    (member) =>
+      member.unread === true ||
+      (member.email !== undefined && (member.email === null || !emailDomainAllowed(member.email, domains))),
   );
   if (bad.length === 0) {
     results.passed('allowedEmailDomains', subject, `every ${what} has a primary email in ${domains.join(', ')}`, path);
@@ -487,6 +498,7 @@ function membersAfterPlan(input: PlanPolicyInput): Members {
           : fieldSource(desired.positions, declared, ...(membership >= 0 ? [`memberships.${membership}`] : []), 'key');
       out.push({
         key: declared?.key ?? (liveUser ? liveUserKey(liveUser, kind) : null),
+        ...(declared === undefined && liveUser === undefined && userId !== null ? { unread: true as const } : {}),
         userId,
         role,
         email,

@@ -162,6 +162,29 @@ describe('allowedEmailDomains', () => {
   });
 });
 
+describe('members a targeted read did not read', () => {
+  it('fail closed: their email and key are unknown, so the plan is refused, saying how to read them', () => {
+    // The membership of user_9 is live, its user was not read (not named by the manifest).
+    const live = snapshot({
+      users: [liveUser('user_1', { externalId: 'emp-1', emails: ['a@acme.test'] })],
+      organizations: [ACME],
+      memberships: [liveMembership('m9', 'org_1', 'user_9', 'org:admin')],
+    });
+    const desired = withPolicies(
+      { allowedEmailDomains: { all: ['acme.test'] }, requiredAdmins: { acme: ['ops'] } },
+      [admin('emp-1', 'a@acme.test')],
+      { organizations: [org('acme', 'Acme Inc')] },
+    );
+    const results = createPlan(desired, live, DEFAULT_PLAN_OPTIONS).plan.policies?.results ?? [];
+    expect(results.map((result) => [result.policy, result.status])).toStrictEqual([
+      ['requiredAdmins', 'refused'],
+      ['allowedEmailDomains', 'refused'],
+    ]);
+    expect(results[0]?.message).toContain('1 were not: plan with --read full');
+    expect(results[1]?.message).toContain('user_9 (not read: plan with --read full)');
+  });
+});
+
 describe('protectedUsers', () => {
   const op = (fields: Partial<Operation> & Pick<Operation, 'type'>): Operation =>
     ({ id: `${fields.type}:x`, dependsOn: [], user: { key: 'root', userId: 'user_1' }, ...fields }) as Operation;
