@@ -19,6 +19,7 @@ import {
   seedBody,
 } from './generate.ts';
 import { scenarioOverlap } from './overlap.ts';
+import { scenarioPolicies } from './policies.ts';
 import {
   BIN_OPTIONS,
   type CliRun,
@@ -588,6 +589,7 @@ async function main(): Promise<void> {
       apiEnv,
     });
   }
+  if (selected('policies')) scenarioPolicies({ users: quick ? 10_000 : 100_000, runs, figure, log });
   if (selected('overlap')) {
     await scenarioOverlap(
       {

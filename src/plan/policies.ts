@@ -30,8 +30,21 @@ interface Member {
   email: string | null | undefined;
   /** A live member whose user a targeted read did not read: its key and email are not known, so it fails closed. */
   unread?: true;
-  /** The membership's (else the user's) position in the manifest, when it declares the user. */
-  source?: SourceRef;
+  /**
+   * The membership's (else the user's) position in the manifest, when it declares the user: looked up only for a
+   * refusal (a manifest computes a user's positions on demand, costly for every member of 100,000).
+   */
+  user?: DesiredUser;
+}
+
+/** Where a member's membership (else its user) is declared; undefined for a member the manifest does not declare. */
+function memberSource(member: Member, org: string, positions: DesiredState['positions']): SourceRef | undefined {
+  const { user } = member;
+  if (user === undefined) return undefined;
+  const index = user.memberships?.findIndex((candidate) => candidate.org === org) ?? -1;
+  const membership = user.memberships?.[index];
+  if (membership?.source) return membership.source;
+  return fieldSource(positions, user, ...(index >= 0 ? [`memberships.${index}`] : []), 'key');
 }
 
 /** Members of each managed organization, by organization key. */
@@ -118,7 +131,18 @@ class Results {
 
 // ---- the rules on members ----
 
-function checkMinAdmins(results: Results, policies: ManifestPolicies, org: string, members: readonly Member[]): void {
+/** One organization's members, with what the rules need to report on them. */
+interface OrgScope {
+  results: Results;
+  policies: ManifestPolicies;
+  org: string;
+  members: readonly Member[];
+  /** Where a member is declared (only asked for a refusal). */
+  source: (member: Member | undefined) => SourceRef | undefined;
+  userSource: (key: string) => SourceRef | undefined;
+}
+
+function checkMinAdmins({ results, policies, org, members, source }: OrgScope): void {
   const rule = policies.minAdmins;
   const min = forOrganization(rule, org);
   if (rule === undefined || min === undefined) return;
@@ -135,23 +159,17 @@ function checkMinAdmins(results: Results, policies: ManifestPolicies, org: strin
     return;
   }
   // The first member that is not an admin is where a reviewer would add the role.
-  const first = members.find((member) => member.role !== ADMIN_ROLE && member.source !== undefined);
+  const first = members.find((member) => member.role !== ADMIN_ROLE && member.user !== undefined);
   results.refused(
     'minAdmins',
     subject,
     `organization "${org}" would have ${admins.length} member(s) with the role ${ADMIN_ROLE}, fewer than minAdmins ${min}`,
     path,
-    first?.source,
+    source(first),
   );
 }
 
-function checkRequiredAdmins(
-  results: Results,
-  policies: ManifestPolicies,
-  org: string,
-  members: readonly Member[],
-  userSource: (key: string) => SourceRef | undefined,
-): void {
+function checkRequiredAdmins({ results, policies, org, members, source, userSource }: OrgScope): void {
   const keys = policies.requiredAdmins?.[org];
   if (keys === undefined) return;
   keys.forEach((key, index) => {
@@ -174,45 +192,49 @@ function checkRequiredAdmins(
       subject,
       `user "${key}" must be ${ADMIN_ROLE} of organization "${org}" but ${now}`,
       path,
-      member?.source ?? userSource(key),
+      source(member) ?? userSource(key),
     );
   });
 }
 
-/** `example.com` matches that domain exactly; `*.example.com` any of its subdomains (not the domain itself). */
-export function emailDomainAllowed(email: string, domains: readonly string[]): boolean {
-  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-  return domains.some((pattern) =>
-    pattern.startsWith('*.')
-      ? domain.endsWith(pattern.slice(1)) && domain.length > pattern.length - 1
-      : domain === pattern,
-  );
+/** A matcher for a domain list: `example.com` matches that domain exactly; `*.example.com` its subdomains only. */
+function domainMatcher(domains: readonly string[]): (email: string) => boolean {
+  const exact = new Set(domains.filter((pattern) => !pattern.startsWith('*.')));
+  // `*.example.com` -> `.example.com`: a subdomain ends with it; the domain itself does not.
+  const suffixes = domains.filter((pattern) => pattern.startsWith('*.')).map((pattern) => pattern.slice(1));
+  return (email) => {
+    const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+    return exact.has(domain) || suffixes.some((suffix) => domain.endsWith(suffix));
+  };
 }
 
-function checkDomains(
-  results: Results,
-  path: string,
-  subject: string,
-  domains: readonly string[],
-  members: readonly Member[],
-  what: string,
-): void {
+/** Whether `email`'s domain is in `domains` (`example.com` exactly, `*.example.com` any of its subdomains). */
+export function emailDomainAllowed(email: string, domains: readonly string[]): boolean {
+  return domainMatcher(domains)(email);
+}
+
+function checkDomains({ results, policies, org, members, source }: OrgScope): void {
+  const rule = policies.allowedEmailDomains;
+  const domains = forOrganization(rule, org);
+  if (rule === undefined || domains === undefined) return;
+  const path = entryPath(rule, 'allowedEmailDomains', org);
+  const subject = `organization:${org}`;
+  const allowed = domainMatcher(domains);
   const bad = members.filter(
     (member) =>
-      member.unread === true ||
-      (member.email !== undefined && (member.email === null || !emailDomainAllowed(member.email, domains))),
+      member.unread === true || (member.email !== undefined && (member.email === null || !allowed(member.email))),
   );
   if (bad.length === 0) {
-    results.passed('allowedEmailDomains', subject, `every ${what} has a primary email in ${domains.join(', ')}`, path);
+    results.passed('allowedEmailDomains', subject, `every member has a primary email in ${domains.join(', ')}`, path);
     return;
   }
-  const first = bad.find((member) => member.source !== undefined) ?? bad[0];
+  const first = bad.find((member) => member.user !== undefined) ?? bad[0];
   results.refused(
     'allowedEmailDomains',
     subject,
-    `${bad.length} ${what}(s) would have a primary email outside ${domains.join(', ')} (or none): ${listed(bad.map(memberName))}`,
+    `${bad.length} member(s) would have a primary email outside ${domains.join(', ')} (or none): ${listed(bad.map(memberName))}`,
     path,
-    first?.source,
+    source(first),
   );
 }
 
@@ -241,30 +263,28 @@ interface RuleInput {
   policies: ManifestPolicies;
   positions: PolicyPositions;
   members: Members;
+  /** The manifest's field positions (DesiredState.positions), looked up only for a refusal. */
+  userPositions: DesiredState['positions'];
   userSource: (key: string) => SourceRef | undefined;
 }
 
 function memberRules(input: RuleInput): Results {
-  const { policies, members } = input;
+  const { policies, members, userSource } = input;
   const results = new Results(input.positions);
   const orgs = [...members.keys()].sort(compareStrings);
   checkNamedOrganizations(results, policies, new Set(orgs));
   for (const org of orgs) {
-    const list = members.get(org) ?? [];
-    checkMinAdmins(results, policies, org, list);
-    checkRequiredAdmins(results, policies, org, list, input.userSource);
-    const domains = policies.allowedEmailDomains;
-    const allowed = forOrganization(domains, org);
-    if (domains && allowed) {
-      checkDomains(
-        results,
-        entryPath(domains, 'allowedEmailDomains', org),
-        `organization:${org}`,
-        allowed,
-        list,
-        'member',
-      );
-    }
+    const scope: OrgScope = {
+      results,
+      policies,
+      org,
+      members: members.get(org) ?? [],
+      source: (member) => (member === undefined ? undefined : memberSource(member, org, input.userPositions)),
+      userSource,
+    };
+    checkMinAdmins(scope);
+    checkRequiredAdmins(scope);
+    checkDomains(scope);
   }
   return results;
 }
@@ -392,33 +412,33 @@ function userSourceIn(desired: DesiredState): (key: string) => SourceRef | undef
 function declaredMembers(desired: DesiredState): Members {
   const members: Members = new Map(desired.organizations.map((org) => [org.slug, []]));
   for (const user of desired.users) {
-    (user.memberships ?? []).forEach((membership, index) => {
+    for (const membership of user.memberships ?? []) {
       members.get(membership.org)?.push({
         key: user.key,
         userId: null,
         role: membership.role,
         email: declaredEmail(user),
-        source: membership.source ?? fieldSource(desired.positions, user, `memberships.${index}`),
+        user,
       });
-    });
+    }
   }
   return members;
 }
 
-/** What the manifest alone decides: its declared memberships and users, and protected users it bans or locks. */
-export function manifestPolicyResults(desired: DesiredState): PolicyResult[] {
-  const policies = desired.settings.policies;
-  if (policies === undefined) return [];
-  const positions = desired.policyPositions ?? {};
-  const results = memberRules({
-    policies,
-    positions,
-    members: declaredMembers(desired),
-    userSource: userSourceIn(desired),
-  }).list;
+/** Protected users the manifest itself bans or locks. */
+function declaredProtectedRefusals(
+  desired: DesiredState,
+  policies: ManifestPolicies,
+  positions: PolicyPositions,
+): PolicyResult[] {
+  const keys = policies.protectedUsers ?? [];
+  if (keys.length === 0) return [];
+  const wanted = new Set(keys);
+  const byKey = new Map<string, DesiredUser>();
+  for (const user of desired.users) if (wanted.has(user.key)) byKey.set(user.key, user);
   const checks = new Results(positions);
-  (policies.protectedUsers ?? []).forEach((key, at) => {
-    const user = desired.users.find((candidate) => candidate.key === key);
+  keys.forEach((key, at) => {
+    const user = byKey.get(key);
     const declared = [user?.banned === true ? 'banned' : '', user?.locked === true ? 'locked' : ''].filter(Boolean);
     if (user === undefined || declared.length === 0) return;
     const field = user.banned === true ? 'banned' : 'locked';
@@ -430,7 +450,22 @@ export function manifestPolicyResults(desired: DesiredState): PolicyResult[] {
       fieldSource(desired.positions, user, field),
     );
   });
-  return sortedResults([...results, ...checks.list]);
+  return checks.list;
+}
+
+/** What the manifest alone decides: its declared memberships and users, and protected users it bans or locks. */
+export function manifestPolicyResults(desired: DesiredState): PolicyResult[] {
+  const policies = desired.settings.policies;
+  if (policies === undefined) return [];
+  const positions = desired.policyPositions ?? {};
+  const results = memberRules({
+    policies,
+    positions,
+    members: declaredMembers(desired),
+    userPositions: desired.positions,
+    userSource: userSourceIn(desired),
+  }).list;
+  return sortedResults([...results, ...declaredProtectedRefusals(desired, policies, positions)]);
 }
 
 // ---- with the live state (plan) ----
@@ -450,18 +485,18 @@ function livePrimaryEmail(user: LiveUser): string | null {
   return primary?.emailAddress.toLowerCase() ?? null;
 }
 
-/** Builds the members of each managed organization after the plan: live memberships, then the plan's changes. */
-function membersAfterPlan(input: PlanPolicyInput): Members {
+/** A value built on first use: most plans never ask (no user created, no member outside the manifest). */
+function lazy<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}
+
+/** Per organization key: member id (live user id, or `key:<k>` for a user the plan creates) -> role after the plan. */
+function rolesAfterPlan(input: PlanPolicyInput): Map<string, Map<string, string>> {
   const { desired, live, operations } = input;
-  const kind = desired.settings.userKey;
-  const byLiveId = new Map<string, DesiredUser>();
-  const byKey = new Map<string, DesiredUser>();
-  for (const match of input.matches) {
-    byKey.set(match.desired.key, match.desired);
-    if (match.live) byLiveId.set(match.live.id, match.desired);
-  }
-  const liveUsers = new Map(live.users.map((user) => [user.id, user]));
-  // Per organization key: member id (live user id, or `key:<k>` for a user the plan creates) -> role.
   const roles = new Map<string, Map<string, string>>();
   const orgKeyById = new Map<string, string>();
   for (const org of desired.organizations) {
@@ -483,27 +518,39 @@ function membersAfterPlan(input: PlanPolicyInput): Members {
       for (const members of roles.values()) members.delete(op.user.userId);
     }
   }
+  return roles;
+}
+
+/** The members of each managed organization after the plan: live memberships, then the plan's changes. */
+function membersAfterPlan(input: PlanPolicyInput, liveUsers: () => Map<string, LiveUser>): Members {
+  const kind = input.desired.settings.userKey;
+  const byLiveId = new Map<string, DesiredUser>();
+  for (const match of input.matches) if (match.live) byLiveId.set(match.live.id, match.desired);
+  const byKey = lazy(() => new Map(input.matches.map((match) => [match.desired.key, match.desired])));
   const members: Members = new Map();
-  for (const [org, list] of roles) {
+  for (const [org, list] of rolesAfterPlan(input)) {
     const out: Member[] = [];
     for (const [id, role] of list) {
       const userId = id.startsWith('key:') ? null : id;
-      const declared = userId === null ? byKey.get(id.slice(4)) : byLiveId.get(userId);
-      const liveUser = userId === null ? undefined : liveUsers.get(userId);
-      const email = declared?.emailAddresses?.[0] ?? (liveUser ? livePrimaryEmail(liveUser) : null);
-      const membership = declared?.memberships?.findIndex((candidate) => candidate.org === org) ?? -1;
-      const source =
-        declared === undefined
-          ? undefined
-          : fieldSource(desired.positions, declared, ...(membership >= 0 ? [`memberships.${membership}`] : []), 'key');
-      out.push({
-        key: declared?.key ?? (liveUser ? liveUserKey(liveUser, kind) : null),
-        ...(declared === undefined && liveUser === undefined && userId !== null ? { unread: true as const } : {}),
-        userId,
-        role,
-        email,
-        ...(source ? { source } : {}),
-      });
+      const declared = userId === null ? byKey().get(id.slice(4)) : byLiveId.get(userId);
+      if (declared !== undefined) {
+        const email = declared.emailAddresses?.[0];
+        const liveUser = email === undefined && userId !== null ? liveUsers().get(userId) : undefined;
+        out.push({
+          key: declared.key,
+          userId,
+          role,
+          email: email ?? (liveUser ? livePrimaryEmail(liveUser) : null),
+          user: declared,
+        });
+        continue;
+      }
+      const liveUser = userId === null ? undefined : liveUsers().get(userId);
+      out.push(
+        liveUser === undefined
+          ? { key: null, userId, role, email: null, unread: true }
+          : { key: liveUserKey(liveUser, kind), userId, role, email: livePrimaryEmail(liveUser) },
+      );
     }
     members.set(org, out);
   }
@@ -516,27 +563,32 @@ export function planPolicyResults(input: PlanPolicyInput): PlanPolicies | undefi
   const policies = desired.settings.policies;
   if (policies === undefined) return undefined;
   const positions = desired.policyPositions ?? {};
-  const liveUsers = new Map(live.users.map((user) => [user.id, user]));
-  const results = memberRules({
-    policies,
-    positions,
-    members: membersAfterPlan(input),
-    userSource: userSourceIn(desired),
-  }).list;
+  const liveUsers = lazy(() => new Map(live.users.map((user) => [user.id, user])));
+  const memberPolicies =
+    policies.minAdmins !== undefined ||
+    policies.requiredAdmins !== undefined ||
+    policies.allowedEmailDomains !== undefined;
+  const results = memberPolicies
+    ? memberRules({
+        policies,
+        positions,
+        members: membersAfterPlan(input, liveUsers),
+        userPositions: desired.positions,
+        userSource: userSourceIn(desired),
+      }).list
+    : [];
   const kind = desired.settings.userKey;
   const protectedResults = protectedUserResults(input.operations, {
     protectedUsers: policies.protectedUsers ?? [],
     positions,
     keyOf: (user) => {
       if (user.key !== null) return user.key;
-      const liveUser = user.userId === null ? undefined : liveUsers.get(user.userId);
+      const liveUser = user.userId === null ? undefined : liveUsers().get(user.userId);
       return liveUser ? liveUserKey(liveUser, kind) : null;
     },
   });
   // A protected user the manifest bans or locks is refused even when it already is (validate refuses it too).
-  const offline = manifestPolicyResults(desired).filter(
-    (result) => result.policy === 'protectedUsers' && result.status === 'refused',
-  );
+  const offline = declaredProtectedRefusals(desired, policies, positions);
   const refusedOffline = new Set(offline.map((result) => result.subject));
   const kept = protectedResults.filter((result) => result.status === 'refused' || !refusedOffline.has(result.subject));
   return {
