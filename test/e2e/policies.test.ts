@@ -176,6 +176,33 @@ users:
     );
   });
 
+  it('a refused address read from the environment is shown by its reference, never its value', async () => {
+    const e2e = await e2eContext({ seed: SEED });
+    await e2e.write(
+      'm.yaml',
+      `apiVersion: clerk-sync/v1
+settings:
+  policies: { allowedEmailDomains: [acme.test] }
+organizations: [{ slug: acme, name: Acme Inc }]
+users:
+  - { externalId: emp-001, memberships: [{ org: acme, role: "org:admin" }] }
+  - { externalId: emp-002, emailAddresses: ["\${BOB_EMAIL}"], memberships: [{ org: acme, role: "org:admin" }] }
+`,
+    );
+    const env = { BOB_EMAIL: 'bob-secret@hidden.test' };
+    for (const format of ['text', 'json', 'markdown']) {
+      const plan = await e2e.cli(['plan', '-f', 'm.yaml', '--format', format], { env });
+      expect(plan.code).toBe(1);
+      expect(plan.stdout + plan.stderr).toContain('policy_email_domain');
+      expect(plan.stdout + plan.stderr).toContain('(from ${BOB_EMAIL})');
+      expect(plan.stdout + plan.stderr).not.toContain('bob-secret');
+    }
+    const validate = await e2e.cli(['validate', '-f', 'm.yaml'], { env });
+    expect(validate.code).toBe(1);
+    expect(validate.stderr).toContain('policy_email_domain');
+    expect(validate.stderr).not.toContain('bob-secret');
+  });
+
   it('a protected user survives prune, and a tampered saved plan does not skip the policy', async () => {
     const e2e = await e2eContext();
     const users = (keys: string[]): string =>
