@@ -120,6 +120,7 @@ export function scenarioPolicies({ users, runs, figure, log }: PoliciesBench): v
   const ratio = withPolicies / without;
   figure(name, 'createPlan without policies', `${without.toFixed(2)} s`, '');
   figure(name, 'createPlan with 4 policies', `${withPolicies.toFixed(2)} s`, '');
-  figure(name, 'ratio, with / without', `${ratio.toFixed(2)}x`, '<= 1.25x', ratio <= 1.25);
+  // Issue 19 sets no figure: the ratio is what policies cost, reported for docs/performance.md.
+  figure(name, 'ratio, with / without', `${ratio.toFixed(2)}x`, '');
   figure(name, 'refusals (all pass)', String(refusals), '0', refusals === 0);
 }

@@ -15,40 +15,41 @@ import type {
   UserKeyKind,
 } from '../model/index.ts';
 import { ADMIN_ROLE } from './destructive.ts';
-import { fieldSource } from './identity.ts';
+import { fieldSource, type UserMatch } from './identity.ts';
 import { compareStrings } from './json-values.ts';
 import type { Operation, PlanDiagnostic, PlanPolicies, PolicyName, PolicyResult, UserRef } from './types.ts';
 
-/** One member of an organization after the plan (or as the manifest declares it). */
-interface Member {
-  /** The user's key: its manifest key, else the live user's settings.userKey value; null when it has none. */
-  key: string | null;
-  /** Live id, when the user exists. */
-  userId: string | null;
-  role: string;
+/**
+ * The members of the managed organizations after the plan (or as the manifest declares them) and what is known of
+ * each. A member is a live user id, or `key:<key>` for a user that is not live (yet). What a rule needs of a member
+ * is looked up per rule, and positions only for a refusal: a plan of 100,000 members builds no object per member.
+ */
+interface Roster {
+  /** Per organization key: member id -> role. */
+  roles: Map<string, Map<string, string>>;
+  /** The manifest user a member is, when the manifest declares it. */
+  declared(id: string): DesiredUser | undefined;
+  /** The member id of the manifest user with this key, if the manifest declares one. */
+  idOf(key: string): string | undefined;
+  /** The user's key: its manifest key, else the live user's settings.userKey value; null when unknown. */
+  key(id: string): string | null;
   /** Primary email after the plan; null: none; undefined: not known (the manifest does not declare addresses). */
-  email: string | null | undefined;
-  /** A live member whose user a targeted read did not read: its key and email are not known, so it fails closed. */
-  unread?: true;
-  /**
-   * The membership's (else the user's) position in the manifest, when it declares the user: looked up only for a
-   * refusal (a manifest computes a user's positions on demand, costly for every member of 100,000).
-   */
-  user?: DesiredUser;
+  email(id: string): string | null | undefined;
+  /** A live member whose user a targeted read did not read: its key and email are unknown, so it fails closed. */
+  unread(id: string): boolean;
+  /** The manifest's field positions, for a refusal's line. */
+  positions: DesiredState['positions'];
 }
 
-/** Where a member's membership (else its user) is declared; undefined for a member the manifest does not declare. */
-function memberSource(member: Member, org: string, positions: DesiredState['positions']): SourceRef | undefined {
-  const { user } = member;
+/** Where a member's membership in `org` (else its user) is declared; undefined when the manifest does not declare it. */
+function memberSource(roster: Roster, id: string | undefined, org: string): SourceRef | undefined {
+  const user = id === undefined ? undefined : roster.declared(id);
   if (user === undefined) return undefined;
   const index = user.memberships?.findIndex((candidate) => candidate.org === org) ?? -1;
   const membership = user.memberships?.[index];
   if (membership?.source) return membership.source;
-  return fieldSource(positions, user, ...(index >= 0 ? [`memberships.${index}`] : []), 'key');
+  return fieldSource(roster.positions, user, ...(index >= 0 ? [`memberships.${index}`] : []), 'key');
 }
-
-/** Members of each managed organization, by organization key. */
-type Members = Map<string, Member[]>;
 
 /** Members listed in one message before "and N more". */
 const LISTED = 5;
@@ -75,10 +76,11 @@ function listed(items: readonly string[]): string {
   return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
 }
 
-function memberName(member: Member): string {
-  if (member.unread) return `${member.userId} (not read: plan with --read full)`;
-  const key = member.key ?? member.userId ?? '?';
-  return member.email ? `${key} (${member.email})` : key;
+function memberName(roster: Roster, id: string): string {
+  if (roster.unread(id)) return `${id} (not read: plan with --read full)`;
+  const key = roster.key(id) ?? id;
+  const email = roster.email(id);
+  return email ? `${key} (${email})` : key;
 }
 
 /** The value for one organization of a per-organization rule; undefined when the rule does not name it. */
@@ -136,63 +138,76 @@ interface OrgScope {
   results: Results;
   policies: ManifestPolicies;
   org: string;
-  members: readonly Member[];
-  /** Where a member is declared (only asked for a refusal). */
-  source: (member: Member | undefined) => SourceRef | undefined;
-  userSource: (key: string) => SourceRef | undefined;
+  roster: Roster;
+  /** Member id -> role, in this organization after the plan. */
+  members: ReadonlyMap<string, string>;
 }
 
-function checkMinAdmins({ results, policies, org, members, source }: OrgScope): void {
+function checkMinAdmins({ results, policies, org, roster, members }: OrgScope): void {
   const rule = policies.minAdmins;
   const min = forOrganization(rule, org);
   if (rule === undefined || min === undefined) return;
   const path = entryPath(rule, 'minAdmins', org);
-  const admins = members.filter((member) => member.role === ADMIN_ROLE);
+  let admins = 0;
+  for (const role of members.values()) if (role === ADMIN_ROLE) admins += 1;
   const subject = `organization:${org}`;
-  if (admins.length >= min) {
-    results.passed(
-      'minAdmins',
-      subject,
-      `organization "${org}" has ${admins.length} ${ADMIN_ROLE} (at least ${min})`,
-      path,
-    );
+  if (admins >= min) {
+    results.passed('minAdmins', subject, `organization "${org}" has ${admins} ${ADMIN_ROLE} (at least ${min})`, path);
     return;
   }
-  // The first member that is not an admin is where a reviewer would add the role.
-  const first = members.find((member) => member.role !== ADMIN_ROLE && member.user !== undefined);
+  // The first declared member that is not an admin is where a reviewer would add the role.
+  let first: string | undefined;
+  for (const [id, role] of members) {
+    if (role !== ADMIN_ROLE && roster.declared(id) !== undefined) {
+      first = id;
+      break;
+    }
+  }
   results.refused(
     'minAdmins',
     subject,
-    `organization "${org}" would have ${admins.length} member(s) with the role ${ADMIN_ROLE}, fewer than minAdmins ${min}`,
+    `organization "${org}" would have ${admins} member(s) with the role ${ADMIN_ROLE}, fewer than minAdmins ${min}`,
     path,
-    source(first),
+    memberSource(roster, first, org),
   );
 }
 
-function checkRequiredAdmins({ results, policies, org, members, source, userSource }: OrgScope): void {
+/** The member id of the user with `key` in this organization: the manifest's, else a live member with that key. */
+function memberWithKey({ roster, members }: OrgScope, key: string): string | undefined {
+  const id = roster.idOf(key);
+  if (id !== undefined) return members.has(id) ? id : undefined;
+  for (const candidate of members.keys()) if (roster.key(candidate) === key) return candidate;
+  return undefined;
+}
+
+function checkRequiredAdmins(scope: OrgScope): void {
+  const { results, policies, org, roster, members } = scope;
   const keys = policies.requiredAdmins?.[org];
   if (keys === undefined) return;
   keys.forEach((key, index) => {
     const path = `requiredAdmins.${org}.${index}`;
     const subject = `organization:${org}/user:${key}`;
-    const member = members.find((candidate) => candidate.key === key);
-    if (member?.role === ADMIN_ROLE) {
+    const id = memberWithKey(scope, key);
+    const role = id === undefined ? undefined : members.get(id);
+    if (role === ADMIN_ROLE) {
       results.passed('requiredAdmins', subject, `user "${key}" is ${ADMIN_ROLE} of "${org}"`, path);
       return;
     }
-    const unread = members.filter((candidate) => candidate.unread === true).length;
+    let unread = 0;
+    if (role === undefined) for (const candidate of members.keys()) if (roster.unread(candidate)) unread += 1;
     const now =
-      member !== undefined
-        ? `would have the role ${member.role}`
+      role !== undefined
+        ? `would have the role ${role}`
         : unread > 0
           ? `is not among the members read (${unread} were not: plan with --read full)`
           : 'would not be a member';
+    const declared = roster.idOf(key);
     results.refused(
       'requiredAdmins',
       subject,
       `user "${key}" must be ${ADMIN_ROLE} of organization "${org}" but ${now}`,
       path,
-      source(member) ?? userSource(key),
+      memberSource(roster, id ?? declared, org),
     );
   });
 }
@@ -213,28 +228,33 @@ export function emailDomainAllowed(email: string, domains: readonly string[]): b
   return domainMatcher(domains)(email);
 }
 
-function checkDomains({ results, policies, org, members, source }: OrgScope): void {
+function checkDomains({ results, policies, org, roster, members }: OrgScope): void {
   const rule = policies.allowedEmailDomains;
   const domains = forOrganization(rule, org);
   if (rule === undefined || domains === undefined) return;
   const path = entryPath(rule, 'allowedEmailDomains', org);
   const subject = `organization:${org}`;
   const allowed = domainMatcher(domains);
-  const bad = members.filter(
-    (member) =>
-      member.unread === true || (member.email !== undefined && (member.email === null || !allowed(member.email))),
-  );
+  const bad: string[] = [];
+  for (const id of members.keys()) {
+    if (roster.unread(id)) {
+      bad.push(id);
+      continue;
+    }
+    const email = roster.email(id);
+    if (email === null || (email !== undefined && !allowed(email))) bad.push(id);
+  }
   if (bad.length === 0) {
     results.passed('allowedEmailDomains', subject, `every member has a primary email in ${domains.join(', ')}`, path);
     return;
   }
-  const first = bad.find((member) => member.user !== undefined) ?? bad[0];
+  const first = bad.find((id) => roster.declared(id) !== undefined) ?? bad[0];
   results.refused(
     'allowedEmailDomains',
     subject,
-    `${bad.length} member(s) would have a primary email outside ${domains.join(', ')} (or none): ${listed(bad.map(memberName))}`,
+    `${bad.length} member(s) would have a primary email outside ${domains.join(', ')} (or none): ${listed(bad.map((id) => memberName(roster, id)))}`,
     path,
-    source(first),
+    memberSource(roster, first, org),
   );
 }
 
@@ -259,34 +279,17 @@ function checkNamedOrganizations(results: Results, policies: ManifestPolicies, d
   }
 }
 
-interface RuleInput {
-  policies: ManifestPolicies;
-  positions: PolicyPositions;
-  members: Members;
-  /** The manifest's field positions (DesiredState.positions), looked up only for a refusal. */
-  userPositions: DesiredState['positions'];
-  userSource: (key: string) => SourceRef | undefined;
-}
-
-function memberRules(input: RuleInput): Results {
-  const { policies, members, userSource } = input;
-  const results = new Results(input.positions);
-  const orgs = [...members.keys()].sort(compareStrings);
+function memberRules(policies: ManifestPolicies, positions: PolicyPositions, roster: Roster): PolicyResult[] {
+  const results = new Results(positions);
+  const orgs = [...roster.roles.keys()].sort(compareStrings);
   checkNamedOrganizations(results, policies, new Set(orgs));
   for (const org of orgs) {
-    const scope: OrgScope = {
-      results,
-      policies,
-      org,
-      members: members.get(org) ?? [],
-      source: (member) => (member === undefined ? undefined : memberSource(member, org, input.userPositions)),
-      userSource,
-    };
+    const scope: OrgScope = { results, policies, org, roster, members: roster.roles.get(org) ?? new Map() };
     checkMinAdmins(scope);
     checkRequiredAdmins(scope);
     checkDomains(scope);
   }
-  return results;
+  return results.list;
 }
 
 // ---- protected users ----
@@ -399,30 +402,27 @@ function declaredEmail(user: DesiredUser): string | null | undefined {
   return user.emailAddresses === undefined ? undefined : (user.emailAddresses[0] ?? null);
 }
 
-function userSourceIn(desired: DesiredState): (key: string) => SourceRef | undefined {
-  let byKey: Map<string, DesiredUser> | undefined;
-  return (key) => {
-    byKey ??= new Map(desired.users.map((user) => [user.key, user]));
-    const user = byKey.get(key);
-    return user === undefined ? undefined : user.source;
-  };
-}
-
-/** The declared members of each declared organization. */
-function declaredMembers(desired: DesiredState): Members {
-  const members: Members = new Map(desired.organizations.map((org) => [org.slug, []]));
+/** The declared memberships of the declared organizations, as a roster of `key:<key>` members. */
+function declaredRoster(desired: DesiredState): Roster {
+  const roles = new Map<string, Map<string, string>>(desired.organizations.map((org) => [org.slug, new Map()]));
+  const byKey = new Map<string, DesiredUser>();
   for (const user of desired.users) {
-    for (const membership of user.memberships ?? []) {
-      members.get(membership.org)?.push({
-        key: user.key,
-        userId: null,
-        role: membership.role,
-        email: declaredEmail(user),
-        user,
-      });
-    }
+    byKey.set(user.key, user);
+    for (const membership of user.memberships ?? []) roles.get(membership.org)?.set(`key:${user.key}`, membership.role);
   }
-  return members;
+  const declared = (id: string): DesiredUser | undefined => byKey.get(id.slice(4));
+  return {
+    roles,
+    declared,
+    idOf: (key) => (byKey.has(key) ? `key:${key}` : undefined),
+    key: (id) => id.slice(4),
+    email: (id) => {
+      const user = declared(id);
+      return user === undefined ? undefined : declaredEmail(user);
+    },
+    unread: () => false,
+    positions: desired.positions,
+  };
 }
 
 /** Protected users the manifest itself bans or locks. */
@@ -458,13 +458,7 @@ export function manifestPolicyResults(desired: DesiredState): PolicyResult[] {
   const policies = desired.settings.policies;
   if (policies === undefined) return [];
   const positions = desired.policyPositions ?? {};
-  const results = memberRules({
-    policies,
-    positions,
-    members: declaredMembers(desired),
-    userPositions: desired.positions,
-    userSource: userSourceIn(desired),
-  }).list;
+  const results = memberRules(policies, positions, declaredRoster(desired));
   return sortedResults([...results, ...declaredProtectedRefusals(desired, policies, positions)]);
 }
 
@@ -475,7 +469,7 @@ export interface PlanPolicyInput {
   live: LiveSnapshot;
   operations: readonly Operation[];
   /** Manifest users with the live user each matched (null: the plan creates it). */
-  matches: readonly { desired: DesiredUser; live: LiveUser | null }[];
+  matches: readonly UserMatch[];
   /** Declared organization key -> the live id it matched (absent: created by the plan). */
   organizationIds: ReadonlyMap<string, string>;
 }
@@ -522,39 +516,47 @@ function rolesAfterPlan(input: PlanPolicyInput): Map<string, Map<string, string>
 }
 
 /** The members of each managed organization after the plan: live memberships, then the plan's changes. */
-function membersAfterPlan(input: PlanPolicyInput, liveUsers: () => Map<string, LiveUser>): Members {
+function rosterAfterPlan(input: PlanPolicyInput, liveUsers: () => Map<string, LiveUser>): Roster {
   const kind = input.desired.settings.userKey;
-  const byLiveId = new Map<string, DesiredUser>();
-  for (const match of input.matches) if (match.live) byLiveId.set(match.live.id, match.desired);
-  const byKey = lazy(() => new Map(input.matches.map((match) => [match.desired.key, match.desired])));
-  const members: Members = new Map();
-  for (const [org, list] of rolesAfterPlan(input)) {
-    const out: Member[] = [];
-    for (const [id, role] of list) {
-      const userId = id.startsWith('key:') ? null : id;
-      const declared = userId === null ? byKey().get(id.slice(4)) : byLiveId.get(userId);
-      if (declared !== undefined) {
-        const email = declared.emailAddresses?.[0];
-        const liveUser = email === undefined && userId !== null ? liveUsers().get(userId) : undefined;
-        out.push({
-          key: declared.key,
-          userId,
-          role,
-          email: email ?? (liveUser ? livePrimaryEmail(liveUser) : null),
-          user: declared,
-        });
-        continue;
-      }
-      const liveUser = userId === null ? undefined : liveUsers().get(userId);
-      out.push(
-        liveUser === undefined
-          ? { key: null, userId, role, email: null, unread: true }
-          : { key: liveUserKey(liveUser, kind), userId, role, email: livePrimaryEmail(liveUser) },
-      );
-    }
-    members.set(org, out);
-  }
-  return members;
+  const byLiveId = lazy(() => {
+    const map = new Map<string, DesiredUser>();
+    for (const match of input.matches) if (match.live) map.set(match.live.id, match.desired);
+    return map;
+  });
+  // By key: the users the plan creates (their member id is `key:<key>`) and the keys requiredAdmins names.
+  const byKey = lazy(() => {
+    const wanted = new Set(Object.values(input.desired.settings.policies?.requiredAdmins ?? {}).flat());
+    const map = new Map<string, UserMatch>();
+    for (const match of input.matches)
+      if (match.live === null || wanted.has(match.desired.key)) map.set(match.desired.key, match);
+    return map;
+  });
+  const declared = (id: string): DesiredUser | undefined =>
+    id.startsWith('key:') ? byKey().get(id.slice(4))?.desired : byLiveId().get(id);
+  const liveUser = (id: string): LiveUser | undefined => (id.startsWith('key:') ? undefined : liveUsers().get(id));
+  return {
+    roles: rolesAfterPlan(input),
+    declared,
+    idOf: (key) => {
+      const match = byKey().get(key);
+      return match === undefined ? undefined : (match.live?.id ?? `key:${key}`);
+    },
+    key: (id) => {
+      const user = declared(id);
+      if (user) return user.key;
+      const current = liveUser(id);
+      return current ? liveUserKey(current, kind) : null;
+    },
+    email: (id) => {
+      const user = declared(id);
+      const email = user?.emailAddresses?.[0];
+      if (email !== undefined) return email;
+      const current = liveUser(id);
+      return current ? livePrimaryEmail(current) : null;
+    },
+    unread: (id) => !id.startsWith('key:') && declared(id) === undefined && liveUser(id) === undefined,
+    positions: input.desired.positions,
+  };
 }
 
 /** Every policy on the plan's result: the members after it, its operations on protected users. */
@@ -568,15 +570,7 @@ export function planPolicyResults(input: PlanPolicyInput): PlanPolicies | undefi
     policies.minAdmins !== undefined ||
     policies.requiredAdmins !== undefined ||
     policies.allowedEmailDomains !== undefined;
-  const results = memberPolicies
-    ? memberRules({
-        policies,
-        positions,
-        members: membersAfterPlan(input, liveUsers),
-        userPositions: desired.positions,
-        userSource: userSourceIn(desired),
-      }).list
-    : [];
+  const results = memberPolicies ? memberRules(policies, positions, rosterAfterPlan(input, liveUsers)) : [];
   const kind = desired.settings.userKey;
   const protectedResults = protectedUserResults(input.operations, {
     protectedUsers: policies.protectedUsers ?? [],
