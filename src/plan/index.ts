@@ -40,7 +40,7 @@ export {
   policyRefusals,
   protectedUserResults,
 } from './policies.ts';
-export { describeWarning, operationName, presentPlan, readLine } from './present.ts';
+export { describeWarning, operationName, presentPlan, readLine, targetLine } from './present.ts';
 export {
   type Disclosure,
   disclosureOf,
@@ -67,4 +67,15 @@ export {
   unversioned,
   updatesOrganization,
 } from './stale.ts';
+export {
+  closeTargets,
+  formatTarget,
+  type MissingDependency,
+  missingDependencyErrors,
+  parseTarget,
+  selectTargets,
+  type TargetSelection,
+  targetOf,
+  unknownTargets,
+} from './target.ts';
 export * from './types.ts';

@@ -10,7 +10,7 @@
 
 import { plural } from '../util/plural.ts';
 import { isDestructive, PHASES } from './order.ts';
-import { describeWarning, operationName, presentPlan, readLine } from './present.ts';
+import { describeWarning, operationName, presentPlan, readLine, targetLine } from './present.ts';
 import { oneLine } from './safe-text.ts';
 import type { Plan, PlanPresentation, PlanWarning, PresentedGroup, PresentedLine } from './types.ts';
 
@@ -86,7 +86,8 @@ function subjectLines(plan: Plan): string {
   const env =
     environment === null ? 'environment unknown' : environment === 'production' ? '**production**' : environment;
   const read = plan.read === undefined ? '' : `  \n${readLine(plan.read)}`;
-  return `${source}  \nInstance: ${api} (${env})${read}\n`;
+  const target = plan.target === undefined ? '' : `  \n**${escapeHtml(oneLine(targetLine(plan.target)))}**`;
+  return `${source}  \nInstance: ${api} (${env})${read}${target}\n`;
 }
 
 function warningLines(warning: PlanWarning): string[] {
@@ -166,7 +167,10 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   out += warningSections(presentation, maxChars / 4);
   out += policySection(plan, maxChars / 8);
   out += `\n**${presentation.summaryLine}**\n`;
-  if (presentation.noChanges) return `${out}\nThe live instance already matches the manifest.\n`;
+  if (presentation.noChanges) {
+    const subject = plan.target === undefined ? 'The live instance' : 'The targets';
+    return `${out}\n${subject} already match${plan.target === undefined ? 'es' : ''} the manifest.\n`;
+  }
 
   out += `\n| Create | Change | Delete | Users touched |\n|---:|---:|---:|---:|\n`;
   out += `| ${summary.create} | ${summary.change} | ${summary.delete} | ${summary.usersTouched} |\n`;

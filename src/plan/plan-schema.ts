@@ -269,6 +269,8 @@ export const PLAN_SCHEMA = {
         declaredUsers: ref('count'),
         requests: shape({ full: ref('count'), targeted: ref('count') }),
       }),
+      // Optional: only an approved subset (`plan --target`) has it.
+      target: shape({ targets: arrayOf(nonEmptyStr), leftOut: arrayOf(nonEmptyStr) }),
     },
   ),
   definitions: OPERATION_DEFINITIONS,

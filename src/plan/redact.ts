@@ -57,6 +57,14 @@ export function publicPlan(plan: Plan, disclosure: Disclosure): Plan {
     ...plan,
     operations: plan.operations.map((op) => redactOperation(op, hider, PUBLIC)),
     warnings: plan.warnings.map((warning) => publicWarning(warning, hider)),
+    ...(plan.target === undefined
+      ? {}
+      : {
+          target: {
+            targets: plan.target.targets.map((target) => hider.id(target)),
+            leftOut: plan.target.leftOut.map((id) => hider.id(id)),
+          },
+        }),
     // Policy messages quote keys and addresses, some read from the environment.
     ...(plan.policies === undefined
       ? {}

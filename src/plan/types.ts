@@ -359,8 +359,24 @@ export interface Plan {
   liveVersions: LiveVersions;
   /** Refusals and warnings, in the order found (safety refusals first). */
   warnings: PlanWarning[];
+  /** Present when the plan is an approved subset (`--target`): `operations` are only the targeted ones. */
+  target?: PlanTarget;
   /** settings.policies' results (src/plan/policies.ts); absent when the manifest declares no policies. */
   policies?: PlanPolicies;
+}
+
+/** What `--target` names: a user by its key (a live id for a user the manifest does not list), an organization by its key. */
+export interface Target {
+  kind: 'user' | 'org';
+  key: string;
+}
+
+/** An approved subset (src/plan/target.ts): the targets as given, and what the whole plan held beyond them. */
+export interface PlanTarget {
+  /** `user:KEY` and `org:SLUG`, in the order given. */
+  targets: string[];
+  /** Ids of the operations left out, in plan order: a later plan without --target shows them again. */
+  leftOut: string[];
 }
 
 // ---- policies (issue 19) ----
@@ -435,6 +451,11 @@ export interface PlanOptions {
    * @default true
    */
   fingerprints?: boolean;
+  /**
+   * Plan only these objects and what they depend on (`--target`, src/plan/target.ts); the guards and the instance
+   * checks see only the selected operations. Absent: the whole plan.
+   */
+  targets?: readonly Target[];
 }
 
 export interface PlanResult {
@@ -492,6 +513,8 @@ export interface PlanPresentation {
   summaryLine: string;
   /** How the live users were read (present.ts, readLine); absent when the plan does not say. */
   readLine?: string;
+  /** The targets of an approved subset and what it leaves out (present.ts, targetLine); absent for a whole plan. */
+  targetLine?: string;
   noChanges: boolean;
   /** The plan's refusals and warnings, refusals first: every view shows them with the plan. */
   warnings: PlanWarning[];
