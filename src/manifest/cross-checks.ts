@@ -155,7 +155,7 @@ class Checker {
       metadataMode: METADATA_MODES.find((mode) => mode === raw.metadataMode) ?? DEFAULT_SETTINGS.metadataMode,
       ignore: Array.isArray(raw.ignore) ? raw.ignore.filter((path): path is string => typeof path === 'string') : [],
     };
-    const policies = readPolicies(raw);
+    const policies = readPolicies(raw, this.settings.userKey);
     if (policies && first) {
       this.settings.policies = policies;
       this.policyPositions = policyPositions(first.file, policies);

@@ -1,7 +1,7 @@
 // settings.policies -> ManifestPolicies (values) and PolicyPositions (where each rule and list item sits). The JSON
 // Schema has checked the shape already; a file with schema errors is still read defensively (wrong types dropped).
 
-import type { ManifestPolicies, PerOrganization, PolicyPositions, SourceRef } from '../model/index.ts';
+import type { ManifestPolicies, PerOrganization, PolicyPositions, SourceRef, UserKeyKind } from '../model/index.ts';
 import { isPlainObject } from '../util/json.ts';
 import { locate, type ParsedFile, sourceRef } from './positions.ts';
 
@@ -27,8 +27,22 @@ function perOrganization<T>(value: unknown, item: (raw: unknown) => T | undefine
   return { byOrganization };
 }
 
-/** The policies a settings object declares; undefined when it has no `policies` key. */
-export function readPolicies(settings: Record<string, unknown>): ManifestPolicies | undefined {
+/**
+ * The policies a settings object declares; undefined when it has no `policies` key. User keys are normalised as
+ * the users' are: lower-cased when the key is the email address.
+ */
+export function readPolicies(settings: Record<string, unknown>, userKey: UserKeyKind): ManifestPolicies | undefined {
+  const policies = readRaw(settings);
+  if (policies === undefined || userKey !== 'emailAddress') return policies;
+  const lower = (keys: string[]): string[] => keys.map((key) => key.toLowerCase());
+  if (policies.protectedUsers) policies.protectedUsers = lower(policies.protectedUsers);
+  for (const [org, keys] of Object.entries(policies.requiredAdmins ?? {})) {
+    (policies.requiredAdmins as Record<string, string[]>)[org] = lower(keys);
+  }
+  return policies;
+}
+
+function readRaw(settings: Record<string, unknown>): ManifestPolicies | undefined {
   const raw = settings.policies;
   if (!isPlainObject(raw)) return undefined;
   const policies: ManifestPolicies = {};

@@ -1,6 +1,6 @@
 // settings.policies (issue 19): rules a plan must obey, checked on the organizations' members after the plan.
 // `manifestPolicyResults` decides what the manifest alone decides (validate: the declared memberships and users);
-// `planPolicyResults` what a plan does to the live state (plan, apply, apply PLAN); `protectedUserRefusals` is the
+// `planPolicyResults` what a plan does to the live state (plan, apply, apply PLAN); `protectedUserResults` is the
 // protectedUsers rule on any operation list (an undo plan's too). Pure: no I/O; a violation is a refusal no flag lifts.
 
 import type {
@@ -317,8 +317,27 @@ function protectedChange(op: Operation): string | undefined {
       return op.downgrade || op.changes.role.before === ADMIN_ROLE
         ? `demotes it in organization "${op.org.slug}" (${op.changes.role.before} -> ${op.changes.role.after})`
         : undefined;
-    default:
+    case 'create_organization':
+    case 'mark_organization':
+    case 'update_organization':
+    case 'update_organization_metadata':
+    case 'create_user':
+    case 'update_user':
+    case 'add_email_address':
+    case 'set_primary_email_address':
+    case 'remove_email_address':
+    case 'add_phone_number':
+    case 'set_primary_phone_number':
+    case 'remove_phone_number':
+    case 'update_metadata':
+    case 'unban_user':
+    case 'unlock_user':
+    case 'create_membership':
       return undefined;
+    default: {
+      const unreachable: never = op;
+      return unreachable;
+    }
   }
 }
 
@@ -327,8 +346,6 @@ export interface ProtectedInput {
   positions: PolicyPositions;
   /** The key of an operation's user: its own, else the live user's (a prune's delete has no manifest key). */
   keyOf: (user: UserRef) => string | null;
-  /** Where an operation points (a manifest line, or the journal line an undo reverses). */
-  sourceOf?: (op: Operation) => SourceRef | undefined;
 }
 
 /** protectedUsers on an operation list: one result per protected user, refused when an operation harms it. */
@@ -361,7 +378,8 @@ export function protectedUserResults(operations: readonly Operation[], input: Pr
       continue;
     }
     const what = ops.map((op) => `${protectedChange(op)} [${op.id}]`);
-    const source = input.sourceOf?.(first) ?? (first.source ? { ...first.source, column: 1 } : undefined);
+    // The operation's line: the manifest's, or the journal line an undo reverses (operations carry no column).
+    const source = first.source ? { ...first.source, column: 1 } : undefined;
     results.refused(
       'protectedUsers',
       subject,

@@ -3,6 +3,7 @@
 // maxChangeRatio as defaults the command line's flags override.
 
 import { describe, expect, it } from 'vitest';
+import { parseManifest } from '../../src/manifest/index.ts';
 import type { ManifestPolicies, PolicyPositions } from '../../src/model/index.ts';
 import {
   createPlan,
@@ -236,6 +237,24 @@ describe('protectedUsers', () => {
     ]);
     expect(refused[0]?.message).toContain('deletes it (prune) [delete_user:user_1]');
     expect(plan.warnings[0]?.code).toBe('policy_protected_user');
+  });
+
+  it('keys are normalised as the users are: an email key matches whatever its case in the policy', () => {
+    const text = `apiVersion: clerk-sync/v1
+settings:
+  userKey: emailAddress
+  prune: true
+  policies: { protectedUsers: [Root@Acme.TEST] }
+users: []
+`;
+    const { desired } = parseManifest([{ file: 'm.yaml', text }], { env: {} });
+    if (desired === undefined) throw new Error('manifest invalid');
+    expect(desired.settings.policies?.protectedUsers).toStrictEqual(['root@acme.test']);
+    const live = snapshot({ users: [liveUser('user_1', { emails: ['root@acme.test'], privateMetadata: MARK })] });
+    const { refusals: refused } = createPlan(desired, live, DEFAULT_PLAN_OPTIONS);
+    expect(refused.map((refusal) => [refusal.code, refusal.source?.line, refusal.source?.column])).toStrictEqual([
+      ['policy_protected_user', 5, 32],
+    ]);
   });
 
   it('validate refuses a protected user the manifest bans or locks', () => {
