@@ -26,6 +26,7 @@ import {
   type Plan,
   publicOperation,
   publicOperationId,
+  publicValue,
   redactText,
 } from '../plan/index.ts';
 import { compileSchema, type SchemaCheck } from '../util/json-schema.ts';
@@ -396,8 +397,12 @@ const PUBLIC = { privateMetadata: 'mask', beforeImages: 'redact' } as const;
 export function journalLine(entry: JournalEntry, disclosure: Disclosure, form: 'kept' | 'public'): JournalEntry {
   const hidden = hidingAll(disclosure);
   switch (entry.kind) {
-    case 'header':
-      return form === 'public' ? { ...entry, redacted: true } : entry;
+    case 'header': {
+      // Named as the operations name their users' keys, so that undo matches them.
+      const keys = entry.protectedUsers?.map((key) => publicValue(key, hidden));
+      const named = keys === undefined ? entry : { ...entry, protectedUsers: keys };
+      return form === 'public' ? { ...named, redacted: true } : named;
+    }
     case 'intent':
       return { ...entry, op: publicOperation(entry.op, hidden, form === 'public' ? PUBLIC : KEPT) };
     case 'done':

@@ -51,6 +51,7 @@ export {
   publicOperation,
   publicOperationId,
   publicPlan,
+  publicValue,
   type RedactionOptions,
   redactText,
   replaceWholeValue,

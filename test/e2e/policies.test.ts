@@ -267,6 +267,32 @@ users:
     expect(await liveUser(e2e.emulator, 'emp-009')).toBeDefined();
   });
 
+  it('undo matches a protected key read from the environment, as the journal names it', async () => {
+    const e2e = await e2eContext();
+    await e2e.write(
+      'm.yaml',
+      `apiVersion: clerk-sync/v1
+settings:
+  policies: { protectedUsers: ["\${ROOT_KEY}"] }
+users:
+  - { externalId: "\${ROOT_KEY}", emailAddresses: [root@acme.test] }
+`,
+    );
+    const env = { ROOT_KEY: 'root-7' };
+    const run = await e2e.cli(['apply', '-f', 'm.yaml', '--auto-approve', '--journal', 'j.jsonl'], { env });
+    expect(run.code, run.stderr).toBe(0);
+    const [header, intent] = (await readFile(join(e2e.dir, 'j.jsonl'), 'utf8'))
+      .split('\n')
+      .slice(0, 2)
+      .map((line) => JSON.parse(line) as { protectedUsers?: string[]; op?: { user: { key: string } } });
+    // The header names the key as the operations name their users' keys.
+    expect(header?.protectedUsers).toStrictEqual([intent?.op?.user.key]);
+    const undo = await e2e.cli(['undo', 'j.jsonl'], { env });
+    expect(undo.code).toBe(1);
+    expect(undo.stderr).toContain('error[policy_protected_user]');
+    expect(await liveUser(e2e.emulator, 'root-7')).toBeDefined();
+  });
+
   it('maxDeletes is a default from the manifest; --max-deletes overrides it for one run', async () => {
     const e2e = await e2eContext();
     await e2e.write(
