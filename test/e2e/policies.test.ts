@@ -293,6 +293,29 @@ users:
     expect(await liveUser(e2e.emulator, 'root-7')).toBeDefined();
   });
 
+  it('an approved subset is checked as what it sends: a target that leaves the harmful change out passes', async () => {
+    const e2e = await e2eContext({ seed: SEED });
+    await e2e.write(
+      'm.yaml',
+      `apiVersion: clerk-sync/v1
+settings:
+  policies: { protectedUsers: [emp-002] }
+organizations: [{ slug: acme, name: Acme Inc }]
+users:
+  - { externalId: emp-001, firstName: Alice, memberships: [{ org: acme, role: "org:admin" }] }
+  - { externalId: emp-002, memberships: [{ org: acme, role: "org:member" }] }
+`,
+    );
+    const whole = await e2e.cli(['plan', '-f', 'm.yaml']);
+    expect(whole.code).toBe(1);
+    expect(whole.stdout).toContain('policy_protected_user');
+    const subset = await e2e.cli(['apply', '-f', 'm.yaml', '--target', 'user:emp-001', '--auto-approve']);
+    expect(subset.code, subset.stderr).toBe(0);
+    const demoting = await e2e.cli(['apply', '-f', 'm.yaml', '--target', 'user:emp-002', '--auto-approve']);
+    expect(demoting.code).toBe(1);
+    expect(demoting.stderr).toContain('error[policy_protected_user]');
+  });
+
   it('maxDeletes is a default from the manifest; --max-deletes overrides it for one run', async () => {
     const e2e = await e2eContext();
     await e2e.write(
