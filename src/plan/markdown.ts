@@ -128,6 +128,11 @@ function warningSections(presentation: PlanPresentation, budget: number): string
   );
 }
 
+/** A code span in a table cell: GitHub splits a row at every `|`, inside code spans too, unless it is escaped. */
+function cell(text: string): string {
+  return codeSpan(text).replaceAll('|', '\\|');
+}
+
 /**
  * settings.policies' results: each policy on each subject, passed or what was refused, refusals first, within
  * `budget` characters (the rest counted). Subjects and messages quote manifest text: code spans only.
@@ -144,12 +149,12 @@ function policySection(plan: Plan, budget: number): string {
   let shown = 0;
   for (const result of ordered) {
     const at = result.source ?? result.policySource;
-    const where = at === undefined ? '' : ` at ${codeSpan(`${at.file}:${at.line}:${at.column}`)}`;
+    const where = at === undefined ? '' : ` at ${cell(`${at.file}:${at.line}:${at.column}`)}`;
     const verdict =
       result.status === 'passed'
         ? '✅ passed'
-        : `❌ **refused** ${codeSpan(result.code ?? '')}${where}: ${codeSpan(result.message)}`;
-    const row = `| ${codeSpan(result.policy)} | ${codeSpan(result.subject)} | ${verdict} |\n`;
+        : `❌ **refused** ${cell(result.code ?? '')}${where}: ${cell(result.message)}`;
+    const row = `| ${cell(result.policy)} | ${cell(result.subject)} | ${verdict} |\n`;
     if (shown > 0 && out.length + row.length > budget) break;
     out += row;
     shown += 1;

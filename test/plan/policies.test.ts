@@ -13,6 +13,7 @@ import {
   manifestPolicyResults,
   type Operation,
   protectedUserResults,
+  renderPlanMarkdown,
 } from '../../src/plan/index.ts';
 import { at, desiredState, desiredUser, liveMembership, liveOrg, liveUser, MARK, org, snapshot } from './builders.ts';
 
@@ -288,5 +289,26 @@ describe('without policies', () => {
     const withAny = withPolicies({ protectedUsers: ['emp-1'] }, [desiredUser('emp-1')]);
     expect(fingerprintDesired(withAny)).not.toBe(fingerprintDesired(desired));
     expect(fingerprintDesired({ ...withAny, policyPositions: {} })).toBe(fingerprintDesired(withAny));
+  });
+});
+
+describe('the Markdown Policies section', () => {
+  it('shows each result, refusals first, with manifest text only in code spans', () => {
+    const hostile = '</details><img src=x onerror=alert(1)>|x';
+    const desired = withPolicies({ protectedUsers: [hostile], minAdmins: { all: 0 } }, [], {
+      organizations: [org('acme', 'Acme')],
+      settings: { prune: true },
+    });
+    const live = snapshot({ users: [liveUser('user_1', { externalId: hostile, privateMetadata: MARK })] });
+    const { plan } = createPlan(desired, live, DEFAULT_PLAN_OPTIONS);
+    const markdown = renderPlanMarkdown(plan);
+    expect(markdown).toContain('#### Policies (1 passed, 1 refused)');
+    const rows = markdown.split('\n').filter((line) => line.startsWith('| `'));
+    expect(rows[0]).toMatch(
+      /^\| `protectedUsers` \| `user:<\/details><img src=x onerror=alert\(1\)>\\\|x` \| ❌ \*\*refused\*\*/,
+    );
+    expect(rows[1]).toMatch(/^\| `minAdmins` \| `organization:acme` \| ✅ passed \|$/);
+    // Outside code spans the hostile text never appears.
+    expect(markdown.replace(/`[^`]*`/g, '')).not.toContain('<img');
   });
 });
