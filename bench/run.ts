@@ -20,6 +20,7 @@ import {
 } from './generate.ts';
 import { scenarioGenerated } from './generated.ts';
 import { scenarioOverlap } from './overlap.ts';
+import { scenarioPolicies } from './policies.ts';
 import {
   BIN_OPTIONS,
   type CliRun,
@@ -589,6 +590,7 @@ async function main(): Promise<void> {
       apiEnv,
     });
   }
+  if (selected('policies')) scenarioPolicies({ users: quick ? 10_000 : 100_000, runs, figure, log });
   if (selected('overlap')) {
     await scenarioOverlap(
       {

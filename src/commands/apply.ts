@@ -191,7 +191,8 @@ files the plan names (-f moves them) and the live state now, and refuses, sendin
 changed (plan_manifest_changed), when an object the plan read changed since (stale_plan), or when the file holds
 anything the re-plan does not give (plan_not_reproducible); it executes the re-plan. An undo plan is derived again
 from its journal. The safety guards (--max-deletes, --max-change-ratio, --allow-production, managed objects only)
-are those of this command line, decided from the operations and the live state.
+are those of this command line, decided from the operations and the live state; the manifest's settings.policies
+(docs/manifest.md#policies) are decided again too, and no flag lifts them (policy_* refusals, exit 1).
 One apply at a time per instance and per journal: a second one is refused (apply_locked), naming the holder.
 
 Apply options:

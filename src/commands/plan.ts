@@ -54,6 +54,7 @@ import {
   READ_OPTION_HELP,
   REPORT_FORMATS,
 } from './live-plan.ts';
+import { policyExitCode } from './policy-gate.ts';
 import { formatRehearsal } from './rehearse.ts';
 import { TARGET_OPTION, TARGET_OPTION_HELP, targetsFrom } from './target-option.ts';
 
@@ -80,8 +81,8 @@ ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
-Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 error (or a failed rehearsal),
-2 changes with --detailed-exitcode.`,
+Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 error (or a failed rehearsal, or
+a plan that breaks settings.policies: policy_* codes, after the plan is shown), 2 changes with --detailed-exitcode.`,
   options: {
     ...MANIFEST_OPTIONS,
     ...PLAN_OPTIONS,
@@ -153,7 +154,7 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
       }
       if (github) await appendStepSummary(io.env, renderPlanMarkdown(plan));
       const hasChanges = plan.operations.length > 0;
-      return hasChanges && booleanOption(values, 'detailed-exitcode') ? 2 : 0;
+      return policyExitCode(plan, io) ?? (hasChanges && booleanOption(values, 'detailed-exitcode') ? 2 : 0);
     } finally {
       await client.close();
     }

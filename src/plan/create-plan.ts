@@ -27,6 +27,7 @@ import { instanceChecks } from './instance-checks.ts';
 import { canonicalSha256, compareStrings, sha256Lines } from './json-values.ts';
 import { sortOperations, summarize } from './order.ts';
 import { matchOrganizations } from './org-identity.ts';
+import { planPolicyResults, policyRefusals } from './policies.ts';
 import {
   formatTarget,
   missingDependencyErrors,
@@ -160,19 +161,31 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   const ordered = targeted?.selection.selected ?? whole;
   // What the instance's settings would refuse halfway through an apply (roles, limits, last admin...): refused now.
   errors.push(...instanceChecks(desired, live, ordered, { options, matches: identity.matches }));
-  const refusals = guardRefusals(
-    ordered,
-    snapshotFacts({
-      desired,
-      live,
-      claimedUsers: identity.claimedLiveUsers,
-      declaredOrganizationIds: new Map(
-        orgIdentity.matches.flatMap(({ desired: org, live: match }) => (match ? [[org.slug, match.id] as const] : [])),
-      ),
-      productionKey: options.productionKey ?? false,
-    }),
-    thresholdsOf(options),
+  const organizationIds = new Map(
+    orgIdentity.matches.flatMap(({ desired: org, live: match }) => (match ? [[org.slug, match.id] as const] : [])),
   );
+  const policies = planPolicyResults({
+    desired,
+    live,
+    operations: ordered,
+    matches: identity.matches,
+    organizationIds,
+  });
+  // Policies come first: no flag lifts them.
+  const refusals = [
+    ...policyRefusals(policies?.results ?? []),
+    ...guardRefusals(
+      ordered,
+      snapshotFacts({
+        desired,
+        live,
+        claimedUsers: identity.claimedLiveUsers,
+        declaredOrganizationIds: organizationIds,
+        productionKey: options.productionKey ?? false,
+      }),
+      thresholdsOf(options, settings.policies),
+    ),
+  ];
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
     source: { kind: 'manifest', files: [...desired.files] },
@@ -185,6 +198,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     liveVersions: liveVersionsOf(ordered, live),
     warnings: refusals.map((refusal) => ({ ...refusal, severity: 'refusal' as const })),
     ...(targeted === undefined ? {} : { target: targeted.target }),
+    ...(policies === undefined ? {} : { policies }),
   };
   return { plan, errors, refusals };
 }
@@ -288,8 +302,14 @@ export function fingerprintDesired(desired: DesiredState): string {
     if (memberships) out.memberships = sortedBy(memberships, (m) => m.org).map((m) => ({ org: m.org, role: m.role }));
     return out;
   });
+  const { policies, ...settings } = desired.settings;
   const canonical: JsonValue = {
-    settings: { ...desired.settings, ignore: [...desired.settings.ignore].sort(compareStrings) },
+    // Policies only when declared: a manifest without them keeps the fingerprint it always had.
+    settings: {
+      ...settings,
+      ignore: [...desired.settings.ignore].sort(compareStrings),
+      ...(policies === undefined ? {} : { policies: policies as unknown as JsonValue }),
+    },
     organizations: sortedBy(desired.organizations, (org) => org.slug).map((org) => {
       const out: JsonObject = { slug: org.slug, name: org.name };
       // Only declared fields: a manifest without organization metadata keeps the fingerprint it always had.

@@ -32,6 +32,14 @@ export {
 } from './org-identity.ts';
 export { fingerprintsOf, parsePlan, serializePlan } from './plan-json.ts';
 export { OPERATION_DEFINITIONS, OPERATION_TYPES, PLAN_SCHEMA } from './plan-schema.ts';
+export {
+  emailDomainAllowed,
+  liveUserKey,
+  manifestPolicyResults,
+  POLICY_CODES,
+  policyRefusals,
+  protectedUserResults,
+} from './policies.ts';
 export { describeWarning, operationName, presentPlan, readLine, targetLine } from './present.ts';
 export {
   type Disclosure,
@@ -43,6 +51,7 @@ export {
   publicOperation,
   publicOperationId,
   publicPlan,
+  publicValue,
   type RedactionOptions,
   redactText,
   replaceWholeValue,
