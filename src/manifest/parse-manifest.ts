@@ -6,9 +6,10 @@ import { isScalar } from 'yaml';
 import { buildDesiredState } from './cross-checks.ts';
 import { sortDiagnostics } from './format.ts';
 import { deferredVariable } from './interpolate.ts';
+import { OVERLAY_KEY } from './overlay.ts';
 import { locate, type ParsedFile, positionOf, spanOf } from './positions.ts';
 import { readYaml } from './read-yaml.ts';
-import { checkSchema } from './schema-check.ts';
+import { checkSchema, overlayValidator } from './schema-check.ts';
 import type { Diagnostic, ManifestResult, ManifestSource, ParseOptions } from './types.ts';
 
 export function parseManifest(sources: ManifestSource[], options: ParseOptions): ManifestResult {
@@ -39,7 +40,9 @@ function parseAll(sources: ManifestSource[], options: ParseOptions): ManifestRes
   for (const file of files) deferUnsetPasswords(file);
   const diagnostics: Diagnostic[] = files.flatMap((file) => file.diagnostics);
   const usable = files.filter((file) => file.value !== undefined);
-  for (const file of usable) diagnostics.push(...checkSchema(file));
+  for (const file of usable) {
+    diagnostics.push(...checkSchema(file, overlayShaped(file) ? overlayValidator() : undefined));
+  }
   const built = buildDesiredState(
     usable,
     sources.map((source) => source.file),
@@ -47,6 +50,11 @@ function parseAll(sources: ManifestSource[], options: ParseOptions): ManifestRes
   diagnostics.push(...built.diagnostics);
   const valid = usable.length === files.length && !diagnostics.some((diagnostic) => diagnostic.severity === 'error');
   return { desired: valid ? built.desired : undefined, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** A file with an `overlay` key is checked against the overlay schema (which says the value must be true). */
+function overlayShaped(file: ParsedFile): boolean {
+  return typeof file.value === 'object' && file.value !== null && OVERLAY_KEY in file.value;
 }
 
 /**
