@@ -48,6 +48,7 @@ import {
   stringList,
   stringOption,
 } from './command.ts';
+import { ENVIRONMENT_OPTIONS, ENVIRONMENT_OPTIONS_HELP } from './environment-options.ts';
 import { readTextFile } from './files.ts';
 import {
   annotationOptions,
@@ -196,6 +197,7 @@ ${READ_OPTION_HELP}
                         (apply PLAN reads the way the saved plan records)
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
+${ENVIRONMENT_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
 Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything failed or was refused.`,
@@ -204,6 +206,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
     ...PLAN_OPTIONS,
     ...READ_OPTION,
     ...API_OPTIONS,
+    ...ENVIRONMENT_OPTIONS,
     'dry-run': { type: 'boolean' },
     'auto-approve': { type: 'boolean' },
     'continue-on-error': { type: 'boolean' },

@@ -20,6 +20,7 @@ import { fetchLiveSnapshot, listOrganizations } from '../state/index.ts';
 import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { type CliIO, type CommandDefinition, stringList, stringOption } from './command.ts';
+import { ENVIRONMENT_OPTIONS, ENVIRONMENT_OPTIONS_HELP } from './environment-options.ts';
 import { outputTarget } from './files.ts';
 
 // ---- output: stdout or an atomically replaced file, written in chunks ----
@@ -187,11 +188,13 @@ Options:
                              (default: public). clerk-sync's own ownership mark is never exported.
   --user-key KEY             externalId (default), emailAddress or username. Users without that field are skipped
                              (counted on stderr).
+${ENVIRONMENT_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
 Exit codes: 0 exported, 1 error.`,
   options: {
     ...API_OPTIONS,
+    ...ENVIRONMENT_OPTIONS,
     out: { type: 'string', short: 'o' },
     org: { type: 'string', multiple: true },
     'include-metadata': { type: 'string', multiple: true },

@@ -15,6 +15,7 @@ import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP } from './api-options.ts';
 import { booleanOption, type CommandDefinition, formatOption, stringOption } from './command.ts';
+import { ENVIRONMENT_OPTIONS, ENVIRONMENT_OPTIONS_HELP } from './environment-options.ts';
 import { writeFileAtomic } from './files.ts';
 import {
   annotationOptions,
@@ -62,6 +63,7 @@ Options:
 ${READ_OPTION_HELP}
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
+${ENVIRONMENT_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
 Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 error (or a failed rehearsal),
@@ -71,6 +73,7 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
     ...PLAN_OPTIONS,
     ...READ_OPTION,
     ...API_OPTIONS,
+    ...ENVIRONMENT_OPTIONS,
     ...GITHUB_OPTIONS,
     format: { type: 'string' },
     out: { type: 'string' },

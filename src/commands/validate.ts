@@ -7,6 +7,7 @@ import { diagnosticsToGithub, diagnosticsToJson, formatDiagnostics, loadManifest
 import type { DesiredState } from '../model/index.ts';
 import { plural } from '../util/plural.ts';
 import { booleanOption, type CliIO, type CommandDefinition, formatOption, stringList } from './command.ts';
+import { ENVIRONMENT_OPTIONS, manifestEnvironment } from './environment-options.ts';
 
 const FORMATS = ['text', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -36,12 +37,16 @@ Options:
   --format FORMAT    text (default: diagnostics on stderr, summary on stdout) or json (the diagnostics as a JSON
                      array on stdout, for editors and CI)
   --github           also print GitHub Actions annotations (automatic when GITHUB_ACTIONS=true)
+  --env NAME         validate the manifest files of environment NAME of the project file (clerk-sync.yaml, or
+                     --project FILE); -f given on the command line wins
+  --project FILE     the project file to read (default ./clerk-sync.yaml); only with --env
 
 Exit codes: 0 valid (warnings allowed), 1 invalid.`,
   options: {
     file: { type: 'string', short: 'f', multiple: true },
     format: { type: 'string' },
     github: { type: 'boolean' },
+    ...ENVIRONMENT_OPTIONS,
   },
   allowPositionals: true,
   async run({ values, positionals }, io) {
@@ -55,7 +60,7 @@ Exit codes: 0 valid (warnings allowed), 1 invalid.`,
     if (files.length === 0) {
       throw new UsageError('validate needs a manifest: -f FILE (repeatable; a directory means its *.yaml files)');
     }
-    const result = await loadManifest(files, { env: io.env, cwd: io.cwd, signal: io.signal });
+    const result = await loadManifest(files, { env: manifestEnvironment(io), cwd: io.cwd, signal: io.signal });
     const valid = result.desired !== undefined;
     if (format === 'json') {
       io.stdout.write(diagnosticsToJson(result.diagnostics));

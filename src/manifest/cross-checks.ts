@@ -189,7 +189,8 @@ class Checker {
 
   /** The organizations of a manifest with overlays (overlay.ts), each field checked where it is written. */
   checkOrganizationEntries(entries: readonly ManifestEntry[]): void {
-    for (const entry of entries) this.checkOrganization(entry.file, entry.data, entry.base, entry.origins);
+    // Every organization gets its field positions (added ones too): the plan shows where each value was set.
+    for (const entry of entries) this.checkOrganization(entry.file, entry.data, entry.base, entry.origins ?? {});
   }
 
   private checkOrganization(file: ParsedFile, entry: Data, base: string[], origins?: Record<string, FieldSite>): void {

@@ -27,6 +27,7 @@ import { instanceChecks } from './instance-checks.ts';
 import { canonicalSha256, compareStrings, sha256Lines } from './json-values.ts';
 import { sortOperations, summarize } from './order.ts';
 import { matchOrganizations } from './org-identity.ts';
+import { addProvenance } from './provenance.ts';
 import {
   type LiveVersions,
   type Operation,
@@ -139,6 +140,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   }
 
   const ordered = sortOperations(operations);
+  addProvenance(ordered, desired);
   // What the instance's settings would refuse halfway through an apply (roles, limits, last admin...): refused now.
   errors.push(...instanceChecks(desired, live, ordered, { options, matches: identity.matches }));
   const refusals = guardRefusals(

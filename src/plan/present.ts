@@ -8,6 +8,7 @@ import { isProfileRow, USER_FIELDS, type UserFieldRow } from '../fields/user-fie
 import type { JsonObject, JsonValue, MetadataField } from '../model/index.ts';
 import { isJsonObject, pointerSegments, valueAt } from './json-values.ts';
 import { changeKindOf, summaryLine } from './order.ts';
+import { lineField } from './provenance.ts';
 import type {
   ChangeKind,
   ChangeSymbol,
@@ -285,6 +286,13 @@ export function describeWarning(warning: PlanWarning): { headline: string; hint?
 export function presentOperation(op: Operation): PresentedOperation {
   const kind = changeKindOf(op.type);
   const { title, lines } = describe(op);
+  const { provenance } = op;
+  if (provenance) {
+    for (const presented of lines) {
+      const ref = provenance[lineField(presented.label)];
+      if (ref) presented.setBy = `${ref.file}:${ref.line}`;
+    }
+  }
   return { id: op.id, type: op.type, kind, symbol: SYMBOL[kind], title, lines };
 }
 
