@@ -82,7 +82,14 @@ export function parseProject(source: ManifestSource): { project?: Project; diagn
   validator ??= compileSchema(PROJECT_SCHEMA);
   // A schema message may quote the value: none about a line that holds a key.
   const lines = new Set(secrets.map((diagnostic) => diagnostic.line));
-  const diagnostics = [...secrets, ...checkSchema(file, validator).filter((diagnostic) => !lines.has(diagnostic.line))];
+  // One problem per place: ajv adds a second, vaguer error for a property name that fails its pattern.
+  const places = new Set<string>();
+  const diagnostics = [...secrets, ...checkSchema(file, validator)].filter((diagnostic) => {
+    const place = `${diagnostic.line}:${diagnostic.column}`;
+    if (places.has(place) || (diagnostic.code !== 'secret_in_project' && lines.has(diagnostic.line))) return false;
+    places.add(place);
+    return true;
+  });
   const environments = isPlainObject(file.value) ? file.value.environments : undefined;
   if (isPlainObject(environments)) {
     for (const [name, data] of Object.entries(environments)) {

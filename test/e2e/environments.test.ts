@@ -117,8 +117,12 @@ describe('plan --env with a base and two overlays', () => {
       expect(markdown.stdout).toContain('+ firstName: "Quinn"   (set by overlays/staging.yaml:15)');
       expect(markdown.stdout).toContain('+ name: "QA"   (set by overlays/staging.yaml:11)');
 
-      // Applying staging changes only staging; a second plan there is empty.
-      const applied = await e2e.cli(['apply', '--env', 'staging', '--auto-approve'], { env });
+      // A saved plan keeps its provenance and applies (the plan file's schema reads it); only staging changes.
+      const saved = await e2e.cli(['plan', '--env', 'staging', '--out', 'staging.plan.json'], { env });
+      expect(saved.code, saved.stderr).toBe(0);
+      const file = JSON.parse(await readFile(join(e2e.dir, 'staging.plan.json'), 'utf8')) as Plan;
+      expect(file.operations.find((op) => op.id === 'create_user:qa-001')?.provenance?.firstName?.line).toBe(15);
+      const applied = await e2e.cli(['apply', 'staging.plan.json', '--env', 'staging', '--auto-approve'], { env });
       expect(applied.code, applied.stderr).toBe(0);
       expect(Object.keys(mutatingRequests(prod.stats())).length).toBe(0);
       const again = await e2e.cli(['plan', '--env', 'staging', '--detailed-exitcode'], { env });
