@@ -52,6 +52,20 @@ function parseAll(sources: ManifestSource[], options: ParseOptions): ManifestRes
   return { desired: valid ? built.desired : undefined, diagnostics: sortDiagnostics(diagnostics) };
 }
 
+/** The users of a file that may hold a password, by path: a manifest's list, an overlay's patches and additions. */
+function passwordHolders(value: { users?: unknown; add?: { users?: unknown } }): [string[], unknown][] {
+  const holders: [string[], unknown][] = [];
+  const list = (items: unknown, base: string[]): void => {
+    if (Array.isArray(items)) items.forEach((user, index) => holders.push([[...base, String(index)], user]));
+  };
+  list(value.users, ['users']);
+  if (typeof value.users === 'object' && value.users !== null && !Array.isArray(value.users)) {
+    for (const [key, user] of Object.entries(value.users)) holders.push([['users', key], user]);
+  }
+  if (typeof value.add === 'object' && value.add !== null) list(value.add.users, ['add', 'users']);
+  return holders;
+}
+
 /** A file with an `overlay` key is checked against the overlay schema (which says the value must be true). */
 function overlayShaped(file: ParsedFile): boolean {
   return typeof file.value === 'object' && file.value !== null && OVERLAY_KEY in file.value;
@@ -62,25 +76,23 @@ function overlayShaped(file: ParsedFile): boolean {
  * secrets); cross-checks.ts marks the password unset and the plan refuses to create such users, in one error.
  */
 function deferUnsetPasswords(file: ParsedFile): void {
-  const value = file.value as { users?: unknown } | null | undefined;
-  if (file.interpolated.size === 0 || typeof value !== 'object' || value === null || !Array.isArray(value.users)) {
-    return;
-  }
+  const value = file.value as { users?: unknown; add?: { users?: unknown } } | null | undefined;
+  if (file.interpolated.size === 0 || typeof value !== 'object' || value === null) return;
   const deferred: { start: string; end: string }[] = [];
   const at = (line: number, column: number): string =>
     `${String(line).padStart(9, '0')}:${String(column).padStart(9, '0')}`;
-  value.users.forEach((user: unknown, index) => {
+  for (const [base, user] of passwordHolders(value)) {
     if (typeof user !== 'object' || user === null || typeof (user as { password?: unknown }).password !== 'string') {
-      return;
+      continue;
     }
-    const node = locate(file, ['users', String(index), 'password'])?.node;
+    const node = locate(file, [...base, 'password'])?.node;
     const result = isScalar(node) ? file.interpolated.get(node) : undefined;
-    if (!result || deferredVariable(result) === undefined) return;
+    if (!result || deferredVariable(result) === undefined) continue;
     const span = spanOf(node);
     const start = positionOf(file.lineCounter, span.start);
     const end = positionOf(file.lineCounter, span.end);
     deferred.push({ start: at(start.line, start.column), end: at(end.line, end.column) });
-  });
+  }
   if (deferred.length === 0) return;
   file.diagnostics = file.diagnostics.filter((diagnostic) => {
     if (diagnostic.code !== 'unset_variable') return true;

@@ -201,3 +201,26 @@ users:
     expect(result.diagnostics[0]?.message).toContain('overlay must be true');
   });
 });
+
+describe('overlay passwords', () => {
+  it('defers an unset password variable in a patch or an addition to the plan that creates the user', () => {
+    const result = parse(`apiVersion: clerk-sync/v1
+overlay: true
+users:
+  bob: { password: "\${BOB_PASSWORD}" }
+add:
+  users:
+    - externalId: tester
+      password: \${TESTER_PASSWORD}
+`);
+    expect(only(result.diagnostics)).toEqual([]);
+    expect(result.desired?.users.find((user) => user.key === 'tester')?.password).toMatchObject({
+      source: { kind: 'env', variable: 'TESTER_PASSWORD' },
+      unset: true,
+    });
+    expect(result.desired?.users.find((user) => user.key === 'bob')?.password?.source).toEqual({
+      kind: 'env',
+      variable: 'BOB_PASSWORD',
+    });
+  });
+});
