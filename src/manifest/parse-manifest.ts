@@ -56,7 +56,10 @@ function parseAll(sources: ManifestSource[], options: ParseOptions): ManifestRes
 function passwordHolders(value: { users?: unknown; add?: { users?: unknown } }): [string[], unknown][] {
   const holders: [string[], unknown][] = [];
   const list = (items: unknown, base: string[]): void => {
-    if (Array.isArray(items)) items.forEach((user, index) => holders.push([[...base, String(index)], user]));
+    if (!Array.isArray(items)) return;
+    items.forEach((user, index) => {
+      holders.push([[...base, String(index)], user]);
+    });
   };
   list(value.users, ['users']);
   if (typeof value.users === 'object' && value.users !== null && !Array.isArray(value.users)) {
