@@ -372,11 +372,9 @@ class Checker {
     origins?: Record<string, FieldSite>,
   ): void {
     const userIndex = this.userFile.length - 1;
-    // Where a field is written: the overlay that set it, else the user's own declaration.
-    const at = (field: string): { file: ParsedFile; base: string[] } => {
-      const site = origins?.[field];
-      return site ? { file: site.file, base: [...site.base] } : { file, base };
-    };
+    // Where a field is written: the overlay that set it, else the user's own declaration (no object per field).
+    const declared: Site = { file, base };
+    const at = (field: string): Site => siteOf(origins, field, declared);
     const userNode = itemStart === undefined ? locate(file, base)?.node : undefined;
     const start = itemStart ?? userNode?.range?.[0];
     const userRef =
@@ -707,6 +705,17 @@ export class ManifestPositions implements SourcePositions {
     }
     return { fileIndex, starts: Float64Array.from(this.#starts) };
   }
+}
+
+interface Site {
+  file: ParsedFile;
+  base: string[];
+}
+
+/** Where a field of a user is written: `own` unless an overlay set it. */
+function siteOf(origins: Record<string, FieldSite> | undefined, field: string, own: Site): Site {
+  const site = origins?.[field];
+  return site ? { file: site.file, base: [...site.base] } : own;
 }
 
 /** A patched user's positions: its declaration's, with each field an overlay set (and its items) at the overlay. */
