@@ -79,28 +79,62 @@ function patchSources(file: ParsedFile, base: readonly string[], field: string, 
   return { file, base, sources };
 }
 
+/**
+ * Entries in declaration order (slots: base first, then additions), and each key's slot: a patch or a removal
+ * changes one slot, never a pass over every user (500 patches of a 100,000-user base).
+ */
+class Slots {
+  readonly entries: (ManifestEntry | undefined)[];
+  private readonly slotOf = new Map<string, number>();
+
+  constructor(entries: readonly ManifestEntry[], keyOf: (entry: ManifestEntry) => string | undefined) {
+    this.entries = [...entries];
+    this.entries.forEach((entry, slot) => {
+      const key = entry && keyOf(entry);
+      // A key declared twice is the cross-checks' duplicate: the first declaration is the one patched.
+      if (key !== undefined && !this.slotOf.has(key)) this.slotOf.set(key, slot);
+    });
+  }
+
+  get(key: string): ManifestEntry | undefined {
+    const slot = this.slotOf.get(key);
+    return slot === undefined ? undefined : this.entries[slot];
+  }
+
+  set(key: string, entry: ManifestEntry): void {
+    const slot = this.slotOf.get(key);
+    if (slot === undefined) {
+      this.slotOf.set(key, this.entries.length);
+      this.entries.push(entry);
+    } else {
+      this.entries[slot] = entry;
+    }
+  }
+
+  remove(key: string): void {
+    const slot = this.slotOf.get(key);
+    if (slot === undefined) return;
+    this.entries[slot] = undefined;
+    this.slotOf.delete(key);
+  }
+
+  list(): ManifestEntry[] {
+    return this.entries.filter((entry): entry is ManifestEntry => entry !== undefined);
+  }
+}
+
 class OverlayMerger {
   readonly diagnostics: Diagnostic[] = [];
   private readonly userKey: UserKeyKind;
-  private readonly users = new Map<string, ManifestEntry>();
-  private readonly organizations = new Map<string, ManifestEntry>();
-  /** Every entry in declaration order (base first, then each overlay's additions); removed ones are left out. */
-  private orderedUsers: ManifestEntry[];
-  private orderedOrganizations: ManifestEntry[];
+  private readonly users: Slots;
+  private readonly organizations: Slots;
 
   constructor(base: MergedEntries, userKey: UserKeyKind) {
     this.userKey = userKey;
-    // A key declared twice in the base is the cross-checks' duplicate_user: the first declaration is patched.
-    for (const entry of base.users) {
-      const key = userKeyOf(entry.data, userKey);
-      if (key !== undefined && !this.users.has(key)) this.users.set(key, entry);
-    }
-    for (const entry of base.organizations) {
-      const slug = entry.data.slug;
-      if (typeof slug === 'string' && !this.organizations.has(slug)) this.organizations.set(slug, entry);
-    }
-    this.orderedUsers = [...base.users];
-    this.orderedOrganizations = [...base.organizations];
+    this.users = new Slots(base.users, (entry) => userKeyOf(entry.data, userKey));
+    this.organizations = new Slots(base.organizations, (entry) =>
+      typeof entry.data.slug === 'string' ? entry.data.slug : undefined,
+    );
   }
 
   private error(file: ParsedFile, path: readonly string[], code: string, message: string, hint: string): void {
@@ -121,15 +155,14 @@ class OverlayMerger {
   }
 
   result(): MergedEntries {
-    return { users: this.orderedUsers, organizations: this.orderedOrganizations };
+    return { users: this.users.list(), organizations: this.organizations.list() };
   }
 
   private removeUsers(file: ParsedFile, list: unknown): void {
     if (!Array.isArray(list)) return;
     list.forEach((key, index) => {
       if (typeof key !== 'string') return;
-      const entry = this.users.get(key);
-      if (!entry) {
+      if (!this.users.get(key)) {
         this.error(
           file,
           ['remove', 'users', String(index)],
@@ -139,8 +172,7 @@ class OverlayMerger {
         );
         return;
       }
-      this.users.delete(key);
-      this.orderedUsers = this.orderedUsers.filter((user) => user !== entry);
+      this.users.remove(key);
     });
   }
 
@@ -149,8 +181,7 @@ class OverlayMerger {
     const removed = new Set<string>();
     list.forEach((slug, index) => {
       if (typeof slug !== 'string') return;
-      const entry = this.organizations.get(slug);
-      if (!entry) {
+      if (!this.organizations.get(slug)) {
         this.error(
           file,
           ['remove', 'organizations', String(index)],
@@ -160,8 +191,7 @@ class OverlayMerger {
         );
         return;
       }
-      this.organizations.delete(slug);
-      this.orderedOrganizations = this.orderedOrganizations.filter((org) => org !== entry);
+      this.organizations.remove(slug);
       removed.add(slug);
     });
     if (removed.size > 0) this.dropMemberships(removed);
@@ -169,20 +199,13 @@ class OverlayMerger {
 
   /** An organization this environment does not manage has no memberships to enforce: they leave with it. */
   private dropMemberships(slugs: ReadonlySet<string>): void {
-    this.orderedUsers = this.orderedUsers.map((entry) => {
-      const list = entry.data.memberships;
-      if (!Array.isArray(list)) return entry;
+    const { entries } = this.users;
+    entries.forEach((entry, slot) => {
+      const list = entry?.data.memberships;
+      if (!entry || !Array.isArray(list)) return;
       const kept = list.filter((item) => !(isPlainObject(item) && typeof item.org === 'string' && slugs.has(item.org)));
-      if (kept.length === list.length) return entry;
-      const patched: ManifestEntry = { ...entry, data: { ...entry.data, memberships: kept } };
-      this.replace(entry, patched);
-      return patched;
+      if (kept.length < list.length) entries[slot] = { ...entry, data: { ...entry.data, memberships: kept } };
     });
-  }
-
-  private replace(entry: ManifestEntry, patched: ManifestEntry): void {
-    const key = userKeyOf(entry.data, this.userKey);
-    if (key !== undefined && this.users.get(key) === entry) this.users.set(key, patched);
   }
 
   private addEntries(file: ParsedFile, list: unknown, kind: 'users' | 'organizations'): void {
@@ -191,37 +214,28 @@ class OverlayMerger {
       if (!isPlainObject(data)) return;
       const base = ['add', kind, String(index)];
       const entry: ManifestEntry = { file, base, data };
-      if (kind === 'organizations') {
-        const slug = typeof data.slug === 'string' ? data.slug : undefined;
-        const existing = slug === undefined ? undefined : this.organizations.get(slug);
-        if (existing) {
-          this.error(
-            file,
-            [...base, 'slug'],
-            'overlay_organization_exists',
-            `organization ${JSON.stringify(slug)} is already declared at ${where(sourceRef(existing.file, locate(existing.file, existing.base)?.node))}: add: is for organizations only this environment has`,
-            `Patch it under organizations: (by its key) instead.`,
-          );
-          return;
-        }
-        if (slug !== undefined) this.organizations.set(slug, entry);
-        this.orderedOrganizations.push(entry);
+      const organization = kind === 'organizations';
+      const slots = organization ? this.organizations : this.users;
+      const key = organization
+        ? typeof data.slug === 'string'
+          ? data.slug
+          : undefined
+        : userKeyOf(data, this.userKey);
+      const existing = key === undefined ? undefined : slots.get(key);
+      if (!existing) {
+        if (key === undefined) slots.entries.push(entry);
+        else slots.set(key, entry);
         return;
       }
-      const key = userKeyOf(data, this.userKey);
-      const existing = key === undefined ? undefined : this.users.get(key);
-      if (existing) {
-        this.error(
-          file,
-          [...base, this.userKey === 'emailAddress' ? 'emailAddresses' : this.userKey],
-          'overlay_user_exists',
-          `user ${JSON.stringify(key)} is already declared at ${where(sourceRef(existing.file, locate(existing.file, existing.base)?.node))}: add: is for users only this environment has`,
-          'Patch it under users: (by its key) instead.',
-        );
-        return;
-      }
-      if (key !== undefined) this.users.set(key, entry);
-      this.orderedUsers.push(entry);
+      const declared = where(sourceRef(existing.file, locate(existing.file, existing.base)?.node));
+      const what = organization ? 'organization' : 'user';
+      this.error(
+        file,
+        [...base, organization ? 'slug' : this.userKey === 'emailAddress' ? 'emailAddresses' : this.userKey],
+        organization ? 'overlay_organization_exists' : 'overlay_user_exists',
+        `${what} ${JSON.stringify(key)} is already declared at ${declared}: add: is for ${what}s only this environment has`,
+        `Patch it under ${kind}: (by its key) instead.`,
+      );
     });
   }
 
@@ -240,50 +254,48 @@ class OverlayMerger {
         );
         continue;
       }
-      const patched = this.patched(entry, file, ['organizations', slug], patch);
-      this.organizations.set(slug, patched);
-      this.orderedOrganizations = this.orderedOrganizations.map((org) => (org === entry ? patched : org));
+      this.organizations.set(slug, patched(entry, file, ['organizations', slug], patch));
     }
   }
 
   private patchUsers(file: ParsedFile, patches: unknown): void {
     if (!isPlainObject(patches)) return;
     const keyField = this.userKey === 'emailAddress' ? 'emailAddresses' : this.userKey;
-    for (const [key, patch] of Object.entries(patches)) {
+    for (const [written, patch] of Object.entries(patches)) {
       if (!isPlainObject(patch)) continue;
-      const base = ['users', key];
-      const entry = this.users.get(this.userKey === 'emailAddress' ? key.toLowerCase() : key);
+      const base = ['users', written];
+      const key = this.userKey === 'emailAddress' ? written.toLowerCase() : written;
+      const entry = this.users.get(key);
       if (!entry) {
         this.error(
           file,
           base,
           'overlay_unknown_user',
-          `user ${JSON.stringify(key)} is not declared by a manifest file before this overlay`,
+          `user ${JSON.stringify(written)} is not declared by a manifest file before this overlay`,
           `An overlay patches declared users by their key (settings.userKey: ${this.userKey}); declare a new one under add: users:.`,
         );
         continue;
       }
-      if (keyField in patch && userKeyOf(patch, this.userKey) !== userKeyOf(entry.data, this.userKey)) {
+      if (keyField in patch && userKeyOf(patch, this.userKey) !== key) {
         this.error(
           file,
           [...base, keyField],
           'overlay_key_change',
-          `an overlay cannot change the user key (${keyField}) of user ${JSON.stringify(key)}`,
+          `an overlay cannot change the user key (${keyField}) of user ${JSON.stringify(written)}`,
           'Remove the user (remove: users:) and add the other one (add: users:) instead.',
         );
         continue;
       }
-      const patched = this.patched(entry, file, base, patch);
-      this.replace(entry, patched);
-      this.orderedUsers = this.orderedUsers.map((user) => (user === entry ? patched : user));
+      this.users.set(key, patched(entry, file, base, patch));
     }
   }
+}
 
-  private patched(entry: ManifestEntry, file: ParsedFile, base: readonly string[], patch: Data): ManifestEntry {
-    const origins: Record<string, FieldSite> = { ...entry.origins };
-    for (const [field, value] of Object.entries(patch)) origins[field] = patchSources(file, base, field, value);
-    return { ...entry, data: { ...entry.data, ...patch }, origins };
-  }
+/** `entry` with the fields of `patch` set, each remembered as written at `file` / `base`. */
+function patched(entry: ManifestEntry, file: ParsedFile, base: readonly string[], patch: Data): ManifestEntry {
+  const origins: Record<string, FieldSite> = { ...entry.origins };
+  for (const [field, value] of Object.entries(patch)) origins[field] = patchSources(file, base, field, value);
+  return { ...entry, data: { ...entry.data, ...patch }, origins };
 }
 
 /**

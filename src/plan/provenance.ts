@@ -54,25 +54,32 @@ export function changedFields(op: Operation): string[] {
 export function addProvenance(operations: Operation[], desired: DesiredState): void {
   if (desired.overlays === undefined) return;
   const organizations = new Map(desired.organizations.map((org) => [org.slug, org.fieldSources]));
-  // Operations are in phase order, a user's spread over the plan: its positions are computed once.
-  const users = new Map<string, Readonly<Record<string, SourceRef>> | undefined>();
-  const userSources = (key: string) => {
-    if (!users.has(key)) users.set(key, desired.positions?.user(key));
-    return users.get(key);
-  };
+  // A user's operations are spread over the plan (phase order): grouped first, so its positions are computed once
+  // and not kept after (about 1 KB per user).
+  const byUser = new Map<string, Operation[]>();
   for (const op of operations) {
-    const fields = changedFields(op);
-    if (fields.length === 0) continue;
-    const sources =
-      'user' in op ? (op.user.key === null ? undefined : userSources(op.user.key)) : organizations.get(op.org.slug);
-    if (!sources) continue;
-    const provenance: Record<string, ProvenanceRef> = {};
-    for (const field of fields) {
-      const ref = sources[field];
-      if (ref) provenance[field] = { file: ref.file, line: ref.line };
+    if (!('user' in op)) {
+      provide(op, organizations.get(op.org.slug));
+    } else if (op.user.key !== null) {
+      const list = byUser.get(op.user.key);
+      if (list) list.push(op);
+      else byUser.set(op.user.key, [op]);
     }
-    if (Object.keys(provenance).length > 0) op.provenance = provenance;
   }
+  for (const [key, ops] of byUser) {
+    const sources = desired.positions?.user(key);
+    for (const op of ops) provide(op, sources);
+  }
+}
+
+function provide(op: Operation, sources: Readonly<Record<string, SourceRef>> | undefined): void {
+  if (!sources) return;
+  const provenance: Record<string, ProvenanceRef> = {};
+  for (const field of changedFields(op)) {
+    const ref = sources[field];
+    if (ref) provenance[field] = { file: ref.file, line: ref.line };
+  }
+  if (Object.keys(provenance).length > 0) op.provenance = provenance;
 }
 
 /** The manifest field a presented plan line shows (present.ts labels), to find its provenance. */
