@@ -127,6 +127,14 @@ describe('plan --env with a base and two overlays', () => {
       expect(Object.keys(mutatingRequests(prod.stats())).length).toBe(0);
       const again = await e2e.cli(['plan', '--env', 'staging', '--detailed-exitcode'], { env });
       expect(again.code).toBe(0);
+      // drift and export take the environment too: its manifest, key and instance.
+      expect((await e2e.cli(['drift', '--env', 'staging'], { env })).code).toBe(0);
+      expect((await e2e.cli(['drift', '--env', 'production'], { env })).code).toBe(2);
+      const exported = await e2e.cli(['export', '--env', 'production', '-o', 'production-live.yaml'], { env });
+      expect(exported.code, exported.stderr).toBe(0);
+      const live = await readFile(join(e2e.dir, 'production-live.yaml'), 'utf8');
+      expect(live).toContain('demo@acme.test');
+      expect(live).not.toContain('qa@acme.test');
     } finally {
       await prod.close();
     }
