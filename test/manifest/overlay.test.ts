@@ -224,3 +224,30 @@ add:
     });
   });
 });
+
+describe('overlays with settings.userKey: emailAddress', () => {
+  it('patches by the primary email, compared case-insensitively, and keeps the key', () => {
+    const result = parseManifest(
+      [
+        {
+          file: 'base.yaml',
+          text: 'apiVersion: clerk-sync/v1\nsettings: {userKey: emailAddress}\nusers:\n  - emailAddresses: [alice@acme.test]\n    firstName: Alice\n',
+        },
+        {
+          file: 'prod.yaml',
+          text: 'apiVersion: clerk-sync/v1\noverlay: true\nusers:\n  Alice@Acme.test:\n    firstName: Alicia\n    emailAddresses: [alice@acme.test, alice@prod.test]\n  alice@acme.test: {lastName: X}\n',
+        },
+      ],
+      { env: {} },
+    );
+    expect(only(result.diagnostics)).toEqual([]);
+    expect(result.desired?.users).toMatchObject([
+      {
+        key: 'alice@acme.test',
+        firstName: 'Alicia',
+        lastName: 'X',
+        emailAddresses: ['alice@acme.test', 'alice@prod.test'],
+      },
+    ]);
+  });
+});

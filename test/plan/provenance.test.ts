@@ -7,6 +7,7 @@ import { parseManifest } from '../../src/manifest/index.ts';
 import type { DesiredState } from '../../src/model/index.ts';
 import { createPlan, DEFAULT_PLAN_OPTIONS, type Plan, presentPlan, renderPlanMarkdown } from '../../src/plan/index.ts';
 import { lineField } from '../../src/plan/provenance.ts';
+import { renderPlanText } from '../../src/ui/index.ts';
 import { liveUser, MARK, snapshot } from './builders.ts';
 
 const BASE = `apiVersion: clerk-sync/v1
@@ -82,6 +83,19 @@ describe('provenance', () => {
     );
     expect(markdown).toContain('+ lastName: "Prod"   (set by prod.yaml:5)');
     expect(markdown).toContain('- lastName: "Doe"\n');
+  });
+
+  it('is shown by the Ink view, wrapped or not', async () => {
+    const presented = presentPlan(
+      plan([
+        { file: 'base.yaml', text: BASE },
+        { file: 'prod.yaml', text: OVERLAY },
+      ]),
+    );
+    for (const columns of [200, 60]) {
+      const text = (await renderPlanText(presented, { color: false, columns })).replace(/\s+/g, ' ');
+      expect(text).toContain('lastName: "Doe" -> "Prod" (set by prod.yaml:5)');
+    }
   });
 
   it('is left out without overlays, even with several files', () => {
