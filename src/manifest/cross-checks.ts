@@ -374,7 +374,6 @@ class Checker {
     const userIndex = this.userFile.length - 1;
     // Where a field is written: the overlay that set it, else the user's own declaration (no object per field).
     const declared: Site = { file, base };
-    const at = (field: string): Site => siteOf(origins, field, declared);
     const userNode = itemStart === undefined ? locate(file, base)?.node : undefined;
     const start = itemStart ?? userNode?.range?.[0];
     const userRef =
@@ -404,29 +403,29 @@ class Checker {
         hint: `Every user needs ${keyKind === 'emailAddress' ? 'emailAddresses with at least one address' : keyKind}; or change settings.userKey.`,
       });
     } else if (key !== undefined) {
-      const site = at(this.tableField('key'));
+      const site = siteOf(origins, this.tableField('key'), declared);
       this.unique('key', key, site.file, site.base, userIndex, 0);
     }
     if (typeof user.externalId === 'string' && keyKind !== 'externalId') {
-      const site = at('externalId');
+      const site = siteOf(origins, 'externalId', declared);
       this.unique('externalId', user.externalId, site.file, site.base, userIndex, 0);
     }
     if (emails) {
-      const { file, base } = at('emailAddresses');
+      const { file, base } = siteOf(origins, 'emailAddresses', declared);
       for (let position = 0; position < emails.length; position += 1) {
         const email = emails[position];
         if (email !== undefined) this.unique('email', email, file, base, userIndex, position);
       }
     }
     if (phones) {
-      const { file, base } = at('phoneNumbers');
+      const { file, base } = siteOf(origins, 'phoneNumbers', declared);
       for (let position = 0; position < phones.length; position += 1) {
         const phone = phones[position];
         if (typeof phone === 'string') this.unique('phone', phone, file, base, userIndex, position);
       }
     }
     if (typeof user.username === 'string' && keyKind !== 'username') {
-      const site = at('username');
+      const site = siteOf(origins, 'username', declared);
       this.unique('username', user.username.toLowerCase(), site.file, site.base, userIndex, 0);
     }
 
@@ -435,20 +434,18 @@ class Checker {
     // keep this method's whole scope (the parsed file) alive.
     const own = fastPositions && start !== undefined ? fastPositions : slowFieldPositions(this, file, user, base);
     const positions = origins ? patchedPositions(own, origins) : own;
-    const memberships = this.checkMemberships(
-      at('memberships').file,
-      user,
-      at('memberships').base,
-      positions,
-      start ?? 0,
-      userRef,
-    );
+    const listed = siteOf(origins, 'memberships', declared);
+    const memberships = this.checkMemberships(listed.file, user, listed.base, positions, start ?? 0, userRef);
     if (origins) {
-      for (const row of USER_METADATA_ROWS) this.checkMetadata(at(row.name).file, user, at(row.name).base, [row]);
+      for (const row of USER_METADATA_ROWS) {
+        const site = siteOf(origins, row.name, declared);
+        this.checkMetadata(site.file, user, site.base, [row]);
+      }
     } else {
       this.checkMetadata(file, user, base);
     }
-    const password = this.passwordOf(at('password').file, user, at('password').base);
+    const secret = siteOf(origins, 'password', declared);
+    const password = this.passwordOf(secret.file, user, secret.base);
 
     if (key === undefined) return;
     const desired: DesiredUser = { key, source: userRef };
