@@ -2,7 +2,7 @@
 // organization and per user (memberships under their user), field-level lines with JSON-encoded values, and private
 // metadata and passwords masked as (sensitive).
 
-import { METADATA_FIELDS } from '../fields/constants.ts';
+import { MANAGED_MARK_KEY, METADATA_FIELDS } from '../fields/constants.ts';
 import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import { isProfileRow, USER_FIELDS, type UserFieldRow } from '../fields/user-fields.ts';
 import type { JsonObject, JsonValue, MetadataField } from '../model/index.ts';
@@ -289,6 +289,8 @@ export function presentOperation(op: Operation): PresentedOperation {
   const { provenance } = op;
   if (provenance) {
     for (const presented of lines) {
+      // clerk-sync's own mark is set by no manifest file.
+      if (presented.label.startsWith(`privateMetadata.${MANAGED_MARK_KEY}`)) continue;
       const ref = provenance[lineField(presented.label)];
       if (ref) presented.setBy = `${ref.file}:${ref.line}`;
     }

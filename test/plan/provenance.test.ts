@@ -98,6 +98,25 @@ describe('provenance', () => {
     }
   });
 
+  it("never attributes clerk-sync's own mark to a manifest file", () => {
+    const presented = presentPlan(
+      plan([
+        { file: 'base.yaml', text: BASE },
+        {
+          file: 'prod.yaml',
+          text: 'apiVersion: clerk-sync/v1\noverlay: true\nadd:\n  users:\n    - externalId: emp-9\n      privateMetadata: {b: 1}\n',
+        },
+      ]),
+    );
+    const created = presented.groups.find((group) => group.title.startsWith('user emp-9'));
+    const lines = created?.operations.flatMap((op) => op.lines.map((line) => [line.label, line.setBy]));
+    expect(lines).toEqual([
+      ['externalId', 'prod.yaml:5'],
+      ['privateMetadata.b', 'prod.yaml:6'],
+      ['privateMetadata.clerkSync.managedBy', undefined],
+    ]);
+  });
+
   it('is left out without overlays, even with several files', () => {
     const one = plan([{ file: 'base.yaml', text: BASE }]);
     expect(one.operations.length).toBeGreaterThan(0);
