@@ -19,6 +19,7 @@ import {
   seedBody,
 } from './generate.ts';
 import { scenarioOverlap } from './overlap.ts';
+import { scenarioOverlay } from './overlay.ts';
 import {
   BIN_OPTIONS,
   type CliRun,
@@ -577,6 +578,15 @@ async function main(): Promise<void> {
   if (selected('reseed')) await scenarioReseed(SIZES.apply, reseedDir);
   if (selected('baseline')) await scenarioBaseline(SIZES.baselineRead, baseReadDir, SIZES.apply, applyDir);
   if (selected('targeted')) await scenarioTargeted();
+  if (selected('overlay')) {
+    await scenarioOverlay({
+      clean: largeCleanDir,
+      work,
+      runs,
+      timed: (times, options) => timed(times, options),
+      figure,
+    });
+  }
   if (selected('yamlerr')) {
     await scenarioYamlErr({
       clean: largeCleanDir,
