@@ -20,6 +20,7 @@ import {
 } from './generate.ts';
 import { scenarioOverlap } from './overlap.ts';
 import { scenarioOverlay } from './overlay.ts';
+import { scenarioPolicies } from './policies.ts';
 import {
   BIN_OPTIONS,
   type CliRun,
@@ -598,6 +599,7 @@ async function main(): Promise<void> {
       apiEnv,
     });
   }
+  if (selected('policies')) scenarioPolicies({ users: quick ? 10_000 : 100_000, runs, figure, log });
   if (selected('overlap')) {
     await scenarioOverlap(
       {

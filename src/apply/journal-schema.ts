@@ -50,7 +50,7 @@ export const JOURNAL_LINE_SCHEMA = {
         userKey: { type: 'string', enum: ['externalId', 'emailAddress', 'username'] },
         operations: count,
       },
-      { redacted: { type: 'boolean', const: true } },
+      { redacted: { type: 'boolean', const: true }, protectedUsers: { type: 'array', items: str } },
     ),
     line('intent', { at: str, op: { $ref: '#/definitions/operation' } }),
     line(

@@ -26,6 +26,7 @@ import {
   type Plan,
   publicOperation,
   publicOperationId,
+  publicValue,
   redactText,
 } from '../plan/index.ts';
 import { compileSchema, type SchemaCheck } from '../util/json-schema.ts';
@@ -46,6 +47,8 @@ export interface JournalHeader {
   operations: number;
   /** Set in the public copy: private metadata is masked there, so undo refuses it. */
   redacted?: true;
+  /** The manifest's settings.policies.protectedUsers when it was applied: its undo may not harm them either. */
+  protectedUsers?: string[];
 }
 
 /** Written (and fsync'd) before the first mutating request of an operation. `op` is the plan's operation verbatim. */
@@ -394,8 +397,12 @@ const PUBLIC = { privateMetadata: 'mask', beforeImages: 'redact' } as const;
 export function journalLine(entry: JournalEntry, disclosure: Disclosure, form: 'kept' | 'public'): JournalEntry {
   const hidden = hidingAll(disclosure);
   switch (entry.kind) {
-    case 'header':
-      return form === 'public' ? { ...entry, redacted: true } : entry;
+    case 'header': {
+      // Named as the operations name their users' keys, so that undo matches them.
+      const keys = entry.protectedUsers?.map((key) => publicValue(key, hidden));
+      const named = keys === undefined ? entry : { ...entry, protectedUsers: keys };
+      return form === 'public' ? { ...named, redacted: true } : named;
+    }
     case 'intent':
       return { ...entry, op: publicOperation(entry.op, hidden, form === 'public' ? PUBLIC : KEPT) };
     case 'done':
@@ -531,6 +538,9 @@ export async function createJournal(file: string, plan: Plan, options: CreateJou
       startedAt: new Date(now()).toISOString(),
       userKey: plan.settings.userKey,
       operations: plan.operations.length,
+      ...(plan.policies && plan.policies.protectedUsers.length > 0
+        ? { protectedUsers: [...plan.policies.protectedUsers] }
+        : {}),
     });
   } catch (error) {
     await journal.close().catch(() => undefined);

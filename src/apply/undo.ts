@@ -17,6 +17,7 @@ import { liveUserLabel, toPatch } from '../plan/diff-user.ts';
 import {
   DEFAULT_PLAN_OPTIONS,
   type FieldChange,
+  liveUserKey,
   liveVersionsOf,
   type MetadataChange,
   type Operation,
@@ -26,6 +27,8 @@ import {
   type PlanDiagnostic,
   type PlanOptions,
   type PlanWarning,
+  policyRefusals,
+  protectedUserResults,
   summarize,
   type UpdateMetadataOp,
   type UpdateOrganizationMetadataOp,
@@ -596,6 +599,38 @@ function thresholdRefusals(
   return refusals;
 }
 
+/**
+ * settings.policies.protectedUsers as the journal's applies recorded them (their headers): an undo may not delete,
+ * ban, lock, demote or remove from an organization a user the manifest protected, as no plan of it may.
+ */
+function protectedUserErrors(
+  entries: readonly JournalEntry[],
+  operations: readonly Operation[],
+  live: LiveSnapshot,
+  userKey: UserKeyKind,
+): PlanDiagnostic[] {
+  const keys = new Set<string>();
+  for (const entry of entries) if (entry.kind === 'header') for (const key of entry.protectedUsers ?? []) keys.add(key);
+  if (keys.size === 0) return [];
+  const liveUsers = new Map(live.users.map((user) => [user.id, user]));
+  const results = protectedUserResults(operations, {
+    protectedUsers: [...keys],
+    positions: {},
+    keyOf: (user) => {
+      const current = user.userId === null ? undefined : liveUsers.get(user.userId);
+      return user.key ?? (current ? liveUserKey(current, userKey) : null);
+    },
+  });
+  return policyRefusals(results).map((refusal) => ({
+    ...refusal,
+    message: refusal.message.replace(
+      '(policy at settings.policies)',
+      '(protected by the manifest the journal applied)',
+    ),
+    hint: 'The apply being undone ran with this user in settings.policies.protectedUsers: undo does not delete, ban, lock, demote or remove it. Make the change in the manifest instead, where the policy can be reviewed.',
+  }));
+}
+
 /** Below this many live users the change-ratio rule stays quiet, as for a manifest plan (create-plan.ts). */
 const MASS_CHANGE_MIN_USERS = 10;
 
@@ -639,6 +674,7 @@ export function checkedUndoPlan(
       return { ...error, ...(hint === undefined ? {} : { hint }) };
     },
   );
+  errors.push(...protectedUserErrors(entries, operations, live, userKey));
   const liveVersions = liveVersionsOf(operations, live);
   const journalDigest = createHash('sha256').update(JSON.stringify(entries)).digest('hex');
   const warnings: PlanWarning[] = [

@@ -4,9 +4,11 @@
 // cap, the sliding-window rate limiter, and retries per the pure retry policy and the caller's RetryMode. Every failure
 // leaves as an ApiError with the secret key redacted.
 
+import type { Buffer } from 'node:buffer';
 import { type Dispatcher, EnvHttpProxyAgent, Pool } from 'undici';
 import { InternalError } from '../errors.ts';
 import { VERSION } from '../version.ts';
+import { type BodyBuffers, createBodyBuffers } from './body-buffers.ts';
 import type { ClientConfig } from './config.ts';
 import { abortReason, createRateLimiter, createSemaphore, realSleep } from './rate-limiter.ts';
 import type {
@@ -22,7 +24,7 @@ import type {
 import {
   deadlineFailure,
   type Failure,
-  interpretResponse,
+  interpretBytes,
   type Outcome,
   oversizeFailure,
   toApiError,
@@ -64,8 +66,12 @@ export function mayRetry(method: HttpMethod, status: number, mode: RetryMode): b
   return method !== 'POST';
 }
 
-/** The body as text, or undefined once more than `limit` bytes arrived (the rest is not read). */
-async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<string | undefined> {
+/** The body's bytes, or undefined once more than `limit` bytes arrived (the rest is not read). */
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+  buffers: BodyBuffers,
+): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -76,7 +82,7 @@ async function readCapped(body: Dispatcher.ResponseData['body'], limit: number):
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return buffers.join(chunks, size);
 }
 
 function contentLength(headers: Dispatcher.ResponseData['headers']): number | undefined {
@@ -118,6 +124,7 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
     : origin;
   const limiter = createRateLimiter({ ...config.rateLimit, now, sleep });
   const slots = createSemaphore(config.concurrency);
+  const buffers = createBodyBuffers(config.concurrency);
   const listeners = new Set<(event: ClientEvent) => void>();
   const counters: ClientStats = { requests: 0, retries: 0, rateLimited: 0, byMethod: {} };
   const headers = {
@@ -153,9 +160,14 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
         response.body.destroy();
         return { ok: false, failure: oversizeFailure(response.statusCode, maxBodyBytes, announced) };
       }
-      const text = await readCapped(response.body, maxBodyBytes);
-      if (text === undefined) return { ok: false, failure: oversizeFailure(response.statusCode, maxBodyBytes) };
-      return interpretResponse({ status: response.statusCode, headers: response.headers, text });
+      const bytes = await readCapped(response.body, maxBodyBytes, buffers);
+      if (bytes === undefined) return { ok: false, failure: oversizeFailure(response.statusCode, maxBodyBytes) };
+      try {
+        return interpretBytes({ status: response.statusCode, headers: response.headers, bytes });
+      } finally {
+        // interpretBytes copies what it keeps (strings, parsed values): the bytes can serve the next response.
+        buffers.release(bytes);
+      }
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
       if (deadline.signal.aborted) return { ok: false, failure: deadlineFailure(deadlineMs, reached) };

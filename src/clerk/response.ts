@@ -3,8 +3,10 @@
 // Clerk's error envelope is `{"errors":[{code,message,long_message,meta?}]}` on every 4xx/5xx
 // (docs/clerk-api.md#the-error-envelope).
 
+import type { Buffer } from 'node:buffer';
 import { ApiError } from '../errors.ts';
 import { redactSecret } from './config.ts';
+import { parseJsonInPieces } from './json-pieces.ts';
 import type { HttpMethod } from './request.ts';
 
 export type FailureKind =
@@ -70,6 +72,20 @@ function firstClerkError(body: unknown): ClerkErrorEntry | undefined {
   if (!Array.isArray(errors) || errors.length === 0) return undefined;
   const first: unknown = errors[0];
   return typeof first === 'object' && first !== null ? (first as ClerkErrorEntry) : undefined;
+}
+
+/** From this size a success body is parsed in pieces (json-pieces.ts); V8 puts strings over 128 KiB in old space. */
+export const PIECES_MIN_BYTES = 64 * 1024;
+
+/** interpretResponse for a body still in bytes: a large JSON success is parsed without one page-sized string. */
+export function interpretBytes(response: Omit<RawResponse, 'text'> & { bytes: Buffer }): Outcome {
+  const { status, headers, bytes } = response;
+  const success = status >= 200 && status < 300 && isJsonContentType(header(headers, 'content-type'));
+  if (success && bytes.length >= PIECES_MIN_BYTES) {
+    const parsed = parseJsonInPieces(bytes);
+    if (parsed !== undefined) return { ok: true, value: parsed.value };
+  }
+  return interpretResponse({ status, headers, text: bytes.toString('utf8') });
 }
 
 /** Classifies a complete HTTP answer: a 2xx JSON body is success; everything else is a Failure. */

@@ -50,10 +50,11 @@ export const PLAN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
 };
 
 export const PLAN_OPTIONS_HELP = `Safety options:
-  --max-deletes N       most users a plan may delete (prune) without --allow-mass-delete (default ${DEFAULT_PLAN_OPTIONS.maxDeletes})
+  --max-deletes N       most users a plan may delete (prune) without --allow-mass-delete (default: the manifest's
+                        settings.policies.maxDeletes, else ${DEFAULT_PLAN_OPTIONS.maxDeletes}; the flag wins for this run)
   --allow-mass-delete   lift the --max-deletes cap
-  --max-change-ratio R  largest share of live users (0..1) a plan may change without --allow-mass-change (default
-                        ${DEFAULT_PLAN_OPTIONS.maxChangeRatio}); applies from ${MASS_CHANGE_MIN_USERS} live users up (smaller instances are not checked)
+  --max-change-ratio R  largest share of live users (0..1) a plan may change without --allow-mass-change (default:
+                        settings.policies.maxChangeRatio, else ${DEFAULT_PLAN_OPTIONS.maxChangeRatio}; the flag wins); applies from ${MASS_CHANGE_MIN_USERS} live users up (smaller instances are not checked)
   --allow-mass-change   lift the --max-change-ratio cap
   --allow-production    allow destructive operations (deletes, removals, bans, locks, downgrades, metadata
                         wipes) with an sk_live_ key
@@ -93,6 +94,11 @@ export function planOptionsFrom(values: OptionValues): PlanOptions {
     allowProduction: booleanOption(values, 'allow-production'),
     ignore: ignorePaths(values),
     developmentUserCap: DEFAULT_PLAN_OPTIONS.developmentUserCap,
+    // The flags given win over settings.policies' maxDeletes / maxChangeRatio for this run.
+    overrides: [
+      ...(maxDeletes === undefined ? [] : ['maxDeletes' as const]),
+      ...(typeof ratioRaw === 'string' ? ['maxChangeRatio' as const] : []),
+    ],
   };
 }
 

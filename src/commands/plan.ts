@@ -2,8 +2,13 @@
 // optionally save it for a later `apply PLAN`. Never changes anything.
 
 import { rehearsalPassed, rehearsePlan } from '../apply/rehearse.ts';
+import type { ClerkClient } from '../clerk/index.ts';
 import { ClerkSyncError } from '../errors.ts';
+import type { DesiredState } from '../model/index.ts';
 import {
+  type Disclosure,
+  type Plan,
+  type PlanOptions,
   presentPlan,
   publicPlan,
   redactText,
@@ -11,10 +16,18 @@ import {
   serializePlan,
   withReviewWarnings,
 } from '../plan/index.ts';
+import type { FetchedLiveSnapshot } from '../state/index.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP } from './api-options.ts';
-import { booleanOption, type CommandDefinition, formatOption, stringOption } from './command.ts';
+import {
+  booleanOption,
+  type CliIO,
+  type CommandDefinition,
+  formatOption,
+  type OptionValues,
+  stringOption,
+} from './command.ts';
 import { ENVIRONMENT_OPTIONS, ENVIRONMENT_OPTIONS_HELP } from './environment-options.ts';
 import { writeFileAtomic } from './files.ts';
 import {
@@ -29,6 +42,7 @@ import {
 import {
   disclosureFrom,
   formatPlanDiagnostics,
+  type LoadedManifest,
   loadManifestAndLive,
   loadManifestAnnotated,
   MANIFEST_OPTIONS,
@@ -41,12 +55,14 @@ import {
   READ_OPTION_HELP,
   REPORT_FORMATS,
 } from './live-plan.ts';
+import { policyExitCode } from './policy-gate.ts';
 import { formatRehearsal } from './rehearse.ts';
+import { TARGET_OPTION, TARGET_OPTION_HELP, targetsFrom } from './target-option.ts';
 
 export const planCommand: CommandDefinition = {
   name: 'plan',
   summary: 'show what apply would change (read-only)',
-  help: `Usage: clerk-sync plan -f FILE... [--format text|json|markdown] [--out PLAN] [--detailed-exitcode] [--rehearse] [--read MODE] [--github]
+  help: `Usage: clerk-sync plan -f FILE... [--format text|json|markdown] [--out PLAN] [--detailed-exitcode] [--rehearse] [--read MODE] [--target T]... [--github]
 
 Reads the manifest and the live instance and prints the ordered plan: + create, ~ change, - delete.
 Nothing is changed.
@@ -61,17 +77,19 @@ Options:
                         (exit 1, code rehearsal_failed, if not; the plan is then not saved). Nothing is sent
                         to the instance beyond the reads
 ${READ_OPTION_HELP}
+${TARGET_OPTION_HELP}
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
 ${ENVIRONMENT_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
-Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 error (or a failed rehearsal),
-2 changes with --detailed-exitcode.`,
+Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 error (or a failed rehearsal, or
+a plan that breaks settings.policies: policy_* codes, after the plan is shown), 2 changes with --detailed-exitcode.`,
   options: {
     ...MANIFEST_OPTIONS,
     ...PLAN_OPTIONS,
     ...READ_OPTION,
+    ...TARGET_OPTION,
     ...API_OPTIONS,
     ...ENVIRONMENT_OPTIONS,
     ...GITHUB_OPTIONS,
@@ -83,25 +101,18 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
   allowPositionals: false,
   async run({ values }, io) {
     const format = formatOption(values, REPORT_FORMATS, 'text');
-    const planOptions = planOptionsFrom(values);
     const github = githubEnabled(values, io.env);
     const annotations = annotationStream(io, format !== 'text');
     const load = () => loadManifestAnnotated(values, io, 'plan', { enabled: github, out: annotations });
     const { client } = await openClientBeforeManifest(values, io, load);
     try {
-      const {
-        loaded: { desired, warnings },
-        live,
-      } = await loadManifestAndLive({ values, io, client, load });
       const out = stringOption(values, 'out');
       // Only a plan that is saved or printed as JSON shows its fingerprints.
       const fingerprints = format === 'json' || out !== undefined;
-      const { plan: computed } = planOrThrow(desired, live, { ...planOptions, fingerprints }, io);
-      // Reviewers see every refusal and warning in every output (stdout, --out, annotations, the step summary), and
-      // the plan as they may see it: publicPlan redacts what the command line does not allow to be shown.
-      const reviewed = withReviewWarnings(computed, { manifest: warnings, liveRead: live.readWarnings });
-      const disclosure = disclosureFrom(values, desired);
-      const plan = publicPlan(reviewed, disclosure);
+      const { plan, desired, live, disclosure, planOptions } = await publicPlanOf(
+        { values, io, client, load },
+        fingerprints,
+      );
       if (format === 'json') {
         io.stdout.write(serializePlan(plan));
       } else if (format === 'markdown') {
@@ -146,9 +157,41 @@ Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 er
       }
       if (github) await appendStepSummary(io.env, renderPlanMarkdown(plan));
       const hasChanges = plan.operations.length > 0;
-      return hasChanges && booleanOption(values, 'detailed-exitcode') ? 2 : 0;
+      return policyExitCode(plan, io) ?? (hasChanges && booleanOption(values, 'detailed-exitcode') ? 2 : 0);
     } finally {
       await client.close();
     }
   },
 };
+
+/** What the plan stage gives: the plan as every output shows it, and what it was made from. */
+export interface PlannedState {
+  plan: Plan;
+  desired: DesiredState;
+  live: FetchedLiveSnapshot;
+  disclosure: Disclosure;
+  planOptions: PlanOptions;
+}
+
+/**
+ * The plan `plan` prints and the library API (src/index.ts) returns: the manifest and the live state read together,
+ * planned (--target, safety flags), with every review warning, as the command line allows it to be shown.
+ */
+export async function publicPlanOf(
+  stage: { values: OptionValues; io: CliIO; client: ClerkClient; load: () => Promise<LoadedManifest> },
+  fingerprints: boolean,
+): Promise<PlannedState> {
+  const { values, io } = stage;
+  const targets = targetsFrom(values);
+  const planOptions = { ...planOptionsFrom(values), ...(targets === undefined ? {} : { targets }) };
+  const {
+    loaded: { desired, warnings },
+    live,
+  } = await loadManifestAndLive(stage);
+  const { plan: computed } = planOrThrow(desired, live, { ...planOptions, fingerprints }, io);
+  // Reviewers see every refusal and warning in every output (stdout, --out, annotations, the step summary), and
+  // the plan as they may see it: publicPlan redacts what the command line does not allow to be shown.
+  const reviewed = withReviewWarnings(computed, { manifest: warnings, liveRead: live.readWarnings });
+  const disclosure = disclosureFrom(values, desired);
+  return { plan: publicPlan(reviewed, disclosure), desired, live, disclosure, planOptions };
+}

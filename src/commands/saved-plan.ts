@@ -17,19 +17,27 @@ import { type ClerkClient, isProductionKey } from '../clerk/index.ts';
 import { ClerkSyncError, PlanError, PlanRefusedError, UsageError } from '../errors.ts';
 import type { DesiredState } from '../model/index.ts';
 import {
+  closeTargets,
   type Disclosure,
   fingerprintDesired,
   formatStaleObjects,
+  formatTarget,
   guardRefusals,
+  missingDependencyErrors,
   NOTHING_TO_HIDE,
+  type Operation,
   PLAN_FORMAT_VERSION,
   type Plan,
   type PlanDiagnostic,
   type PlanOptions,
+  parseTarget,
   type SavedPlan,
   type StaleObject,
+  selectTargets,
   staleInSnapshot,
   summarize,
+  type Target,
+  targetOf,
   thresholdsOf,
   unversioned,
 } from '../plan/index.ts';
@@ -37,6 +45,7 @@ import {
   compareOperations,
   formatMismatches,
   type OperationMismatch,
+  type Recomputed,
   recomputedOf,
   withoutPosition,
   withoutPositions,
@@ -66,6 +75,8 @@ export interface PreparedApply {
   refusals: PlanDiagnostic[];
   /** The plan's identity in its journal: the saved file's, so a resumed run finds what earlier runs did. */
   planId?: string;
+  /** The approved subset executed (--target, or the saved plan's): the verify step plans only it again. */
+  targets?: Target[];
 }
 
 export interface SavedPlanContext {
@@ -77,6 +88,8 @@ export interface SavedPlanContext {
   planOptions: PlanOptions;
   /** Absolute path of this saved plan's journal: what an interrupted apply of it already started. */
   journalPath: string;
+  /** apply PLAN --target: a subset of the saved plan's operations. */
+  targets?: Target[] | undefined;
 }
 
 export function secretsFromManifest(desired: DesiredState): SecretResolver {
@@ -185,23 +198,31 @@ async function fromManifest(context: SavedPlanContext, files: readonly string[])
       },
     );
   }
+  const targets = context.targets === undefined ? savedTargets(saved) : targetsInPlan(saved, context.targets);
   // The way the plan read (absent: a file from before targeted reads, which read every user).
   const live = await readLiveState(client, desired, io, saved.read?.strategy ?? 'full');
   const result = planOrThrow(
     desired,
     live,
     // The saved plan's fingerprints name the run (planId); the re-plan's are never read.
-    { ...context.planOptions, productionKey: isProductionKey(context.secretKey), fingerprints: false },
+    {
+      ...context.planOptions,
+      productionKey: isProductionKey(context.secretKey),
+      fingerprints: false,
+      ...(targets === undefined ? {} : { targets }),
+    },
     io,
   );
   const disclosure = disclosureFrom(values, desired);
   const started = await resumed(context);
+  const subset = savedSubset(context, started);
   const recomputed = recomputedOf(result.plan, disclosure);
   // Moved files keep their content (the fingerprint says so) but not their names in the operations' positions.
   const moved = given.length > 0 && given.join('\n') !== files.join('\n');
   const comparable = moved ? withoutPositions(recomputed) : recomputed;
-  const savedOps = moved ? saved.operations.map(withoutPosition) : saved.operations;
+  const savedOps = moved ? subset.operations.map(withoutPosition) : subset.operations;
   const { mismatches } = compareOperations(savedOps, comparable, started);
+  if (targets !== undefined) refuseMissingDependencies(mismatches, recomputed, targets);
   const stale = staleInSnapshot(saved, live, desired.settings.userKey, started);
   refuseMismatches(io, mismatches, stale, 'the manifest and the live state');
   return {
@@ -211,7 +232,91 @@ async function fromManifest(context: SavedPlanContext, files: readonly string[])
     secrets: secretsFromManifest(desired),
     refusals: result.refusals,
     planId: planFingerprint(saved),
+    ...(targets === undefined ? {} : { targets }),
   };
+}
+
+// ---- an approved subset (--target) ----
+
+/** The saved plan's targets, as the file records them (checked: the schema only says they are strings). */
+function savedTargets(saved: SavedPlan): Target[] | undefined {
+  return saved.target?.targets.map((text) => {
+    const target = parseTarget(text);
+    if (target === undefined) {
+      throw new PlanError(
+        `not a valid clerk-sync plan: target ${JSON.stringify(printable(text))} is not user:KEY or org:SLUG`,
+        {
+          hint: 'Use a file written by `clerk-sync plan --out`, unmodified.',
+        },
+      );
+    }
+    return target;
+  });
+}
+
+/** apply PLAN --target: each target must have operations in the saved plan (a subset of what was approved). */
+function targetsInPlan(saved: SavedPlan, targets: Target[]): Target[] {
+  const inPlan = new Set(saved.operations.map((op) => formatTarget(targetOf(op))));
+  const unknown = targets.filter((target) => !inPlan.has(formatTarget(target)));
+  const [first] = unknown;
+  if (first === undefined) return targets;
+  const close = closeTargets(first, inPlan);
+  throw new PlanRefusedError(
+    'unknown_target',
+    `the saved plan holds no operation on ${unknown.map((target) => printable(formatTarget(target))).join(', ')}; nothing was sent`,
+    {
+      meta: { targets: unknown.map(formatTarget) },
+      hint:
+        close.length > 0
+          ? `Did you mean ${close.map(printable).join(', ')}? apply PLAN --target selects operations the saved plan holds.`
+          : 'apply PLAN --target selects operations the saved plan holds: plan again with --target and apply that.',
+    },
+  );
+}
+
+/**
+ * The saved operations this run may execute: with apply --target, the targets' operations in the file and what
+ * they depend on there; else the whole file (already a subset when it was planned with --target).
+ */
+function savedSubset(context: SavedPlanContext, started: ReadonlySet<string>): { operations: readonly Operation[] } {
+  const { saved } = context;
+  if (context.targets === undefined) return { operations: saved.operations };
+  const selection = selectTargets(saved.operations, context.targets, started);
+  if (selection.missing.length > 0) {
+    context.io.stderr.write(formatPlanDiagnostics(missingDependencyErrors(selection.missing), 'error'));
+    throw new PlanRefusedError(
+      'target_dependency_missing',
+      'the targets depend on operations the saved plan does not hold; nothing was sent',
+      { hint: 'Plan again with the targets and apply that plan.' },
+    );
+  }
+  return { operations: selection.selected };
+}
+
+/**
+ * An operation the targets need now (a dependency, not a target's own) that the approved plan lacks: the
+ * organization a membership needs is no longer live, say. Refused as a whole: never a part of the subset.
+ */
+function refuseMissingDependencies(
+  mismatches: readonly OperationMismatch[],
+  recomputed: readonly Recomputed[],
+  targets: readonly Target[],
+): void {
+  const shown = new Map(recomputed.map(({ op, views }) => [(views[0] ?? op).id, op]));
+  const named = new Set(targets.map(formatTarget));
+  const needed = mismatches.flatMap((mismatch) => {
+    const op = mismatch.kind === 'missing' ? shown.get(mismatch.id) : undefined;
+    return op === undefined || named.has(formatTarget(targetOf(op))) ? [] : [printable(mismatch.id)];
+  });
+  if (needed.length === 0) return;
+  throw new PlanRefusedError(
+    'target_dependency_missing',
+    `the targets now need ${needed.length} operation(s) the saved plan does not hold (${needed.join(', ')}): nothing of the subset was sent`,
+    {
+      meta: { operations: needed },
+      hint: 'What a target depends on changed since the plan was made (an organization it needs is no longer live). Plan again, review it, and apply that.',
+    },
+  );
 }
 
 // ---- an undo plan ----
@@ -307,6 +412,9 @@ export async function prepareSavedPlan(context: SavedPlanContext): Promise<Prepa
     case 'manifest':
       return fromManifest(context, source.files);
     case 'undo':
+      if (context.targets !== undefined || context.saved.target !== undefined) {
+        throw new UsageError("--target selects from a manifest's plan; an undo plan is applied whole");
+      }
       if (stringList(context.values, 'file').length > 0) {
         throw new UsageError('an undo plan is made from a journal, not a manifest: drop -f');
       }

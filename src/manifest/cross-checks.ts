@@ -21,6 +21,7 @@ import type {
   JsonValue,
   ManifestSettings,
   MetadataMode,
+  PolicyPositions,
   SourcePositions,
   SourceRef,
   UserKeyKind,
@@ -30,6 +31,7 @@ import { type EnvironmentName, environmentNames, environmentValues } from './env
 import { deferredVariable } from './interpolate.ts';
 import type { LinePositions } from './line-starts.ts';
 import { applyOverlays, type FieldSite, isOverlay, type ManifestEntry, type MergedEntries } from './overlay.ts';
+import { policyPositions, readPolicies } from './policies.ts';
 import {
   diagnosticAt,
   type FastPositions,
@@ -98,6 +100,7 @@ class Checker {
   readonly diagnostics: Diagnostic[] = [];
   readonly settingsRef: { ref: SourceRef; canonical: string } | undefined;
   readonly settings: ManifestSettings;
+  readonly policyPositions: PolicyPositions | undefined;
   readonly organizations: DesiredOrganization[] = [];
   readonly users: DesiredUser[] = [];
   /** Per desired user (same order as `users`): how its positions are found, and its item's offset. */
@@ -130,7 +133,7 @@ class Checker {
       username: new StringTable(),
       externalId: new StringTable(),
     };
-    let first: { ref: SourceRef; canonical: string; value: Data } | undefined;
+    let first: { ref: SourceRef; canonical: string; value: Data; file: ParsedFile } | undefined;
     for (const file of files) {
       const data = file.value as Data;
       if (!('settings' in data)) continue;
@@ -138,7 +141,7 @@ class Checker {
       const ref = sourceRef(file, located?.key ?? located?.node);
       const text = canonicalJson(data.settings as JsonValue);
       if (!first) {
-        first = { ref, canonical: text, value: isPlainObject(data.settings) ? data.settings : {} };
+        first = { ref, canonical: text, value: isPlainObject(data.settings) ? data.settings : {}, file };
       } else if (first.canonical !== text) {
         this.error(file, spanAt(file, ['settings'], 'key'), {
           code: 'conflicting_settings',
@@ -155,6 +158,11 @@ class Checker {
       metadataMode: METADATA_MODES.find((mode) => mode === raw.metadataMode) ?? DEFAULT_SETTINGS.metadataMode,
       ignore: Array.isArray(raw.ignore) ? raw.ignore.filter((path): path is string => typeof path === 'string') : [],
     };
+    const policies = readPolicies(raw, this.settings.userKey);
+    if (policies && first) {
+      this.settings.policies = policies;
+      this.policyPositions = policyPositions(first.file, policies);
+    }
   }
 
   error(file: ParsedFile, span: Span, fields: Fields & { concealed?: boolean }): void {
@@ -866,6 +874,7 @@ export function buildDesiredState(
         ? {}
         : { positions: new ManifestPositions(checker.users, checker.userPositions, checker.userStarts) }),
       ...(fromEnvironment.length === 0 ? {} : { fromEnvironment }),
+      ...(checker.policyPositions === undefined ? {} : { policyPositions: checker.policyPositions }),
     },
     diagnostics: checker.diagnostics,
   };

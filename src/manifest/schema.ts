@@ -25,6 +25,76 @@ export function ignorePathProblem(shown: string, path: string): { message: strin
   };
 }
 
+// ---- settings.policies (issue 19; src/plan/policies.ts checks them) ----
+
+const DOMAIN_PATTERN = '^(?:\\*\\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$';
+const domainList = {
+  type: 'array',
+  minItems: 1,
+  uniqueItems: true,
+  items: {
+    title: 'Email domain',
+    description: 'A domain in lower case: `example.com` (exactly) or `*.example.com` (any subdomain, not the domain).',
+    type: 'string',
+    pattern: DOMAIN_PATTERN,
+  },
+} as const;
+const userKeyList = {
+  type: 'array',
+  uniqueItems: true,
+  items: { title: 'User key', description: 'The settings.userKey value of a user.', type: 'string', minLength: 1 },
+} as const;
+const adminCount = { type: 'integer', minimum: 0 } as const;
+
+const POLICIES_SCHEMA = {
+  title: 'Policies',
+  description:
+    'Rules every plan of this manifest must obey, checked by validate (what the manifest alone decides) and by plan and apply (with the live state). A violation is a refusal (policy_* codes, docs/json-contract.md) that no flag lifts, except the documented overrides of maxDeletes and maxChangeRatio.',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    minAdmins: {
+      title: 'Fewest admins',
+      description:
+        'Fewest members with the role org:admin a managed organization must have after a plan: one number for every declared organization, or a map from organization key to number (organizations not named are not checked).',
+      oneOf: [adminCount, { type: 'object', additionalProperties: adminCount, minProperties: 1 }],
+    },
+    requiredAdmins: {
+      title: 'Required admins',
+      description: 'Organization key -> user keys that must hold the role org:admin in that organization.',
+      type: 'object',
+      additionalProperties: { ...userKeyList, minItems: 1 },
+    },
+    allowedEmailDomains: {
+      title: 'Allowed email domains',
+      description:
+        "The domains a member's primary email address must be in: one list for every managed organization, or a map from organization key to list. `example.com` matches exactly; `*.example.com` matches its subdomains only.",
+      oneOf: [domainList, { type: 'object', additionalProperties: domainList, minProperties: 1 }],
+    },
+    protectedUsers: {
+      title: 'Protected users',
+      description:
+        'User keys no plan may delete, ban, lock, demote (from org:admin) or remove from an organization, whether the change comes from the manifest, prune or undo. No flag lifts it.',
+      ...userKeyList,
+    },
+    maxDeletes: {
+      title: 'Most deletions',
+      description:
+        'Default for --max-deletes: most users a plan may delete without --allow-mass-delete. The flag wins.',
+      type: 'integer',
+      minimum: 0,
+    },
+    maxChangeRatio: {
+      title: 'Largest change ratio',
+      description:
+        'Default for --max-change-ratio: largest share (0..1) of live users a plan may change without --allow-mass-change. The flag wins.',
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+    },
+  },
+} as const;
+
 export const MANIFEST_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://unpkg.com/clerk-sync/schema/manifest.schema.json',
@@ -82,6 +152,7 @@ export const MANIFEST_SCHEMA = {
           },
           default: [],
         },
+        policies: POLICIES_SCHEMA,
       },
     },
     organizations: {

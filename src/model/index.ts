@@ -100,7 +100,38 @@ export interface ManifestSettings {
   metadataMode: MetadataMode;
   /** Field paths whose drift is expected (`publicMetadata.lastSeenAt`, `firstName`); never planned. */
   ignore: string[];
+  /** settings.policies: rules every plan of this manifest must obey (src/plan/policies.ts); absent when none. */
+  policies?: ManifestPolicies;
 }
+
+// ---- policies (issue 19) ----
+
+/** A number for every managed organization, or one per organization key. */
+export type PerOrganization<T> = { all: T } | { byOrganization: Record<string, T> };
+
+/**
+ * settings.policies, normalised. Each absent rule is not checked. Positions are kept apart (DesiredState
+ * .policyPositions) so that moving a line does not change the manifest's fingerprint.
+ */
+export interface ManifestPolicies {
+  /** Fewest members with the admin role (org:admin) each managed organization must have after a plan. */
+  minAdmins?: PerOrganization<number>;
+  /** Organization key -> user keys that must hold the admin role there. */
+  requiredAdmins?: Record<string, string[]>;
+  /** Domains a member's primary email must be in (`example.com` exact, `*.example.com` any subdomain). */
+  allowedEmailDomains?: PerOrganization<string[]>;
+  /** Keys of users no plan may delete, ban, lock, demote or remove from an organization. */
+  protectedUsers?: string[];
+  /** Defaults for --max-deletes and --max-change-ratio (the flags win for one run). */
+  maxDeletes?: number;
+  maxChangeRatio?: number;
+}
+
+/**
+ * Where each policy was declared, by dotted path: `minAdmins`, `minAdmins.acme`, `requiredAdmins.acme.0`,
+ * `allowedEmailDomains`, `allowedEmailDomains.acme`, `protectedUsers.1`, `maxDeletes`.
+ */
+export type PolicyPositions = Readonly<Record<string, SourceRef>>;
 
 export interface DesiredState {
   settings: ManifestSettings;
@@ -117,6 +148,8 @@ export interface DesiredState {
    * show these by reference (src/plan/redact.ts); absent when none did.
    */
   fromEnvironment?: EnvironmentValue[];
+  /** Where settings.policies' rules sit (messages point there); absent without policies. */
+  policyPositions?: PolicyPositions;
 }
 
 /** A resolved manifest string and the variables it read, e.g. `{ value: 'ops@corp.test', variables: ['DOMAIN'] }`. */

@@ -27,7 +27,16 @@ import { instanceChecks } from './instance-checks.ts';
 import { canonicalSha256, compareStrings, sha256Lines } from './json-values.ts';
 import { sortOperations, summarize } from './order.ts';
 import { matchOrganizations } from './org-identity.ts';
+import { planPolicyResults, policyRefusals } from './policies.ts';
 import { addProvenance } from './provenance.ts';
+import {
+  formatTarget,
+  missingDependencyErrors,
+  selectTargets,
+  type TargetSelection,
+  targetOf,
+  unknownTargets,
+} from './target.ts';
 import {
   type LiveVersions,
   type Operation,
@@ -37,6 +46,8 @@ import {
   type PlanFingerprints,
   type PlanOptions,
   type PlanResult,
+  type PlanTarget,
+  type Target,
 } from './types.ts';
 
 /** Defaults for the safety thresholds; the CLI flags override them. */
@@ -95,7 +106,9 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     }
   }
 
-  const unsetPasswords = unsetPasswordError(identity.matches, desired.positions);
+  // A subset (--target) needs only the passwords of the users it creates: decided once it is known, below.
+  const unsetPasswords =
+    options.targets === undefined ? unsetPasswordError(identity.matches, desired.positions) : undefined;
   if (unsetPasswords) errors.push(unsetPasswords);
 
   const liveMembershipsByUser = new Map<string, LiveMembership[]>();
@@ -139,23 +152,42 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     }
   }
 
-  const ordered = sortOperations(operations);
-  addProvenance(ordered, desired);
+  const whole = sortOperations(operations);
+  addProvenance(whole, desired);
+  const targeted =
+    options.targets === undefined
+      ? undefined
+      : targetedSubset(whole, options.targets, { desired, live, matches: identity.matches });
+  if (targeted) errors.push(...targeted.errors);
+  // An approved subset is checked and guarded as what an apply of it would send: only its operations.
+  const ordered = targeted?.selection.selected ?? whole;
   // What the instance's settings would refuse halfway through an apply (roles, limits, last admin...): refused now.
   errors.push(...instanceChecks(desired, live, ordered, { options, matches: identity.matches }));
-  const refusals = guardRefusals(
-    ordered,
-    snapshotFacts({
-      desired,
-      live,
-      claimedUsers: identity.claimedLiveUsers,
-      declaredOrganizationIds: new Map(
-        orgIdentity.matches.flatMap(({ desired: org, live: match }) => (match ? [[org.slug, match.id] as const] : [])),
-      ),
-      productionKey: options.productionKey ?? false,
-    }),
-    thresholdsOf(options),
+  const organizationIds = new Map(
+    orgIdentity.matches.flatMap(({ desired: org, live: match }) => (match ? [[org.slug, match.id] as const] : [])),
   );
+  const policies = planPolicyResults({
+    desired,
+    live,
+    operations: ordered,
+    matches: identity.matches,
+    organizationIds,
+  });
+  // Policies come first: no flag lifts them.
+  const refusals = [
+    ...policyRefusals(policies?.results ?? []),
+    ...guardRefusals(
+      ordered,
+      snapshotFacts({
+        desired,
+        live,
+        claimedUsers: identity.claimedLiveUsers,
+        declaredOrganizationIds: organizationIds,
+        productionKey: options.productionKey ?? false,
+      }),
+      thresholdsOf(options, settings.policies),
+    ),
+  ];
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,
     source: { kind: 'manifest', files: [...desired.files] },
@@ -167,8 +199,50 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     summary: summarize(ordered),
     liveVersions: liveVersionsOf(ordered, live),
     warnings: refusals.map((refusal) => ({ ...refusal, severity: 'refusal' as const })),
+    ...(targeted === undefined ? {} : { target: targeted.target }),
+    ...(policies === undefined ? {} : { policies }),
   };
   return { plan, errors, refusals };
+}
+
+/**
+ * The targets' subset of the whole plan, and the errors that refuse it: an unknown target, a missing dependency, an
+ * unset password of a user the subset creates.
+ */
+function targetedSubset(
+  whole: readonly Operation[],
+  targets: readonly Target[],
+  { desired, live, matches }: { desired: DesiredState; live: LiveSnapshot; matches: readonly UserMatch[] },
+): { selection: TargetSelection; target: PlanTarget; errors: PlanDiagnostic[] } {
+  // Email keys are compared lower-cased, as the manifest's are normalised.
+  const normal = targets.map((target) =>
+    target.kind === 'user' && desired.settings.userKey === 'emailAddress'
+      ? { ...target, key: target.key.toLowerCase() }
+      : target,
+  );
+  const known = new Set<string>([
+    ...desired.users.map((user) => `user:${user.key}`),
+    ...desired.organizations.map((org) => `org:${org.slug}`),
+    ...live.organizations.flatMap((org) =>
+      [org.key, org.slug].filter((key) => key !== null).map((key) => `org:${key}`),
+    ),
+    ...whole.map((op) => formatTarget(targetOf(op))),
+  ]);
+  const selection = selectTargets(whole, normal);
+  const creates = new Set(selection.selected.flatMap((op) => (op.type === 'create_user' ? [op.user.key] : [])));
+  const unset = unsetPasswordError(
+    matches.filter(({ desired: user }) => creates.has(user.key)),
+    desired.positions,
+  );
+  return {
+    selection,
+    target: { targets: normal.map(formatTarget), leftOut: selection.leftOut.map((op) => op.id) },
+    errors: [
+      ...unknownTargets(normal, known),
+      ...missingDependencyErrors(selection.missing),
+      ...(unset === undefined ? [] : [unset]),
+    ],
+  };
 }
 
 /** updatedAt of every live object an operation touches, keyed by id in sorted order (stable JSON). */
@@ -230,8 +304,14 @@ export function fingerprintDesired(desired: DesiredState): string {
     if (memberships) out.memberships = sortedBy(memberships, (m) => m.org).map((m) => ({ org: m.org, role: m.role }));
     return out;
   });
+  const { policies, ...settings } = desired.settings;
   const canonical: JsonValue = {
-    settings: { ...desired.settings, ignore: [...desired.settings.ignore].sort(compareStrings) },
+    // Policies only when declared: a manifest without them keeps the fingerprint it always had.
+    settings: {
+      ...settings,
+      ignore: [...desired.settings.ignore].sort(compareStrings),
+      ...(policies === undefined ? {} : { policies: policies as unknown as JsonValue }),
+    },
     organizations: sortedBy(desired.organizations, (org) => org.slug).map((org) => {
       const out: JsonObject = { slug: org.slug, name: org.name };
       // Only declared fields: a manifest without organization metadata keeps the fingerprint it always had.

@@ -2,7 +2,7 @@
 // them. Each is decided from the operations' content, what is live now and this command line's thresholds, never
 // from counts, flags or summaries a plan file carries. Pure: no I/O.
 
-import type { DesiredState, JsonObject, LiveSnapshot, LiveUser } from '../model/index.ts';
+import type { DesiredState, JsonObject, LiveSnapshot, LiveUser, ManifestPolicies } from '../model/index.ts';
 import { plural } from '../util/plural.ts';
 import { hasManagedMark } from './diff-user.ts';
 import { isDestructive } from './order.ts';
@@ -45,11 +45,18 @@ export const MASS_CHANGE_MIN_USERS = 10;
 /** Ids listed in a refusal's message before "and N more". */
 const LISTED = 5;
 
-export function thresholdsOf(options: PlanOptions): GuardThresholds {
+/**
+ * The limits of one run: a flag the command line set (PlanOptions.overrides), else the manifest's
+ * settings.policies default, else clerk-sync's default (already in `options`).
+ */
+export function thresholdsOf(options: PlanOptions, policies?: ManifestPolicies): GuardThresholds {
+  const flag = (name: 'maxDeletes' | 'maxChangeRatio'): boolean => options.overrides?.includes(name) === true;
   return {
-    maxDeletes: options.maxDeletes,
+    maxDeletes: flag('maxDeletes') ? options.maxDeletes : (policies?.maxDeletes ?? options.maxDeletes),
     allowMassDelete: options.allowMassDelete,
-    maxChangeRatio: options.maxChangeRatio,
+    maxChangeRatio: flag('maxChangeRatio')
+      ? options.maxChangeRatio
+      : (policies?.maxChangeRatio ?? options.maxChangeRatio),
     allowMassChange: options.allowMassChange,
     allowProduction: options.allowProduction ?? false,
   };

@@ -32,7 +32,15 @@ export {
 } from './org-identity.ts';
 export { fingerprintsOf, parsePlan, serializePlan } from './plan-json.ts';
 export { OPERATION_DEFINITIONS, OPERATION_TYPES, PLAN_SCHEMA } from './plan-schema.ts';
-export { describeWarning, operationName, presentPlan, readLine } from './present.ts';
+export {
+  emailDomainAllowed,
+  liveUserKey,
+  manifestPolicyResults,
+  POLICY_CODES,
+  policyRefusals,
+  protectedUserResults,
+} from './policies.ts';
+export { describeWarning, operationName, presentPlan, readLine, targetLine } from './present.ts';
 export {
   type Disclosure,
   disclosureOf,
@@ -43,6 +51,7 @@ export {
   publicOperation,
   publicOperationId,
   publicPlan,
+  publicValue,
   type RedactionOptions,
   redactText,
   replaceWholeValue,
@@ -59,4 +68,15 @@ export {
   unversioned,
   updatesOrganization,
 } from './stale.ts';
+export {
+  closeTargets,
+  formatTarget,
+  type MissingDependency,
+  missingDependencyErrors,
+  parseTarget,
+  selectTargets,
+  type TargetSelection,
+  targetOf,
+  unknownTargets,
+} from './target.ts';
 export * from './types.ts';

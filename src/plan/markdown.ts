@@ -10,7 +10,7 @@
 
 import { plural } from '../util/plural.ts';
 import { isDestructive, PHASES } from './order.ts';
-import { describeWarning, operationName, presentPlan, readLine } from './present.ts';
+import { describeWarning, operationName, presentPlan, readLine, targetLine } from './present.ts';
 import { oneLine } from './safe-text.ts';
 import type { Plan, PlanPresentation, PlanWarning, PresentedGroup, PresentedLine } from './types.ts';
 
@@ -88,7 +88,8 @@ function subjectLines(plan: Plan): string {
   const env =
     environment === null ? 'environment unknown' : environment === 'production' ? '**production**' : environment;
   const read = plan.read === undefined ? '' : `  \n${readLine(plan.read)}`;
-  return `${source}  \nInstance: ${api} (${env})${read}\n`;
+  const target = plan.target === undefined ? '' : `  \n**${escapeHtml(oneLine(targetLine(plan.target)))}**`;
+  return `${source}  \nInstance: ${api} (${env})${read}${target}\n`;
 }
 
 function warningLines(warning: PlanWarning): string[] {
@@ -129,6 +130,41 @@ function warningSections(presentation: PlanPresentation, budget: number): string
   );
 }
 
+/** A code span in a table cell: GitHub splits a row at every `|`, inside code spans too, unless it is escaped. */
+function cell(text: string): string {
+  return codeSpan(text).replaceAll('|', '\\|');
+}
+
+/**
+ * settings.policies' results: each policy on each subject, passed or what was refused, refusals first, within
+ * `budget` characters (the rest counted). Subjects and messages quote manifest text: code spans only.
+ */
+function policySection(plan: Plan, budget: number): string {
+  const results = plan.policies?.results;
+  if (results === undefined) return '';
+  const refused = results.filter((result) => result.status === 'refused');
+  const passed = results.length - refused.length;
+  let out = `\n#### Policies (${passed} passed, ${refused.length} refused)\n\n`;
+  if (results.length === 0) return `${out}No policy applies to this plan.\n`;
+  out += '| Policy | Subject | Result |\n|---|---|---|\n';
+  const ordered = [...refused, ...results.filter((result) => result.status === 'passed')];
+  let shown = 0;
+  for (const result of ordered) {
+    const at = result.source ?? result.policySource;
+    const where = at === undefined ? '' : ` at ${cell(`${at.file}:${at.line}:${at.column}`)}`;
+    const verdict =
+      result.status === 'passed'
+        ? '✅ passed'
+        : `❌ **refused** ${cell(result.code ?? '')}${where}: ${cell(result.message)}`;
+    const row = `| ${cell(result.policy)} | ${cell(result.subject)} | ${verdict} |\n`;
+    if (shown > 0 && out.length + row.length > budget) break;
+    out += row;
+    shown += 1;
+  }
+  const more = ordered.length - shown;
+  return more > 0 ? `${out}\n… and ${plural(more, 'more policy result')} (see the JSON plan)\n` : out;
+}
+
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   const presentation = presentPlan(plan);
@@ -136,8 +172,12 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   let out = `### clerk-sync plan\n\n${subjectLines(plan)}`;
   // At most a quarter of the budget, so the plan itself still gets room.
   out += warningSections(presentation, maxChars / 4);
+  out += policySection(plan, maxChars / 8);
   out += `\n**${presentation.summaryLine}**\n`;
-  if (presentation.noChanges) return `${out}\nThe live instance already matches the manifest.\n`;
+  if (presentation.noChanges) {
+    const subject = plan.target === undefined ? 'The live instance' : 'The targets';
+    return `${out}\n${subject} already match${plan.target === undefined ? 'es' : ''} the manifest.\n`;
+  }
 
   out += `\n| Create | Change | Delete | Users touched |\n|---:|---:|---:|---:|\n`;
   out += `| ${summary.create} | ${summary.change} | ${summary.delete} | ${summary.usersTouched} |\n`;

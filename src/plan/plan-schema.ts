@@ -244,6 +244,28 @@ export const PLAN_SCHEMA = {
       ),
     },
     {
+      // Optional: only a manifest with settings.policies has results (src/plan/policies.ts).
+      policies: shape({
+        protectedUsers: arrayOf(nonEmptyStr),
+        results: arrayOf(
+          shape(
+            {
+              policy: {
+                type: 'string',
+                enum: ['minAdmins', 'requiredAdmins', 'allowedEmailDomains', 'protectedUsers'],
+              },
+              subject: nonEmptyStr,
+              status: { type: 'string', enum: ['passed', 'refused'] },
+              message: str,
+            },
+            {
+              code: nonEmptyStr,
+              policySource: shape({ file: str, line: ref('count'), column: ref('count') }),
+              source: shape({ file: str, line: ref('count'), column: ref('count') }),
+            },
+          ),
+        ),
+      }),
       // Optional: undo plans do not read users this way, and files written before it existed read every user.
       read: shape({
         strategy: { type: 'string', enum: ['full', 'targeted'] },
@@ -252,6 +274,8 @@ export const PLAN_SCHEMA = {
         declaredUsers: ref('count'),
         requests: shape({ full: ref('count'), targeted: ref('count') }),
       }),
+      // Optional: only an approved subset (`plan --target`) has it.
+      target: shape({ targets: arrayOf(nonEmptyStr), leftOut: arrayOf(nonEmptyStr) }),
     },
   ),
   definitions: OPERATION_DEFINITIONS,

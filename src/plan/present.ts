@@ -19,6 +19,7 @@ import type {
   Plan,
   PlanPresentation,
   PlanRead,
+  PlanTarget,
   PlanWarning,
   PresentedGroup,
   PresentedLine,
@@ -352,6 +353,7 @@ export function presentPlan(plan: Plan): PlanPresentation {
     summary: plan.summary,
     summaryLine: summaryLine(plan.summary),
     ...(plan.read === undefined ? {} : { readLine: readLine(plan.read) }),
+    ...(plan.target === undefined ? {} : { targetLine: targetLine(plan.target) }),
     noChanges: plan.operations.length === 0,
     // Refusals first, whatever order a plan file holds them in.
     warnings: [
@@ -396,4 +398,20 @@ export function readLine(read: PlanRead): string {
       return unreachable;
     }
   }
+}
+
+/** Left-out operations named in the target line before "and N more". */
+const LEFT_OUT_LISTED = 10;
+
+/**
+ * The header line of an approved subset: `Targeted: user:emp-001. Left out: 3 operations (create_user:emp-002, ...);
+ * plan without --target to see them.`
+ */
+export function targetLine(target: PlanTarget): string {
+  const { targets, leftOut } = target;
+  const head = `Targeted: ${targets.join(', ')}.`;
+  if (leftOut.length === 0) return `${head} Nothing else is planned.`;
+  const shown = leftOut.slice(0, LEFT_OUT_LISTED).join(', ');
+  const more = leftOut.length > LEFT_OUT_LISTED ? ` and ${leftOut.length - LEFT_OUT_LISTED} more` : '';
+  return `${head} Left out: ${count(leftOut.length, 'operation')} (${shown}${more}); a plan without --target shows them.`;
 }

@@ -57,6 +57,27 @@ export function publicPlan(plan: Plan, disclosure: Disclosure): Plan {
     ...plan,
     operations: plan.operations.map((op) => redactOperation(op, hider, PUBLIC)),
     warnings: plan.warnings.map((warning) => publicWarning(warning, hider)),
+    ...(plan.target === undefined
+      ? {}
+      : {
+          target: {
+            targets: plan.target.targets.map((target) => hider.id(target)),
+            leftOut: plan.target.leftOut.map((id) => hider.id(id)),
+          },
+        }),
+    // Policy messages quote keys and addresses, some read from the environment.
+    ...(plan.policies === undefined
+      ? {}
+      : {
+          policies: {
+            protectedUsers: plan.policies.protectedUsers.map((key) => hider.value(key)),
+            results: plan.policies.results.map((result) => ({
+              ...result,
+              subject: hider.text(result.subject),
+              message: hider.text(result.message),
+            })),
+          },
+        }),
   };
 }
 
@@ -68,6 +89,11 @@ export function publicOperation(op: Operation, disclosure: Disclosure, options: 
 /** An operation id with every segment (between `:` and `/`) that is a hidden value replaced by its reference. */
 export function publicOperationId(id: string, disclosure: Disclosure): string {
   return hiderFor(disclosure).id(id);
+}
+
+/** A whole value (a user key, a name) as operations show it: its reference when it was read from the environment. */
+export function publicValue(value: string, disclosure: Disclosure): string {
+  return hiderFor(disclosure).value(value);
 }
 
 /** A message with every environment value that appears in it as a whole word replaced by its reference. */

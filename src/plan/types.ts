@@ -370,6 +370,50 @@ export interface Plan {
   liveVersions: LiveVersions;
   /** Refusals and warnings, in the order found (safety refusals first). */
   warnings: PlanWarning[];
+  /** Present when the plan is an approved subset (`--target`): `operations` are only the targeted ones. */
+  target?: PlanTarget;
+  /** settings.policies' results (src/plan/policies.ts); absent when the manifest declares no policies. */
+  policies?: PlanPolicies;
+}
+
+/** What `--target` names: a user by its key (a live id for a user the manifest does not list), an organization by its key. */
+export interface Target {
+  kind: 'user' | 'org';
+  key: string;
+}
+
+/** An approved subset (src/plan/target.ts): the targets as given, and what the whole plan held beyond them. */
+export interface PlanTarget {
+  /** `user:KEY` and `org:SLUG`, in the order given. */
+  targets: string[];
+  /** Ids of the operations left out, in plan order: a later plan without --target shows them again. */
+  leftOut: string[];
+}
+
+// ---- policies (issue 19) ----
+
+export type PolicyName = 'minAdmins' | 'requiredAdmins' | 'allowedEmailDomains' | 'protectedUsers';
+
+/** One policy checked on one subject: passed, or refused with a policy_* code (docs/json-contract.md). */
+export interface PolicyResult {
+  policy: PolicyName;
+  /** What it was checked on: `organization:<key>`, `organization:<key>/user:<key>` or `user:<key>`. */
+  subject: string;
+  status: 'passed' | 'refused';
+  /** The refusal's code; absent when passed. */
+  code?: string;
+  message: string;
+  /** Where the policy (or its entry for this organization or user) is declared. */
+  policySource?: { file: string; line: number; column: number };
+  /** Where the offending user or membership is declared, when the manifest declares it. */
+  source?: { file: string; line: number; column: number };
+}
+
+export interface PlanPolicies {
+  /** settings.policies.protectedUsers, as declared: the journal of an apply records them for undo. */
+  protectedUsers: string[];
+  /** In a stable order: by policy, then subject. */
+  results: PolicyResult[];
 }
 
 /** How the plan's live users were read (src/state/read-strategy.ts); the header says it. */
@@ -408,11 +452,21 @@ export interface PlanOptions {
   /** The secret key is a production one (sk_live_): destructive operations need allowProduction. @default false */
   productionKey?: boolean;
   /**
+   * Thresholds the command line set (--max-deletes, --max-change-ratio): they win over settings.policies' defaults
+   * for this run. @default []
+   */
+  overrides?: ('maxDeletes' | 'maxChangeRatio')[];
+  /**
    * Compute the plan's fingerprints. A view that neither saves nor applies the plan (a text plan, drift, a verify)
    * passes false: such a view never reads them, and they cost seconds at 100,000 users (docs/performance.md).
    * @default true
    */
   fingerprints?: boolean;
+  /**
+   * Plan only these objects and what they depend on (`--target`, src/plan/target.ts); the guards and the instance
+   * checks see only the selected operations. Absent: the whole plan.
+   */
+  targets?: readonly Target[];
 }
 
 export interface PlanResult {
@@ -472,6 +526,8 @@ export interface PlanPresentation {
   summaryLine: string;
   /** How the live users were read (present.ts, readLine); absent when the plan does not say. */
   readLine?: string;
+  /** The targets of an approved subset and what it leaves out (present.ts, targetLine); absent for a whole plan. */
+  targetLine?: string;
   noChanges: boolean;
   /** The plan's refusals and warnings, refusals first: every view shows them with the plan. */
   warnings: PlanWarning[];

@@ -18,6 +18,8 @@ export interface PlanRow {
 }
 
 export const NO_CHANGES_EXPLANATION = 'The live Clerk instance already matches the manifest; apply would send nothing.';
+/** An approved subset with nothing to do says so of its targets only: what it left out may still differ. */
+export const NO_TARGETED_CHANGES = 'The targets already match the manifest; apply would send nothing.';
 
 /** Indentation per level, in cells. */
 const INDENT = 4;
@@ -47,7 +49,7 @@ export function planRows(presentation: PlanPresentation, options: { color: boole
   if (presentation.noChanges) {
     rows.push({
       indent: 0,
-      text: `${paint('No changes.', 'strong', color)} ${NO_CHANGES_EXPLANATION}`,
+      text: `${paint('No changes.', 'strong', color)} ${presentation.targetLine === undefined ? NO_CHANGES_EXPLANATION : NO_TARGETED_CHANGES}`,
       gapBefore: gap,
     });
     rows.push(...readRows(presentation, color));
@@ -80,7 +82,12 @@ export function planRows(presentation: PlanPresentation, options: { color: boole
 
 /** How the live users were read, under the summary (the plan header's line in the Markdown and JSON plans). */
 function readRows(presentation: PlanPresentation, color: boolean): PlanRow[] {
-  return presentation.readLine === undefined ? [] : [{ indent: 0, text: paint(presentation.readLine, 'muted', color) }];
+  const rows: PlanRow[] =
+    presentation.readLine === undefined ? [] : [{ indent: 0, text: paint(presentation.readLine, 'muted', color) }];
+  // An approved subset says so, with what it leaves out, wherever the plan is shown.
+  if (presentation.targetLine !== undefined)
+    rows.push({ indent: 0, text: paint(presentation.targetLine, 'warn', color) });
+  return rows;
 }
 
 export const REFUSAL_HEADING = 'Apply will refuse this plan unless the flags named in the hints are given:';

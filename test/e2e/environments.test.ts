@@ -7,6 +7,7 @@ import { cp, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.ts';
+import { apply, plan, resolveProject } from '../../src/index.ts';
 import type { Plan } from '../../src/plan/index.ts';
 import { e2eContext, mutatingRequests } from '../helpers/cli.ts';
 
@@ -158,6 +159,31 @@ describe('plan --env with a base and two overlays', () => {
       });
       expect(noKey.code).toBe(1);
       expect(noKey.stderr).toContain('PRODUCTION_CLERK_SECRET_KEY is not set');
+    } finally {
+      await prod.close();
+    }
+  });
+
+  it('takes an environment through the library API too', async () => {
+    const { e2e, prod, env } = await project('emulator', 'emulator');
+    try {
+      const variables = { ...env, PATH: process.env.PATH };
+      const resolved = await resolveProject({ cwd: e2e.dir, env: 'production' });
+      expect(resolved).toMatchObject({ files: ['base.yaml', 'overlays/production.yaml'], apiUrl: prod.url });
+      const production = await plan({ env: 'production', cwd: e2e.dir, variables });
+      expect(operationIds(production)).toEqual(['update_organization:acme', 'update_user:emp-001']);
+      expect(production.operations[1]?.provenance).toEqual({ lastName: { file: 'overlays/production.yaml', line: 9 } });
+      // An explicit secretKey wins over the environment's variable (which is then not needed).
+      const keyed = await plan({
+        env: 'production',
+        cwd: e2e.dir,
+        secretKey: PRODUCTION_KEY,
+        variables: { ...variables, PRODUCTION_CLERK_SECRET_KEY: undefined },
+      });
+      expect(keyed.operations.length).toBe(2);
+      const outcome = await apply({}, { env: 'production', cwd: e2e.dir, variables, autoApprove: true });
+      expect(outcome.status).toBe('applied');
+      expect(mutatingRequests(e2e.emulator.stats())).toEqual({});
     } finally {
       await prod.close();
     }

@@ -1,0 +1,128 @@
+// A large JSON body parsed one element at a time from its bytes. A page of 500 users is about 1 MB of JSON; as one
+// string it is allocated straight into V8's old generation (a string over 128 KiB goes to the large-object space),
+// where each page stays as garbage until the next full collection: hundreds of MB across a 100,000-user read. Each
+// element's text is small and dies young. Only the top level and the arrays directly under it are split; every
+// piece is still parsed by JSON.parse, so values, errors and key order are JSON.parse's own.
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/** Thrown inside this module only: the bytes are not the JSON shape split here, and the caller's plain path decides. */
+class NotSplit extends Error {}
+
+function skipSpace(bytes: Uint8Array, at: number): number {
+  let i = at;
+  for (;;) {
+    const c = bytes[i];
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
+    i += 1;
+  }
+}
+
+/** Index of the quote that closes the string opening at `at`. */
+function closingQuote(bytes: Buffer, at: number): number {
+  let i = at;
+  for (;;) {
+    i = bytes.indexOf(QUOTE, i + 1);
+    if (i < 0) throw new NotSplit();
+    let backslashes = 0;
+    while (bytes[i - 1 - backslashes] === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return i;
+  }
+}
+
+/** Index just past the value starting at `at` (an object, array, string, or a scalar ending at `,` `}` `]`). */
+function valueEnd(bytes: Buffer, at: number): number {
+  const first = bytes[at];
+  if (first === QUOTE) return closingQuote(bytes, at) + 1;
+  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
+    let i = at;
+    while (i < bytes.length && bytes[i] !== COMMA && bytes[i] !== CLOSE_BRACE && bytes[i] !== CLOSE_BRACKET) i += 1;
+    return i;
+  }
+  let depth = 0;
+  for (let i = at; i < bytes.length; i += 1) {
+    const c = bytes[i];
+    if (c === QUOTE) i = closingQuote(bytes, i);
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth += 1;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth -= 1;
+      if (depth === 0) return i + 1;
+    }
+  }
+  throw new NotSplit();
+}
+
+function parsePiece(bytes: Buffer, start: number, end: number): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8', start, end));
+  } catch {
+    throw new NotSplit();
+  }
+}
+
+/** The array opening at `at`, each element parsed alone; returns it and the index past its `]`. */
+function splitArray(bytes: Buffer, at: number): [unknown[], number] {
+  const items: unknown[] = [];
+  let i = skipSpace(bytes, at + 1);
+  if (bytes[i] === CLOSE_BRACKET) return [items, i + 1];
+  for (;;) {
+    const end = valueEnd(bytes, i);
+    items.push(parsePiece(bytes, i, end));
+    i = skipSpace(bytes, end);
+    if (bytes[i] === CLOSE_BRACKET) return [items, i + 1];
+    if (bytes[i] !== COMMA) throw new NotSplit();
+    i = skipSpace(bytes, i + 1);
+  }
+}
+
+/** The object opening at `at`, its array members split; returns it and the index past its `}`. */
+function splitObject(bytes: Buffer, at: number): [Record<string, unknown>, number] {
+  const object: Record<string, unknown> = {};
+  let i = skipSpace(bytes, at + 1);
+  if (bytes[i] === CLOSE_BRACE) return [object, i + 1];
+  for (;;) {
+    if (bytes[i] !== QUOTE) throw new NotSplit();
+    const keyEnd = closingQuote(bytes, i) + 1;
+    const key = parsePiece(bytes, i, keyEnd) as string;
+    i = skipSpace(bytes, keyEnd);
+    if (bytes[i] !== COLON) throw new NotSplit();
+    i = skipSpace(bytes, i + 1);
+    let value: unknown;
+    if (bytes[i] === OPEN_BRACKET) [value, i] = splitArray(bytes, i);
+    else {
+      const end = valueEnd(bytes, i);
+      value = parsePiece(bytes, i, end);
+      i = end;
+    }
+    // As JSON.parse does: "__proto__" becomes an own property, never the prototype.
+    Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+    i = skipSpace(bytes, i);
+    if (bytes[i] === CLOSE_BRACE) return [object, i + 1];
+    if (bytes[i] !== COMMA) throw new NotSplit();
+    i = skipSpace(bytes, i + 1);
+  }
+}
+
+/**
+ * The JSON array or object in `bytes` (UTF-8), parsed piece by piece; undefined when the bytes are anything else or
+ * not valid JSON, for the caller to parse (or refuse) as text. Never returns a value JSON.parse would refuse.
+ */
+export function parseJsonInPieces(bytes: Buffer): { value: unknown } | undefined {
+  try {
+    const start = skipSpace(bytes, 0);
+    const first = bytes[start];
+    if (first !== OPEN_BRACKET && first !== OPEN_BRACE) return undefined;
+    const [value, end] = first === OPEN_BRACKET ? splitArray(bytes, start) : splitObject(bytes, start);
+    return skipSpace(bytes, end) === bytes.length ? { value } : undefined;
+  } catch (error) {
+    if (error instanceof NotSplit) return undefined;
+    throw error;
+  }
+}
