@@ -6,6 +6,7 @@
 // then (docs/clerk-api.md, rate limit). Also the concurrency cap (a FIFO semaphore). Clock and sleep are
 // injected, so tests run on a fake clock.
 
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -42,6 +43,22 @@ interface Waiter {
   resolve: () => void;
   reject: (reason: unknown) => void;
   cleanup: () => void;
+}
+
+const unlimited = new WeakSet<AbortSignal>();
+
+/**
+ * Every request waiting for a slot listens to the caller's one signal until it gets the slot; past 10 listeners Node
+ * prints a MaxListenersExceededWarning on stderr, though each is removed when its request goes (not a leak).
+ */
+function listenForAbort(signal: AbortSignal | undefined, onAbort: () => void): void {
+  if (signal === undefined) return;
+  // Not getMaxListeners: Node 20 throws for a signal whose limit is 0 (unlimited).
+  if (!unlimited.has(signal)) {
+    setMaxListeners(0, signal);
+    unlimited.add(signal);
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
 }
 
 export function abortReason(signal: AbortSignal): unknown {
@@ -122,7 +139,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           reject,
           cleanup: () => signal?.removeEventListener('abort', onAbort),
         };
-        signal?.addEventListener('abort', onAbort, { once: true });
+        listenForAbort(signal, onAbort);
         queue.push(waiter);
         void pump();
       });
@@ -176,7 +193,7 @@ export function createSemaphore(limit: number): Semaphore {
           reject(abortReason(signal as AbortSignal));
         };
         const waiter: Waiter = { resolve, reject, cleanup: () => signal?.removeEventListener('abort', onAbort) };
-        signal?.addEventListener('abort', onAbort, { once: true });
+        listenForAbort(signal, onAbort);
         queue.push(waiter);
       });
     },

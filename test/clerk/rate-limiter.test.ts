@@ -235,4 +235,30 @@ describe('createSemaphore', () => {
     semaphore.release();
     expect(semaphore.active()).toBe(0);
   });
+
+  it('lets many requests wait on one signal without a MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const semaphore = createSemaphore(1);
+      const controller = new AbortController();
+      await semaphore.acquire(controller.signal);
+      const reason = new Error('interrupted');
+      const waiting = Array.from({ length: 20 }, () =>
+        semaphore.acquire(controller.signal).then(
+          () => 'acquired',
+          (error: unknown) => (error === reason ? 'aborted' : error),
+        ),
+      );
+      controller.abort(reason);
+      expect(await Promise.all(waiting)).toEqual(Array(20).fill('aborted'));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
 });
