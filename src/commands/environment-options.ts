@@ -46,18 +46,21 @@ export async function selectEnvironment(
 }
 
 /**
- * The environment `${VAR}` references in a manifest read: without the variable holding the secret key, so a
- * manifest can never copy the key into a plan (CLERK_SECRET_KEY itself is refused by the interpolation).
+ * The environment `${VAR}` references in a manifest read, when --env names the key's variable: the interpolation
+ * refuses CLERK_SECRET_KEY by name and any variable holding its value (forbidden_variable), so that name carries the
+ * key this run uses; a variable holding the key CLERK_SECRET_KEY had is left out (unset). No manifest reads either.
  */
 export function manifestEnvironment(io: CliIO): Record<string, string | undefined> {
   const variable = io.secretKeyVariable;
   if (variable === undefined || variable === 'CLERK_SECRET_KEY') return io.env;
   const key = io.env[variable]?.trim() ?? '';
+  const other = io.env.CLERK_SECRET_KEY?.trim() ?? '';
   const env: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(io.env)) {
-    // Any variable holding the key is left out with it.
-    if (name !== variable && !(key !== '' && value?.includes(key))) env[name] = value;
+    if (other !== '' && other !== key && value?.includes(other)) continue;
+    env[name] = value;
   }
+  env.CLERK_SECRET_KEY = key === '' ? undefined : key;
   return env;
 }
 

@@ -214,9 +214,25 @@ describe('plan --env with a base and two overlays', () => {
         'overlays/staging.yaml',
         'apiVersion: clerk-sync/v1\noverlay: true\nusers:\n  emp-002: {lastName: "${STAGING_CLERK_SECRET_KEY}"}\n',
       );
-      const result = await e2e.cli(['plan', '--env', 'staging', '--format', 'json'], { env });
+      // CLERK_SECRET_KEY holds another instance's key: a variable holding it is not read either.
+      const result = await e2e.cli(['plan', '--env', 'staging', '--format', 'json'], {
+        env: { ...env, CLERK_SECRET_KEY: PRODUCTION_KEY, OTHER: PRODUCTION_KEY },
+      });
       expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'overlays/staging.yaml:4:24: error[forbidden_variable]: environment variable STAGING_CLERK_SECRET_KEY holds the Clerk secret key',
+      );
       expect(result.stdout + result.stderr).not.toContain(e2e.emulator.secretKey);
+      await e2e.write(
+        'overlays/staging.yaml',
+        'apiVersion: clerk-sync/v1\noverlay: true\nusers:\n  emp-002: {lastName: "${OTHER}"}\n',
+      );
+      const other = await e2e.cli(['validate', '--env', 'staging'], {
+        env: { ...env, CLERK_SECRET_KEY: PRODUCTION_KEY, OTHER: PRODUCTION_KEY },
+      });
+      expect(other.code).toBe(1);
+      expect(other.stderr).toContain('environment variable OTHER is not set');
+      expect(other.stderr).not.toContain(PRODUCTION_KEY);
       expect(Object.keys(mutatingRequests(e2e.emulator.stats())).length).toBe(0);
     } finally {
       await prod.close();
