@@ -1,8 +1,11 @@
 // Overlays (src/manifest/overlay.ts): patch, add and remove on top of a base manifest, merged before the
 // cross-checks, with every error at the overlay's file:line:col and the merged fields positioned where written.
 
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Diagnostic, parseManifest } from '../../src/manifest/index.ts';
+import { type Diagnostic, loadManifest, parseManifest } from '../../src/manifest/index.ts';
 
 const BASE = `apiVersion: clerk-sync/v1
 organizations:
@@ -249,5 +252,31 @@ describe('overlays with settings.userKey: emailAddress', () => {
         emailAddresses: ['alice@acme.test', 'alice@prod.test'],
       },
     ]);
+  });
+});
+
+describe('overlays parsed in a worker thread', () => {
+  it('give the same users and positions as on the main thread', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clerk-sync-overlay-'));
+    try {
+      await writeFile(join(dir, 'base.yaml'), BASE);
+      await writeFile(
+        join(dir, 'prod.yaml'),
+        'apiVersion: clerk-sync/v1\noverlay: true\nusers:\n  alice: {lastName: Prod}\n',
+      );
+      const load = (offThreadCharacters: number) =>
+        loadManifest(['base.yaml', 'prod.yaml'], { env: {}, cwd: dir, offThreadCharacters });
+      const [worker, main] = [await load(0), await load(Number.POSITIVE_INFINITY)];
+      expect(worker.diagnostics).toEqual([]);
+      expect(worker.desired?.users).toEqual(main.desired?.users);
+      expect(worker.desired?.organizations).toEqual(main.desired?.organizations);
+      expect(worker.desired?.overlays).toEqual(['prod.yaml']);
+      for (const key of ['alice', 'bob']) {
+        expect(worker.desired?.positions?.user(key)).toEqual(main.desired?.positions?.user(key));
+      }
+      expect(worker.desired?.positions?.user('alice')?.lastName).toMatchObject({ file: 'prod.yaml', line: 4 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
