@@ -17,6 +17,7 @@ Commands:
 
 Run \`clerk-sync <command> --help\` for a command's options.
 Environment: CLERK_SECRET_KEY (required for commands that talk to Clerk), CLERK_API_URL (default https://api.clerk.com/v1).
+Several instances: --env NAME selects an environment of ./clerk-sync.yaml (its files, key variable, API URL).
 `;
 
 function defaultIO(): CliIO {
