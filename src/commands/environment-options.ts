@@ -6,6 +6,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.ts';
 import { resolveProject } from '../project/index.ts';
 import { type CliIO, type OptionValues, stringList, stringOption } from './command.ts';
+import { annotateManifestErrors, annotationStream, githubEnabled } from './github.ts';
 
 export const ENVIRONMENT_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   env: { type: 'string' },
@@ -33,7 +34,13 @@ export async function selectEnvironment(
     }
     return { values, io };
   }
-  const selected = await resolveProject({ cwd: io.cwd, env, ...(projectFile === undefined ? {} : { projectFile }) });
+  const format = stringOption(values, 'format');
+  const selected = await annotateManifestErrors({
+    enabled: githubEnabled(values, io.env),
+    io,
+    out: annotationStream(io, format === 'json' || format === 'markdown'),
+    load: () => resolveProject({ cwd: io.cwd, env, ...(projectFile === undefined ? {} : { projectFile }) }),
+  });
   const filled: OptionValues = { ...values };
   if (fill.files && stringList(values, 'file').length === 0) filled.file = selected.files;
   if (stringOption(values, 'api-url') === undefined && selected.apiUrl !== undefined)

@@ -200,6 +200,12 @@ describe('plan --env with a base and two overlays', () => {
     const unknown = await e2e.cli(['validate', '--env', 'prod']);
     expect(unknown.stderr).toContain('defines no environment "prod" (did you mean "production"?)');
     expect(unknown.stderr).toContain('code: unknown_environment');
+    // A project file's errors are GitHub annotations too, at their line.
+    await e2e.write('bad-project.yaml', 'apiVersion: clerk-sync/v1\nenvironments:\n  staging: {files: []}\n');
+    const annotated = await e2e.cli(['plan', '--env', 'staging', '--project', 'bad-project.yaml', '--github']);
+    expect(annotated.code).toBe(1);
+    expect(annotated.stdout).toContain('::error file=bad-project.yaml,line=3,col=20');
+    expect(annotated.stderr).toContain('code: project_invalid');
     const alone = await e2e.cli(['validate', '-f', 'users.yaml', '--project', 'clerk-sync.yaml']);
     expect(alone.stderr).toContain('--project needs --env');
     // Without --env the project file is not read: everything works as without one.
