@@ -856,6 +856,7 @@ export function buildDesiredState(
       baseEntries(files.filter((file) => !isOverlay(file))),
       overlays,
       checker.settings.userKey,
+      (value) => checker.shown(value),
     );
     checker.diagnostics.push(...merged.diagnostics);
     checker.checkOrganizationEntries(merged.organizations);

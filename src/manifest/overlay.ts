@@ -128,9 +128,12 @@ class OverlayMerger {
   private readonly userKey: UserKeyKind;
   private readonly users: Slots;
   private readonly organizations: Slots;
+  /** A value as a message may show it: by its reference when it was read from the environment. */
+  private readonly shown: (value: string) => string;
 
-  constructor(base: MergedEntries, userKey: UserKeyKind) {
+  constructor(base: MergedEntries, userKey: UserKeyKind, shown: (value: string) => string) {
     this.userKey = userKey;
+    this.shown = shown;
     this.users = new Slots(base.users, (entry) => userKeyOf(entry.data, userKey));
     this.organizations = new Slots(base.organizations, (entry) =>
       typeof entry.data.slug === 'string' ? entry.data.slug : undefined,
@@ -167,7 +170,7 @@ class OverlayMerger {
           file,
           ['remove', 'users', String(index)],
           'overlay_unknown_user',
-          `cannot remove user ${JSON.stringify(key)}: no manifest file before this overlay declares it`,
+          `cannot remove user ${this.shown(key)}: no manifest file before this overlay declares it`,
           `remove: lists user keys (settings.userKey: ${this.userKey}) of users the base declares.`,
         );
         return;
@@ -186,7 +189,7 @@ class OverlayMerger {
           file,
           ['remove', 'organizations', String(index)],
           'overlay_unknown_organization',
-          `cannot remove organization ${JSON.stringify(slug)}: no manifest file before this overlay declares it`,
+          `cannot remove organization ${this.shown(slug)}: no manifest file before this overlay declares it`,
           'remove: lists the keys (slug) of organizations the base declares.',
         );
         return;
@@ -222,7 +225,7 @@ class OverlayMerger {
           : undefined
         : userKeyOf(data, this.userKey);
       const existing = key === undefined ? undefined : slots.get(key);
-      if (!existing) {
+      if (key === undefined || !existing) {
         if (key === undefined) slots.entries.push(entry);
         else slots.set(key, entry);
         return;
@@ -233,7 +236,7 @@ class OverlayMerger {
         file,
         [...base, organization ? 'slug' : this.userKey === 'emailAddress' ? 'emailAddresses' : this.userKey],
         organization ? 'overlay_organization_exists' : 'overlay_user_exists',
-        `${what} ${JSON.stringify(key)} is already declared at ${declared}: add: is for ${what}s only this environment has`,
+        `${what} ${this.shown(key)} is already declared at ${declared}: add: is for ${what}s only this environment has`,
         `Patch it under ${kind}: (by its key) instead.`,
       );
     });
@@ -249,7 +252,7 @@ class OverlayMerger {
           file,
           ['organizations', slug],
           'overlay_unknown_organization',
-          `organization ${JSON.stringify(slug)} is not declared by a manifest file before this overlay`,
+          `organization ${this.shown(slug)} is not declared by a manifest file before this overlay`,
           'An overlay patches declared organizations by their key; declare a new one under add: organizations:.',
         );
         continue;
@@ -271,7 +274,7 @@ class OverlayMerger {
           file,
           base,
           'overlay_unknown_user',
-          `user ${JSON.stringify(written)} is not declared by a manifest file before this overlay`,
+          `user ${this.shown(written)} is not declared by a manifest file before this overlay`,
           `An overlay patches declared users by their key (settings.userKey: ${this.userKey}); declare a new one under add: users:.`,
         );
         continue;
@@ -281,7 +284,7 @@ class OverlayMerger {
           file,
           [...base, keyField],
           'overlay_key_change',
-          `an overlay cannot change the user key (${keyField}) of user ${JSON.stringify(written)}`,
+          `an overlay cannot change the user key (${keyField}) of user ${this.shown(written)}`,
           'Remove the user (remove: users:) and add the other one (add: users:) instead.',
         );
         continue;
@@ -307,8 +310,9 @@ export function applyOverlays(
   base: MergedEntries,
   overlays: readonly ParsedFile[],
   userKey: UserKeyKind,
+  shown: (value: string) => string = JSON.stringify,
 ): MergedEntries & { diagnostics: Diagnostic[] } {
-  const merger = new OverlayMerger(base, userKey);
+  const merger = new OverlayMerger(base, userKey, shown);
   for (const file of overlays) {
     if (isPlainObject(file.value)) merger.apply(file);
   }

@@ -280,3 +280,27 @@ describe('overlays parsed in a worker thread', () => {
     }
   });
 });
+
+describe('overlay messages', () => {
+  it('name a value read from the environment by its reference, never by the value', () => {
+    const result = parseManifest(
+      [
+        { file: 'base.yaml', text: BASE },
+        {
+          file: 'prod.yaml',
+          text: 'apiVersion: clerk-sync/v1\noverlay: true\nremove:\n  users: ["${GONE}"]\nadd:\n  users:\n    - externalId: "${TAKEN}"\n',
+        },
+      ],
+      { env: { GONE: 'secret-gone-value', TAKEN: 'alice' } },
+    );
+    expect(only(result.diagnostics)).toEqual([
+      'prod.yaml:4:11 overlay_unknown_user',
+      'prod.yaml:7:7 overlay_user_exists',
+    ]);
+    const text = result.diagnostics.map((diagnostic) => `${diagnostic.message} ${diagnostic.hint ?? ''}`).join('\n');
+    expect(text).toContain('(from ${GONE})');
+    expect(text).toContain('(from ${TAKEN})');
+    expect(text).not.toContain('secret-gone-value');
+    expect(text).not.toContain('"alice"');
+  });
+});
