@@ -20,6 +20,7 @@ import {
 } from './generate.ts';
 import { scenarioGenerated } from './generated.ts';
 import { scenarioOverlap } from './overlap.ts';
+import { scenarioOverlay } from './overlay.ts';
 import { scenarioPolicies } from './policies.ts';
 import {
   BIN_OPTIONS,
@@ -579,6 +580,15 @@ async function main(): Promise<void> {
   if (selected('reseed')) await scenarioReseed(SIZES.apply, reseedDir);
   if (selected('baseline')) await scenarioBaseline(SIZES.baselineRead, baseReadDir, SIZES.apply, applyDir);
   if (selected('targeted')) await scenarioTargeted();
+  if (selected('overlay')) {
+    await scenarioOverlay({
+      clean: largeCleanDir,
+      work,
+      runs,
+      timed: (times, options) => timed(times, options),
+      figure,
+    });
+  }
   if (selected('yamlerr')) {
     await scenarioYamlErr({
       clean: largeCleanDir,

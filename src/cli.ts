@@ -17,6 +17,7 @@ Commands:
 
 Run \`clerk-sync <command> --help\` for a command's options.
 Environment: CLERK_SECRET_KEY (required for commands that talk to Clerk), CLERK_API_URL (default https://api.clerk.com/v1).
+Several instances: --env NAME selects an environment of ./clerk-sync.yaml (its files, key variable, API URL).
 `;
 
 function defaultIO(): CliIO {
@@ -149,7 +150,12 @@ export async function main(argv: string[], givenIO: CliIO = defaultIO()): Promis
       io.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
       return 0;
     }
-    return await command.run({ values, positionals }, io);
+    const given = values as Record<string, unknown>;
+    if (given.env === undefined && given.project === undefined) return await command.run({ values, positionals }, io);
+    // Only a run that names an environment reads the project file (and loads its module).
+    const { selectEnvironment } = await import('./commands/environment-options.ts');
+    const selected = await selectEnvironment(values, io, { files: command.options.file !== undefined });
+    return await command.run({ values: selected.values, positionals }, selected.io);
   } catch (error) {
     return writeError(io, error, jsonRequested, commandName);
   }

@@ -16,3 +16,4 @@ export type {
   SafetyOptions,
 } from './library/types.ts';
 export type { Operation, Plan, PlanWarning } from './plan/index.ts';
+export { type ResolvedEnvironment, type ResolveProjectOptions, resolveProject } from './project/index.ts';

@@ -137,6 +137,8 @@ export function normalizeBaseUrl(raw: string): string {
 
 export interface ResolveClientConfigInput {
   env: Record<string, string | undefined>;
+  /** The variable holding the secret key (a project environment's secretKeyEnv). @default CLERK_SECRET_KEY */
+  secretKeyVariable?: string;
   flags?: {
     apiUrl?: string;
     rateLimit?: string;
@@ -153,19 +155,21 @@ export interface ResolveClientConfigInput {
  */
 export function resolveClientConfig(input: ResolveClientConfigInput): ClientConfig {
   const flags = input.flags ?? {};
-  const secretKey = (input.env.CLERK_SECRET_KEY ?? '').trim();
+  const variable = input.secretKeyVariable ?? 'CLERK_SECRET_KEY';
+  const secretKey = (input.env[variable] ?? '').trim();
   if (secretKey === '') {
-    throw new ConfigError('CLERK_SECRET_KEY is not set', {
-      hint: 'Export the secret key of the instance (Clerk Dashboard > API keys), e.g. CLERK_SECRET_KEY=sk_test_…',
+    throw new ConfigError(`${variable} is not set`, {
+      meta: { variable },
+      hint: `Export the secret key of the instance (Clerk Dashboard > API keys), e.g. ${variable}=sk_test_…`,
     });
   }
   if (secretKey.startsWith('pk_')) {
-    throw new ConfigError('CLERK_SECRET_KEY holds a publishable key (pk_…), not a secret key', {
+    throw new ConfigError(`${variable} holds a publishable key (pk_…), not a secret key`, {
       hint: 'Use the secret key (sk_live_… or sk_test_…) from Clerk Dashboard > API keys.',
     });
   }
   if (/\s/.test(secretKey)) {
-    throw new ConfigError('CLERK_SECRET_KEY contains whitespace', {
+    throw new ConfigError(`${variable} contains whitespace`, {
       hint: 'Copy the secret key again; it is a single token like sk_test_….',
     });
   }

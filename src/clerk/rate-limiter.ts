@@ -6,7 +6,7 @@
 // then (docs/clerk-api.md, rate limit). Also the concurrency cap (a FIFO semaphore). Clock and sleep are
 // injected, so tests run on a fake clock.
 
-import { getMaxListeners, setMaxListeners } from 'node:events';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -45,13 +45,19 @@ interface Waiter {
   cleanup: () => void;
 }
 
+const unlimited = new WeakSet<AbortSignal>();
+
 /**
  * Every request waiting for a slot listens to the caller's one signal until it gets the slot; past 10 listeners Node
  * prints a MaxListenersExceededWarning on stderr, though each is removed when its request goes (not a leak).
  */
 function listenForAbort(signal: AbortSignal | undefined, onAbort: () => void): void {
   if (signal === undefined) return;
-  if (getMaxListeners(signal) !== 0) setMaxListeners(0, signal);
+  // Not getMaxListeners: Node 20 throws for a signal whose limit is 0 (unlimited).
+  if (!unlimited.has(signal)) {
+    setMaxListeners(0, signal);
+    unlimited.add(signal);
+  }
   signal.addEventListener('abort', onAbort, { once: true });
 }
 

@@ -69,6 +69,7 @@ export function openClient(values: OptionValues, io: CliIO): OpenedClient {
   const maxWait = positiveInteger(values, 'max-wait');
   const config = resolveClientConfig({
     env: io.env,
+    ...(io.secretKeyVariable === undefined ? {} : { secretKeyVariable: io.secretKeyVariable }),
     flags: {
       ...(apiUrl === undefined ? {} : { apiUrl }),
       ...(rateLimit === undefined ? {} : { rateLimit }),

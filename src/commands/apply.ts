@@ -50,6 +50,7 @@ import {
   stringList,
   stringOption,
 } from './command.ts';
+import { ENVIRONMENT_OPTIONS, ENVIRONMENT_OPTIONS_HELP } from './environment-options.ts';
 import { readTextFile } from './files.ts';
 import {
   annotationOptions,
@@ -210,6 +211,7 @@ ${TARGET_OPTION_HELP}
                         --target is applied as that subset)
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
+${ENVIRONMENT_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
 Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything failed or was refused.`,
@@ -218,6 +220,7 @@ Exit codes: 0 everything applied (or nothing to do, or dry run), 1 anything fail
     ...PLAN_OPTIONS,
     ...READ_OPTION,
     ...API_OPTIONS,
+    ...ENVIRONMENT_OPTIONS,
     'dry-run': { type: 'boolean' },
     'auto-approve': { type: 'boolean' },
     'continue-on-error': { type: 'boolean' },

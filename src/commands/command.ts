@@ -17,6 +17,8 @@ export interface CliIO {
   runCli?: (argv: string[], io: CliIO) => Promise<number>;
   /** Clock, sleep and jitter of the API client and the executor; tests pass a virtual clock so retries do not wait. */
   clock?: Pick<ClientConfig, 'now' | 'sleep' | 'random'>;
+  /** The variable the secret key is read from, when --env selected one (default CLERK_SECRET_KEY). */
+  secretKeyVariable?: string;
 }
 
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;

@@ -21,6 +21,7 @@ import { shouldUseColor } from '../ui/index.ts';
 import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP } from './api-options.ts';
 import { type CommandDefinition, formatOption, type OptionValues, stringList } from './command.ts';
+import { ENVIRONMENT_OPTIONS, ENVIRONMENT_OPTIONS_HELP } from './environment-options.ts';
 import {
   annotationOptions,
   annotationStream,
@@ -174,6 +175,7 @@ ${READ_OPTION_HELP}
                         (while --fail-on includes unmanaged, the default, auto reads every user: only a full read
                         finds every marked user; --read targeted skips them and the report says so)
 ${GITHUB_OPTIONS_HELP}
+${ENVIRONMENT_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
 Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 error, 2 drift.`,
@@ -181,6 +183,7 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
     ...MANIFEST_OPTIONS,
     ...READ_OPTION,
     ...API_OPTIONS,
+    ...ENVIRONMENT_OPTIONS,
     ...GITHUB_OPTIONS,
     ignore: { type: 'string', multiple: true },
     'show-env': { type: 'string', multiple: true },

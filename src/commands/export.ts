@@ -22,6 +22,7 @@ import { fetchLiveSnapshot, listOrganizations } from '../state/index.ts';
 import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import { type CliIO, type CommandArgs, type CommandDefinition, stringList, stringOption } from './command.ts';
+import { ENVIRONMENT_OPTIONS, ENVIRONMENT_OPTIONS_HELP } from './environment-options.ts';
 import { outputTarget } from './files.ts';
 
 // ---- output: stdout or an atomically replaced file, written in chunks ----
@@ -213,11 +214,13 @@ Options:
                              file is a new seed, not the instance: it does not plan to "No changes." against it.
   --keep-metadata KEYS       with --anonymize: top-level metadata keys whose values are kept (comma-separated,
                              repeatable), e.g. plan,tier
+${ENVIRONMENT_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
 Exit codes: 0 exported, 1 error.`,
   options: {
     ...API_OPTIONS,
+    ...ENVIRONMENT_OPTIONS,
     out: { type: 'string', short: 'o' },
     org: { type: 'string', multiple: true },
     'include-metadata': { type: 'string', multiple: true },

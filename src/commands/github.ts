@@ -198,7 +198,10 @@ export async function annotateManifestErrors<T>(options: {
   try {
     return await options.load();
   } catch (error) {
-    if (options.enabled && error instanceof ManifestInvalidError) {
+    // A project file's errors (--env) are annotated like a manifest's.
+    const diagnosed =
+      error instanceof ManifestInvalidError || (error instanceof ClerkSyncError && error.code === 'project_invalid');
+    if (options.enabled && diagnosed) {
       const diagnostics = diagnosticsOf(error);
       if (diagnostics.length > 0) options.out.write(githubAnnotations(diagnostics, annotationOptions(options.io)));
     }

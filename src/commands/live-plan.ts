@@ -32,6 +32,7 @@ import {
 import { plural } from '../util/plural.ts';
 import { nonNegativeInteger, type OpenedClient, openClient } from './api-options.ts';
 import { booleanOption, type CliIO, type OptionValues, stringList, stringOption } from './command.ts';
+import { manifestEnvironment, secretKeyOf } from './environment-options.ts';
 import { annotateManifestErrors } from './github.ts';
 
 export const MANIFEST_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
@@ -116,7 +117,7 @@ export async function loadManifestFromFlags(values: OptionValues, io: CliIO, com
   if (files.length === 0) {
     throw new UsageError(`${command} needs a manifest: -f FILE (repeatable; a directory means its *.yaml files)`);
   }
-  const loaded = await loadValidManifest(files, { env: io.env, cwd: io.cwd, signal: io.signal });
+  const loaded = await loadValidManifest(files, { env: manifestEnvironment(io), cwd: io.cwd, signal: io.signal });
   if (loaded.warnings.length > 0) {
     io.stderr.write(formatDiagnostics(loaded.warnings, loaded.sources));
   }
@@ -323,7 +324,7 @@ export function planOrThrow(
   /** Error codes that do not matter to the caller (drift creates nothing, so needs no unset password). */
   tolerated: readonly string[] = [],
 ): PlanResult {
-  const productionKey = options.productionKey ?? isProductionKey((io.env.CLERK_SECRET_KEY ?? '').trim());
+  const productionKey = options.productionKey ?? isProductionKey(secretKeyOf(io));
   const computed = createPlan(desired, live, { ...options, productionKey });
   // Diagnostics never show a value read from the environment, whatever --show-env says.
   const hidden = disclosureOf(desired, []);

@@ -28,6 +28,7 @@ import {
   type OptionValues,
   stringOption,
 } from './command.ts';
+import { ENVIRONMENT_OPTIONS, ENVIRONMENT_OPTIONS_HELP } from './environment-options.ts';
 import { writeFileAtomic } from './files.ts';
 import {
   annotationOptions,
@@ -79,6 +80,7 @@ ${READ_OPTION_HELP}
 ${TARGET_OPTION_HELP}
 ${GITHUB_OPTIONS_HELP}
 ${PLAN_OPTIONS_HELP}
+${ENVIRONMENT_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
 Exit codes: 0 success (no changes, or changes without --detailed-exitcode), 1 error (or a failed rehearsal, or
@@ -89,6 +91,7 @@ a plan that breaks settings.policies: policy_* codes, after the plan is shown), 
     ...READ_OPTION,
     ...TARGET_OPTION,
     ...API_OPTIONS,
+    ...ENVIRONMENT_OPTIONS,
     ...GITHUB_OPTIONS,
     format: { type: 'string' },
     out: { type: 'string' },

@@ -24,6 +24,7 @@ import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';
 import type { CommandDefinition } from './command.ts';
 import { formatOption, stringOption } from './command.ts';
+import { ENVIRONMENT_OPTIONS, ENVIRONMENT_OPTIONS_HELP } from './environment-options.ts';
 import { writeFileAtomic } from './files.ts';
 import { formatPlanDiagnostics } from './live-plan.ts';
 
@@ -52,11 +53,13 @@ metadata, a role, ban or lock state) in the journal are restored to the value be
 Options:
   --out PLAN            save the undo plan to PLAN for \`clerk-sync apply PLAN\`
   --format FORMAT       text (default) or json (the versioned plan, as \`plan --format json\`)
+${ENVIRONMENT_OPTIONS_HELP}
 ${API_OPTIONS_HELP}
 
 Exit codes: 0 success (whether or not there is anything to undo), 1 error or refused.`,
   options: {
     ...API_OPTIONS,
+    ...ENVIRONMENT_OPTIONS,
     out: { type: 'string' },
     format: { type: 'string' },
   },

@@ -15,6 +15,7 @@ import type { DesiredState } from '../model/index.ts';
 import { disclosureOf, manifestPolicyResults, policyRefusals, redactText } from '../plan/index.ts';
 import { plural } from '../util/plural.ts';
 import { booleanOption, type CliIO, type CommandDefinition, formatOption, stringList } from './command.ts';
+import { ENVIRONMENT_OPTIONS, manifestEnvironment } from './environment-options.ts';
 
 const FORMATS = ['text', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -61,12 +62,16 @@ Options:
   --format FORMAT    text (default: diagnostics on stderr, summary on stdout) or json (the diagnostics as a JSON
                      array on stdout, for editors and CI)
   --github           also print GitHub Actions annotations (automatic when GITHUB_ACTIONS=true)
+  --env NAME         validate the manifest files of environment NAME of the project file (clerk-sync.yaml, or
+                     --project FILE); -f given on the command line wins
+  --project FILE     the project file to read (default ./clerk-sync.yaml); only with --env
 
 Exit codes: 0 valid (warnings allowed), 1 invalid (or a policy refused).`,
   options: {
     file: { type: 'string', short: 'f', multiple: true },
     format: { type: 'string' },
     github: { type: 'boolean' },
+    ...ENVIRONMENT_OPTIONS,
   },
   allowPositionals: true,
   async run({ values, positionals }, io) {
@@ -80,7 +85,7 @@ Exit codes: 0 valid (warnings allowed), 1 invalid (or a policy refused).`,
     if (files.length === 0) {
       throw new UsageError('validate needs a manifest: -f FILE (repeatable; a directory means its *.yaml files)');
     }
-    const loaded = await loadManifest(files, { env: io.env, cwd: io.cwd, signal: io.signal });
+    const loaded = await loadManifest(files, { env: manifestEnvironment(io), cwd: io.cwd, signal: io.signal });
     const policyErrors = loaded.desired === undefined ? [] : policyDiagnostics(loaded.desired);
     const result =
       policyErrors.length === 0

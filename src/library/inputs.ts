@@ -3,7 +3,7 @@
 
 import { Readable, Writable } from 'node:stream';
 import type { CliIO, OptionValues } from '../commands/command.ts';
-import { UsageError } from '../errors.ts';
+import { selectEnvironment } from '../commands/environment-options.ts';
 import type { ApplyOptions, ConnectionOptions, SafetyOptions } from './types.ts';
 
 export interface ResolvedInputs {
@@ -48,25 +48,19 @@ function applyValues(options: Partial<ApplyOptions>): OptionValues {
   return values;
 }
 
-/**
- * Options -> the command stages' inputs. `env` and `project` (environments of a project file) are accepted by the
- * types and refused here until the project file is read; everything else maps to the flag of the same meaning.
- */
+/** Options -> the command stages' inputs: each maps to the flag of the same meaning (`env` to `--env`). */
 export function resolveInputs(
   options: ConnectionOptions & SafetyOptions & Partial<ApplyOptions>,
   files: readonly string[] = [],
 ): ResolvedInputs {
-  if (options.env !== undefined || options.project !== undefined) {
-    throw new UsageError('environments of a project file (`env`, `project`) are not supported yet by the library API', {
-      hint: 'Pass `files`, `secretKey` and `apiUrl` for the instance instead.',
-    });
-  }
   const variables = { ...(options.variables ?? process.env) };
   if (options.secretKey !== undefined) variables.CLERK_SECRET_KEY = options.secretKey;
   const values: OptionValues = { ...safetyValues(options), ...applyValues(options) };
   if (files.length > 0) values.file = [...files];
   if (options.apiUrl !== undefined) values['api-url'] = options.apiUrl;
   if (options.rateShare !== undefined) values['rate-share'] = String(options.rateShare);
+  if (options.env !== undefined) values.env = options.env;
+  if (options.project !== undefined) values.project = options.project;
   const chunks: string[] = [];
   const io: CliIO = {
     stdout: keeper(chunks),
@@ -78,4 +72,15 @@ export function resolveInputs(
     signal: options.signal ?? new AbortController().signal,
   };
   return { values, io, log: () => chunks.join('') };
+}
+
+/**
+ * The inputs with the project file's environment applied, as the CLI applies `--env` (src/cli.ts): its
+ * files, API URL and budget where the options give none, its secret key variable unless `secretKey` is given.
+ */
+export async function withEnvironment(inputs: ResolvedInputs, options: ConnectionOptions): Promise<ResolvedInputs> {
+  const selected = await selectEnvironment(inputs.values, inputs.io);
+  const io = { ...selected.io };
+  if (options.secretKey !== undefined) delete io.secretKeyVariable;
+  return { ...inputs, values: selected.values, io };
 }

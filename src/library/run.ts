@@ -7,7 +7,7 @@ import { loadManifestFromFlags } from '../commands/live-plan.ts';
 import { publicPlanOf } from '../commands/plan.ts';
 import { ClerkSyncError, InternalError, UsageError } from '../errors.ts';
 import { type Plan, parsePlan, serializePlan } from '../plan/index.ts';
-import { type ResolvedInputs, resolveInputs } from './inputs.ts';
+import { type ResolvedInputs, resolveInputs, withEnvironment } from './inputs.ts';
 import type { ApplyOptions, ApplyOutcome, ApplySource, PlanInput } from './types.ts';
 
 /**
@@ -33,12 +33,13 @@ async function logged<T>(inputs: ResolvedInputs, work: () => Promise<T>): Promis
 
 /** The versioned JSON plan of `files` against the instance: the object `clerk-sync plan --format json` prints. */
 export async function plan(input: PlanInput): Promise<Plan> {
-  if (!Array.isArray(input?.files) || input.files.length === 0) {
-    throw new UsageError('plan() needs `files`: the manifest files or directories');
+  const files = input?.files ?? [];
+  if (!Array.isArray(files) || (files.length === 0 && input?.env === undefined)) {
+    throw new UsageError('plan() needs `files` (the manifest files or directories) or `env` (a project environment)');
   }
-  const inputs = resolveInputs(input, input.files);
-  return logged(inputs, async () => {
-    const { values, io } = inputs;
+  const given = resolveInputs(input, files);
+  return logged(given, async () => {
+    const { values, io } = await withEnvironment(given, input);
     const { client } = openClient(values, io);
     try {
       const load = () => loadManifestFromFlags(values, io, 'plan');
@@ -56,10 +57,10 @@ export async function plan(input: PlanInput): Promise<Plan> {
 export async function apply(source: ApplySource, options: ApplyOptions): Promise<ApplyOutcome> {
   const given = 'plan' in source ? source.plan : undefined;
   const files = source.files ?? [];
-  if (given === undefined && files.length === 0) {
-    throw new UsageError('apply() needs `files` (a manifest) or `plan` (what plan() returned)');
+  if (given === undefined && files.length === 0 && options.env === undefined) {
+    throw new UsageError('apply() needs `files` (a manifest), `plan` (what plan() returned) or `env`');
   }
-  const inputs = resolveInputs(options, files);
+  const inputs = await withEnvironment(resolveInputs(options, files), options);
   return logged(inputs, async () => {
     // The same checks a plan file gets (shape, ids, dependencies): a plan object may have been read from anywhere.
     const saved = given === undefined ? undefined : parsePlan(serializePlan(given));

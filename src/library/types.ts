@@ -18,9 +18,12 @@ export interface ConnectionOptions {
   variables?: Record<string, string | undefined>;
   /** Manifest paths (and a saved plan's recorded files) are relative to it. @default process.cwd() */
   cwd?: string;
-  /** An environment of a project file (`plan --env staging`). Not supported yet: throws a usage error. */
+  /**
+   * An environment of the project file (`plan --env staging`): its manifest files, secret key variable, API URL and
+   * budget, where `files`, `secretKey`, `apiUrl` and `rateShare` do not say (docs/manifest.md#project-file).
+   */
   env?: string;
-  /** The project file naming the environments (`clerk-sync.yaml`). Not supported yet: throws a usage error. */
+  /** The project file naming the environments. @default clerk-sync.yaml in `cwd`; only with `env` */
   project?: string;
   /** Share of Clerk's documented rate limit to use, 0..1 (`--rate-share`). @default 0.5 */
   rateShare?: number;
@@ -48,12 +51,12 @@ export interface SafetyOptions {
 }
 
 export interface PlanInput extends ConnectionOptions, SafetyOptions {
-  /** Manifest files or directories (`-f`). */
-  files: string[];
+  /** Manifest files or directories (`-f`); may be left out with `env` (the environment's files). */
+  files?: string[];
 }
 
-/** What to apply: a manifest (planned now), or a plan `plan()` returned (planned again from its files, then checked). */
-export type ApplySource = { files: string[] } | { plan: Plan; files?: string[] };
+/** What to apply: a manifest (planned now), a plan `plan()` returned (planned again from its files, then checked), or nothing more than `options.env` (that environment's manifest). */
+export type ApplySource = { files: string[] } | { plan: Plan; files?: string[] } | { files?: undefined };
 
 export interface ApplyOptions extends ConnectionOptions, SafetyOptions {
   /** Required to execute: a library cannot ask "yes". false refuses (`confirmation_required`), as a CLI without a terminal. */

@@ -32,6 +32,7 @@ import { type EnvironmentName, environmentNames, environmentValues } from './env
 import { compileGenerator, GENERATE_LIMIT, type Generator, keyPath } from './generate.ts';
 import { deferredVariable } from './interpolate.ts';
 import type { LinePositions } from './line-starts.ts';
+import { applyOverlays, type FieldSite, isOverlay, type ManifestEntry, type MergedEntries } from './overlay.ts';
 import { policyPositions, readPolicies } from './policies.ts';
 import {
   diagnosticAt,
@@ -121,6 +122,8 @@ class Checker {
   private readonly userFile: number[] = [];
   private readonly userItem: number[] = [];
   private readonly files: readonly ParsedFile[];
+  /** Per user, where it is declared, when the manifest has overlays (else `users` lists of the files, by index). */
+  private userSites: ManifestEntry[] | undefined;
   /** Names of the values read from the environment, made when a message first needs one. */
   private names: Map<string, EnvironmentName> | undefined;
   /** Generated users' strings expanded from values read from the environment, and the name each is shown by. */
@@ -193,33 +196,46 @@ class Checker {
       const list = (file.value as Data).organizations;
       if (!Array.isArray(list)) continue;
       list.forEach((entry, index) => {
-        if (!isPlainObject(entry) || typeof entry.slug !== 'string') return;
-        const itemNode = locate(file, ['organizations', String(index)])?.node;
-        const ref = sourceRef(file, itemNode);
-        const earlier = this.orgSlugs.get(entry.slug);
-        if (earlier) {
-          this.error(file, spanAt(file, ['organizations', String(index), 'slug']), {
-            code: 'duplicate_organization',
-            message: `organization ${this.shown(entry.slug)} is declared twice: here and at ${where(earlier)}`,
-            hint: 'Keep one declaration.',
-          });
-          return;
-        }
-        this.orgSlugs.set(entry.slug, ref);
-        const base = ['organizations', String(index)];
-        this.checkMetadata(file, entry, base, ORGANIZATION_METADATA_FIELDS);
-        const org: DesiredOrganization = {
-          slug: entry.slug,
-          name: typeof entry.name === 'string' ? entry.name : '',
-          source: ref,
-        };
-        for (const { name } of ORGANIZATION_METADATA_FIELDS) {
-          const value = entry[name];
-          if (isPlainObject(value)) org[name] = value as JsonObject;
-        }
-        this.organizations.push(org);
+        if (isPlainObject(entry)) this.checkOrganization(file, entry, ['organizations', String(index)]);
       });
     }
+  }
+
+  /** The organizations of a manifest with overlays (overlay.ts), each field checked where it is written. */
+  checkOrganizationEntries(entries: readonly ManifestEntry[]): void {
+    // Every organization gets its field positions (added ones too): the plan shows where each value was set.
+    for (const entry of entries) this.checkOrganization(entry.file, entry.data, entry.base, entry.origins ?? {});
+  }
+
+  private checkOrganization(file: ParsedFile, entry: Data, base: string[], origins?: Record<string, FieldSite>): void {
+    if (typeof entry.slug !== 'string') return;
+    const itemNode = locate(file, base)?.node;
+    const ref = sourceRef(file, itemNode);
+    const earlier = this.orgSlugs.get(entry.slug);
+    if (earlier) {
+      this.error(file, spanAt(file, [...base, 'slug']), {
+        code: 'duplicate_organization',
+        message: `organization ${this.shown(entry.slug)} is declared twice: here and at ${where(earlier)}`,
+        hint: 'Keep one declaration.',
+      });
+      return;
+    }
+    this.orgSlugs.set(entry.slug, ref);
+    for (const row of ORGANIZATION_METADATA_FIELDS) {
+      const site = origins?.[row.name];
+      this.checkMetadata(site?.file ?? file, entry, site ? [...site.base] : base, [row]);
+    }
+    const org: DesiredOrganization = {
+      slug: entry.slug,
+      name: typeof entry.name === 'string' ? entry.name : '',
+      source: ref,
+    };
+    for (const { name } of ORGANIZATION_METADATA_FIELDS) {
+      const value = entry[name];
+      if (isPlainObject(value)) org[name] = value as JsonObject;
+    }
+    if (origins) org.fieldSources = organizationSources(file, base, entry, origins);
+    this.organizations.push(org);
   }
 
   checkUsers(): void {
@@ -238,6 +254,18 @@ class Checker {
         this.checkUser(file, entry, ['users', String(index)], offsets?.[2 * index], positions);
       });
     });
+  }
+
+  /** The users of a manifest with overlays (overlay.ts): each field checked and positioned where it is written. */
+  checkUserEntries(entries: readonly ManifestEntry[]): void {
+    this.userSites = [];
+    for (const entry of entries) {
+      this.userFile.push(this.files.indexOf(entry.file));
+      this.userItem.push(-1);
+      this.userSites.push(entry);
+      const positions = entry.positions && entry.itemStart !== undefined ? entry.positions : undefined;
+      this.checkUser(entry.file, entry.data, entry.base, entry.itemStart, positions, entry.origins);
+    }
   }
 
   /**
@@ -361,6 +389,11 @@ class Checker {
     this.error(file, spanAt(file, [...base, ...this.seenPath(table, position)]), fields);
   }
 
+  /** The user field a unique table's values are in. */
+  private tableField(table: SeenTable): string {
+    return this.seenPath(table, 0)[0] as string;
+  }
+
   /** Path in a user of a value of a unique table. */
   private seenPath(table: SeenTable, position: number): string[] {
     switch (table) {
@@ -383,10 +416,13 @@ class Checker {
 
   /** Where a field of a user (by manifest order) is: the field's value, else the user. */
   private userFieldRef(user: number, path: readonly string[]): SourceRef {
-    const file = this.files[this.userFile[user] as number] as ParsedFile;
+    const entry = this.userSites?.[user];
+    const site = entry && path[0] !== undefined ? entry.origins?.[path[0]] : undefined;
+    const file = site?.file ?? entry?.file ?? (this.files[this.userFile[user] as number] as ParsedFile);
     const item = this.userItem[user] as number;
     // A generated user's fields are its template's (checkGeneratedUsers numbers templates -1, -2...).
-    const base = item >= 0 ? ['users', String(item)] : ['generate', String(-1 - item)];
+    const own = item >= 0 ? ['users', String(item)] : ['generate', String(-1 - item)];
+    const base = site?.base ?? entry?.base ?? own;
     return sourceRef(file, locate(file, [...base, ...path])?.node ?? locate(file, base)?.node);
   }
 
@@ -396,8 +432,11 @@ class Checker {
     base: string[],
     itemStart: number | undefined,
     fastPositions: FieldPositions | undefined,
+    origins?: Record<string, FieldSite>,
   ): void {
     const userIndex = this.userFile.length - 1;
+    // Where a field is written: the overlay that set it, else the user's own declaration (no object per field).
+    const declared: Site = { file, base };
     const userNode = itemStart === undefined ? locate(file, base)?.node : undefined;
     const start = itemStart ?? userNode?.range?.[0];
     const userRef =
@@ -427,34 +466,49 @@ class Checker {
         hint: `Every user needs ${keyKind === 'emailAddress' ? 'emailAddresses with at least one address' : keyKind}; or change settings.userKey.`,
       });
     } else if (key !== undefined) {
-      this.unique('key', key, file, base, userIndex, 0);
+      const site = siteOf(origins, this.tableField('key'), declared);
+      this.unique('key', key, site.file, site.base, userIndex, 0);
     }
     if (typeof user.externalId === 'string' && keyKind !== 'externalId') {
-      this.unique('externalId', user.externalId, file, base, userIndex, 0);
+      const site = siteOf(origins, 'externalId', declared);
+      this.unique('externalId', user.externalId, site.file, site.base, userIndex, 0);
     }
     if (emails) {
+      const { file, base } = siteOf(origins, 'emailAddresses', declared);
       for (let position = 0; position < emails.length; position += 1) {
         const email = emails[position];
         if (email !== undefined) this.unique('email', email, file, base, userIndex, position);
       }
     }
     if (phones) {
+      const { file, base } = siteOf(origins, 'phoneNumbers', declared);
       for (let position = 0; position < phones.length; position += 1) {
         const phone = phones[position];
         if (typeof phone === 'string') this.unique('phone', phone, file, base, userIndex, position);
       }
     }
     if (typeof user.username === 'string' && keyKind !== 'username') {
-      this.unique('username', user.username.toLowerCase(), file, base, userIndex, 0);
+      const site = siteOf(origins, 'username', declared);
+      this.unique('username', user.username.toLowerCase(), site.file, site.base, userIndex, 0);
     }
 
     // Positions of every field of every user are needed only for the few a message names: computed when asked for,
     // from one object per fast-read file and the item's offset. Made outside this method: a closure made here would
     // keep this method's whole scope (the parsed file) alive.
-    const positions = fastPositions && start !== undefined ? fastPositions : slowFieldPositions(this, file, user, base);
-    const memberships = this.checkMemberships(file, user, base, positions, start ?? 0, userRef);
-    this.checkMetadata(file, user, base);
-    const password = this.passwordOf(file, user, base);
+    const own = fastPositions && start !== undefined ? fastPositions : slowFieldPositions(this, file, user, base);
+    const positions = origins ? patchedPositions(own, origins) : own;
+    const listed = siteOf(origins, 'memberships', declared);
+    const memberships = this.checkMemberships(listed.file, user, listed.base, positions, start ?? 0, userRef);
+    if (origins) {
+      for (const row of USER_METADATA_ROWS) {
+        const site = siteOf(origins, row.name, declared);
+        this.checkMetadata(site.file, user, site.base, [row]);
+      }
+    } else {
+      this.checkMetadata(file, user, base);
+    }
+    const secret = siteOf(origins, 'password', declared);
+    const password = this.passwordOf(secret.file, user, secret.base);
 
     if (key === undefined) return;
     const desired: DesiredUser = { key, source: userRef };
@@ -761,6 +815,76 @@ export class ManifestPositions implements SourcePositions {
   }
 }
 
+interface Site {
+  file: ParsedFile;
+  base: string[];
+}
+
+/** Where a field of a user is written: `own` unless an overlay set it. */
+function siteOf(origins: Record<string, FieldSite> | undefined, field: string, own: Site): Site {
+  const site = origins?.[field];
+  return site ? { file: site.file, base: [...site.base] } : own;
+}
+
+/** A patched user's positions: its declaration's, with each field an overlay set (and its items) at the overlay. */
+function patchedPositions(own: FieldPositions, origins: Record<string, FieldSite>): FieldPositions {
+  return {
+    at(start) {
+      const sources = { ...own.at(start) };
+      for (const [field, site] of Object.entries(origins)) {
+        for (const name of Object.keys(sources)) {
+          if (name === field || name.startsWith(`${field}.`)) delete sources[name];
+        }
+        Object.assign(sources, site.sources);
+      }
+      return sources;
+    },
+  };
+}
+
+/** Where each field of an organization of a manifest with overlays is written. */
+function organizationSources(
+  file: ParsedFile,
+  base: readonly string[],
+  entry: Data,
+  origins: Record<string, FieldSite>,
+): Record<string, SourceRef> {
+  const sources: Record<string, SourceRef> = {};
+  for (const field of Object.keys(entry)) {
+    sources[field] = origins[field]?.sources[field] ?? sourceRef(file, locate(file, [...base, field])?.node);
+  }
+  return sources;
+}
+
+/** The users and organizations the base files declare, as entries an overlay can patch (overlay.ts). */
+function baseEntries(files: readonly ParsedFile[]): MergedEntries {
+  const users: ManifestEntry[] = [];
+  const organizations: ManifestEntry[] = [];
+  for (const file of files) {
+    const data = file.value as Data;
+    if (Array.isArray(data.organizations)) {
+      data.organizations.forEach((entry, index) => {
+        if (isPlainObject(entry)) organizations.push({ file, base: ['organizations', String(index)], data: entry });
+      });
+    }
+    if (!Array.isArray(data.users)) continue;
+    const fast = file.fast;
+    const offsets = fast?.containers.get(data.users)?.offsets;
+    const positions = fast && fastFieldPositions(file.source.file, file.lineCounter, fast.reread);
+    data.users.forEach((entry, index) => {
+      if (!isPlainObject(entry)) return;
+      const itemStart = offsets?.[2 * index];
+      users.push({
+        file,
+        base: ['users', String(index)],
+        data: entry,
+        ...(itemStart === undefined || !positions ? {} : { itemStart, positions }),
+      });
+    });
+  }
+  return { users, organizations };
+}
+
 function slowFieldPositions(checker: Checker, file: ParsedFile, user: Data, base: string[]): FieldPositions {
   return { at: () => checker.fieldSources(file, user, base) };
 }
@@ -873,8 +997,22 @@ export function buildDesiredState(
   fileNames: readonly string[],
 ): { desired: DesiredState; diagnostics: Diagnostic[] } {
   const checker = new Checker(files);
-  checker.checkOrganizations();
-  checker.checkUsers();
+  const overlays = files.filter(isOverlay);
+  if (overlays.length === 0) {
+    checker.checkOrganizations();
+    checker.checkUsers();
+  } else {
+    const merged = applyOverlays(
+      baseEntries(files.filter((file) => !isOverlay(file))),
+      overlays,
+      checker.settings.userKey,
+      (value) => checker.shown(value),
+    );
+    checker.diagnostics.push(...merged.diagnostics);
+    checker.checkOrganizationEntries(merged.organizations);
+    checker.checkUserEntries(merged.users);
+  }
+  // After the declared users (overlays applied), so generated users collide-check with them.
   checkGenerated(checker, files);
   const fromEnvironment = [...environmentValues(files), ...checker.generatedEnvironment];
   return {
@@ -883,6 +1021,7 @@ export function buildDesiredState(
       organizations: checker.organizations,
       users: checker.users,
       files: [...fileNames],
+      ...(overlays.length === 0 ? {} : { overlays: overlays.map((file) => file.source.file) }),
       // Nothing to point at without users.
       ...(checker.users.length === 0
         ? {}

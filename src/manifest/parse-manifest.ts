@@ -6,9 +6,10 @@ import { isScalar } from 'yaml';
 import { buildDesiredState } from './cross-checks.ts';
 import { sortDiagnostics } from './format.ts';
 import { deferredVariable } from './interpolate.ts';
+import { OVERLAY_KEY } from './overlay.ts';
 import { locate, type ParsedFile, positionOf, spanOf } from './positions.ts';
 import { readYaml } from './read-yaml.ts';
-import { checkSchema } from './schema-check.ts';
+import { checkSchema, overlayValidator } from './schema-check.ts';
 import type { Diagnostic, ManifestResult, ManifestSource, ParseOptions } from './types.ts';
 
 export function parseManifest(sources: ManifestSource[], options: ParseOptions): ManifestResult {
@@ -39,7 +40,9 @@ function parseAll(sources: ManifestSource[], options: ParseOptions): ManifestRes
   for (const file of files) deferUnsetPasswords(file);
   const diagnostics: Diagnostic[] = files.flatMap((file) => file.diagnostics);
   const usable = files.filter((file) => file.value !== undefined);
-  for (const file of usable) diagnostics.push(...checkSchema(file));
+  for (const file of usable) {
+    diagnostics.push(...checkSchema(file, overlayShaped(file) ? overlayValidator() : undefined));
+  }
   const built = buildDesiredState(
     usable,
     sources.map((source) => source.file),
@@ -49,31 +52,57 @@ function parseAll(sources: ManifestSource[], options: ParseOptions): ManifestRes
   return { desired: valid ? built.desired : undefined, diagnostics: sortDiagnostics(diagnostics) };
 }
 
+/** The users of a file that may hold a password, by path: a manifest's list, an overlay's patches and additions. */
+function passwordHolders(value: {
+  users?: unknown;
+  add?: { users?: unknown };
+  generate?: unknown;
+}): [string[], unknown][] {
+  const holders: [string[], unknown][] = [];
+  const list = (items: unknown, base: string[]): void => {
+    if (!Array.isArray(items)) return;
+    items.forEach((user, index) => {
+      holders.push([[...base, String(index)], user]);
+    });
+  };
+  list(value.users, ['users']);
+  if (typeof value.users === 'object' && value.users !== null && !Array.isArray(value.users)) {
+    for (const [key, user] of Object.entries(value.users)) holders.push([['users', key], user]);
+  }
+  if (typeof value.add === 'object' && value.add !== null) list(value.add.users, ['add', 'users']);
+  // A generator's template holds its users' password.
+  list(value.generate, ['generate']);
+  return holders;
+}
+
+/** A file with an `overlay` key is checked against the overlay schema (which says the value must be true). */
+function overlayShaped(file: ParsedFile): boolean {
+  return typeof file.value === 'object' && file.value !== null && OVERLAY_KEY in file.value;
+}
+
 /**
  * Passwords are create-only: an unset `${VAR}` in one is not a manifest error (a nightly drift job needs no seed
  * secrets); cross-checks.ts marks the password unset and the plan refuses to create such users, in one error.
  */
 function deferUnsetPasswords(file: ParsedFile): void {
-  const value = file.value as { users?: unknown; generate?: unknown } | null | undefined;
+  const value = file.value as { users?: unknown; add?: { users?: unknown }; generate?: unknown } | null | undefined;
   if (file.interpolated.size === 0 || typeof value !== 'object' || value === null) return;
   const deferred: { start: string; end: string }[] = [];
   const at = (line: number, column: number): string =>
     `${String(line).padStart(9, '0')}:${String(column).padStart(9, '0')}`;
-  // A generator's template holds its users' password.
-  const lists = (['users', 'generate'] as const).filter((list) => Array.isArray(value[list]));
-  const users = lists.flatMap((list) => (value[list] as unknown[]).map((user, index) => ({ user, list, index })));
-  users.forEach(({ user, list, index }) => {
-    if (typeof user !== 'object' || user === null) return;
+  for (const [base, user] of passwordHolders(value)) {
+    if (typeof user !== 'object' || user === null) continue;
+    // A digest (passwordDigest) is create-only like a password.
     const field = typeof (user as { password?: unknown }).password === 'string' ? 'password' : 'passwordDigest';
-    if (typeof (user as Record<string, unknown>)[field] !== 'string') return;
-    const node = locate(file, [list, String(index), field])?.node;
+    if (typeof (user as Record<string, unknown>)[field] !== 'string') continue;
+    const node = locate(file, [...base, field])?.node;
     const result = isScalar(node) ? file.interpolated.get(node) : undefined;
-    if (!result || deferredVariable(result) === undefined) return;
+    if (!result || deferredVariable(result) === undefined) continue;
     const span = spanOf(node);
     const start = positionOf(file.lineCounter, span.start);
     const end = positionOf(file.lineCounter, span.end);
     deferred.push({ start: at(start.line, start.column), end: at(end.line, end.column) });
-  });
+  }
   if (deferred.length === 0) return;
   file.diagnostics = file.diagnostics.filter((diagnostic) => {
     if (diagnostic.code !== 'unset_variable') return true;

@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isScalar } from 'yaml';
 import { TIMESTAMP_PATTERN } from '../fields/values.ts';
 import { pointerSegments } from '../util/json.ts';
+import { OVERLAY_SCHEMA } from './overlay-schema.ts';
 import { diagnosticAt, locate, type ParsedFile, spanAt } from './positions.ts';
 import {
   IGNORE_PATTERN,
@@ -27,17 +28,27 @@ export const EMAIL_FORMAT =
   /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
 
 let compiled: ValidateFunction | undefined;
+let compiledOverlay: ValidateFunction | undefined;
+
+/** A validator with the manifest's ajv settings (the project file's schema uses it too). */
+export function compileSchema(schema: object): ValidateFunction {
+  // validateSchema: false skips compiling the draft-07 meta-schema on every start (about 50 ms, a tenth of a
+  // small command's time); test/manifest/schema.test.ts checks MANIFEST_SCHEMA against it instead.
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, validateSchema: false });
+  ajv.addFormat('email', EMAIL_FORMAT);
+  return ajv.compile(schema);
+}
 
 /** The compiled validator of MANIFEST_SCHEMA (compiled once, on first use). */
 export function manifestValidator(): ValidateFunction {
-  if (!compiled) {
-    // validateSchema: false skips compiling the draft-07 meta-schema on every start (about 50 ms, a tenth of a
-    // small command's time); test/manifest/schema.test.ts checks MANIFEST_SCHEMA against it instead.
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, validateSchema: false });
-    ajv.addFormat('email', EMAIL_FORMAT);
-    compiled = ajv.compile(MANIFEST_SCHEMA);
-  }
+  compiled ??= compileSchema(MANIFEST_SCHEMA);
   return compiled;
+}
+
+/** The compiled validator of OVERLAY_SCHEMA (compiled once, on first use). */
+export function overlayValidator(): ValidateFunction {
+  compiledOverlay ??= compileSchema(OVERLAY_SCHEMA);
+  return compiledOverlay;
 }
 
 function fieldName(path: readonly string[]): string {
@@ -163,6 +174,13 @@ function describe(error: ErrorObject, context: ErrorContext): { code: string; me
       };
     }
     case 'const':
+      if (field === 'overlay') {
+        return {
+          code: 'invalid_value',
+          message: `overlay must be true, got ${context.shown}`,
+          hint: 'An overlay file says `overlay: true`; a base manifest file has no overlay key.',
+        };
+      }
       return {
         code: 'wrong_api_version',
         message: `apiVersion must be "${String(params.allowedValue)}", got ${context.shown}`,
@@ -264,9 +282,8 @@ export function checkExpandedUser(file: ParsedFile, base: readonly string[], use
   return diagnostics;
 }
 
-/** Validates one file's data against MANIFEST_SCHEMA; one diagnostic per problem. */
-export function checkSchema(file: ParsedFile): Diagnostic[] {
-  const validate = manifestValidator();
+/** Validates one file's data against MANIFEST_SCHEMA (OVERLAY_SCHEMA for an overlay); one diagnostic per problem. */
+export function checkSchema(file: ParsedFile, validate: ValidateFunction = manifestValidator()): Diagnostic[] {
   if (validate(file.value)) return [];
   const diagnostics: Diagnostic[] = [];
   for (const error of validate.errors ?? []) {

@@ -112,6 +112,8 @@ export interface DesiredOrganization {
   publicMetadata?: JsonObject;
   /** Never holds the mark key (ORG_MARK_KEY): the manifest may not declare it. */
   privateMetadata?: JsonObject;
+  /** Where each declared field is written, when the manifest has overlays (the plan's provenance). */
+  fieldSources?: Record<string, SourceRef>;
 }
 
 export interface ManifestSettings {
@@ -159,6 +161,8 @@ export interface DesiredState {
   users: DesiredUser[];
   /** The manifest files, in load order (for fingerprints and messages). */
   files: string[];
+  /** The files among `files` that are overlays (`overlay: true`), in the order they apply; absent when none. */
+  overlays?: string[];
   /** Field positions of the users, looked up when a message needs one; absent for states built in memory. */
   positions?: SourcePositions;
   /**

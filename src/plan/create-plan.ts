@@ -28,6 +28,7 @@ import { canonicalSha256, compareStrings, sha256Lines } from './json-values.ts';
 import { sortOperations, summarize } from './order.ts';
 import { matchOrganizations } from './org-identity.ts';
 import { planPolicyResults, policyRefusals } from './policies.ts';
+import { addProvenance } from './provenance.ts';
 import {
   formatTarget,
   missingDependencyErrors,
@@ -152,6 +153,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   }
 
   const whole = sortOperations(operations);
+  addProvenance(whole, desired);
   const targeted =
     options.targets === undefined
       ? undefined

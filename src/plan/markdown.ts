@@ -55,12 +55,14 @@ function fencedBlock(info: string, lines: readonly string[]): string {
 function diffLines(line: PresentedLine): string[] {
   const hasBefore = line.before !== undefined;
   const hasAfter = line.after !== undefined;
+  // On the line the manifest decides (the + of a change), which file set it.
+  const setBy = line.setBy === undefined ? '' : `   (set by ${line.setBy})`;
   if (line.symbol === '~' && hasBefore && hasAfter) {
-    return [`- ${line.label}: ${line.before}`, `+ ${line.label}: ${line.after}`];
+    return [`- ${line.label}: ${line.before}`, `+ ${line.label}: ${line.after}${setBy}`];
   }
   const sign = line.symbol === '-' ? '-' : '+';
   const value = line.symbol === '-' ? (line.before ?? line.after) : (line.after ?? line.before);
-  return [`${sign} ${line.label}${value === undefined ? '' : `: ${value}`}`];
+  return [`${sign} ${line.label}${value === undefined ? '' : `: ${value}`}${setBy}`];
 }
 
 function detailsBlock(group: PresentedGroup): string {

@@ -193,7 +193,12 @@ export const OPERATION_DEFINITIONS: Record<string, Schema> = {
           dependsOn: arrayOf(nonEmptyStr),
           ...OPERATION_FIELDS[type].required,
         },
-        { source: shape({ file: str, line: ref('count') }), ...OPERATION_FIELDS[type].optional },
+        {
+          source: shape({ file: str, line: ref('count') }),
+          // Optional (manifests with overlays only): plans without it stay readable.
+          provenance: recordOf(shape({ file: str, line: ref('count') })),
+          ...OPERATION_FIELDS[type].optional,
+        },
       ),
     ),
   ),

@@ -2,12 +2,13 @@
 // organization and per user (memberships under their user), field-level lines with JSON-encoded values, and private
 // metadata and passwords masked as (sensitive).
 
-import { METADATA_FIELDS } from '../fields/constants.ts';
+import { MANAGED_MARK_KEY, METADATA_FIELDS } from '../fields/constants.ts';
 import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import { isProfileRow, USER_FIELDS, type UserFieldRow } from '../fields/user-fields.ts';
 import type { JsonObject, JsonValue, MetadataField } from '../model/index.ts';
 import { isJsonObject, pointerSegments, valueAt } from './json-values.ts';
 import { changeKindOf, summaryLine } from './order.ts';
+import { lineField } from './provenance.ts';
 import type {
   ChangeKind,
   ChangeSymbol,
@@ -294,6 +295,15 @@ export function describeWarning(warning: PlanWarning): { headline: string; hint?
 export function presentOperation(op: Operation): PresentedOperation {
   const kind = changeKindOf(op.type);
   const { title, lines } = describe(op);
+  const { provenance } = op;
+  if (provenance) {
+    for (const presented of lines) {
+      // clerk-sync's own mark is set by no manifest file.
+      if (presented.label.startsWith(`privateMetadata.${MANAGED_MARK_KEY}`)) continue;
+      const ref = provenance[lineField(presented.label)];
+      if (ref) presented.setBy = `${ref.file}:${ref.line}`;
+    }
+  }
   return { id: op.id, type: op.type, kind, symbol: SYMBOL[kind], title, lines };
 }
 

@@ -58,6 +58,17 @@ interface OperationBase {
   dependsOn: string[];
   /** Manifest position that caused this operation, when there is one. */
   source?: { file: string; line: number };
+  /**
+   * Which manifest file (and line) set each value this operation changes, by manifest field (`lastName`,
+   * `memberships`, `publicMetadata`): only for a manifest with overlays (src/plan/provenance.ts).
+   */
+  provenance?: Record<string, ProvenanceRef>;
+}
+
+/** Where a manifest value was written. */
+export interface ProvenanceRef {
+  file: string;
+  line: number;
 }
 
 export interface CreateOrganizationOp extends OperationBase {
@@ -484,6 +495,8 @@ export interface PresentedLine {
   before?: string;
   after?: string;
   sensitive?: boolean;
+  /** The manifest file and line that set the value (`overlays/prod.yaml:12`), for a manifest with overlays. */
+  setBy?: string;
 }
 
 export interface PresentedOperation {

@@ -67,7 +67,9 @@ export function planRows(presentation: PlanPresentation, options: { color: boole
         const value = lineValue(line);
         // Masked values stay visibly masked: faint, so nobody reads `(sensitive)` as the real value.
         const text =
-          paint(line.label, SYMBOL_TONE[line.symbol], color) + (line.sensitive ? paint(value, 'muted', color) : value);
+          paint(line.label, SYMBOL_TONE[line.symbol], color) +
+          (line.sensitive ? paint(value, 'muted', color) : value) +
+          (line.setBy === undefined ? '' : paint(`   (set by ${line.setBy})`, 'muted', color));
         rows.push({ indent: INDENT * 2, symbol: symbol(line.symbol), text });
       }
     }

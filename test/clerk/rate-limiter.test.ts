@@ -246,8 +246,14 @@ describe('createSemaphore', () => {
       const semaphore = createSemaphore(1);
       const controller = new AbortController();
       await semaphore.acquire(controller.signal);
-      const waiting = Array.from({ length: 20 }, () => semaphore.acquire(controller.signal).catch(() => 'aborted'));
-      controller.abort();
+      const reason = new Error('interrupted');
+      const waiting = Array.from({ length: 20 }, () =>
+        semaphore.acquire(controller.signal).then(
+          () => 'acquired',
+          (error: unknown) => (error === reason ? 'aborted' : error),
+        ),
+      );
+      controller.abort(reason);
       expect(await Promise.all(waiting)).toEqual(Array(20).fill('aborted'));
       await new Promise((resolve) => setImmediate(resolve));
     } finally {

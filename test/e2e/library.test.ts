@@ -113,6 +113,7 @@ describe("the library API, imported as 'clerk-sync'", () => {
 
     const project = await rejection(plan({ files: ['seed.yaml'], env: 'staging', ...connection() }));
     expect(project.code).toBe('usage_error');
-    expect(project.message).toContain('not supported yet');
+    // `env` is read from the project file, as --env: there is none here.
+    expect(project.message).toContain('--env staging needs a project file');
   });
 });

@@ -258,6 +258,44 @@ users:
     const { byRoute } = e2e.emulator.stats();
     expect(Object.keys(byRoute).every((route) => route.startsWith('GET '))).toBe(true);
   });
+
+  it('never prints an environment secret key: written in the project file, or read by a manifest', async () => {
+    const e2e = await context();
+    const key = e2e.env.CLERK_SECRET_KEY as string;
+    await e2e.write(
+      'clerk-sync.yaml',
+      `apiVersion: clerk-sync/v1\nenvironments:\n  staging:\n    files: [users.yaml]\n    secretKeyEnv: ${key}\n`,
+    );
+    const written = [
+      await e2e.cli(['validate', '--env', 'staging']),
+      await e2e.cli(['plan', '--env', 'staging', '--format', 'json']),
+    ];
+    for (const run of written) {
+      expect(run.code).toBe(1);
+      expect(run.stderr + run.stdout).toContain('secret_in_project');
+      expect(run.stdout + run.stderr).not.toContain(key);
+    }
+    // The key in STAGING_KEY (and a copy in ALSO): an overlay reading either is refused, never shown.
+    await e2e.write(
+      'clerk-sync.yaml',
+      `apiVersion: clerk-sync/v1\nenvironments:\n  staging:\n    files: [users.yaml, overlay.yaml]\n    secretKeyEnv: STAGING_KEY\n`,
+    );
+    await e2e.write(
+      'overlay.yaml',
+      `apiVersion: clerk-sync/v1\noverlay: true\nusers:\n  emp-1: {firstName: "${V('STAGING_KEY')}", lastName: "${V('ALSO')}"}\n`,
+    );
+    const env = { CLERK_SECRET_KEY: undefined, STAGING_KEY: key, ALSO: key };
+    const read = [
+      await e2e.cli(['validate', '--env', 'staging'], { env }),
+      await e2e.cli(['plan', '--env', 'staging', '--format', 'markdown', '-v'], { env }),
+    ];
+    for (const run of read) {
+      expect(run.code).toBe(1);
+      expect(run.stdout + run.stderr).not.toContain(key);
+    }
+    await expectNoCanary(e2e, [...written, ...read]);
+    expect(Object.keys(mutatingRequests(e2e.emulator.stats()))).toEqual([]);
+  });
 });
 
 describe('a password digest never appears in any output', () => {
