@@ -42,9 +42,12 @@ export async function loadFakeValues(): Promise<void> {
   loaded = new FakerClass({ locale: faker.rawDefinitions, randomizer: fastRandomizer() });
 }
 
-/** Whether a manifest text may declare generated users, so its loader loads faker first. */
+/**
+ * Whether a manifest text may declare generated users, so its loader loads faker first: any text naming `generate`
+ * (a flow mapping or a quoted key too); a false yes costs the load, a false no would be a bug.
+ */
 export function mayGenerate(text: string): boolean {
-  return /^generate\s*:/m.test(text);
+  return text.includes('generate');
 }
 
 /** 32-bit FNV-1a of a string: turns a template's key (or an export seed) into a number faker can be seeded with. */
