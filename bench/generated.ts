@@ -6,17 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadFakeValues } from '../src/manifest/generate-fake.ts';
 import { parseManifest } from '../src/manifest/index.ts';
-import { type CliRun, median } from './processes.ts';
+import { median, type ScenarioContext } from './processes.ts';
 
-export interface GeneratedContext {
-  work: string;
-  runs: number;
+export interface GeneratedContext extends ScenarioContext {
   users: number;
-  timed(
-    times: number,
-    options: { args: string[]; env?: Record<string, string>; expect: number[]; what: string },
-  ): Promise<{ wall: number; peak: number; last: CliRun }>;
-  figure(scenario: string, measure: string, value: string, goal?: string, met?: boolean): void;
 }
 
 function generator(users: number): string {

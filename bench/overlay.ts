@@ -5,18 +5,11 @@
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CliRun } from './processes.ts';
+import type { ScenarioContext } from './processes.ts';
 
-export interface OverlayContext {
+export interface OverlayContext extends ScenarioContext {
   /** The clean 100k-user manifest directory. */
   clean: string;
-  work: string;
-  runs: number;
-  timed(
-    times: number,
-    options: { args: string[]; env?: Record<string, string>; expect: number[]; what: string },
-  ): Promise<{ wall: number; peak: number; last: CliRun }>;
-  figure(scenario: string, measure: string, value: string, goal?: string, met?: boolean): void;
 }
 
 /** The external ids of the clean manifest's users, in order. */

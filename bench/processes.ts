@@ -180,6 +180,18 @@ export async function runNode(argv: string[], options: Omit<CliRunOptions, 'args
 }
 
 /** The median of the runs' figures (the bench reports medians: the machine is shared and noisy). */
+/** What run.ts hands a scenario module: the work directory, medians of CLI runs, and the figures table. */
+export interface ScenarioContext {
+  work: string;
+  runs: number;
+  /** Medians of `times` CLI runs. */
+  timed(
+    times: number,
+    options: { args: string[]; env?: Record<string, string>; expect: number[]; what: string },
+  ): Promise<{ wall: number; peak: number; last: CliRun }>;
+  figure(scenario: string, measure: string, value: string, goal?: string, met?: boolean): void;
+}
+
 export function median(numbers: number[]): number {
   const sorted = [...numbers].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

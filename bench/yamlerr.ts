@@ -5,19 +5,11 @@
 
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CliRun, EmulatorProcess } from './processes.ts';
+import type { EmulatorProcess, ScenarioContext } from './processes.ts';
 
-export interface YamlErrContext {
+export interface YamlErrContext extends ScenarioContext {
   /** The clean 100k-user manifest directory (00-settings.yaml, users-001.yaml ...). */
   clean: string;
-  work: string;
-  runs: number;
-  /** Medians of `times` CLI runs. */
-  timed(
-    times: number,
-    options: { args: string[]; env?: Record<string, string>; expect: number[]; what: string },
-  ): Promise<{ wall: number; peak: number; last: CliRun }>;
-  figure(scenario: string, measure: string, value: string, goal?: string, met?: boolean): void;
   startEmulator(): Promise<EmulatorProcess>;
   apiEnv(emulator: EmulatorProcess): Record<string, string>;
 }
