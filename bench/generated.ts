@@ -73,7 +73,7 @@ export async function scenarioGenerated(context: GeneratedContext): Promise<void
   const declaredRun = { wall: median(walls.declared), peak: median(peaks.declared) };
   const generatedRun = { wall: median(walls.generated), peak: median(peaks.generated) };
   const users = context.users.toLocaleString('en-US');
-  const scenario = `10. validate ${users} generated users`;
+  const scenario = `11. validate ${users} generated users`;
   context.figure(scenario, 'wall time', `${generatedRun.wall.toFixed(2)} s`, '<= 3 s', generatedRun.wall <= 3);
   context.figure(scenario, 'peak RSS', `${Math.round(generatedRun.peak)} MB`, '<= 500 MB', generatedRun.peak <= 500);
   context.figure(

@@ -99,7 +99,7 @@ export interface PoliciesBench {
 }
 
 export function scenarioPolicies({ users, runs, figure, log }: PoliciesBench): void {
-  const name = `policies: plan of ${users} users, 10 organizations`;
+  const name = `12. policies: plan of ${users} users, 10 organizations`;
   log(`${name}: parsing the manifests`);
   const snapshot = live(users);
   const inputs = { without: desired(users, false), with: desired(users, true) };
