@@ -31,6 +31,7 @@ import {
   ROOT,
   runCli,
   runNode,
+  type ScenarioContext,
   SECRET_KEY,
   startEmulatorProcess,
 } from './processes.ts';
@@ -574,6 +575,7 @@ async function main(): Promise<void> {
   notes.push(`Scenario 4 drift: ${describeDrift(applyDrift)}.`);
   const reseedDir = writeManifest('reseed', generateManifest(apply, { drift: driftCounts(0) }));
 
+  const scenarioContext: ScenarioContext = { work, runs, timed: (times, options) => timed(times, options), figure };
   if (selected('validate')) await scenarioValidate(large, largeDriftDir);
   if (selected('plan')) await planScenarios({ drift: largeDriftDir, clean: largeCleanDir }, smallDriftDir);
   if (selected('apply')) await scenarioApply(SIZES.apply, applyDir);
@@ -581,21 +583,12 @@ async function main(): Promise<void> {
   if (selected('baseline')) await scenarioBaseline(SIZES.baselineRead, baseReadDir, SIZES.apply, applyDir);
   if (selected('targeted')) await scenarioTargeted();
   if (selected('overlay')) {
-    await scenarioOverlay({
-      clean: largeCleanDir,
-      work,
-      runs,
-      timed: (times, options) => timed(times, options),
-      figure,
-    });
+    await scenarioOverlay({ ...scenarioContext, clean: largeCleanDir });
   }
   if (selected('yamlerr')) {
     await scenarioYamlErr({
+      ...scenarioContext,
       clean: largeCleanDir,
-      work,
-      runs,
-      timed: (times, options) => timed(times, options),
-      figure,
       startEmulator: () => startEmulatorProcess({ rateLimit: PRODUCTION_LIMIT }),
       apiEnv,
     });
@@ -617,13 +610,7 @@ async function main(): Promise<void> {
   }
 
   if (selected('generate')) {
-    await scenarioGenerated({
-      work,
-      runs,
-      users: SIZES.large.users,
-      timed: (times, options) => timed(times, options),
-      figure,
-    });
+    await scenarioGenerated({ ...scenarioContext, users: SIZES.large.users });
   }
 
   const total = (performance.now() - started) / 1000;
