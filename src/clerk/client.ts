@@ -20,6 +20,7 @@ import type {
   RequestOptions,
   RequestSpec,
   RetryMode,
+  RowMapping,
 } from './request.ts';
 import {
   deadlineFailure,
@@ -27,11 +28,15 @@ import {
   interpretBytes,
   type Outcome,
   oversizeFailure,
+  type RawResponse,
   toApiError,
   unreachableFailure,
 } from './response.ts';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RATE_LIMITED_ATTEMPTS, retryAfterMs, retryPolicy } from './retry-policy.ts';
 import { CLERK_API_VERSION } from './wire.ts';
+
+/** An answer as received: its body still in bytes. */
+type Received = Omit<RawResponse, 'text'> & { bytes: Buffer };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** A 500-user page streams in seconds; two minutes leaves room for slow links and still ends a trickled body. */
@@ -138,7 +143,20 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
     for (const listener of listeners) listener(event);
   }
 
-  async function sendOnce(spec: RequestSpec, signal: AbortSignal | undefined): Promise<Outcome> {
+  async function sendOnce(spec: RequestSpec, signal: AbortSignal | undefined, rows?: RowMapping): Promise<Outcome> {
+    const received = await receive(spec, signal);
+    if ('ok' in received) return received;
+    try {
+      // Outside receive's catch: an error of the rows' map is the caller's, not a network failure to retry.
+      return interpretBytes(received, rows);
+    } finally {
+      // interpretBytes copies what it keeps (strings, parsed values): the bytes can serve the next response.
+      buffers.release(received.bytes);
+    }
+  }
+
+  /** One exchange: the answer's status, headers and body bytes, or the Failure that ended it. */
+  async function receive(spec: RequestSpec, signal: AbortSignal | undefined): Promise<Received | Outcome> {
     if (signal?.aborted) throw abortReason(signal);
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     // One deadline for headers and body: undici's timeouts bound each silence, not a body trickled byte by byte.
@@ -162,12 +180,7 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
       }
       const bytes = await readCapped(response.body, maxBodyBytes, buffers);
       if (bytes === undefined) return { ok: false, failure: oversizeFailure(response.statusCode, maxBodyBytes) };
-      try {
-        return interpretBytes({ status: response.statusCode, headers: response.headers, bytes });
-      } finally {
-        // interpretBytes copies what it keeps (strings, parsed values): the bytes can serve the next response.
-        buffers.release(bytes);
-      }
+      return { status: response.statusCode, headers: response.headers, bytes };
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
       if (deadline.signal.aborted) return { ok: false, failure: deadlineFailure(deadlineMs, reached) };
@@ -178,13 +191,13 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
     }
   }
 
-  async function attempt(spec: RequestSpec, signal: AbortSignal | undefined): Promise<Outcome> {
+  async function attempt(spec: RequestSpec, signal: AbortSignal | undefined, rows?: RowMapping): Promise<Outcome> {
     await slots.acquire(signal);
     try {
       await limiter.acquire(signal);
       counters.requests += 1;
       counters.byMethod[spec.method] = (counters.byMethod[spec.method] ?? 0) + 1;
-      return await sendOnce(spec, signal);
+      return await sendOnce(spec, signal, rows);
     } finally {
       slots.release();
     }
@@ -199,7 +212,7 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
     // A 429 is a refusal before any work, and others may hold the budget: it has its own, larger attempt count.
     const failures = { rateLimited: 0, other: 0 };
     for (let attemptNo = 1; ; attemptNo += 1) {
-      const outcome = await attempt(spec, signal);
+      const outcome = await attempt(spec, signal, options.rows);
       const status = outcome.ok ? 200 : outcome.failure.status;
       emit({ type: 'response', method: spec.method, path: spec.path, status, attempt: attemptNo });
       if (outcome.ok) return outcome.value as T;

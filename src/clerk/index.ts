@@ -39,6 +39,7 @@ export type {
   RequestOptions,
   RequestSpec,
   RetryMode,
+  RowMapping,
 } from './request.ts';
 export {
   backoffCeilingMs,

@@ -2,7 +2,10 @@
 // string it is allocated straight into V8's old generation (a string over 128 KiB goes to the large-object space),
 // where each page stays as garbage until the next full collection: hundreds of MB across a 100,000-user read. Each
 // element's text is small and dies young. Only the top level and the arrays directly under it are split; every
-// piece is still parsed by JSON.parse, so values, errors and key order are JSON.parse's own.
+// piece is still parsed by JSON.parse, so values, errors and key order are JSON.parse's own. The rows of a list answer
+// are mapped one by one as they are parsed (RowMapping), so the page's wire objects never coexist.
+
+import type { RowMapping } from './request.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -67,14 +70,15 @@ function parsePiece(bytes: Buffer, start: number, end: number): unknown {
   }
 }
 
-/** The array opening at `at`, each element parsed alone; returns it and the index past its `]`. */
-function splitArray(bytes: Buffer, at: number): [unknown[], number] {
+/** The array opening at `at`, each element parsed alone (and mapped); returns it and the index past its `]`. */
+function splitArray(bytes: Buffer, at: number, map?: RowMapping['map']): [unknown[], number] {
   const items: unknown[] = [];
   let i = skipSpace(bytes, at + 1);
   if (bytes[i] === CLOSE_BRACKET) return [items, i + 1];
   for (;;) {
     const end = valueEnd(bytes, i);
-    items.push(parsePiece(bytes, i, end));
+    const item = parsePiece(bytes, i, end);
+    items.push(map === undefined ? item : map(item));
     i = skipSpace(bytes, end);
     if (bytes[i] === CLOSE_BRACKET) return [items, i + 1];
     if (bytes[i] !== COMMA) throw new NotSplit();
@@ -82,8 +86,8 @@ function splitArray(bytes: Buffer, at: number): [unknown[], number] {
   }
 }
 
-/** The object opening at `at`, its array members split; returns it and the index past its `}`. */
-function splitObject(bytes: Buffer, at: number): [Record<string, unknown>, number] {
+/** The object opening at `at`, its array members split (`data`'s rows mapped); returns it and the index past its `}`. */
+function splitObject(bytes: Buffer, at: number, dataRows?: RowMapping['map']): [Record<string, unknown>, number] {
   const object: Record<string, unknown> = {};
   let i = skipSpace(bytes, at + 1);
   if (bytes[i] === CLOSE_BRACE) return [object, i + 1];
@@ -95,7 +99,7 @@ function splitObject(bytes: Buffer, at: number): [Record<string, unknown>, numbe
     if (bytes[i] !== COLON) throw new NotSplit();
     i = skipSpace(bytes, i + 1);
     let value: unknown;
-    if (bytes[i] === OPEN_BRACKET) [value, i] = splitArray(bytes, i);
+    if (bytes[i] === OPEN_BRACKET) [value, i] = splitArray(bytes, i, key === 'data' ? dataRows : undefined);
     else {
       const end = valueEnd(bytes, i);
       value = parsePiece(bytes, i, end);
@@ -112,14 +116,18 @@ function splitObject(bytes: Buffer, at: number): [Record<string, unknown>, numbe
 
 /**
  * The JSON array or object in `bytes` (UTF-8), parsed piece by piece; undefined when the bytes are anything else or
- * not valid JSON, for the caller to parse (or refuse) as text. Never returns a value JSON.parse would refuse.
+ * not valid JSON, for the caller to parse (or refuse) as text. Never returns a value JSON.parse would refuse. With
+ * `rows`, the list's rows are mapped as they are parsed (what mapRows does to a parsed body).
  */
-export function parseJsonInPieces(bytes: Buffer): { value: unknown } | undefined {
+export function parseJsonInPieces(bytes: Buffer, rows?: RowMapping): { value: unknown } | undefined {
   try {
     const start = skipSpace(bytes, 0);
     const first = bytes[start];
     if (first !== OPEN_BRACKET && first !== OPEN_BRACE) return undefined;
-    const [value, end] = first === OPEN_BRACKET ? splitArray(bytes, start) : splitObject(bytes, start);
+    const [value, end] =
+      first === OPEN_BRACKET
+        ? splitArray(bytes, start, rows?.at === 'body' ? rows.map : undefined)
+        : splitObject(bytes, start, rows?.at === 'data' ? rows.map : undefined);
     return skipSpace(bytes, end) === bytes.length ? { value } : undefined;
   } catch (error) {
     if (error instanceof NotSplit) return undefined;

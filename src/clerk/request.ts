@@ -27,6 +27,21 @@ export type RetryMode = 'safe' | 'always' | 'never';
 export interface RequestOptions {
   retry?: RetryMode;
   signal?: AbortSignal;
+  /** Each row of a list answer mapped as it is parsed (RowMapping). */
+  rows?: RowMapping;
+}
+
+/**
+ * Where the rows of a 2xx list answer are, and what each becomes. A row is mapped as soon as it is parsed, so a
+ * 500-row page never exists as 500 wire objects at once: they die young instead of being promoted to the old
+ * generation (docs/performance.md). `map` must be pure: a body parsed again as one text maps its rows again. A `map`
+ * that throws fails the request with that error, without a retry. A body without the list where `at` says is returned
+ * as parsed, for the caller's shape check.
+ */
+export interface RowMapping {
+  /** `body`: the body is the list (GET /users); `data`: the list is the body's `data` (`{data,total_count}` pages). */
+  at: 'body' | 'data';
+  map: (row: unknown) => unknown;
 }
 
 export interface ClerkClient {

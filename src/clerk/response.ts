@@ -7,7 +7,7 @@ import type { Buffer } from 'node:buffer';
 import { ApiError } from '../errors.ts';
 import { redactSecret } from './config.ts';
 import { parseJsonInPieces } from './json-pieces.ts';
-import type { HttpMethod } from './request.ts';
+import type { HttpMethod, RowMapping } from './request.ts';
 
 export type FailureKind =
   | 'api_error'
@@ -77,15 +77,33 @@ function firstClerkError(body: unknown): ClerkErrorEntry | undefined {
 /** From this size a success body is parsed in pieces (json-pieces.ts); V8 puts strings over 128 KiB in old space. */
 export const PIECES_MIN_BYTES = 64 * 1024;
 
-/** interpretResponse for a body still in bytes: a large JSON success is parsed without one page-sized string. */
-export function interpretBytes(response: Omit<RawResponse, 'text'> & { bytes: Buffer }): Outcome {
+/** A parsed body with the rows of its list mapped in place (RowMapping); other bodies as they are. */
+export function mapRows(body: unknown, rows: RowMapping | undefined): unknown {
+  if (rows === undefined) return body;
+  const list =
+    rows.at === 'body'
+      ? body
+      : typeof body === 'object' && body !== null && !Array.isArray(body)
+        ? (body as { data?: unknown }).data
+        : undefined;
+  if (!Array.isArray(list)) return body;
+  for (let index = 0; index < list.length; index += 1) list[index] = rows.map(list[index]);
+  return body;
+}
+
+/**
+ * interpretResponse for a body still in bytes: a large JSON success is parsed without one page-sized string. The rows
+ * of a success are mapped (RowMapping); a `map` that throws throws here.
+ */
+export function interpretBytes(response: Omit<RawResponse, 'text'> & { bytes: Buffer }, rows?: RowMapping): Outcome {
   const { status, headers, bytes } = response;
   const success = status >= 200 && status < 300 && isJsonContentType(header(headers, 'content-type'));
   if (success && bytes.length >= PIECES_MIN_BYTES) {
-    const parsed = parseJsonInPieces(bytes);
+    const parsed = parseJsonInPieces(bytes, rows);
     if (parsed !== undefined) return { ok: true, value: parsed.value };
   }
-  return interpretResponse({ status, headers, text: bytes.toString('utf8') });
+  const outcome = interpretResponse({ status, headers, text: bytes.toString('utf8') });
+  return outcome.ok ? { ok: true, value: mapRows(outcome.value, rows) } : outcome;
 }
 
 /** Classifies a complete HTTP answer: a 2xx JSON body is success; everything else is a Failure. */

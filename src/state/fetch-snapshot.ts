@@ -15,11 +15,11 @@
 import type {
   ClerkClient,
   QueryValue,
+  RowMapping,
   WireOrganization,
   WireOrganizationMembership,
   WirePage,
   WireTotalCount,
-  WireUser,
 } from '../clerk/index.ts';
 import { LiveStateError } from '../errors.ts';
 import type { LiveMembership, LiveOrganization, LiveRead, LiveSnapshot, LiveUser } from '../model/index.ts';
@@ -124,22 +124,38 @@ function invalid(what: string, problem?: string): LiveStateError {
   });
 }
 
-async function get<T>(context: Context, path: string, query: Record<string, QueryValue>): Promise<T> {
+async function get<T>(
+  context: Context,
+  path: string,
+  query: Record<string, QueryValue>,
+  rows?: RowMapping,
+): Promise<T> {
   return context.client.request<T>(
     { method: 'GET', path, query },
-    context.signal === undefined ? {} : { signal: context.signal },
+    { ...(context.signal === undefined ? {} : { signal: context.signal }), ...(rows === undefined ? {} : { rows }) },
   );
 }
 
-async function getUsers(context: Context, query: Record<string, QueryValue>): Promise<WireUser[]> {
-  const page = await get<unknown>(context, '/users', query);
+/** Each row checked, then mapped, as it is parsed (RowMapping): the page never holds its wire objects together. */
+function checkedRow<T, R>(
+  what: string,
+  problemOf: (row: unknown) => string | undefined,
+  map: (row: T) => R,
+): (row: unknown) => R {
+  return (row) => {
+    const problem = problemOf(row);
+    if (problem !== undefined) throw invalid(what, problem);
+    return map(row as T);
+  };
+}
+
+const userRow = checkedRow('GET /users', wireUserProblem, fromCheckedWireUser);
+
+/** GET /users: the page's users, checked and mapped to the model as they are parsed. */
+async function getUsers(context: Context, query: Record<string, QueryValue>): Promise<LiveUser[]> {
+  const page = await get<unknown>(context, '/users', query, { at: 'body', map: userRow });
   if (!Array.isArray(page)) throw invalid('GET /users');
-  // Rows are checked before the cursor walk reads their id and created_at.
-  for (const row of page) {
-    const problem = wireUserProblem(row);
-    if (problem !== undefined) throw invalid('GET /users', problem);
-  }
-  return page as WireUser[];
+  return page as LiveUser[];
 }
 
 /** The row check for a `{data,total_count}` list this module reads: organizations or memberships. */
@@ -147,19 +163,37 @@ function rowCheckFor(path: string): (row: unknown) => string | undefined {
   return path === '/organizations' ? wireOrganizationProblem : wireMembershipProblem;
 }
 
-async function getPage<T>(context: Context, path: string, query: Record<string, QueryValue>): Promise<WirePage<T>> {
-  const page = await get<unknown>(context, path, query);
-  if (typeof page !== 'object' || page === null || !Array.isArray((page as WirePage<T>).data)) {
+/** A `{data,total_count}` page: what its rows became (rows kept), and how many rows it had. */
+interface Page<R> {
+  kept: R[];
+  rows: number;
+  total_count: number;
+}
+
+/** What a page's `keep` answers for a row it drops. */
+const DROPPED = undefined;
+
+/** Organizations are few and read whole: their rows are kept as they are (checked). */
+const wireOrganization = (row: WireOrganization): WireOrganization => row;
+
+/** One page of a `{data,total_count}` list, each row checked then passed to `keep` as it is parsed. */
+async function getPage<T, R>(
+  context: Context,
+  path: string,
+  query: Record<string, QueryValue>,
+  keep: (row: T) => R | undefined,
+): Promise<Page<R>> {
+  const map = checkedRow(`GET ${path}`, rowCheckFor(path), keep);
+  const page = await get<unknown>(context, path, query, { at: 'data', map });
+  if (typeof page !== 'object' || page === null || !Array.isArray((page as WirePage<unknown>).data)) {
     throw invalid(`GET ${path}`);
   }
-  const countIssue = countProblem((page as WirePage<T>).total_count);
+  const countIssue = countProblem((page as WirePage<unknown>).total_count);
   if (countIssue !== undefined) throw invalid(`GET ${path}`, countIssue);
-  const check = rowCheckFor(path);
-  for (const row of (page as WirePage<unknown>).data) {
-    const problem = check(row);
-    if (problem !== undefined) throw invalid(`GET ${path}`, problem);
-  }
-  return page as WirePage<T>;
+  const data = (page as WirePage<R | undefined>).data;
+  const kept: R[] = [];
+  for (const row of data) if (row !== DROPPED) kept.push(row);
+  return { kept, rows: data.length, total_count: (page as WirePage<unknown>).total_count };
 }
 
 /** One created_at range: inclusive [from, to] in ms; undefined = open-ended. */
@@ -186,10 +220,9 @@ export function splitCreatedAtRange(min: number, max: number, parts: number): Cr
   });
 }
 
-function inRange(user: WireUser, range: CreatedAtRange): boolean {
+function inRange(user: LiveUser, range: CreatedAtRange): boolean {
   return (
-    (range.from === undefined || user.created_at >= range.from) &&
-    (range.to === undefined || user.created_at <= range.to)
+    (range.from === undefined || user.createdAt >= range.from) && (range.to === undefined || user.createdAt <= range.to)
   );
 }
 
@@ -227,7 +260,7 @@ async function walkRange(
   range: CreatedAtRange,
   onPage: (count: number) => void,
 ): Promise<LiveUser[]> {
-  // Each page is mapped to the model at once: keeping 100,000 wire users (every Clerk field) until the end of the
+  // Pages arrive mapped to the model (getUsers): keeping 100,000 wire users (every Clerk field) until the end of the
   // read doubled the peak memory of a plan (docs/performance.md).
   const users: LiveUser[] = [];
   const seen = new Set<string>();
@@ -257,7 +290,7 @@ async function walkRange(
           created_at_before: before,
           starting_after: cursor,
         };
-    let page: WireUser[];
+    let page: LiveUser[];
     try {
       page = await getUsers(context, query);
     } catch (error) {
@@ -283,15 +316,15 @@ async function walkRange(
       added += 1;
       // Each walk reads at most every user, and all walks together keep at most every user: the pages must end.
       if (seen.size > limit) throw readBeyondCount('GET /users', seen.size, budget.counted);
-      if (last === undefined || user.created_at > last) {
-        last = user.created_at;
+      if (last === undefined || user.createdAt > last) {
+        last = user.createdAt;
         atLast = 1;
-      } else if (user.created_at === last) {
+      } else if (user.createdAt === last) {
         atLast += 1;
       }
       // Filtering again keeps the ranges disjoint even if a server treated the bounds as inclusive.
       if (inRange(user, range)) {
-        users.push(fromCheckedWireUser(user));
+        users.push(user);
         fresh += 1;
         budget.read += 1;
         if (budget.read > limit) throw readBeyondCount('GET /users', budget.read, budget.counted);
@@ -365,8 +398,8 @@ async function fetchAllUsers(context: Context, total: number): Promise<{ users: 
       getUsers(context, { limit: 1, order_by: '+created_at' }),
       getUsers(context, { limit: 1, order_by: '-created_at' }),
     ]);
-    const min = oldest[0]?.created_at;
-    const max = newest[0]?.created_at;
+    const min = oldest[0]?.createdAt;
+    const max = newest[0]?.createdAt;
     if (min !== undefined && max !== undefined && max >= min) {
       ranges = splitCreatedAtRange(min, max, Math.min(context.concurrency, Math.ceil(total / PAGE_SIZE)));
     }
@@ -378,29 +411,31 @@ async function fetchAllUsers(context: Context, total: number): Promise<{ users: 
   return { users, count: await checkUserCount(context, users.length, total) };
 }
 
-/** Reads every page of an offset-paginated `{data,total_count}` list; the first page tells how many follow. */
-async function fetchAllPages<T, R = T>(
+/**
+ * Reads every page of an offset-paginated `{data,total_count}` list; the first page tells how many follow. `keep` maps
+ * (or drops, with undefined) each row as it is parsed, so the wire objects do not pile up.
+ */
+async function fetchAllPages<T, R>(
   context: Context,
   path: string,
   query: Record<string, QueryValue>,
   phase: SnapshotProgress['phase'],
-  first?: WirePage<T>,
-  /** Maps and filters each page as it arrives, so the wire objects do not pile up. */
-  keep: (items: T[]) => R[] = (items) => items as unknown as R[],
+  keep: (row: T) => R | undefined,
+  first?: Page<R>,
 ): Promise<R[]> {
-  const head = first ?? (await getPage<T>(context, path, { ...query, limit: PAGE_SIZE, offset: 0 }));
-  let done = head.data.length;
+  const head = first ?? (await getPage(context, path, { ...query, limit: PAGE_SIZE, offset: 0 }, keep));
+  let done = head.rows;
   context.report({ phase, done, total: head.total_count });
-  if (head.data.length < PAGE_SIZE) return keep(head.data);
+  if (head.rows < PAGE_SIZE) return head.kept;
   const offsets: number[] = [];
   for (let offset = PAGE_SIZE; offset < head.total_count; offset += PAGE_SIZE) offsets.push(offset);
   const rest = await mapLimit(offsets, context.concurrency, async (offset) => {
-    const page = await getPage<T>(context, path, { ...query, limit: PAGE_SIZE, offset });
-    done += page.data.length;
+    const page = await getPage(context, path, { ...query, limit: PAGE_SIZE, offset }, keep);
+    done += page.rows;
     context.report({ phase, done, total: head.total_count });
-    return keep(page.data);
+    return page.kept;
   });
-  return [keep(head.data), ...rest].flat();
+  return [head.kept, ...rest].flat();
 }
 
 interface ManagedOrganizations {
@@ -444,24 +479,24 @@ async function fetchManagedOrganizations(
 ): Promise<ManagedOrganizations> {
   // Ascending created_at: an organization created during the read goes to the end and shifts no offset.
   const query = { include_members_count: true, order_by: '+created_at' };
-  const first = await getPage<WireOrganization>(context, '/organizations', { ...query, limit: PAGE_SIZE, offset: 0 });
-  context.report({ phase: 'organizations', done: first.data.length, total: first.total_count });
-  if (first.data.length < PAGE_SIZE || first.data.length >= first.total_count) return listed(first.data, refs);
+  const first = await getPage(context, '/organizations', { ...query, limit: PAGE_SIZE, offset: 0 }, wireOrganization);
+  context.report({ phase: 'organizations', done: first.rows, total: first.total_count });
+  if (first.rows < PAGE_SIZE || first.rows >= first.total_count) return listed(first.kept, refs);
   const remainingPages = Math.max(0, Math.ceil(first.total_count / PAGE_SIZE) - 1);
-  const marked = new Set(first.data.map((org) => orgMarkKey(org.private_metadata)));
+  const marked = new Set(first.kept.map((org) => orgMarkKey(org.private_metadata)));
   const missing = [...refs.keys].filter((key) => !marked.has(key));
-  if (missing.length === 0) return { managed: listed(first.data, refs).managed };
+  if (missing.length === 0) return { managed: listed(first.kept, refs).managed };
   if (missing.length < remainingPages && (await slugsEnabled())) {
     const looked = await mapLimit(missing, context.concurrency, (slug) =>
       lookupOrganization(context, slug, { include_members_count: true }),
     );
     if (looked.every((org, index) => org !== undefined && orgMarkKey(org.private_metadata) === missing[index])) {
-      const byId = new Map(listed(first.data, refs).managed.map((org) => [org.id, org]));
+      const byId = new Map(listed(first.kept, refs).managed.map((org) => [org.id, org]));
       for (const org of looked) if (org !== undefined) byId.set(org.id, org);
       return { managed: [...byId.values()] };
     }
   }
-  const all = await fetchAllPages<WireOrganization>(context, '/organizations', query, 'organizations', first);
+  const all = await fetchAllPages(context, '/organizations', query, 'organizations', wireOrganization, first);
   // Pages read while organizations are created or deleted can repeat one: keep each id once.
   return listed([...new Map(all.map((org) => [org.id, org])).values()], refs);
 }
@@ -480,11 +515,12 @@ export async function listOrganizations(
     userBudget: { read: 0, counted: 0 },
     warnings: [],
   };
-  const all = await fetchAllPages<WireOrganization>(
+  const all = await fetchAllPages(
     context,
     '/organizations',
     { order_by: '+created_at' },
     'organizations',
+    wireOrganization,
   );
   return [...new Map(all.map((org) => [org.id, fromWireOrganization(org)])).values()];
 }
@@ -520,45 +556,34 @@ async function fetchMemberships(
     : undefined;
   // Each membership's organization id as the one string of its organization (150,000 copies otherwise).
   const orgIds = new Map(orgs.map((org) => [org.id, org.id]));
-  const toModel = (items: WireOrganizationMembership[]): LiveMembership[] =>
-    items.map((item) => {
-      const membership = fromCheckedWireMembership(item);
-      membership.organizationId = orgIds.get(membership.organizationId) ?? membership.organizationId;
-      return membership;
-    });
+  const toModel = (item: WireOrganizationMembership): LiveMembership => {
+    const membership = fromCheckedWireMembership(item);
+    membership.organizationId = orgIds.get(membership.organizationId) ?? membership.organizationId;
+    return membership;
+  };
+  // The instance-wide list keeps the memberships of managed organizations only.
+  const managedOnly = (item: WireOrganizationMembership): LiveMembership | undefined =>
+    managedIds.has(item.organization.id) ? toModel(item) : DROPPED;
   const perOrganization = async (): Promise<LiveMembership[]> => {
     const lists = await mapLimit(orgs, context.concurrency, (org) =>
-      fetchAllPages<WireOrganizationMembership, LiveMembership>(
-        context,
-        `/organizations/${encodeURIComponent(org.id)}/memberships`,
-        query,
-        'memberships',
-        undefined,
-        toModel,
-      ),
+      fetchAllPages(context, `/organizations/${encodeURIComponent(org.id)}/memberships`, query, 'memberships', toModel),
     );
     return lists.flat();
   };
-  const instanceWide = async (first?: WirePage<WireOrganizationMembership>): Promise<LiveMembership[]> =>
-    fetchAllPages<WireOrganizationMembership, LiveMembership>(
-      context,
-      '/organization_memberships',
-      query,
-      'memberships',
-      first,
-      (items) => toModel(items.filter((membership) => managedIds.has(membership.organization.id))),
-    );
+  const instanceWide = async (first?: Page<LiveMembership>): Promise<LiveMembership[]> =>
+    fetchAllPages(context, '/organization_memberships', query, 'memberships', managedOnly, first);
   // Pick the cheaper of per-organization pages and the instance-wide list (ceil(total/500) requests).
   if (perOrgCost !== undefined && instanceMemberships !== undefined) {
     return perOrgCost <= Math.max(1, Math.ceil(instanceMemberships / PAGE_SIZE)) ? perOrganization() : instanceWide();
   }
   if (perOrgCost !== undefined && perOrgCost <= 1) return perOrganization();
   // Total unknown: the first instance-wide page tells it.
-  const first = await getPage<WireOrganizationMembership>(context, '/organization_memberships', {
-    ...query,
-    limit: PAGE_SIZE,
-    offset: 0,
-  });
+  const first = await getPage(
+    context,
+    '/organization_memberships',
+    { ...query, limit: PAGE_SIZE, offset: 0 },
+    managedOnly,
+  );
   const remaining = Math.max(0, Math.ceil(first.total_count / PAGE_SIZE) - 1);
   if (perOrgCost !== undefined && perOrgCost < remaining) return perOrganization();
   return instanceWide(first);

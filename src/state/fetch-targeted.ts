@@ -2,10 +2,9 @@
 // the exact-match filters of GET /users, up to 100 values a request (docs/clerk-api.md#list-filters-take-up-to-100-values),
 // each filter kind in requests of its own: the spec does not say how two filters in one request combine.
 
-import type { QueryValue, WireUser } from '../clerk/index.ts';
+import type { QueryValue } from '../clerk/index.ts';
 import type { LiveUser } from '../model/index.ts';
 import { chunks } from '../util/chunks.ts';
-import { fromCheckedWireUser } from './from-wire.ts';
 import { mapLimit } from './parallel.ts';
 import { FILTER_BATCH, FILTER_KINDS, type FilterKind, type FilterValues } from './read-strategy.ts';
 
@@ -14,20 +13,21 @@ const FILTERED_PAGE = 500;
 
 export interface TargetedReadContext {
   concurrency: number;
-  /** GET /users with the query; rows checked (wireUserProblem). */
-  getUsers(query: Record<string, QueryValue>): Promise<WireUser[]>;
+  /** GET /users with the query; rows checked (wireUserProblem) and mapped to the model. */
+  getUsers(query: Record<string, QueryValue>): Promise<LiveUser[]>;
   onPage(users: number): void;
 }
 
-/** The identifiers of a wire user one filter kind compares, lower-cased where Clerk matches without case. */
-function identifiers(user: WireUser, kind: FilterKind): string[] {
+/** The identifiers of a user one filter kind compares, lower-cased where Clerk matches without case. */
+function identifiers(user: LiveUser, kind: FilterKind): string[] {
   switch (kind) {
     case 'external_id':
-      return user.external_id === null ? [] : [user.external_id];
+      return user.externalId === null ? [] : [user.externalId];
     case 'email_address':
-      return user.email_addresses.map((email) => email.email_address.toLowerCase());
+      // Already lower-cased by the mapping (LiveEmailAddress).
+      return user.emailAddresses.map((email) => email.emailAddress);
     case 'phone_number':
-      return user.phone_numbers.map((phone) => phone.phone_number);
+      return user.phoneNumbers.map((phone) => phone.phoneNumber);
     case 'username':
       return user.username === null ? [] : [user.username.toLowerCase()];
     default: {
@@ -57,7 +57,7 @@ export async function fetchTargetedUsers(
       honoured = false;
       return;
     }
-    for (const user of page) if (!byId.has(user.id)) byId.set(user.id, fromCheckedWireUser(user));
+    for (const user of page) if (!byId.has(user.id)) byId.set(user.id, user);
     context.onPage(page.length);
   });
   return honoured ? [...byId.values()] : undefined;

@@ -96,6 +96,28 @@ function expectNoSecret(error: ApiError): void {
   for (const text of texts) expect(text).not.toContain(SECRET);
 }
 
+describe('rows mapped as they are parsed', () => {
+  it('maps each row of a list answer, and fails without a retry when the map throws', async () => {
+    const server = await serve((_req, res) => json(res, 200, { data: [{ id: 'a' }, { id: 'b' }], total_count: 2 }));
+    const api = client(server.url);
+    const mapped = await api.request<{ data: unknown[] }>(
+      { method: 'GET', path: '/organizations' },
+      { rows: { at: 'data', map: (row) => (row as { id: string }).id } },
+    );
+    expect(mapped.data).toEqual(['a', 'b']);
+    const refused = new RangeError('row b refused');
+    const map = (row: unknown): unknown => {
+      if ((row as { id: string }).id === 'b') throw refused;
+      return row;
+    };
+    await expect(api.request({ method: 'GET', path: '/organizations' }, { rows: { at: 'data', map } })).rejects.toBe(
+      refused,
+    );
+    // One request each: a refused row is the caller's verdict on a complete answer, not a failure to retry.
+    expect(server.requests).toHaveLength(2);
+  });
+});
+
 describe('request shape', () => {
   it('sends the Clerk headers, joins paths under the base /v1 and repeats array query keys', async () => {
     const server = await serve((_req, res) => json(res, 200, { ok: true }));

@@ -2,7 +2,8 @@ import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJsonInPieces } from '../../src/clerk/json-pieces.ts';
-import { interpretBytes, PIECES_MIN_BYTES } from '../../src/clerk/response.ts';
+import type { RowMapping } from '../../src/clerk/request.ts';
+import { interpretBytes, mapRows, PIECES_MIN_BYTES } from '../../src/clerk/response.ts';
 
 function plain(text: string): { value: unknown } | undefined {
   try {
@@ -80,6 +81,72 @@ describe('parseJsonInPieces', () => {
     for (const text of ['"text"', '12', 'null', '', '   ', '\uFEFF[]']) {
       expect(parseJsonInPieces(Buffer.from(text, 'utf8'))).toBeUndefined();
     }
+  });
+});
+
+describe('rows mapped as they are parsed', () => {
+  /** A mapping that records each row it saw and wraps it, so a row mapped where it should not be shows. */
+  function recording(at: RowMapping['at']): { rows: RowMapping; seen: unknown[] } {
+    const seen: unknown[] = [];
+    return { seen, rows: { at, map: (row) => (seen.push(row), { mapped: row }) } };
+  }
+
+  it('gives what mapRows(JSON.parse) gives, mapping each row of the list once, in order', () => {
+    const body = fc.oneof(
+      fc.array(fc.jsonValue()),
+      fc.record({ data: fc.array(fc.jsonValue()), total_count: fc.nat() }),
+      fc.dictionary(fc.string(), fc.jsonValue()),
+    );
+    fc.assert(
+      fc.property(body, fc.constantFrom<RowMapping['at']>('body', 'data'), spaces, (value, at, pad) => {
+        const text = spaced(value, pad);
+        const pieces = recording(at);
+        const parsed = recording(at);
+        const result = parseJsonInPieces(Buffer.from(text, 'utf8'), pieces.rows);
+        expect(result).toEqual({ value: mapRows(JSON.parse(text), parsed.rows) });
+        expect(pieces.seen).toEqual(parsed.seen);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('maps only the list where `at` says: not arrays nested in rows, nor other members', () => {
+    const text = JSON.stringify({ data: [{ tags: [1, 2] }, [3]], other: [4], total_count: 2 });
+    const { rows, seen } = recording('data');
+    expect(parseJsonInPieces(Buffer.from(text), rows)?.value).toEqual({
+      data: [{ mapped: { tags: [1, 2] } }, { mapped: [3] }],
+      other: [4],
+      total_count: 2,
+    });
+    expect(seen).toEqual([{ tags: [1, 2] }, [3]]);
+    // A top-level list with `at: 'data'`, or a page with `at: 'body'`: nothing is mapped.
+    expect(parseJsonInPieces(Buffer.from('[1,2]'), recording('data').rows)?.value).toEqual([1, 2]);
+    expect(parseJsonInPieces(Buffer.from(text), recording('body').rows)?.value).toEqual(JSON.parse(text));
+  });
+
+  it("lets the map's error through, and interpretBytes maps small bodies (no pieces) the same way", () => {
+    const refuse: RowMapping = {
+      at: 'body',
+      map: () => {
+        throw new RangeError('row refused');
+      },
+    };
+    expect(() => parseJsonInPieces(Buffer.from('[{"id":1}]'), refuse)).toThrow('row refused');
+    const json = { 'content-type': 'application/json' };
+    expect(() => interpretBytes({ status: 200, headers: json, bytes: Buffer.from('[{"id":1}]') }, refuse)).toThrow(
+      'row refused',
+    );
+    const small = interpretBytes(
+      { status: 200, headers: json, bytes: Buffer.from('{"data":[1,2],"total_count":2}') },
+      {
+        at: 'data',
+        map: (row) => (row as number) * 10,
+      },
+    );
+    expect(small).toEqual({ ok: true, value: { data: [10, 20], total_count: 2 } });
+    // An error answer's rows are never mapped.
+    const error = interpretBytes({ status: 422, headers: json, bytes: Buffer.from('[{"id":1}]') }, refuse);
+    expect(error.ok).toBe(false);
   });
 });
 

@@ -3,8 +3,7 @@
 // and fetchTargetedUsers falling back when a server answers a filter with users that hold none of its values.
 
 import { describe, expect, it } from 'vitest';
-import type { WireUser } from '../../src/clerk/index.ts';
-import type { DesiredUser } from '../../src/model/index.ts';
+import type { DesiredUser, LiveUser } from '../../src/model/index.ts';
 import { fetchTargetedUsers } from '../../src/state/fetch-targeted.ts';
 import {
   chooseRead,
@@ -138,14 +137,8 @@ describe('fullReadCertain', () => {
 });
 
 describe('fetchTargetedUsers', () => {
-  function wire(id: string, externalId: string): WireUser {
-    return {
-      id,
-      external_id: externalId,
-      email_addresses: [],
-      phone_numbers: [],
-      username: null,
-    } as unknown as WireUser;
+  function live(id: string, externalId: string): LiveUser {
+    return { id, externalId, emailAddresses: [], phoneNumbers: [], username: null } as unknown as LiveUser;
   }
 
   it('gives up (undefined) when a filter is answered with users holding none of its values', async () => {
@@ -154,7 +147,7 @@ describe('fetchTargetedUsers', () => {
         concurrency: 2,
         onPage: () => undefined,
         // A server that ignores external_id and answers its first users.
-        getUsers: async () => [wire('user_1', 'emp-1'), wire('user_2', 'someone-else')],
+        getUsers: async () => [live('user_1', 'emp-1'), live('user_2', 'someone-else')],
       },
       { ...values({}), external_id: ['emp-1'] },
     );
