@@ -74,10 +74,24 @@ const usernameOf: KeysOf = (user, visit) => {
   if (user.username !== null) visit(user.username);
 };
 
+const KEYS_OF: Record<TableName, KeysOf> = {
+  externalId: externalIdOf,
+  email: emailsOf,
+  phone: phonesOf,
+  username: usernameOf,
+};
+
+const KEY_TABLE: Record<UserKeyKind, TableName> = {
+  externalId: 'externalId',
+  emailAddress: 'email',
+  username: 'username',
+};
+
 /**
- * Live users by each identifier. Each table is built on first use: a plan whose users already hold every
- * identifier they declare (the usual case, see takenIdentifiers) never looks up emails, phones or usernames, and
- * 100,000 users' tables were a fifth of the planning time.
+ * Live users by each identifier. The settings.userKey table holds every live user (every manifest user looks its key
+ * up); the others only the identifiers asked for (`only`): a plan asks about the few identifiers its users declare
+ * and their matches lack (takenIdentifiers), and indexing 100,000 users' emails, phones and usernames for them was a
+ * fifth of the planning time and 30 MB of maps.
  */
 class LiveIndex {
   private readonly users: readonly LiveUser[];
@@ -87,9 +101,14 @@ class LiveIndex {
     this.users = users;
   }
 
-  private table(name: TableName, keysOf: KeysOf): Map<string, Holders> {
+  /**
+   * The table `name`, built on first use: of every key, or only of the keys in `only` (it then stays so: matchUsers
+   * asks for the userKey table in full before any claim).
+   */
+  table(name: TableName, only?: ReadonlySet<string>): Map<string, Holders> {
     const built = this.tables.get(name);
     if (built) return built;
+    const keysOf = KEYS_OF[name];
     // In snapshot order: messages that name several users sort them by id themselves (byId), so 100,000 users
     // are not sorted for the rare key two of them share.
     const table = new Map<string, Holders>();
@@ -99,6 +118,7 @@ class LiveIndex {
     // planning time in a CPU profile): a size that did not grow means the key was there already, which Clerk's
     // uniqueness makes rare; those keys are filled again below with every holder.
     const add = (key: string): void => {
+      if (only !== undefined && !only.has(key)) return;
       const size = table.size;
       table.set(key, user as LiveUser);
       if (table.size === size) {
@@ -119,26 +139,8 @@ class LiveIndex {
     return table;
   }
 
-  get byExternalId(): Map<string, Holders> {
-    return this.table('externalId', externalIdOf);
-  }
-
-  get byEmail(): Map<string, Holders> {
-    return this.table('email', emailsOf);
-  }
-
-  get byPhone(): Map<string, Holders> {
-    return this.table('phone', phonesOf);
-  }
-
-  get byUsername(): Map<string, Holders> {
-    return this.table('username', usernameOf);
-  }
-
   byKey(kind: UserKeyKind, key: string): Holders | undefined {
-    if (kind === 'externalId') return this.byExternalId.get(key);
-    if (kind === 'emailAddress') return this.byEmail.get(key.toLowerCase());
-    return this.byUsername.get(key);
+    return this.table(KEY_TABLE[kind]).get(kind === 'emailAddress' ? key.toLowerCase() : key);
   }
 }
 
@@ -226,13 +228,15 @@ export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityR
   }
 
   const matches: UserMatch[] = [];
+  const claims: Claim[] = [];
   for (let position = 0; position < users.length; position += 1) {
     const match = found[position];
     if (match === undefined) continue;
     const user = users[position] as DesiredUser;
     matches.push({ desired: user, live: match });
-    takenIdentifiers(user, match, index, kind, errors, desired.positions);
+    claimsOf(user, match, kind, claims);
   }
+  errors.push(...takenIdentifiers(claims, index, desired.positions));
   return { matches, errors, claimedLiveUsers: claimedBy };
 }
 
@@ -261,18 +265,34 @@ function subject(user: DesiredUser, match: LiveUser | null): string {
 const TAKEN_HINT =
   'An identifier can belong to one user only: remove it from the other user first, or fix the manifest.';
 
-/** Reports, into `errors`, the identifiers a manifest user declares that another live user holds. */
-function takenIdentifiers(
-  user: DesiredUser,
-  match: LiveUser | null,
-  index: LiveIndex,
-  kind: UserKeyKind,
-  errors: PlanDiagnostic[],
-  positions: SourcePositions | undefined,
-): void {
+/** An identifier a manifest user declares and its match does not hold: any other live holder is a conflict. */
+interface Claim {
+  table: TableName;
+  /** As looked up (email addresses lower-cased). */
+  key: string;
+  /** As the manifest declares it. */
+  declared: string;
+  user: DesiredUser;
+  match: LiveUser | null;
+  /** Where the message points: the first of these fields with a recorded position. */
+  fields: string[];
+}
+
+const TAKEN: Record<TableName, { code: string; noun: string }> = {
+  email: { code: 'email_taken_by_other_user', noun: 'email address' },
+  phone: { code: 'phone_taken_by_other_user', noun: 'phone number' },
+  username: { code: 'username_taken_by_other_user', noun: 'username' },
+  externalId: { code: 'external_id_taken_by_other_user', noun: 'external id' },
+};
+
+/** Adds to `claims` the identifiers a manifest user declares that its match lacks, in message order. */
+function claimsOf(user: DesiredUser, match: LiveUser | null, kind: UserKeyKind, claims: Claim[]): void {
   // An identifier the matched live user holds is nobody else's: Clerk keeps emails, phones, usernames and external
   // ids unique per instance (docs/clerk-api.md#identifiers-are-unique-per-instance), so only the ones it lacks are
   // looked up.
+  const claim = (table: TableName, key: string, declared: string, fields: string[]): void => {
+    claims.push({ table, key, declared, user, match, fields });
+  };
   const emails = user.emailAddresses ?? [];
   for (let position = 0; position < emails.length; position += 1) {
     const email = emails[position] as string;
@@ -280,55 +300,48 @@ function takenIdentifiers(
     if (match && holdsEmail(match, email)) continue;
     const address = email.toLowerCase();
     if (match && address !== email && holdsEmail(match, address)) continue;
-    const holders = others(index.byEmail.get(address), match);
-    if (holders.length > 0)
-      errors.push(
-        diagnostic(
-          'email_taken_by_other_user',
-          `email address ${email} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
-          fieldSource(positions, user, `emailAddresses.${position}`, 'emailAddresses'),
-          TAKEN_HINT,
-        ),
-      );
+    claim('email', address, email, [`emailAddresses.${position}`, 'emailAddresses']);
   }
   const phones = user.phoneNumbers ?? [];
   for (let position = 0; position < phones.length; position += 1) {
     const phone = phones[position] as string;
     if (match?.phoneNumbers.some((held) => held.phoneNumber === phone)) continue;
-    const holders = others(index.byPhone.get(phone), match);
-    if (holders.length > 0)
-      errors.push(
-        diagnostic(
-          'phone_taken_by_other_user',
-          `phone number ${phone} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
-          fieldSource(positions, user, `phoneNumbers.${position}`, 'phoneNumbers'),
-          TAKEN_HINT,
-        ),
-      );
+    claim('phone', phone, phone, [`phoneNumbers.${position}`, 'phoneNumbers']);
   }
   if (typeof user.username === 'string' && user.username !== match?.username) {
-    const holders = others(index.byUsername.get(user.username), match);
-    if (holders.length > 0)
-      errors.push(
-        diagnostic(
-          'username_taken_by_other_user',
-          `username ${user.username} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
-          fieldSource(positions, user, 'username'),
-          TAKEN_HINT,
-        ),
-      );
+    claim('username', user.username, user.username, ['username']);
   }
   // With userKey externalId a live holder is the match itself, so only the other key kinds can collide.
   if (kind !== 'externalId' && user.externalId !== undefined && user.externalId !== match?.externalId) {
-    const holders = others(index.byExternalId.get(user.externalId), match);
-    if (holders.length > 0)
-      errors.push(
-        diagnostic(
-          'external_id_taken_by_other_user',
-          `external id ${user.externalId} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
-          fieldSource(positions, user, 'externalId'),
-          TAKEN_HINT,
-        ),
-      );
+    claim('externalId', user.externalId, user.externalId, ['externalId']);
   }
+}
+
+/** The claims another live user holds the identifier of, as errors (the index only learns the claimed keys). */
+function takenIdentifiers(
+  claims: readonly Claim[],
+  index: LiveIndex,
+  positions: SourcePositions | undefined,
+): PlanDiagnostic[] {
+  const claimed = new Map<TableName, Set<string>>();
+  for (const { table, key } of claims) {
+    const keys = claimed.get(table);
+    if (keys) keys.add(key);
+    else claimed.set(table, new Set([key]));
+  }
+  const errors: PlanDiagnostic[] = [];
+  for (const { table, key, declared, user, match, fields } of claims) {
+    const holders = others(index.table(table, claimed.get(table)).get(key), match);
+    if (holders.length === 0) continue;
+    const { code, noun } = TAKEN[table];
+    errors.push(
+      diagnostic(
+        code,
+        `${noun} ${declared} of ${subject(user, match)} belongs to live user ${holders.map((u) => u.id).join(', ')}`,
+        fieldSource(positions, user, ...fields),
+        TAKEN_HINT,
+      ),
+    );
+  }
+  return errors;
 }
