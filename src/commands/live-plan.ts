@@ -222,7 +222,7 @@ export async function finishLiveRead(
       option,
       prune: desired.settings.prune,
       ...(how.unmanaged === true ? { unmanaged: true } : {}),
-      values: filterValues(desired.users, desired.settings.userKey),
+      values: () => filterValues(desired.users, desired.settings.userKey),
       declaredUsers: desired.users.length,
     },
   });

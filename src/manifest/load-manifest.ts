@@ -7,13 +7,14 @@ import { constants, openSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { ManifestInvalidError } from '../errors.ts';
 import type { DesiredState } from '../model/index.ts';
 import { plural } from '../util/plural.ts';
 import { diagnosticRecords, formatDiagnostics, sortDiagnostics } from './format.ts';
 import { loadFakeValues, mayGenerate } from './generate-fake.ts';
 import { parseOffThread } from './off-thread.ts';
-import { parseManifest } from './parse-manifest.ts';
+import { parseManifestInSteps } from './parse-manifest.ts';
 import { type Diagnostic, LIMITS, type LoadOptions, type ManifestResult, type ManifestSource } from './types.ts';
 
 function fileDiagnostic(file: string, code: string, message: string, hint?: string, line = 1, column = 1): Diagnostic {
@@ -259,9 +260,14 @@ async function parse(sources: ManifestSource[], options: LoadOptions): Promise<M
   let size = 0;
   for (const source of sources) size += source.text.length;
   const threshold = options.offThreadCharacters ?? Number.POSITIVE_INFINITY;
-  return size >= threshold
-    ? parseOffThread(sources, { env: options.env })
-    : parseManifest(sources, { env: options.env });
+  if (size >= threshold) return parseOffThread(sources, { env: options.env });
+  const steps = parseManifestInSteps(sources, { env: options.env });
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    // Between steps, what arrived for a live read running beside the load is handled (issue 17, "Overlap").
+    await setImmediate();
+  }
 }
 
 /** Reads the manifest files (directories expanded) and parses them. */

@@ -13,6 +13,21 @@ import { checkSchema, overlayValidator } from './schema-check.ts';
 import type { Diagnostic, ManifestResult, ManifestSource, ParseOptions } from './types.ts';
 
 export function parseManifest(sources: ManifestSource[], options: ParseOptions): ManifestResult {
+  const steps = parseManifestInSteps(sources, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * parseManifest one step at a time: each file's YAML, each file's schema, then the cross-checks over all files. The
+ * caller may let other work run between steps (load-manifest.ts: the live read a plan overlaps with the parse).
+ */
+export function* parseManifestInSteps(
+  sources: ManifestSource[],
+  options: ParseOptions,
+): Generator<void, ManifestResult> {
   if (sources.length === 0) {
     return {
       desired: undefined,
@@ -32,16 +47,18 @@ export function parseManifest(sources: ManifestSource[], options: ParseOptions):
   // A file the fast reader read keeps its data and positions even when the manifest has diagnostics: reading it
   // again with the yaml package cost ~65 bytes of heap per byte (a 16 MB list: 1.6 GB, 17 s), so the size cap
   // would admit files that exhaust the heap. Its start offsets are the yaml package's (fast-yaml.test.ts).
-  return parseAll(sources, options);
-}
-
-function parseAll(sources: ManifestSource[], options: ParseOptions): ManifestResult {
-  const files = sources.map((source) => readYaml(source, options.env, { fast: true }));
-  for (const file of files) deferUnsetPasswords(file);
+  const files: ParsedFile[] = [];
+  for (const source of sources) {
+    const file = readYaml(source, options.env, { fast: true });
+    deferUnsetPasswords(file);
+    files.push(file);
+    yield;
+  }
   const diagnostics: Diagnostic[] = files.flatMap((file) => file.diagnostics);
   const usable = files.filter((file) => file.value !== undefined);
   for (const file of usable) {
     diagnostics.push(...checkSchema(file, overlayShaped(file) ? overlayValidator() : undefined));
+    yield;
   }
   const built = buildDesiredState(
     usable,

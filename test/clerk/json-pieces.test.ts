@@ -88,7 +88,11 @@ describe('rows mapped as they are parsed', () => {
   /** A mapping that records each row it saw and wraps it, so a row mapped where it should not be shows. */
   function recording(at: RowMapping['at']): { rows: RowMapping; seen: unknown[] } {
     const seen: unknown[] = [];
-    return { seen, rows: { at, map: (row) => (seen.push(row), { mapped: row }) } };
+    const map = (row: unknown): unknown => {
+      seen.push(row);
+      return { mapped: row };
+    };
+    return { seen, rows: { at, map } };
   }
 
   it('gives what mapRows(JSON.parse) gives, mapping each row of the list once, in order', () => {
