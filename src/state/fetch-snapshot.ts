@@ -559,11 +559,16 @@ async function fetchMemberships(
   const perOrgCost = orgs.every((org) => typeof org.members_count === 'number')
     ? orgs.reduce((sum, org) => sum + Math.max(1, Math.ceil((org.members_count ?? 0) / PAGE_SIZE)), 0)
     : undefined;
-  // Each membership's organization id as the one string of its organization (150,000 copies otherwise).
+  // Each membership's organization id as the one string of its organization, and each role as one string per role
+  // (150,000 copies of each otherwise).
   const orgIds = new Map(orgs.map((org) => [org.id, org.id]));
+  const roles = new Map<string, string>();
   const toModel = (item: WireOrganizationMembership): LiveMembership => {
     const membership = fromCheckedWireMembership(item);
     membership.organizationId = orgIds.get(membership.organizationId) ?? membership.organizationId;
+    const role = roles.get(membership.role);
+    if (role === undefined) roles.set(membership.role, membership.role);
+    else membership.role = role;
     return membership;
   };
   // The instance-wide list keeps the memberships of managed organizations only.

@@ -262,12 +262,15 @@ export function fromWireUser(wire: WireUser): LiveUser {
 export function fromCheckedWireUser(wire: WireUser): LiveUser {
   const emailAddresses = (wire.email_addresses ?? []).map(fromWireEmail);
   const primaryId = wire.primary_email_address_id;
-  const row = wire as unknown as Record<string, unknown>;
-  const profile = {} as Record<UserProfileField, string | null>;
-  for (const field of USER_PROFILE_FIELDS) profile[field.name] = liveValue(field.kind, row[field.wire]);
-  return {
+  // Every key in one literal, in the order they had: V8 keeps them inside the object (spread in, the profile's spilled
+  // into a property array of their own: 6.5 MB at 100,000 users). Their values come from the field list below.
+  const user: LiveUser = {
     id: wire.id,
-    ...profile,
+    externalId: null,
+    username: null,
+    firstName: null,
+    lastName: null,
+    legalAcceptedAt: null,
     emailAddresses,
     // The primary's id as the same string as its address's id (one copy fewer per user).
     primaryEmailAddressId: emailAddresses.find((email) => email.id === primaryId)?.id ?? primaryId,
@@ -282,6 +285,10 @@ export function fromCheckedWireUser(wire: WireUser): LiveUser {
     createdAt: wire.created_at,
     updatedAt: wire.updated_at,
   };
+  const row = wire as unknown as Record<string, unknown>;
+  const profile = user as unknown as Record<UserProfileField, string | null>;
+  for (const field of USER_PROFILE_FIELDS) profile[field.name] = liveValue(field.kind, row[field.wire]);
+  return user;
 }
 
 export function fromWireOrganization(wire: WireOrganization): LiveOrganization {
