@@ -290,9 +290,6 @@ function claimsOf(user: DesiredUser, match: LiveUser | null, kind: UserKeyKind, 
   // An identifier the matched live user holds is nobody else's: Clerk keeps emails, phones, usernames and external
   // ids unique per instance (docs/clerk-api.md#identifiers-are-unique-per-instance), so only the ones it lacks are
   // looked up.
-  const claim = (table: TableName, key: string, declared: string, fields: string[]): void => {
-    claims.push({ table, key, declared, user, match, fields });
-  };
   const emails = user.emailAddresses ?? [];
   for (let position = 0; position < emails.length; position += 1) {
     const email = emails[position] as string;
@@ -300,20 +297,41 @@ function claimsOf(user: DesiredUser, match: LiveUser | null, kind: UserKeyKind, 
     if (match && holdsEmail(match, email)) continue;
     const address = email.toLowerCase();
     if (match && address !== email && holdsEmail(match, address)) continue;
-    claim('email', address, email, [`emailAddresses.${position}`, 'emailAddresses']);
+    claims.push({
+      table: 'email',
+      key: address,
+      declared: email,
+      user,
+      match,
+      fields: [`emailAddresses.${position}`, 'emailAddresses'],
+    });
   }
   const phones = user.phoneNumbers ?? [];
   for (let position = 0; position < phones.length; position += 1) {
     const phone = phones[position] as string;
     if (match?.phoneNumbers.some((held) => held.phoneNumber === phone)) continue;
-    claim('phone', phone, phone, [`phoneNumbers.${position}`, 'phoneNumbers']);
+    claims.push({
+      table: 'phone',
+      key: phone,
+      declared: phone,
+      user,
+      match,
+      fields: [`phoneNumbers.${position}`, 'phoneNumbers'],
+    });
   }
   if (typeof user.username === 'string' && user.username !== match?.username) {
-    claim('username', user.username, user.username, ['username']);
+    claims.push({ table: 'username', key: user.username, declared: user.username, user, match, fields: ['username'] });
   }
   // With userKey externalId a live holder is the match itself, so only the other key kinds can collide.
   if (kind !== 'externalId' && user.externalId !== undefined && user.externalId !== match?.externalId) {
-    claim('externalId', user.externalId, user.externalId, ['externalId']);
+    claims.push({
+      table: 'externalId',
+      key: user.externalId,
+      declared: user.externalId,
+      user,
+      match,
+      fields: ['externalId'],
+    });
   }
 }
 
