@@ -2,7 +2,7 @@
 // file with a size cap checked before reading it fully, rejects binary and non-UTF-8 input with a diagnostic, then
 // hands the texts to the pure parseManifest. A missing or unreadable file is a diagnostic too, never a stack trace.
 
-import { Buffer, isAscii, isUtf8 } from 'node:buffer';
+import { isUtf8 } from 'node:buffer';
 import { constants, openSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
@@ -112,11 +112,7 @@ export function decodeManifestBytes(file: string, bytes: Uint8Array): ManifestSo
       column,
     );
   }
-  // Pure ASCII (UTF-8 and Latin-1 agree there) is decoded as Latin-1, which Node keeps outside V8's heap from about
-  // 1 MB: the heap then holds 42 MB less for a 100,000-user manifest and V8 sizes its growth on less (docs/performance.md).
-  let text = isAscii(bytes)
-    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
-    : new TextDecoder('utf-8').decode(bytes);
+  let text = new TextDecoder('utf-8').decode(bytes);
   // A byte-order mark would shift every column of the first line.
   if (text.startsWith('\uFEFF')) text = text.slice(1);
   return { file, text };
