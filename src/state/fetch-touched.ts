@@ -16,7 +16,7 @@ import { LiveStateError } from '../errors.ts';
 import type { LiveOrganization, LiveSnapshot, LiveUser } from '../model/index.ts';
 import { chunks } from '../util/chunks.ts';
 import { fetchInstanceSettings } from './fetch-instance.ts';
-import { PAGE_SIZE, sortMemberships } from './fetch-snapshot.ts';
+import { sortMemberships } from './fetch-organizations.ts';
 import {
   countProblem,
   fromWireMembership,
@@ -27,6 +27,7 @@ import {
 } from './from-wire.ts';
 import { FILTER_BATCH, isNotFound } from './lookups.ts';
 import { mapLimit } from './parallel.ts';
+import { PAGE_SIZE } from './read-pages.ts';
 
 const PARALLEL = 8;
 

@@ -3,23 +3,18 @@
 // check use.
 
 export { FALLBACK_INSTANCE, fetchInstanceSettings, type InstanceRead } from './fetch-instance.ts';
+export { listOrganizations } from './fetch-organizations.ts';
 export {
-  type CreatedAtRange,
-  DEFAULT_READ_CONCURRENCY,
   type FetchedLiveSnapshot,
   type FetchLiveSnapshotOptions,
   fetchLiveSnapshot,
   type LiveReadRequest,
   type LiveReadStart,
-  listOrganizations,
-  PAGE_SIZE,
-  readShortfallTolerance,
-  type SnapshotProgress,
   type StartedLiveRead,
-  splitCreatedAtRange,
   startLiveRead,
   type UserReadRequest,
 } from './fetch-snapshot.ts';
+export { type CreatedAtRange, readShortfallTolerance, splitCreatedAtRange } from './fetch-users.ts';
 export { fromWireMembership, fromWireOrganization, fromWireUser, orgMarkKey } from './from-wire.ts';
 export {
   type DuplicateLiveKey,
@@ -52,6 +47,7 @@ export {
   type OrganizationRefSets,
   organizationRefSets,
 } from './match-organization.ts';
+export { DEFAULT_READ_CONCURRENCY, PAGE_SIZE, type SnapshotProgress } from './read-pages.ts';
 export {
   chooseRead,
   type FilterValues,

@@ -13,7 +13,7 @@ import type {
 import { LiveStateError } from '../errors.ts';
 import type { LiveMembership, LiveOrganization, LiveUser, UserKeyKind } from '../model/index.ts';
 import { chunks } from '../util/chunks.ts';
-import { listOrganizations, lookupOrganization } from './fetch-snapshot.ts';
+import { listOrganizations, lookupOrganization } from './fetch-organizations.ts';
 import { fromWireMembership, fromWireOrganization, fromWireUser } from './from-wire.ts';
 import { duplicateLiveKeyError, liveUserKeys } from './index-users.ts';
 import { matchOrganization } from './match-organization.ts';

@@ -20,7 +20,7 @@ export type FilterValues = Record<FilterKind, string[]>;
 export const FILTER_BATCH = 100;
 /** Users per page of a full read (docs/clerk-api.md#page-size-limit-1-to-500). */
 const FULL_PAGE = 500;
-/** A full read of more than two pages first asks for the oldest and newest user (fetch-snapshot.ts, fetchUsers). */
+/** A full read of more than two pages first asks for the oldest and newest user (fetch-users.ts, fetchAllUsers). */
 const FULL_BOUNDS_REQUESTS = 2;
 
 const KEY_FILTER: Record<UserKeyKind, FilterKind> = {

@@ -14,7 +14,7 @@ import {
   touching,
 } from '../plan/index.ts';
 import { chunks } from '../util/chunks.ts';
-import { listOrganizations } from './fetch-snapshot.ts';
+import { listOrganizations } from './fetch-organizations.ts';
 
 const BATCH = 100;
 

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LiveMembership } from '../../src/model/index.ts';
-import { sortMemberships } from '../../src/state/fetch-snapshot.ts';
+import { sortMemberships } from '../../src/state/fetch-organizations.ts';
 
 /** The plain way: a map by id (first position, last copy), then a stable sort by organization and user. */
 function reference(list: readonly LiveMembership[]): LiveMembership[] {
