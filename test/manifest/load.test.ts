@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManifestInvalidError } from '../../src/errors.ts';
 import { LIMITS, loadManifest, loadValidManifest } from '../../src/manifest/index.ts';
+import { parseManifest, parseManifestInSteps } from '../../src/manifest/parse-manifest.ts';
 
 const VALID = 'apiVersion: clerk-sync/v1\nusers:\n  - externalId: emp-001\n';
 let dir = '';
@@ -136,5 +137,27 @@ describe('loadValidManifest', () => {
       ['bad.yaml', 4, 15, 'invalid_username'],
       ['missing.yaml', 1, 1, 'file_not_found'],
     ]);
+  });
+});
+
+describe('parseManifestInSteps', () => {
+  const sources = [
+    { file: 'a.yaml', text: VALID },
+    { file: 'b.yaml', text: 'apiVersion: clerk-sync/v1\nusers:\n  - externalId: emp-002\n    username: X\n' },
+  ];
+
+  it('stops after each file is read and after each is checked against the schema, then gives what parseManifest gives', () => {
+    const steps = parseManifestInSteps(sources, { env: {} });
+    let pauses = 0;
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) {
+        // b.yaml's upper-case username is an error: the diagnostics come through the steps too.
+        expect(step.value).toStrictEqual(parseManifest(sources, { env: {} }));
+        expect(step.value.diagnostics.some((diagnostic) => diagnostic.severity === 'error')).toBe(true);
+        break;
+      }
+      pauses += 1;
+    }
+    expect(pauses).toBe(2 * sources.length);
   });
 });
