@@ -23,7 +23,6 @@ import {
 } from '../plan/index.ts';
 import {
   type FetchedLiveSnapshot,
-  filterValues,
   READ_OPTIONS,
   type ReadOption,
   type StartedLiveRead,
@@ -222,8 +221,8 @@ export async function finishLiveRead(
       option,
       prune: desired.settings.prune,
       ...(how.unmanaged === true ? { unmanaged: true } : {}),
-      values: () => filterValues(desired.users, desired.settings.userKey),
-      declaredUsers: desired.users.length,
+      declared: desired.users,
+      userKey: desired.settings.userKey,
     },
   });
   if (option !== 'auto' && live.read !== undefined && live.read.strategy !== option) {

@@ -3,9 +3,8 @@
 // can match and their memberships (fetch-organizations.ts), and the instance's settings (fetch-instance.ts), in as few
 // requests as the API allows. What does not depend on the manifest starts before it is known (startLiveRead).
 
-import { setImmediate } from 'node:timers/promises';
 import type { ClerkClient } from '../clerk/index.ts';
-import type { LiveOrganization, LiveRead, LiveSnapshot, LiveUser } from '../model/index.ts';
+import type { DesiredUser, LiveOrganization, LiveRead, LiveSnapshot, LiveUser, UserKeyKind } from '../model/index.ts';
 import { fetchInstanceSettings, type InstanceRead } from './fetch-instance.ts';
 import {
   compareText,
@@ -19,7 +18,14 @@ import { countUsers, fetchAllUsers, getUsers } from './fetch-users.ts';
 import { fromWireOrganization } from './from-wire.ts';
 import { type OrganizationRef, organizationRefSets } from './match-organization.ts';
 import { DEFAULT_READ_CONCURRENCY, type ReadContext, type SnapshotProgress, warn } from './read-pages.ts';
-import { chooseRead, type FilterValues, fullReadCertain, type ReadOption } from './read-strategy.ts';
+import {
+  chooseRead,
+  filterValues,
+  fullReadCertain,
+  type ReadOption,
+  summarizeIdentifiers,
+  summaryOf,
+} from './read-strategy.ts';
 
 export interface FetchLiveSnapshotOptions extends LiveReadStart, LiveReadRequest {}
 
@@ -54,12 +60,9 @@ export interface UserReadRequest {
   prune: boolean;
   /** Drift fails on unmanaged users: every marked user must be found (read-strategy.ts, chooseRead). */
   unmanaged?: boolean;
-  /**
-   * The manifest's identifiers (read-strategy.ts, filterValues), asked for when the choice is made: after a full read
-   * that started early, only once the other requests are out (at 100,000 users they take 0.3 s to gather).
-   */
-  values: () => FilterValues;
-  declaredUsers: number;
+  /** The declared users: the identifiers a targeted read asks for (read-strategy.ts, filterValues). */
+  declared: readonly DesiredUser[];
+  userKey: UserKeyKind;
 }
 
 /** A snapshot as read, with what could not be read and what was assumed instead (for the caller to print). */
@@ -136,14 +139,14 @@ async function readUsers(
   const total = await started.counted;
   const early = await started.early;
   if (request === undefined) return early ?? fetchAllUsers(context, total);
+  const choice = { ...request, declaredUsers: request.declared.length, count: total };
   if (early !== undefined) {
-    // The choice only describes the read now: the requests of the organizations and memberships go out first.
-    await setImmediate();
-    const chosen = chooseRead({ ...request, values: request.values(), count: total });
+    // The choice only describes the read now: the identifiers are counted, not collected.
+    const chosen = chooseRead({ ...choice, identifiers: summarizeIdentifiers(request.declared, request.userKey) });
     return { ...early, read: chosen.strategy === 'full' ? chosen : { ...chosen, strategy: 'full', reason: 'early' } };
   }
-  const values = request.values();
-  const chosen = chooseRead({ ...request, values, count: total });
+  const values = filterValues(request.declared, request.userKey);
+  const chosen = chooseRead({ ...choice, identifiers: summaryOf(values) });
   if (chosen.strategy === 'full') return { ...(await fetchAllUsers(context, total)), read: chosen };
   let done = 0;
   const users = await fetchTargetedUsers(

@@ -54,8 +54,11 @@ export {
   filterValues,
   fullReadCertain,
   fullRequests,
+  type IdentifierSummary,
   READ_OPTIONS,
   type ReadOption,
+  summarizeIdentifiers,
+  summaryOf,
   targetedRequests,
 } from './read-strategy.ts';
 export { findStaleObjects } from './stale-objects.ts';

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ClerkClient, createClerkClient } from '../../src/clerk/index.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.ts';
-import { filterValues, startLiveRead } from '../../src/state/index.ts';
+import { startLiveRead } from '../../src/state/index.ts';
 import { waitFor } from '../helpers/cli.ts';
 
 const running: { emulator: RunningEmulator; client: ClerkClient }[] = [];
@@ -48,7 +48,7 @@ describe('startLiveRead', () => {
     const desired = [{ key: 'emp-1', source: { file: 'm.yaml', line: 1, column: 1 }, externalId: 'emp-1' }];
     const live = await reading.finish({
       managedOrgs: [],
-      users: { option: 'auto', prune: false, values: () => filterValues(desired, 'externalId'), declaredUsers: 1 },
+      users: { option: 'auto', prune: false, declared: desired, userKey: 'externalId' },
     });
     expect(live.users).toHaveLength(300);
     expect(live.read).toMatchObject({ strategy: 'full', reason: 'cost', requests: { full: 1, targeted: 1 } });
@@ -65,7 +65,7 @@ describe('startLiveRead', () => {
     const desired = [{ key: 'emp-7', source: { file: 'm.yaml', line: 1, column: 1 }, externalId: 'emp-7' }];
     const live = await reading.finish({
       managedOrgs: [],
-      users: { option: 'auto', prune: false, values: () => filterValues(desired, 'externalId'), declaredUsers: 1 },
+      users: { option: 'auto', prune: false, declared: desired, userKey: 'externalId' },
     });
     expect(live.users.map((user) => user.externalId)).toEqual(['emp-7']);
     expect(live.read).toMatchObject({ strategy: 'targeted', reason: 'cost', instanceUsers: 1200 });
@@ -80,7 +80,7 @@ describe('startLiveRead', () => {
     const desired = [{ key: 'emp-7', source: { file: 'm.yaml', line: 1, column: 1 }, externalId: 'emp-7' }];
     const live = await reading.finish({
       managedOrgs: [],
-      users: { option: 'auto', prune: false, values: () => filterValues(desired, 'externalId'), declaredUsers: 1 },
+      users: { option: 'auto', prune: false, declared: desired, userKey: 'externalId' },
     });
     expect(live.users).toHaveLength(1200);
     expect(live.read).toMatchObject({ strategy: 'full', reason: 'early' });

@@ -11,6 +11,8 @@ import {
   filterValues,
   fullReadCertain,
   fullRequests,
+  summarizeIdentifiers,
+  summaryOf,
   targetedRequests,
 } from '../../src/state/index.ts';
 
@@ -56,11 +58,48 @@ describe('filterValues', () => {
   });
 });
 
+describe('summarizeIdentifiers', () => {
+  // Users as the duplicate checks let them through: no identifier shared by two users; the key comes from its field.
+  function declared(userKey: 'externalId' | 'emailAddress' | 'username', n: number): DesiredUser[] {
+    return Array.from({ length: n }, (_, i) => {
+      const emails = i % 3 === 0 ? [] : i % 3 === 1 ? [`U${i}@X.test`] : [`u${i}@x.test`, `second${i}@x.test`];
+      const fields: Partial<DesiredUser> = {
+        emailAddresses: userKey === 'emailAddress' ? [`Key${i}@X.test`, ...emails] : emails,
+        ...(i % 4 === 0 ? {} : { phoneNumbers: [`+1555${String(i).padStart(7, '0')}`] }),
+        ...(i % 5 === 0 ? { username: null } : { username: `name${i}` }),
+        ...(i % 7 === 0 && userKey !== 'externalId' ? {} : { externalId: i === 11 ? `-ext${i}` : `ext${i}` }),
+      };
+      const key =
+        userKey === 'emailAddress'
+          ? `key${i}@x.test`
+          : userKey === 'username'
+            ? `name${i}`
+            : (fields.externalId as string);
+      if (userKey === 'username') fields.username = key;
+      return { key, source: SOURCE, ...fields };
+    });
+  }
+
+  for (const userKey of ['externalId', 'emailAddress', 'username'] as const) {
+    it(`counts what filterValues collects, without collecting it (userKey ${userKey})`, () => {
+      const users = declared(userKey, 40);
+      expect(summarizeIdentifiers(users, userKey)).toStrictEqual(summaryOf(filterValues(users, userKey)));
+      const filterable = users.filter((user) => !user.externalId?.startsWith('-'));
+      expect(summarizeIdentifiers(filterable, userKey)).toStrictEqual(summaryOf(filterValues(filterable, userKey)));
+      expect(summarizeIdentifiers(filterable, userKey).unfilterable).toBe(false);
+    });
+  }
+});
+
 describe('costs', () => {
   it('a targeted read is one request per 100 values of each filter kind', () => {
-    expect(targetedRequests(values({}))).toBe(0);
-    expect(targetedRequests(values({ external_id: 100 }))).toBe(1);
-    expect(targetedRequests(values({ external_id: 101, email_address: 200, phone_number: 1, username: 0 }))).toBe(5);
+    expect(targetedRequests(summaryOf(values({})).counts)).toBe(0);
+    expect(targetedRequests(summaryOf(values({ external_id: 100 })).counts)).toBe(1);
+    expect(
+      targetedRequests(
+        summaryOf(values({ external_id: 101, email_address: 200, phone_number: 1, username: 0 })).counts,
+      ),
+    ).toBe(5);
   });
 
   it('a full read is one page per 500 users, plus the bounds of the parallel ranges past two pages', () => {
@@ -76,7 +115,9 @@ describe('chooseRead', () => {
   const base = { option: 'auto' as const, prune: false, count: 1_000_000, declaredUsers: 200 };
 
   it('chooses targeted when cheaper, and says what each would cost', () => {
-    expect(chooseRead({ ...base, values: values({ external_id: 200, email_address: 200 }) })).toStrictEqual({
+    expect(
+      chooseRead({ ...base, identifiers: summaryOf(values({ external_id: 200, email_address: 200 })) }),
+    ).toStrictEqual({
       strategy: 'targeted',
       reason: 'cost',
       instanceUsers: 1_000_000,
@@ -86,27 +127,38 @@ describe('chooseRead', () => {
   });
 
   it('chooses full when it is not more expensive', () => {
-    const read = chooseRead({ ...base, count: 900, values: values({ external_id: 100, email_address: 100 }) });
+    const read = chooseRead({
+      ...base,
+      count: 900,
+      identifiers: summaryOf(values({ external_id: 100, email_address: 100 })),
+    });
     expect(read).toMatchObject({ strategy: 'full', reason: 'cost', requests: { full: 2, targeted: 2 } });
   });
 
   it('prune always reads everything, even when --read targeted', () => {
-    const read = chooseRead({ ...base, option: 'targeted', prune: true, values: values({ external_id: 1 }) });
+    const read = chooseRead({
+      ...base,
+      option: 'targeted',
+      prune: true,
+      identifiers: summaryOf(values({ external_id: 1 })),
+    });
     expect(read).toMatchObject({ strategy: 'full', reason: 'prune' });
   });
 
   it('a drift that fails on unmanaged users reads everything, unless --read targeted says otherwise', () => {
-    const cheap = { ...base, unmanaged: true, values: values({ external_id: 1 }) };
+    const cheap = { ...base, unmanaged: true, identifiers: summaryOf(values({ external_id: 1 })) };
     expect(chooseRead(cheap)).toMatchObject({ strategy: 'full', reason: 'unmanaged' });
     expect(chooseRead({ ...cheap, option: 'targeted' })).toMatchObject({ strategy: 'targeted', reason: 'option' });
   });
 
   it('--read full and --read targeted are followed', () => {
-    expect(chooseRead({ ...base, option: 'full', values: values({ external_id: 1 }) })).toMatchObject({
+    expect(chooseRead({ ...base, option: 'full', identifiers: summaryOf(values({ external_id: 1 })) })).toMatchObject({
       strategy: 'full',
       reason: 'option',
     });
-    expect(chooseRead({ ...base, option: 'targeted', count: 10, values: values({ external_id: 900 }) })).toMatchObject({
+    expect(
+      chooseRead({ ...base, option: 'targeted', count: 10, identifiers: summaryOf(values({ external_id: 900 })) }),
+    ).toMatchObject({
       strategy: 'targeted',
       reason: 'option',
     });
@@ -114,7 +166,7 @@ describe('chooseRead', () => {
 
   it('an external id starting with + or - cannot be asked for exactly: full', () => {
     for (const id of ['-emp', '+emp']) {
-      const read = chooseRead({ ...base, values: { ...values({}), external_id: ['emp-1', id] } });
+      const read = chooseRead({ ...base, identifiers: summaryOf({ ...values({}), external_id: ['emp-1', id] }) });
       expect(read).toMatchObject({ strategy: 'full', reason: 'unfilterable' });
     }
   });
