@@ -111,13 +111,11 @@ class Checker {
   readonly userStarts: number[] = [];
   private readonly orgSlugs = new Map<string, SourceRef>();
   /**
-   * Each value seen, mapped to an entry number; the entry's user and position in its list are in the two arrays
-   * below. Numbers, not objects or closures: 400,000 entries at 100,000 users (docs/performance.md). The place of the
-   * first occurrence is computed only when a duplicate is reported.
+   * Each value seen, with the user and the position in its list where it was first seen. Numbers, not objects or
+   * closures: 400,000 entries at 100,000 users (docs/performance.md). The place of the first occurrence is computed
+   * only when a duplicate is reported.
    */
   private readonly seen: Record<SeenTable, StringTable>;
-  private readonly entryUser: number[] = [];
-  private readonly entryPosition: number[] = [];
   /** Per user (in manifest order): its file's index and its index in that file's users list. */
   private readonly userFile: number[] = [];
   private readonly userItem: number[] = [];
@@ -326,14 +324,11 @@ class Checker {
     user: number,
     position: number,
   ): void {
-    const earlier = this.seen[table].addOrGet(value, this.entryUser.length);
-    if (earlier === undefined) {
-      this.entryUser.push(user);
-      this.entryPosition.push(position);
-      return;
-    }
-    const earlierUser = this.entryUser[earlier] as number;
-    const earlierPosition = this.entryPosition[earlier] as number;
+    const seen = this.seen[table];
+    const earlier = seen.addOrGet(value, user, position);
+    if (earlier === undefined) return;
+    const earlierUser = seen.first(earlier);
+    const earlierPosition = seen.second(earlier);
     const there = (): string => where(this.userFieldRef(earlierUser, this.seenPath(table, earlierPosition)));
     const sameUser = earlierUser === user;
     let fields: Fields;

@@ -1,5 +1,5 @@
-// StringTable numbers each distinct string once, like a Map from string to its first number would, through growth
-// and for strings that differ only in case, in one code unit, or in length.
+// StringTable keeps each distinct string once with the numbers it was first given, like a Map from string to its
+// first numbers would, through growth and for strings that differ only in case, in one code unit, or in length.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,10 +12,17 @@ describe('StringTable', () => {
         fc.array(fc.string({ maxLength: 6, unit: fc.constantFrom('a', 'A', 'b', 'é', '😀', '\u0000') })),
         (texts) => {
           const table = new StringTable();
-          const first = new Map<string, number>();
+          const first = new Map<string, [number, number]>();
           texts.forEach((text, number) => {
-            expect(table.addOrGet(text, number)).toBe(first.get(text));
-            if (!first.has(text)) first.set(text, number);
+            const earlier = table.addOrGet(text, number, number + 1000);
+            const expected = first.get(text);
+            if (expected === undefined) {
+              expect(earlier).toBeUndefined();
+              first.set(text, [number, number + 1000]);
+            } else {
+              expect(earlier).toBeDefined();
+              expect([table.first(earlier as number), table.second(earlier as number)]).toStrictEqual(expected);
+            }
           });
         },
       ),
@@ -27,13 +34,14 @@ describe('StringTable', () => {
     const table = new StringTable();
     const count = 200_000;
     for (let index = 0; index < count; index += 1) {
-      expect(table.addOrGet(`user${index}@bench.test`, index)).toBeUndefined();
+      expect(table.addOrGet(`user${index}@bench.test`, index, index % 7)).toBeUndefined();
     }
     for (let index = 0; index < count; index += 997) {
-      expect(table.addOrGet(`user${index}@bench.test`, -1)).toBe(index);
-      expect(table.addOrGet(`USER${index}@bench.test`, -1)).toBeUndefined();
+      const entry = table.addOrGet(`user${index}@bench.test`, -1, -1) as number;
+      expect([table.first(entry), table.second(entry)]).toStrictEqual([index, index % 7]);
+      expect(table.addOrGet(`USER${index}@bench.test`, -1, -1)).toBeUndefined();
     }
-    expect(table.addOrGet('', 5)).toBeUndefined();
-    expect(table.addOrGet('', 6)).toBe(5);
+    expect(table.addOrGet('', 5, 0)).toBeUndefined();
+    expect(table.first(table.addOrGet('', 6, 1) as number)).toBe(5);
   });
 });
