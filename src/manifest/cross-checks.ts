@@ -774,11 +774,18 @@ export interface PortablePositions {
  * offset) and kept for the last user only, so the planner's several lookups for one user compute them once. No object
  * per user and an index by key built on the first lookup: most plans never ask (docs/performance.md).
  */
+function keyIndex(users: readonly DesiredUser[]): StringTable {
+  const index = new StringTable();
+  users.forEach((user, position) => index.addOrGet(user.key, position, 0));
+  return index;
+}
+
 export class ManifestPositions implements SourcePositions {
   readonly #users: readonly DesiredUser[];
   readonly #positions: readonly FieldPositions[];
   readonly #starts: readonly number[];
-  #index: Map<string, number> | undefined;
+  /** Each user's key with its index: typed arrays, not a Map of 100,000 entries in the heap. */
+  #index: StringTable | undefined;
   #last: { key: string; sources: Record<string, SourceRef> } | undefined;
 
   constructor(users: readonly DesiredUser[], positions: readonly FieldPositions[], starts: readonly number[]) {
@@ -789,9 +796,10 @@ export class ManifestPositions implements SourcePositions {
 
   user(key: string): Readonly<Record<string, SourceRef>> | undefined {
     if (this.#last?.key === key) return this.#last.sources;
-    this.#index ??= new Map(this.#users.map((user, index) => [user.key, index]));
-    const index = this.#index.get(key);
-    if (index === undefined) return undefined;
+    this.#index ??= keyIndex(this.#users);
+    const entry = this.#index.find(key);
+    if (entry === undefined) return undefined;
+    const index = this.#index.first(entry);
     const sources = (this.#positions[index] as FieldPositions).at(this.#starts[index] as number);
     this.#last = { key, sources };
     return sources;

@@ -44,13 +44,9 @@ export class StringTable {
     // At most half full: linear probing stays short.
     if (this.strings.length * 2 >= this.slots.length) this.grow();
     const hash = hashOf(text);
-    let slot = hash & this.mask;
-    for (;;) {
-      const entry = this.slots[slot] as number;
-      if (entry === EMPTY) break;
-      if (this.hashes[slot] === hash && this.strings[entry] === text) return entry;
-      slot = (slot + 1) & this.mask;
-    }
+    const slot = this.slotOf(text, hash);
+    const found = this.slots[slot] as number;
+    if (found !== EMPTY) return found;
     const entry = this.strings.length;
     this.slots[slot] = entry;
     this.hashes[slot] = hash;
@@ -58,6 +54,22 @@ export class StringTable {
     this.pairs[2 * entry] = first;
     this.pairs[2 * entry + 1] = second;
     return undefined;
+  }
+
+  /** The entry of `text` (its numbers: first, second), or undefined when it was never added. */
+  find(text: string): number | undefined {
+    const entry = this.slots[this.slotOf(text, hashOf(text))] as number;
+    return entry === EMPTY ? undefined : entry;
+  }
+
+  /** The slot holding `text`, or the empty slot where it would go. */
+  private slotOf(text: string, hash: number): number {
+    let slot = hash & this.mask;
+    for (;;) {
+      const entry = this.slots[slot] as number;
+      if (entry === EMPTY || (this.hashes[slot] === hash && this.strings[entry] === text)) return slot;
+      slot = (slot + 1) & this.mask;
+    }
   }
 
   first(entry: number): number {

@@ -137,7 +137,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
   // memberships go with them (a deleted user's memberships are deleted by Clerk), so no delete_membership for them.
   if (settings.prune) {
     for (const user of live.users) {
-      if (identity.claimedLiveUsers.has(user) || !hasManagedMark(user.privateMetadata)) continue;
+      if (identity.claimedLiveUsers.has(user.id) || !hasManagedMark(user.privateMetadata)) continue;
       // The user is no longer in the manifest, so name it by everything a reviewer may know it by.
       const email = liveUserLabel(user);
       const label = user.externalId !== null && user.externalId !== email ? `${user.externalId}, ${email}` : email;

@@ -359,7 +359,7 @@ export function classifyDrift(plan: Plan, desired: DesiredState, live: LiveSnaps
   // A targeted read holds no user outside the manifest's identifiers: none of them could be listed here.
   const targeted = live.read?.strategy === 'targeted';
   for (const user of targeted ? [] : live.users) {
-    if (claimedLiveUsers.has(user) || !hasManagedMark(user.privateMetadata)) continue;
+    if (claimedLiveUsers.has(user.id) || !hasManagedMark(user.privateMetadata)) continue;
     const label = liveUserLabel(user);
     const pruneOp = plan.operations.find((op) => op.type === 'delete_user' && op.user.userId === user.id);
     const consequence = pruneOp

@@ -210,8 +210,8 @@ function lazy<T>(build: () => T): () => T {
 export interface SnapshotFactsInput {
   desired: DesiredState;
   live: LiveSnapshot;
-  /** Live users the manifest's users match (or might: an ambiguous match is an error, never a prune). */
-  claimedUsers: { has(user: LiveUser): boolean };
+  /** Ids of the live users the manifest's users match (or might: an ambiguous match is an error, never a prune). */
+  claimedUsers: { has(userId: string): boolean };
   /** Declared organization key -> the live id it matched (absent: created by the plan). */
   declaredOrganizationIds: ReadonlyMap<string, string>;
   productionKey: boolean;
@@ -239,10 +239,8 @@ export function snapshotFacts(input: SnapshotFactsInput): LiveFacts {
     },
     productionKey: input.productionKey,
     declared: {
-      declaresUser: (id) => {
-        const user = users().get(id);
-        return user !== undefined && input.claimedUsers.has(user);
-      },
+      // Only live users are claimed: no index of every live user by id is needed.
+      declaresUser: (id) => input.claimedUsers.has(id),
       declaresOrganization: (key, organizationId) =>
         declaredKeys.has(key) && (input.declaredOrganizationIds.get(key) ?? null) === organizationId,
       declaresMembership: (orgKey, userKey) => memberships().has(`${orgKey}\u0000${userKey}`),

@@ -26,8 +26,8 @@ export interface IdentityResult {
   /** Manifest users sorted by key, without the ambiguous ones (they get no operations). */
   matches: UserMatch[];
   errors: PlanDiagnostic[];
-  /** Live users a manifest user claims or might claim: never pruned. */
-  claimedLiveUsers: { has(user: LiveUser): boolean };
+  /** Ids of the live users a manifest user claims or might claim: never pruned. */
+  claimedLiveUsers: { has(userId: string): boolean };
 }
 
 /** Position of a field of a user, for messages: its own source when the manifest recorded it. */
@@ -173,8 +173,9 @@ export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityR
   const users = [...desired.users].sort((a, b) => compareStrings(a.key, b.key));
   // By position in `users`: the live user, null (to be created), or undefined (ambiguous: no operations).
   const found: (LiveUser | null | undefined)[] = new Array(users.length);
-  // Every live user a manifest user claims, with the position of the first that claims it alone (or AMBIGUOUS).
-  const claimedBy = new Map<LiveUser, number>();
+  // Every live user a manifest user claims (by id: the guards ask by id), with the position of the first that claims
+  // it alone (or AMBIGUOUS).
+  const claimedBy = new Map<string, number>();
   // Live users two or more manifest users claim (userKey emailAddress, one live user holding both addresses).
   let contested: Map<LiveUser, number[]> | undefined;
 
@@ -184,7 +185,7 @@ export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityR
     if (holders === undefined) {
       found[position] = null;
     } else if (Array.isArray(holders)) {
-      for (const liveUser of holders) if (!claimedBy.has(liveUser)) claimedBy.set(liveUser, AMBIGUOUS);
+      for (const liveUser of holders) if (!claimedBy.has(liveUser.id)) claimedBy.set(liveUser.id, AMBIGUOUS);
       errors.push(
         diagnostic(
           'ambiguous_user_match',
@@ -197,9 +198,9 @@ export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityR
       );
     } else {
       found[position] = holders;
-      const earlier = claimedBy.get(holders);
+      const earlier = claimedBy.get(holders.id);
       if (earlier === undefined || earlier === AMBIGUOUS) {
-        claimedBy.set(holders, position);
+        claimedBy.set(holders.id, position);
       } else {
         contested ??= new Map();
         const claimers = contested.get(holders);

@@ -234,8 +234,7 @@ export async function fetchAllUsers(
     }
   }
   const parts = await mapLimit(ranges, context.concurrency, (range) => walkRange(context, range, onPage));
-  const byId = new Map<string, LiveUser>();
-  for (const part of parts) for (const user of part) byId.set(user.id, user);
-  const users = [...byId.values()];
+  // Each part holds only its range's users (inRange) once (walkRange): the parts never share a user.
+  const users = parts.length === 1 ? (parts[0] as LiveUser[]) : parts.flat();
   return { users, count: await checkUserCount(context, users.length, total) };
 }

@@ -41,7 +41,12 @@ describe('StringTable', () => {
       expect([table.first(entry), table.second(entry)]).toStrictEqual([index, index % 7]);
       expect(table.addOrGet(`USER${index}@bench.test`, -1, -1)).toBeUndefined();
     }
+    expect(table.find('user199999@bench.test')).toBe(199_999);
+    expect(table.find('USER0@bench.test')).toBeDefined();
+    expect(table.find('nobody@bench.test')).toBeUndefined();
+    expect(table.find('')).toBeUndefined();
     expect(table.addOrGet('', 5, 0)).toBeUndefined();
+    expect(table.find('')).toBeDefined();
     expect(table.first(table.addOrGet('', 6, 1) as number)).toBe(5);
   });
 });
