@@ -160,4 +160,18 @@ describe('parseManifestInSteps', () => {
     }
     expect(pauses).toBe(2 * sources.length);
   });
+
+  it('also stops every 2,500 users of the cross-checks, and gives the same state as in one piece', () => {
+    const users = Array.from({ length: 5_001 }, (_, i) => `  - externalId: emp-${i}\n    username: user${i}\n`);
+    const many = [{ file: 'many.yaml', text: `apiVersion: clerk-sync/v1\nusers:\n${users.join('')}` }];
+    const steps = parseManifestInSteps(many, { env: {} });
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses += 1;
+    expect(pauses).toBe(2 * many.length + 2);
+    const whole = parseManifest(many, { env: {} });
+    expect(step.value.diagnostics).toStrictEqual(whole.diagnostics);
+    expect(step.value.desired?.users).toStrictEqual(whole.desired?.users);
+    expect(step.value.desired?.users).toHaveLength(5_001);
+  });
 });
