@@ -61,6 +61,35 @@ describe('parseJsonInPieces', () => {
     );
   });
 
+  it('gives what JSON.parse gives for lists of Clerk-like rows, whose nested objects may begin like the rows do', () => {
+    // Rows beginning `{"id":"user_`, as Clerk's do: each is ended by a search for `},{"id":"user_`, which also finds
+    // the ends of nested objects that begin the same way, and strings holding the same characters.
+    const nested = fc.array(fc.record({ id: fc.constantFrom('user_x', 'idn_y', '},{\\"id\\":\\"user_z') }), {
+      maxLength: 3,
+    });
+    const row = fc.record({
+      id: fc.string({ maxLength: 4 }).map((id) => `user_${id}`),
+      email_addresses: nested,
+      public_metadata: fc.dictionary(fc.string({ maxLength: 4 }), fc.oneof(fc.jsonValue(), nested)),
+    });
+    const body = fc.oneof(
+      fc.array(row, { maxLength: 6 }),
+      fc.record({ data: fc.array(row, { maxLength: 6 }), more: nested, total_count: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(body, fc.nat(), fc.constantFrom('', '}', ']', ',', 'x'), (value, at, change) => {
+        const text = JSON.stringify(value);
+        expect(parseJsonInPieces(Buffer.from(text, 'utf8'))).toEqual(plain(text));
+        const cut = at % (text.length + 1);
+        const broken = change === '' ? text.slice(0, cut) : text.slice(0, cut) + change + text.slice(cut + 1);
+        const pieces = parseJsonInPieces(Buffer.from(broken, 'utf8'));
+        if (plain(broken) === undefined) expect(pieces).toBeUndefined();
+        else expect(pieces).toEqual(plain(broken));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('keeps escaped quotes, backslashes and multi-byte characters inside strings', () => {
     const value = [
       { a: 'say "hi" \\', b: ['}', ']', '{"x":1}'] },
