@@ -18,6 +18,8 @@ import {
   type PlanDiagnostic,
   type PlanOptions,
   type PlanResult,
+  type PreparedIdentity,
+  prepareIdentity,
   readLine,
   redactText,
 } from '../plan/index.ts';
@@ -177,6 +179,11 @@ export async function manifestBytes(values: OptionValues, cwd: string): Promise<
   return total;
 }
 
+/** A snapshot as finishLiveRead read it, with its users already matched to the manifest's (planOrThrow uses it). */
+export interface ReadSnapshot extends FetchedLiveSnapshot {
+  matched?: PreparedIdentity;
+}
+
 /** How a command reads the live state: the option (--read, or a saved plan's) and what may start before the manifest. */
 export interface LiveReadPlan {
   option: ReadOption;
@@ -211,10 +218,11 @@ export async function finishLiveRead(
   desired: DesiredState,
   io: CliIO,
   how: LiveReadPlan,
-): Promise<FetchedLiveSnapshot> {
+): Promise<ReadSnapshot> {
   const { option } = how;
   const { reading, timing } = begun;
   io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
+  let matched: PreparedIdentity | undefined;
   const live = await reading.finish({
     managedOrgs: desired.organizations.map((org) => ({ key: org.slug, name: org.name })),
     users: {
@@ -223,6 +231,10 @@ export async function finishLiveRead(
       ...(how.unmanaged === true ? { unmanaged: true } : {}),
       declared: desired.users,
       userKey: desired.settings.userKey,
+    },
+    // The users are matched while the memberships are still read: createPlan takes the answer (issue 17, "Overlap").
+    onUsers: (users) => {
+      matched = prepareIdentity(desired, users);
     },
   });
   if (option !== 'auto' && live.read !== undefined && live.read.strategy !== option) {
@@ -234,7 +246,7 @@ export async function finishLiveRead(
   io.stderr.write(
     `Read ${plural(live.users.length, 'user')}, ${plural(live.organizations.length, 'managed organization')}, ${plural(live.memberships.length, 'membership')} in ${seconds}s (${plural(requests, 'request')}).\n`,
   );
-  return live;
+  return matched === undefined ? live : { ...live, matched };
 }
 
 /** Reads the live state the manifest manages, reporting size and time on stderr; `readWarnings` go into the plan. */
@@ -243,7 +255,7 @@ export async function readLiveState(
   desired: DesiredState,
   io: CliIO,
   option: ReadOption = 'auto',
-): Promise<FetchedLiveSnapshot> {
+): Promise<ReadSnapshot> {
   return finishLiveRead(client, beginLiveRead(client, { option }), desired, io, { option });
 }
 
@@ -277,7 +289,7 @@ export async function loadManifestAndLive(args: {
   option?: ReadOption;
   /** Drift fails on unmanaged users (LiveReadPlan.unmanaged). */
   unmanaged?: boolean;
-}): Promise<{ loaded: LoadedManifest; live: FetchedLiveSnapshot }> {
+}): Promise<{ loaded: LoadedManifest; live: ReadSnapshot }> {
   const { values, io, client } = args;
   const option = args.option ?? readOptionFrom(values);
   // No -f: the loader's usage error, before any request.
@@ -317,14 +329,14 @@ export function formatPlanDiagnostics(diagnostics: PlanDiagnostic[], severity: '
  */
 export function planOrThrow(
   desired: DesiredState,
-  live: LiveSnapshot,
+  live: LiveSnapshot & { matched?: PreparedIdentity },
   options: PlanOptions,
   io: CliIO,
   /** Error codes that do not matter to the caller (drift creates nothing, so needs no unset password). */
   tolerated: readonly string[] = [],
 ): PlanResult {
   const productionKey = options.productionKey ?? isProductionKey(secretKeyOf(io));
-  const computed = createPlan(desired, live, { ...options, productionKey });
+  const computed = createPlan(desired, live, { ...options, productionKey }, live.matched);
   // Diagnostics never show a value read from the environment, whatever --show-env says.
   const hidden = disclosureOf(desired, []);
   const named = (diagnostic: PlanDiagnostic): PlanDiagnostic => ({

@@ -21,7 +21,7 @@ import {
   type UserDiffContext,
 } from './diff-user.ts';
 import { guardRefusals, snapshotFacts, thresholdsOf } from './guards.ts';
-import { matchUsers, type UserMatch } from './identity.ts';
+import { identityFor, type PreparedIdentity, type UserMatch } from './identity.ts';
 import { parseIgnore } from './ignore.ts';
 import { instanceChecks } from './instance-checks.ts';
 import { canonicalSha256, compareStrings, sha256Lines } from './json-values.ts';
@@ -60,7 +60,13 @@ export const DEFAULT_PLAN_OPTIONS: PlanOptions = Object.freeze({
   developmentUserCap: 100,
 });
 
-export function createPlan(desired: DesiredState, live: LiveSnapshot, options: PlanOptions): PlanResult {
+export function createPlan(
+  desired: DesiredState,
+  live: LiveSnapshot,
+  options: PlanOptions,
+  /** matchUsers computed earlier from the same desired state and live users (identity.ts, prepareIdentity). */
+  prepared?: PreparedIdentity,
+): PlanResult {
   const { settings } = desired;
   const errors: PlanDiagnostic[] = [];
   const ignore = parseIgnore([...settings.ignore, ...options.ignore]);
@@ -90,7 +96,7 @@ export function createPlan(desired: DesiredState, live: LiveSnapshot, options: P
     operations.push(planCreateOrganization(org, settings, live.instance.slugsEnabled));
   }
 
-  const identity = matchUsers(desired, live);
+  const identity = identityFor(desired, live, prepared);
   errors.push(...identity.errors);
 
   for (const { desired: user } of identity.matches) {

@@ -16,6 +16,28 @@ import type {
 import { compareStrings } from './json-values.ts';
 import type { PlanDiagnostic } from './types.ts';
 
+/**
+ * matchUsers' answer with what it was computed from: a command computes it once the users are read, while the
+ * memberships still are (finishLiveRead), and createPlan takes it instead of matching again.
+ */
+export interface PreparedIdentity {
+  desired: DesiredState;
+  liveUsers: readonly LiveUser[];
+  identity: IdentityResult;
+}
+
+export function prepareIdentity(desired: DesiredState, liveUsers: readonly LiveUser[]): PreparedIdentity {
+  return { desired, liveUsers, identity: matchUsers(desired, { users: liveUsers }) };
+}
+
+/** The prepared answer when it was computed from these very objects; else matchUsers now. */
+export function identityFor(desired: DesiredState, live: LiveSnapshot, prepared?: PreparedIdentity): IdentityResult {
+  if (prepared !== undefined && prepared.desired === desired && prepared.liveUsers === live.users) {
+    return prepared.identity;
+  }
+  return matchUsers(desired, live);
+}
+
 export interface UserMatch {
   desired: DesiredUser;
   /** The matched live user; null when the user is to be created. */
@@ -166,7 +188,7 @@ const KEY_FIELD: Record<UserKeyKind, string> = {
 /** Claimed by manifest users that match several live users: not the match of any one. */
 const AMBIGUOUS = -1;
 
-export function matchUsers(desired: DesiredState, live: LiveSnapshot): IdentityResult {
+export function matchUsers(desired: DesiredState, live: { users: readonly LiveUser[] }): IdentityResult {
   const kind = desired.settings.userKey;
   const index = new LiveIndex(live.users);
   const errors: PlanDiagnostic[] = [];

@@ -18,6 +18,7 @@ export {
   MASS_CHANGE_MIN_USERS,
   thresholdsOf,
 } from './guards.ts';
+export { type PreparedIdentity, prepareIdentity } from './identity.ts';
 export { type MarkdownOptions, renderPlanMarkdown } from './markdown.ts';
 export { operationTitles } from './operation-titles.ts';
 export { isDestructive, summarize, summaryLine } from './order.ts';

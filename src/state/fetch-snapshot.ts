@@ -52,6 +52,11 @@ export interface LiveReadRequest {
   managedOrgs: readonly OrganizationRef[];
   /** Which users: absent, every user (export, rehearsal copies); else chosen by read-strategy.ts. */
   users?: UserReadRequest;
+  /**
+   * Called once with the users, in the snapshot's order, as soon as they are read: the organizations' memberships may
+   * still be read, and the caller can work on the users meanwhile. The array is the snapshot's own: not to be changed.
+   */
+  onUsers?: (users: readonly LiveUser[]) => void;
 }
 
 /** The manifest's side of the choice between a full and a targeted read (read-strategy.ts, chooseRead). */
@@ -179,14 +184,18 @@ async function finishRead(
       ? Promise.resolve({ managed: [] })
       : fetchManagedOrganizations(context, refs, () => started.instanceRead.then((read) => read.instance.slugsEnabled));
   // Memberships need only the organizations: their pages are read alongside the users', not after them.
-  const [{ users: liveUsers, count, read }, { managed: wireOrgs }, liveMemberships, settings] = await Promise.all([
-    readUsers(context, started, request.users),
+  const usersRead = readUsers(context, started, request.users).then((read) => {
+    read.users.sort(compareUsers);
+    request.onUsers?.(read.users);
+    return read;
+  });
+  const [{ users, count, read }, { managed: wireOrgs }, liveMemberships, settings] = await Promise.all([
+    usersRead,
     orgRead,
     orgRead.then((found) => fetchMemberships(context, found)),
     started.instanceRead,
   ]);
 
-  const users = liveUsers.sort(compareUsers);
   const organizations: LiveOrganization[] = wireOrgs.map(fromWireOrganization).sort(compareOrganizations);
   return {
     ...(read === undefined ? {} : { read }),

@@ -85,4 +85,19 @@ describe('startLiveRead', () => {
     expect(live.users).toHaveLength(1200);
     expect(live.read).toMatchObject({ strategy: 'full', reason: 'early' });
   });
+
+  it('hands the users over once they are read, in the array the snapshot holds', async () => {
+    const { client } = await setup(1200);
+    const reading = startLiveRead(client, { option: 'full' });
+    const handed: (readonly unknown[])[] = [];
+    const desired = [{ key: 'emp-7', source: { file: 'm.yaml', line: 1, column: 1 }, externalId: 'emp-7' }];
+    const live = await reading.finish({
+      managedOrgs: [],
+      users: { option: 'full', prune: false, declared: desired, userKey: 'externalId' },
+      onUsers: (users) => handed.push(users),
+    });
+    expect(handed).toHaveLength(1);
+    expect(handed[0]).toBe(live.users);
+    expect(live.users).toHaveLength(1200);
+  });
 });
