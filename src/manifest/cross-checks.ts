@@ -781,7 +781,9 @@ export interface PortablePositions {
  */
 function keyIndex(users: readonly DesiredUser[]): StringTable {
   const index = new StringTable();
-  users.forEach((user, position) => index.addOrGet(user.key, position, 0));
+  users.forEach((user, position) => {
+    index.addOrGet(user.key, position, 0);
+  });
   return index;
 }
 

@@ -2,7 +2,7 @@
 // them. Each is decided from the operations' content, what is live now and this command line's thresholds, never
 // from counts, flags or summaries a plan file carries. Pure: no I/O.
 
-import type { DesiredState, JsonObject, LiveSnapshot, LiveUser, ManifestPolicies } from '../model/index.ts';
+import type { DesiredState, JsonObject, LiveSnapshot, ManifestPolicies } from '../model/index.ts';
 import { plural } from '../util/plural.ts';
 import { hasManagedMark } from './diff-user.ts';
 import { isDestructive } from './order.ts';
