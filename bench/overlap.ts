@@ -1,7 +1,7 @@
 // `--only overlap`: issue 17's "Overlap" and "Memory without tricks" goals on the 100,000-user instance, full read.
-// Side by side in one run: `validate` alone, a bare client reading the same pages (bench/bare-read.ts), and `plan`;
-// then the load side alone (bench/load-while-reading.ts: the manifest loaded in the worker, or on the main thread,
-// while the bare client reads, against the read alone in the same kind of process). Twice: against the emulator
+// Side by side in one run: `validate` alone, then a bare client reading the same pages (bench/bare-read.ts) and `plan`
+// taking turns; then the load side alone (bench/load-while-reading.ts: the manifest loaded in the worker, or on the
+// main thread, while the bare client reads, against the read alone in the same kind of process). Twice: against the emulator
 // as it answers, and with 100 ms per request, as from a machine far from the API.
 
 import type { EmulatorProcess } from './processes.ts';
@@ -25,17 +25,32 @@ interface Timed {
 }
 
 async function repeat(kit: OverlapKit, what: string, run: () => Promise<CliRun>): Promise<Timed> {
-  const walls: number[] = [];
-  const peaks: number[] = [];
-  let last: CliRun | undefined;
+  const [timed] = await alternate(kit, [{ what, run }]);
+  return timed as Timed;
+}
+
+/**
+ * Runs each command `kit.runs` times, taking turns (a, b, a, b...), so a machine that slows down or speeds up during the
+ * scenario (a shared host drifts by tens of percent over minutes) weighs on every command alike; medians of each.
+ */
+async function alternate(kit: OverlapKit, commands: { what: string; run: () => Promise<CliRun> }[]): Promise<Timed[]> {
+  const runs = commands.map(() => ({
+    walls: [] as number[],
+    peaks: [] as number[],
+    last: undefined as CliRun | undefined,
+  }));
   for (let index = 1; index <= kit.runs; index += 1) {
-    last = await run();
-    if (last.code !== 0) throw new Error(`${what} exited ${last.code}: ${last.stderr.slice(-2000)}`);
-    walls.push(last.seconds);
-    peaks.push(last.peakMb);
-    kit.log(`${what} run ${index}/${kit.runs}: ${last.seconds.toFixed(2)} s, ${Math.round(last.peakMb)} MB peak`);
+    for (const [position, { what, run }] of commands.entries()) {
+      const done = await run();
+      if (done.code !== 0) throw new Error(`${what} exited ${done.code}: ${done.stderr.slice(-2000)}`);
+      const figures = runs[position] as (typeof runs)[number];
+      figures.walls.push(done.seconds);
+      figures.peaks.push(done.peakMb);
+      figures.last = done;
+      kit.log(`${what} run ${index}/${kit.runs}: ${done.seconds.toFixed(2)} s, ${Math.round(done.peakMb)} MB peak`);
+    }
   }
-  return { wall: median(walls), peak: median(peaks), last: last as CliRun };
+  return runs.map(({ walls, peaks, last }) => ({ wall: median(walls), peak: median(peaks), last: last as CliRun }));
 }
 
 /** Seconds reported by a script's JSON line (the in-process figure, without Node's start-up). */
@@ -72,10 +87,14 @@ async function overlapRound(
 ): Promise<void> {
   const env = kit.env(emulator);
   const rate = ['--rate-limit', kit.rateLimit];
-  const bare = await repeat(kit, `bare client read${label}`, () =>
-    runNode([`${ROOT}bench/bare-read.ts`, '--api-url', emulator.url, ...rate], { env }),
-  );
-  const plan = await repeat(kit, `plan${label}`, () => runCli({ args: ['plan', '-f', manifestDir, ...rate], env }));
+  // The bare client and the plan take turns: their ratio is the goal.
+  const [bare, plan] = (await alternate(kit, [
+    {
+      what: `bare client read${label}`,
+      run: () => runNode([`${ROOT}bench/bare-read.ts`, '--api-url', emulator.url, ...rate], { env }),
+    },
+    { what: `plan${label}`, run: () => runCli({ args: ['plan', '-f', manifestDir, ...rate], env }) },
+  ])) as [Timed, Timed];
   const name = `9. plan ${kit.users.toLocaleString('en-US')} users, full read${label}: overlap`;
   const larger = Math.max(validateWall, bare.wall);
   const ratio = plan.wall / larger;
