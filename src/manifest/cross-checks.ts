@@ -28,6 +28,7 @@ import type {
   UserKeyKind,
 } from '../model/index.ts';
 import { canonicalJson, isPlainObject } from '../util/json.ts';
+import { runSteps } from '../util/steps.ts';
 import { type EnvironmentName, environmentNames, environmentValues } from './environment.ts';
 import { compileGenerator, GENERATE_LIMIT, keyPath, type Generator as UserGenerator } from './generate.ts';
 import { deferredVariable } from './interpolate.ts';
@@ -774,11 +775,7 @@ export interface PortablePositions {
   starts: Float64Array;
 }
 
-/**
- * The positions of a manifest's users, computed for one user when asked (its file's FieldPositions and its item's
- * offset) and kept for the last user only, so the planner's several lookups for one user compute them once. No object
- * per user and an index by key built on the first lookup: most plans never ask (docs/performance.md).
- */
+/** Each user's index by its key (ManifestPositions, on its first lookup). */
 function keyIndex(users: readonly DesiredUser[]): StringTable {
   const index = new StringTable();
   users.forEach((user, position) => {
@@ -787,6 +784,11 @@ function keyIndex(users: readonly DesiredUser[]): StringTable {
   return index;
 }
 
+/**
+ * The positions of a manifest's users, computed for one user when asked (its file's FieldPositions and its item's
+ * offset) and kept for the last user only, so the planner's several lookups for one user compute them once. No object
+ * per user and an index by key built on the first lookup: most plans never ask (docs/performance.md).
+ */
 export class ManifestPositions implements SourcePositions {
   readonly #users: readonly DesiredUser[];
   readonly #positions: readonly FieldPositions[];
@@ -1006,11 +1008,7 @@ export function buildDesiredState(
   files: readonly ParsedFile[],
   fileNames: readonly string[],
 ): { desired: DesiredState; diagnostics: Diagnostic[] } {
-  const steps = buildDesiredStateInSteps(files, fileNames);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(buildDesiredStateInSteps(files, fileNames));
 }
 
 /**

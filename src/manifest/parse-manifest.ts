@@ -3,6 +3,7 @@
 // cross-checks and normalisation over all files together (one manifest).
 
 import { isScalar } from 'yaml';
+import { runSteps } from '../util/steps.ts';
 import { buildDesiredStateInSteps } from './cross-checks.ts';
 import { sortDiagnostics } from './format.ts';
 import { deferredVariable } from './interpolate.ts';
@@ -13,17 +14,13 @@ import { checkSchema, overlayValidator } from './schema-check.ts';
 import type { Diagnostic, ManifestResult, ManifestSource, ParseOptions } from './types.ts';
 
 export function parseManifest(sources: ManifestSource[], options: ParseOptions): ManifestResult {
-  const steps = parseManifestInSteps(sources, options);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(parseManifestInSteps(sources, options));
 }
 
 /**
  * parseManifest one step at a time: each file's YAML, each file's schema, then the cross-checks over all files (a step
- * per 2,500 users: cross-checks.ts, buildDesiredStateInSteps). The
- * caller may let other work run between steps (load-manifest.ts: the live read a plan overlaps with the parse).
+ * per 2,500 users: cross-checks.ts, buildDesiredStateInSteps). The caller may let other work run between steps
+ * (load-manifest.ts: the live read a plan overlaps with the parse).
  */
 export function* parseManifestInSteps(
   sources: ManifestSource[],
