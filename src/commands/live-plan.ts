@@ -3,6 +3,7 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import type { ParseArgsConfig } from 'node:util';
 import { type ClerkClient, isProductionKey } from '../clerk/index.ts';
 import { PlanError, UsageError } from '../errors.ts';
@@ -18,8 +19,8 @@ import {
   type PlanDiagnostic,
   type PlanOptions,
   type PlanResult,
-  type PreparedIdentity,
-  prepareIdentity,
+  type PreparedUsers,
+  prepareUsersInSteps,
   readLine,
   redactText,
 } from '../plan/index.ts';
@@ -31,6 +32,7 @@ import {
   startLiveRead,
 } from '../state/index.ts';
 import { plural } from '../util/plural.ts';
+import { runStepsPausing } from '../util/steps.ts';
 import { nonNegativeInteger, type OpenedClient, openClient } from './api-options.ts';
 import { booleanOption, type CliIO, type OptionValues, stringList, stringOption } from './command.ts';
 import { manifestEnvironment, secretKeyOf } from './environment-options.ts';
@@ -179,9 +181,12 @@ export async function manifestBytes(values: OptionValues, cwd: string): Promise<
   return total;
 }
 
-/** A snapshot as finishLiveRead read it, with its users already matched to the manifest's (planOrThrow uses it). */
+/**
+ * A snapshot as finishLiveRead read it, with its users already matched to the manifest's and their field operations
+ * (planOrThrow uses them).
+ */
 export interface ReadSnapshot extends FetchedLiveSnapshot {
-  matched?: PreparedIdentity;
+  matched?: PreparedUsers;
 }
 
 /** How a command reads the live state: the option (--read, or a saved plan's) and what may start before the manifest. */
@@ -190,6 +195,8 @@ export interface LiveReadPlan {
   manifestBytes?: number | undefined;
   /** Drift fails on unmanaged users, so every marked user must be found (a full read, unless --read targeted). */
   unmanaged?: boolean;
+  /** --ignore: the users' field operations are computed with them while the memberships are read. */
+  ignore?: readonly string[];
 }
 
 interface ReadTiming {
@@ -222,21 +229,31 @@ export async function finishLiveRead(
   const { option } = how;
   const { reading, timing } = begun;
   io.stderr.write(`Reading live state from ${client.baseUrl} ...\n`);
-  let matched: PreparedIdentity | undefined;
-  const live = await reading.finish({
-    managedOrgs: desired.organizations.map((org) => ({ key: org.slug, name: org.name })),
-    users: {
-      option,
-      prune: desired.settings.prune,
-      ...(how.unmanaged === true ? { unmanaged: true } : {}),
-      declared: desired.users,
-      userKey: desired.settings.userKey,
-    },
-    // The users are matched while the memberships are still read: createPlan takes the answer (issue 17, "Overlap").
-    onUsers: (users) => {
-      matched = prepareIdentity(desired, users);
-    },
-  });
+  let preparing: Promise<PreparedUsers> | undefined;
+  const stop = new AbortController();
+  const live = await reading
+    .finish({
+      managedOrgs: desired.organizations.map((org) => ({ key: org.slug, name: org.name })),
+      users: {
+        option,
+        prune: desired.settings.prune,
+        ...(how.unmanaged === true ? { unmanaged: true } : {}),
+        declared: desired.users,
+        userKey: desired.settings.userKey,
+      },
+      // The users are matched and diffed while the memberships are still read, in steps that let the read go on:
+      // createPlan takes the answer (issue 17, "Overlap").
+      onUsers: (users) => {
+        preparing = runStepsPausing(prepareUsersInSteps(desired, users, how.ignore ?? []), setImmediate, stop.signal);
+        // Awaited below unless the read fails, which stops it.
+        preparing.catch(() => undefined);
+      },
+    })
+    .catch((error: unknown) => {
+      stop.abort();
+      throw error;
+    });
+  const matched = await preparing;
   if (option !== 'auto' && live.read !== undefined && live.read.strategy !== option) {
     live.readWarnings.push(`--read ${option} was not followed: ${readLine(live.read)}`);
   }
@@ -292,12 +309,14 @@ export async function loadManifestAndLive(args: {
 }): Promise<{ loaded: LoadedManifest; live: ReadSnapshot }> {
   const { values, io, client } = args;
   const option = args.option ?? readOptionFrom(values);
+  const ignore = ignorePaths(values);
   // No -f: the loader's usage error, before any request.
   if (stringList(values, 'file').length === 0) await args.load();
   const how: LiveReadPlan = {
     option,
     manifestBytes: await manifestBytes(values, io.cwd),
     ...(args.unmanaged === true ? { unmanaged: true } : {}),
+    ignore,
   };
   const begun = beginLiveRead(client, how);
   let loaded: LoadedManifest;
@@ -329,7 +348,7 @@ export function formatPlanDiagnostics(diagnostics: PlanDiagnostic[], severity: '
  */
 export function planOrThrow(
   desired: DesiredState,
-  live: LiveSnapshot & { matched?: PreparedIdentity },
+  live: LiveSnapshot & { matched?: PreparedUsers },
   options: PlanOptions,
   io: CliIO,
   /** Error codes that do not matter to the caller (drift creates nothing, so needs no unset password). */

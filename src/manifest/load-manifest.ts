@@ -11,6 +11,7 @@ import { setImmediate } from 'node:timers/promises';
 import { ManifestInvalidError } from '../errors.ts';
 import type { DesiredState } from '../model/index.ts';
 import { plural } from '../util/plural.ts';
+import { runStepsPausing } from '../util/steps.ts';
 import { diagnosticRecords, formatDiagnostics, sortDiagnostics } from './format.ts';
 import { loadFakeValues, mayGenerate } from './generate-fake.ts';
 import { parseOffThread } from './off-thread.ts';
@@ -261,13 +262,8 @@ async function parse(sources: ManifestSource[], options: LoadOptions): Promise<M
   for (const source of sources) size += source.text.length;
   const threshold = options.offThreadCharacters ?? Number.POSITIVE_INFINITY;
   if (size >= threshold) return parseOffThread(sources, { env: options.env });
-  const steps = parseManifestInSteps(sources, { env: options.env });
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    // Between steps, what arrived for a live read running beside the load is handled (issue 17, "Overlap").
-    await setImmediate();
-  }
+  // Between steps, what arrived for a live read running beside the load is handled (issue 17, "Overlap").
+  return runStepsPausing(parseManifestInSteps(sources, { env: options.env }), setImmediate);
 }
 
 /** Reads the manifest files (directories expanded) and parses them. */

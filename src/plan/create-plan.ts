@@ -16,18 +16,18 @@ import {
   hasManagedMark,
   liveUserLabel,
   membershipSource,
-  planCreateUser,
-  planUpdateUser,
+  planUserMemberships,
   type UserDiffContext,
 } from './diff-user.ts';
 import { guardRefusals, snapshotFacts, thresholdsOf } from './guards.ts';
-import { identityFor, type PreparedIdentity, type UserMatch } from './identity.ts';
+import type { UserMatch } from './identity.ts';
 import { parseIgnore } from './ignore.ts';
 import { instanceChecks } from './instance-checks.ts';
 import { canonicalSha256, compareStrings, sha256Lines } from './json-values.ts';
 import { sortOperations, summarize } from './order.ts';
 import { matchOrganizations } from './org-identity.ts';
 import { planPolicyResults, policyRefusals } from './policies.ts';
+import { type PreparedUsers, usersFor } from './prepare-users.ts';
 import { addProvenance } from './provenance.ts';
 import {
   formatTarget,
@@ -64,8 +64,8 @@ export function createPlan(
   desired: DesiredState,
   live: LiveSnapshot,
   options: PlanOptions,
-  /** matchUsers computed earlier from the same desired state and live users (identity.ts, prepareIdentity). */
-  prepared?: PreparedIdentity,
+  /** The identity and user field operations, computed earlier from the same inputs (prepare-users.ts). */
+  prepared?: PreparedUsers,
 ): PlanResult {
   const { settings } = desired;
   const errors: PlanDiagnostic[] = [];
@@ -96,7 +96,7 @@ export function createPlan(
     operations.push(planCreateOrganization(org, settings, live.instance.slugsEnabled));
   }
 
-  const identity = identityFor(desired, live, prepared);
+  const { identity, fieldOperations } = usersFor(desired, live, options.ignore, prepared);
   errors.push(...identity.errors);
 
   for (const { desired: user } of identity.matches) {
@@ -133,10 +133,10 @@ export function createPlan(
     createdOrgKeys,
     positions: desired.positions,
   };
-  for (const match of identity.matches) {
-    operations.push(
-      ...(match.live ? planUpdateUser(match.desired, match.live, context) : planCreateUser(match.desired, context)),
-    );
+  // One by one: a spread of 100,000 creates would exceed the engine's argument limit.
+  for (const operation of fieldOperations) operations.push(operation);
+  for (const { desired: user, live: match } of identity.matches) {
+    operations.push(...planUserMemberships(user, match, context));
   }
 
   // Prune: only users clerk-sync created or adopted (they carry the mark) and that no manifest user claims. Their

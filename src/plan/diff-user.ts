@@ -38,9 +38,13 @@ import type {
   UserRef,
 } from './types.ts';
 
-export interface UserDiffContext {
+/** What a user's own fields need (everything but its memberships): known once the users are read. */
+export interface UserFieldContext {
   settings: ManifestSettings;
   ignore: IgnoreRules;
+}
+
+export interface UserDiffContext extends UserFieldContext {
   /** Keys of the declared organizations whose identity is known: memberships there are authoritative. */
   managedKeys: ReadonlySet<string>;
   /** Live organizations by manifest key (org-identity.ts), and unclaimed ones by slug. */
@@ -160,31 +164,41 @@ function createAttributes(desired: DesiredUser, settings: ManifestSettings): Cre
   return attributes as CreateUserAttributes;
 }
 
-/** POST /users takes profile, addresses, metadata and banned/locked at once (docs/clerk-api.md#creating-a-user). */
-export function planCreateUser(desired: DesiredUser, context: UserDiffContext): Operation[] {
-  const attributes = createAttributes(desired, context.settings);
+/**
+ * A manifest user's operations but its memberships': its create, or the changes to its matched live user's fields.
+ * Needs only the user and its match, so a plan computes them while the memberships are still read (prepare-users.ts).
+ */
+export function planUserFields(desired: DesiredUser, live: LiveUser | null, context: UserFieldContext): Operation[] {
+  return live === null ? [createUser(desired, context.settings)] : planUpdateFields(desired, live, context);
+}
 
-  const user = userRef(desired, null);
-  const createId = `create_user:${desired.key}`;
-  const ops: Operation[] = [
-    {
-      id: createId,
-      type: 'create_user',
-      user,
-      attributes,
-      ...(desired.password ? { password: { ...desired.password.source } } : {}),
-      ...(desired.password?.hasher ? { passwordHasher: desired.password.hasher } : {}),
-      dependsOn: [],
-      source: opSource(desired.source),
-    },
-  ];
-  ops.push(...planMemberships(desired, null, user, context));
-  return ops;
+/** A manifest user's membership operations (those of a user to create depend on its create). */
+export function planUserMemberships(
+  desired: DesiredUser,
+  live: LiveUser | null,
+  context: UserDiffContext,
+): Operation[] {
+  if (live !== null && context.ignore.fields.has('memberships')) return [];
+  return planMemberships(desired, live, context);
+}
+
+/** POST /users takes profile, addresses, metadata and banned/locked at once (docs/clerk-api.md#creating-a-user). */
+function createUser(desired: DesiredUser, settings: ManifestSettings): Operation {
+  return {
+    id: `create_user:${desired.key}`,
+    type: 'create_user',
+    user: userRef(desired, null),
+    attributes: createAttributes(desired, settings),
+    ...(desired.password ? { password: { ...desired.password.source } } : {}),
+    ...(desired.password?.hasher ? { passwordHasher: desired.password.hasher } : {}),
+    dependsOn: [],
+    source: opSource(desired.source),
+  };
 }
 
 // ---- update ----
 
-export function planUpdateUser(desired: DesiredUser, live: LiveUser, context: UserDiffContext): Operation[] {
+function planUpdateFields(desired: DesiredUser, live: LiveUser, context: UserFieldContext): Operation[] {
   const { ignore } = context;
   const user = userRef(desired, live);
   const source = opSource(desired.source);
@@ -219,8 +233,6 @@ export function planUpdateUser(desired: DesiredUser, live: LiveUser, context: Us
     const type = desired.locked ? 'lock_user' : 'unlock_user';
     ops.push({ id: `${type}:${desired.key}`, type, user, dependsOn: [], source });
   }
-
-  if (!ignore.fields.has('memberships')) ops.push(...planMemberships(desired, live, user, context));
   return ops;
 }
 
@@ -394,7 +406,7 @@ function planMetadataField(
   field: MetadataField,
   desired: DesiredUser,
   live: LiveUser,
-  context: UserDiffContext,
+  context: UserFieldContext,
 ): FieldPlan | null {
   const { settings, ignore } = context;
   const current = live[field];
@@ -458,7 +470,7 @@ function planMetadata(
   desired: DesiredUser,
   live: LiveUser,
   user: UserRef,
-  context: UserDiffContext,
+  context: UserFieldContext,
 ): UpdateMetadataOp | null {
   const fields: [MetadataField, FieldPlan][] = [];
   for (const field of METADATA_FIELDS) {
@@ -519,14 +531,10 @@ function sameMemberships(
  * none other there. A membership in a live organization the manifest does not declare is enforced but nothing else
  * in that organization is touched.
  */
-function planMemberships(
-  desired: DesiredUser,
-  live: LiveUser | null,
-  user: UserRef,
-  context: UserDiffContext,
-): Operation[] {
+function planMemberships(desired: DesiredUser, live: LiveUser | null, context: UserDiffContext): Operation[] {
   const liveMemberships = live ? (context.liveMembershipsByUser.get(live.id) ?? []) : [];
   if (sameMemberships(desired.memberships ?? [], liveMemberships, context)) return [];
+  const user = userRef(desired, live);
   const wanted = new Map<string, DesiredMembership>();
   for (const membership of desired.memberships ?? []) {
     if (!wanted.has(membership.org)) wanted.set(membership.org, membership);

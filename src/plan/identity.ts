@@ -4,39 +4,9 @@
 // instance (docs/clerk-api.md#identifiers-are-unique-per-instance, 422 form_identifier_exists), so such a plan could
 // not be applied anyway.
 
-import type {
-  DesiredState,
-  DesiredUser,
-  LiveSnapshot,
-  LiveUser,
-  SourcePositions,
-  SourceRef,
-  UserKeyKind,
-} from '../model/index.ts';
+import type { DesiredState, DesiredUser, LiveUser, SourcePositions, SourceRef, UserKeyKind } from '../model/index.ts';
 import { compareStrings } from './json-values.ts';
 import type { PlanDiagnostic } from './types.ts';
-
-/**
- * matchUsers' answer with what it was computed from: a command computes it once the users are read, while the
- * memberships still are (finishLiveRead), and createPlan takes it instead of matching again.
- */
-export interface PreparedIdentity {
-  desired: DesiredState;
-  liveUsers: readonly LiveUser[];
-  identity: IdentityResult;
-}
-
-export function prepareIdentity(desired: DesiredState, liveUsers: readonly LiveUser[]): PreparedIdentity {
-  return { desired, liveUsers, identity: matchUsers(desired, { users: liveUsers }) };
-}
-
-/** The prepared answer when it was computed from these very objects; else matchUsers now. */
-export function identityFor(desired: DesiredState, live: LiveSnapshot, prepared?: PreparedIdentity): IdentityResult {
-  if (prepared !== undefined && prepared.desired === desired && prepared.liveUsers === live.users) {
-    return prepared.identity;
-  }
-  return matchUsers(desired, live);
-}
 
 export interface UserMatch {
   desired: DesiredUser;

@@ -18,7 +18,6 @@ export {
   MASS_CHANGE_MIN_USERS,
   thresholdsOf,
 } from './guards.ts';
-export { type PreparedIdentity, prepareIdentity } from './identity.ts';
 export { type MarkdownOptions, renderPlanMarkdown } from './markdown.ts';
 export { operationTitles } from './operation-titles.ts';
 export { isDestructive, summarize, summaryLine } from './order.ts';
@@ -41,6 +40,7 @@ export {
   policyRefusals,
   protectedUserResults,
 } from './policies.ts';
+export { type PreparedUsers, prepareUsers, prepareUsersInSteps } from './prepare-users.ts';
 export { describeWarning, operationName, presentPlan, readLine, targetLine } from './present.ts';
 export {
   type Disclosure,

@@ -3,8 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { DesiredState, LiveSnapshot } from '../../src/model/index.ts';
-import { identityFor, matchUsers } from '../../src/plan/identity.ts';
-import { createPlan, DEFAULT_PLAN_OPTIONS, prepareIdentity } from '../../src/plan/index.ts';
+import { createPlan, DEFAULT_PLAN_OPTIONS } from '../../src/plan/index.ts';
 import { at, desiredState, desiredUser, liveOrg, liveUser, MARK, org, snapshot } from './builders.ts';
 
 interface Row {
@@ -201,27 +200,5 @@ describe('identity errors', () => {
       users: [liveUser('user_a', { externalId: 'emp-1', emails: ['a@acme.test'], username: 'a', phones: ['+1'] })],
     });
     expect(createPlan(desired, live, DEFAULT_PLAN_OPTIONS).errors).toStrictEqual([]);
-  });
-});
-
-describe('prepared identity', () => {
-  const desired = desiredState([desiredUser('emp-1', { externalId: 'emp-1' }), desiredUser('emp-2')]);
-  const live = snapshot({ users: [liveUser('user_a', { externalId: 'emp-1' })] });
-
-  it('is used only with the very desired state and live users it was computed from', () => {
-    const prepared = prepareIdentity(desired, live.users);
-    expect(identityFor(desired, live, prepared)).toBe(prepared.identity);
-    expect(prepared.identity).toStrictEqual(matchUsers(desired, live));
-    // A copy of the users, or another desired state, is matched again.
-    const copied = { ...live, users: [...live.users] };
-    expect(identityFor(desired, copied, prepared)).not.toBe(prepared.identity);
-    expect(identityFor(desiredState([desiredUser('emp-1')]), live, prepared)).not.toBe(prepared.identity);
-    expect(identityFor(desired, live)).toStrictEqual(prepared.identity);
-  });
-
-  it('gives createPlan the same plan as matching inside it', () => {
-    const options = { ...DEFAULT_PLAN_OPTIONS, fingerprints: false };
-    const prepared = prepareIdentity(desired, live.users);
-    expect(createPlan(desired, live, options, prepared)).toStrictEqual(createPlan(desired, live, options));
   });
 });

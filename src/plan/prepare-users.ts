@@ -1,0 +1,81 @@
+// What createPlan can compute from the manifest and the live users alone, before the memberships are read: which live
+// user each manifest user is (identity.ts) and each user's own field operations (diff-user.ts, planUserFields). A
+// command computes it in steps while the memberships are still read (issue 17, "Overlap"); createPlan takes it only
+// when it was computed from the very inputs it is given.
+
+import type { DesiredState, LiveSnapshot, LiveUser } from '../model/index.ts';
+import { runSteps } from '../util/steps.ts';
+import { planUserFields, type UserFieldContext } from './diff-user.ts';
+import { type IdentityResult, matchUsers } from './identity.ts';
+import { parseIgnore } from './ignore.ts';
+import type { Operation } from './types.ts';
+
+export interface PreparedUsers {
+  desired: DesiredState;
+  liveUsers: readonly LiveUser[];
+  /** The plan options' ignore paths the field operations were computed with (PlanOptions.ignore). */
+  ignore: readonly string[];
+  identity: IdentityResult;
+  /** The field operations of every match, in the matches' order. */
+  fieldOperations: Operation[];
+}
+
+/** Matched users between two steps: a step stays short enough for the read beside it to go on. */
+const USERS_PER_STEP = 2_500;
+
+/** The user field operations of every match, a step per USERS_PER_STEP users. */
+function* fieldOperationsInSteps(identity: IdentityResult, context: UserFieldContext): Generator<void, Operation[]> {
+  const operations: Operation[] = [];
+  const { matches } = identity;
+  for (let index = 0; index < matches.length; index += 1) {
+    const { desired, live } = matches[index] as IdentityResult['matches'][number];
+    for (const operation of planUserFields(desired, live, context)) operations.push(operation);
+    if ((index + 1) % USERS_PER_STEP === 0) yield;
+  }
+  return operations;
+}
+
+function fieldContext(desired: DesiredState, ignore: readonly string[]): UserFieldContext {
+  return { settings: desired.settings, ignore: parseIgnore([...desired.settings.ignore, ...ignore]) };
+}
+
+/** PreparedUsers in steps (the caller lets other work run between them): the match, then the field operations. */
+export function* prepareUsersInSteps(
+  desired: DesiredState,
+  liveUsers: readonly LiveUser[],
+  ignore: readonly string[],
+): Generator<void, PreparedUsers> {
+  const identity = matchUsers(desired, { users: liveUsers });
+  yield;
+  const fieldOperations = yield* fieldOperationsInSteps(identity, fieldContext(desired, ignore));
+  return { desired, liveUsers, ignore: [...ignore], identity, fieldOperations };
+}
+
+/** prepareUsersInSteps run to its end. */
+export function prepareUsers(
+  desired: DesiredState,
+  liveUsers: readonly LiveUser[],
+  ignore: readonly string[],
+): PreparedUsers {
+  return runSteps(prepareUsersInSteps(desired, liveUsers, ignore));
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
+}
+
+/**
+ * The identity and field operations of `desired` against `live`: the prepared ones when they were computed from these
+ * very objects (the field operations also with the same ignore paths), else computed now.
+ */
+export function usersFor(
+  desired: DesiredState,
+  live: LiveSnapshot,
+  ignore: readonly string[],
+  prepared?: PreparedUsers,
+): { identity: IdentityResult; fieldOperations: Operation[] } {
+  const same = prepared !== undefined && prepared.desired === desired && prepared.liveUsers === live.users;
+  const identity = same ? prepared.identity : matchUsers(desired, live);
+  if (same && sameList(prepared.ignore, ignore)) return { identity, fieldOperations: prepared.fieldOperations };
+  return { identity, fieldOperations: runSteps(fieldOperationsInSteps(identity, fieldContext(desired, ignore))) };
+}
