@@ -67,6 +67,7 @@ import {
   loadManifestAndLive,
   loadManifestAnnotated,
   MANIFEST_OPTIONS,
+  type ManifestLoad,
   openClientBeforeManifest,
   PLAN_OPTIONS,
   PLAN_OPTIONS_HELP,
@@ -101,7 +102,7 @@ function refuse(io: CliIO, refusals: readonly PlanDiagnostic[], disclosure: Disc
 
 /** `apply -f`: the plan of the manifest against the live state now, read while the manifest loads. */
 async function prepareFromManifest(
-  load: () => Promise<LoadedManifest>,
+  load: ManifestLoad,
   values: OptionValues,
   io: CliIO,
   opened: OpenedClient,
@@ -286,7 +287,8 @@ export async function runApply({ values, positionals, saved: given }: ApplyArgs,
   const saved =
     given ??
     (planFile === undefined ? undefined : parseSavedPlan(planFile, await readTextFile(io.cwd, planFile, 'saved plan')));
-  const load = () => loadManifestAnnotated(values, io, 'apply', { enabled: github, out: io.stdout });
+  const load: ManifestLoad = (hooks) =>
+    loadManifestAnnotated(values, io, 'apply', { enabled: github, out: io.stdout }, hooks);
   // From a manifest, the live read overlaps loading it (after the instance lock below).
   const opened = saved === undefined ? await openClientBeforeManifest(values, io, load) : openClient(values, io);
   const { client, secretKey, concurrency } = opened;

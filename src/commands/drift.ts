@@ -36,6 +36,7 @@ import {
   loadManifestAndLive,
   loadManifestAnnotated,
   MANIFEST_OPTIONS,
+  type ManifestLoad,
   openClientBeforeManifest,
   planOptionsFrom,
   planOrThrow,
@@ -197,7 +198,8 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
     const github = githubEnabled(values, io.env);
     const annotations = annotationStream(io, format !== 'text');
     const planOptions = planOptionsFrom(values);
-    const load = () => loadManifestAnnotated(values, io, 'drift', { enabled: github, out: annotations });
+    const load: ManifestLoad = (hooks) =>
+      loadManifestAnnotated(values, io, 'drift', { enabled: github, out: annotations }, hooks);
     const { client } = await openClientBeforeManifest(values, io, load);
     let report: DriftReport;
     try {

@@ -7,9 +7,15 @@ import { setImmediate } from 'node:timers/promises';
 import type { ParseArgsConfig } from 'node:util';
 import { type ClerkClient, isProductionKey } from '../clerk/index.ts';
 import { PlanError, UsageError } from '../errors.ts';
-import { type Diagnostic, formatDiagnostics, loadValidManifest, type ManifestSource } from '../manifest/index.ts';
+import {
+  type Diagnostic,
+  formatDiagnostics,
+  type LoadOptions,
+  loadValidManifest,
+  type ManifestSource,
+} from '../manifest/index.ts';
 import { IGNORE_PATTERN, ignorePathProblem } from '../manifest/schema.ts';
-import type { DesiredState, LiveSnapshot } from '../model/index.ts';
+import type { DesiredOrganization, DesiredState, LiveSnapshot } from '../model/index.ts';
 import {
   createPlan,
   DEFAULT_PLAN_OPTIONS,
@@ -26,6 +32,7 @@ import {
 } from '../plan/index.ts';
 import {
   type FetchedLiveSnapshot,
+  type OrganizationRef,
   READ_OPTIONS,
   type ReadOption,
   type StartedLiveRead,
@@ -114,13 +121,29 @@ export interface LoadedManifest {
   warnings: Diagnostic[];
 }
 
+/** What a command running beside the load learns before it ends (ParseOptions.onOrganizations). */
+export type ManifestHooks = Pick<LoadOptions, 'onOrganizations'>;
+
+/** How a command loads its manifest; `hooks` from what runs beside it (loadManifestAndLive). */
+export type ManifestLoad = (hooks?: ManifestHooks) => Promise<LoadedManifest>;
+
 /** Loads and validates the manifest; prints its warnings; throws ManifestInvalidError (with every error) if invalid. */
-export async function loadManifestFromFlags(values: OptionValues, io: CliIO, command: string): Promise<LoadedManifest> {
+export async function loadManifestFromFlags(
+  values: OptionValues,
+  io: CliIO,
+  command: string,
+  hooks: ManifestHooks = {},
+): Promise<LoadedManifest> {
   const files = stringList(values, 'file');
   if (files.length === 0) {
     throw new UsageError(`${command} needs a manifest: -f FILE (repeatable; a directory means its *.yaml files)`);
   }
-  const loaded = await loadValidManifest(files, { env: manifestEnvironment(io), cwd: io.cwd, signal: io.signal });
+  const loaded = await loadValidManifest(files, {
+    env: manifestEnvironment(io),
+    cwd: io.cwd,
+    signal: io.signal,
+    ...hooks,
+  });
   if (loaded.warnings.length > 0) {
     io.stderr.write(formatDiagnostics(loaded.warnings, loaded.sources));
   }
@@ -133,11 +156,12 @@ export function loadManifestAnnotated(
   io: CliIO,
   command: string,
   github: { enabled: boolean; out: { write(chunk: string): unknown } },
+  hooks: ManifestHooks = {},
 ): Promise<LoadedManifest> {
   return annotateManifestErrors({
     ...github,
     io,
-    load: () => loadManifestFromFlags(values, io, command),
+    load: () => loadManifestFromFlags(values, io, command, hooks),
   });
 }
 
@@ -218,6 +242,11 @@ export function beginLiveRead(
   return { reading, timing };
 }
 
+/** The declared organizations as the live read matches them. */
+function organizationRefs(organizations: readonly DesiredOrganization[]): OrganizationRef[] {
+  return organizations.map((org) => ({ key: org.slug, name: org.name }));
+}
+
 /** Finishes a read begun by beginLiveRead with what the manifest names; reports size, time and requests on stderr. */
 export async function finishLiveRead(
   client: ClerkClient,
@@ -233,7 +262,7 @@ export async function finishLiveRead(
   const stop = new AbortController();
   const live = await reading
     .finish({
-      managedOrgs: desired.organizations.map((org) => ({ key: org.slug, name: org.name })),
+      managedOrgs: organizationRefs(desired.organizations),
       users: {
         option,
         prune: desired.settings.prune,
@@ -302,7 +331,7 @@ export async function loadManifestAndLive(args: {
   values: OptionValues;
   io: CliIO;
   client: ClerkClient;
-  load: () => Promise<LoadedManifest>;
+  load: ManifestLoad;
   option?: ReadOption;
   /** Drift fails on unmanaged users (LiveReadPlan.unmanaged). */
   unmanaged?: boolean;
@@ -321,7 +350,10 @@ export async function loadManifestAndLive(args: {
   const begun = beginLiveRead(client, how);
   let loaded: LoadedManifest;
   try {
-    loaded = await args.load();
+    // The organizations' memberships are read as soon as the organizations are checked, while the users still are.
+    loaded = await args.load({
+      onOrganizations: (organizations) => begun.reading.organizationsKnown(organizationRefs(organizations)),
+    });
   } catch (error) {
     begun.reading.cancel();
     throw error;

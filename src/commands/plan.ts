@@ -42,10 +42,10 @@ import {
 import {
   disclosureFrom,
   formatPlanDiagnostics,
-  type LoadedManifest,
   loadManifestAndLive,
   loadManifestAnnotated,
   MANIFEST_OPTIONS,
+  type ManifestLoad,
   openClientBeforeManifest,
   PLAN_OPTIONS,
   PLAN_OPTIONS_HELP,
@@ -103,7 +103,8 @@ a plan that breaks settings.policies: policy_* codes, after the plan is shown), 
     const format = formatOption(values, REPORT_FORMATS, 'text');
     const github = githubEnabled(values, io.env);
     const annotations = annotationStream(io, format !== 'text');
-    const load = () => loadManifestAnnotated(values, io, 'plan', { enabled: github, out: annotations });
+    const load: ManifestLoad = (hooks) =>
+      loadManifestAnnotated(values, io, 'plan', { enabled: github, out: annotations }, hooks);
     const { client } = await openClientBeforeManifest(values, io, load);
     try {
       const out = stringOption(values, 'out');
@@ -178,7 +179,7 @@ export interface PlannedState {
  * planned (--target, safety flags), with every review warning, as the command line allows it to be shown.
  */
 export async function publicPlanOf(
-  stage: { values: OptionValues; io: CliIO; client: ClerkClient; load: () => Promise<LoadedManifest> },
+  stage: { values: OptionValues; io: CliIO; client: ClerkClient; load: ManifestLoad },
   fingerprints: boolean,
 ): Promise<PlannedState> {
   const { values, io } = stage;

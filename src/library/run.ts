@@ -3,7 +3,7 @@
 
 import { openClient } from '../commands/api-options.ts';
 import { runApply } from '../commands/apply.ts';
-import { loadManifestFromFlags } from '../commands/live-plan.ts';
+import { loadManifestFromFlags, type ManifestLoad } from '../commands/live-plan.ts';
 import { publicPlanOf } from '../commands/plan.ts';
 import { ClerkSyncError, InternalError, UsageError } from '../errors.ts';
 import { type Plan, parsePlan, serializePlan } from '../plan/index.ts';
@@ -42,7 +42,7 @@ export async function plan(input: PlanInput): Promise<Plan> {
     const { values, io } = await withEnvironment(given, input);
     const { client } = openClient(values, io);
     try {
-      const load = () => loadManifestFromFlags(values, io, 'plan');
+      const load: ManifestLoad = (hooks) => loadManifestFromFlags(values, io, 'plan', hooks);
       return (await publicPlanOf({ values, io, client, load }, true)).plan;
     } finally {
       await client.close();

@@ -1021,11 +1021,19 @@ const USERS_PER_STEP = 2_500;
 export function* buildDesiredStateInSteps(
   files: readonly ParsedFile[],
   fileNames: readonly string[],
+  /** ParseOptions.onOrganizations: the organizations once checked, when no error was found by then. */
+  onOrganizations?: (organizations: readonly DesiredOrganization[]) => void,
 ): Generator<void, { desired: DesiredState; diagnostics: Diagnostic[] }> {
   const checker = new Checker(files);
   const overlays = files.filter(isOverlay);
+  const organizationsChecked = (): void => {
+    if (!checker.diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
+      onOrganizations?.(checker.organizations);
+    }
+  };
   if (overlays.length === 0) {
     checker.checkOrganizations();
+    organizationsChecked();
     yield* checker.checkUsers();
   } else {
     const merged = applyOverlays(
@@ -1036,6 +1044,7 @@ export function* buildDesiredStateInSteps(
     );
     checker.diagnostics.push(...merged.diagnostics);
     checker.checkOrganizationEntries(merged.organizations);
+    organizationsChecked();
     yield* checker.checkUserEntries(merged.users);
   }
   // After the declared users (overlays applied), so generated users collide-check with them.

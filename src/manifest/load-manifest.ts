@@ -263,7 +263,8 @@ async function parse(sources: ManifestSource[], options: LoadOptions): Promise<M
   const threshold = options.offThreadCharacters ?? Number.POSITIVE_INFINITY;
   if (size >= threshold) return parseOffThread(sources, { env: options.env });
   // Between steps, what arrived for a live read running beside the load is handled (issue 17, "Overlap").
-  return runStepsPausing(parseManifestInSteps(sources, { env: options.env }), setImmediate);
+  const hooks = options.onOrganizations === undefined ? {} : { onOrganizations: options.onOrganizations };
+  return runStepsPausing(parseManifestInSteps(sources, { env: options.env, ...hooks }), setImmediate);
 }
 
 /** Reads the manifest files (directories expanded) and parses them. */

@@ -58,9 +58,11 @@ export function* parseManifestInSteps(
     diagnostics.push(...checkSchema(file, overlayShaped(file) ? overlayValidator() : undefined));
     yield;
   }
+  const failed = usable.length !== files.length || diagnostics.some((diagnostic) => diagnostic.severity === 'error');
   const built = yield* buildDesiredStateInSteps(
     usable,
     sources.map((source) => source.file),
+    failed ? undefined : options.onOrganizations,
   );
   diagnostics.push(...built.diagnostics);
   const valid = usable.length === files.length && !diagnostics.some((diagnostic) => diagnostic.severity === 'error');

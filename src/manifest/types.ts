@@ -1,6 +1,6 @@
 // Types of the manifest module's public surface (re-exported by index.ts) and the limits it enforces.
 
-import type { DesiredState } from '../model/index.ts';
+import type { DesiredOrganization, DesiredState } from '../model/index.ts';
 
 /** One manifest file: its name as given on the command line (relative is fine) and its text. */
 export interface ManifestSource {
@@ -35,6 +35,11 @@ export interface ManifestResult {
 export interface ParseOptions {
   /** Variables for `${VAR}` interpolation (the CLI passes its environment). */
   env: Record<string, string | undefined>;
+  /**
+   * Called once with the declared organizations as soon as they are checked, before the users are (the slower part),
+   * so a live read beside the parse can start on their memberships; not called when an error was found by then.
+   */
+  onOrganizations?: (organizations: readonly DesiredOrganization[]) => void;
 }
 
 export interface LoadOptions extends ParseOptions {

@@ -4,7 +4,15 @@
 // requests as the API allows. What does not depend on the manifest starts before it is known (startLiveRead).
 
 import type { ClerkClient } from '../clerk/index.ts';
-import type { DesiredUser, LiveOrganization, LiveRead, LiveSnapshot, LiveUser, UserKeyKind } from '../model/index.ts';
+import type {
+  DesiredUser,
+  LiveMembership,
+  LiveOrganization,
+  LiveRead,
+  LiveSnapshot,
+  LiveUser,
+  UserKeyKind,
+} from '../model/index.ts';
 import { fetchInstanceSettings, type InstanceRead } from './fetch-instance.ts';
 import {
   compareText,
@@ -88,19 +96,51 @@ function compareOrganizations(a: LiveOrganization, b: LiveOrganization): number 
   return compareText(a.id, b.id);
 }
 
+/** The declared organizations' live matches and their memberships, being read. */
+interface OrganizationsRead {
+  organizations: Promise<ManagedOrganizations>;
+  memberships: Promise<LiveMembership[]>;
+}
+
 /** What a started read is doing before the manifest is known. */
 interface EarlyReads {
   instanceRead: Promise<InstanceRead>;
   counted: Promise<number>;
   /** A full read that was certain before the manifest was read; undefined when it was not. */
   early: Promise<{ users: LiveUser[]; count: number } | undefined>;
+  /** The organizations read from the refs given to organizationsKnown, before finish (none: not given). */
+  organizations?: { refs: readonly OrganizationRef[]; read: OrganizationsRead; stop: AbortController };
 }
 
 export interface StartedLiveRead {
+  /**
+   * The manifest's organizations, known before the rest of it (its users are still checked): their live matches and
+   * memberships start being read. Used by finish when its `managedOrgs` are the same refs in the same order; else
+   * stopped, and read again.
+   */
+  organizationsKnown(refs: readonly OrganizationRef[]): void;
   /** Reads what the manifest names, alongside what already started; the snapshot. */
   finish(request: LiveReadRequest): Promise<FetchedLiveSnapshot>;
   /** Aborts what started (the manifest could not be read, so finish will not be called). */
   cancel(): void;
+}
+
+/** The organizations `refs` can match and their memberships (fetch-organizations.ts). */
+function readOrganizations(
+  context: ReadContext,
+  instanceRead: Promise<InstanceRead>,
+  refs: readonly OrganizationRef[],
+): OrganizationsRead {
+  const sets = organizationRefSets(refs);
+  const organizations: Promise<ManagedOrganizations> =
+    sets.keys.size === 0
+      ? Promise.resolve({ managed: [] })
+      : fetchManagedOrganizations(context, sets, () => instanceRead.then((read) => read.instance.slugsEnabled));
+  return { organizations, memberships: organizations.then((found) => fetchMemberships(context, found)) };
+}
+
+function sameRefs(a: readonly OrganizationRef[], b: readonly OrganizationRef[]): boolean {
+  return a.length === b.length && a.every((ref, index) => ref.key === b[index]?.key && ref.name === b[index]?.name);
 }
 
 /**
@@ -110,10 +150,11 @@ export interface StartedLiveRead {
  */
 export function startLiveRead(client: ClerkClient, options: LiveReadStart = {}): StartedLiveRead {
   const stop = new AbortController();
+  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
   const context: ReadContext = {
     client,
     concurrency: Math.max(1, options.concurrency ?? DEFAULT_READ_CONCURRENCY),
-    signal: options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]),
+    signal,
     report: options.onProgress ?? (() => undefined),
     cursor: { usable: true },
     userBudget: { read: 0, counted: 0 },
@@ -129,8 +170,23 @@ export function startLiveRead(client: ClerkClient, options: LiveReadStart = {}):
   // Awaited by finish, which may never come (an invalid manifest): a failure before then is not unhandled.
   instanceRead.catch(() => undefined);
   early.catch(() => undefined);
+  const started: EarlyReads = { instanceRead, counted, early };
   return {
-    finish: (request) => finishRead(context, { instanceRead, counted, early }, request),
+    organizationsKnown: (refs) => {
+      if (started.organizations !== undefined) return;
+      const own = new AbortController();
+      const known = [...refs];
+      const read = readOrganizations(
+        { ...context, signal: AbortSignal.any([signal, own.signal]) },
+        instanceRead,
+        known,
+      );
+      // Awaited by finish, as the reads above.
+      read.organizations.catch(() => undefined);
+      read.memberships.catch(() => undefined);
+      started.organizations = { refs: known, read, stop: own };
+    },
+    finish: (request) => finishRead(context, started, request),
     cancel: () => stop.abort(),
   };
 }
@@ -178,11 +234,12 @@ async function finishRead(
   started: EarlyReads,
   request: LiveReadRequest,
 ): Promise<FetchedLiveSnapshot> {
-  const refs = organizationRefSets(request.managedOrgs);
-  const orgRead: Promise<ManagedOrganizations> =
-    refs.keys.size === 0
-      ? Promise.resolve({ managed: [] })
-      : fetchManagedOrganizations(context, refs, () => started.instanceRead.then((read) => read.instance.slugsEnabled));
+  const known = started.organizations;
+  if (known !== undefined && !sameRefs(known.refs, request.managedOrgs)) known.stop.abort();
+  const orgRead =
+    known !== undefined && sameRefs(known.refs, request.managedOrgs)
+      ? known.read
+      : readOrganizations(context, started.instanceRead, request.managedOrgs);
   // Memberships need only the organizations: their pages are read alongside the users', not after them.
   const usersRead = readUsers(context, started, request.users).then((read) => {
     read.users.sort(compareUsers);
@@ -191,8 +248,8 @@ async function finishRead(
   });
   const [{ users, count, read }, { managed: wireOrgs }, liveMemberships, settings] = await Promise.all([
     usersRead,
-    orgRead,
-    orgRead.then((found) => fetchMemberships(context, found)),
+    orgRead.organizations,
+    orgRead.memberships,
     started.instanceRead,
   ]);
 
