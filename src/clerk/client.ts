@@ -191,8 +191,9 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
     }
   }
 
-  async function attempt(spec: RequestSpec, signal: AbortSignal | undefined, rows?: RowMapping): Promise<Outcome> {
-    await slots.acquire(signal);
+  async function attempt(spec: RequestSpec, options: RequestOptions): Promise<Outcome> {
+    const { signal, rows } = options;
+    await slots.acquire(signal, options.ahead);
     try {
       await limiter.acquire(signal);
       counters.requests += 1;
@@ -212,7 +213,7 @@ export function createClerkClient(config: ClientConfig): ClerkClient {
     // A 429 is a refusal before any work, and others may hold the budget: it has its own, larger attempt count.
     const failures = { rateLimited: 0, other: 0 };
     for (let attemptNo = 1; ; attemptNo += 1) {
-      const outcome = await attempt(spec, signal, options.rows);
+      const outcome = await attempt(spec, options);
       const status = outcome.ok ? 200 : outcome.failure.status;
       emit({ type: 'response', method: spec.method, path: spec.path, status, attempt: attemptNo });
       if (outcome.ok) return outcome.value as T;

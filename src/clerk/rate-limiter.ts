@@ -169,23 +169,26 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 }
 
 export interface Semaphore {
-  acquire(signal?: AbortSignal): Promise<void>;
+  /** `ahead`: waits ahead of every waiter without it (FIFO among its own). */
+  acquire(signal?: AbortSignal, ahead?: boolean): Promise<void>;
   release(): void;
   active(): number;
 }
 
-/** FIFO counting semaphore: at most `limit` holders at once. */
+/** FIFO counting semaphore: at most `limit` holders at once; waiters that ask to go ahead are served first. */
 export function createSemaphore(limit: number): Semaphore {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`concurrency must be >= 1, got ${limit}`);
   let active = 0;
-  const queue: Waiter[] = [];
+  const first: Waiter[] = [];
+  const rest: Waiter[] = [];
   return {
-    acquire(signal) {
+    acquire(signal, ahead = false) {
       if (signal?.aborted) return Promise.reject(abortReason(signal));
-      if (active < limit && queue.length === 0) {
+      if (active < limit && first.length === 0 && rest.length === 0) {
         active += 1;
         return Promise.resolve();
       }
+      const queue = ahead ? first : rest;
       return new Promise<void>((resolve, reject) => {
         const onAbort = (): void => {
           const index = queue.indexOf(waiter);
@@ -198,7 +201,7 @@ export function createSemaphore(limit: number): Semaphore {
       });
     },
     release() {
-      const next = queue.shift();
+      const next = first.shift() ?? rest.shift();
       if (next) {
         // The slot passes straight to the next waiter; `active` stays the same.
         next.cleanup();

@@ -27,6 +27,8 @@ export type RetryMode = 'safe' | 'always' | 'never';
 export interface RequestOptions {
   retry?: RetryMode;
   signal?: AbortSignal;
+  /** Waits for a connection ahead of requests without it: an answer the caller needs before the others'. */
+  ahead?: boolean;
   /** Each row of a list answer mapped as it is parsed (RowMapping). */
   rows?: RowMapping;
 }

@@ -5,6 +5,7 @@
 // not be applied anyway.
 
 import type { DesiredState, DesiredUser, LiveUser, SourcePositions, SourceRef, UserKeyKind } from '../model/index.ts';
+import { runSteps } from '../util/steps.ts';
 import { compareStrings } from './json-values.ts';
 import type { PlanDiagnostic } from './types.ts';
 
@@ -35,6 +36,9 @@ export function fieldSource(positions: SourcePositions | undefined, user: Desire
 function diagnostic(code: string, message: string, source: SourceRef, hint: string): PlanDiagnostic {
   return { code, message, source: { file: source.file, line: source.line, column: source.column }, hint };
 }
+
+/** Users (manifest or live) between two steps of matchUsersInSteps: a step stays short enough for a read beside it. */
+const USERS_PER_STEP = 2_500;
 
 /** One live user, or several when they share an identifier (rare: one array per key cost 350,000 arrays). */
 type Holders = LiveUser | LiveUser[];
@@ -98,8 +102,11 @@ class LiveIndex {
    * asks for the userKey table in full before any claim).
    */
   table(name: TableName, only?: ReadonlySet<string>): Map<string, Holders> {
-    const built = this.tables.get(name);
-    if (built) return built;
+    return this.tables.get(name) ?? runSteps(this.build(name, only));
+  }
+
+  /** table(name, only) built a step per USERS_PER_STEP live users. */
+  *build(name: TableName, only?: ReadonlySet<string>): Generator<void, Map<string, Holders>> {
     const keysOf = KEYS_OF[name];
     // In snapshot order: messages that name several users sort them by id themselves (byId), so 100,000 users
     // are not sorted for the rare key two of them share.
@@ -118,7 +125,11 @@ class LiveIndex {
         shared.add(key);
       }
     };
-    for (user of this.users) keysOf(user, add);
+    for (let index = 0; index < this.users.length; index += 1) {
+      user = this.users[index];
+      keysOf(user as LiveUser, add);
+      if ((index + 1) % USERS_PER_STEP === 0) yield;
+    }
     if (shared) {
       const keys = shared;
       for (const key of keys) table.delete(key);
@@ -129,6 +140,10 @@ class LiveIndex {
     }
     this.tables.set(name, table);
     return table;
+  }
+
+  has(name: TableName): boolean {
+    return this.tables.has(name);
   }
 
   byKey(kind: UserKeyKind, key: string): Holders | undefined {
@@ -159,10 +174,20 @@ const KEY_FIELD: Record<UserKeyKind, string> = {
 const AMBIGUOUS = -1;
 
 export function matchUsers(desired: DesiredState, live: { users: readonly LiveUser[] }): IdentityResult {
+  return runSteps(matchUsersInSteps(desired, live));
+}
+
+/** matchUsers a step per USERS_PER_STEP users, so a caller can let other work run (prepare-users.ts). */
+export function* matchUsersInSteps(
+  desired: DesiredState,
+  live: { users: readonly LiveUser[] },
+): Generator<void, IdentityResult> {
   const kind = desired.settings.userKey;
   const index = new LiveIndex(live.users);
+  yield* index.build(KEY_TABLE[kind]);
   const errors: PlanDiagnostic[] = [];
   const users = [...desired.users].sort((a, b) => compareStrings(a.key, b.key));
+  yield;
   // By position in `users`: the live user, null (to be created), or undefined (ambiguous: no operations).
   const found: (LiveUser | null | undefined)[] = new Array(users.length);
   // Every live user a manifest user claims (by id: the guards ask by id), with the position of the first that claims
@@ -172,6 +197,7 @@ export function matchUsers(desired: DesiredState, live: { users: readonly LiveUs
   let contested: Map<LiveUser, number[]> | undefined;
 
   for (let position = 0; position < users.length; position += 1) {
+    if (position % USERS_PER_STEP === USERS_PER_STEP - 1) yield;
     const user = users[position] as DesiredUser;
     const holders = index.byKey(kind, user.key);
     if (holders === undefined) {
@@ -223,13 +249,14 @@ export function matchUsers(desired: DesiredState, live: { users: readonly LiveUs
   const matches: UserMatch[] = [];
   const claims: Claim[] = [];
   for (let position = 0; position < users.length; position += 1) {
+    if (position % USERS_PER_STEP === USERS_PER_STEP - 1) yield;
     const match = found[position];
     if (match === undefined) continue;
     const user = users[position] as DesiredUser;
     matches.push({ desired: user, live: match });
     claimsOf(user, match, kind, claims);
   }
-  errors.push(...takenIdentifiers(claims, index, desired.positions));
+  errors.push(...(yield* takenIdentifiers(claims, index, desired.positions)));
   return { matches, errors, claimedLiveUsers: claimedBy };
 }
 
@@ -329,17 +356,19 @@ function claimsOf(user: DesiredUser, match: LiveUser | null, kind: UserKeyKind, 
 }
 
 /** The claims another live user holds the identifier of, as errors (the index only learns the claimed keys). */
-function takenIdentifiers(
+function* takenIdentifiers(
   claims: readonly Claim[],
   index: LiveIndex,
   positions: SourcePositions | undefined,
-): PlanDiagnostic[] {
+): Generator<void, PlanDiagnostic[]> {
   const claimed = new Map<TableName, Set<string>>();
   for (const { table, key } of claims) {
     const keys = claimed.get(table);
     if (keys) keys.add(key);
     else claimed.set(table, new Set([key]));
   }
+  // Each claimed table is a walk of every live user: built in steps before the claims are looked up.
+  for (const [table, keys] of claimed) if (!index.has(table)) yield* index.build(table, keys);
   const errors: PlanDiagnostic[] = [];
   for (const { table, key, declared, user, match, fields } of claims) {
     const holders = others(index.table(table, claimed.get(table)).get(key), match);

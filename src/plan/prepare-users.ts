@@ -6,7 +6,7 @@
 import type { DesiredState, LiveSnapshot, LiveUser } from '../model/index.ts';
 import { runSteps } from '../util/steps.ts';
 import { planUserFields, type UserFieldContext } from './diff-user.ts';
-import { type IdentityResult, matchUsers } from './identity.ts';
+import { type IdentityResult, matchUsers, matchUsersInSteps } from './identity.ts';
 import { parseIgnore } from './ignore.ts';
 import type { Operation } from './types.ts';
 
@@ -45,8 +45,7 @@ export function* prepareUsersInSteps(
   liveUsers: readonly LiveUser[],
   ignore: readonly string[],
 ): Generator<void, PreparedUsers> {
-  const identity = matchUsers(desired, { users: liveUsers });
-  yield;
+  const identity = yield* matchUsersInSteps(desired, { users: liveUsers });
   const fieldOperations = yield* fieldOperationsInSteps(identity, fieldContext(desired, ignore));
   return { desired, liveUsers, ignore: [...ignore], identity, fieldOperations };
 }

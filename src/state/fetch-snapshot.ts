@@ -164,7 +164,7 @@ export function startLiveRead(client: ClerkClient, options: LiveReadStart = {}):
   const counted = countUsers(context);
   const early = counted.then((total) =>
     fullReadCertain(options.option ?? 'auto', total, options.manifestBytes, options.unmanaged)
-      ? fetchAllUsers(context, total)
+      ? fetchAllUsers(usersFirst(context), total)
       : undefined,
   );
   // Awaited by finish, which may never come (an invalid manifest): a failure before then is not unhandled.
@@ -191,12 +191,21 @@ export function startLiveRead(client: ClerkClient, options: LiveReadStart = {}):
   };
 }
 
+/**
+ * The users' pages go ahead of the organizations' and memberships' (RequestOptions.ahead): a plan matches and diffs
+ * the users while the memberships are still read, so the users are better read first.
+ */
+function usersFirst(context: ReadContext): ReadContext {
+  return { ...context, ahead: true };
+}
+
 /** The users the request asks for, by the strategy read-strategy.ts chooses, and the instance's user count. */
 async function readUsers(
-  context: ReadContext,
+  shared: ReadContext,
   started: EarlyReads,
   request: UserReadRequest | undefined,
 ): Promise<{ users: LiveUser[]; count: number; read?: LiveRead }> {
+  const context = usersFirst(shared);
   const total = await started.counted;
   const early = await started.early;
   if (request === undefined) return early ?? fetchAllUsers(context, total);

@@ -30,6 +30,8 @@ export interface ReadContext {
   /** Users the walks kept so far, and the most they may keep: the count at the start plus readMargin. */
   userBudget: { read: number; counted: number };
   warnings: string[];
+  /** The requests wait for a connection ahead of other reads' (RequestOptions.ahead). */
+  ahead?: boolean;
 }
 
 export function warn(context: ReadContext, warning: string): void {
@@ -52,7 +54,11 @@ export async function get<T>(
 ): Promise<T> {
   return context.client.request<T>(
     { method: 'GET', path, query },
-    { ...(context.signal === undefined ? {} : { signal: context.signal }), ...(rows === undefined ? {} : { rows }) },
+    {
+      ...(context.signal === undefined ? {} : { signal: context.signal }),
+      ...(rows === undefined ? {} : { rows }),
+      ...(context.ahead === true ? { ahead: true } : {}),
+    },
   );
 }
 

@@ -45,6 +45,21 @@ async function apiError(promise: Promise<unknown>): Promise<ApiError> {
 }
 
 describe('client against the emulator', () => {
+  it('sends a request that asks to go ahead before those already waiting for a connection', async () => {
+    const { client } = await setup({}, 1);
+    const sent: string[] = [];
+    client.subscribe?.((event) => {
+      if (event.type === 'response') sent.push(event.path);
+    });
+    // One connection: the first holds it; the others wait, and the one that goes ahead is sent next.
+    await Promise.all([
+      client.request({ method: 'GET', path: '/users/count' }),
+      client.request({ method: 'GET', path: '/organizations' }),
+      client.request({ method: 'GET', path: '/users' }, { ahead: true }),
+    ]);
+    expect(sent).toStrictEqual(['/users/count', '/users', '/organizations']);
+  });
+
   it('creates, reads, updates, merges metadata and deletes a user', async () => {
     const { client } = await setup();
     const created = await client.request<WireUser>({

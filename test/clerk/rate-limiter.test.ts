@@ -236,6 +236,24 @@ describe('createSemaphore', () => {
     expect(semaphore.active()).toBe(0);
   });
 
+  it('hands a released slot to the waiters that asked to go ahead first, in their order, then to the others', async () => {
+    const semaphore = createSemaphore(1);
+    await semaphore.acquire();
+    const order: string[] = [];
+    const waiting = [
+      semaphore.acquire().then(() => order.push('plain 1')),
+      semaphore.acquire(undefined, true).then(() => order.push('ahead 1')),
+      semaphore.acquire().then(() => order.push('plain 2')),
+      semaphore.acquire(undefined, true).then(() => order.push('ahead 2')),
+    ];
+    for (let index = 0; index < waiting.length; index += 1) {
+      semaphore.release();
+      await flush();
+    }
+    await Promise.all(waiting);
+    expect(order).toStrictEqual(['ahead 1', 'ahead 2', 'plain 1', 'plain 2']);
+  });
+
   it('lets many requests wait on one signal without a MaxListenersExceededWarning', async () => {
     const warnings: string[] = [];
     const onWarning = (warning: Error): void => {

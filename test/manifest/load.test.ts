@@ -174,4 +174,28 @@ describe('parseManifestInSteps', () => {
     expect(step.value.desired?.users).toStrictEqual(whole.desired?.users);
     expect(step.value.desired?.users).toHaveLength(5_001);
   });
+
+  it('tells of the organizations once they are checked, before the users are, unless an error was found by then', () => {
+    const users = Array.from({ length: 5_001 }, (_, i) => `  - externalId: emp-${i}\n`);
+    const text = (orgs: string) => `apiVersion: clerk-sync/v1\norganizations:\n${orgs}users:\n${users.join('')}`;
+    const orgs = '  - { slug: acme, name: Acme }\n  - { slug: globex, name: Globex }\n';
+    const told: { pause: number; slugs: string[] }[] = [];
+    let pauses = 0;
+    const steps = parseManifestInSteps([{ file: 'm.yaml', text: text(orgs) }], {
+      env: {},
+      onOrganizations: (organizations) => told.push({ pause: pauses, slugs: organizations.map((org) => org.slug) }),
+    });
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses += 1;
+    // Once, with the organizations the state holds, after the file's YAML and schema steps and before the users'.
+    expect(told).toStrictEqual([{ pause: 2, slugs: ['acme', 'globex'] }]);
+    expect(step.value.desired?.organizations.map((org) => org.slug)).toStrictEqual(['acme', 'globex']);
+    expect(pauses).toBe(4);
+    // A schema error (a name that is not a string) or a duplicate organization: not told.
+    for (const bad of [`${orgs}  - { slug: initech, name: [1] }\n`, `${orgs}  - { slug: acme, name: Acme 2 }\n`]) {
+      const heard: unknown[] = [];
+      parseManifest([{ file: 'm.yaml', text: text(bad) }], { env: {}, onOrganizations: (o) => heard.push(o) });
+      expect(heard).toStrictEqual([]);
+    }
+  });
 });

@@ -16,12 +16,19 @@ afterEach(async () => {
   }
 });
 
-async function setup(users: number) {
+async function setup(users: number, organizations = 0) {
   const emulator = await startEmulator({
     port: 0,
     settings: { user_cap: null },
     seed: {
       users: Array.from({ length: users }, (_, i) => ({ external_id: `emp-${i}`, skip_password_requirement: true })),
+      organizations: Array.from({ length: organizations }, (_, i) => ({ name: `Org ${i}`, slug: `org-${i}` })),
+      // Two members in each organization: the first users.
+      memberships: Array.from({ length: organizations * 2 }, (_, i) => ({
+        organization: `org-${Math.floor(i / 2)}`,
+        user: `emp-${i}`,
+        role: 'org:admin',
+      })),
     },
   });
   const client = createClerkClient({
@@ -37,6 +44,10 @@ async function setup(users: number) {
 }
 
 const users = (stats: RunningEmulator['stats']) => stats().byRoute['GET /v1/users'] ?? 0;
+const memberships = (stats: RunningEmulator['stats']) =>
+  Object.entries(stats().byRoute)
+    .filter(([route]) => route.includes('memberships'))
+    .reduce((sum, [, count]) => sum + count, 0);
 
 describe('startLiveRead', () => {
   it('reads the count, the settings and, when one page holds every user, every user before the manifest is known', async () => {
@@ -99,5 +110,43 @@ describe('startLiveRead', () => {
     expect(handed).toHaveLength(1);
     expect(handed[0]).toBe(live.users);
     expect(live.users).toHaveLength(1200);
+  });
+
+  it('reads the memberships of the organizations it is told of before finish, and not again', async () => {
+    const { emulator, client } = await setup(1200, 30);
+    const reading = startLiveRead(client, { option: 'full' });
+    const refs = [
+      { key: 'org-3', name: 'Org 3' },
+      { key: 'org-7', name: 'Org 7' },
+    ];
+    reading.organizationsKnown(refs);
+    await waitFor(() => memberships(emulator.stats) > 0, 'the memberships to be read before finish');
+    const desired = [{ key: 'emp-7', source: { file: 'm.yaml', line: 1, column: 1 }, externalId: 'emp-7' }];
+    const request = { option: 'full' as const, prune: false, declared: desired, userKey: 'externalId' as const };
+    const live = await reading.finish({ managedOrgs: refs, users: request });
+    const read = memberships(emulator.stats);
+    expect(live.organizations.map((org) => org.slug)).toEqual(['org-3', 'org-7']);
+    expect(live.memberships.map((m) => m.userId).length).toBe(4);
+    // The same snapshot as a read told of them only at finish, and no more membership requests.
+    emulator.resetStats();
+    const plain = await startLiveRead(client, { option: 'full' }).finish({ managedOrgs: refs, users: request });
+    expect(plain).toStrictEqual(live);
+    expect(memberships(emulator.stats)).toBe(read);
+  });
+
+  it('reads again when finish names other organizations than it was told of', async () => {
+    const { client } = await setup(600, 30);
+    const reading = startLiveRead(client, { option: 'full' });
+    reading.organizationsKnown([{ key: 'org-3', name: 'Org 3' }]);
+    const desired = [{ key: 'emp-7', source: { file: 'm.yaml', line: 1, column: 1 }, externalId: 'emp-7' }];
+    const request = { option: 'full' as const, prune: false, declared: desired, userKey: 'externalId' as const };
+    const final = [
+      { key: 'org-3', name: 'Org 3' },
+      { key: 'org-9', name: 'Org 9' },
+    ];
+    const live = await reading.finish({ managedOrgs: final, users: request });
+    expect(live.organizations.map((org) => org.slug)).toEqual(['org-3', 'org-9']);
+    const plain = await startLiveRead(client, { option: 'full' }).finish({ managedOrgs: final, users: request });
+    expect(live).toStrictEqual(plain);
   });
 });
