@@ -51,8 +51,8 @@ export interface UserDiffContext extends UserFieldContext {
   liveOrgsByKey: ReadonlyMap<string, LiveOrganization>;
   /** The same organizations, key by id. */
   liveOrgKeysById: ReadonlyMap<string, string>;
-  /** Live memberships by user id. */
-  liveMembershipsByUser: ReadonlyMap<string, readonly LiveMembership[]>;
+  /** Live memberships by user id: one alone, several in an array. */
+  liveMembershipsByUser: ReadonlyMap<string, LiveMembership | readonly LiveMembership[]>;
   /** Keys of organizations this plan creates. */
   createdOrgKeys: ReadonlySet<string>;
   /** Where the manifest declared each user's fields (DesiredState.positions). */
@@ -532,7 +532,8 @@ function sameMemberships(
  * in that organization is touched.
  */
 function planMemberships(desired: DesiredUser, live: LiveUser | null, context: UserDiffContext): Operation[] {
-  const liveMemberships = live ? (context.liveMembershipsByUser.get(live.id) ?? []) : [];
+  const held = live ? context.liveMembershipsByUser.get(live.id) : undefined;
+  const liveMemberships = held === undefined ? [] : Array.isArray(held) ? held : [held];
   if (sameMemberships(desired.memberships ?? [], liveMemberships, context)) return [];
   const user = userRef(desired, live);
   const wanted = new Map<string, DesiredMembership>();
