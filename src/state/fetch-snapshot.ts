@@ -244,11 +244,9 @@ async function finishRead(
   request: LiveReadRequest,
 ): Promise<FetchedLiveSnapshot> {
   const known = started.organizations;
-  if (known !== undefined && !sameRefs(known.refs, request.managedOrgs)) known.stop.abort();
-  const orgRead =
-    known !== undefined && sameRefs(known.refs, request.managedOrgs)
-      ? known.read
-      : readOrganizations(context, started.instanceRead, request.managedOrgs);
+  const reuse = known !== undefined && sameRefs(known.refs, request.managedOrgs);
+  if (known !== undefined && !reuse) known.stop.abort();
+  const orgRead = reuse ? known.read : readOrganizations(context, started.instanceRead, request.managedOrgs);
   // Memberships need only the organizations: their pages are read alongside the users', not after them.
   const usersRead = readUsers(context, started, request.users).then((read) => {
     read.users.sort(compareUsers);
