@@ -219,7 +219,7 @@ Exit codes: 0 no drift (or drift only in classes not listed in --fail-on), 1 err
       );
       // Every format (and the annotations and step summary) is made from the public plan.
       const disclosure = disclosureFrom(values, desired);
-      report = publicDriftReport(classifyDrift(publicPlan(plan, disclosure), desired, live), disclosure);
+      report = publicDriftReport(classifyDrift(publicPlan(plan, disclosure), desired, live, live.matched), disclosure);
     } finally {
       await client.close();
     }

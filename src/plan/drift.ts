@@ -6,8 +6,8 @@ import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import type { DesiredState, JsonObject, JsonValue, LiveSnapshot, MetadataField } from '../model/index.ts';
 import { plural } from '../util/plural.ts';
 import { hasManagedMark, liveUserLabel } from './diff-user.ts';
-import { matchUsers } from './identity.ts';
 import { compareStrings, pointerSegments, valueAt } from './json-values.ts';
+import { identityFor, type PreparedUsers } from './prepare-users.ts';
 import { type Disclosure, redactText } from './redact.ts';
 import type { JsonPatchOperation, Operation, OrgRef, Plan, UserRef } from './types.ts';
 
@@ -336,7 +336,13 @@ function emptyClasses<T>(make: () => T): Record<DriftClass, T> {
  * (settings.ignore, --ignore) are already applied by the planner. Unmanaged users are found here, whatever
  * settings.prune says: live users whose privateMetadata carries the ownership mark and that no manifest user claims.
  */
-export function classifyDrift(plan: Plan, desired: DesiredState, live: LiveSnapshot): DriftReport {
+export function classifyDrift(
+  plan: Plan,
+  desired: DesiredState,
+  live: LiveSnapshot,
+  /** The users as the plan matched them (prepare-users.ts): not matched again when computed from these inputs. */
+  prepared?: PreparedUsers,
+): DriftReport {
   const createdUsers = new Set<string>();
   for (const op of plan.operations) {
     if (op.type === 'create_user' && op.user.key !== null) createdUsers.add(op.user.key);
@@ -355,7 +361,7 @@ export function classifyDrift(plan: Plan, desired: DesiredState, live: LiveSnaps
     if (classified) add(classified.drift, classified.subject, classified.entries);
   }
 
-  const { claimedLiveUsers } = matchUsers(desired, live);
+  const { claimedLiveUsers } = identityFor(desired, live, prepared);
   // A targeted read holds no user outside the manifest's identifiers: none of them could be listed here.
   const targeted = live.read?.strategy === 'targeted';
   for (const user of targeted ? [] : live.users) {

@@ -63,6 +63,13 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((item, index) => item === b[index]);
 }
 
+/** The identity of `desired` against `live`: the prepared one when computed from these very objects, else now. */
+export function identityFor(desired: DesiredState, live: LiveSnapshot, prepared?: PreparedUsers): IdentityResult {
+  return prepared !== undefined && prepared.desired === desired && prepared.liveUsers === live.users
+    ? prepared.identity
+    : matchUsers(desired, live);
+}
+
 /**
  * The identity and field operations of `desired` against `live`: the prepared ones when they were computed from these
  * very objects (the field operations also with the same ignore paths), else computed now.
@@ -73,8 +80,9 @@ export function usersFor(
   ignore: readonly string[],
   prepared?: PreparedUsers,
 ): { identity: IdentityResult; fieldOperations: Operation[] } {
-  const same = prepared !== undefined && prepared.desired === desired && prepared.liveUsers === live.users;
-  const identity = same ? prepared.identity : matchUsers(desired, live);
-  if (same && sameList(prepared.ignore, ignore)) return { identity, fieldOperations: prepared.fieldOperations };
+  const identity = identityFor(desired, live, prepared);
+  if (identity === prepared?.identity && sameList(prepared.ignore, ignore)) {
+    return { identity, fieldOperations: prepared.fieldOperations };
+  }
   return { identity, fieldOperations: runSteps(fieldOperationsInSteps(identity, fieldContext(desired, ignore))) };
 }

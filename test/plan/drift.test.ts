@@ -12,6 +12,7 @@ import {
   type DriftItem,
   type DriftReport,
   driftSummaryLine,
+  prepareUsers,
   renderDriftMarkdown,
 } from '../../src/plan/index.ts';
 import { at, desiredState, desiredUser, liveMembership, liveOrg, liveUser, MARK, org, snapshot } from './builders.ts';
@@ -413,5 +414,27 @@ describe('the lock class in the drift command', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('classifyDrift with the users the plan matched', () => {
+  it('takes the prepared match only when it was computed from the very desired state and live users', () => {
+    const desired = desiredState([graceDesired()]);
+    const live = snapshot({
+      users: [
+        grace({ privateMetadata: MARK }),
+        liveUser('user_z', { externalId: 'stg-019', emails: ['tim@acme.test'], privateMetadata: MARK }),
+      ],
+    });
+    const prepared = prepareUsers(desired, live.users, []);
+    const { plan } = createPlan(desired, live, DEFAULT_PLAN_OPTIONS, prepared);
+    const plain = classifyDrift(plan, desired, live);
+    expect(classifyDrift(plan, desired, live, prepared)).toStrictEqual(plain);
+    expect(plain.summary.byClass.unmanaged).toBe(1);
+    // A match that claims every live user hides the unmanaged one: it is used as given, and only for its own inputs.
+    const claimsAll = { ...prepared, identity: { ...prepared.identity, claimedLiveUsers: { has: () => true } } };
+    expect(classifyDrift(plan, desired, live, claimsAll).summary.byClass.unmanaged).toBe(0);
+    const copy = { ...live, users: [...live.users] };
+    expect(classifyDrift(plan, desired, copy, claimsAll).summary.byClass.unmanaged).toBe(1);
   });
 });
