@@ -1,8 +1,9 @@
 // A set of strings that keeps two numbers with each string it is given (for the manifest's duplicate checks: the user
 // and the position in its list where a value was first seen; four or five lookups per user). Open addressing over
 // typed arrays: growing rehashes integers only (each string's hash is kept), and the numbers live outside the JS heap,
-// so their growth leaves no large arrays behind for a full collection to find. Maps filled with the 100,000-user benchmark's values took 1.8x as long (median
-// of 6 runs in one process, 258 ms against 144 ms; 2.6x on the first, cold run).
+// so their growth leaves no large arrays behind for a full collection to find. Maps filled with the 100,000-user
+// benchmark's values took 1.8x as long (median of 6 runs in one process, 258 ms against 144 ms; 2.6x on the first,
+// cold run).
 
 /** A slot with no string. */
 const EMPTY = -1;

@@ -5,7 +5,7 @@
 // not be applied anyway.
 
 import type { DesiredState, DesiredUser, LiveUser, SourcePositions, SourceRef, UserKeyKind } from '../model/index.ts';
-import { runSteps } from '../util/steps.ts';
+import { runSteps, stepEndsAfter } from '../util/steps.ts';
 import { compareStrings } from './json-values.ts';
 import type { PlanDiagnostic } from './types.ts';
 
@@ -36,9 +36,6 @@ export function fieldSource(positions: SourcePositions | undefined, user: Desire
 function diagnostic(code: string, message: string, source: SourceRef, hint: string): PlanDiagnostic {
   return { code, message, source: { file: source.file, line: source.line, column: source.column }, hint };
 }
-
-/** Users (manifest or live) between two steps of matchUsersInSteps: a step stays short enough for a read beside it. */
-const USERS_PER_STEP = 2_500;
 
 /** One live user, or several when they share an identifier (rare: one array per key cost 350,000 arrays). */
 type Holders = LiveUser | LiveUser[];
@@ -128,7 +125,7 @@ class LiveIndex {
     for (let index = 0; index < this.users.length; index += 1) {
       user = this.users[index];
       keysOf(user as LiveUser, add);
-      if ((index + 1) % USERS_PER_STEP === 0) yield;
+      if (stepEndsAfter(index + 1)) yield;
     }
     if (shared) {
       const keys = shared;
@@ -197,7 +194,7 @@ export function* matchUsersInSteps(
   let contested: Map<LiveUser, number[]> | undefined;
 
   for (let position = 0; position < users.length; position += 1) {
-    if (position % USERS_PER_STEP === USERS_PER_STEP - 1) yield;
+    if (stepEndsAfter(position + 1)) yield;
     const user = users[position] as DesiredUser;
     const holders = index.byKey(kind, user.key);
     if (holders === undefined) {
@@ -249,7 +246,7 @@ export function* matchUsersInSteps(
   const matches: UserMatch[] = [];
   const claims: Claim[] = [];
   for (let position = 0; position < users.length; position += 1) {
-    if (position % USERS_PER_STEP === USERS_PER_STEP - 1) yield;
+    if (stepEndsAfter(position + 1)) yield;
     const match = found[position];
     if (match === undefined) continue;
     const user = users[position] as DesiredUser;

@@ -4,7 +4,7 @@
 // when it was computed from the very inputs it is given.
 
 import type { DesiredState, LiveSnapshot, LiveUser } from '../model/index.ts';
-import { runSteps } from '../util/steps.ts';
+import { runSteps, stepEndsAfter } from '../util/steps.ts';
 import { planUserFields, type UserFieldContext } from './diff-user.ts';
 import { type IdentityResult, matchUsers, matchUsersInSteps } from './identity.ts';
 import { parseIgnore } from './ignore.ts';
@@ -20,9 +20,6 @@ export interface PreparedUsers {
   fieldOperations: Operation[];
 }
 
-/** Matched users between two steps: a step stays short enough for the read beside it to go on. */
-const USERS_PER_STEP = 2_500;
-
 /** The user field operations of every match, a step per USERS_PER_STEP users. */
 function* fieldOperationsInSteps(identity: IdentityResult, context: UserFieldContext): Generator<void, Operation[]> {
   const operations: Operation[] = [];
@@ -30,7 +27,7 @@ function* fieldOperationsInSteps(identity: IdentityResult, context: UserFieldCon
   for (let index = 0; index < matches.length; index += 1) {
     const { desired, live } = matches[index] as IdentityResult['matches'][number];
     for (const operation of planUserFields(desired, live, context)) operations.push(operation);
-    if ((index + 1) % USERS_PER_STEP === 0) yield;
+    if (stepEndsAfter(index + 1)) yield;
   }
   return operations;
 }
