@@ -21,6 +21,7 @@ import {
   DEFAULT_PLAN_OPTIONS,
   type Disclosure,
   disclosureOf,
+  type GroupedMemberships,
   MASS_CHANGE_MIN_USERS,
   type PlanDiagnostic,
   type PlanOptions,
@@ -238,6 +239,7 @@ export function beginLiveRead(
     option: how.option,
     ...(how.manifestBytes === undefined ? {} : { manifestBytes: how.manifestBytes }),
     ...(how.unmanaged === true ? { unmanaged: true } : {}),
+    groupMemberships: true,
   });
   return { reading, timing };
 }
@@ -380,14 +382,19 @@ export function formatPlanDiagnostics(diagnostics: PlanDiagnostic[], severity: '
  */
 export function planOrThrow(
   desired: DesiredState,
-  live: LiveSnapshot & { matched?: PreparedUsers },
+  live: LiveSnapshot & { matched?: PreparedUsers; groupedMemberships?: GroupedMemberships },
   options: PlanOptions,
   io: CliIO,
   /** Error codes that do not matter to the caller (drift creates nothing, so needs no unset password). */
   tolerated: readonly string[] = [],
 ): PlanResult {
   const productionKey = options.productionKey ?? isProductionKey(secretKeyOf(io));
-  const computed = createPlan(desired, live, { ...options, productionKey }, live.matched);
+  const computed = createPlan(
+    desired,
+    live,
+    { ...options, productionKey },
+    { users: live.matched, memberships: live.groupedMemberships },
+  );
   // Diagnostics never show a value read from the environment, whatever --show-env says.
   const hidden = disclosureOf(desired, []);
   const named = (diagnostic: PlanDiagnostic): PlanDiagnostic => ({

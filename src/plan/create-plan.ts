@@ -6,7 +6,6 @@ import type {
   DesiredState,
   JsonObject,
   JsonValue,
-  LiveMembership,
   LiveOrganization,
   LiveSnapshot,
   SourcePositions,
@@ -24,6 +23,12 @@ import type { UserMatch } from './identity.ts';
 import { parseIgnore } from './ignore.ts';
 import { instanceChecks } from './instance-checks.ts';
 import { canonicalSha256, compareStrings, sha256Lines } from './json-values.ts';
+import {
+  type GroupedMemberships,
+  groupMembershipsByUser,
+  type MembershipsByUser,
+  membershipsOfUser,
+} from './memberships-by-user.ts';
 import { sortOperations, summarize } from './order.ts';
 import { matchOrganizations } from './org-identity.ts';
 import { planPolicyResults, policyRefusals } from './policies.ts';
@@ -60,12 +65,19 @@ export const DEFAULT_PLAN_OPTIONS: PlanOptions = Object.freeze({
   developmentUserCap: 100,
 });
 
+/** What a command computed from the same inputs while the read went on; each part is used only for its own inputs. */
+export interface PreparedPlan {
+  /** The identity and user field operations (prepare-users.ts). */
+  users?: PreparedUsers | undefined;
+  /** The live memberships by user, as the read grouped them (memberships-by-user.ts). */
+  memberships?: GroupedMemberships | undefined;
+}
+
 export function createPlan(
   desired: DesiredState,
   live: LiveSnapshot,
   options: PlanOptions,
-  /** The identity and user field operations, computed earlier from the same inputs (prepare-users.ts). */
-  prepared?: PreparedUsers,
+  prepared: PreparedPlan = {},
 ): PlanResult {
   const { settings } = desired;
   const errors: PlanDiagnostic[] = [];
@@ -96,7 +108,7 @@ export function createPlan(
     operations.push(planCreateOrganization(org, settings, live.instance.slugsEnabled));
   }
 
-  const { identity, fieldOperations } = usersFor(desired, live, options.ignore, prepared);
+  const { identity, fieldOperations } = usersFor(desired, live, options.ignore, prepared.users);
   errors.push(...identity.errors);
 
   for (const { desired: user } of identity.matches) {
@@ -117,15 +129,11 @@ export function createPlan(
     options.targets === undefined ? unsetPasswordError(identity.matches, desired.positions) : undefined;
   if (unsetPasswords) errors.push(unsetPasswords);
 
-  // One membership alone, several in an array of their number: an array per user grown by push held 100,000 arrays
-  // of 18 slots, about 10 MB at the plan's peak of memory.
-  const liveMembershipsByUser = new Map<string, LiveMembership | LiveMembership[]>();
-  for (const membership of live.memberships) {
-    const held = liveMembershipsByUser.get(membership.userId);
-    if (held === undefined) liveMembershipsByUser.set(membership.userId, membership);
-    else if (Array.isArray(held)) held.push(membership);
-    else liveMembershipsByUser.set(membership.userId, [held, membership]);
-  }
+  const grouped = prepared.memberships;
+  const liveMembershipsByUser =
+    grouped !== undefined && grouped.list === live.memberships
+      ? grouped.byUser
+      : groupMembershipsByUser(live.memberships);
   const context: UserDiffContext = {
     settings,
     ignore,
@@ -206,7 +214,7 @@ export function createPlan(
     settings: { userKey: settings.userKey, metadataMode: settings.metadataMode, prune: settings.prune },
     operations: ordered,
     summary: summarize(ordered),
-    liveVersions: liveVersionsOf(ordered, live),
+    liveVersions: liveVersionsOf(ordered, live, liveMembershipsByUser),
     warnings: refusals.map((refusal) => ({ ...refusal, severity: 'refusal' as const })),
     ...(targeted === undefined ? {} : { target: targeted.target }),
     ...(policies === undefined ? {} : { policies }),
@@ -254,34 +262,53 @@ function targetedSubset(
   };
 }
 
-/** updatedAt of every live object an operation touches, keyed by id in sorted order (stable JSON). */
-export function liveVersionsOf(operations: readonly Operation[], live: LiveSnapshot): LiveVersions {
+/**
+ * updatedAt of every live object an operation touches, keyed by id in sorted order (stable JSON). With `byUser` (the
+ * grouping of `live.memberships`), a touched membership is found among its user's instead of in the whole list.
+ */
+export function liveVersionsOf(
+  operations: readonly Operation[],
+  live: LiveSnapshot,
+  byUser?: MembershipsByUser,
+): LiveVersions {
   const users = new Set<string>();
   const orgs = new Set<string>();
   const memberships = new Set<string>();
+  // The users holding them; null when one is not known (then the whole list is searched).
+  let membershipHolders: Set<string> | null = new Set<string>();
   for (const op of operations) {
     if ('user' in op && op.user.userId !== null) users.add(op.user.userId);
     if ('org' in op && op.org.organizationId !== null) orgs.add(op.org.organizationId);
-    if ('membershipId' in op) memberships.add(op.membershipId);
-  }
-  const pick = <T extends { id: string; updatedAt: number }>(
-    objects: readonly T[],
-    ids: Set<string>,
-  ): Record<string, { updatedAt: number }> => {
-    const out: Record<string, { updatedAt: number }> = {};
-    if (ids.size === 0) return out;
-    // Only the touched objects are sorted (a 1% plan touches 1,000 of 100,000 users).
-    const touched = objects.filter((object) => ids.has(object.id));
-    for (const object of touched.sort((a, b) => compareStrings(a.id, b.id))) {
-      out[object.id] = { updatedAt: object.updatedAt };
+    if ('membershipId' in op) {
+      memberships.add(op.membershipId);
+      if (op.user.userId === null) membershipHolders = null;
+      else membershipHolders?.add(op.user.userId);
     }
-    return out;
-  };
+  }
+  const touchedMemberships =
+    byUser === undefined || membershipHolders === null
+      ? live.memberships
+      : [...membershipHolders].flatMap((userId) => membershipsOfUser(byUser, userId));
   return {
-    users: pick(live.users, users),
-    organizations: pick(live.organizations, orgs),
-    memberships: pick(live.memberships, memberships),
+    users: versionsOf(live.users, users),
+    organizations: versionsOf(live.organizations, orgs),
+    memberships: versionsOf(touchedMemberships, memberships),
   };
+}
+
+/** The updatedAt of the objects whose id is in `ids`, by id in sorted order. */
+function versionsOf<T extends { id: string; updatedAt: number }>(
+  objects: readonly T[],
+  ids: ReadonlySet<string>,
+): Record<string, { updatedAt: number }> {
+  const out: Record<string, { updatedAt: number }> = {};
+  if (ids.size === 0) return out;
+  // Only the touched objects are sorted (a 1% plan touches 1,000 of 100,000 users).
+  const touched = objects.filter((object) => ids.has(object.id));
+  for (const object of touched.sort((a, b) => compareStrings(a.id, b.id))) {
+    out[object.id] = { updatedAt: object.updatedAt };
+  }
+  return out;
 }
 
 // ---- fingerprints ----

@@ -6,6 +6,7 @@ export {
   DEFAULT_PLAN_OPTIONS,
   fingerprintDesired,
   liveVersionsOf,
+  type PreparedPlan,
   planFingerprints,
 } from './create-plan.ts';
 export * from './drift.ts';
@@ -19,6 +20,7 @@ export {
   thresholdsOf,
 } from './guards.ts';
 export { type MarkdownOptions, renderPlanMarkdown } from './markdown.ts';
+export { type GroupedMemberships, MembershipGrouping, type MembershipsByUser } from './memberships-by-user.ts';
 export { operationTitles } from './operation-titles.ts';
 export { isDestructive, summarize, summaryLine } from './order.ts';
 export {

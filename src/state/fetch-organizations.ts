@@ -3,6 +3,7 @@
 
 import type { ClerkClient, QueryValue, WireOrganization, WireOrganizationMembership } from '../clerk/index.ts';
 import type { LiveMembership, LiveOrganization } from '../model/index.ts';
+import { MembershipGrouping } from '../plan/index.ts';
 import { fromCheckedWireMembership, fromWireOrganization, orgMarkKey } from './from-wire.ts';
 import { mayMatchOrganization, type OrganizationRefSets } from './match-organization.ts';
 import { mapLimit } from './parallel.ts';
@@ -123,9 +124,27 @@ export async function lookupOrganization(
   }
 }
 
+/** The memberships read, and the same grouped by user as they arrived when asked (createPlan's view of them). */
+export interface ReadMemberships {
+  list: LiveMembership[];
+  byUser?: MembershipGrouping;
+}
+
 export async function fetchMemberships(
   context: ReadContext,
+  managed: ManagedOrganizations,
+  options: { byUser?: boolean } = {},
+): Promise<ReadMemberships> {
+  if (options.byUser !== true) return { list: await readMemberships(context, managed) };
+  const byUser = new MembershipGrouping();
+  const list = await readMemberships(context, managed, (membership) => byUser.add(membership));
+  return { list, byUser };
+}
+
+async function readMemberships(
+  context: ReadContext,
   { managed: orgs, instanceMemberships }: ManagedOrganizations,
+  onMembership?: (membership: LiveMembership) => void,
 ): Promise<LiveMembership[]> {
   if (orgs.length === 0) return [];
   const managedIds = new Set(orgs.map((org) => org.id));
@@ -143,6 +162,7 @@ export async function fetchMemberships(
     const role = roles.get(membership.role);
     if (role === undefined) roles.set(membership.role, membership.role);
     else membership.role = role;
+    onMembership?.(membership);
     return membership;
   };
   // The instance-wide list keeps the memberships of managed organizations only.

@@ -4,21 +4,15 @@
 // requests as the API allows. What does not depend on the manifest starts before it is known (startLiveRead).
 
 import type { ClerkClient } from '../clerk/index.ts';
-import type {
-  DesiredUser,
-  LiveMembership,
-  LiveOrganization,
-  LiveRead,
-  LiveSnapshot,
-  LiveUser,
-  UserKeyKind,
-} from '../model/index.ts';
+import type { DesiredUser, LiveOrganization, LiveRead, LiveSnapshot, LiveUser, UserKeyKind } from '../model/index.ts';
+import type { GroupedMemberships } from '../plan/index.ts';
 import { fetchInstanceSettings, type InstanceRead } from './fetch-instance.ts';
 import {
   compareText,
   fetchManagedOrganizations,
   fetchMemberships,
   type ManagedOrganizations,
+  type ReadMemberships,
   sortMemberships,
 } from './fetch-organizations.ts';
 import { fetchTargetedUsers } from './fetch-targeted.ts';
@@ -49,6 +43,8 @@ export interface LiveReadStart {
   manifestBytes?: number;
   /** Drift fails on unmanaged users: with `auto`, the full read is certain. */
   unmanaged?: boolean;
+  /** The memberships grouped by user as they arrive, for a plan (FetchedLiveSnapshot.groupedMemberships). */
+  groupMemberships?: boolean;
 }
 
 /** What a read needs from the manifest. */
@@ -81,6 +77,8 @@ export interface UserReadRequest {
 /** A snapshot as read, with what could not be read and what was assumed instead (for the caller to print). */
 export interface FetchedLiveSnapshot extends LiveSnapshot {
   readWarnings: string[];
+  /** The memberships by user as the read grouped them, when that is exactly `memberships` (createPlan's input). */
+  groupedMemberships?: GroupedMemberships;
 }
 function compareUsers(a: LiveUser, b: LiveUser): number {
   return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -99,7 +97,7 @@ function compareOrganizations(a: LiveOrganization, b: LiveOrganization): number 
 /** The declared organizations' live matches and their memberships, being read. */
 interface OrganizationsRead {
   organizations: Promise<ManagedOrganizations>;
-  memberships: Promise<LiveMembership[]>;
+  memberships: Promise<ReadMemberships>;
 }
 
 /** What a started read is doing before the manifest is known. */
@@ -108,6 +106,7 @@ interface EarlyReads {
   counted: Promise<number>;
   /** A full read that was certain before the manifest was read; undefined when it was not. */
   early: Promise<{ users: LiveUser[]; count: number } | undefined>;
+  groupMemberships: boolean;
   /** The organizations read from the refs given to organizationsKnown, before finish (none: not given). */
   organizations?: { refs: readonly OrganizationRef[]; read: OrganizationsRead; stop: AbortController };
 }
@@ -128,15 +127,19 @@ export interface StartedLiveRead {
 /** The organizations `refs` can match and their memberships (fetch-organizations.ts). */
 function readOrganizations(
   context: ReadContext,
-  instanceRead: Promise<InstanceRead>,
+  started: Pick<EarlyReads, 'instanceRead' | 'groupMemberships'>,
   refs: readonly OrganizationRef[],
 ): OrganizationsRead {
+  const { instanceRead } = started;
   const sets = organizationRefSets(refs);
   const organizations: Promise<ManagedOrganizations> =
     sets.keys.size === 0
       ? Promise.resolve({ managed: [] })
       : fetchManagedOrganizations(context, sets, () => instanceRead.then((read) => read.instance.slugsEnabled));
-  return { organizations, memberships: organizations.then((found) => fetchMemberships(context, found)) };
+  return {
+    organizations,
+    memberships: organizations.then((found) => fetchMemberships(context, found, { byUser: started.groupMemberships })),
+  };
 }
 
 function sameRefs(a: readonly OrganizationRef[], b: readonly OrganizationRef[]): boolean {
@@ -170,17 +173,13 @@ export function startLiveRead(client: ClerkClient, options: LiveReadStart = {}):
   // Awaited by finish, which may never come (an invalid manifest): a failure before then is not unhandled.
   instanceRead.catch(() => undefined);
   early.catch(() => undefined);
-  const started: EarlyReads = { instanceRead, counted, early };
+  const started: EarlyReads = { instanceRead, counted, early, groupMemberships: options.groupMemberships === true };
   return {
     organizationsKnown: (refs) => {
       if (started.organizations !== undefined) return;
       const own = new AbortController();
       const known = [...refs];
-      const read = readOrganizations(
-        { ...context, signal: AbortSignal.any([signal, own.signal]) },
-        instanceRead,
-        known,
-      );
+      const read = readOrganizations({ ...context, signal: AbortSignal.any([signal, own.signal]) }, started, known);
       // Awaited by finish, as the reads above.
       read.organizations.catch(() => undefined);
       read.memberships.catch(() => undefined);
@@ -246,7 +245,7 @@ async function finishRead(
   const known = started.organizations;
   const reuse = known !== undefined && sameRefs(known.refs, request.managedOrgs);
   if (known !== undefined && !reuse) known.stop.abort();
-  const orgRead = reuse ? known.read : readOrganizations(context, started.instanceRead, request.managedOrgs);
+  const orgRead = reuse ? known.read : readOrganizations(context, started, request.managedOrgs);
   // Memberships need only the organizations: their pages are read alongside the users', not after them.
   const usersRead = readUsers(context, started, request.users).then((read) => {
     read.users.sort(compareUsers);
@@ -261,11 +260,14 @@ async function finishRead(
   ]);
 
   const organizations: LiveOrganization[] = wireOrgs.map(fromWireOrganization).sort(compareOrganizations);
+  const memberships = sortMemberships(liveMemberships.list);
+  const groupedMemberships = liveMemberships.byUser?.of(memberships);
   return {
     ...(read === undefined ? {} : { read }),
+    ...(groupedMemberships === undefined ? {} : { groupedMemberships }),
     users,
     organizations,
-    memberships: sortMemberships(liveMemberships),
+    memberships,
     instance: { ...settings.instance, userCount: count },
     apiUrl: context.client.baseUrl,
     readWarnings: [...settings.warnings, ...context.warnings],

@@ -427,7 +427,7 @@ describe('classifyDrift with the users the plan matched', () => {
       ],
     });
     const prepared = prepareUsers(desired, live.users, []);
-    const { plan } = createPlan(desired, live, DEFAULT_PLAN_OPTIONS, prepared);
+    const { plan } = createPlan(desired, live, DEFAULT_PLAN_OPTIONS, { users: prepared });
     const plain = classifyDrift(plan, desired, live);
     expect(classifyDrift(plan, desired, live, prepared)).toStrictEqual(plain);
     expect(plain.summary.byClass.unmanaged).toBe(1);

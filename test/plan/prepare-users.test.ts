@@ -76,7 +76,7 @@ describe('prepared users', () => {
     expect(ignoring.identity).toBe(prepared.identity);
     expect(ignoring.fieldOperations).not.toBe(prepared.fieldOperations);
     const options = { ...OPTIONS, ignore: ['firstName'] };
-    const { plan } = createPlan(desired, live, options, prepared);
+    const { plan } = createPlan(desired, live, options, { users: prepared });
     expect(plan).toStrictEqual(createPlan(desired, live, options).plan);
     // emp-1 differs only by its first name, now ignored; emp-2's last name is still changed.
     const updates = plan.operations.filter((op) => op.type === 'update_user').map((op) => op.id);
@@ -88,7 +88,7 @@ describe('prepared users', () => {
     const { desired, live } = scenario();
     const prepared = prepareUsers(desired, live.users, []);
     const inside = createPlan(desired, live, OPTIONS);
-    expect(createPlan(desired, live, OPTIONS, prepared)).toStrictEqual(inside);
+    expect(createPlan(desired, live, OPTIONS, { users: prepared })).toStrictEqual(inside);
     // Each kind of operation is there: the scenario exercises both halves of a user's diff.
     expect(inside.plan.operations.map((op) => op.type).sort()).toStrictEqual([
       'add_email_address',
