@@ -28,6 +28,7 @@ import type {
 import { lowersPrivileges } from './destructive.ts';
 import type { IgnoreRules } from './ignore.ts';
 import { cloneJson, compareStrings, deepEqual, getPath, mergeMetadata, withPath } from './json-values.ts';
+import { type MembershipsByUser, membershipsOfUser } from './memberships-by-user.ts';
 import type {
   CreateUserAttributes,
   FieldChange,
@@ -51,8 +52,8 @@ export interface UserDiffContext extends UserFieldContext {
   liveOrgsByKey: ReadonlyMap<string, LiveOrganization>;
   /** The same organizations, key by id. */
   liveOrgKeysById: ReadonlyMap<string, string>;
-  /** Live memberships by user id: one alone, several in an array. */
-  liveMembershipsByUser: ReadonlyMap<string, LiveMembership | readonly LiveMembership[]>;
+  /** Live memberships by user id (memberships-by-user.ts). */
+  liveMembershipsByUser: MembershipsByUser;
   /** Keys of organizations this plan creates. */
   createdOrgKeys: ReadonlySet<string>;
   /** Where the manifest declared each user's fields (DesiredState.positions). */
@@ -532,8 +533,7 @@ function sameMemberships(
  * in that organization is touched.
  */
 function planMemberships(desired: DesiredUser, live: LiveUser | null, context: UserDiffContext): Operation[] {
-  const held = live ? context.liveMembershipsByUser.get(live.id) : undefined;
-  const liveMemberships = held === undefined ? [] : Array.isArray(held) ? held : [held];
+  const liveMemberships = live ? membershipsOfUser(context.liveMembershipsByUser, live.id) : [];
   if (sameMemberships(desired.memberships ?? [], liveMemberships, context)) return [];
   const user = userRef(desired, live);
   const wanted = new Map<string, DesiredMembership>();
