@@ -40,8 +40,8 @@ import {
   type FastPositions,
   locate,
   type ParsedFile,
-  positionOf,
   type Span,
+  sourceAt,
   sourceRef,
   spanAt,
   spanOf,
@@ -441,9 +441,7 @@ class Checker {
     const userNode = itemStart === undefined ? locate(file, base)?.node : undefined;
     const start = itemStart ?? userNode?.range?.[0];
     const userRef =
-      itemStart === undefined
-        ? sourceRef(file, userNode)
-        : { file: file.source.file, ...positionOf(file.lineCounter, itemStart) };
+      itemStart === undefined ? sourceRef(file, userNode) : sourceAt(file.source.file, file.lineCounter, itemStart);
     const keyKind = this.settings.userKey;
 
     const emails = Array.isArray(user.emailAddresses) ? lowerCaseEmails(user.emailAddresses) : undefined;
@@ -914,7 +912,7 @@ export function fastFieldPositions(
   lineCounter: LinePositions,
   reread: FastPositions['reread'],
 ): FieldPositions {
-  const ref = (offset: number): SourceRef => ({ file: name, ...positionOf(lineCounter, offset) });
+  const ref = (offset: number): SourceRef => sourceAt(name, lineCounter, offset);
   return {
     fastFile: name,
     at(start) {
