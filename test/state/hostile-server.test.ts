@@ -167,6 +167,20 @@ describe('metadata nesting', () => {
     expect(metadataDepthProblem('x', [[[[]]]])).toBeUndefined();
   });
 
+  it('counts levels through arrays, later keys and a "__proto__" key as JSON.parse makes them', () => {
+    // 64 levels: an object, then arrays and objects alternating, the deep branch after a shallow one.
+    const mixed = (depth: number): string =>
+      depth === 1
+        ? '{"leaf":1}'
+        : depth % 2 === 0
+          ? `[0,{"a":1},${mixed(depth - 1)}]`
+          : `{"a":1,"b":${mixed(depth - 1)}}`;
+    expect(metadataDepthProblem('m', JSON.parse(mixed(MAX_METADATA_DEPTH)))).toBeUndefined();
+    expect(metadataDepthProblem('m', JSON.parse(mixed(MAX_METADATA_DEPTH + 1)))).toContain('nested deeper');
+    const underProto = JSON.parse(`{"__proto__":${JSON.stringify(nested(MAX_METADATA_DEPTH))}}`);
+    expect(metadataDepthProblem('p', underProto)).toContain('nested deeper');
+  });
+
   it('refuses a live user whose metadata nests 2,000 deep as live_response_invalid (no stack overflow)', async () => {
     const server = await fake();
     server.addUser({ id: 'user_deep', created_at: 1, private_metadata: nested(2_000) });
