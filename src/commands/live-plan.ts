@@ -21,7 +21,6 @@ import {
   DEFAULT_PLAN_OPTIONS,
   type Disclosure,
   disclosureOf,
-  type GroupedMemberships,
   MASS_CHANGE_MIN_USERS,
   type PlanDiagnostic,
   type PlanOptions,
@@ -382,7 +381,7 @@ export function formatPlanDiagnostics(diagnostics: PlanDiagnostic[], severity: '
  */
 export function planOrThrow(
   desired: DesiredState,
-  live: LiveSnapshot & { matched?: PreparedUsers; groupedMemberships?: GroupedMemberships },
+  live: LiveSnapshot & Partial<Pick<ReadSnapshot, 'matched' | 'groupedMemberships'>>,
   options: PlanOptions,
   io: CliIO,
   /** Error codes that do not matter to the caller (drift creates nothing, so needs no unset password). */

@@ -106,6 +106,7 @@ interface EarlyReads {
   counted: Promise<number>;
   /** A full read that was certain before the manifest was read; undefined when it was not. */
   early: Promise<{ users: LiveUser[]; count: number } | undefined>;
+  /** LiveReadStart.groupMemberships. */
   groupMemberships: boolean;
   /** The organizations read from the refs given to organizationsKnown, before finish (none: not given). */
   organizations?: { refs: readonly OrganizationRef[]; read: OrganizationsRead; stop: AbortController };
