@@ -1,7 +1,6 @@
 // clerk-sync plan: read the manifest and the live instance, print the ordered plan (text, JSON or Markdown),
 // optionally save it for a later `apply PLAN`. Never changes anything.
 
-import { rehearsalPassed, rehearsePlan } from '../apply/rehearse.ts';
 import type { ClerkClient } from '../clerk/index.ts';
 import { ClerkSyncError } from '../errors.ts';
 import type { DesiredState } from '../model/index.ts';
@@ -143,6 +142,8 @@ a plan that breaks settings.policies: policy_* codes, after the plan is shown), 
         io.stderr.write(
           `Rehearsing on an emulated copy of the ${plural(live.users.length, 'user')}, ${plural(live.organizations.length, 'organization')} and ${plural(live.memberships.length, 'membership')} read ...\n`,
         );
+        // Loaded only here: the rehearsal brings the emulator (about 50 modules) that a plain plan never uses.
+        const { rehearsalPassed, rehearsePlan } = await import('../apply/rehearse.ts');
         const report = await rehearsePlan({ desired, live, planOptions, signal: io.signal });
         io.stderr.write(redactText(formatRehearsal(report), disclosure));
         if (!rehearsalPassed(report)) {

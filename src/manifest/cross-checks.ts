@@ -28,6 +28,7 @@ import type {
   UserKeyKind,
 } from '../model/index.ts';
 import { canonicalJson, isPlainObject } from '../util/json.ts';
+import { thousands } from '../util/plural.ts';
 import { runSteps, stepEndsAfter } from '../util/steps.ts';
 import { type EnvironmentName, environmentNames, environmentValues } from './environment.ts';
 import { compileGenerator, GENERATE_LIMIT, keyPath, type Generator as UserGenerator } from './generate.ts';
@@ -981,7 +982,7 @@ function checkGenerated(checker: Checker, files: readonly ParsedFile[]): void {
       if (total > GENERATE_LIMIT) {
         checker.error(file, spanAt(file, [...base, 'count']), {
           code: 'too_many_generated_users',
-          message: `generate: makes ${total.toLocaleString('en-US')} users with this entry; at most ${GENERATE_LIMIT.toLocaleString('en-US')} generated users are allowed`,
+          message: `generate: makes ${thousands(total)} users with this entry; at most ${thousands(GENERATE_LIMIT)} generated users are allowed`,
           hint: 'Lower the counts, or split the seed into manifests applied one after the other.',
         });
         return;

@@ -7,6 +7,7 @@
 import { USER_FIELDS } from '../fields/user-fields.ts';
 import type { EnvironmentValue, UserKeyKind } from '../model/index.ts';
 import { isPlainObject } from '../util/json.ts';
+import { thousands } from '../util/plural.ts';
 import { FAKE_VALUE_NAMES, type FakeValueName, fakeValue, seedOf } from './generate-fake.ts';
 
 /** Most users all `generate:` entries of a manifest may produce together (the planner's tested scale). */
@@ -286,7 +287,7 @@ export function generatorSchema() {
   const properties: Record<string, unknown> = {
     count: {
       title: 'Count',
-      description: `How many users to generate; {i} runs from 1 to count. At most ${GENERATE_LIMIT.toLocaleString('en-US')} generated users in all.`,
+      description: `How many users to generate; {i} runs from 1 to count. At most ${thousands(GENERATE_LIMIT)} generated users in all.`,
       type: 'integer',
       minimum: 1,
       maximum: GENERATE_LIMIT,

@@ -19,6 +19,7 @@ import {
   type Scalar,
   type YAMLError,
 } from 'yaml';
+import { thousands } from '../util/plural.ts';
 import { readFastYaml } from './fast-yaml.ts';
 import { findIndentationProblem, type IndentationProblem } from './indentation.ts';
 import { interpolate } from './interpolate.ts';
@@ -204,7 +205,7 @@ function convert(state: ConvertState, node: Node | null | undefined, depth: numb
         state,
         spanOf(node),
         'too_many_aliases',
-        `aliases expand to more than ${LIMITS.aliasValues.toLocaleString('en-US')} values`,
+        `aliases expand to more than ${thousands(LIMITS.aliasValues)} values`,
         'Write the repeated values out, or use fewer aliases.',
       );
       return null;
@@ -218,7 +219,7 @@ function convert(state: ConvertState, node: Node | null | undefined, depth: numb
         state,
         spanOf(node),
         'too_many_aliases',
-        `more than ${LIMITS.aliases.toLocaleString('en-US')} alias expansions (a YAML "billion laughs" alias bomb?)`,
+        `more than ${thousands(LIMITS.aliases)} alias expansions (a YAML "billion laughs" alias bomb?)`,
         'Write the repeated values out, or use fewer aliases.',
       );
       return null;

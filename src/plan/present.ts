@@ -6,6 +6,7 @@ import { MANAGED_MARK_KEY, METADATA_FIELDS } from '../fields/constants.ts';
 import { ORGANIZATION_METADATA_FIELDS } from '../fields/organization-fields.ts';
 import { isProfileRow, USER_FIELDS, type UserFieldRow } from '../fields/user-fields.ts';
 import type { JsonObject, JsonValue, MetadataField } from '../model/index.ts';
+import { thousands } from '../util/plural.ts';
 import { isJsonObject, pointerSegments, valueAt } from './json-values.ts';
 import { changeKindOf, summaryLine } from './order.ts';
 import { lineField } from './provenance.ts';
@@ -373,7 +374,7 @@ export function presentPlan(plan: Plan): PlanPresentation {
 
 /** A count with thousands separators: instance sizes run to millions. */
 function count(value: number, noun: string): string {
-  return `${value.toLocaleString('en-US')} ${value === 1 ? noun : `${noun}s`}`;
+  return `${thousands(value)} ${value === 1 ? noun : `${noun}s`}`;
 }
 
 /**
@@ -387,8 +388,8 @@ export function readLine(read: PlanRead): string {
   switch (read.reason) {
     case 'cost':
       return read.strategy === 'targeted'
-        ? `Read: targeted (${of}; ${count(targeted, 'request')} instead of ${full.toLocaleString('en-US')})`
-        : `Read: full (${all}; ${count(full, 'request')}, a targeted read would take ${targeted.toLocaleString('en-US')})`;
+        ? `Read: targeted (${of}; ${count(targeted, 'request')} instead of ${thousands(full)})`
+        : `Read: full (${all}; ${count(full, 'request')}, a targeted read would take ${thousands(targeted)})`;
     case 'option':
       return read.strategy === 'targeted'
         ? `Read: targeted, as --read says (${of}; ${count(targeted, 'request')})`

@@ -4,3 +4,12 @@
 export function plural(count: number, noun: string, many = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : many}`;
 }
+
+/**
+ * A whole number with a comma between thousands, as `toLocaleString('en-US')` writes it: `1,000,000`. Not that call,
+ * whose first use loads ICU's number formatting (about 20 ms of every command's start, measured).
+ */
+export function thousands(value: number): string {
+  if (!Number.isSafeInteger(value)) return value.toLocaleString('en-US');
+  return String(value).replace(/\B(?=(\d{3})+$)/g, ',');
+}
