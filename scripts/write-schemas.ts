@@ -1,10 +1,12 @@
 // `npm run schema`: writes each published JSON Schema in schema/ from the object its validator compiles, then
-// formats the files as the repository does (a test fails when a published file differs from its object).
+// formats the files as the repository does (a test fails when a published file differs from its object); and the
+// validators compiled from them ahead of time, in src/generated/ (scripts/validators.ts).
 
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PUBLISHED_SCHEMAS } from './schemas.ts';
+import { GENERATED_VALIDATORS, validatorModule } from './validators.ts';
 
 const root = join(import.meta.dirname, '..');
 const files = PUBLISHED_SCHEMAS.map(({ file, schema }) => {
@@ -13,4 +15,8 @@ const files = PUBLISHED_SCHEMAS.map(({ file, schema }) => {
   return path;
 });
 execFileSync(join(root, 'node_modules', '.bin', 'biome'), ['format', '--write', ...files], { stdio: 'inherit' });
+for (const entry of GENERATED_VALIDATORS) {
+  writeFileSync(join(root, entry.file), validatorModule(entry));
+  files.push(join(root, entry.file));
+}
 process.stdout.write(`Wrote ${files.map((file) => file.slice(root.length + 1)).join(', ')}\n`);

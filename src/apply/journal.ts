@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open, readFile, realpath, rename, rm, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FileError } from '../errors.ts';
+import { journalLine as journalLineValidator } from '../generated/document-validators.ts';
 import type { UserKeyKind } from '../model/index.ts';
 import {
   type Disclosure,
@@ -29,8 +30,8 @@ import {
   publicValue,
   redactText,
 } from '../plan/index.ts';
-import { compileSchema, type SchemaCheck } from '../util/json-schema.ts';
-import { JOURNAL_LINE_SCHEMA, JOURNAL_VERSION, type JOURNAL_VERSIONS } from './journal-schema.ts';
+import { type SchemaCheck, schemaCheck } from '../util/json-schema.ts';
+import { JOURNAL_VERSION, type JOURNAL_VERSIONS } from './journal-schema.ts';
 import type { CreatedObjectKind } from './types.ts';
 
 export { JOURNAL_VERSION };
@@ -145,12 +146,10 @@ export function planFingerprint(plan: Plan): string {
   return hash.digest('hex');
 }
 
-// Compiled on first use: only apply, undo and a resumed run read a journal.
-let checkLine: SchemaCheck | undefined;
+const checkLine: SchemaCheck = schemaCheck(journalLineValidator, '(line)');
 
 /** What is wrong with a parsed line (`op.user must be present`), or undefined for a journal entry. */
 function lineProblem(value: unknown): string | undefined {
-  checkLine ??= compileSchema(JOURNAL_LINE_SCHEMA, '(line)');
   const problem = checkLine(value);
   return problem && `${problem.path} must be ${problem.expected}`;
 }

@@ -23,7 +23,6 @@ import {
   operationTitles,
   type Plan,
   type PlanDiagnostic,
-  parsePlan,
   presentPlan,
   publicPlan,
   redactText,
@@ -32,6 +31,7 @@ import {
   type Target,
   withReviewWarnings,
 } from '../plan/index.ts';
+import { parsePlan } from '../plan/read-plan.ts';
 import {
   confirm,
   createApplyProgress,

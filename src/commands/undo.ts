@@ -11,14 +11,8 @@ import { checkedUndoPlan, journalUserKey, readJournal, readUndoLive, undoLiveIds
 import { PlanError, UsageError } from '../errors.ts';
 import { UNRESTRICTED_INSTANCE } from '../fields/constants.ts';
 import type { LiveSnapshot } from '../model/index.ts';
-import {
-  NOTHING_TO_HIDE,
-  parsePlan,
-  presentPlan,
-  publicPlan,
-  serializePlan,
-  withReviewWarnings,
-} from '../plan/index.ts';
+import { NOTHING_TO_HIDE, presentPlan, publicPlan, serializePlan, withReviewWarnings } from '../plan/index.ts';
+import { parsePlan } from '../plan/read-plan.ts';
 import { renderPlanText, shouldUseColor } from '../ui/index.ts';
 import { plural } from '../util/plural.ts';
 import { API_OPTIONS, API_OPTIONS_HELP, openClient } from './api-options.ts';

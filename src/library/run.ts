@@ -6,7 +6,8 @@ import { runApply } from '../commands/apply.ts';
 import { loadManifestFromFlags, type ManifestLoad } from '../commands/live-plan.ts';
 import { publicPlanOf } from '../commands/plan.ts';
 import { ClerkSyncError, InternalError, UsageError } from '../errors.ts';
-import { type Plan, parsePlan, serializePlan } from '../plan/index.ts';
+import { type Plan, serializePlan } from '../plan/index.ts';
+import { parsePlan } from '../plan/read-plan.ts';
 import { type ResolvedInputs, resolveInputs, withEnvironment } from './inputs.ts';
 import type { ApplyOptions, ApplyOutcome, ApplySource, PlanInput } from './types.ts';
 

@@ -2,16 +2,15 @@
 // diagnostic at the YAML node its instancePath names, with a message that says what is wrong in manifest terms.
 // Values that came from environment variables are never quoted.
 
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isScalar } from 'yaml';
 import { TIMESTAMP_PATTERN } from '../fields/values.ts';
+import * as validators from '../generated/manifest-validators.ts';
 import { pointerSegments } from '../util/json.ts';
-import { OVERLAY_SCHEMA } from './overlay-schema.ts';
 import { diagnosticAt, locate, type ParsedFile, spanAt } from './positions.ts';
 import {
   IGNORE_PATTERN,
   ignorePathProblem,
-  MANIFEST_SCHEMA,
   PHONE_PATTERN,
   ROLE_PATTERN,
   SLUG_PATTERN,
@@ -20,35 +19,22 @@ import {
 import { didYouMean } from './suggest.ts';
 import type { Diagnostic } from './types.ts';
 
-/**
- * The "email" format, as ajv-formats checks it (its fullFormats.email, v3.0.1): the only format the schema uses, so
- * the package is not loaded for it on every start.
- */
-export const EMAIL_FORMAT =
-  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
+// Compiled ahead of time (src/generated, scripts/validators.ts): a start compiles no schema.
+const compiled = validators as unknown as Record<'manifest' | 'overlay' | 'manifestUser' | 'project', ValidateFunction>;
 
-let compiled: ValidateFunction | undefined;
-let compiledOverlay: ValidateFunction | undefined;
-
-/** A validator with the manifest's ajv settings (the project file's schema uses it too). */
-export function compileSchema(schema: object): ValidateFunction {
-  // validateSchema: false skips compiling the draft-07 meta-schema on every start (about 50 ms, a tenth of a
-  // small command's time); test/manifest/schema.test.ts checks MANIFEST_SCHEMA against it instead.
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, validateSchema: false });
-  ajv.addFormat('email', EMAIL_FORMAT);
-  return ajv.compile(schema);
-}
-
-/** The compiled validator of MANIFEST_SCHEMA (compiled once, on first use). */
+/** The validator of MANIFEST_SCHEMA. */
 export function manifestValidator(): ValidateFunction {
-  compiled ??= compileSchema(MANIFEST_SCHEMA);
-  return compiled;
+  return compiled.manifest;
 }
 
-/** The compiled validator of OVERLAY_SCHEMA (compiled once, on first use). */
+/** The validator of OVERLAY_SCHEMA. */
 export function overlayValidator(): ValidateFunction {
-  compiledOverlay ??= compileSchema(OVERLAY_SCHEMA);
-  return compiledOverlay;
+  return compiled.overlay;
+}
+
+/** The validator of PROJECT_SCHEMA (project files), with the manifest's settings. */
+export function projectValidator(): ValidateFunction {
+  return compiled.project;
 }
 
 function fieldName(path: readonly string[]): string {
@@ -260,15 +246,9 @@ function plainReference(file: ParsedFile, node: unknown): boolean {
   return result?.single === true && result.template === String(node.value);
 }
 
-let compiledUser: ValidateFunction | undefined;
-
 /** Problems of one generated user, in the checks its template was spared (patterns, formats, lengths), at `base`. */
 export function checkExpandedUser(file: ParsedFile, base: readonly string[], user: unknown): Diagnostic[] {
-  if (!compiledUser) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, validateSchema: false });
-    ajv.addFormat('email', EMAIL_FORMAT);
-    compiledUser = ajv.compile(MANIFEST_SCHEMA.properties.users.items);
-  }
+  const compiledUser = compiled.manifestUser;
   if (compiledUser(user)) return [];
   const diagnostics: Diagnostic[] = [];
   for (const error of compiledUser.errors ?? []) {

@@ -4,6 +4,7 @@
 // file. Rules a schema cannot express (user key presence, duplicates across users and files, undeclared
 // organizations, the 8 KB metadata cap, the reserved `clerkSync` key) live in cross-checks.ts.
 
+import type { Options } from 'ajv';
 import { schemaProperties } from '../fields/descriptor.ts';
 import { ORGANIZATION_FIELDS, REQUIRED_ORGANIZATION_FIELDS } from '../fields/organization-fields.ts';
 import { IGNORE_FIELDS, IGNORE_PATH_FIELDS, USER_FIELDS } from '../fields/user-fields.ts';
@@ -192,3 +193,20 @@ export const MANIFEST_SCHEMA = {
     },
   },
 } as const;
+
+/**
+ * The "email" format, as ajv-formats checks it (its fullFormats.email, v3.0.1): the only format the schema uses, so
+ * the package is not loaded for it on every start.
+ */
+export const EMAIL_FORMAT =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
+
+/** The manifest's ajv settings (the project file's schema uses them too), as scripts/validators.ts compiles them. */
+export const MANIFEST_AJV_OPTIONS: Options = {
+  allErrors: true,
+  verbose: true,
+  strict: true,
+  allowUnionTypes: true,
+  // test/manifest/schema.test.ts checks the schemas against the draft-07 meta-schema.
+  validateSchema: false,
+};

@@ -32,7 +32,7 @@ export {
   type OrgMatchStep,
   orgMark,
 } from './org-identity.ts';
-export { fingerprintsOf, parsePlan, serializePlan } from './plan-json.ts';
+export { fingerprintsOf, serializePlan } from './plan-json.ts';
 export { OPERATION_DEFINITIONS, OPERATION_TYPES, PLAN_SCHEMA } from './plan-schema.ts';
 export {
   emailDomainAllowed,

@@ -2,14 +2,12 @@
 // the manifest's. Pure: the text is a parameter. A secret key written in the file is refused before anything else
 // reads it, and masked wherever its line is quoted: the file is committed, and it names variables, not keys.
 
-import type { ValidateFunction } from 'ajv';
 import { diagnosticAt, type ParsedFile, spanAt } from '../manifest/positions.ts';
 import { readYaml } from '../manifest/read-yaml.ts';
-import { checkSchema, compileSchema } from '../manifest/schema-check.ts';
+import { checkSchema, projectValidator } from '../manifest/schema-check.ts';
 import type { Diagnostic, ManifestSource } from '../manifest/types.ts';
 import type { SourceRef } from '../model/index.ts';
 import { isPlainObject } from '../util/json.ts';
-import { PROJECT_SCHEMA } from './project-schema.ts';
 
 /** The project file's default name, looked for in the working directory. */
 export const PROJECT_FILE = 'clerk-sync.yaml';
@@ -36,8 +34,6 @@ export interface Project {
 
 /** A Clerk secret or publishable key: `sk_live_…`, `sk_test_…` (docs/clerk-api.md#base-url-key-and-api-version). */
 const KEY_PATTERN = /(?:^|[^A-Za-z0-9])(?:sk|pk)_(?:live|test)_[A-Za-z0-9]/;
-
-let validator: ValidateFunction | undefined;
 
 /** Paths (keys and indices) of every string in `value` that looks like a Clerk key. */
 function secretPaths(value: unknown, path: string[] = []): string[][] {
@@ -79,7 +75,7 @@ export function parseProject(source: ManifestSource): { project?: Project; diagn
   const file = readYaml(source, {});
   if (file.diagnostics.length > 0 || file.value === undefined) return { diagnostics: file.diagnostics };
   const secrets = secretDiagnostics(file);
-  validator ??= compileSchema(PROJECT_SCHEMA);
+  const validator = projectValidator();
   // A schema message may quote the value: none about a line that holds a key.
   const lines = new Set(secrets.map((diagnostic) => diagnostic.line));
   // One problem per place: ajv adds a second, vaguer error for a property name that fails its pattern.

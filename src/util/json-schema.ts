@@ -1,7 +1,8 @@
-// One way to check a JSON value against a JSON Schema of ours: compiled once by ajv (strict, first error only), and
+// One way to check a JSON value against a JSON Schema of ours: compiled ahead of time by ajv (strict, first error
+// only; src/generated, scripts/validators.ts), and
 // the first error said as `<path> must be <what>`, the path written as in JavaScript (`operations[0].user.key`).
 
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { isPlainObject, pointerSegments } from './json.ts';
 
 /** What is wrong with a value: where, and what was expected there. */
@@ -92,10 +93,17 @@ function problemOf(error: ErrorObject, root: string, data: unknown): SchemaProbl
   }
 }
 
-/** Compiles `schema` (ajv strict mode, discriminators on) into a check that names the first problem it finds. */
-export function compileSchema(schema: Record<string, unknown>, root = '(root)'): SchemaCheck {
-  const ajv = new Ajv({ strict: true, allowUnionTypes: true, discriminator: true, verbose: true });
-  const validate = ajv.compile(schema);
+/** The ajv settings of these checks, as scripts/validators.ts compiles them: strict, discriminators on. */
+export const DOCUMENT_AJV_OPTIONS: Options = {
+  strict: true,
+  allowUnionTypes: true,
+  discriminator: true,
+  verbose: true,
+};
+
+/** A compiled validator (src/generated/document-validators.ts) as a check that names the first problem it finds. */
+export function schemaCheck(compiled: unknown, root = '(root)'): SchemaCheck {
+  const validate = compiled as ValidateFunction;
   return (value) => {
     if (validate(value)) return undefined;
     const errors = validate.errors ?? [];

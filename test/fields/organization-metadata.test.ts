@@ -12,11 +12,11 @@ import {
   isDestructive,
   NOTHING_TO_HIDE,
   type Operation,
-  parsePlan,
   presentPlan,
   publicPlan,
   serializePlan,
 } from '../../src/plan/index.ts';
+import { parsePlan } from '../../src/plan/read-plan.ts';
 import { desiredState, liveOrg, org, snapshot } from '../plan/builders.ts';
 
 const ids = { userIdForKey: () => undefined, organizationIdForSlug: () => 'org_new' };

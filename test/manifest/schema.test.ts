@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFakeValues } from '../../src/manifest/generate-fake.ts';
 import { MANIFEST_SCHEMA, parseManifest } from '../../src/manifest/index.ts';
-import { EMAIL_FORMAT } from '../../src/manifest/schema-check.ts';
+import { EMAIL_FORMAT } from '../../src/manifest/schema.ts';
 
 // An example may generate users with fake values (examples/load-test.yaml): parseManifest needs faker loaded.
 beforeAll(loadFakeValues);

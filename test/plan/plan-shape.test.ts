@@ -9,11 +9,11 @@ import {
   fingerprintsOf,
   type OperationType,
   type Plan,
-  parsePlan,
   planFingerprints,
   serializePlan,
   summaryLine,
 } from '../../src/plan/index.ts';
+import { parsePlan } from '../../src/plan/read-plan.ts';
 import { at, desiredState, desiredUser, liveMembership, liveOrg, liveUser, MARK, org, snapshot } from './builders.ts';
 
 /** A manifest and instance that exercise every operation type at once. */

@@ -17,12 +17,12 @@ import {
   type Operation,
   type Plan,
   PRIVATE_VALUE,
-  parsePlan,
   publicPlan,
   redactText,
   replaceWholeValue,
   serializePlan,
 } from '../../src/plan/index.ts';
+import { parsePlan } from '../../src/plan/read-plan.ts';
 import { planOf } from '../apply/builders.ts';
 import { liveMembership, liveOrg, liveUser, MARK, snapshot } from './builders.ts';
 

@@ -3,14 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/manifest/index.ts';
-import {
-  createPlan,
-  DEFAULT_PLAN_OPTIONS,
-  oneLine,
-  parsePlan,
-  serializePlan,
-  withReviewWarnings,
-} from '../../src/plan/index.ts';
+import { createPlan, DEFAULT_PLAN_OPTIONS, oneLine, serializePlan, withReviewWarnings } from '../../src/plan/index.ts';
+import { parsePlan } from '../../src/plan/read-plan.ts';
 import { desiredState, liveUser, MARK, snapshot } from './builders.ts';
 
 const WARNING: Diagnostic = {
