@@ -9,7 +9,7 @@ import { sortDiagnostics } from './format.ts';
 import { deferredVariable } from './interpolate.ts';
 import { OVERLAY_KEY } from './overlay.ts';
 import { locate, type ParsedFile, positionOf, spanOf } from './positions.ts';
-import { readYaml } from './read-yaml.ts';
+import { readYamlInSteps } from './read-yaml.ts';
 import { checkSchema, overlayValidator } from './schema-check.ts';
 import type { Diagnostic, ManifestResult, ManifestSource, ParseOptions } from './types.ts';
 
@@ -18,8 +18,9 @@ export function parseManifest(sources: ManifestSource[], options: ParseOptions):
 }
 
 /**
- * parseManifest one step at a time: each file's YAML, each file's schema, then the cross-checks over all files (a step
- * per 2,500 users: cross-checks.ts, buildDesiredStateInSteps). The caller may let other work run between steps
+ * parseManifest one step at a time: each file's YAML (a step per 2,500 users of a list the fast reader reads), each
+ * file's schema, then the cross-checks over all files (a step per 2,500 users: cross-checks.ts,
+ * buildDesiredStateInSteps). The caller may let other work run between steps
  * (load-manifest.ts: the live read a plan overlaps with the parse).
  */
 export function* parseManifestInSteps(
@@ -47,7 +48,7 @@ export function* parseManifestInSteps(
   // would admit files that exhaust the heap. Its start offsets are the yaml package's (fast-yaml.test.ts).
   const files: ParsedFile[] = [];
   for (const source of sources) {
-    const file = readYaml(source, options.env, { fast: true });
+    const file = yield* readYamlInSteps(source, options.env, { fast: true });
     deferUnsetPasswords(file);
     files.push(file);
     yield;

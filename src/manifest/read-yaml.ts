@@ -20,7 +20,8 @@ import {
   type YAMLError,
 } from 'yaml';
 import { thousands } from '../util/plural.ts';
-import { readFastYaml } from './fast-yaml.ts';
+import { runSteps } from '../util/steps.ts';
+import { readFastYamlInSteps } from './fast-yaml.ts';
 import { findIndentationProblem, type IndentationProblem } from './indentation.ts';
 import { interpolate } from './interpolate.ts';
 import { charColumns } from './line-starts.ts';
@@ -353,6 +354,15 @@ export function readYaml(
   env: Readonly<Record<string, string | undefined>>,
   options: ReadYamlOptions = {},
 ): ParsedFile {
+  return runSteps(readYamlInSteps(source, env, options));
+}
+
+/** readYaml in steps: the fast reader's (readFastYamlInSteps); the yaml package's read is one step. */
+export function* readYamlInSteps(
+  source: ManifestSource,
+  env: Readonly<Record<string, string | undefined>>,
+  options: ReadYamlOptions = {},
+): Generator<void, ParsedFile> {
   const lineCounter = new LineCounter();
   let document: Document.Parsed | undefined;
   const file: ParsedFile = {
@@ -365,7 +375,7 @@ export function readYaml(
     diagnostics: [],
   };
   const text = source.text;
-  const fast = options.fast ? readFastYaml(text, env) : undefined;
+  const fast = options.fast ? yield* readFastYamlInSteps(text, env) : undefined;
   if (fast !== undefined && 'error' in fast) {
     // A syntax error the fast reader is sure of, in the yaml path's words: the file is not read a second time.
     file.lineCounter = charColumns(fast.lines, text);

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { buildDesiredState } from '../../src/manifest/cross-checks.ts';
-import { readFastYaml } from '../../src/manifest/fast-yaml.ts';
+import { readFastYaml, readFastYamlInSteps } from '../../src/manifest/fast-yaml.ts';
 import { sortDiagnostics } from '../../src/manifest/format.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
 import { LineStarts } from '../../src/manifest/line-starts.ts';
@@ -590,5 +590,42 @@ describe('LineStarts', () => {
         expect(starts.linePos(offset), JSON.stringify([text, offset])).toStrictEqual(counter.linePos(offset));
       }
     }
+  });
+});
+
+describe('readFastYamlInSteps', () => {
+  const steps = (text: string) => {
+    const read = readFastYamlInSteps(text, {}, { recordDepth: Number.POSITIVE_INFINITY });
+    let pauses = 0;
+    let step = read.next();
+    for (; !step.done; step = read.next()) pauses += 1;
+    return { pauses, read: step.value };
+  };
+
+  it('stops every 2,500 items of a list at the top of the document, and reads what the yaml package reads', () => {
+    const users = Array.from({ length: 5_001 }, (_, i) => `  - externalId: emp-${i}\n    tags: [a, b]\n`).join('');
+    const organizations = Array.from({ length: 2_501 }, (_, i) => `  - { slug: org-${i}, name: Org ${i} }\n`).join('');
+    const text = `apiVersion: clerk-sync/v1\norganizations:\n${organizations}settings:\n  prune: true\nusers:\n${users}`;
+    const { pauses, read } = steps(text);
+    // Two stops in the users, one after the 2,500th of 2,501 organizations; none in settings.
+    expect(pauses).toBe(3);
+    expect(compare(text)).toBe('fast');
+    expect(read !== undefined && 'value' in read ? read.value : undefined).toStrictEqual(parseDocument(text).toJS());
+  });
+
+  it('never stops inside a list deeper in the document', () => {
+    const emails = Array.from({ length: 2_501 }, (_, i) => `      - e${i}@example.com\n`).join('');
+    const text = `apiVersion: clerk-sync/v1\nusers:\n  - externalId: a\n    emailAddresses:\n${emails}`;
+    const { pauses, read } = steps(text);
+    expect(pauses).toBe(0);
+    expect(read !== undefined && 'value' in read ? read.value : undefined).toStrictEqual(parseDocument(text).toJS());
+  });
+
+  it('stops as often in a file it declines at the end, then declines it', () => {
+    const users = Array.from({ length: 2_501 }, (_, i) => `  - externalId: emp-${i}\n`).join('');
+    expect(steps(`apiVersion: clerk-sync/v1\nusers:\n${users}extra: &anchor 1\n`)).toStrictEqual({
+      pauses: 1,
+      read: undefined,
+    });
   });
 });
