@@ -2,7 +2,7 @@
 // file with a size cap checked before reading it fully, rejects binary and non-UTF-8 input with a diagnostic, then
 // hands the texts to the pure parseManifest. A missing or unreadable file is a diagnostic too, never a stack trace.
 
-import { isUtf8 } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { constants, openSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
@@ -88,7 +88,8 @@ export function decodeManifestBytes(file: string, bytes: Uint8Array): ManifestSo
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
     return fileDiagnostic(file, 'not_text', 'the file is UTF-16 encoded', 'Save the manifest as UTF-8.');
   }
-  const nul = bytes.indexOf(0);
+  // As a Buffer: Uint8Array.prototype.indexOf compares element by element (20 ms for 40 MB), Buffer's is memchr.
+  const nul = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(0);
   if (nul >= 0) {
     const { line, column } = lineAndColumn(bytes, nul);
     return fileDiagnostic(
@@ -157,15 +158,23 @@ async function readPipe(path: string, signal: AbortSignal | undefined): Promise<
   });
 }
 
-async function readFileOrPipe(path: string, signal: AbortSignal | undefined): Promise<ReadOutcome> {
+/**
+ * The buffer files are read into, kept for the next file of the same load: each file is decoded before the next is
+ * read, and a new buffer per file was as much fresh memory as the manifest (about 10 ms per MB of page faults here).
+ */
+interface ReadBuffer {
+  bytes?: Uint8Array;
+}
+
+async function readFileOrPipe(path: string, signal: AbortSignal | undefined, kept: ReadBuffer): Promise<ReadOutcome> {
   const info = await stat(path);
   if (info.isFIFO()) return readPipe(path, signal);
   // A device or socket: reading one may never end (/dev/zero, a terminal) or never start.
   if (!info.isFile()) return 'not_a_file';
-  return readCapped(path);
+  return readCapped(path, kept);
 }
 
-async function readCapped(path: string): Promise<Uint8Array | 'too_large'> {
+async function readCapped(path: string, kept: ReadBuffer): Promise<Uint8Array | 'too_large'> {
   const handle = await open(path, 'r');
   try {
     const info = await handle.stat();
@@ -173,13 +182,14 @@ async function readCapped(path: string): Promise<Uint8Array | 'too_large'> {
     // Into one buffer of the size stat reports and one byte more, in reads of up to 16 MB, and on past it (doubling,
     // at least 1 MB) up to the cap + 1 byte: the size can be wrong (pipes, files still growing). Reading 1 MB chunks
     // and joining them copied a 40 MB manifest once more.
-    let buffer = new Uint8Array(Math.min(info.size + 1, LIMITS.fileBytes + 1));
+    const size = Math.min(info.size + 1, LIMITS.fileBytes + 1);
+    let buffer = kept.bytes !== undefined && kept.bytes.length >= size ? kept.bytes : new Uint8Array(size);
     let total = 0;
     for (;;) {
       if (total === buffer.length) {
         if (buffer.length > LIMITS.fileBytes) return 'too_large';
         const larger = new Uint8Array(Math.min(Math.max(2 * buffer.length, 1024 * 1024), LIMITS.fileBytes + 1));
-        larger.set(buffer);
+        larger.set(buffer.subarray(0, total));
         buffer = larger;
       }
       const length = Math.min(buffer.length - total, 16 * 1024 * 1024);
@@ -187,6 +197,7 @@ async function readCapped(path: string): Promise<Uint8Array | 'too_large'> {
       if (bytesRead === 0) break;
       total += bytesRead;
     }
+    kept.bytes = buffer;
     return buffer.subarray(0, total);
   } finally {
     await handle.close();
@@ -275,10 +286,11 @@ export async function loadManifest(
   const diagnostics: Diagnostic[] = [];
   const files = await expandPaths(paths, options.cwd, diagnostics);
   const sources: ManifestSource[] = [];
+  const kept: ReadBuffer = {};
   for (const file of files) {
     let bytes: ReadOutcome;
     try {
-      bytes = await readFileOrPipe(resolve(options.cwd, file), options.signal);
+      bytes = await readFileOrPipe(resolve(options.cwd, file), options.signal, kept);
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
       diagnostics.push(

@@ -109,6 +109,23 @@ describe('loadManifest', () => {
     const fine = await loadManifest(['bytes.yaml'], { env: {}, cwd: dir });
     expect(fine.desired?.users[0]?.firstName).toBe('Zoë 😀');
   });
+
+  it('reads each file whole and alone, shorter or longer than the one before, a NUL in neither', async () => {
+    const user = (i: number) => `  - externalId: emp-${i}\n    firstName: Name ${i}\n`;
+    const text = (from: number, count: number) =>
+      `apiVersion: clerk-sync/v1\nusers:\n${Array.from({ length: count }, (_, i) => user(from + i)).join('')}`;
+    const files = { 'a.yaml': text(0, 200), 'b.yaml': text(200, 3), 'c.yaml': text(300, 500) };
+    await mkdir(join(dir, 'several'));
+    for (const [name, content] of Object.entries(files)) await writeFile(join(dir, 'several', name), content);
+    const result = await loadManifest(['several'], { env: {}, cwd: dir });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.sources.map((source) => source.text)).toEqual(Object.values(files));
+    expect(result.desired?.users).toHaveLength(703);
+    // A NUL after the text that fitted in the buffer before is the file's own, and still refused.
+    await writeFile(join(dir, 'several', 'b.yaml'), `${text(200, 3)}\0`);
+    const refused = await loadManifest(['several'], { env: {}, cwd: dir });
+    expect(refused.diagnostics).toMatchObject([{ file: 'several/b.yaml', code: 'not_text' }]);
+  });
 });
 
 describe('loadValidManifest', () => {
