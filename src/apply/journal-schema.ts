@@ -1,4 +1,4 @@
-// The JSON Schema of one journal line (journal.ts): parseJournal compiles exactly this object, and
+// The JSON Schema of one journal line (journal.ts): parseJournal checks with exactly this object compiled, and
 // schema/journal-line.schema.json is this object as published (`npm run schema` writes it; a test fails when it is
 // stale). An intent line carries a whole plan operation, checked by the plan file's own definitions.
 

@@ -1,4 +1,4 @@
-// The JSON Schema of a saved plan file (docs/json-plan.md): parsePlan compiles exactly this object, and
+// The JSON Schema of a saved plan file (docs/json-plan.md): parsePlan checks with exactly this object compiled, and
 // schema/plan.schema.json is this object as published (`npm run schema` writes it; a test fails when it is stale).
 // Operations are a union on `type`, checked with ajv's `discriminator` so an error names the bad field of the one
 // operation type given, not every branch of the union.

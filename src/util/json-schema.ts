@@ -1,6 +1,6 @@
 // One way to check a JSON value against a JSON Schema of ours: compiled ahead of time by ajv (strict, first error
-// only; src/generated, scripts/validators.ts), and
-// the first error said as `<path> must be <what>`, the path written as in JavaScript (`operations[0].user.key`).
+// only; src/generated, scripts/validators.ts), and the first error said as `<path> must be <what>`, the path written
+// as in JavaScript (`operations[0].user.key`).
 
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { isPlainObject, pointerSegments } from './json.ts';
