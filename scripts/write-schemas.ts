@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PUBLISHED_SCHEMAS } from './schemas.ts';
-import { GENERATED_VALIDATORS, validatorModule } from './validators.ts';
+import { GENERATED_VALIDATORS, validatorModule, validatorTypes } from './validators.ts';
 
 const root = join(import.meta.dirname, '..');
 const files = PUBLISHED_SCHEMAS.map(({ file, schema }) => {
@@ -17,6 +17,7 @@ const files = PUBLISHED_SCHEMAS.map(({ file, schema }) => {
 execFileSync(join(root, 'node_modules', '.bin', 'biome'), ['format', '--write', ...files], { stdio: 'inherit' });
 for (const entry of GENERATED_VALIDATORS) {
   writeFileSync(join(root, entry.file), validatorModule(entry));
+  writeFileSync(join(root, entry.file.replace(/\.js$/, '.d.ts')), validatorTypes(entry));
   files.push(join(root, entry.file));
 }
 process.stdout.write(`Wrote ${files.map((file) => file.slice(root.length + 1)).join(', ')}\n`);

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open, readFile, realpath, rename, rm, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FileError } from '../errors.ts';
-import { journalLine as journalLineValidator } from '../generated/document-validators.ts';
+import { journalLine as journalLineValidator } from '../generated/document-validators.js';
 import type { UserKeyKind } from '../model/index.ts';
 import {
   type Disclosure,

@@ -5,7 +5,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isScalar } from 'yaml';
 import { TIMESTAMP_PATTERN } from '../fields/values.ts';
-import * as validators from '../generated/manifest-validators.ts';
+import * as compiled from '../generated/manifest-validators.js';
 import { pointerSegments } from '../util/json.ts';
 import { diagnosticAt, locate, type ParsedFile, spanAt } from './positions.ts';
 import {
@@ -19,8 +19,7 @@ import {
 import { didYouMean } from './suggest.ts';
 import type { Diagnostic } from './types.ts';
 
-// Compiled ahead of time (src/generated, scripts/validators.ts): a start compiles no schema.
-const compiled = validators as unknown as Record<'manifest' | 'overlay' | 'manifestUser' | 'project', ValidateFunction>;
+// The validators are compiled ahead of time (src/generated, scripts/validators.ts): a start compiles no schema.
 
 /** The validator of MANIFEST_SCHEMA. */
 export function manifestValidator(): ValidateFunction {

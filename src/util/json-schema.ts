@@ -102,8 +102,7 @@ export const DOCUMENT_AJV_OPTIONS: Options = {
 };
 
 /** A compiled validator (src/generated/document-validators.ts) as a check that names the first problem it finds. */
-export function schemaCheck(compiled: unknown, root = '(root)'): SchemaCheck {
-  const validate = compiled as ValidateFunction;
+export function schemaCheck(validate: ValidateFunction, root = '(root)'): SchemaCheck {
   return (value) => {
     if (validate(value)) return undefined;
     const errors = validate.errors ?? [];

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_VALIDATORS, validatorModule } from '../../scripts/validators.ts';
-import * as documents from '../../src/generated/document-validators.ts';
-import * as manifests from '../../src/generated/manifest-validators.ts';
+import { GENERATED_VALIDATORS, validatorModule, validatorTypes } from '../../scripts/validators.ts';
+import * as documents from '../../src/generated/document-validators.js';
+import * as manifests from '../../src/generated/manifest-validators.js';
 import { EMAIL_FORMAT, MANIFEST_AJV_OPTIONS, MANIFEST_SCHEMA } from '../../src/manifest/schema.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -14,6 +14,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 describe.each(GENERATED_VALIDATORS)('$file', (entry) => {
   it('is the code ajv makes of the schemas now (on failure: npm run schema)', () => {
     expect(readFileSync(join(ROOT, entry.file), 'utf8') === validatorModule(entry)).toBe(true);
+    expect(readFileSync(join(ROOT, entry.file.replace(/\.js$/, '.d.ts')), 'utf8')).toBe(validatorTypes(entry));
   });
 
   it('exports one validator per schema, and nothing else', () => {
@@ -23,7 +24,7 @@ describe.each(GENERATED_VALIDATORS)('$file', (entry) => {
 });
 
 describe('the generated manifest validator', () => {
-  const validate = manifests.manifest as unknown as ((value: unknown) => boolean) & { errors?: unknown };
+  const validate = manifests.manifest;
   const document = {
     apiVersion: 'clerk-sync/v1',
     users: [{ externalId: 'u1', emailAddresses: ['not-an-email'], phoneNumbers: ['12'], frist: 'x' }],
